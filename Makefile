@@ -1,0 +1,35 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else they need,
+# these targets install: a virtualenv with the pinned dependencies, Elasticsearch (via mvn).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint es-start es-stop clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==0.13.8
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/earshot demo
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+es-start: $(STAMP)
+	$(BIN)/earshot es start
+
+es-stop: $(STAMP)
+	$(BIN)/earshot es stop
+
+clean: es-stop
+	rm -rf $(VENV) .earshot

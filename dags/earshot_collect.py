@@ -1,0 +1,59 @@
+"""Collect public mentions of the force every 15 minutes: one mapped task per source.
+
+A failing source fails (and is retried) on its own; the others are still indexed,
+the Asset is still announced, and the run ends red so the failure is seen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import Asset, dag, get_current_context, task
+
+MENTIONS = Asset("earshot://elasticsearch/earshot-mentions")
+
+
+@dag(
+    schedule=timedelta(minutes=15),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    tags=["earshot"],
+)
+def earshot_collect():
+    @task
+    def sources() -> list[str]:
+        from earshot.profile import load_profile
+
+        return [s.name for s in load_profile().sources]
+
+    @task(map_index_template="{{ source_name }}")
+    def collect(name: str) -> dict:
+        from earshot.collect import collect_source
+        from earshot.profile import load_profile
+        from store.connection import connect
+
+        get_current_context()["source_name"] = name
+        return collect_source(connect(), load_profile(), name).as_dict()
+
+    @task(outlets=[MENTIONS], trigger_rule="all_done")
+    def announce(reports: list[dict]) -> int:
+        """Tell the DAGs scheduled on the mentions Asset (alerts) only when something is new."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        new = sum(r["new"] for r in reports if r)
+        if not new:
+            raise AirflowSkipException("no new mentions")
+        return new
+
+    # Ends the run red (upstream_failed) when any source failed, after the rest landed.
+    every_source_collected = EmptyOperator(task_id="every_source_collected")
+
+    reports = collect.expand(name=sources())
+    announce(reports)
+    reports >> every_source_collected
+
+
+earshot_collect()

@@ -1,0 +1,1 @@
+"""The demo: bundled sample feeds served on loopback, collected through Airflow."""

@@ -1,0 +1,69 @@
+"""The `earshot` command: the local Elasticsearch node, figures from the store, the demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+import typer
+from rich.console import Console
+
+from earshot.report import print_counts
+from store.connection import StoreUnavailable, connect
+from store.local_node import LocalNode, NodeError
+from store.queries import mention_counts
+
+app = typer.Typer(no_args_is_help=True, help=__doc__)
+es_app = typer.Typer(no_args_is_help=True, help="The local Elasticsearch node (development, demo).")
+app.add_typer(es_app, name="es")
+console = Console()
+
+
+@es_app.command("start")
+def es_start() -> None:
+    """Fetch (first time), start and wait for a local node; reuse it if running."""
+    node = LocalNode.default()
+    try:
+        running = node.start()
+    except NodeError as e:
+        sys.exit(f"earshot es start: {e}")
+    console.print(f"Elasticsearch {running.url} (pid {running.pid})")
+    console.print(f"user elastic, password in {node.home / 'elastic-password'}")
+
+
+@es_app.command("stop")
+def es_stop() -> None:
+    stopped = LocalNode.default().stop()
+    console.print("Elasticsearch stopped." if stopped else "Elasticsearch was not running.")
+
+
+@es_app.command("status")
+def es_status() -> None:
+    """Exit status 1 when the local node is not running."""
+    running = LocalNode.default().status()
+    if running is None:
+        console.print("Elasticsearch is not running.")
+        raise typer.Exit(1)
+    console.print(f"Elasticsearch {running.url} (pid {running.pid})")
+
+
+@app.command()
+def stats(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Mentions by source and by tone, from Elasticsearch."""
+    try:
+        counts = mention_counts(connect())
+    except StoreUnavailable as e:
+        sys.exit(f"earshot stats: {e}")
+    if as_json:
+        print(json.dumps(asdict(counts), indent=2, sort_keys=True))
+    else:
+        print_counts(console, counts)
+
+
+@app.command()
+def demo() -> None:
+    """Collect the bundled sample feeds through Airflow and show what was heard."""
+    from demo.run import run_demo
+
+    run_demo()

@@ -1,0 +1,65 @@
+"""Collect one source: listen → enrich → index → advance its cursor, in that order.
+
+The cursor is saved only after every kept mention is indexed, so a crash at any
+point means the next run hears the same items again, and the store's exactly-once
+writes make that harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch
+
+from earshot.profile import Profile
+from enrichment import ForceMatcher, enrich
+from listeners import listener_for
+from store.cursors import load_cursor, save_cursor
+from store.indices import ensure_indices
+from store.mentions import index_mentions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """Small enough to pass between Airflow tasks."""
+
+    source: str
+    heard: int
+    not_about_force: int
+    new: int
+    already_indexed: int
+    unchanged: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def collect_source(es: Elasticsearch, profile: Profile, name: str) -> SourceReport:
+    """Raises ListenerError (source unreadable) or IndexingError; the cursor then stays put."""
+    source = profile.source(name)
+    ensure_indices(es)
+    cursor = load_cursor(es, name)
+    heard = listener_for(source, now=datetime.now(UTC)).listen(cursor)
+    for warning in heard.warnings:
+        log.warning("source %r: %s", name, warning)
+    force = ForceMatcher.from_profile(profile.force)
+    enriched = [enrich(m, force) for m in heard.mentions]
+    kept = [m for m in enriched if m.force_terms or source.keep == "all"]
+    written = index_mentions(es, kept)
+    save_cursor(es, name, heard.cursor)
+    report = SourceReport(
+        source=name,
+        heard=len(heard.mentions),
+        not_about_force=len(enriched) - len(kept),
+        new=written.new,
+        already_indexed=written.already_indexed,
+        unchanged=heard.unchanged,
+    )
+    log.info(
+        "source %r: %s", name, "unchanged since last fetch" if heard.unchanged else report.as_dict()
+    )
+    return report

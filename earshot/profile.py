@@ -1,0 +1,115 @@
+"""The force profile: one typed home for everything a force configures.
+
+A bad profile fails at load, naming the file, the key and what was expected,
+so a typo never surfaces later as a silent gap in listening.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_PROFILE = PROJECT_DIR / "profiles" / "lincolnshire.yaml"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Campaign(Strict):
+    name: str
+    terms: list[str] = Field(min_length=1)
+
+
+class Force(Strict):
+    name: str
+    aliases: list[str] = []
+    handles: list[Annotated[str, Field(pattern=r"^@\w+$")]] = []
+    hashtags: list[Annotated[str, Field(pattern=r"^#\w+$")]] = []
+    campaigns: list[Campaign] = []
+    exclude: list[str] = []
+
+    def terms(self) -> list[str]:
+        """Every way the public names the force or its campaigns."""
+        campaign_terms = [t for c in self.campaigns for t in c.terms]
+        return [self.name, *self.aliases, *self.handles, *self.hashtags, *campaign_terms]
+
+
+class Area(Strict):
+    name: str
+
+
+class RssSource(Strict):
+    """An RSS or Atom feed: news sites, blogs, comment feeds."""
+
+    kind: Literal["rss"]
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+    url: HttpUrl
+    keep: Literal["mentions", "all"] = "mentions"
+    timeout_seconds: float = Field(default=20.0, gt=0)
+    max_bytes: int = Field(default=5_000_000, gt=0)
+
+
+Source = Annotated[RssSource, Field(discriminator="kind")]
+
+
+class Recipients(Strict):
+    digest: list[str] = []
+    alerts: list[str] = []
+
+
+class Profile(Strict):
+    force: Force
+    area: Area
+    sources: list[Source] = Field(min_length=1)
+    recipients: Recipients = Recipients()
+
+    @model_validator(mode="after")
+    def _source_names_unique(self) -> Profile:
+        names = [s.name for s in self.sources]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(doubled)}")
+        return self
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(f"no source named {name!r} in the profile")
+
+
+class ProfileError(Exception):
+    """The profile file is missing, unreadable or does not match the schema."""
+
+
+def profile_path() -> Path:
+    return Path(os.environ.get("EARSHOT_PROFILE", DEFAULT_PROFILE))
+
+
+def load_profile(path: Path | None = None) -> Profile:
+    path = path or profile_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ProfileError(f"{path}: cannot read the profile: {e.strerror}") from e
+    except yaml.YAMLError as e:
+        raise ProfileError(f"{path}: not valid YAML: {e}") from e
+    try:
+        return Profile.model_validate(raw)
+    except ValidationError as e:
+        raise ProfileError(f"{path}: " + "; ".join(_describe(err) for err in e.errors())) from e
+
+
+def _describe(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key (mistyped?)"
+    if error["type"] == "missing":
+        return f"{key}: missing (required)"
+    return f"{key}: {error['msg']} (got {error.get('input')!r})"

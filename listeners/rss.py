@@ -1,0 +1,101 @@
+"""RSS and Atom feeds: local news sites, blogs and their comment feeds.
+
+Follows the RSS 2.0 specification (https://www.rssboard.org/rss-specification),
+RFC 4287 (Atom) and HTTP conditional requests (RFC 9110 §13). Fetching is ours
+(timeout, size cap, ETag / Last-Modified); parsing is feedparser's.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import UTC, datetime
+
+import feedparser
+
+from earshot.model import Mention, mention_id
+from earshot.profile import RssSource
+from listeners.base import Cursor, Heard, ListenerError
+from listeners.fetch import FetchError, fetch
+from listeners.html_text import plain_text
+
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+class RssListener:
+    """One feed. The cursor is the HTTP validators of the last successful fetch."""
+
+    def __init__(self, source: RssSource, *, now: datetime):
+        self.source = source
+        self.now = now
+
+    def listen(self, cursor: Cursor) -> Heard:
+        try:
+            fetched = fetch(
+                str(self.source.url),
+                cursor,
+                timeout=self.source.timeout_seconds,
+                max_bytes=self.source.max_bytes,
+            )
+        except FetchError as e:
+            raise ListenerError(self.source.name, str(e)) from e
+        if fetched.not_modified:
+            return Heard(mentions=[], cursor=cursor, unchanged=True)
+        feed = self._parse(fetched.body, fetched.content_type)
+        warnings = (
+            [f"feed is not well-formed ({feed.bozo_exception}); kept what parsed"]
+            if (feed.bozo)
+            else []
+        )
+        mentions = [m for m in map(self._to_mention, feed.entries) if m is not None]
+        skipped = len(feed.entries) - len(mentions)
+        if skipped:
+            warnings.append(f"{skipped} entries had neither id nor link and were skipped")
+        return Heard(mentions=mentions, cursor=fetched.validators, warnings=warnings)
+
+    def _parse(self, body: bytes, content_type: str) -> feedparser.FeedParserDict:
+        if _ENTITY_DECLARATION.search(body):
+            raise ListenerError(
+                self.source.name, "feed declares XML entities; refused (entity-expansion risk)"
+            )
+        feed = feedparser.parse(
+            body,
+            response_headers={
+                "content-location": str(self.source.url),
+                "content-type": content_type,
+            },
+            sanitize_html=True,
+            resolve_relative_uris=True,
+        )
+        if not feed.version:
+            got = content_type or "no Content-Type"
+            raise ListenerError(
+                self.source.name, f"not an RSS or Atom feed (got {got}, {len(body)} bytes)"
+            )
+        if feed.bozo and not feed.entries:
+            raise ListenerError(self.source.name, f"malformed feed: {feed.bozo_exception}")
+        return feed
+
+    def _to_mention(self, entry: feedparser.FeedParserDict) -> Mention | None:
+        key = entry.get("id") or entry.get("link")
+        if not key:
+            return None
+        content = entry.get("content") or []
+        body = content[0].get("value", "") if content else entry.get("summary", "")
+        published = entry.get("published_parsed") or entry.get("updated_parsed")
+        return Mention(
+            id=mention_id(self.source.name, key),
+            source=self.source.name,
+            source_kind=self.source.kind,
+            url=entry.get("link"),
+            title=plain_text(entry.get("title", "")),
+            text=plain_text(body),
+            author=entry.get("author") or None,
+            published=_utc(published) if published else self.now,
+            fetched=self.now,
+        )
+
+
+def _utc(parsed) -> datetime:
+    """feedparser normalises every date format it knows to a UTC struct_time."""
+    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)

@@ -1,0 +1,1 @@
+"""The Elasticsearch store: index design, writes, cursor state and the queries users see."""

@@ -1,0 +1,87 @@
+"""Index design. Mentions go to monthly indices behind one read alias, so retention can
+drop whole months and every reader uses one name. Only core field types are used: the
+test distribution has no analysis-common, mapper-extras, wildcard, ILM or data streams.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from elasticsearch import ApiError, Elasticsearch
+
+MENTIONS = "earshot-mentions"
+CURSORS = "earshot-cursors"
+TEMPLATE = "earshot-mentions"
+
+_KEYWORD = {"type": "keyword", "ignore_above": 1024}
+_TEXT = {"type": "text"}
+_DATE = {"type": "date"}
+
+MENTION_MAPPING = {
+    "dynamic": "strict",
+    "properties": {
+        "@timestamp": _DATE,
+        "message": _TEXT,
+        "url": {"properties": {"full": _KEYWORD}},
+        "event": {
+            "properties": {
+                "provider": _KEYWORD,
+                "dataset": _KEYWORD,
+                "created": _DATE,
+                "ingested": _DATE,
+            }
+        },
+        "user": {"properties": {"name": _KEYWORD}},
+        "tags": _KEYWORD,
+        "labels": {"type": "object", "dynamic": True},
+        "earshot": {
+            "properties": {
+                "title": _TEXT,
+                "force_terms": _KEYWORD,
+                "tone": {
+                    "properties": {"score": {"type": "float"}, "label": _KEYWORD},
+                },
+            }
+        },
+    },
+    "dynamic_templates": [
+        {"labels_as_keywords": {"path_match": "labels.*", "mapping": _KEYWORD}},
+    ],
+}
+
+
+def mentions_index(published: datetime) -> str:
+    """Month of publication, not of collection, so a re-collected item finds its first home."""
+    return f"{MENTIONS}-{published:%Y.%m}"
+
+
+def ensure_indices(es: Elasticsearch) -> None:
+    """Idempotent: every run may call it, so a fresh or wiped cluster just works."""
+    es.indices.put_index_template(
+        name=TEMPLATE,
+        index_patterns=[f"{MENTIONS}-*"],
+        priority=200,
+        template={
+            "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
+            "mappings": MENTION_MAPPING,
+            "aliases": {MENTIONS: {}},
+        },
+        meta={"description": "Earshot mentions, one index per month of publication"},
+    )
+    if not es.indices.exists(index=CURSORS):
+        try:
+            es.indices.create(
+                index=CURSORS,
+                settings={"number_of_shards": 1, "auto_expand_replicas": "0-1"},
+                mappings={
+                    "dynamic": "strict",
+                    "properties": {
+                        "source": _KEYWORD,
+                        "state": {"type": "object", "enabled": False},
+                        "updated": _DATE,
+                    },
+                },
+            )
+        except ApiError as e:
+            if e.error != "resource_already_exists_exception":
+                raise

@@ -1,0 +1,119 @@
+"""Writing mentions: each one indexed exactly once, however often it is heard.
+
+Ids are stable, existing ids are looked up through the alias (so a mention stays in
+the monthly index it first landed in), and new ones are written with `create`, so a
+conflict means "already indexed", never a second copy. Item-level 429s are retried
+with back-off; any other item failure is reported with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch, helpers
+
+from earshot.model import Mention
+from store.indices import MENTIONS, mentions_index
+
+_LOOKUP_BATCH = 1_000
+
+
+class IndexingError(Exception):
+    """Some mentions were not indexed; the source's cursor must not advance."""
+
+    def __init__(self, failures: list[str]):
+        shown = "; ".join(failures[:5])
+        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+        super().__init__(f"{len(failures)} mentions not indexed: {shown}{more}")
+        self.failures = failures
+
+
+@dataclass
+class IndexReport:
+    new: int = 0
+    already_indexed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def to_document(mention: Mention, ingested: datetime) -> dict:
+    """The ECS-shaped document; the one place the model meets the mapping."""
+    doc = {
+        "@timestamp": mention.published.isoformat(),
+        "message": mention.text,
+        "url": {"full": mention.url},
+        "event": {
+            "provider": mention.source,
+            "dataset": f"earshot.{mention.source_kind}",
+            "created": mention.fetched.isoformat(),
+            "ingested": ingested.isoformat(),
+        },
+        "user": {"name": mention.author},
+        "earshot": {"title": mention.title, "force_terms": list(mention.force_terms)},
+    }
+    if mention.tone:
+        doc["earshot"]["tone"] = mention.tone.model_dump()
+    return doc
+
+
+def index_mentions(
+    es: Elasticsearch, mentions: list[Mention], *, chunk_size: int = 500, max_retries: int = 6
+) -> IndexReport:
+    """Raises IndexingError after trying every item if any item could not be indexed."""
+    report = IndexReport()
+    if not mentions:
+        return report
+    existing = _already_indexed(es, [m.id for m in mentions])
+    report.already_indexed = len(existing)
+    ingested = datetime.now(UTC)
+    actions = _create_actions((m for m in mentions if m.id not in existing), ingested)
+    for ok, item in helpers.streaming_bulk(
+        es,
+        actions,
+        chunk_size=chunk_size,
+        max_retries=max_retries,
+        initial_backoff=1,
+        max_backoff=30,
+        raise_on_error=False,
+    ):
+        result = item["create"]
+        if ok:
+            report.new += 1
+        elif result.get("status") == 409:
+            report.already_indexed += 1
+        else:
+            error = result.get("error", {})
+            reason = error.get("reason", error) if isinstance(error, dict) else error
+            report.failures.append(f"{result.get('_id')}: HTTP {result.get('status')}: {reason}")
+    if report.failures:
+        raise IndexingError(report.failures)
+    return report
+
+
+def _already_indexed(es: Elasticsearch, ids: list[str]) -> set[str]:
+    # Refresh first: the lookup is a search, and a crashed run may have left writes unrefreshed.
+    es.indices.refresh(index=MENTIONS, ignore_unavailable=True, allow_no_indices=True)
+    found: set[str] = set()
+    for start in range(0, len(ids), _LOOKUP_BATCH):
+        batch = ids[start : start + _LOOKUP_BATCH]
+        hits = es.search(
+            index=MENTIONS,
+            query={"ids": {"values": batch}},
+            size=len(batch),
+            source=False,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )["hits"]["hits"]
+        found.update(hit["_id"] for hit in hits)
+    return found
+
+
+def _create_actions(mentions: Iterable[Mention], ingested: datetime) -> Iterator[dict]:
+    for mention in mentions:
+        yield {
+            "_op_type": "create",
+            "_index": mentions_index(mention.published),
+            "_id": mention.id,
+            "_source": to_document(mention, ingested),
+        }

@@ -1,0 +1,179 @@
+"""Shared fixtures: a real Elasticsearch node for the session, a private Airflow, feed helpers.
+
+Integration tests never skip: if the node cannot start, they fail and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+import yaml
+
+from earshot.airflow_env import airflow_env
+
+# Airflow reads its settings at import: point it at a private home before anything imports it.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="earshot-test-airflow-"))
+os.environ.update(airflow_env(_AIRFLOW_HOME))
+for _var in ("EARSHOT_ELASTICSEARCH_URL", "EARSHOT_ELASTICSEARCH_API_KEY", "EARSHOT_PROFILE"):
+    os.environ.pop(_var, None)
+
+from elasticsearch import Elasticsearch  # noqa: E402
+
+from store.local_node import LocalNode, NodeError  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def es_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNode]:
+    node = LocalNode(tmp_path_factory.mktemp("earshot-home") / "elasticsearch")
+    try:
+        running = node.start()
+    except NodeError as e:
+        pytest.fail(
+            f"the local Elasticsearch node did not start, so integration tests cannot run:\n{e}"
+        )
+    # Every test reaches the node the way production reaches a cluster: through the environment.
+    os.environ["EARSHOT_ELASTICSEARCH_URL"] = running.url
+    os.environ["EARSHOT_ELASTICSEARCH_USER"] = "elastic"
+    os.environ["EARSHOT_ELASTICSEARCH_PASSWORD"] = node.password()
+    yield node
+    node.destroy()
+
+
+@pytest.fixture
+def es(es_node: LocalNode) -> Iterator[Elasticsearch]:
+    """A client on an Earshot-empty cluster: each test starts from nothing."""
+    client = Elasticsearch(
+        os.environ["EARSHOT_ELASTICSEARCH_URL"],
+        basic_auth=("elastic", es_node.password()),
+        request_timeout=60,
+    )
+    _delete_earshot_indices(client)
+    yield client
+    client.close()
+
+
+def _delete_earshot_indices(client: Elasticsearch) -> None:
+    names = list(client.indices.get(index="earshot-*", expand_wildcards="all"))
+    if names:
+        client.indices.delete(index=",".join(names))
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    airflow = Path(sys.executable).with_name("airflow")
+    result = subprocess.run([str(airflow), "db", "migrate"], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(f"airflow db migrate failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return _AIRFLOW_HOME
+
+
+@pytest.fixture
+def write_profile(tmp_path: Path):
+    """Write a force profile whose sources are the given (name, url[, extra]) and select it."""
+
+    def write(sources: list[dict]) -> Path:
+        profile = {
+            "force": {
+                "name": "Lincolnshire Police",
+                "aliases": ["Lincs Police"],
+                "handles": ["@LincsPolice"],
+                "campaigns": [{"name": "Bobby Bear", "terms": ["Bobby Bear", "#BobbyBear"]}],
+            },
+            "area": {"name": "Lincolnshire"},
+            "sources": [{"kind": "rss", **s} for s in sources],
+        }
+        path = tmp_path / "profile.yaml"
+        path.write_text(yaml.safe_dump(profile))
+        os.environ["EARSHOT_PROFILE"] = str(path)
+        return path
+
+    yield write
+    os.environ.pop("EARSHOT_PROFILE", None)
+
+
+def rss(items: list[dict], title: str = "Lincolnshire news") -> bytes:
+    """An RSS 2.0 document; each item may give title, link, guid, description, pubDate, author."""
+    parts = []
+    for item in items:
+        fields = "".join(
+            f"<{tag}>{escape(str(item[key]))}</{tag}>"
+            for key, tag in (
+                ("title", "title"),
+                ("link", "link"),
+                ("guid", "guid"),
+                ("description", "description"),
+                ("pubDate", "pubDate"),
+                ("author", "dc:creator"),
+            )
+            if key in item
+        )
+        parts.append(f"<item>{fields}</item>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+        f"<title>{escape(title)}</title><link>https://news.example/</link>"
+        f"<description>test feed</description>{''.join(parts)}</channel></rss>"
+    ).encode()
+
+
+def news_items(count: int, prefix: str, start: datetime | None = None) -> list[dict]:
+    """`count` items that each name the force, one hour apart, with unique links."""
+    start = start or datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    return [
+        {
+            "title": f"{prefix} {i}: Lincolnshire Police appeal for witnesses",
+            "link": f"https://news.example/{prefix}/{i}",
+            "guid": f"https://news.example/{prefix}/{i}",
+            "description": f"Officers from Lincolnshire Police thank the public ({prefix} {i}).",
+            "pubDate": (start - timedelta(hours=i)).strftime("%a, %d %b %Y %H:%M:%S +0000"),
+        }
+        for i in range(count)
+    ]
+
+
+DAG_FILE = Path(__file__).resolve().parent.parent / "dags" / "earshot_collect.py"
+
+
+def load_collect_dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAG_FILE))
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags["earshot_collect"]
+
+
+@pytest.fixture
+def run_collect_dag(airflow_db: Path, es_node: LocalNode):
+    """Run earshot_collect once through Airflow (dag.test); returns {task: state}.
+
+    Retries are set to 0 so a failing source fails now rather than after the retry delay.
+    """
+
+    def run() -> dict[str, str]:
+        dag = load_collect_dag()
+        for task in dag.tasks:
+            task.retries = 0
+        run = dag.test()
+        from airflow.models.taskinstance import TaskInstance
+        from airflow.utils.session import create_session
+
+        with create_session() as session:
+            tis = session.query(TaskInstance).filter(
+                TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
+            )
+            return {
+                ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.rendered_map_index}]": str(
+                    ti.state
+                )
+                for ti in tis
+            } | {"run": str(run.state)}
+
+    return run

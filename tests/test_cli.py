@@ -1,0 +1,65 @@
+"""The `earshot` command as an analyst or operator types it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from store.indices import MENTIONS, ensure_indices
+from store.mentions import index_mentions
+from tests.test_store import mention
+
+EARSHOT = str(Path(sys.executable).with_name("earshot"))
+
+
+def earshot(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [EARSHOT, *args], capture_output=True, text=True, env={**os.environ, **env}
+    )
+
+
+@pytest.mark.elasticsearch
+def test_stats_json_gives_counts_by_source_and_tone(es):
+    ensure_indices(es)
+    index_mentions(es, [mention(1, score=-0.7), mention(2, score=0.6), mention(3, source="blog")])
+    es.indices.refresh(index=MENTIONS)
+    result = earshot("stats", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "total": 3,
+        "by_source": {"news": 2, "blog": 1},
+        "by_tone": {"negative": 1, "positive": 1, "neutral": 1},
+    }
+
+
+@pytest.mark.elasticsearch
+def test_stats_for_people_is_a_table(es):
+    ensure_indices(es)
+    index_mentions(es, [mention(1, score=-0.7)])
+    es.indices.refresh(index=MENTIONS)
+    result = earshot("stats")
+    assert result.returncode == 0, result.stderr
+    assert "Mentions indexed: 1" in result.stdout
+    assert "news" in result.stdout and "negative" in result.stdout
+
+
+def test_stats_without_any_elasticsearch_says_how_to_get_one(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EARSHOT_ELASTICSEARCH")}
+    result = subprocess.run(
+        [EARSHOT, "stats"],
+        capture_output=True,
+        text=True,
+        env={**env, "EARSHOT_HOME": str(tmp_path)},
+    )
+    assert result.returncode != 0
+    assert "EARSHOT_ELASTICSEARCH_URL" in result.stderr
+    assert "earshot es start" in result.stderr
+
+
+def test_es_status_exits_1_when_no_node_runs(tmp_path):
+    result = earshot("es", "status", EARSHOT_HOME=str(tmp_path))
+    assert result.returncode == 1
+    assert "not running" in result.stdout

@@ -1,0 +1,88 @@
+"""The collect DAG, run through Airflow itself, over real feeds into the real Elasticsearch."""
+
+from datetime import timedelta
+
+import pytest
+
+from demo.feed_server import FeedServer, Route
+from store.cursors import load_cursor
+from store.indices import MENTIONS
+from store.queries import mention_counts
+from tests.conftest import load_collect_dag, news_items, rss
+
+
+def test_dag_folder_imports_cleanly_and_reads_like_the_design():
+    dag = load_collect_dag()
+    assert dag.schedule == timedelta(minutes=15) or dag.timetable.summary.startswith("0:15")
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert dag.get_task("collect").retries >= 1
+    [outlet] = dag.get_task("announce").outlets
+    assert outlet.uri == "earshot://elasticsearch/earshot-mentions"
+
+
+@pytest.mark.elasticsearch
+def test_collect_dag_indexes_what_mentions_the_force_and_second_run_adds_nothing(
+    es, write_profile, run_collect_dag
+):
+    unrelated = {"title": "Christmas market opens", "link": "https://news.example/market"}
+    feed = rss([*news_items(3, "appeal"), unrelated])
+    with FeedServer({"/news.rss": Route(feed)}) as server:
+        write_profile([{"name": "local-news", "url": server.url("/news.rss")}])
+        first = run_collect_dag()
+        es.indices.refresh(index=MENTIONS)
+        after_first = mention_counts(es)
+        second = run_collect_dag()
+        es.indices.refresh(index=MENTIONS)
+    assert first["run"] == "success", first
+    assert first["announce"] == "success"
+    assert after_first.total == 3
+    assert after_first.by_source == {"local-news": 3}
+    assert second["run"] == "success", second
+    assert second["announce"] == "skipped"  # nothing new: the alerts Asset is not touched
+    assert mention_counts(es) == after_first
+    assert server.requests[-1][1].get("If-None-Match")
+    assert "etag" in load_cursor(es, "local-news")
+
+
+@pytest.mark.elasticsearch
+def test_bad_feeds_fail_on_their_own_and_the_good_ones_are_indexed(
+    es, write_profile, run_collect_dag, capfd
+):
+    routes = {
+        "/good.rss": Route(rss(news_items(2, "good"))),
+        "/also-good.rss": Route(rss(news_items(3, "also"))),
+        "/error.rss": Route(b"Internal Server Error", "text/plain", status=500),
+        "/slow.rss": Route(rss(news_items(1, "slow")), delay_seconds=5),
+        "/html.rss": Route(b"<!doctype html><html><body>Moved</body></html>", "text/html"),
+        "/broken.rss": Route(b'<?xml version="1.0"?><rss version="2.0"><channel></chanel>'),
+    }
+    with FeedServer(routes) as server:
+        write_profile(
+            [
+                {"name": "good", "url": server.url("/good.rss")},
+                {"name": "server-error", "url": server.url("/error.rss")},
+                {"name": "too-slow", "url": server.url("/slow.rss"), "timeout_seconds": 1},
+                {"name": "html-page", "url": server.url("/html.rss")},
+                {"name": "malformed", "url": server.url("/broken.rss")},
+                {"name": "also-good", "url": server.url("/also-good.rss")},
+            ]
+        )
+        states = run_collect_dag()
+    logs = capfd.readouterr()
+    output = logs.out + logs.err
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).by_source == {"good": 2, "also-good": 3}
+    for name in ("good", "also-good"):
+        assert states[f"collect[{name}]"] == "success"
+    for name, reason in [
+        ("server-error", "HTTP 500"),
+        ("too-slow", "timed out after 1s"),
+        ("html-page", "not an RSS or Atom feed (got text/html"),
+        ("malformed", "malformed feed"),
+    ]:
+        assert states[f"collect[{name}]"] == "failed"
+        assert f"source '{name}': {reason}" in output
+        assert load_cursor(es, name) == {}
+    assert states["announce"] == "success"  # the good feeds' mentions are announced
+    assert states["run"] == "failed"  # and the run is red so the failures are seen

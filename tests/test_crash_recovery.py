@@ -1,0 +1,74 @@
+"""Elasticsearch dies in the middle of indexing; after a restart nothing is lost or doubled."""
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+from elasticsearch.helpers import scan
+
+from demo.feed_server import FeedServer, Route
+from earshot.collect import collect_source
+from earshot.profile import load_profile
+from store.connection import connect
+from store.cursors import load_cursor
+from store.indices import MENTIONS
+from tests.conftest import news_items, rss
+
+pytestmark = pytest.mark.elasticsearch
+
+TOTAL = 20_000
+
+
+def test_killed_elasticsearch_mid_run_then_rerun_indexes_every_mention_exactly_once(
+    es, es_node, write_profile
+):
+    # Two months of items, so the writes span two monthly indices.
+    feed = rss(news_items(TOTAL, "story", start=datetime(2026, 11, 20, tzinfo=UTC)))
+    with FeedServer({"/big.rss": Route(feed)}) as server:
+        write_profile(
+            [{"name": "big-feed", "url": server.url("/big.rss"), "max_bytes": 50_000_000}]
+        )
+        profile = load_profile()
+
+        failure: list[BaseException] = []
+
+        def collect() -> None:
+            try:
+                collect_source(connect(), profile, "big-feed")
+            except BaseException as e:  # the run is expected to die with the node
+                failure.append(e)
+
+        run = threading.Thread(target=collect)
+        run.start()
+        indexed_at_kill = _wait_until_partly_indexed(es, run)
+        es_node.stop(kill=True)
+        run.join(timeout=300)
+
+        assert 0 < indexed_at_kill < TOTAL, "the node must die in the middle of the run"
+        assert failure, "the run must fail when Elasticsearch dies under it"
+        es_node.start()
+        assert load_cursor(es, "big-feed") == {}  # the cursor did not advance past lost work
+
+        report = collect_source(connect(), profile, "big-feed")
+
+    es.indices.refresh(index=MENTIONS)
+    assert report.new + report.already_indexed == TOTAL
+    assert es.count(index=MENTIONS)["count"] == TOTAL
+    links = [
+        hit["_source"]["url"]["full"] for hit in scan(es, index=MENTIONS, _source=["url.full"])
+    ]
+    assert len(set(links)) == len(links) == TOTAL
+    assert "etag" in load_cursor(es, "big-feed")
+
+
+def _wait_until_partly_indexed(es, run: threading.Thread) -> int:
+    while run.is_alive():
+        try:
+            count = es.count(index=MENTIONS, ignore_unavailable=True)["count"]
+        except Exception:
+            count = 0
+        if count:
+            return count
+        time.sleep(0.02)
+    return TOTAL

@@ -1,0 +1,84 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from earshot.profile import DEFAULT_PROFILE, ProfileError, load_profile
+
+
+def test_demo_profile_loads_lincolnshire_police_with_its_campaigns():
+    profile = load_profile(DEFAULT_PROFILE)
+    assert profile.force.name == "Lincolnshire Police"
+    assert "@LincsPolice" in profile.force.handles
+    assert {c.name for c in profile.force.campaigns} == {"Operation NOVA", "Bobby Bear"}
+    assert [s.kind for s in profile.sources] == ["rss"] * len(profile.sources)
+
+
+def _profile_text(**overrides: str) -> str:
+    parts = {
+        "force": "force:\n  name: Lincolnshire Police\n  handles: ['@LincsPolice']\n",
+        "area": "area:\n  name: Lincolnshire\n",
+        "sources": "sources:\n  - kind: rss\n    name: news\n    url: https://news.example/feed\n",
+    }
+    parts.update(overrides)
+    return "".join(parts.values())
+
+
+def _load(tmp_path: Path, text: str):
+    path = tmp_path / "force.yaml"
+    path.write_text(text)
+    return path, lambda: load_profile(path)
+
+
+def test_minimal_profile_loads(tmp_path):
+    _, load = _load(tmp_path, _profile_text())
+    assert load().sources[0].keep == "mentions"
+
+
+def test_missing_key_names_the_file_and_the_key(tmp_path):
+    path, load = _load(tmp_path, _profile_text(area=""))
+    with pytest.raises(ProfileError) as e:
+        load()
+    assert str(path) in str(e.value)
+    assert "area: missing" in str(e.value)
+
+
+def test_mistyped_key_names_the_file_and_the_key(tmp_path):
+    text = _profile_text(force="force:\n  name: Lincolnshire Police\n  handels: ['@LincsPolice']\n")
+    path, load = _load(tmp_path, text)
+    with pytest.raises(ProfileError) as e:
+        load()
+    assert str(path) in str(e.value)
+    assert "force.handels: unknown key" in str(e.value)
+
+
+def test_wrong_type_says_what_was_expected(tmp_path):
+    text = _profile_text(sources="sources:\n  - kind: rss\n    name: news\n    url: not a url\n")
+    _, load = _load(tmp_path, text)
+    with pytest.raises(ProfileError, match=r"sources\.0\.rss\.url: .*URL"):
+        load()
+
+
+def test_handle_without_at_sign_is_refused(tmp_path):
+    text = _profile_text(force="force:\n  name: Lincolnshire Police\n  handles: [LincsPolice]\n")
+    _, load = _load(tmp_path, text)
+    with pytest.raises(ProfileError, match=r"force\.handles\.0"):
+        load()
+
+
+def test_repeated_source_name_is_refused(tmp_path):
+    source = "  - kind: rss\n    name: news\n    url: https://news.example/feed\n"
+    _, load = _load(tmp_path, _profile_text(sources="sources:\n" + source * 2))
+    with pytest.raises(ProfileError, match="repeated: news"):
+        load()
+
+
+def test_unreadable_yaml_names_the_file(tmp_path):
+    path, load = _load(tmp_path, "force: [unclosed\n")
+    with pytest.raises(ProfileError, match=re.escape(f"{path}: not valid YAML")):
+        load()
+
+
+def test_missing_file_names_the_file(tmp_path):
+    with pytest.raises(ProfileError, match=r"nope\.yaml: cannot read"):
+        load_profile(tmp_path / "nope.yaml")

@@ -1,0 +1,135 @@
+"""The RSS/Atom listener against real HTTP servers on loopback."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from demo.feed_server import FeedServer, Route
+from earshot.profile import RssSource
+from listeners import ListenerError
+from listeners.rss import RssListener
+from tests.conftest import rss
+
+NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example/">
+  <title>Force blog comments</title><id>tag:blog.example,2026:comments</id>
+  <updated>2026-11-20T10:00:00Z</updated>
+  <entry>
+    <id>tag:blog.example,2026:comment-7</id>
+    <title type="html">Comment on &lt;b&gt;Bobby Bear&lt;/b&gt; visit</title>
+    <author><name>Claire</name></author>
+    <link rel="alternate" href="/2026/11/bobby-bear#comment-7"/>
+    <published>2026-11-20T10:00:00+01:00</published>
+    <content type="html">&lt;p&gt;Lovely to see &lt;strong&gt;Lincolnshire Police&lt;/strong&gt;
+      at school&lt;/p&gt;&lt;script&gt;alert('x')&lt;/script&gt;
+      &lt;p&gt;Thank you!&lt;/p&gt;</content>
+  </entry>
+</feed>"""
+
+
+def listener(url: str, **settings) -> RssListener:
+    return RssListener(RssSource(kind="rss", name="test-feed", url=url, **settings), now=NOW)
+
+
+def test_atom_entry_becomes_a_clean_mention():
+    with FeedServer({"/comments.atom": Route(ATOM, "application/atom+xml")}) as server:
+        heard = listener(server.url("/comments.atom")).listen({})
+    [mention] = heard.mentions
+    assert mention.title == "Comment on Bobby Bear visit"
+    assert mention.text == "Lovely to see Lincolnshire Police at school\nThank you!"
+    assert mention.url == "https://blog.example/2026/11/bobby-bear#comment-7"
+    assert mention.author == "Claire"
+    assert mention.published == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    assert mention.fetched == NOW
+    assert mention.source == "test-feed"
+
+
+def test_same_entry_gets_the_same_id_on_every_fetch():
+    with FeedServer({"/comments.atom": Route(ATOM, "application/atom+xml")}) as server:
+        first = listener(server.url("/comments.atom")).listen({})
+        second = listener(server.url("/comments.atom")).listen({})
+    assert first.mentions[0].id == second.mentions[0].id
+
+
+def test_unchanged_feed_is_not_downloaded_again():
+    with FeedServer({"/news.rss": Route(rss([{"title": "a", "link": "https://x/1"}]))}) as server:
+        first = listener(server.url("/news.rss")).listen({})
+        second = listener(server.url("/news.rss")).listen(first.cursor)
+        sent = server.requests[-1][1]
+    assert "etag" in first.cursor
+    assert sent["If-None-Match"] == first.cursor["etag"]
+    assert second.unchanged and second.mentions == []
+    assert second.cursor == first.cursor
+
+
+def test_rss_dates_in_any_zone_become_utc_and_missing_dates_use_fetch_time():
+    items = [
+        {"title": "a", "link": "https://x/1", "pubDate": "Fri, 20 Nov 2026 09:30:00 -0500"},
+        {"title": "b", "link": "https://x/2"},
+    ]
+    with FeedServer({"/news.rss": Route(rss(items))}) as server:
+        heard = listener(server.url("/news.rss")).listen({})
+    assert [m.published for m in heard.mentions] == [
+        datetime(2026, 11, 20, 14, 30, tzinfo=UTC),
+        NOW,
+    ]
+
+
+def test_entry_without_id_or_link_is_skipped_with_a_warning():
+    with FeedServer({"/news.rss": Route(rss([{"title": "no id"}, {"link": "https://x/1"}]))}) as s:
+        heard = listener(s.url("/news.rss")).listen({})
+    assert len(heard.mentions) == 1
+    assert "1 entries had neither id nor link" in heard.warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        (Route(b"oops", "text/plain", status=500), "HTTP 500"),
+        (
+            Route(b"<html><body><h1>Welcome</h1></body></html>", "text/html"),
+            "not an RSS or Atom feed",
+        ),
+        (
+            Route(
+                b'<?xml version="1.0"?><rss version="2.0">'
+                b"<channel><title>News</titl></channel></rss>"
+            ),
+            "malformed feed",
+        ),
+        (
+            Route(
+                b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]>'
+                b'<rss version="2.0"><channel><title>&b;</title></channel></rss>'
+            ),
+            "declares XML entities",
+        ),
+        (Route(b"<rss>" + b" " * 2_000 + b"</rss>"), "over the 1000-byte cap"),
+        (Route(rss([]), delay_seconds=3), "timed out after 0.5s"),
+    ],
+    ids=["http-500", "html-page", "malformed", "entity-bomb", "oversized", "timeout"],
+)
+def test_a_bad_feed_fails_naming_the_feed_and_the_reason(route, reason):
+    with FeedServer({"/feed": route}) as server, pytest.raises(ListenerError) as e:
+        listener(server.url("/feed"), timeout_seconds=0.5, max_bytes=1_000).listen({})
+    assert "source 'test-feed'" in str(e.value)
+    assert reason in str(e.value)
+
+
+def test_unreachable_feed_names_the_url():
+    with FeedServer({}) as server:
+        url = server.url("/gone")
+    with pytest.raises(ListenerError, match=r"could not fetch http://127\.0\.0\.1"):
+        listener(url).listen({})
+
+
+def test_well_formed_part_of_a_sloppy_feed_is_kept_with_a_warning():
+    body = rss([{"title": "Lincs Police & partners", "link": "https://x/1"}]).replace(
+        b"&amp; partners", b"& partners"
+    )
+    with FeedServer({"/news.rss": Route(body)}) as server:
+        heard = listener(server.url("/news.rss")).listen({})
+    assert len(heard.mentions) == 1
+    assert "not well-formed" in heard.warnings[0]

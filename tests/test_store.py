@@ -1,0 +1,130 @@
+"""Writing and reading mentions in the real Elasticsearch."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from earshot.model import Mention, Sentiment, mention_id
+from store.cursors import load_cursor, save_cursor
+from store.indices import MENTIONS, ensure_indices
+from store.mentions import IndexingError, index_mentions
+from store.queries import mention_counts, most_negative
+
+pytestmark = pytest.mark.elasticsearch
+
+NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+
+
+def mention(
+    n: int, *, published: datetime = NOW, score: float = 0.0, source: str = "news"
+) -> Mention:
+    label = "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
+    return Mention(
+        id=mention_id(source, f"https://news.example/{n}"),
+        source=source,
+        source_kind="rss",
+        url=f"https://news.example/{n}",
+        title=f"Lincolnshire Police story {n}",
+        text=f"Text of story {n}",
+        author="reporter",
+        published=published,
+        fetched=NOW,
+        force_terms=("Lincolnshire Police",),
+        tone=Sentiment(score=score, label=label),
+    )
+
+
+def test_mentions_land_in_monthly_indices_behind_one_alias(es):
+    ensure_indices(es)
+    report = index_mentions(
+        es, [mention(1, published=datetime(2026, 10, 31, 23, tzinfo=UTC)), mention(2)]
+    )
+    assert report.new == 2
+    assert sorted(es.indices.get_alias(name=MENTIONS)) == [
+        "earshot-mentions-2026.10",
+        "earshot-mentions-2026.11",
+    ]
+
+
+def test_document_uses_ecs_names_and_the_earshot_namespace(es):
+    ensure_indices(es)
+    m = mention(1, score=-0.6)
+    index_mentions(es, [m])
+    doc = es.get(index="earshot-mentions-2026.11", id=m.id)["_source"]
+    assert doc["@timestamp"] == "2026-11-21T07:00:00+00:00"
+    assert doc["url"]["full"] == "https://news.example/1"
+    assert doc["event"]["provider"] == "news"
+    assert doc["event"]["dataset"] == "earshot.rss"
+    assert doc["user"]["name"] == "reporter"
+    assert doc["earshot"]["tone"] == {"score": -0.6, "label": "negative"}
+    mapping = es.indices.get_mapping(index=MENTIONS)["earshot-mentions-2026.11"]["mappings"]
+    assert mapping["dynamic"] == "strict"
+    assert mapping["properties"]["earshot"]["properties"]["tone"]["properties"]["label"][
+        "type"
+    ] == ("keyword")
+
+
+def test_indexing_the_same_mentions_again_creates_no_duplicates(es):
+    ensure_indices(es)
+    first = index_mentions(es, [mention(n) for n in range(50)])
+    second = index_mentions(es, [mention(n) for n in range(60)])
+    es.indices.refresh(index=MENTIONS)
+    assert (first.new, second.new, second.already_indexed) == (50, 10, 50)
+    assert es.count(index=MENTIONS)["count"] == 60
+
+
+def test_a_mention_heard_again_with_another_date_stays_where_it_first_landed(es):
+    ensure_indices(es)
+    index_mentions(es, [mention(1, published=datetime(2026, 10, 31, tzinfo=UTC))])
+    again = index_mentions(es, [mention(1, published=datetime(2026, 11, 2, tzinfo=UTC))])
+    es.indices.refresh(index=MENTIONS)
+    assert (again.new, again.already_indexed) == (0, 1)
+    assert es.count(index=MENTIONS)["count"] == 1
+
+
+def test_a_failing_item_is_reported_with_its_reason_and_the_rest_are_indexed(es):
+    ensure_indices(es)
+    index_mentions(es, [mention(0, published=datetime(2026, 10, 1, tzinfo=UTC))])
+    es.indices.add_block(index="earshot-mentions-2026.10", block="write")
+    try:
+        with pytest.raises(IndexingError) as e:
+            index_mentions(
+                es,
+                [mention(1, published=datetime(2026, 10, 2, tzinfo=UTC)), mention(2), mention(3)],
+            )
+    finally:
+        es.indices.put_settings(
+            index="earshot-mentions-2026.10", settings={"index.blocks.write": False}
+        )
+    assert e.value.failures[0].startswith(mention(1, published=NOW).id)
+    assert "blocked" in e.value.failures[0]
+    es.indices.refresh(index=MENTIONS)
+    assert es.count(index="earshot-mentions-2026.11")["count"] == 2
+
+
+def test_cursor_round_trips_and_starts_empty(es):
+    ensure_indices(es)
+    assert load_cursor(es, "news") == {}
+    save_cursor(es, "news", {"etag": '"abc"'})
+    assert load_cursor(es, "news") == {"etag": '"abc"'}
+
+
+def test_counts_and_most_negative_come_from_the_index(es):
+    ensure_indices(es)
+    index_mentions(
+        es,
+        [mention(1, score=-0.9), mention(2, score=-0.2), mention(3, score=0.5, source="blog")],
+    )
+    es.indices.refresh(index=MENTIONS)
+    counts = mention_counts(es)
+    assert counts.total == 3
+    assert counts.by_source == {"news": 2, "blog": 1}
+    assert counts.by_tone == {"negative": 2, "positive": 1}
+    assert [m.url for m in most_negative(es, limit=5)] == [
+        "https://news.example/1",
+        "https://news.example/2",
+    ]
+
+
+def test_counts_on_an_empty_cluster_are_zero(es):
+    assert mention_counts(es).total == 0
