@@ -23,5 +23,5 @@ def print_counts(console: Console, counts: MentionCounts) -> None:
 def print_most_negative(console: Console, mentions: list[NegativeMention]) -> None:
     console.print("\n[bold]Most negative mentions[/bold]")
     for m in mentions:
-        console.print(f"  {m.score:+.2f}  [{escape(m.source)}] {escape(m.title)}", soft_wrap=True)
+        console.print(f"  {m.score:+.2f}  {escape(f'[{m.source}]')} {escape(m.title)}", soft_wrap=True)
         console.print(f"         {escape(m.url or '(no link)')}", soft_wrap=True)
