@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint es-start es-stop clean
+.PHONY: demo test eval bench lint es-start es-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+eval: $(STAMP)
+	$(BIN)/python -m earshot.evaluation
+
+bench: $(STAMP)
+	$(BIN)/python -m earshot.benchmark
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,11 +11,11 @@ from rich.console import Console
 
 from demo.feed_server import FeedServer
 from earshot.airflow_env import airflow_env
-from earshot.report import print_counts, print_most_negative
+from earshot.report import print_counts, print_most_negative, print_response_queue
 from store.connection import connect
 from store.indices import ensure_indices
 from store.local_node import LocalNode, earshot_home
-from store.queries import mention_counts, most_negative
+from store.queries import mention_counts, most_negative, response_queue
 
 # profiles/lincolnshire.yaml points its sources at this port.
 SAMPLE_FEEDS_PORT = 8765
@@ -60,6 +60,7 @@ def run_demo() -> None:
         )
     print_counts(console, counts)
     print_most_negative(console, most_negative(es))
+    print_response_queue(console, response_queue(es, limit=5))
     console.print(
         f"\nElasticsearch is still running at {running.url}. Query it with:\n"
         f"  curl -u elastic:$(cat {node.home / 'elastic-password'}) "

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from earshot.model import WorkflowStatus
 from earshot.report import print_counts
 from store.connection import StoreUnavailable, connect
 from store.local_node import LocalNode, NodeError
+from store.mentions import set_status
 from store.queries import mention_counts
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
@@ -49,7 +52,9 @@ def es_status() -> None:
 
 
 @app.command()
-def stats(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
     """Mentions by source and by tone, from Elasticsearch."""
     try:
         counts = mention_counts(connect())
@@ -59,6 +64,19 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Machine-readable o
         print(json.dumps(asdict(counts), indent=2, sort_keys=True))
     else:
         print_counts(console, counts)
+
+
+@app.command()
+def status(
+    mention_id: Annotated[str, typer.Argument(help="The mention's id (its Elasticsearch _id).")],
+    new_status: Annotated[WorkflowStatus, typer.Argument(help="new, in-hand or done.")],
+) -> None:
+    """Set a mention's workflow status, as the response queue moves on."""
+    try:
+        set_status(connect(), mention_id, new_status)
+    except (StoreUnavailable, KeyError) as e:
+        sys.exit(f"earshot status: {e}")
+    console.print(f"{mention_id}: {new_status}")
 
 
 @app.command()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch
 
 from earshot.profile import Profile
-from enrichment import ForceMatcher, enrich
+from enrichment import Enricher
 from listeners import listener_for
 from store.cursors import load_cursor, save_cursor
 from store.indices import ensure_indices
@@ -46,8 +46,8 @@ def collect_source(es: Elasticsearch, profile: Profile, name: str) -> SourceRepo
     heard = listener_for(source, now=datetime.now(UTC)).listen(cursor)
     for warning in heard.warnings:
         log.warning("source %r: %s", name, warning)
-    force = ForceMatcher.from_profile(profile.force)
-    enriched = [enrich(m, force) for m in heard.mentions]
+    enricher = Enricher.for_profile(profile)
+    enriched = [enricher.enrich(m, is_reply=source.keep == "all") for m in heard.mentions]
     kept = [m for m in enriched if m.force_terms or source.keep == "all"]
     written = index_mentions(es, kept)
     save_cursor(es, name, heard.cursor)

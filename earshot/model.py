@@ -10,6 +10,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 ToneLabel = Literal["positive", "neutral", "negative"]
 
+# The response order UK police comms teams use, most urgent first (DESIGN.md).
+ResponseAction = Literal[
+    "contact-handling",  # a crime or threat to life reported: route to 999/101 contact handling
+    "moderate-preserve",  # threats or abuse to staff, illegal content: preserve, moderate, hand on
+    "refer-to-investigator",  # could prejudice a case: don't engage on substance
+    "escalate",  # misinformation with risk of harm: factual correction, escalate
+    "put-it-right",  # service complaint: put it right, signpost complaints
+    "correct-facts",  # factually wrong: correct
+    "monitor",  # troll or rant: monitor only
+    "thank",  # praise: thank, share
+    "no-action",
+]
+WorkflowStatus = Literal["new", "in-hand", "done"]
+
 
 class Sentiment(BaseModel):
     """A VADER compound score in [-1, 1] and the label its thresholds give."""
@@ -18,6 +32,26 @@ class Sentiment(BaseModel):
 
     score: float = Field(ge=-1.0, le=1.0)
     label: ToneLabel
+
+
+class Place(BaseModel):
+    """A gazetteer place found in the text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    lat: float
+    lon: float
+
+
+class Response(BaseModel):
+    """What the comms desk should do, how urgently (0-100), and why, in words."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: ResponseAction
+    priority: int = Field(ge=0, le=100)
+    reasons: tuple[str, ...]
 
 
 class Mention(BaseModel):
@@ -34,8 +68,17 @@ class Mention(BaseModel):
     author: str | None
     published: datetime
     fetched: datetime
+    is_reply: bool = False
     force_terms: tuple[str, ...] = ()
     tone: Sentiment | None = None
+    toward_force: Sentiment | None = None
+    topics: tuple[str, ...] = ()
+    risk_flags: tuple[str, ...] = ()
+    places: tuple[Place, ...] = ()
+    in_area: bool = False
+    language: str | None = None
+    response: Response | None = None
+    status: WorkflowStatus = "new"
 
 
 def mention_id(source: str, key: str) -> str:

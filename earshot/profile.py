@@ -40,8 +40,19 @@ class Force(Strict):
         return [self.name, *self.aliases, *self.handles, *self.hashtags, *campaign_terms]
 
 
+LatLon = tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]
+
+
 class Area(Strict):
+    """The force area: its name, the words that place a text in it, and its boundary."""
+
     name: str
+    # Words that say a text is about this area ("Lincs", "Lincolnshire"): they settle
+    # ambiguous place names such as Boston or Lincoln.
+    context: list[str] = []
+    # The boundary as [latitude, longitude] points, roughly traced: gazetteer places
+    # inside it are the area's places.
+    boundary: list[LatLon] = Field(min_length=3)
 
 
 class RssSource(Strict):

@@ -1,15 +1,64 @@
-"""Enrichment: pure functions over a Mention and the profile. No I/O, so fast and testable."""
+"""Enrichment: pure functions over a Mention and the profile. No I/O per mention: every
+part is compiled once per profile by `Enricher.for_profile`, so enriching is fast and
+each part is testable on its own.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from earshot.model import Mention
+from earshot.profile import Profile
+from enrichment.language import language
+from enrichment.places import Gazetteer
 from enrichment.relevance import ForceMatcher
-from enrichment.sentiment import tone
+from enrichment.response import recommend
+from enrichment.risk import risk_flags
+from enrichment.sentiment import TowardForce, tone
+from enrichment.topics import TopicTagger
+
+# Enough for any post, article opening or comment; a 1 MB paste is judged by its start.
+MAX_CHARS = 20_000
 
 
-def enrich(mention: Mention, force: ForceMatcher) -> Mention:
-    words = f"{mention.title}\n{mention.text}"
-    return mention.model_copy(update={"force_terms": force.terms_in(words), "tone": tone(words)})
+@dataclass(frozen=True)
+class Enricher:
+    force: ForceMatcher
+    toward_force: TowardForce
+    topics: TopicTagger
+    places: Gazetteer
+
+    @classmethod
+    def for_profile(cls, profile: Profile) -> Enricher:
+        return cls(
+            force=ForceMatcher.from_profile(profile.force),
+            toward_force=TowardForce.for_force(profile.force.terms()),
+            topics=TopicTagger.from_taxonomy(profile.force.campaigns),
+            places=Gazetteer.for_area(profile.area),
+        )
+
+    def enrich(self, mention: Mention, *, is_reply: bool = False) -> Mention:
+        """`is_reply`: the item answers the force's own post, so "you" means the force."""
+        words = f"{mention.title}\n{mention.text}"[:MAX_CHARS]
+        force_terms = self.force.terms_in(words)
+        # Talk about the police, or to the force, settles ambiguous names such as Boston:
+        # what reaches enrichment was collected because it concerns this force.
+        about_policing = bool(force_terms) or is_reply or self.toward_force.refers_to(words)
+        places, in_area = self.places.find(words, force_named=about_policing)
+        enriched = mention.model_copy(
+            update={
+                "is_reply": is_reply,
+                "force_terms": force_terms,
+                "tone": tone(words),
+                "toward_force": self.toward_force.score(words, is_reply=is_reply),
+                "topics": self.topics.tags(words),
+                "risk_flags": risk_flags(words),
+                "places": places,
+                "in_area": in_area,
+                "language": language(words),
+            }
+        )
+        return enriched.model_copy(update={"response": recommend(enriched)})
 
 
-__all__ = ["ForceMatcher", "enrich"]
+__all__ = ["Enricher", "ForceMatcher"]

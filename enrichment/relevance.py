@@ -24,8 +24,8 @@ class ForceMatcher:
         bare = {t[1:]: t for t in reversed(terms) if t[0] in "@#"}
         canonical = {_key(t): t for t in terms} | {_key(b): t for b, t in bare.items()}
         return cls(
-            terms=_alternation([*terms, *bare]),
-            exclusions=_alternation(force.exclude) if force.exclude else None,
+            terms=phrase_pattern([*terms, *bare]),
+            exclusions=phrase_pattern(force.exclude) if force.exclude else None,
             canonical=canonical,
         )
 
@@ -37,8 +37,9 @@ class ForceMatcher:
         return tuple(sorted(found))
 
 
-def _alternation(phrases: list[str]) -> re.Pattern[str]:
-    # Longest first, so "Lincolnshire Police Federation" wins over "Lincolnshire Police".
+def phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
+    """Literal phrases as whole words, any spacing, any case; longest first, so
+    "Lincolnshire Police Federation" wins over "Lincolnshire Police"."""
     ordered = sorted(set(phrases), key=len, reverse=True)
     body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in ordered)
     return re.compile(rf"(?<![\w@#])(?:{body})(?!\w)", re.IGNORECASE)

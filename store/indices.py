@@ -16,6 +16,8 @@ TEMPLATE = "earshot-mentions"
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
 _TEXT = {"type": "text"}
 _DATE = {"type": "date"}
+_BOOLEAN = {"type": "boolean"}
+_SENTIMENT = {"properties": {"score": {"type": "float"}, "label": _KEYWORD}}
 
 MENTION_MAPPING = {
     "dynamic": "strict",
@@ -37,10 +39,24 @@ MENTION_MAPPING = {
         "earshot": {
             "properties": {
                 "title": _TEXT,
+                "is_reply": _BOOLEAN,
                 "force_terms": _KEYWORD,
-                "tone": {
-                    "properties": {"score": {"type": "float"}, "label": _KEYWORD},
+                "tone": _SENTIMENT,
+                "toward_force": _SENTIMENT,
+                "topics": _KEYWORD,
+                "risk_flags": _KEYWORD,
+                "places": _KEYWORD,
+                "in_area": _BOOLEAN,
+                "location": {"type": "geo_point"},
+                "language": _KEYWORD,
+                "response": {
+                    "properties": {
+                        "action": _KEYWORD,
+                        "priority": {"type": "integer"},
+                        "reasons": _TEXT,
+                    }
                 },
+                "status": _KEYWORD,
             }
         },
     },

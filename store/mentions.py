@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch, helpers
 
-from earshot.model import Mention
+from earshot.model import Mention, WorkflowStatus
 from store.indices import MENTIONS, mentions_index
 
 _LOOKUP_BATCH = 1_000
@@ -50,10 +50,27 @@ def to_document(mention: Mention, ingested: datetime) -> dict:
             "ingested": ingested.isoformat(),
         },
         "user": {"name": mention.author},
-        "earshot": {"title": mention.title, "force_terms": list(mention.force_terms)},
+        "earshot": {
+            "title": mention.title,
+            "is_reply": mention.is_reply,
+            "force_terms": list(mention.force_terms),
+            "topics": list(mention.topics),
+            "risk_flags": list(mention.risk_flags),
+            "places": [p.name for p in mention.places],
+            "in_area": mention.in_area,
+            "language": mention.language,
+            "status": mention.status,
+        },
     }
-    if mention.tone:
-        doc["earshot"]["tone"] = mention.tone.model_dump()
+    optional = {
+        "tone": mention.tone,
+        "toward_force": mention.toward_force,
+        "response": mention.response,
+    }
+    doc["earshot"] |= {k: v.model_dump() for k, v in optional.items() if v is not None}
+    if mention.places:
+        # The first place named is where the mention is put on the map.
+        doc["earshot"]["location"] = {"lat": mention.places[0].lat, "lon": mention.places[0].lon}
     return doc
 
 
@@ -64,7 +81,7 @@ def index_mentions(
     report = IndexReport()
     if not mentions:
         return report
-    existing = _already_indexed(es, [m.id for m in mentions])
+    existing = _where_indexed(es, [m.id for m in mentions])
     report.already_indexed = len(existing)
     ingested = datetime.now(UTC)
     actions = _create_actions((m for m in mentions if m.id not in existing), ingested)
@@ -91,10 +108,11 @@ def index_mentions(
     return report
 
 
-def _already_indexed(es: Elasticsearch, ids: list[str]) -> set[str]:
-    # Refresh first: the lookup is a search, and a crashed run may have left writes unrefreshed.
+def _where_indexed(es: Elasticsearch, ids: list[str]) -> dict[str, str]:
+    """The index holding each id already stored. Refreshes first: the lookup is a search,
+    and a crashed run (or a write a moment ago) may not be visible to search yet."""
     es.indices.refresh(index=MENTIONS, ignore_unavailable=True, allow_no_indices=True)
-    found: set[str] = set()
+    found: dict[str, str] = {}
     for start in range(0, len(ids), _LOOKUP_BATCH):
         batch = ids[start : start + _LOOKUP_BATCH]
         hits = es.search(
@@ -105,7 +123,7 @@ def _already_indexed(es: Elasticsearch, ids: list[str]) -> set[str]:
             ignore_unavailable=True,
             allow_no_indices=True,
         )["hits"]["hits"]
-        found.update(hit["_id"] for hit in hits)
+        found.update((hit["_id"], hit["_index"]) for hit in hits)
     return found
 
 
@@ -117,3 +135,14 @@ def _create_actions(mentions: Iterable[Mention], ingested: datetime) -> Iterator
             "_id": mention.id,
             "_source": to_document(mention, ingested),
         }
+
+
+def set_status(es: Elasticsearch, mention_id: str, status: WorkflowStatus) -> None:
+    """Move a mention along the analysts' workflow (new → in-hand → done).
+
+    Re-collection never overwrites a stored mention, so the status survives it.
+    """
+    index = _where_indexed(es, [mention_id]).get(mention_id)
+    if index is None:
+        raise KeyError(f"no mention with id {mention_id}")
+    es.update(index=index, id=mention_id, doc={"earshot": {"status": status}}, refresh=True)

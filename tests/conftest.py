@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from earshot.airflow_env import airflow_env
+from earshot.profile import DEFAULT_PROFILE
 
 # Airflow reads its settings at import: point it at a private home before anything imports it.
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="earshot-test-airflow-"))
@@ -87,7 +88,7 @@ def write_profile(tmp_path: Path):
                 "handles": ["@LincsPolice"],
                 "campaigns": [{"name": "Bobby Bear", "terms": ["Bobby Bear", "#BobbyBear"]}],
             },
-            "area": {"name": "Lincolnshire"},
+            "area": yaml.safe_load(DEFAULT_PROFILE.read_text())["area"],
             "sources": [{"kind": "rss", **s} for s in sources],
         }
         path = tmp_path / "profile.yaml"

@@ -32,6 +32,7 @@ def test_stats_json_gives_counts_by_source_and_tone(es):
         "total": 3,
         "by_source": {"news": 2, "blog": 1},
         "by_tone": {"negative": 1, "positive": 1, "neutral": 1},
+        "by_toward_force": {"negative": 1, "positive": 1, "neutral": 1},
     }
 
 
@@ -44,6 +45,21 @@ def test_stats_for_people_is_a_table(es):
     assert result.returncode == 0, result.stderr
     assert "Mentions indexed: 1" in result.stdout
     assert "news" in result.stdout and "negative" in result.stdout
+
+
+@pytest.mark.elasticsearch
+def test_status_command_moves_a_mention_along_the_workflow(es):
+    ensure_indices(es)
+    m = mention(1)
+    index_mentions(es, [m])
+    es.indices.refresh(index=MENTIONS)
+    assert earshot("status", m.id, "in-hand").returncode == 0
+    assert es.get(index="earshot-mentions-2026.11", id=m.id)["_source"]["earshot"]["status"] == (
+        "in-hand"
+    )
+    refused = earshot("status", m.id, "finished")
+    assert refused.returncode != 0
+    assert "finished" in refused.stderr
 
 
 def test_stats_without_any_elasticsearch_says_how_to_get_one(tmp_path):

@@ -46,6 +46,43 @@ def test_collect_dag_indexes_what_mentions_the_force_and_second_run_adds_nothing
 
 
 @pytest.mark.elasticsearch
+def test_collected_mention_carries_every_enrichment_field_searchable(
+    es, write_profile, run_collect_dag
+):
+    complaint = {
+        "title": "Burglary in Boston",
+        "link": "https://news.example/boston-burglary",
+        "description": "My house in Boston was burgled and Lincolnshire Police never turned up. "
+        "Waited three hours on 101.",
+        "pubDate": "Fri, 20 Nov 2026 09:00:00 +0000",
+    }
+    with FeedServer({"/news.rss": Route(rss([complaint]))}) as server:
+        write_profile([{"name": "local-news", "url": server.url("/news.rss")}])
+        assert run_collect_dag()["run"] == "success"
+    es.indices.refresh(index=MENTIONS)
+
+    def found(query: str) -> int:
+        return es.count(index=MENTIONS, q=query)["count"]
+
+    assert found("earshot.toward_force.label:negative") == 1
+    assert found("earshot.topics:burglary AND earshot.topics:contact-999-101") == 1
+    assert found("earshot.places:Boston AND earshot.in_area:true") == 1
+    assert found("earshot.language:en") == 1
+    assert found("earshot.response.action:put-it-right AND earshot.response.priority:>50") == 1
+    assert found("earshot.status:new") == 1
+    near_boston = es.count(
+        index=MENTIONS,
+        query={
+            "geo_distance": {"distance": "10km", "earshot.location": {"lat": 52.98, "lon": -0.02}}
+        },
+    )["count"]
+    assert near_boston == 1
+    [hit] = es.search(index=MENTIONS)["hits"]["hits"]
+    assert hit["_source"]["earshot"]["response"]["reasons"]
+    assert hit["_source"]["earshot"]["risk_flags"] == []
+
+
+@pytest.mark.elasticsearch
 def test_bad_feeds_fail_on_their_own_and_the_good_ones_are_indexed(
     es, write_profile, run_collect_dag, capfd
 ):

@@ -17,7 +17,8 @@ def test_demo_profile_loads_lincolnshire_police_with_its_campaigns():
 def _profile_text(**overrides: str) -> str:
     parts = {
         "force": "force:\n  name: Lincolnshire Police\n  handles: ['@LincsPolice']\n",
-        "area": "area:\n  name: Lincolnshire\n",
+        "area": "area:\n  name: Lincolnshire\n"
+        "  boundary: [[53.3, -0.6], [52.9, -0.4], [53.1, 0.3]]\n",
         "sources": "sources:\n  - kind: rss\n    name: news\n    url: https://news.example/feed\n",
     }
     parts.update(overrides)
@@ -35,21 +36,23 @@ def test_minimal_profile_loads(tmp_path):
     assert load().sources[0].keep == "mentions"
 
 
-def test_missing_key_names_the_file_and_the_key(tmp_path):
-    path, load = _load(tmp_path, _profile_text(area=""))
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"area": ""}, "area: missing"),
+        (
+            {"force": "force:\n  name: Lincolnshire Police\n  handels: ['@LincsPolice']\n"},
+            "force.handels: unknown key",
+        ),
+    ],
+    ids=["missing", "mistyped"],
+)
+def test_bad_key_names_the_file_and_the_key(tmp_path, overrides, message):
+    path, load = _load(tmp_path, _profile_text(**overrides))
     with pytest.raises(ProfileError) as e:
         load()
     assert str(path) in str(e.value)
-    assert "area: missing" in str(e.value)
-
-
-def test_mistyped_key_names_the_file_and_the_key(tmp_path):
-    text = _profile_text(force="force:\n  name: Lincolnshire Police\n  handels: ['@LincsPolice']\n")
-    path, load = _load(tmp_path, text)
-    with pytest.raises(ProfileError) as e:
-        load()
-    assert str(path) in str(e.value)
-    assert "force.handels: unknown key" in str(e.value)
+    assert message in str(e.value)
 
 
 def test_wrong_type_says_what_was_expected(tmp_path):

@@ -4,11 +4,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from earshot.model import Mention, Sentiment, mention_id
+from earshot.model import Mention, Response, Sentiment, mention_id
 from store.cursors import load_cursor, save_cursor
 from store.indices import MENTIONS, ensure_indices
-from store.mentions import IndexingError, index_mentions
-from store.queries import mention_counts, most_negative
+from store.mentions import IndexingError, index_mentions, set_status
+from store.queries import mention_counts, most_negative, response_queue
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -31,6 +31,12 @@ def mention(
         fetched=NOW,
         force_terms=("Lincolnshire Police",),
         tone=Sentiment(score=score, label=label),
+        toward_force=Sentiment(score=score, label=label),
+        response=Response(
+            action="monitor" if label == "negative" else "no-action",
+            priority=25 + n if label == "negative" else 0,
+            reasons=("a reason",),
+        ),
     )
 
 
@@ -120,11 +126,35 @@ def test_counts_and_most_negative_come_from_the_index(es):
     assert counts.total == 3
     assert counts.by_source == {"news": 2, "blog": 1}
     assert counts.by_tone == {"negative": 2, "positive": 1}
+    assert counts.by_toward_force == {"negative": 2, "positive": 1}
     assert [m.url for m in most_negative(es, limit=5)] == [
         "https://news.example/1",
         "https://news.example/2",
     ]
+    # The queue: what needs a response, most urgent first, nothing already in hand.
+    assert [m.url for m in response_queue(es)] == [
+        "https://news.example/2",
+        "https://news.example/1",
+    ]
+    set_status(es, mention(2).id, "in-hand")
+    assert [m.url for m in response_queue(es)] == ["https://news.example/1"]
 
 
 def test_counts_on_an_empty_cluster_are_zero(es):
     assert mention_counts(es).total == 0
+
+
+def test_workflow_status_moves_on_and_survives_recollection(es):
+    ensure_indices(es)
+    m = mention(1)
+    index_mentions(es, [m])
+    assert (
+        es.get(index="earshot-mentions-2026.11", id=m.id)["_source"]["earshot"]["status"] == "new"
+    )
+    set_status(es, m.id, "in-hand")
+    index_mentions(es, [m])  # heard again on the next collect run
+    assert es.get(index="earshot-mentions-2026.11", id=m.id)["_source"]["earshot"]["status"] == (
+        "in-hand"
+    )
+    with pytest.raises(KeyError, match="no mention with id nope"):
+        set_status(es, "nope", "done")

@@ -1,0 +1,137 @@
+"""The recommended response: the first rule that applies, in the order UK police comms
+teams use (after the US Air Force web posting response assessment), with a priority
+and reasons an analyst can read. Each rule is one line of RULES: reorder or add there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from earshot.model import Mention, Response, ResponseAction
+
+# Topics where a misleading claim can hurt someone, so a correction cannot wait.
+HARM_TOPICS = {"incident", "violent-crime", "missing-person", "possession-of-weapons"}
+SERVICE_TOPICS = {
+    "contact-999-101",
+    "response-times",
+    "officer-conduct",
+    "custody",
+    "stop-and-search",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: ResponseAction
+    priority: int
+    applies: Callable[[Mention], bool]
+    reason: str
+
+
+def _flag(name: str) -> Callable[[Mention], bool]:
+    return lambda m: name in m.risk_flags
+
+
+def _negative(m: Mention) -> bool:
+    return m.toward_force is not None and m.toward_force.label == "negative"
+
+
+def _harmful_misinformation(m: Mention) -> bool:
+    alarming = m.tone is not None and m.tone.score <= -0.3
+    return "possible-misinformation" in m.risk_flags and (
+        alarming or bool(HARM_TOPICS & set(m.topics))
+    )
+
+
+def _service_complaint(m: Mention) -> bool:
+    """A service topic not raised in praise; appeals name 101 without complaining."""
+    not_praise = m.toward_force is None or m.toward_force.label != "positive"
+    return not_praise and bool(SERVICE_TOPICS & set(m.topics)) and "appeal" not in m.topics
+
+
+def _positive(m: Mention) -> bool:
+    return (m.toward_force is not None and m.toward_force.label == "positive") or (
+        "praise-thanks" in m.topics and not _negative(m)
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "contact-handling",
+        95,
+        _flag("crime-reported"),
+        "reports a crime or welfare concern on social media: route to 999/101 contact handling",
+    ),
+    Rule(
+        "moderate-preserve",
+        90,
+        _flag("threat-to-staff"),
+        "threatens officers or staff: preserve it and hand to investigations",
+    ),
+    Rule(
+        "moderate-preserve",
+        80,
+        _flag("identifies-person"),
+        "identifies a victim, witness or child: preserve and remove",
+    ),
+    Rule(
+        "moderate-preserve",
+        70,
+        _flag("abuse-discrimination"),
+        "abusive or discriminatory: preserve and moderate under the house rules",
+    ),
+    Rule(
+        "refer-to-investigator",
+        80,
+        _flag("could-prejudice-case"),
+        "could prejudice a case: don't engage on substance; refer to the investigating officer",
+    ),
+    Rule(
+        "escalate",
+        85,
+        _harmful_misinformation,
+        "possible misinformation that could cause harm: correct the facts and escalate",
+    ),
+    Rule(
+        "moderate-preserve",
+        60,
+        _flag("personal-data"),
+        "shares personal data: hide it and keep a copy",
+    ),
+    Rule(
+        "put-it-right",
+        60,
+        _service_complaint,
+        "complains about the service: put it right, or signpost the complaints process",
+    ),
+    Rule(
+        "correct-facts",
+        45,
+        _flag("possible-misinformation"),
+        "may be factually wrong: correct it with the facts",
+    ),
+    Rule(
+        "monitor",
+        25,
+        _negative,
+        "negative about the force with no specific complaint: monitor only",
+    ),
+    Rule("thank", 15, _positive, "praises the force: thank and share"),
+)
+
+NO_ACTION = Response(action="no-action", priority=0, reasons=("nothing here needs a response",))
+
+
+def recommend(mention: Mention) -> Response:
+    """The first rule that applies sets the action; later ones that apply add reasons."""
+    applying = [rule for rule in RULES if rule.applies(mention)]
+    if not applying:
+        return NO_ACTION
+    first = applying[0]
+    priority = first.priority + (5 if mention.in_area else 0)
+    return Response(
+        action=first.action,
+        priority=min(priority, 100),
+        reasons=tuple(dict.fromkeys(rule.reason for rule in applying)),
+    )

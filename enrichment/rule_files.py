@@ -1,0 +1,144 @@
+"""The phrase syntax and checks shared by the rule files (topics.yaml, risk.yaml), so a
+malformed file fails at load naming the file, the entry and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+
+class TaxonomyError(ValueError):
+    """A rules file is malformed; the message names the file, the entry and the problem."""
+
+
+def fixed_entries(raw: dict, path: Path, section: str, ids: tuple[str, ...]) -> dict:
+    """The section's entries, exactly one for each fixed id."""
+    entries = raw.get(section)
+    if not isinstance(entries, dict):
+        raise TaxonomyError(f"{path}: {section}: expected a mapping of id to entry")
+    unknown = sorted(set(entries) - set(ids))
+    if unknown:
+        raise TaxonomyError(f"{path}: {section}: unknown ids {unknown} (fixed list: {ids})")
+    missing = [i for i in ids if i not in entries]
+    if missing:
+        raise TaxonomyError(f"{path}: {section}: no entry for {missing}")
+    return entries
+
+
+def read_rules(path: Path, top_keys: set[str]) -> dict:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise TaxonomyError(f"{path}: cannot read: {e.strerror}") from e
+    except yaml.YAMLError as e:
+        raise TaxonomyError(f"{path}: not valid YAML: {e}") from e
+    if not isinstance(raw, dict) or not set(raw) <= top_keys:
+        raise TaxonomyError(f"{path}: expected a mapping with keys {sorted(top_keys)}")
+    vocab = raw.get("vocab") or {}
+    if not isinstance(vocab, dict) or not all(isinstance(v, str) for v in vocab.values()):
+        raise TaxonomyError(f"{path}: vocab: expected a mapping of name to pattern")
+    return raw
+
+
+def check_keys(spec: object, where: str, required: set[str], optional: set[str]) -> None:
+    if not isinstance(spec, dict):
+        raise TaxonomyError(f"{where}: expected a mapping")
+    # Unknown keys first: a missing key is most often a mistyped one.
+    extra = sorted(set(spec) - required - optional)
+    missing = sorted(required - set(spec))
+    if extra:
+        raise TaxonomyError(f"{where}: unknown keys {extra} (mistyped?)")
+    if missing:
+        raise TaxonomyError(f"{where}: missing {missing} (required)")
+
+
+def check_description(description: object, where: str) -> None:
+    if not isinstance(description, str) or not description.strip():
+        raise TaxonomyError(f"{where}.description: expected a non-empty description")
+
+
+def compile_phrases(patterns: object, vocab: dict[str, str], where: str) -> re.Pattern[str]:
+    """One case-insensitive regex for a list of phrases, each matching whole words only.
+
+    Phrase syntax: a regex where a space matches any run of whitespace (a space before ? or *
+    makes it optional), an apostrophe matches a straight or a curly one, and {name} inserts
+    the vocab entry. Each phrase is compiled alone first, so a bad one is named by its text.
+    """
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    if not isinstance(patterns, list) or not patterns:
+        raise TaxonomyError(f"{where}: expected at least one pattern")
+    sources = []
+    for pattern in patterns:
+        if isinstance(pattern, dict):
+            # YAML read "(?: x" as a key: the commonest slip when adding a rule.
+            raise TaxonomyError(
+                f"{where}: pattern {pattern!r} was read as a mapping: a plain YAML value "
+                "cannot contain ': '; quote the pattern or write (?:\\s+...) instead"
+            )
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise TaxonomyError(f"{where}: expected a non-empty pattern string, got {pattern!r}")
+        source = _loosen(_insert_vocab(pattern, vocab, where))
+        try:
+            re.compile(source)
+        except re.error as e:
+            raise TaxonomyError(f"{where}: pattern {pattern!r} does not compile: {e}") from e
+        sources.append(source)
+    body = "|".join(f"(?:{s})" for s in sources)
+    # A hashtag is a word too: "#ACAB", "#burglary". Handles stay whole through \w.
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+
+_CURLY = "\u2019"  # the apostrophe phones and word processors type
+_VOCAB_REF = re.compile(r"\{([a-z_]+)\}")
+
+
+def _insert_vocab(pattern: str, vocab: dict[str, str], where: str) -> str:
+    def entry(ref: re.Match[str]) -> str:
+        name = ref.group(1)
+        if name not in vocab:
+            raise TaxonomyError(f"{where}: pattern {pattern!r} names unknown vocab {{{name}}}")
+        return f"(?:{vocab[name]})"
+
+    return _VOCAB_REF.sub(entry, pattern)
+
+
+def _loosen(pattern: str) -> str:
+    """Let rules be written the way people type: spaced words and either apostrophe."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            out.append({"'": "'" + _CURLY, " ": r"\s"}.get(c, c))
+        elif c == "[":
+            in_class = True
+            # A ']' straight after '[' or '[^' is a literal, not the end of the class.
+            lead = re.match(r"\[\^?\]?", pattern[i:]).group(0)
+            out.append(lead)
+            i += len(lead)
+            continue
+        elif c == " ":
+            while pattern[i + 1 : i + 2] == " ":
+                i += 1
+            quantifier = pattern[i + 1 : i + 2]
+            if quantifier in ("?", "*"):
+                out.append(r"\s*")
+                i += 1
+            else:
+                out.append(r"\s+")
+                i += quantifier == "+"
+        elif c == "'":
+            out.append(f"['{_CURLY}]")
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)

@@ -1,0 +1,382 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from enrichment.risk import FLAGS, RULES_FILE, load_rules, risk_flags
+from enrichment.rule_files import TaxonomyError
+
+
+def flagged(flag: str, text: str) -> bool:
+    return flag in risk_flags(text)
+
+
+# --- the rules file --------------------------------------------------------------------
+
+
+def test_rules_file_has_every_fixed_flag_with_a_description_and_rules():
+    flags = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))["flags"]
+    assert sorted(flags) == sorted(FLAGS)
+    for flag, spec in flags.items():
+        assert isinstance(spec["description"], str) and spec["description"].strip(), flag
+        assert spec["rules"], flag
+        assert all(isinstance(rule["pattern"], str) for rule in spec["rules"]), flag
+
+
+def test_every_rule_compiles():
+    assert {rule.flag for rule in load_rules()} == set(FLAGS)
+
+
+def _write(tmp_path: Path, flags: dict) -> Path:
+    path = tmp_path / "risk.yaml"
+    path.write_text(yaml.safe_dump({"flags": flags}))
+    return path
+
+
+def _all_flags(**override: dict) -> dict:
+    base = {flag: {"description": flag, "rules": [{"pattern": flag}]} for flag in FLAGS}
+    return base | override
+
+
+def test_unknown_flag_id_fails_at_load_naming_it(tmp_path):
+    rules = _all_flags(**{"swearing": {"description": "x", "rules": [{"pattern": "x"}]}})
+    with pytest.raises(TaxonomyError, match="swearing"):
+        load_rules(_write(tmp_path, rules))
+
+
+def test_flag_without_rules_fails_at_load(tmp_path):
+    with pytest.raises(TaxonomyError, match=r"flags\.personal-data\.rules"):
+        load_rules(
+            _write(tmp_path, _all_flags(**{"personal-data": {"description": "x", "rules": []}}))
+        )
+
+
+def test_mistyped_rule_key_fails_at_load(tmp_path):
+    typo = {"description": "x", "rules": [{"pattern": "x", "require": "y"}]}
+    with pytest.raises(TaxonomyError, match="require"):
+        load_rules(_write(tmp_path, _all_flags(**{"crime-reported": typo})))
+
+
+def test_unknown_vocab_name_fails_at_load(tmp_path):
+    rule = {"description": "x", "rules": [{"pattern": "{polise} scum"}]}
+    with pytest.raises(TaxonomyError, match="polise"):
+        load_rules(_write(tmp_path, _all_flags(**{"abuse-discrimination": rule})))
+
+
+def test_flags_are_sorted_and_unique():
+    found = risk_flags("I know who did it, he lives at 14 Elm Close, LN2 4AB. Guilty as sin.")
+    assert found == ("could-prejudice-case", "personal-data")
+
+
+# --- what must raise nothing -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Man charged with burglary appears in court",
+        "Police appeal: call 101 quoting incident 123",
+        "Anyone with information or dashcam footage is asked to call 101 quoting incident 41 "
+        "of 15 November, or report it online.",
+        "A 19-year-old man from Boston has been charged with wounding with intent and will "
+        "appear before Lincoln Magistrates' Court on Monday.",
+        "Missing Boston teenager found safe and well. Thanks to everyone who shared the appeal.",
+        "Drink-driving crackdown on the A46: officers stopped 212 vehicles and arrested three.",
+        "The victim was taken to hospital with injuries that are not life-threatening.",
+        "Lincoln City 2-1 Stevenage: Imps come from behind at the LNER Stadium",
+        "Thank you officers, brilliant work finding our son",
+        "",
+    ],
+)
+def test_news_appeals_and_praise_raise_nothing(text):
+    assert risk_flags(text) == ()
+
+
+# --- threat-to-staff -------------------------------------------------------------------
+
+
+def test_ill_stab_the_next_copper_is_a_threat_to_staff():
+    assert risk_flags("I'll stab the next copper who knocks on my door") == ("threat-to-staff",)
+
+
+def test_someone_should_shoot_that_officer_is_a_threat_to_staff():
+    assert flagged("threat-to-staff", "someone should shoot that officer tbh")
+
+
+def test_we_know_where_you_live_said_to_an_officer_is_a_threat():
+    assert flagged("threat-to-staff", "We know where you live PC Smith")
+    assert flagged("threat-to-staff", "@LincsPolice I'm gonna find you and batter you")
+    assert flagged("threat-to-staff", "@LincsPolice someone needs to torch your station")
+    assert flagged("threat-to-staff", "I swear down I'll find out where that sergeant lives")
+
+
+def test_intimidation_of_a_named_officer_is_a_threat():
+    assert flagged("threat-to-staff", "That PCSO wants to watch his back. I know which car is his")
+    assert flagged("threat-to-staff", "Tell PC Jones he'll regret nicking my brother")
+    assert not flagged("threat-to-staff", "You'll regret not buying tickets for the panto")
+
+
+def test_threat_ending_him_counts_when_it_follows_an_officer():
+    assert flagged("threat-to-staff", "If I see that PCSO again I'm going to glass him")
+    assert not flagged("threat-to-staff", "The police won't do anything so I'll kill him myself")
+
+
+def test_wishing_harm_on_officers_is_a_threat():
+    assert flagged("threat-to-staff", "Hope that copper gets what's coming to him")
+    assert flagged("threat-to-staff", "Every one of them pigs deserves to be shot")
+
+
+def test_news_of_a_threat_to_an_officer_is_not_one():
+    assert not flagged(
+        "threat-to-staff", "Man jailed for threatening to stab a police officer in Boston"
+    )
+    assert not flagged("threat-to-staff", "An officer was stabbed while on patrol in Lincoln")
+
+
+def test_everyday_phrases_near_the_police_are_not_threats():
+    assert not flagged("threat-to-staff", "Kill the Bill protest planned in Lincoln")
+    assert not flagged("threat-to-staff", "I'd kill for a police pension like theirs")
+    assert not flagged("threat-to-staff", "These cuts will kill police morale")
+    assert not flagged(
+        "threat-to-staff", "Kids going to hang around the police station for a selfie"
+    )
+    assert not flagged("threat-to-staff", "We know where the problem is, police, sort it out")
+
+
+def test_threat_to_a_neighbour_is_not_a_threat_to_staff():
+    assert not flagged("threat-to-staff", "I'll kill him if he parks across my drive again")
+
+
+# --- abuse-discrimination --------------------------------------------------------------
+
+
+def test_f_the_police_is_abuse():
+    assert flagged("abuse-discrimination", "f*** the police")
+    assert flagged("abuse-discrimination", "fuck the feds, ACAB")
+
+
+def test_filthy_pigs_is_abuse_but_pigs_on_a_farm_is_not():
+    assert flagged("abuse-discrimination", "Filthy pigs harassing kids in the park")
+    assert not flagged("abuse-discrimination", "Police recover 40 stolen pigs from a farm")
+
+
+def test_dehumanising_terms_are_abuse():
+    assert flagged("abuse-discrimination", "Whoever did this is absolute scum")
+    assert flagged("abuse-discrimination", "These animals need locking up")
+    assert flagged("abuse-discrimination", "Coppers are pigs, simple as")
+    assert flagged("abuse-discrimination", "#ACAB #FTP")
+    assert not flagged("abuse-discrimination", "Vermin control in the stables")
+    assert not flagged("abuse-discrimination", "We were treated like animals in custody")
+
+
+def test_slurs_are_abuse():
+    # Built from pieces so this file can be read and grepped without the words in it.
+    traveller_slur = "".join(["gyp", "pos"])
+    assert flagged("abuse-discrimination", f"{traveller_slur} camped on the field again")
+    assert flagged("abuse-discrimination", "Go back to your own country")
+    assert flagged("abuse-discrimination", "Deport the lot of them and the useless police too")
+    assert flagged("abuse-discrimination", "Women shouldn't be police, she couldn't cuff a toddler")
+    assert flagged("abuse-discrimination", "".join(["absolute ", "ret", "ard"]))
+
+
+def test_place_names_and_nationalities_are_not_slurs():
+    assert risk_flags("Scunthorpe United fans cause no trouble, say police") == ()
+    assert risk_flags("Pakistani community leaders meet the chief constable") == ()
+    assert risk_flags("A chink of light for the missing man's family") == ()
+
+
+# --- could-prejudice-case --------------------------------------------------------------
+
+
+def test_i_know_who_did_it_he_lives_at_could_prejudice_a_case():
+    assert flagged("could-prejudice-case", "I know who did it, he lives at the end of our road")
+
+
+def test_it_was_definitely_x_from_y_street_could_prejudice_a_case():
+    assert flagged("could-prejudice-case", "It was definitely Dave from Elm Street, everyone says")
+    assert flagged("could-prejudice-case", "Everyone knows it was the lad from number 9")
+
+
+def test_hes_got_previous_could_prejudice_a_case():
+    assert flagged("could-prejudice-case", "He's done this before, he's got previous")
+    assert flagged("could-prejudice-case", "He was in prison for robbing a post office")
+    assert flagged("could-prejudice-case", "Guilty as sin, lock him up")
+    assert risk_flags("He's a nonce, everyone knows he did it") == (
+        "abuse-discrimination",
+        "could-prejudice-case",
+    )
+
+
+def test_naming_the_person_in_an_e_fit_could_prejudice_a_case():
+    assert flagged("could-prejudice-case", "The bloke in the e-fit is defo my ex's cousin")
+    assert flagged("could-prejudice-case", "It was Dean Marsh who did the post office, ask anyone")
+
+
+def test_previous_convictions_before_trial_could_prejudice_but_a_sentencing_report_not():
+    assert flagged(
+        "could-prejudice-case", "The man charged has previous convictions for the same thing"
+    )
+    assert not flagged(
+        "could-prejudice-case",
+        "The court heard he had 14 previous convictions. He was jailed for two years.",
+    )
+
+
+def test_court_report_is_not_prejudice():
+    assert not flagged("could-prejudice-case", "Man charged with burglary appears in court")
+    assert not flagged(
+        "could-prejudice-case",
+        "A Lincoln man has been found guilty of causing death by dangerous driving.",
+    )
+
+
+def test_ordinary_uses_of_previous_and_definitely_are_not_prejudice():
+    assert not flagged("could-prejudice-case", "He has previous experience as a PCSO")
+    assert not flagged("could-prejudice-case", "It was definitely worth calling 101")
+    assert not flagged("could-prejudice-case", "It's clearly Lincolnshire Police's fault")
+
+
+# --- identifies-person -----------------------------------------------------------------
+
+
+def test_victim_named_as_my_neighbour_identifies_a_person():
+    assert flagged("identifies-person", "The victim is my neighbour Sarah Jones")
+
+
+def test_girl_who_was_attacked_goes_to_st_marys_identifies_a_person():
+    assert flagged("identifies-person", "The girl who was attacked goes to St Mary's school")
+
+
+def test_kid_in_the_video_is_identifies_a_person():
+    assert flagged("identifies-person", "The kid in the video is Tyler from Birchwood")
+
+
+def test_her_name_is_identifies_a_victim_only_near_victim_words():
+    assert flagged("identifies-person", "Her name is Chloe, the girl who was assaulted on Friday")
+    assert not flagged("identifies-person", "Her name is PC Jones and she was lovely to us")
+
+
+def test_child_named_with_age_near_an_incident_identifies_a_person():
+    assert flagged("identifies-person", "Get well soon little Maisie Clarke, 6, hit by a van today")
+    assert not flagged("identifies-person", "Jo Bloggs, 45, said she couldn't thank them enough")
+
+
+def test_news_about_a_victim_does_not_identify_them():
+    assert not flagged("identifies-person", "The victim, a man in his 40s, is in hospital")
+    assert not flagged("identifies-person", "The man who was attacked is in a stable condition")
+
+
+# --- personal-data ---------------------------------------------------------------------
+
+
+def test_uk_phone_numbers_are_personal_data():
+    for number in ("07700 900123", "07700900123", "+44 7700 900 123", "020 7946 0000"):
+        assert flagged("personal-data", f"Ring him on {number} if you see him"), number
+
+
+def test_published_force_number_is_not_personal_data_but_a_bare_landline_is():
+    # Decision (risk.yaml): a landline next to a force or public body is its published
+    # number; the flag hides posts, so it must not hide the force's own switchboard.
+    assert risk_flags("Lincolnshire Police, 01522 532222") == ()
+    assert risk_flags("Ring me on 01522 532222 if you saw anything") == ("personal-data",)
+    assert risk_flags("PC Smith gave me his mobile, 07700 900461") == ("personal-data",)
+
+
+def test_emails_addresses_and_postcodes_are_personal_data():
+    assert flagged("personal-data", "Email jo.bloggs@example.co.uk for the footage")
+    assert flagged("personal-data", "He lives at 14 Elm Close in Boston")
+    assert flagged("personal-data", "Last seen near PE21 6AB")
+    assert flagged("personal-data", "lincoln LN1 1AB")
+
+
+def test_incident_numbers_dates_and_road_names_are_not_personal_data():
+    assert not flagged("personal-data", "Call 101 quoting incident 41 of 15/11/2026")
+    assert not flagged("personal-data", "Closed between junction 3 and the A1434")
+    assert not flagged("personal-data", "Waited 3 hours down the road for a unit")
+    assert not flagged("personal-data", "New PS5 4GB console stolen in burglary")
+    assert not flagged("personal-data", "Tag @LincsPolice in your photos")
+    assert not flagged("personal-data", "Or call Crimestoppers anonymously on 0800 555 111")
+
+
+# --- possible-misinformation -----------------------------------------------------------
+
+
+def test_i_heard_theres_a_lockdown_is_possible_misinformation():
+    assert flagged("possible-misinformation", "I heard there's a lockdown at the college")
+    assert flagged("possible-misinformation", "Apparently three people dead at the scene")
+
+
+def test_cover_up_claims_are_possible_misinformation():
+    assert flagged("possible-misinformation", "Police are covering it up, they're not telling us")
+    assert flagged("possible-misinformation", "Fake news. Share before they delete this")
+
+
+def test_hearsay_and_contradicting_the_police_are_possible_misinformation():
+    assert flagged(
+        "possible-misinformation", "My nan's friend said there were armed police at the Tesco"
+    )
+    assert flagged(
+        "possible-misinformation",
+        "Don't listen to the police, they're lying, three people were killed not one",
+    )
+
+
+def test_the_24_hour_missing_myth_is_possible_misinformation():
+    assert flagged(
+        "possible-misinformation", "You have to wait 24 hours before you can report someone missing"
+    )
+    assert not flagged("possible-misinformation", "Custody staff work 24 hours a day")
+
+
+def test_a_force_correcting_a_rumour_is_not_misinformation():
+    assert not flagged(
+        "possible-misinformation",
+        "Spalding lockdown rumour is untrue, say police: officers dealt with a minor disturbance",
+    )
+    assert not flagged(
+        "possible-misinformation", "Officers are investigating an apparently unprovoked attack"
+    )
+    assert not flagged("possible-misinformation", "Man jailed for hoax 999 calls")
+
+
+# --- crime-reported --------------------------------------------------------------------
+
+
+def test_someone_breaking_into_a_car_right_now_is_a_crime_reported():
+    assert flagged("crime-reported", "Someone is breaking into my neighbour's car right now")
+
+
+def test_theres_a_fight_outside_the_wetherspoons_is_a_crime_reported():
+    assert flagged("crime-reported", "There's a fight outside the Wetherspoons on the High Street")
+
+
+def test_my_daughter_hasnt_come_home_is_a_welfare_concern_reported():
+    assert flagged("crime-reported", "My daughter hasn't come home and isn't answering her phone")
+    assert flagged("crime-reported", "My 14 yr old son went out at 7 and hasn't come back")
+
+
+def test_ive_just_been_robbed_is_a_crime_reported():
+    assert flagged("crime-reported", "I've just been robbed at the cashpoint on Newland")
+    assert flagged("crime-reported", "I was mugged ten minutes ago near the station")
+
+
+def test_being_followed_or_someone_collapsed_is_reported():
+    assert flagged("crime-reported", "A man is following me down Monks Road, what do I do")
+    assert flagged("crime-reported", "Someone's collapsed outside Boots, not breathing")
+
+
+def test_recent_theft_posted_online_is_reported_unless_already_reported_to_police():
+    assert flagged("crime-reported", "Someone's nicked my tools out the shed overnight. Gutted")
+    assert flagged("crime-reported", "Has anyone seen my dad? He's got dementia and went out at 6")
+    assert not flagged(
+        "crime-reported", "My van was broken into overnight, reported it, crime number 24/1234"
+    )
+
+
+def test_news_and_old_grievances_are_not_crimes_reported_now():
+    assert not flagged(
+        "crime-reported", "A man was robbed on the High Street on Tuesday, police said"
+    )
+    assert not flagged("crime-reported", "I was burgled in 2019 and nobody came")
+    assert not flagged("crime-reported", "My son is missing his dad since the accident")
+    assert not flagged("crime-reported", "Kids are fighting for places at the grammar school")

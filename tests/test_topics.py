@@ -1,0 +1,395 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from earshot.profile import Campaign
+from enrichment.topics import (
+    LABELS,
+    TAXONOMY,
+    TaxonomyError,
+    TopicTagger,
+    campaign_label,
+    load_taxonomy,
+)
+
+TAGGER = TopicTagger.from_taxonomy(
+    [
+        Campaign(
+            name="Operation NOVA",
+            terms=["Operation NOVA", "Op NOVA", "#OpNOVA", "No to Violence and Abuse"],
+        ),
+        Campaign(name="Bobby Bear", terms=["Bobby Bear", "#BobbyBear"]),
+    ]
+)
+
+
+def tags(text: str) -> tuple[str, ...]:
+    return TAGGER.tags(text)
+
+
+# --- the taxonomy file -----------------------------------------------------------------
+
+
+def test_taxonomy_file_has_every_fixed_label_with_a_description_and_patterns():
+    topics = yaml.safe_load(TAXONOMY.read_text(encoding="utf-8"))["topics"]
+    assert sorted(topics) == sorted(LABELS)
+    for label, spec in topics.items():
+        assert isinstance(spec["description"], str) and spec["description"].strip(), label
+        assert spec["patterns"], label
+        assert all(isinstance(p, str) and p.strip() for p in spec["patterns"]), label
+        assert set(spec.get("unless", [])) <= set(LABELS) - {label}, label
+
+
+def test_fixed_label_list_is_the_agreed_one():
+    assert len(LABELS) == len(set(LABELS)) == 25
+    assert "violent-crime" in LABELS and "contact-999-101" in LABELS and "incident" in LABELS
+
+
+def test_every_pattern_in_the_taxonomy_compiles():
+    assert [t.id for t in load_taxonomy()] == list(LABELS)
+
+
+def _write(tmp_path: Path, topics: dict) -> Path:
+    path = tmp_path / "topics.yaml"
+    path.write_text(yaml.safe_dump({"topics": topics}))
+    return path
+
+
+def _all_labels(**override: dict) -> dict:
+    base = {label: {"description": label, "patterns": [label]} for label in LABELS}
+    return base | override
+
+
+def test_unknown_label_id_fails_at_load_naming_it(tmp_path):
+    path = _write(tmp_path, _all_labels(**{"knife-crime": {"description": "x", "patterns": ["x"]}}))
+    with pytest.raises(TaxonomyError, match="knife-crime"):
+        load_taxonomy(path)
+
+
+def test_missing_label_fails_at_load(tmp_path):
+    topics = _all_labels()
+    del topics["drugs"]
+    with pytest.raises(TaxonomyError, match="drugs"):
+        load_taxonomy(_write(tmp_path, topics))
+
+
+def test_topic_without_description_or_patterns_fails_at_load(tmp_path):
+    no_description = _all_labels(drugs={"patterns": ["cannabis"]})
+    with pytest.raises(TaxonomyError, match=r"topics\.drugs.*description"):
+        load_taxonomy(_write(tmp_path, no_description))
+    no_patterns = _all_labels(drugs={"description": "drugs", "patterns": []})
+    with pytest.raises(TaxonomyError, match=r"topics\.drugs.*at least one pattern"):
+        load_taxonomy(_write(tmp_path, no_patterns))
+
+
+def test_pattern_that_does_not_compile_is_named(tmp_path):
+    broken = _all_labels(drugs={"description": "drugs", "patterns": ["canna(bis"]})
+    with pytest.raises(TaxonomyError, match=r"canna\(bis"):
+        load_taxonomy(_write(tmp_path, broken))
+
+
+def test_mistyped_key_fails_at_load(tmp_path):
+    typo = _all_labels(drugs={"description": "drugs", "paterns": ["cannabis"]})
+    with pytest.raises(TaxonomyError, match="paterns"):
+        load_taxonomy(_write(tmp_path, typo))
+
+
+# --- campaigns -------------------------------------------------------------------------
+
+
+def test_campaign_label_is_a_slug_of_the_campaign_name():
+    assert campaign_label("Operation NOVA") == "campaign:operation-nova"
+    assert campaign_label("Bobby Bear") == "campaign:bobby-bear"
+    assert campaign_label("  #Op Sceptre (2026) ") == "campaign:op-sceptre-2026"
+
+
+def test_campaign_matched_by_its_terms_hashtag_with_or_without_the_hash():
+    assert "campaign:operation-nova" in tags("Great work by the team on Op NOVA this weekend")
+    assert "campaign:operation-nova" in tags("Proud to support #OpNOVA on campus")
+    assert "campaign:operation-nova" in tags("opnova stall at the SU tonight")
+    assert "campaign:bobby-bear" in tags("Bobby Bear visited our nursery today #BobbyBear")
+
+
+def test_campaign_terms_are_whole_words():
+    assert "campaign:operation-nova" not in tags("Boston's tree from Nova Scotia arrives")
+    assert "campaign:bobby-bear" not in tags("#BobbyBearHug competition winners")
+
+
+def test_campaign_terms_are_literal_text_not_regex():
+    tagger = TopicTagger.from_taxonomy([Campaign(name="Op C++", terms=["C++ safe"])])
+    assert "campaign:op-c" in tagger.tags("Learn to be C++ safe online")
+    assert tagger.tags("CCC safe") == ()
+
+
+def test_profile_without_campaigns_still_tags():
+    assert TopicTagger.from_taxonomy([]).tags("Shoplifter jailed") == ("shoplifting",)
+
+
+# --- the whole pipeline on real-shaped posts -------------------------------------------
+
+
+def test_waited_three_hours_on_101_is_contact_and_response_times():
+    assert tags("Waited three hours on 101 to report a break-in, nobody came") == (
+        "burglary",
+        "contact-999-101",
+        "response-times",
+    )
+
+
+def test_tags_are_sorted_and_unique():
+    found = tags("Drink driver arrested after crash on the A15; drink-driving is selfish")
+    assert found == tuple(sorted(set(found)))
+    assert found == ("roads",)
+
+
+def test_plain_text_has_no_tags():
+    assert tags("Lincoln Christmas market: dates, stalls and parking") == ()
+    assert tags("") == ()
+
+
+def test_hashtags_count_as_words():
+    assert "burglary" in tags("Third one this week #burglary #Lincoln")
+
+
+def test_curly_apostrophes_and_line_breaks_match_like_straight_ones():
+    assert "response-times" in tags("The police didn\u2019t\nturn up at all")
+    assert "response-times" in tags("The police didnt turn up at all")
+
+
+# --- crime categories ------------------------------------------------------------------
+
+
+def test_anti_social_behaviour():
+    assert "anti-social-behaviour" in tags("Antisocial behaviour on the Birchwood estate again")
+    assert "anti-social-behaviour" in tags("Youths hanging around the Co-op intimidating staff")
+    assert "anti-social-behaviour" in tags("Fly-tipping down Sandy Lane, third time this month")
+    assert "anti-social-behaviour" in tags("Dispersal order in place in Skegness tonight")
+    assert "anti-social-behaviour" not in tags("Our social media team will reply on Monday")
+    assert "anti-social-behaviour" not in tags("Asbestos found in the old station building")
+
+
+def test_bicycle_theft():
+    assert "bicycle-theft" in tags("My son's bike was nicked from outside the library")
+    assert tags("Stolen e-bike recovered in Lincoln") == ("bicycle-theft",)
+    assert "bicycle-theft" in tags("Bike thieves targeting the station racks")
+    assert "bicycle-theft" not in tags("Cycle to work scheme launched for police staff")
+    assert "bicycle-theft" not in tags("Motorbike stolen from a garage in Louth")
+
+
+def test_burglary():
+    assert "burglary" in tags("We were burgled last night while we slept")
+    assert "burglary" in tags("Someone broke into our shed and took the mower")
+    assert "burglary" in tags("Spate of break-ins in Bracebridge Heath")
+    assert "burglary" in tags("Reported my shed being broken into and got a crime number by text")
+    assert "burglary" not in tags("Someone broke into my van and took the tools")
+    assert "burglary" not in tags("Police made a breakthrough in the case")
+
+
+def test_criminal_damage_arson():
+    assert "criminal-damage-arson" in tags("Kids smashed my car windscreen with a brick")
+    assert "criminal-damage-arson" in tags("Wheelie bins set alight on Monks Road again")
+    assert "criminal-damage-arson" in tags("Arson attack on the community centre")
+    assert "criminal-damage-arson" in tags("Graffiti all over the underpass")
+    assert "criminal-damage-arson" not in tags("Fire crews tackled a chimney fire in Sleaford")
+
+
+def test_drugs():
+    assert "drugs" in tags("County lines gang jailed after cuckooing a vulnerable man")
+    assert "drugs" in tags("The stink of weed in the stairwell is unbearable")
+    assert "drugs" in tags("Cannabis factory found in a flat above a shop")
+    assert "drugs" in tags("Nos canisters all over the park every Sunday")
+    assert "drugs" not in tags("Police crack down on speeding in villages")
+    assert "drugs" not in tags("Spent the morning weeding the garden")
+    assert "drugs" not in tags("Drug driving arrests up over Christmas")
+
+
+def test_other_theft_is_theft_no_other_category_covers():
+    assert "other-theft" in tags("Thieves stole lead from the church roof in Horncastle")
+    assert "other-theft" in tags("Parcels being stolen off doorsteps in Boultham")
+    assert "other-theft" in tags("Fuel drive-offs at the garage on the A17")
+    assert "other-theft" not in tags("My bike was stolen from outside Tesco")
+    assert "other-theft" not in tags("Tools stolen from a van overnight")
+    assert "other-theft" not in tags("Great day at the county show")
+    assert "other-theft" not in tags("Someone is stealing the show at the panto this year")
+
+
+def test_possession_of_weapons():
+    assert "possession-of-weapons" in tags("Teenager arrested for carrying a knife in town")
+    assert "possession-of-weapons" in tags("Zombie knives handed in during the knife amnesty")
+    assert "possession-of-weapons" in tags("Man charged with possession of an offensive weapon")
+    assert "possession-of-weapons" not in tags("Knife and fork sets at the charity shop")
+
+
+def test_public_order():
+    assert "public-order" in tags("Mass brawl outside a nightclub in Boston")
+    assert "public-order" in tags("Man charged with affray after the match")
+    assert "public-order" in tags("There's a fight outside the Wetherspoons")
+    assert "public-order" not in tags("Raising awareness of eating disorders")
+    assert "public-order" not in tags("The garden is a riot of colour this spring")
+
+
+def test_robbery():
+    assert "robbery" in tags("Teenager mugged at knifepoint near the bus station")
+    assert "robbery" in tags("Armed robbery at a Grantham post office")
+    assert "robbery" not in tags("£8 to park at the hospital is daylight robbery")
+    assert "robbery" not in tags("We were robbed of a win by that referee")
+
+
+def test_shoplifting():
+    assert tags("Prolific shoplifter banned from Lincoln city centre") == ("shoplifting",)
+    assert "shoplifting" in tags("Caught stealing meat from Aldi for the third time")
+    assert "shoplifting" not in tags("Shop local in Louth this Christmas")
+
+
+def test_theft_from_the_person():
+    assert "theft-from-the-person" in tags("Pickpockets working the Christmas market crowds")
+    assert "theft-from-the-person" in tags("A lad on a bike snatched her phone out of her hand")
+    assert "theft-from-the-person" in tags("Moped thieves are back in the city")
+    assert "other-theft" not in tags("My phone was snatched on the High Street")
+    assert "theft-from-the-person" not in tags("Phone-in with the Police and Crime Commissioner")
+
+
+def test_vehicle_crime():
+    assert "vehicle-crime" in tags("Catalytic converter thefts in Washingborough")
+    assert "vehicle-crime" in tags("Someone is breaking into my neighbour's car right now")
+    assert "vehicle-crime" in tags("Lads caught twocking a Corsa")
+    assert "vehicle-crime" in tags("My van was stolen off the drive")
+    assert "vehicle-crime" not in tags("Car boot sale at the showground on Sunday")
+    assert "vehicle-crime" not in tags("Two-car collision on the A15")
+
+
+def test_violent_crime():
+    assert "violent-crime" in tags("Man stabbed on Silver Street in the early hours")
+    assert "violent-crime" in tags("She was attacked walking home through the arboretum")
+    assert "violent-crime" in tags("Domestic abuse is not OK, you can get help")
+    assert "violent-crime" in tags("Charged with GBH after a night out")
+    assert "violent-crime" not in tags("Councillors attacked the decision to close the station")
+    assert "violent-crime" not in tags("He suffered a heart attack at the wheel")
+    assert "violent-crime" not in tags("I was attacked by a seagull in Skegness lol")
+    assert "violent-crime" not in tags("Rapeseed fields in full flower near Caistor")
+
+
+def test_other_crime():
+    assert "other-crime" in tags("Courier fraud warning: police will never ask for your card")
+    assert "other-crime" in tags("Hare coursing in the Fens again this weekend")
+    assert "other-crime" in tags("Rogue traders targeting pensioners in Spilsby")
+    assert "other-crime" not in tags("Christmas lights switch-on in Stamford")
+
+
+# --- service themes --------------------------------------------------------------------
+
+
+def test_contact_999_101():
+    assert "contact-999-101" in tags("Rang 101 at 8pm, still on hold at 9")
+    assert "contact-999-101" in tags("Tried to report it online and the form kept crashing")
+    assert "contact-999-101" in tags("Couldn't get through to anyone on the non-emergency line")
+    assert "contact-999-101" in tags("Why do police never answer 101? I hung up after 45 minutes")
+    assert "contact-999-101" not in tags("Room 101 is back on telly tonight")
+    assert "contact-999-101" not in tags("Police are investigating 101 burglaries this year")
+
+
+def test_appeal_asking_people_to_call_101_is_appeal_and_contact():
+    # The labelled set (tests/data) counts "call 101 / Crimestoppers / report online" as contact.
+    assert tags("Police appeal: call 101 quoting incident 123") == ("appeal", "contact-999-101")
+    assert "contact-999-101" in tags("Or call Crimestoppers anonymously on 0800 555 111")
+
+
+def test_response_times():
+    assert "response-times" in tags("Police never turned up after we were burgled")
+    assert "response-times" in tags("Took four hours for anyone to arrive")
+    assert "response-times" in tags("Officers were there within ten minutes, brilliant")
+    assert "response-times" not in tags("My son never came home last night")
+    assert "response-times" not in tags("Officers came to the school to talk about safety")
+
+
+def test_officer_conduct():
+    assert "officer-conduct" in tags("IOPC investigating after a man was injured during arrest")
+    assert "officer-conduct" in tags("The officer was so rude to my mum, I've made a complaint")
+    assert "officer-conduct" in tags("PC sacked for gross misconduct after hearing")
+    assert "officer-conduct" in tags("The custody staff were so patient with my dad")
+    assert "officer-conduct" in tags(
+        "Searched again, no explanation. Feels like it's cos I'm black"
+    )
+    assert "officer-conduct" not in tags("Two officers waded into the river to rescue a dog")
+
+
+def test_praise_thanks():
+    assert "praise-thanks" in tags("Thank you officers, brilliant work finding our son")
+    assert "praise-thanks" in tags("Massive thanks to the PCSOs in Gainsborough")
+    assert "praise-thanks" in tags("Owner said she couldn't thank them enough")
+    assert "praise-thanks" in tags("You absolute legends, thank you for finding Bella the dog")
+    assert "praise-thanks" not in tags("Thanks for nothing police, you useless lot")
+    assert "praise-thanks" not in tags("No thanks to the police we found him ourselves")
+    assert "praise-thanks" not in tags("Many thanks. Still waiting for a reply about my case")
+    assert "praise-thanks" not in tags("Great job as usual, Lincs Police, 6 hours to turn up")
+
+
+def test_stop_and_search():
+    assert "stop-and-search" in tags("Section 60 order in place in Lincoln until 6am")
+    assert "stop-and-search" in tags("My lad got stopped and searched for walking home")
+    assert "stop-and-search" in tags("Stop and search figures published")
+    assert "stop-and-search" not in tags("Search continues for missing man")
+    assert "stop-and-search" not in tags("The bus stop outside the school has been moved")
+
+
+def test_roads():
+    assert "roads" in tags("Drink-driving crackdown on the A46 this Christmas")
+    assert "roads" in tags("Kids on e-scooters flying down the pavement")
+    assert "roads" in tags("A46 Pennells roundabout will be closed overnight")
+    assert "roads" in tags("Serious collision near Sleaford, road closed")
+    assert "roads" in tags("Nasty crash on the A158 near Horncastle, avoid")
+    assert "roads" not in tags("Anyone with dashcam footage of the assault should call 101")
+    assert "roads" not in tags("Gusts of 70 mph forecast for the coast")
+    assert "roads" not in tags("The road to recovery after the pandemic")
+
+
+def test_custody():
+    assert "custody" in tags("Left in the police cells for 20 hours with no blanket")
+    assert "custody" in tags("Inquest into death in custody opens")
+    assert "custody" in tags("New custody suite opens at Lincoln")
+    assert "custody" in tags("My brother was held in custody for 20 hours without his inhaler")
+    assert "custody" not in tags("Man remanded in custody to appear at crown court")
+    assert "custody" not in tags("A man has been arrested and remains in custody")
+    assert "custody" not in tags("Child custody battle in the family court")
+
+
+def test_recruitment():
+    assert "recruitment" in tags("We're recruiting PCSOs across the county: apply now")
+    assert "recruitment" in tags("Ever thought about joining the force as a special constable?")
+    assert "recruitment" in tags("Proud mum at the passing out parade today")
+    assert "recruitment" not in tags("Join the queue for the Christmas market shuttle")
+
+
+# --- incidents -------------------------------------------------------------------------
+
+
+def test_appeal():
+    assert "appeal" in tags("Police appeal for witnesses after a collision on the A17")
+    assert "appeal" in tags("Do you recognise this man? Call 101 quoting incident 311")
+    assert "appeal" in tags("Anyone with dashcam footage is asked to contact us")
+    assert "appeal" in tags(
+        "Police have released CCTV images of a man they would like to speak to about a theft"
+    )
+    assert "appeal" not in tags("His appeal against the sentence was rejected")
+    assert "appeal" not in tags("The new café has a lot of appeal")
+
+
+def test_missing_person():
+    assert "missing-person" in tags("Missing Boston teenager found safe and well")
+    assert "missing-person" in tags("Have you seen him? Last seen in Skegness on Friday")
+    assert "missing-person" in tags("My daughter hasn't come home")
+    assert "missing-person" in tags("Has anyone seen my nan? She wandered off from the care home")
+    assert "missing-person" not in tags("You're missing the point about policing")
+    assert "missing-person" not in tags("I'm missing my train because of the closure")
+    assert "missing-person" not in tags("My son said the police didn't come back after that")
+
+
+def test_incident():
+    assert "incident" in tags("Huge police presence on Monks Road, cordon up by the shops")
+    assert "incident" in tags("School evacuated after a suspicious package was found")
+    assert "incident" in tags("Police helicopter circling over Birchwood for an hour")
+    assert "incident" in tags("Anyone know what's going on in Gainsborough? Six police cars")
+    assert "incident" not in tags("Cordon bleu cookery class at the college")
+    assert "incident" not in tags("The 1917 Halifax Explosion is remembered every December")
+    assert "incident" not in tags("Incident room number for the inquiry is in the article")
