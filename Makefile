@@ -37,5 +37,6 @@ es-start: $(STAMP)
 es-stop: $(STAMP)
 	$(BIN)/earshot es stop
 
-clean: es-stop
+clean:
+	[ ! -x $(BIN)/earshot ] || $(BIN)/earshot es destroy
 	rm -rf $(VENV) .earshot

@@ -41,6 +41,13 @@ def es_stop() -> None:
     console.print("Elasticsearch stopped." if stopped else "Elasticsearch was not running.")
 
 
+@es_app.command("destroy")
+def es_destroy() -> None:
+    """Stop the local node and delete it with all its data."""
+    LocalNode.default().destroy()
+    console.print("Local Elasticsearch node and its data deleted.")
+
+
 @es_app.command("status")
 def es_status() -> None:
     """Exit status 1 when the local node is not running."""

@@ -124,14 +124,15 @@ NO_ACTION = Response(action="no-action", priority=0, reasons=("nothing here need
 
 
 def recommend(mention: Mention) -> Response:
-    """The first rule that applies sets the action; later ones that apply add reasons."""
+    """The first rule that applies sets the action; later risk rules that apply add
+    their reasons (the catch-alls, monitor and thank, add nothing to a real action)."""
     applying = [rule for rule in RULES if rule.applies(mention)]
     if not applying:
         return NO_ACTION
-    first = applying[0]
-    priority = first.priority + (5 if mention.in_area else 0)
+    first, *others = applying
+    extra = [rule.reason for rule in others if rule.action not in {"monitor", "thank"}]
     return Response(
         action=first.action,
-        priority=min(priority, 100),
-        reasons=tuple(dict.fromkeys(rule.reason for rule in applying)),
+        priority=min(first.priority + (5 if mention.in_area else 0), 100),
+        reasons=tuple(dict.fromkeys([first.reason, *extra])),
     )

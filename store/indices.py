@@ -84,6 +84,9 @@ def ensure_indices(es: Elasticsearch) -> None:
         },
         meta={"description": "Earshot mentions, one index per month of publication"},
     )
+    if es.indices.exists_alias(name=MENTIONS):
+        # Months indexed by an older Earshot get the fields added since (additions only).
+        es.indices.put_mapping(index=MENTIONS, properties=MENTION_MAPPING["properties"])
     if not es.indices.exists(index=CURSORS):
         try:
             es.indices.create(

@@ -70,6 +70,16 @@ def test_document_uses_ecs_names_and_the_earshot_namespace(es):
     ] == ("keyword")
 
 
+def test_months_indexed_by_an_older_earshot_take_the_new_fields(es):
+    es.indices.create(
+        index="earshot-mentions-2026.11",
+        mappings={"dynamic": "strict", "properties": {"@timestamp": {"type": "date"}}},
+        aliases={MENTIONS: {}},
+    )
+    ensure_indices(es)
+    assert index_mentions(es, [mention(1)]).new == 1
+
+
 def test_indexing_the_same_mentions_again_creates_no_duplicates(es):
     ensure_indices(es)
     first = index_mentions(es, [mention(n) for n in range(50)])
