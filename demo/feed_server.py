@@ -1,6 +1,7 @@
 """A real HTTP server on loopback that serves feeds the way news sites and blogs do,
 ETag and conditional GET included. The demo serves the bundled samples with it; the
-tests also give it failing routes (500, slow, HTML) to prove one bad feed harms no other.
+tests also give it failing routes (500, slow, HTML) to prove one bad feed harms no other,
+and platform API pages (routes keyed by path and query, with Link or Retry-After headers).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Route:
     content_type: str = "application/rss+xml; charset=utf-8"
     status: int = 200
     delay_seconds: float = 0.0
+    headers: tuple[tuple[str, str], ...] = ()  # e.g. (("Link", '<…>; rel="next"'),)
 
     @property
     def etag(self) -> str:
@@ -81,10 +83,14 @@ class FeedServer:
                     self.send_header("ETag", route.etag)
                     self.end_headers()
                     return
-                self._send(route.status, route.body, route.content_type, route.etag)
+                self._send(route.status, route.body, route.content_type, route.etag, route.headers)
 
-            def _send(self, status: int, body: bytes, content_type: str, etag: str = "") -> None:
+            def _send(
+                self, status: int, body: bytes, content_type: str, etag: str = "", headers=()
+            ) -> None:
                 self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 if etag and status == 200:

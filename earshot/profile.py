@@ -55,18 +55,48 @@ class Area(Strict):
     boundary: list[LatLon] = Field(min_length=3)
 
 
-class RssSource(Strict):
-    """An RSS or Atom feed: news sites, blogs, comment feeds."""
+class SourceSettings(Strict):
+    """What every source has. `connection` names the Airflow Connection (or the
+    AIRFLOW_CONN_<ID> environment variable) holding its credentials: never the profile."""
 
-    kind: Literal["rss"]
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-    url: HttpUrl
     keep: Literal["mentions", "all"] = "mentions"
     timeout_seconds: float = Field(default=20.0, gt=0)
     max_bytes: int = Field(default=5_000_000, gt=0)
 
 
-Source = Annotated[RssSource, Field(discriminator="kind")]
+class RssSource(SourceSettings):
+    """An RSS or Atom feed: news sites, news searches, blogs, comment feeds."""
+
+    kind: Literal["rss"]
+    url: HttpUrl
+
+
+class ApiSource(SourceSettings):
+    """A platform's JSON API, read page by page from where the last run stopped."""
+
+    max_pages: int = Field(default=10, gt=0, le=100)
+    connection: str | None = None
+
+
+class MastodonSource(ApiSource):
+    """Hashtag timelines (public) and status search (needs a token) on one instance."""
+
+    kind: Literal["mastodon"]
+    instance: HttpUrl
+    hashtags: list[Annotated[str, Field(pattern=r"^\w+$")]] = []
+    search: list[str] = []
+
+    @model_validator(mode="after")
+    def _something_to_follow(self) -> MastodonSource:
+        if not (self.hashtags or self.search):
+            raise ValueError("give hashtags (without #) or search terms")
+        if self.search and not self.connection:
+            raise ValueError("search needs a connection holding an access token")
+        return self
+
+
+Source = Annotated[RssSource | MastodonSource, Field(discriminator="kind")]
 
 
 class Recipients(Strict):

@@ -10,9 +10,10 @@ from datetime import datetime
 
 from earshot.profile import Source
 from listeners.base import Heard, Listener, ListenerError
+from listeners.mastodon import MastodonListener
 from listeners.rss import RssListener
 
-LISTENERS: dict[str, type] = {"rss": RssListener}
+LISTENERS: dict[str, type] = {"rss": RssListener, "mastodon": MastodonListener}
 
 
 def listener_for(source: Source, now: datetime) -> Listener:

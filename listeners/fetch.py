@@ -1,7 +1,12 @@
-"""HTTP fetching with what feedparser lacks: a timeout, a size cap and conditional GET."""
+"""HTTP for listeners, with what feedparser and raw clients lack: a timeout, a size cap,
+conditional GET, and errors that say what the server said (401, 429 + Retry-After, 5xx).
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -11,6 +16,14 @@ USER_AGENT = "Earshot/0.1 (social listening for a UK police force communications
 
 class FetchError(Exception):
     """The response could not be had, or was not one worth parsing."""
+
+
+class RateLimited(FetchError):
+    """HTTP 429: the platform asks us to wait `retry_after` seconds (None if it did not say)."""
+
+    def __init__(self, message: str, retry_after: float | None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -25,29 +38,99 @@ class Fetched:
 
 def fetch(url: str, validators: dict[str, str], *, timeout: float, max_bytes: int) -> Fetched:
     """GET `url` with the last fetch's ETag / Last-Modified: an unchanged feed costs nothing."""
-    headers = {"User-Agent": USER_AGENT}
+    headers = {}
     if etag := validators.get("etag"):
         headers["If-None-Match"] = etag
     if last_modified := validators.get("last_modified"):
         headers["If-Modified-Since"] = last_modified
+    with _get(url, headers=headers, params=None, timeout=timeout) as response:
+        if response.status_code == 304:
+            return Fetched(b"", "", validators, not_modified=True)
+        _check(response, url)
+        return Fetched(
+            body=_read_capped(response, max_bytes),
+            content_type=response.headers.get("content-type", ""),
+            validators=_validators(response.headers),
+        )
+
+
+def get_json(
+    url: str,
+    *,
+    params: dict | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float,
+    max_bytes: int,
+) -> tuple[object, httpx.Headers]:
+    """A platform API page: the parsed JSON and the headers (pagination, rate limits)."""
+    with _get(url, headers=headers or {}, params=params, timeout=timeout) as response:
+        _check(response, url)
+        body = _read_capped(response, max_bytes)
+        try:
+            return json.loads(body), response.headers
+        except ValueError as e:
+            raise FetchError(f"malformed JSON from {url}: {e}") from e
+
+
+def post_json(
+    url: str,
+    *,
+    data: dict,
+    headers: dict[str, str] | None = None,
+    timeout: float,
+    as_form: bool = False,
+) -> object:
+    """For token and session endpoints (OAuth, AT Protocol): small answers, same errors."""
+    try:
+        response = httpx.post(
+            url,
+            headers={"User-Agent": USER_AGENT, **(headers or {})},
+            timeout=timeout,
+            **({"data": data} if as_form else {"json": data}),
+        )
+    except httpx.TimeoutException as e:
+        raise FetchError(f"timed out after {timeout:g}s posting to {url}") from e
+    except httpx.HTTPError as e:
+        raise FetchError(f"could not reach {url}: {type(e).__name__}: {e}") from e
+    _check(response, url)
+    try:
+        return response.json()
+    except ValueError as e:
+        raise FetchError(f"malformed JSON from {url}: {e}") from e
+
+
+@contextmanager
+def _get(
+    url: str, *, headers: dict, params: dict | None, timeout: float
+) -> Iterator[httpx.Response]:
     try:
         with httpx.stream(
-            "GET", url, headers=headers, timeout=timeout, follow_redirects=True
+            "GET",
+            url,
+            params=params,
+            headers={"User-Agent": USER_AGENT, **headers},
+            timeout=timeout,
+            follow_redirects=True,
         ) as response:
-            if response.status_code == 304:
-                return Fetched(b"", "", validators, not_modified=True)
-            if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code} {response.reason_phrase} from {url}")
-            body = _read_capped(response, max_bytes)
-            return Fetched(
-                body=body,
-                content_type=response.headers.get("content-type", ""),
-                validators=_validators(response.headers),
-            )
+            yield response
     except httpx.TimeoutException as e:
         raise FetchError(f"timed out after {timeout:g}s fetching {url}") from e
     except httpx.HTTPError as e:
         raise FetchError(f"could not fetch {url}: {type(e).__name__}: {e}") from e
+
+
+def _check(response: httpx.Response, url: str) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    said = f"HTTP {status} {response.reason_phrase} from {url}"
+    if status == 429:
+        retry_after = response.headers.get("retry-after", "")
+        wait = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
+        raise RateLimited(f"rate limited: {said}; Retry-After {retry_after or 'not given'}", wait)
+    if status in (401, 403):
+        raise FetchError(f"credentials refused: {said}; check the source's connection")
+    raise FetchError(said)
 
 
 def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:

@@ -89,7 +89,7 @@ def write_profile(tmp_path: Path):
                 "campaigns": [{"name": "Bobby Bear", "terms": ["Bobby Bear", "#BobbyBear"]}],
             },
             "area": yaml.safe_load(DEFAULT_PROFILE.read_text())["area"],
-            "sources": [{"kind": "rss", **s} for s in sources],
+            "sources": [{"kind": "rss"} | s for s in sources],
         }
         path = tmp_path / "profile.yaml"
         path.write_text(yaml.safe_dump(profile))

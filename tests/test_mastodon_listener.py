@@ -1,0 +1,179 @@
+"""Mastodon against a loopback server replaying responses shaped as the API documents."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from demo.feed_server import FeedServer, Route
+from earshot.profile import MastodonSource
+from listeners import ListenerError
+from listeners.mastodon import MastodonListener
+from store.indices import MENTIONS
+from store.queries import mention_counts
+
+NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+TAG = "/api/v1/timelines/tag/lincspolice"
+
+
+def status(n: int, text: str = "Thanks @LincsPolice for the quick help in Boston") -> dict:
+    """A status as https://docs.joinmastodon.org/entities/Status/ documents it (fields we read)."""
+    return {
+        "id": str(110_000 + n),
+        "uri": f"https://mastodon.example/users/resident{n}/statuses/{110_000 + n}",
+        "url": f"https://mastodon.example/@resident{n}/{110_000 + n}",
+        "created_at": f"2026-11-20T0{n % 10}:15:00.000Z",
+        "content": f"<p>{text} <a href='https://mastodon.example/tags/x'>#x</a></p>",
+        "spoiler_text": "",
+        "in_reply_to_id": None,
+        "language": "en",
+        "account": {"id": str(n), "acct": f"resident{n}@mastodon.example", "username": f"r{n}"},
+    }
+
+
+def page(statuses: list[dict], next_max_id: str | None = None) -> Route:
+    headers = ()
+    if next_max_id:
+        link = f'<https://mastodon.example{TAG}?max_id={next_max_id}>; rel="next"'
+        headers = (("Link", link),)
+    return Route(json.dumps(statuses).encode(), "application/json", headers=headers)
+
+
+def source(server: FeedServer, **settings) -> MastodonSource:
+    return MastodonSource(
+        kind="mastodon",
+        name="mastodon",
+        instance=server.url("/"),
+        hashtags=["lincspolice"],
+        **settings,
+    )
+
+
+def test_pages_are_followed_by_link_header_and_the_cursor_keeps_the_newest_id():
+    routes = {
+        f"{TAG}?limit=40": page([status(3), status(2)], next_max_id="110002"),
+        f"{TAG}?limit=40&max_id=110002": page([status(1)], next_max_id="110001"),
+        f"{TAG}?limit=40&max_id=110001": page([]),
+    }
+    with FeedServer(routes) as server:
+        heard = MastodonListener(source(server), now=NOW).listen({})
+    assert [m.author for m in heard.mentions] == [
+        "@resident3@mastodon.example",
+        "@resident2@mastodon.example",
+        "@resident1@mastodon.example",
+    ]
+    first = heard.mentions[0]
+    assert first.text.startswith("Thanks @LincsPolice for the quick help in Boston")
+    assert first.url == "https://mastodon.example/@resident3/110003"
+    assert first.published == datetime(2026, 11, 20, 3, 15, tzinfo=UTC)
+    assert heard.cursor == {"tag:lincspolice": "110003"}
+
+
+def test_next_run_asks_only_for_newer_statuses_and_keeps_its_cursor_when_none():
+    routes = {f"{TAG}?limit=40&since_id=110003": page([])}
+    with FeedServer(routes) as server:
+        heard = MastodonListener(source(server), now=NOW).listen({"tag:lincspolice": "110003"})
+        assert server.requests[0][0] == f"{TAG}?limit=40&since_id=110003"
+    assert heard.mentions == []
+    assert heard.cursor == {"tag:lincspolice": "110003"}
+
+
+def test_search_sends_the_access_token_from_the_connection(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_MASTODON_LINCS", "generic://:s3cret-token@")
+    search = "/api/v2/search?q=Lincolnshire+Police&type=statuses&resolve=false&limit=40"
+    routes = {search: Route(json.dumps({"statuses": [status(4)]}).encode(), "application/json")}
+    with FeedServer(routes) as server:
+        settings = {
+            "hashtags": [],
+            "search": ["Lincolnshire Police"],
+            "connection": "mastodon_lincs",
+        }
+        heard = MastodonListener(
+            MastodonSource(kind="mastodon", name="mastodon", instance=server.url("/"), **settings),
+            now=NOW,
+        ).listen({})
+        sent = server.requests[0][1]
+    assert sent["Authorization"] == "Bearer s3cret-token"
+    assert len(heard.mentions) == 1
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        (
+            Route(
+                b'{"error":"Too many requests"}',
+                "application/json",
+                status=429,
+                headers=(("Retry-After", "30"),),
+            ),
+            "rate limited: HTTP 429",
+        ),
+        (
+            Route(b'{"error":"The access token is invalid"}', "application/json", status=401),
+            "credentials refused: HTTP 401",
+        ),
+        (Route(b"<html>oops", "application/json"), "malformed JSON"),
+        (Route(b'[{"id": "1"}]', "application/json"), "malformed Mastodon payload"),
+        (Route(b'{"error": "x"}', "application/json", status=503), "HTTP 503"),
+    ],
+    ids=["429", "401", "not-json", "missing-fields", "503"],
+)
+def test_platform_errors_name_the_source_and_the_reason(route, reason):
+    with FeedServer({f"{TAG}?limit=40": route}) as server, pytest.raises(ListenerError) as e:
+        MastodonListener(source(server), now=NOW).listen({})
+    assert "source 'mastodon'" in str(e.value)
+    assert reason in str(e.value)
+
+
+def test_a_next_link_that_repeats_is_a_loop_not_more_pages():
+    routes = {
+        f"{TAG}?limit=40": page([status(3)], next_max_id="110003"),
+        f"{TAG}?limit=40&max_id=110003": page([status(3)], next_max_id="110003"),
+    }
+    with FeedServer(routes) as server, pytest.raises(ListenerError, match="pagination loop"):
+        MastodonListener(source(server), now=NOW).listen({})
+
+
+def test_missing_connection_says_which_variable_to_set(monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_NOPE", raising=False)
+    with FeedServer({}) as server:
+        listener = MastodonListener(
+            MastodonSource(
+                kind="mastodon", name="m", instance=server.url("/"), search=["x"], connection="nope"
+            ),
+            now=NOW,
+        )
+        with pytest.raises(ListenerError, match="AIRFLOW_CONN_NOPE"):
+            listener.listen({})
+
+
+@pytest.mark.elasticsearch
+def test_mastodon_through_the_collect_dag_with_a_failing_rss_feed_beside_it(
+    es, write_profile, run_collect_dag
+):
+    routes = {
+        f"{TAG}?limit=40": page([status(2), status(1)]),
+        "/broken.rss": Route(b"down", "text/plain", status=500),
+    }
+    with FeedServer(routes) as server:
+        write_profile(
+            [
+                {
+                    "kind": "mastodon",
+                    "name": "mastodon",
+                    "instance": server.url("/"),
+                    "hashtags": ["lincspolice"],
+                },
+                {"name": "broken", "url": server.url("/broken.rss")},
+            ]
+        )
+        states = run_collect_dag()
+        es.indices.refresh(index=MENTIONS)
+        assert mention_counts(es).by_source == {"mastodon": 2}
+        assert states["collect[mastodon]"] == "success"
+        assert states["collect[broken]"] == "failed"
+        server.routes[f"{TAG}?limit=40&since_id=110002"] = page([status(3)])
+        run_collect_dag()
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).by_source == {"mastodon": 3}
