@@ -96,7 +96,66 @@ class MastodonSource(ApiSource):
         return self
 
 
-Source = Annotated[RssSource | MastodonSource, Field(discriminator="kind")]
+class RedditSource(ApiSource):
+    """Reddit search by terms, and the area's subreddits' new posts and comments (OAuth,
+    app-only). The connection holds the app's client id (login) and secret (password)."""
+
+    kind: Literal["reddit"]
+    connection: str
+    api_url: HttpUrl = HttpUrl("https://oauth.reddit.com")
+    token_url: HttpUrl = HttpUrl("https://www.reddit.com/api/v1/access_token")
+    terms: list[str] = []
+    subreddits: list[Annotated[str, Field(pattern=r"^\w+$")]] = []
+
+
+class BlueskySource(ApiSource):
+    """Bluesky post search; the connection holds the account handle and an app password."""
+
+    kind: Literal["bluesky"]
+    connection: str
+    service: HttpUrl = HttpUrl("https://bsky.social")
+    terms: list[str] = Field(min_length=1)
+
+
+class XSource(ApiSource):
+    """X API v2 recent search; the connection's password is the app's bearer token."""
+
+    kind: Literal["x"]
+    connection: str
+    api_url: HttpUrl = HttpUrl("https://api.x.com")
+    query: str
+
+
+class FacebookSource(ApiSource):
+    """Comments on the force page's posts (Graph API); the password is a page access token."""
+
+    kind: Literal["facebook"]
+    connection: str
+    graph_url: HttpUrl = HttpUrl("https://graph.facebook.com/v21.0")
+    page_id: str
+
+
+class YouTubeSource(ApiSource):
+    """YouTube Data API v3 comment threads on the force's channel and on videos found by
+    search; the connection's password is the API key."""
+
+    kind: Literal["youtube"]
+    connection: str
+    api_url: HttpUrl = HttpUrl("https://www.googleapis.com/youtube/v3")
+    channel_id: str | None = None
+    search: list[str] = []
+
+
+Source = Annotated[
+    RssSource
+    | MastodonSource
+    | RedditSource
+    | BlueskySource
+    | XSource
+    | FacebookSource
+    | YouTubeSource,
+    Field(discriminator="kind"),
+]
 
 
 class Recipients(Strict):
