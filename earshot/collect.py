@@ -48,7 +48,8 @@ def collect_source(es: Elasticsearch, profile: Profile, name: str) -> SourceRepo
         log.warning("source %r: %s", name, warning)
     enricher = Enricher.for_profile(profile)
     enriched = [enricher.enrich(m, is_reply=source.keep == "all") for m in heard.mentions]
-    kept = [m for m in enriched if m.force_terms or source.keep == "all"]
+    # The force's own posts are kept, labelled, so replies can be read against them.
+    kept = [m for m in enriched if m.force_terms or m.by_force or source.keep == "all"]
     written = index_mentions(es, kept)
     save_cursor(es, name, heard.cursor)
     report = SourceReport(

@@ -69,6 +69,7 @@ class Mention(BaseModel):
     published: datetime
     fetched: datetime
     is_reply: bool = False
+    by_force: bool = False  # posted by one of the force's own accounts, not a public mention
     force_terms: tuple[str, ...] = ()
     tone: Sentiment | None = None
     toward_force: Sentiment | None = None
@@ -79,6 +80,9 @@ class Mention(BaseModel):
     language: str | None = None
     response: Response | None = None
     status: WorkflowStatus = "new"
+    canonical_url: str | None = None
+    signature: tuple[int, ...] = ()  # MinHash of the text, for near-duplicate clustering
+    cluster: str | None = None  # id of the first mention of the same story
 
 
 def mention_id(source: str, key: str) -> str:

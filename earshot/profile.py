@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
@@ -29,10 +30,21 @@ class Campaign(Strict):
 class Force(Strict):
     name: str
     aliases: list[str] = []
-    handles: list[Annotated[str, Field(pattern=r"^@\w+$")]] = []
+    # @name, or @name@instance (Mastodon), or @name.bsky.social (Bluesky)
+    handles: list[Annotated[str, Field(pattern=r"^@[\w.]+(@[\w.-]+)?$")]] = []
     hashtags: list[Annotated[str, Field(pattern=r"^#\w+$")]] = []
     campaigns: list[Campaign] = []
     exclude: list[str] = []
+
+    def owns(self, author: str | None) -> bool:
+        """Is this author one of the force's own accounts, on any platform?"""
+        if not author:
+            return False
+        name = _handle(author)
+        return any(
+            name == h or (("@" not in h) and name.split("@")[0] == h)
+            for h in map(_handle, self.handles)
+        )
 
     def terms(self) -> list[str]:
         """Every way the public names the force or its campaigns."""
@@ -41,6 +53,12 @@ class Force(Strict):
 
 
 LatLon = tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]
+
+
+def _handle(handle: str) -> str:
+    """A profile handle without an instance matches that name on any instance;
+    @LincsPolice@police.example matches only there."""
+    return handle.lower().lstrip("@")
 
 
 class Area(Strict):
@@ -66,10 +84,37 @@ class SourceSettings(Strict):
 
 
 class RssSource(SourceSettings):
-    """An RSS or Atom feed: news sites, news searches, blogs, comment feeds."""
+    """An RSS or Atom feed: local news sites, blogs, forums, WordPress comment feeds
+    (`<site>/comments/feed/`, or a post's `<post url>/feed/`)."""
 
     kind: Literal["rss"]
     url: HttpUrl
+
+    def feed_url(self) -> str:
+        return str(self.url)
+
+
+NEWS_SEARCH_FEEDS = {
+    # Google News search as RSS, in UK English; Bing News search's RSS output.
+    "google": ("https://news.google.com/rss/search", {"hl": "en-GB", "gl": "GB", "ceid": "GB:en"}),
+    "bing": ("https://www.bing.com/news/search", {"format": "rss", "mkt": "en-GB"}),
+}
+
+
+class NewsSearchSource(SourceSettings):
+    """A news search engine's RSS results for the force's terms, newest news everywhere."""
+
+    kind: Literal["news_search"]
+    engine: Literal["google", "bing"]
+    terms: list[str] = Field(min_length=1)
+    # Where the engine answers; set only to route through a proxy (or a test server).
+    base_url: HttpUrl | None = None
+
+    def feed_url(self) -> str:
+        default_url, params = NEWS_SEARCH_FEEDS[self.engine]
+        query = " OR ".join(f'"{t}"' if " " in t else t for t in self.terms)
+        base = str(self.base_url) if self.base_url else default_url
+        return f"{base}?{urlencode({'q': query, **params})}"
 
 
 class ApiSource(SourceSettings):
@@ -148,6 +193,7 @@ class YouTubeSource(ApiSource):
 
 Source = Annotated[
     RssSource
+    | NewsSearchSource
     | MastodonSource
     | RedditSource
     | BlueskySource

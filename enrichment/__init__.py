@@ -5,10 +5,12 @@ each part is testable on its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from earshot.model import Mention
 from earshot.profile import Profile
+from enrichment.duplicates import canonical_url, signature
 from enrichment.language import language
 from enrichment.places import Gazetteer
 from enrichment.relevance import ForceMatcher
@@ -24,6 +26,7 @@ MAX_CHARS = 20_000
 @dataclass(frozen=True)
 class Enricher:
     force: ForceMatcher
+    owns: Callable[[str | None], bool]
     toward_force: TowardForce
     topics: TopicTagger
     places: Gazetteer
@@ -32,6 +35,7 @@ class Enricher:
     def for_profile(cls, profile: Profile) -> Enricher:
         return cls(
             force=ForceMatcher.from_profile(profile.force),
+            owns=profile.force.owns,
             toward_force=TowardForce.for_force(profile.force.terms()),
             topics=TopicTagger.from_taxonomy(profile.force.campaigns),
             places=Gazetteer.for_area(profile.area),
@@ -48,6 +52,9 @@ class Enricher:
         enriched = mention.model_copy(
             update={
                 "is_reply": is_reply,
+                "by_force": self.owns(mention.author),
+                "canonical_url": canonical_url(mention.url),
+                "signature": signature(words),
                 "force_terms": force_terms,
                 "tone": tone(words),
                 "toward_force": self.toward_force.score(words, is_reply=is_reply),

@@ -57,6 +57,7 @@ def _positive(m: Mention) -> bool:
 
 
 RULES: tuple[Rule, ...] = (
+    Rule("no-action", 0, lambda m: m.by_force, "the force's own post, not a public mention"),
     Rule(
         "contact-handling",
         95,

@@ -13,7 +13,11 @@ from listeners.base import Heard, Listener, ListenerError
 from listeners.mastodon import MastodonListener
 from listeners.rss import RssListener
 
-LISTENERS: dict[str, type] = {"rss": RssListener, "mastodon": MastodonListener}
+LISTENERS: dict[str, type] = {
+    "rss": RssListener,
+    "news_search": RssListener,
+    "mastodon": MastodonListener,
+}
 
 
 def listener_for(source: Source, now: datetime) -> Listener:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import feedparser
 
 from earshot.model import Mention, mention_id
-from earshot.profile import RssSource
+from earshot.profile import NewsSearchSource, RssSource
 from listeners.base import Cursor, Heard, ListenerError
 from listeners.fetch import FetchError, fetch
 from listeners.html_text import plain_text
@@ -25,14 +25,14 @@ _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 class RssListener:
     """One feed. The cursor is the HTTP validators of the last successful fetch."""
 
-    def __init__(self, source: RssSource, *, now: datetime):
+    def __init__(self, source: RssSource | NewsSearchSource, *, now: datetime):
         self.source = source
         self.now = now
 
     def listen(self, cursor: Cursor) -> Heard:
         try:
             fetched = fetch(
-                str(self.source.url),
+                self.source.feed_url(),
                 cursor,
                 timeout=self.source.timeout_seconds,
                 max_bytes=self.source.max_bytes,
@@ -61,7 +61,7 @@ class RssListener:
         feed = feedparser.parse(
             body,
             response_headers={
-                "content-location": str(self.source.url),
+                "content-location": self.source.feed_url(),
                 "content-type": content_type,
             },
             sanitize_html=True,

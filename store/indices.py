@@ -57,6 +57,16 @@ MENTION_MAPPING = {
                     }
                 },
                 "status": _KEYWORD,
+                "by_force": _BOOLEAN,
+                "canonical_url": _KEYWORD,
+                "near_duplicate": {
+                    "properties": {
+                        "bands": _KEYWORD,
+                        "signature": {"type": "long", "index": False, "doc_values": False},
+                    }
+                },
+                "cluster": _KEYWORD,
+                "duplicate_of": _KEYWORD,
             }
         },
     },

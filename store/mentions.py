@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch, helpers
 
 from earshot.model import Mention, WorkflowStatus
+from enrichment.duplicates import bands
+from store.clusters import assign_clusters
 from store.indices import MENTIONS, mentions_index
 
 _LOOKUP_BATCH = 1_000
@@ -60,6 +62,10 @@ def to_document(mention: Mention, ingested: datetime) -> dict:
             "in_area": mention.in_area,
             "language": mention.language,
             "status": mention.status,
+            "by_force": mention.by_force,
+            "canonical_url": mention.canonical_url,
+            "near_duplicate": {"bands": bands(mention.signature), "signature": mention.signature},
+            "cluster": mention.cluster or mention.id,
         },
     }
     optional = {
@@ -68,6 +74,8 @@ def to_document(mention: Mention, ingested: datetime) -> dict:
         "response": mention.response,
     }
     doc["earshot"] |= {k: v.model_dump() for k, v in optional.items() if v is not None}
+    if mention.cluster and mention.cluster != mention.id:
+        doc["earshot"]["duplicate_of"] = mention.cluster
     if mention.places:
         # The first place named is where the mention is put on the map.
         doc["earshot"]["location"] = {"lat": mention.places[0].lat, "lon": mention.places[0].lon}
@@ -84,7 +92,8 @@ def index_mentions(
     existing = _where_indexed(es, [m.id for m in mentions])
     report.already_indexed = len(existing)
     ingested = datetime.now(UTC)
-    actions = _create_actions((m for m in mentions if m.id not in existing), ingested)
+    new = assign_clusters(es, [m for m in mentions if m.id not in existing])
+    actions = _create_actions(new, ingested)
     for ok, item in helpers.streaming_bulk(
         es,
         actions,

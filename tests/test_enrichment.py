@@ -1,4 +1,8 @@
-from earshot.profile import Campaign, Force
+from datetime import UTC, datetime
+
+from earshot.model import Mention
+from earshot.profile import DEFAULT_PROFILE, Campaign, Force, load_profile
+from enrichment import Enricher
 from enrichment.relevance import ForceMatcher
 from enrichment.sentiment import MAX_CHARS, tone
 
@@ -58,3 +62,37 @@ def test_tone_reads_only_the_opening_of_a_huge_post():
     huge = opening + "😡 terrible awful hate " * 200_000
     assert tone(huge) == tone(huge[:MAX_CHARS])
     assert tone(huge).label == "positive"
+
+
+def test_the_forces_own_accounts_are_recognised_on_any_platform():
+    force = Force(name="Lincolnshire Police", handles=["@LincsPolice", "@lincs@police.example"])
+    assert force.owns("@LincsPolice")
+    assert force.owns("lincspolice@mastodon.social")  # no instance given: that name anywhere
+    assert force.owns("@lincs@police.example")
+    assert not force.owns("@lincs@elsewhere.example")  # instance given: only there
+    assert not force.owns("@LincsPoliceFan")
+    assert not force.owns(None)
+
+
+def test_the_forces_own_post_is_labelled_and_needs_no_response_but_a_reply_is_a_mention():
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+
+    def heard(author: str, text: str) -> Mention:
+        return Mention(
+            id=author,
+            source="x",
+            source_kind="x",
+            url=None,
+            title="",
+            text=text,
+            author=author,
+            published=now,
+            fetched=now,
+        )
+
+    own = enricher.enrich(heard("@LincsPolice", "Appeal: have you seen this man? Call 101."))
+    reply = enricher.enrich(heard("@resident", "@LincsPolice you never turned up last night"))
+    assert own.by_force and own.response.action == "no-action"
+    assert not reply.by_force and reply.force_terms == ("@LincsPolice",)
+    assert reply.response.action != "no-action"

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from demo.feed_server import FeedServer, Route
-from earshot.profile import RssSource
+from earshot.profile import NewsSearchSource, RssSource
 from listeners import ListenerError
 from listeners.rss import RssListener
 from tests.conftest import rss
@@ -133,3 +133,34 @@ def test_well_formed_part_of_a_sloppy_feed_is_kept_with_a_warning():
         heard = listener(server.url("/news.rss")).listen({})
     assert len(heard.mentions) == 1
     assert "not well-formed" in heard.warnings[0]
+
+
+def test_news_search_feeds_are_built_from_the_forces_terms():
+    google = NewsSearchSource(
+        kind="news_search",
+        name="google-news",
+        engine="google",
+        terms=["Lincolnshire Police", "LincsPolice"],
+    )
+    assert google.feed_url() == (
+        "https://news.google.com/rss/search?q=%22Lincolnshire+Police%22+OR+LincsPolice"
+        "&hl=en-GB&gl=GB&ceid=GB%3Aen"
+    )
+    bing = NewsSearchSource(kind="news_search", name="bing", engine="bing", terms=["Lincs Police"])
+    assert bing.feed_url().startswith("https://www.bing.com/news/search?q=%22Lincs+Police%22")
+    assert "format=rss" in bing.feed_url()
+
+
+def test_news_search_results_are_read_like_any_feed():
+    query = "/rss/search?q=%22Lincolnshire+Police%22&hl=en-GB&gl=GB&ceid=GB%3Aen"
+    item = {"title": "Lincolnshire Police launch appeal - BBC", "link": "https://bbc.example/1"}
+    with FeedServer({query: Route(rss([item]))}) as server:
+        source = NewsSearchSource(
+            kind="news_search",
+            name="google-news",
+            engine="google",
+            terms=["Lincolnshire Police"],
+            base_url=server.url("/rss/search"),
+        )
+        heard = RssListener(source, now=NOW).listen({})
+    assert [m.url for m in heard.mentions] == ["https://bbc.example/1"]

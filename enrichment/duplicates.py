@@ -1,0 +1,65 @@
+"""Exact and near duplicates, so a story syndicated to ten sites counts once.
+
+Exact: the canonical URL (tracking parameters, fragments, mobile and AMP variants
+removed). Near: a MinHash signature of the text's word 3-shingles (datasketch); the
+store looks up earlier mentions sharing an LSH band and joins the cluster of the one
+whose estimated Jaccard similarity clears SAME_STORY. Pure functions: the lookup is the
+store's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from datasketch import MinHash
+
+PERMUTATIONS = 64
+BANDS = 16  # 16 bands of 4 rows: pairs from about 0.5 similarity become candidates
+ROWS = PERMUTATIONS // BANDS
+SAME_STORY = 0.6  # estimated Jaccard of 3-shingles: syndicated copies, not the same topic
+MIN_WORDS = 12  # below this, shared wording is coincidence ("Police appeal for witnesses")
+
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|mc_[ce]id|igshid|ref|ref_src|cmpid|ito|s)$")
+_MOBILE_HOSTS = re.compile(r"^(?:m|mobile|amp)\.")
+_WORDS = re.compile(r"[a-z0-9']+")
+
+
+def canonical_url(url: str | None) -> str | None:
+    """The same article however it was shared: https, no www/m./amp., no tracking, no #."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"}:
+        return url
+    host = _MOBILE_HOSTS.sub("", (parts.hostname or "").lower()).removeprefix("www.")
+    path = re.sub(r"/amp/?$|/+$", "", parts.path) or "/"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
+    return urlunsplit(("https", host, path, query, ""))
+
+
+def signature(text: str) -> tuple[int, ...]:
+    """MinHash of the word 3-shingles; empty for texts too short to judge."""
+    words = _WORDS.findall(text.lower())
+    if len(words) < MIN_WORDS:
+        return ()
+    minhash = MinHash(num_perm=PERMUTATIONS)
+    minhash.update_batch([" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)])
+    return tuple(int(v) for v in minhash.hashvalues)
+
+
+def bands(sig: tuple[int, ...]) -> list[str]:
+    """LSH band keys: two texts sharing any key are candidates for the same story."""
+    keys = []
+    for b in range(BANDS):
+        rows = ",".join(map(str, sig[b * ROWS : (b + 1) * ROWS])).encode()
+        keys.append(f"{b}:{hashlib.blake2b(rows, digest_size=8).hexdigest()}")
+    return keys
+
+
+def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity: the share of permutations whose minimum agrees."""
+    if not a or not b:
+        return 0.0
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)

@@ -1,0 +1,118 @@
+"""A story syndicated to ten sites is one cluster; two stories about one incident are two."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from earshot.model import Mention, mention_id
+from enrichment.duplicates import canonical_url, signature, similarity
+from store.indices import MENTIONS, ensure_indices
+from store.mentions import index_mentions
+
+STORY = (
+    "Lincolnshire Police are appealing for witnesses after a man in his twenties was seriously "
+    "injured in an assault on the High Street in Boston in the early hours of Saturday morning. "
+    "Officers were called at around 2.15am and the victim was taken to Pilgrim Hospital, where "
+    "he remains in a stable condition. A 24-year-old man from Boston has been arrested and "
+    "remains in custody. Anyone who saw what happened or has dashcam or doorbell footage is "
+    "asked to call 101 quoting incident 45 of 14 November."
+)
+OTHER_STORY_SAME_INCIDENT = (
+    "Shopkeepers on Boston High Street say they are shaken after Saturday's attack outside the "
+    "kebab shop. One owner told us the street has become rowdy at weekends and called for more "
+    "patrols and better lighting. The council said it would review CCTV coverage in the town "
+    "centre and meet traders next week to discuss their concerns about late-night disorder."
+)
+OUTLETS = [
+    "Lincolnshire Live",
+    "Boston Standard",
+    "Lincolnshire Echo",
+    "Spalding Today",
+    "Skegness Standard",
+    "Grantham Journal",
+    "Louth Leader",
+    "Sleaford Standard",
+    "Horncastle News",
+    "Market Rasen Mail",
+]
+
+
+def copy_of_story(n: int, outlet: str) -> str:
+    """How syndication really varies a story: a standfirst, a sign-off, a small edit."""
+    intro = f"{outlet} understands the following. " if n % 2 else ""
+    body = STORY.replace("Saturday morning", "Saturday") if n % 3 == 0 else STORY
+    return f"{intro}{body} Read more local news on the {outlet} website."
+
+
+def mention(n: int, text: str, url: str, minutes: int = 0) -> Mention:
+    when = datetime(2026, 11, 14, 9, tzinfo=UTC) + timedelta(minutes=minutes)
+    return Mention(
+        id=mention_id(f"site{n}", url),
+        source=f"site{n}",
+        source_kind="rss",
+        url=url,
+        title="",
+        text=text,
+        author=None,
+        published=when,
+        fetched=when,
+        canonical_url=canonical_url(url),
+        signature=signature(text),
+    )
+
+
+def test_tracking_parameters_fragments_and_mobile_hosts_are_one_url():
+    same = [
+        "https://www.lincolnshirelive.co.uk/news/appeal-123?utm_source=twitter&utm_medium=social",
+        "http://m.lincolnshirelive.co.uk/news/appeal-123/#comments",
+        "https://lincolnshirelive.co.uk/news/appeal-123/amp/?fbclid=abc",
+    ]
+    assert {canonical_url(u) for u in same} == {"https://lincolnshirelive.co.uk/news/appeal-123"}
+    assert canonical_url("https://news.example/story?id=7") != canonical_url(
+        "https://news.example/story?id=8"
+    )
+
+
+def test_syndicated_copies_are_similar_and_different_stories_are_not():
+    copies = [signature(copy_of_story(n, o)) for n, o in enumerate(OUTLETS)]
+    assert min(similarity(copies[0], c) for c in copies[1:]) >= 0.6
+    assert similarity(copies[0], signature(OTHER_STORY_SAME_INCIDENT)) < 0.2
+    assert signature("Police appeal for witnesses") == ()  # too short to judge
+
+
+@pytest.mark.elasticsearch
+def test_ten_syndicated_copies_are_one_cluster_and_another_story_is_its_own(es):
+    ensure_indices(es)
+    first_half = [
+        mention(n, copy_of_story(n, o), f"https://site{n}.example/news/{n}", minutes=n)
+        for n, o in enumerate(OUTLETS[:4])
+    ]
+    index_mentions(es, first_half)  # a later run hears the rest: clusters span runs
+    rest = [
+        mention(n, copy_of_story(n, o), f"https://site{n}.example/news/{n}", minutes=n)
+        for n, o in enumerate(OUTLETS)
+        if n >= 4
+    ]
+    other = mention(99, OTHER_STORY_SAME_INCIDENT, "https://site99.example/traders", minutes=30)
+    shared_again = mention(
+        98, "Shared by a reader", "https://www.site0.example/news/0?utm_source=fb", minutes=40
+    )
+    index_mentions(es, [*rest, other, shared_again])
+    es.indices.refresh(index=MENTIONS)
+    clusters = {
+        hit["_source"]["url"]["full"]: hit["_source"]["earshot"]
+        for hit in es.search(index=MENTIONS, size=50)["hits"]["hits"]
+    }
+    story_cluster = clusters["https://site0.example/news/0"]["cluster"]
+    assert story_cluster == first_half[0].id
+    assert {clusters[f"https://site{n}.example/news/{n}"]["cluster"] for n in range(10)} == {
+        story_cluster
+    }
+    assert clusters["https://site3.example/news/3"]["duplicate_of"] == story_cluster
+    assert "duplicate_of" not in clusters["https://site0.example/news/0"]
+    assert clusters["https://site99.example/traders"]["cluster"] == other.id
+    assert clusters["https://www.site0.example/news/0?utm_source=fb"]["cluster"] == story_cluster
+    distinct_stories = es.search(
+        index=MENTIONS, size=0, aggs={"stories": {"cardinality": {"field": "earshot.cluster"}}}
+    )["aggregations"]["stories"]["value"]
+    assert distinct_stories == 2
