@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import mimetypes
 import threading
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 SAMPLE_FEEDS = Path(__file__).parent / "feeds"
 mimetypes.add_type("application/rss+xml", ".rss")
 mimetypes.add_type("application/atom+xml", ".atom")
+mimetypes.add_type("application/json", ".json")
 
 
 @dataclass(frozen=True)
@@ -39,17 +41,25 @@ class FeedServer:
     def __init__(self, routes: dict[str, Route], port: int = 0):
         self.routes = dict(routes)
         self.requests: list[tuple[str, dict[str, str]]] = []
+        # POST bodies by path, in order (token and session endpoints); headers are in `requests`.
+        self.posted: list[tuple[str, bytes]] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @classmethod
     def sample_feeds(cls, port: int = 0) -> FeedServer:
+        """Feed files at /<name>; platform pages where routes.json says a listener asks."""
         routes = {
             f"/{path.name}": Route(path.read_bytes(), _content_type(path))
             for path in sorted(SAMPLE_FEEDS.iterdir())
             if path.suffix in {".rss", ".atom"}
         }
+        manifest = json.loads((SAMPLE_FEEDS / "routes.json").read_text())
+        for request, name in manifest.items():
+            if not request.startswith("_"):
+                path = SAMPLE_FEEDS / name
+                routes[request] = Route(path.read_bytes(), _content_type(path))
         return cls(routes, port)
 
     @property
@@ -84,6 +94,18 @@ class FeedServer:
                     self.end_headers()
                     return
                 self._send(route.status, route.body, route.content_type, route.etag, route.headers)
+
+            def do_POST(self) -> None:
+                """Token and session endpoints: record what was sent, answer from the routes."""
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                server.requests.append((self.path, dict(self.headers)))
+                server.posted.append((self.path, body))
+                route = server.routes.get(self.path)
+                if route is None:
+                    self._send(404, b"not found", "text/plain")
+                    return
+                time.sleep(route.delay_seconds)
+                self._send(route.status, route.body, route.content_type, headers=route.headers)
 
             def _send(
                 self, status: int, body: bytes, content_type: str, etag: str = "", headers=()

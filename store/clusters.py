@@ -19,6 +19,7 @@ from store.indices import MENTIONS
 
 CANDIDATES = 20
 CHUNK = 200
+PER_KEY = 5  # earlier mentions kept per band key: a story's first few stand for it
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ def assign_clusters(es: Elasticsearch, mentions: list[Mention]) -> list[Mention]
         cluster = _best_cluster(mention, earlier + in_batch) or mention.id
         me = Earlier(cluster, mention.canonical_url, mention.signature)
         for key in keys:
-            by_key[key].append(me)
+            if len(by_key[key]) < PER_KEY:
+                by_key[key].append(me)
         placed.append(mention.model_copy(update={"cluster": cluster}))
     return placed
 

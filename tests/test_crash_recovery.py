@@ -17,7 +17,7 @@ from tests.conftest import news_items, rss
 
 pytestmark = pytest.mark.elasticsearch
 
-TOTAL = 20_000
+TOTAL = 6_000
 
 
 def test_killed_elasticsearch_mid_run_then_rerun_indexes_every_mention_exactly_once(
