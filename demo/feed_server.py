@@ -62,6 +62,10 @@ class FeedServer:
                 routes[request] = Route(path.read_bytes(), _content_type(path))
         return cls(routes, port)
 
+    def route(self, path: str) -> Route | None:
+        """The route for the exact path and query, else for the path alone."""
+        return self.routes.get(path) or self.routes.get(path.split("?", 1)[0])
+
     @property
     def port(self) -> int:
         return self._httpd.server_address[1]
@@ -83,7 +87,7 @@ class FeedServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
-                route = server.routes.get(self.path)
+                route = server.route(self.path)
                 if route is None:
                     self._send(404, b"not found", "text/plain")
                     return
@@ -100,7 +104,7 @@ class FeedServer:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 server.requests.append((self.path, dict(self.headers)))
                 server.posted.append((self.path, body))
-                route = server.routes.get(self.path)
+                route = server.route(self.path)
                 if route is None:
                     self._send(404, b"not found", "text/plain")
                     return

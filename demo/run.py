@@ -33,6 +33,9 @@ def run_demo() -> None:
 
     home = earshot_home()
     os.environ.update(airflow_env(home / "airflow"))
+    # The demo's recorded Bluesky answers take any app password; a real one comes from the
+    # environment or an Airflow Connection, never from code.
+    os.environ.setdefault("AIRFLOW_CONN_BLUESKY_LINCS", "generic://lincscomms.bsky.social:demo@")
     log_file = home / "demo-airflow.log"
     if not (home / "airflow" / "airflow.db").exists():
         console.print("Preparing Airflow's metadata database (first run only)…")

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from earshot.model import WorkflowStatus
 from earshot.report import print_counts
+from earshot.setup import deploy_app
 from store.connection import StoreUnavailable, connect
 from store.local_node import LocalNode, NodeError
 from store.mentions import set_status
@@ -20,6 +21,7 @@ from store.queries import mention_counts
 app = typer.Typer(no_args_is_help=True, help=__doc__)
 es_app = typer.Typer(no_args_is_help=True, help="The local Elasticsearch node (development, demo).")
 app.add_typer(es_app, name="es")
+app.add_typer(deploy_app)  # `earshot setup` and `earshot kibana export | import`
 console = Console()
 
 

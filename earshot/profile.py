@@ -152,6 +152,12 @@ class RedditSource(ApiSource):
     terms: list[str] = []
     subreddits: list[Annotated[str, Field(pattern=r"^\w+$")]] = []
 
+    @model_validator(mode="after")
+    def _something_to_follow(self) -> RedditSource:
+        if not (self.terms or self.subreddits):
+            raise ValueError("give search terms or subreddits (without r/)")
+        return self
+
 
 class BlueskySource(ApiSource):
     """Bluesky post search; the connection holds the account handle and an app password."""
@@ -189,6 +195,12 @@ class YouTubeSource(ApiSource):
     api_url: HttpUrl = HttpUrl("https://www.googleapis.com/youtube/v3")
     channel_id: str | None = None
     search: list[str] = []
+
+    @model_validator(mode="after")
+    def _something_to_follow(self) -> YouTubeSource:
+        if not (self.channel_id or self.search):
+            raise ValueError("give the force's channel_id or search terms")
+        return self
 
 
 Source = Annotated[

@@ -10,13 +10,23 @@ from datetime import datetime
 
 from earshot.profile import Source
 from listeners.base import Heard, Listener, ListenerError
+from listeners.bluesky import BlueskyListener
+from listeners.facebook import FacebookListener
 from listeners.mastodon import MastodonListener
+from listeners.reddit import RedditListener
 from listeners.rss import RssListener
+from listeners.x import XListener
+from listeners.youtube import YouTubeListener
 
 LISTENERS: dict[str, type] = {
     "rss": RssListener,
     "news_search": RssListener,
     "mastodon": MastodonListener,
+    "reddit": RedditListener,
+    "bluesky": BlueskyListener,
+    "x": XListener,
+    "facebook": FacebookListener,
+    "youtube": YouTubeListener,
 }
 
 

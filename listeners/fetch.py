@@ -1,10 +1,15 @@
 """HTTP for listeners, with what feedparser and raw clients lack: a timeout, a size cap,
 conditional GET, and errors that say what the server said (401, 429 + Retry-After, 5xx).
+
+Some APIs take their credential in the query string (Graph API `access_token`, Google `key`):
+error messages and httpx's request log show such values as `***`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,17 +17,52 @@ from dataclasses import dataclass
 import httpx
 
 USER_AGENT = "Earshot/0.1 (social listening for a UK police force communications team)"
+ERROR_BODY_BYTES = 65_536  # enough for any platform's JSON error; no more is read
+_SECRET_PARAMS = re.compile(r"(?<![\w-])(access_token|key)=[^&#\s'\"<>]+", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """`access_token=…` and `key=…` values shown as `***`, wherever they appear in `text`."""
+    return _SECRET_PARAMS.sub(r"\1=***", text)
+
+
+class _RedactQuerySecrets(logging.Filter):
+    """httpx logs every request URL at INFO, which Airflow writes to the task log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), None
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactQuerySecrets())
 
 
 class FetchError(Exception):
-    """The response could not be had, or was not one worth parsing."""
+    """The response could not be had, or was not one worth parsing.
+
+    For an HTTP error, `status`, `headers` and `body` (its first ERROR_BODY_BYTES) are kept:
+    platforms explain errors there (a JSON error object, rate-limit reset headers).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        headers: httpx.Headers | None = None,
+        body: bytes = b"",
+    ):
+        super().__init__(redact(message))
+        self.status = status
+        self.headers = headers if headers is not None else httpx.Headers()
+        self.body = body
 
 
 class RateLimited(FetchError):
     """HTTP 429: the platform asks us to wait `retry_after` seconds (None if it did not say)."""
 
-    def __init__(self, message: str, retry_after: float | None):
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: float | None, **response):
+        super().__init__(message, **response)
         self.retry_after = retry_after
 
 
@@ -124,13 +164,31 @@ def _check(response: httpx.Response, url: str) -> None:
     if status < 400:
         return
     said = f"HTTP {status} {response.reason_phrase} from {url}"
+    details = {"status": status, "headers": response.headers, "body": _error_body(response)}
     if status == 429:
         retry_after = response.headers.get("retry-after", "")
         wait = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
-        raise RateLimited(f"rate limited: {said}; Retry-After {retry_after or 'not given'}", wait)
+        raise RateLimited(
+            f"rate limited: {said}; Retry-After {retry_after or 'not given'}", wait, **details
+        )
     if status in (401, 403):
-        raise FetchError(f"credentials refused: {said}; check the source's connection")
-    raise FetchError(said)
+        raise FetchError(f"credentials refused: {said}; check the source's connection", **details)
+    raise FetchError(said, **details)
+
+
+def _error_body(response: httpx.Response) -> bytes:
+    """The start of an error response's body; what cannot be read in time is left unread."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= ERROR_BODY_BYTES:
+                break
+    except httpx.HTTPError:
+        pass
+    return b"".join(chunks)[:ERROR_BODY_BYTES]
 
 
 def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:

@@ -11,7 +11,8 @@ def test_demo_profile_loads_lincolnshire_police_with_its_campaigns():
     assert profile.force.name == "Lincolnshire Police"
     assert "@LincsPolice" in profile.force.handles
     assert {c.name for c in profile.force.campaigns} == {"Operation NOVA", "Bobby Bear"}
-    assert [s.kind for s in profile.sources] == ["rss"] * len(profile.sources)
+    # The demo hears four kinds of source.
+    assert {s.kind for s in profile.sources} == {"rss", "news_search", "mastodon", "bluesky"}
 
 
 def _profile_text(**overrides: str) -> str:

@@ -1,0 +1,82 @@
+"""What the JSON-platform listeners (X, Facebook, YouTube) share beyond the page loop: one
+way to turn any failure into a reason that names the source and never shows a secret, and
+the small parsing steps every payload needs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from listeners.base import ListenerError
+from listeners.credentials import MissingCredentials, credentials
+from listeners.fetch import FetchError
+
+Explain = Callable[[FetchError], str | None]
+
+
+@contextmanager
+def failures(source: str, platform: str, explain: Explain | None = None) -> Iterator[set[str]]:
+    """Raise every failure inside as ListenerError(source, reason).
+
+    `explain` turns an HTTP error into the platform's own words (its JSON error, its reset
+    time); otherwise fetch's message stands. Payloads that lack what the platform documents
+    are "malformed <platform> payload". Secrets added to the yielded set are blanked out of
+    every reason, whatever the platform echoed back.
+    """
+    secrets: set[str] = set()
+
+    def fail(reason: str) -> ListenerError:
+        for value in secrets:
+            reason = reason.replace(value, "***")
+        return ListenerError(source, reason)
+
+    try:
+        yield secrets
+    except FetchError as e:
+        raise fail((explain and explain(e)) or str(e)) from e
+    except MissingCredentials as e:
+        raise fail(str(e)) from e
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise fail(f"malformed {platform} payload: {type(e).__name__}: {e}") from e
+
+
+def secret(connection: str, what: str) -> str:
+    """The connection's password, where each platform's token or key is kept."""
+    password = credentials(connection).password
+    if not password:
+        raise MissingCredentials(f"connection {connection!r} has no password: put the {what} there")
+    return password
+
+
+def json_object(body: object) -> dict:
+    """A page must be a JSON object; anything else is malformed, not empty."""
+    if not isinstance(body, dict):
+        raise TypeError(f"expected a JSON object, got {type(body).__name__}")
+    return body
+
+
+def error_json(error: FetchError) -> dict:
+    """The JSON object an HTTP error response carried, or {} when it carried none."""
+    try:
+        found = json.loads(error.body)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def utc(timestamp: str) -> datetime:
+    """ISO 8601 as the platforms write it ("…Z", "….000Z", "…+0000"), as an aware UTC time."""
+    parsed = datetime.fromisoformat(timestamp)
+    if parsed.tzinfo is None:
+        raise ValueError(f"time without a UTC offset: {timestamp!r}")
+    return parsed.astimezone(UTC)
+
+
+def until(moment: datetime, now: datetime) -> str:
+    """When a platform lets us back in, as a reason says it: "2026-11-21T07:15:00Z, in 15 min"."""
+    minutes = max(0, round((moment - now).total_seconds() / 60))
+    wait = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    return f"{moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}, in {wait}"

@@ -1,0 +1,136 @@
+"""Bluesky: post search for the profile's terms, signed in with an app password.
+
+Follows the Bluesky HTTP API reference (https://docs.bsky.app/docs/category/http-reference):
+POST /xrpc/com.atproto.server.createSession with {identifier, password} → accessJwt
+(https://docs.bsky.app/docs/api/com-atproto-server-create-session), sent as a Bearer
+token to GET /xrpc/app.bsky.feed.searchPosts (q, sort=latest, since, limit ≤ 100,
+cursor → {cursor, posts: [postView]}; https://docs.bsky.app/docs/api/app-bsky-feed-search-posts).
+Sessions are rate-limited per account (30 per 5 minutes, 300 a day;
+https://docs.bsky.app/docs/advanced-guides/rate-limits), so a run opens exactly one.
+
+Cursor: per term, a watermark (listeners/watermark.py): the newest post time indexed and
+the posts indexed at exactly that instant. `since` is inclusive, so the next run asks
+`since=` that time and drops just those posts: no repeat, and no same-instant newcomer
+lost. A post's time is the earlier of createdAt (written by the poster's app, so it can
+be wrong) and indexedAt (the service's clock): a post dated in the future must not push
+the cursor past posts still to come. (`since` itself filters on the service's `sortAt`.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from earshot.model import Mention, mention_id
+from earshot.profile import BlueskySource
+from listeners.api import failures, json_object, utc
+from listeners.base import Cursor, Heard
+from listeners.credentials import MissingCredentials, credentials
+from listeners.fetch import get_json, post_json
+from listeners.walk import walk_to_cursor
+from listeners.watermark import Watermark
+
+PAGE_SIZE = 100
+WEB = "https://bsky.app"
+
+
+class BlueskyListener:
+    def __init__(self, source: BlueskySource, *, now: datetime):
+        self.source = source
+        self.now = now
+        self.xrpc = str(source.service).rstrip("/") + "/xrpc/"
+
+    def listen(self, cursor: Cursor) -> Heard:
+        with failures(self.source.name, "Bluesky") as secrets:
+            headers = {"Authorization": f"Bearer {self._session(secrets)}"}
+            mentions: dict[str, Mention] = {}
+            new_cursor = dict(cursor)
+            warnings: list[str] = []
+            for term in self.source.terms:
+                stream = f"term:{term}"
+                mark = Watermark.parse(cursor.get(stream))
+                walk = walk_to_cursor(
+                    self._pager(term, mark, headers),
+                    lambda post, mark=mark: mark.is_new(_time(post), post["uri"]),
+                    source=self.source.name,
+                    max_pages=self.source.max_pages,
+                )
+                for post in walk.items:
+                    mention = self._to_mention(post)
+                    mentions.setdefault(mention.id, mention)  # found by two terms
+                if walk.items:
+                    new_cursor[stream] = str(mark.after((_time(p), p["uri"]) for p in walk.items))
+                if gap := walk.gap(stream, resumed=mark.time is not None):
+                    warnings.append(gap)
+            return Heard(mentions=list(mentions.values()), cursor=new_cursor, warnings=warnings)
+
+    def _session(self, secrets: set[str]) -> str:
+        """One session per run: createSession is limited per account, searches are not."""
+        account = credentials(self.source.connection)
+        if not (account.login and account.password):
+            raise MissingCredentials(
+                f"connection {self.source.connection!r} needs the account handle as login "
+                "and an app password as password"
+            )
+        secrets.add(account.password)
+        answer = post_json(
+            self.xrpc + "com.atproto.server.createSession",
+            data={"identifier": account.login, "password": account.password},
+            timeout=self.source.timeout_seconds,
+        )
+        token = json_object(answer)["accessJwt"]
+        secrets.add(token)
+        return token
+
+    def _pager(
+        self, term: str, mark: Watermark, headers: dict[str, str]
+    ) -> Callable[[str | None], tuple[list[dict], str | None]]:
+        since = mark.time.isoformat().replace("+00:00", "Z") if mark.time else None
+
+        def page(token: str | None) -> tuple[list[dict], str | None]:
+            query = {"q": term, "sort": "latest", "limit": PAGE_SIZE}
+            query |= {"since": since} if since else {}
+            query |= {"cursor": token} if token else {}
+            body, _ = get_json(
+                self.xrpc + "app.bsky.feed.searchPosts",
+                params=query,
+                headers=headers,
+                timeout=self.source.timeout_seconds,
+                max_bytes=self.source.max_bytes,
+            )
+            body = json_object(body)
+            posts = body["posts"]
+            if not isinstance(posts, list):
+                raise TypeError(f"posts is {type(posts).__name__}, not a list of posts")
+            return posts, body.get("cursor")
+
+        return page
+
+    def _to_mention(self, post: dict) -> Mention:
+        author = post["author"]
+        # An unverifiable handle shows as handle.invalid; the DID always resolves.
+        profile = author["did"] if author["handle"] == "handle.invalid" else author["handle"]
+        return Mention(
+            id=mention_id(self.source.name, post["uri"]),
+            source=self.source.name,
+            source_kind=self.source.kind,
+            url=f"{WEB}/profile/{profile}/post/{_rkey(post['uri'])}",
+            title="",
+            text=post["record"]["text"],
+            author="@" + author["handle"],
+            published=utc(post["record"]["createdAt"]),
+            fetched=self.now,
+        )
+
+
+def _rkey(uri: str) -> str:
+    """at://<did>/app.bsky.feed.post/<rkey> → <rkey>, the last part of the web URL."""
+    parts = uri.removeprefix("at://").split("/")
+    if not uri.startswith("at://") or len(parts) != 3 or parts[1] != "app.bsky.feed.post":
+        raise ValueError(f"not a post URI: {uri!r}")
+    return parts[2]
+
+
+def _time(post: dict) -> datetime:
+    """Where the post sits in time for the cursor: never later than the service saw it."""
+    return min(utc(post["record"]["createdAt"]), utc(post["indexedAt"]))

@@ -1,0 +1,229 @@
+"""Facebook: comments on the force page's recent posts, from the Graph API.
+
+Follows Meta's Graph API reference: GET /{page-id}/posts
+(https://developers.facebook.com/docs/graph-api/reference/page/feed), GET /{post-id}/comments
+with filter=stream and order=reverse_chronological
+(https://developers.facebook.com/docs/graph-api/reference/object/comments), cursor paging
+(`paging.cursors.after`, more while `paging.next` is given:
+https://developers.facebook.com/docs/graph-api/results), error objects
+(https://developers.facebook.com/docs/graph-api/guides/error-handling) and the usage headers
+of https://developers.facebook.com/docs/graph-api/overview/rate-limiting. The page access
+token goes in the `access_token` parameter, as documented; errors and logs show `***`.
+
+Which posts: those published in the last POST_WINDOW (14 days). Most comments come in a
+post's first days, and every listened post costs a request per run; older posts drop out.
+
+Cursor: per post (`post:<id>`), a Watermark (newest comment time indexed, and the ids at that
+second). Comments come newest first; a post is read until its watermark. When a usage header
+nears its limit the run stops asking and keeps the watermark of the post it was reading, so
+the next run reads that post again rather than skip what it had not reached. Only a post with
+more new comments than max_pages pages in one run can lose some, and that is warned.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import httpx
+
+from earshot.model import Mention, mention_id
+from earshot.profile import FacebookSource
+from listeners.api import error_json, failures, json_object, secret, utc
+from listeners.base import Cursor, Heard
+from listeners.fetch import FetchError, get_json
+from listeners.paging import pages
+from listeners.walk import walk_to_cursor
+from listeners.watermark import Watermark
+
+POST_WINDOW = timedelta(days=14)
+POST_FIELDS = "id,message,created_time,permalink_url"
+COMMENT_FIELDS = "id,message,created_time,from{name,id},permalink_url"
+USAGE_STOP = 95  # percent of any Graph usage limit at which a run stops asking
+RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}  # app, user, page, custom, Pages BUC
+TOKEN_CODES = {102, 190}  # session or access token expired, revoked or invalid
+USAGE_HEADERS = ("x-app-usage", "x-page-usage")
+BUSINESS_USAGE = "x-business-use-case-usage"
+
+
+class FacebookListener:
+    def __init__(self, source: FacebookSource, *, now: datetime):
+        self.source = source
+        self.now = now
+        self.graph = str(source.graph_url).rstrip("/")
+        self.token = ""
+        self.throttled: str | None = None  # why the run stopped asking, once it has
+        self.warnings: list[str] = []
+
+    def listen(self, cursor: Cursor) -> Heard:
+        with failures(self.source.name, "Facebook", self._explain) as secrets:
+            self.token = secret(self.source.connection, "page access token")
+            secrets.add(self.token)
+            posts, all_listed = self._recent_posts()
+            keys = {f"post:{p['id']}" for p in posts}
+            # a post that left the window leaves the cursor; unvisited ones keep theirs
+            after = {k: v for k, v in cursor.items() if k in keys or not all_listed}
+            mentions: list[Mention] = []
+            for post in posts:
+                if self.throttled:
+                    break
+                key = f"post:{post['id']}"
+                mark = Watermark.parse(cursor.get(key))
+                comments, complete = self._new_comments(str(post["id"]), mark)
+                mentions += [self._to_mention(c, post) for c in comments if c.get("message")]
+                if complete:
+                    heard = ((utc(c["created_time"]), str(c["id"])) for c in comments)
+                    after[key] = str(mark.after(heard))
+            warnings = self.warnings + ([self.throttled] if self.throttled else [])
+            return Heard(mentions, {k: v for k, v in after.items() if v}, warnings=warnings)
+
+    def _recent_posts(self) -> tuple[list[dict], bool]:
+        """The page's posts inside POST_WINDOW, newest first, and whether all were listed."""
+        oldest = self.now - POST_WINDOW
+        left: str | None = None
+
+        def page(after: str | None) -> tuple[list[dict], str | None]:
+            nonlocal left
+            params = {"fields": POST_FIELDS, "limit": 25} | ({"after": after} if after else {})
+            body = self._get(f"/{self.source.page_id}/posts", params)
+            posts = _data(body)
+            left = _next(body)
+            if posts and utc(posts[-1]["created_time"]) < oldest:
+                left = None  # newest first: the window ends on this page
+            recent = [p for p in posts if utc(p["created_time"]) >= oldest]
+            return recent, None if self.throttled else left
+
+        walk = pages(page, source=self.source.name, max_pages=self.source.max_pages)
+        posts = [p for batch in walk for p in batch]
+        return posts, not left and not self.throttled
+
+    def _new_comments(self, post_id: str, mark: Watermark) -> tuple[list[dict], bool]:
+        """The post's comments newer than its watermark, and whether the watermark may move
+        up to them: not when the usage limit stopped the read before it reached the mark."""
+
+        def page(after: str | None) -> tuple[list[dict], str | None]:
+            params = {
+                "fields": COMMENT_FIELDS,
+                "filter": "stream",
+                "order": "reverse_chronological",
+                "limit": 100,
+            } | ({"after": after} if after else {})
+            body = self._get(f"/{post_id}/comments", params)
+            return _data(body), _next(body)
+
+        walk = walk_to_cursor(
+            page,
+            lambda c: mark.is_new(utc(c["created_time"]), str(c["id"])),
+            source=self.source.name,
+            max_pages=self.source.max_pages,
+            may_continue=lambda: not self.throttled,
+        )
+        if gap := walk.gap(f"post {post_id}", resumed=mark.time is not None):
+            self.warnings.append(gap)
+        return walk.items, walk.ended != "spent"
+
+    def _get(self, path: str, params: dict) -> dict:
+        body, headers = get_json(
+            self.graph + path,
+            params={**params, "access_token": self.token},
+            timeout=self.source.timeout_seconds,
+            max_bytes=self.source.max_bytes,
+        )
+        self._watch_usage(headers)
+        return json_object(body)
+
+    def _watch_usage(self, headers: httpx.Headers) -> None:
+        """Stop asking near the limit: past it, Meta throttles the app for everyone using it."""
+        percent, where = _usage(headers)
+        if percent >= USAGE_STOP and not self.throttled:
+            self.throttled = (
+                f"Graph API usage at {percent}% ({where}); stopped asking, the rest is read "
+                f"next run{_regain(headers)}"
+            )
+
+    def _to_mention(self, comment: dict, post: dict) -> Mention:
+        return Mention(
+            id=mention_id(self.source.name, str(comment["id"])),
+            source=self.source.name,
+            source_kind=self.source.kind,
+            url=comment.get("permalink_url") or post.get("permalink_url"),
+            title="",
+            text=comment["message"],
+            author=(comment.get("from") or {}).get("name"),
+            published=utc(comment["created_time"]),
+            fetched=self.now,
+        )
+
+    def _explain(self, error: FetchError) -> str | None:
+        """Graph errors are JSON: {"error": {"message", "type", "code", "error_subcode"}}."""
+        graph = error_json(error).get("error")
+        if not isinstance(graph, dict):
+            return None
+        code = graph.get("code")
+        subcode = f"/{graph['error_subcode']}" if graph.get("error_subcode") else ""
+        said = (
+            f"Graph API error {code}{subcode} ({graph.get('type')}, HTTP {error.status}): "
+            f"{graph.get('message')}"
+        )
+        if code in TOKEN_CODES:
+            return (
+                f"{said}; the page access token has expired or been revoked: put a new one "
+                f"in connection {self.source.connection!r}"
+            )
+        if code in RATE_LIMIT_CODES or error.status == 429:
+            return f"rate limited: {said}{_regain(error.headers)}"
+        return said
+
+
+def _data(body: dict) -> list[dict]:
+    found = body["data"]
+    if not isinstance(found, list):
+        raise TypeError(f"data is {type(found).__name__}, not a list")
+    return found
+
+
+def _next(body: dict) -> str | None:
+    """The `after` cursor, while Graph says there is a next page."""
+    paging = body.get("paging") or {}
+    return paging["cursors"]["after"] if paging.get("next") else None
+
+
+def _usage(headers: httpx.Headers) -> tuple[int, str]:
+    """The highest share (percent) of any Graph limit in use, and the header that says so.
+
+    X-App-Usage / X-Page-Usage: {"call_count": 28, "total_cputime": 25, "total_time": 25};
+    X-Business-Use-Case-Usage: {"<id>": [{"type": "pages", "call_count": 98, …}]}.
+    """
+    found: list[tuple[int, str]] = []
+    for name in USAGE_HEADERS:
+        for field, value in _header_json(headers, name).items():
+            found.append((_percent(value), f"{name} {field}"))
+    for entries in _header_json(headers, BUSINESS_USAGE).values():
+        for entry in entries if isinstance(entries, list) else []:
+            for field in ("call_count", "total_cputime", "total_time"):
+                found.append((_percent(entry.get(field)), f"{BUSINESS_USAGE} {field}"))
+    return max(found, default=(0, ""))
+
+
+def _regain(headers: httpx.Headers) -> str:
+    """Meta's own estimate of the wait, when its business usage header gives one."""
+    minutes = [
+        entry.get("estimated_time_to_regain_access", 0)
+        for entries in _header_json(headers, BUSINESS_USAGE).values()
+        for entry in (entries if isinstance(entries, list) else [])
+    ]
+    wait = max((m for m in minutes if isinstance(m, int)), default=0)
+    return f"; Meta estimates access returns in {wait} min" if wait else ""
+
+
+def _header_json(headers: httpx.Headers, name: str) -> dict:
+    """A usage header's JSON; an unreadable one is ignored rather than fail the run."""
+    try:
+        found = json.loads(headers.get(name, "{}"))
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _percent(value: object) -> int:
+    return int(value) if isinstance(value, int | float) else 0

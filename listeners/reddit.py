@@ -1,0 +1,200 @@
+"""Reddit: search by the profile's terms, and the area's subreddits' new posts and comments.
+
+Follows Reddit's API documentation: application-only OAuth (POST /api/v1/access_token,
+grant_type=client_credentials, HTTP basic auth with the app's client id and secret;
+https://github.com/reddit-archive/reddit/wiki/OAuth2#application-only-oauth); the API
+rules (a unique, descriptive User-Agent `<platform>:<app ID>:<version> (by /u/<user>)`,
+and the X-Ratelimit-Used / -Remaining / -Reset headers on every response;
+https://github.com/reddit-archive/reddit/wiki/API); and the endpoint reference
+(https://www.reddit.com/dev/api/): GET /search (q, sort=new, type=link), GET /r/<sub>/new,
+GET /r/<sub>/comments, each a Listing (`data.children[].data`) of up to 100 things,
+paged with `after` = the Listing's `data.after`, and `raw_json=1` so text comes without
+the legacy HTML escaping (&amp;, &lt;, &gt;).
+
+Cursor: per stream (`search:<term>`, `new:<sub>`, `comments:<sub>`) the fullname of the
+newest thing indexed. Reddit ids are base-36 sequence numbers, so "newer" is "larger id",
+exact where `created_utc` (whole seconds) ties. Paging stops at the first thing not newer.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+
+import httpx
+
+from earshot.model import Mention, mention_id
+from earshot.profile import RedditSource
+from listeners.api import failures, json_object
+from listeners.base import Cursor, Heard
+from listeners.credentials import Credentials, MissingCredentials, credentials
+from listeners.fetch import FetchError, get_json, post_json
+from listeners.walk import walk_to_cursor
+
+PAGE_SIZE = 100
+WEB = "https://www.reddit.com"
+KINDS = {"t1", "t3"}  # comment, link (post); a Listing may also hold "more" stubs
+
+
+class RedditListener:
+    def __init__(self, source: RedditSource, *, now: datetime):
+        self.source = source
+        self.now = now
+        self.api = str(source.api_url).rstrip("/")
+        self.rate = RateBudget()
+
+    def listen(self, cursor: Cursor) -> Heard:
+        with failures(self.source.name, "Reddit") as secrets:
+            headers = self._authorised(_app_credentials(self.source.connection), secrets)
+            heard: dict[str, Mention] = {}
+            new_cursor = dict(cursor)
+            warnings: list[str] = []
+            for stream, path, params in self._streams():
+                if self.rate.spent:
+                    warnings.append(f"{stream}: not read this run; {self.rate}")
+                    continue
+                walk = walk_to_cursor(
+                    self._pager(path, params, headers),
+                    _newer_than(cursor.get(stream)),
+                    source=self.source.name,
+                    max_pages=self.source.max_pages,
+                    may_continue=lambda: not self.rate.spent,
+                )
+                for thing in walk.items:
+                    mention = self._to_mention(thing)
+                    heard.setdefault(mention.id, mention)  # a post both searched and listed
+                if walk.ended == "spent":
+                    # What was read is kept; the cursor stays, so the next run reads the rest.
+                    warnings.append(f"{stream}: stopped paging; {self.rate}")
+                    continue
+                if walk.items:
+                    new_cursor[stream] = max((t["name"] for t in walk.items), key=_number)
+                if gap := walk.gap(stream, resumed=stream in cursor):
+                    warnings.append(gap)
+            return Heard(mentions=list(heard.values()), cursor=new_cursor, warnings=warnings)
+
+    def _streams(self) -> Iterator[tuple[str, str, dict]]:
+        listing = {"limit": PAGE_SIZE, "raw_json": 1}
+        for term in self.source.terms:
+            search = {"q": term, "sort": "new", "limit": PAGE_SIZE, "type": "link", "raw_json": 1}
+            yield f"search:{term}", "/search", search
+        for sub in self.source.subreddits:
+            yield f"new:{sub}", f"/r/{sub}/new", listing
+            yield f"comments:{sub}", f"/r/{sub}/comments", listing
+
+    def _authorised(self, app: Credentials, secrets: set[str]) -> dict[str, str]:
+        """One app-only token per run: it lasts an hour or more, a run takes seconds."""
+        secrets.add(app.password)
+        agent = user_agent(app)
+        basic = base64.b64encode(f"{app.login}:{app.password}".encode()).decode()
+        answer = post_json(
+            str(self.source.token_url),
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {basic}", "User-Agent": agent},
+            timeout=self.source.timeout_seconds,
+            as_form=True,
+        )
+        if isinstance(answer, dict) and "error" in answer and "access_token" not in answer:
+            # Reddit answers some refusals (a wrong grant) with 200 and an error field.
+            raise FetchError(
+                f"token refused by {self.source.token_url}: {answer['error']}; "
+                "check the source's connection"
+            )
+        secrets.add(token := json_object(answer)["access_token"])
+        return {"Authorization": f"bearer {token}", "User-Agent": agent}
+
+    def _pager(
+        self, path: str, params: dict, headers: dict[str, str]
+    ) -> Callable[[str | None], tuple[list[dict], str | None]]:
+        def page(after: str | None) -> tuple[list[dict], str | None]:
+            body, response_headers = get_json(
+                self.api + path,
+                params=params | ({"after": after} if after else {}),
+                headers=headers,
+                timeout=self.source.timeout_seconds,
+                max_bytes=self.source.max_bytes,
+            )
+            self.rate.note(response_headers)
+            listing = json_object(body)["data"]
+            things = [child["data"] for child in listing["children"] if child["kind"] in KINDS]
+            return things, listing["after"]
+
+        return page
+
+    def _to_mention(self, thing: dict) -> Mention:
+        comment = thing["name"].startswith("t1_")
+        permalink = thing.get("permalink")
+        author = thing.get("author")
+        return Mention(
+            id=mention_id(self.source.name, thing["name"]),
+            source=self.source.name,
+            source_kind=self.source.kind,
+            url=WEB + permalink if permalink else thing.get("link_permalink"),
+            title="" if comment else thing["title"],
+            text=thing["body"] if comment else thing.get("selftext") or "",
+            # The bare username, as Reddit gives it, so the force's own account is recognised.
+            author=None if author in (None, "[deleted]") else author,
+            published=datetime.fromtimestamp(float(thing["created_utc"]), UTC),
+            fetched=self.now,
+        )
+
+
+@dataclass
+class RateBudget:
+    """Reddit's X-Ratelimit-* headers: at 0 remaining, stop asking until the period resets."""
+
+    remaining: float | None = None
+    reset: str = "?"
+
+    def note(self, headers: httpx.Headers) -> None:
+        try:
+            self.remaining = float(headers["x-ratelimit-remaining"])
+        except (KeyError, ValueError):
+            return  # no (readable) budget announced: nothing to hold back for
+        self.reset = headers.get("x-ratelimit-reset", "?")
+
+    @property
+    def spent(self) -> bool:
+        return self.remaining is not None and self.remaining < 1
+
+    def __str__(self) -> str:
+        return f"rate limit spent (X-Ratelimit-Remaining 0, resets in {self.reset} s)"
+
+
+def user_agent(app: Credentials) -> str:
+    """Reddit throttles generic agents hard and wants a way to reach the operator: the
+    connection's extra `username` (a Reddit account) is the contact."""
+    try:
+        release = version("earshot")
+    except PackageNotFoundError:
+        release = "dev"
+    contact = f" (by /u/{app.extra['username']})" if app.extra.get("username") else ""
+    return f"python:earshot:v{release}{contact}"
+
+
+def _app_credentials(connection: str) -> Credentials:
+    app = credentials(connection)
+    if not (app.login and app.password):
+        raise MissingCredentials(
+            f"connection {connection!r} needs the Reddit app's client id as login "
+            "and its secret as password"
+        )
+    return app
+
+
+def _number(fullname: str) -> int:
+    """t3_1h2k3l → its base-36 sequence number; newer things have larger ones."""
+    kind, _, base36 = fullname.partition("_")
+    if kind not in KINDS:
+        raise ValueError(f"not a post or comment fullname: {fullname!r}")
+    return int(base36, 36)
+
+
+def _newer_than(last: str | None) -> Callable[[dict], bool]:
+    if last is None:
+        return lambda thing: True
+    newest_heard = _number(last)
+    return lambda thing: _number(thing["name"]) > newest_heard

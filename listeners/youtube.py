@@ -1,0 +1,198 @@
+"""YouTube: comments on the force's channel, and on videos found by searching for the force.
+
+Follows the YouTube Data API v3 reference: commentThreads.list with
+allThreadsRelatedToChannelId or videoId, part=snippet, order=time, maxResults=100 and
+pageToken / nextPageToken paging
+(https://developers.google.com/youtube/v3/docs/commentThreads/list), search.list with
+type=video and order=date (https://developers.google.com/youtube/v3/docs/search/list), the
+comment resource (https://developers.google.com/youtube/v3/docs/comments), errors
+(https://developers.google.com/youtube/v3/docs/errors) and quota
+(https://developers.google.com/youtube/v3/getting-started#quota). The API key goes in the
+`key` parameter, as documented; errors and logs show `***`.
+
+Text: the comment resource documents textOriginal as returned only to the comment's author,
+so textDisplay, asked for as plain text, stands in when an API key does not get it.
+
+Streams: the channel, and each video a search term finds (its 25 newest). search.list is the
+call quota makes dear, so a term is searched again only every SEARCH_EVERY, and its videos
+are kept in the cursor meanwhile (`search:<term>`, `search:<term>:videos`).
+
+Cursor: per stream (`channel`, `video:<id>`), a Watermark (newest top-level comment time
+indexed, and the ids at that second). Threads come newest first and there is no "since":
+a stream is read until it reaches its watermark. A stream with more new threads than
+max_pages pages in one run loses the oldest of them, and that is warned. A video whose
+comments are disabled, or that is gone, is skipped with a warning; an exhausted quota fails
+the run and says when YouTube resets it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from earshot.model import Mention, mention_id
+from earshot.profile import YouTubeSource
+from listeners.api import error_json, failures, json_object, secret, until, utc
+from listeners.base import Cursor, Heard
+from listeners.fetch import FetchError, RateLimited, get_json
+from listeners.html_text import plain_text
+from listeners.walk import Walk, walk_to_cursor
+from listeners.watermark import Watermark
+
+PAGE_SIZE = 100
+SEARCH_RESULTS = 25
+SEARCH_EVERY = timedelta(hours=6)
+SKIPPED_VIDEOS = {"commentsDisabled": "comments are disabled", "videoNotFound": "video not found"}
+QUOTA = {"quotaExceeded", "dailyLimitExceeded"}
+RATE = {"rateLimitExceeded", "userRateLimitExceeded"}
+BAD_KEY = {"keyInvalid", "keyExpired"}
+PACIFIC = ZoneInfo("America/Los_Angeles")  # YouTube's quota day ends at midnight Pacific
+
+
+class YouTubeListener:
+    def __init__(self, source: YouTubeSource, *, now: datetime):
+        self.source = source
+        self.now = now
+        self.api = str(source.api_url).rstrip("/")
+        self.key = ""
+
+    def listen(self, cursor: Cursor) -> Heard:
+        with failures(self.source.name, "YouTube", self._explain) as secrets:
+            self.key = secret(self.source.connection, "API key")
+            secrets.add(self.key)
+            after: Cursor = {}
+            streams = []
+            if self.source.channel_id:
+                channel = {"allThreadsRelatedToChannelId": self.source.channel_id}
+                streams.append(("channel", channel))
+            videos = [v for term in self.source.search for v in self._found(term, cursor, after)]
+            streams += [(f"video:{v}", {"videoId": v}) for v in dict.fromkeys(videos)]
+            mentions: list[Mention] = []
+            warnings: list[str] = []
+            for key, stream in streams:
+                mark = Watermark.parse(cursor.get(key))
+                try:
+                    walk = self._new_threads(stream, mark)
+                except FetchError as e:
+                    if key == "channel" or not (why := _skippable(e)):
+                        raise
+                    warnings.append(f"{key}: {why}; skipped")
+                    after[key] = cursor.get(key, "")
+                    continue
+                if gap := walk.gap(key, resumed=mark.time is not None):
+                    warnings.append(gap)
+                mentions += [self._to_mention(t) for t in walk.items]
+                after[key] = str(mark.after(map(_stamp, walk.items)))
+            return Heard(mentions, {k: v for k, v in after.items() if v}, warnings=warnings)
+
+    def _found(self, term: str, cursor: Cursor, after: Cursor) -> list[str]:
+        """The newest videos for a search term, searched again only every SEARCH_EVERY."""
+        searched, videos = f"search:{term}", f"search:{term}:videos"
+        last = cursor.get(searched)
+        if last and self.now - utc(last) < SEARCH_EVERY:
+            after[searched], after[videos] = last, cursor.get(videos, "")
+            return after[videos].split()
+        params = {
+            "part": "snippet",
+            "q": term,
+            "type": "video",
+            "order": "date",
+            "maxResults": SEARCH_RESULTS,
+        }
+        found = [item["id"]["videoId"] for item in self._get("/search", params)["items"]]
+        after[searched], after[videos] = self.now.isoformat(), " ".join(found)
+        return found
+
+    def _new_threads(self, stream: dict, mark: Watermark) -> Walk[dict]:
+        def page(token: str | None) -> tuple[list[dict], str | None]:
+            params = {
+                "part": "snippet",
+                **stream,
+                "maxResults": PAGE_SIZE,
+                "order": "time",
+                "textFormat": "plainText",
+            } | ({"pageToken": token} if token else {})
+            body = self._get("/commentThreads", params)
+            return body["items"], body.get("nextPageToken")
+
+        return walk_to_cursor(
+            page,
+            lambda thread: mark.is_new(*_stamp(thread)),
+            source=self.source.name,
+            max_pages=self.source.max_pages,
+        )
+
+    def _get(self, path: str, params: dict) -> dict:
+        body, _ = get_json(
+            self.api + path,
+            params={**params, "key": self.key},
+            timeout=self.source.timeout_seconds,
+            max_bytes=self.source.max_bytes,
+        )
+        body = json_object(body)
+        if not isinstance(body.get("items"), list):
+            raise TypeError("items is missing or not a list")
+        return body
+
+    def _to_mention(self, thread: dict) -> Mention:
+        top = thread["snippet"]["topLevelComment"]
+        comment = top["snippet"]
+        comment_id = str(top.get("id") or thread["id"])
+        video = thread["snippet"].get("videoId") or comment.get("videoId")
+        return Mention(
+            id=mention_id(self.source.name, comment_id),
+            source=self.source.name,
+            source_kind=self.source.kind,
+            url=f"https://www.youtube.com/watch?v={video}&lc={comment_id}" if video else None,
+            title="",
+            text=comment.get("textOriginal") or comment["textDisplay"],
+            author=comment.get("authorDisplayName"),
+            published=utc(comment["publishedAt"]),
+            fetched=self.now,
+        )
+
+    def _explain(self, error: FetchError) -> str | None:
+        """Errors are JSON: {"error": {"code", "message", "errors": [{"reason", …}]}}."""
+        found = error_json(error).get("error")
+        if not isinstance(found, dict):
+            return None
+        reasons = _reasons(error)
+        said = (
+            f"HTTP {error.status} {', '.join(sorted(reasons)) or 'error'}: "
+            f"{plain_text(str(found.get('message', '')))}"
+        )
+        if reasons & QUOTA:
+            return (
+                f"YouTube quota exceeded ({said}); the daily quota resets at midnight "
+                f"Pacific Time ({until(_quota_reset(self.now), self.now)})"
+            )
+        if reasons & RATE or isinstance(error, RateLimited):
+            wait = getattr(error, "retry_after", None)
+            retry = f"; Retry-After {wait:g} s" if wait else ""
+            return f"rate limited by YouTube ({said}){retry}"
+        if reasons & BAD_KEY or error.status in (401, 403):
+            return (
+                f"API key refused ({said}); check the key in connection {self.source.connection!r}"
+            )
+        return f"YouTube API error {said}"
+
+
+def _stamp(thread: dict) -> tuple[datetime, str]:
+    comment = thread["snippet"]["topLevelComment"]["snippet"]
+    return utc(comment["publishedAt"]), str(thread["id"])
+
+
+def _reasons(error: FetchError) -> set[str]:
+    found = error_json(error).get("error")
+    details = found.get("errors", []) if isinstance(found, dict) else []
+    return {d["reason"] for d in details if isinstance(d, dict) and "reason" in d}
+
+
+def _skippable(error: FetchError) -> str | None:
+    """Why one video's comments cannot be read, when that should not fail the whole source."""
+    return next((why for reason, why in SKIPPED_VIDEOS.items() if reason in _reasons(error)), None)
+
+
+def _quota_reset(now: datetime) -> datetime:
+    tomorrow = now.astimezone(PACIFIC).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=PACIFIC)

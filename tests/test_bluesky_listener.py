@@ -1,0 +1,342 @@
+"""Bluesky against a loopback server replaying answers shaped as the lexicons document them:
+com.atproto.server.createSession and app.bsky.feed.searchPosts with postViews
+(https://docs.bsky.app/docs/api/app-bsky-feed-search-posts)."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from demo.feed_server import FeedServer, Route
+from earshot.profile import BlueskySource
+from listeners import ListenerError
+from listeners.bluesky import BlueskyListener
+from store.cursors import load_cursor
+from store.indices import MENTIONS
+from store.queries import mention_counts
+
+NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+SESSION = "/xrpc/com.atproto.server.createSession"
+SEARCH = "/xrpc/app.bsky.feed.searchPosts?q=Lincolnshire+Police&sort=latest&limit=100"
+JSON = "application/json"
+TERM = "term:Lincolnshire Police"
+
+
+def post(
+    n: int,
+    text: str = "Thanks Lincolnshire Police for the quick help in Boston",
+    *,
+    created: str | None = None,
+    indexed: str | None = None,
+    handle: str | None = None,
+) -> dict:
+    """An app.bsky.feed.defs#postView (fields we read, and a few we don't)."""
+    did = f"did:plc:resident{n}"
+    created = created or f"2026-11-20T09:{n:02d}:00.000Z"
+    return {
+        "uri": f"at://{did}/app.bsky.feed.post/3lbqk{n:07d}",
+        "cid": f"bafyreib{n:050d}",
+        "author": {
+            "did": did,
+            "handle": handle or f"resident{n}.bsky.social",
+            "displayName": f"Resident {n}",
+            "labels": [],
+        },
+        "record": {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            "createdAt": created,
+            "langs": ["en"],
+        },
+        "replyCount": 0,
+        "repostCount": 0,
+        "likeCount": 2,
+        "quoteCount": 0,
+        "indexedAt": indexed or created,
+        "labels": [],
+    }
+
+
+def uri(n: int) -> str:
+    return post(n)["uri"]
+
+
+def results(posts: list[dict], cursor: str | None = None) -> Route:
+    body = {"posts": posts, "hitsTotal": len(posts)} | ({"cursor": cursor} if cursor else {})
+    return Route(json.dumps(body).encode(), JSON)
+
+
+def session(access: str = "eyJhbGciOi.access.1") -> Route:
+    answer = {
+        "did": "did:plc:lincscomms",
+        "handle": "lincscomms.bsky.social",
+        "accessJwt": access,
+        "refreshJwt": "eyJhbGciOi.refresh.1",
+        "active": True,
+    }
+    return Route(json.dumps(answer).encode(), JSON)
+
+
+def source(server: FeedServer, service: str = "/", **settings) -> BlueskySource:
+    return BlueskySource(
+        **{
+            "kind": "bluesky",
+            "name": "bluesky",
+            "connection": "bluesky_lincs",
+            "service": server.url(service),
+            "terms": ["Lincolnshire Police"],
+        }
+        | settings
+    )
+
+
+@pytest.fixture(autouse=True)
+def connection(monkeypatch):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BLUESKY_LINCS", "generic://lincscomms.bsky.social:abcd-efgh-ijkl-mnop@"
+    )
+
+
+def test_pages_follow_the_cursor_and_posts_map_to_bsky_app_links():
+    routes = {
+        SESSION: session(),
+        SEARCH: results([post(5), post(4)], cursor="100"),
+        f"{SEARCH}&cursor=100": results([post(3, handle="handle.invalid")], cursor="200"),
+        f"{SEARCH}&cursor=200": results([]),
+    }
+    with FeedServer(routes) as server:
+        heard = BlueskyListener(source(server), now=NOW).listen({})
+        asked = [path for path, _ in server.requests]
+    assert asked == [SESSION, SEARCH, f"{SEARCH}&cursor=100", f"{SEARCH}&cursor=200"]
+    first, _, invalid = heard.mentions
+    assert first.author == "@resident5.bsky.social"
+    assert first.url == "https://bsky.app/profile/resident5.bsky.social/post/3lbqk0000005"
+    assert first.text == "Thanks Lincolnshire Police for the quick help in Boston"
+    assert first.published == datetime(2026, 11, 20, 9, 5, tzinfo=UTC)
+    # A handle that no longer verifies is linked by the DID, which always resolves.
+    assert invalid.url == "https://bsky.app/profile/did:plc:resident3/post/3lbqk0000003"
+    assert heard.cursor == {TERM: f"2026-11-20T09:05:00+00:00 {uri(5)}"}
+    assert heard.warnings == []
+
+
+def test_the_session_is_opened_with_the_app_password_and_its_token_sent():
+    routes = {SESSION: session("eyJ.access.7"), SEARCH: results([post(1)])}
+    with FeedServer(routes) as server:
+        BlueskyListener(source(server), now=NOW).listen({})
+        (_, session_headers), (_, search_headers) = server.requests
+        [(posted_path, posted)] = server.posted
+    assert posted_path == SESSION
+    assert json.loads(posted) == {
+        "identifier": "lincscomms.bsky.social",
+        "password": "abcd-efgh-ijkl-mnop",
+    }
+    assert session_headers["Content-Type"] == "application/json"
+    assert search_headers["Authorization"] == "Bearer eyJ.access.7"
+
+
+def test_next_run_asks_since_the_watermark_and_drops_only_posts_already_heard():
+    cursor = {TERM: f"2026-11-20T09:05:00+00:00 {uri(5)}"}
+    also_at_five = post(50, created="2026-11-20T09:05:00.000Z")  # indexed after the last run
+    since = f"{SEARCH}&since=2026-11-20T09%3A05%3A00Z"
+    routes = {SESSION: session(), since: results([post(7), post(6), also_at_five, post(5)])}
+    with FeedServer(routes) as server:
+        heard = BlueskyListener(source(server), now=NOW).listen(cursor)
+        asked = [path for path, _ in server.requests]
+    assert asked == [SESSION, since]
+    assert [m.author for m in heard.mentions] == [
+        "@resident7.bsky.social",
+        "@resident6.bsky.social",
+        "@resident50.bsky.social",
+    ]
+    assert heard.cursor == {TERM: f"2026-11-20T09:07:00+00:00 {uri(7)}"}
+
+
+def test_nothing_new_keeps_the_cursor():
+    cursor = {TERM: f"2026-11-20T09:05:00+00:00 {uri(5)}"}
+    since = f"{SEARCH}&since=2026-11-20T09%3A05%3A00Z"
+    with FeedServer({SESSION: session(), since: results([post(5)])}) as server:
+        heard = BlueskyListener(source(server), now=NOW).listen(cursor)
+    assert heard.mentions == []
+    assert heard.cursor == cursor
+
+
+def test_a_post_dated_in_the_future_does_not_push_the_cursor_past_posts_to_come():
+    future = post(8, created="2099-01-01T00:00:00.000Z", indexed="2026-11-20T09:08:00.000Z")
+    with FeedServer({SESSION: session(), SEARCH: results([future, post(2)])}) as server:
+        heard = BlueskyListener(source(server), now=NOW).listen({})
+    assert heard.mentions[0].published == datetime(2099, 1, 1, tzinfo=UTC)
+    assert heard.cursor == {TERM: f"2026-11-20T09:08:00+00:00 {future['uri']}"}
+
+
+def test_max_pages_is_honoured_and_a_gap_it_leaves_is_reported():
+    since = f"{SEARCH}&since=2026-11-20T09%3A01%3A00Z"
+    routes = {
+        SESSION: session(),
+        since: results([post(9)], cursor="a"),
+        f"{since}&cursor=a": results([post(8)], cursor="b"),
+        f"{since}&cursor=b": results([post(7)]),
+    }
+    with FeedServer(routes) as server:
+        heard = BlueskyListener(source(server, max_pages=2), now=NOW).listen(
+            {TERM: f"2026-11-20T09:01:00+00:00 {uri(1)}"}
+        )
+        assert len(server.requests) == 3  # the session and two pages
+    assert heard.cursor == {TERM: f"2026-11-20T09:09:00+00:00 {uri(9)}"}
+    assert heard.warnings == [
+        f"{TERM}: max_pages reached before the last item heard; items between the oldest "
+        "read and it were skipped (raise max_pages if this recurs)"
+    ]
+
+
+def test_a_cursor_that_repeats_is_a_loop_not_more_pages():
+    routes = {
+        SESSION: session(),
+        SEARCH: results([post(3)], cursor="x"),
+        f"{SEARCH}&cursor=x": results([post(2)], cursor="x"),
+    }
+    with FeedServer(routes) as server, pytest.raises(ListenerError, match="pagination loop"):
+        BlueskyListener(source(server), now=NOW).listen({})
+
+
+@pytest.mark.parametrize(
+    ("path", "route", "reason"),
+    [
+        (
+            SEARCH,
+            Route(
+                b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}',
+                JSON,
+                429,
+                headers=(("Retry-After", "120"), ("RateLimit-Remaining", "0")),
+            ),
+            "rate limited: HTTP 429 Too Many Requests from http://127.0.0.1",
+        ),
+        (
+            SESSION,
+            Route(
+                b'{"error": "AuthenticationRequired", "message": "Invalid identifier or password"}',
+                JSON,
+                401,
+            ),
+            "credentials refused: HTTP 401 Unauthorized from http://127.0.0.1",
+        ),
+        (
+            SEARCH,
+            Route(b'{"error": "ExpiredToken", "message": "Token has expired"}', JSON, 401),
+            "credentials refused: HTTP 401",
+        ),
+        (SEARCH, Route(b'{"error": "InternalServerError"}', JSON, 500), "HTTP 500"),
+        (SEARCH, Route(b"<html>bad gateway</html>", JSON), "malformed JSON"),
+        (SEARCH, Route(b'{"cursor": "1"}', JSON), "malformed Bluesky payload"),
+        (SEARCH, Route(b'{"posts": {"uri": "x"}}', JSON), "malformed Bluesky payload"),
+        (
+            SEARCH,
+            Route(json.dumps({"posts": [post(1) | {"uri": "https://x"}]}).encode(), JSON),
+            "malformed Bluesky payload: ValueError: not a post URI",
+        ),
+        (
+            SEARCH,
+            Route(json.dumps({"posts": [post(1, created="yesterday")]}).encode(), JSON),
+            "malformed Bluesky payload",
+        ),
+        (SESSION, Route(b'{"did": "did:plc:x"}', JSON), "malformed Bluesky payload"),
+    ],
+    ids=[
+        "429",
+        "401-session",
+        "401-search",
+        "500",
+        "not-json",
+        "no-posts",
+        "posts-not-a-list",
+        "not-a-post-uri",
+        "bad-time",
+        "no-access-jwt",
+    ],
+)
+def test_platform_errors_name_the_source_and_the_reason(path, route, reason):
+    routes = {SESSION: session(), SEARCH: results([post(1)])} | {path: route}
+    with FeedServer(routes) as server, pytest.raises(ListenerError) as e:
+        BlueskyListener(source(server), now=NOW).listen({})
+    assert "source 'bluesky'" in str(e.value)
+    assert reason in str(e.value)
+    assert "abcd-efgh-ijkl-mnop" not in str(e.value)
+    if route.status == 429:
+        assert "Retry-After 120" in str(e.value)
+
+
+def test_missing_connection_says_which_variable_to_set(monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_BLUESKY_LINCS")
+    with FeedServer({}) as server, pytest.raises(ListenerError, match="AIRFLOW_CONN_BLUESKY_LINCS"):
+        BlueskyListener(source(server), now=NOW).listen({})
+
+
+@pytest.mark.elasticsearch
+def test_bluesky_through_the_collect_dag_one_source_429_another_500_then_all_resume(
+    es, write_profile, run_collect_dag
+):
+    throttled = "/throttled" + SEARCH
+    routes = {
+        SESSION: session(),
+        SEARCH: results([post(3), post(2)], cursor="p2"),
+        f"{SEARCH}&cursor=p2": results([post(1)]),
+        "/throttled" + SESSION: session(),
+        # The throttled source's first page arrives; its second answers 429.
+        throttled: results([post(14), post(13)], cursor="t2"),
+        f"{throttled}&cursor=t2": Route(
+            b'{"error": "RateLimitExceeded"}', JSON, 429, headers=(("Retry-After", "5"),)
+        ),
+        "/down" + SESSION: Route(b'{"error": "InternalServerError"}', JSON, 500),
+    }
+    with FeedServer(routes) as server:
+
+        def bluesky(name: str, service: str) -> dict:
+            return {
+                "kind": "bluesky",
+                "name": name,
+                "connection": "bluesky_lincs",
+                "service": server.url(service),
+                "terms": ["Lincolnshire Police"],
+            }
+
+        write_profile(
+            [
+                bluesky("bluesky", "/"),
+                bluesky("bluesky-throttled", "/throttled"),
+                bluesky("bluesky-down", "/down"),
+            ]
+        )
+        states = run_collect_dag()
+        es.indices.refresh(index=MENTIONS)
+        assert states["collect[bluesky]"] == "success"
+        assert states["collect[bluesky-throttled]"] == "failed"
+        assert states["collect[bluesky-down]"] == "failed"
+        assert mention_counts(es).by_source == {"bluesky": 3}
+        assert load_cursor(es, "bluesky") == {TERM: f"2026-11-20T09:03:00+00:00 {uri(3)}"}
+        assert load_cursor(es, "bluesky-throttled") == {}
+
+        # Next run: both failing sources answer; two posts arrived for the first source.
+        resumed = f"{SEARCH}&since=2026-11-20T09%3A03%3A00Z"
+        server.routes |= {
+            resumed: results([post(5), post(4), post(3)]),
+            f"{throttled}&cursor=t2": results([post(12)]),
+            "/down" + SESSION: session(),
+            "/down" + SEARCH: results([post(21)]),
+        }
+        server.requests.clear()
+        states = run_collect_dag()
+        asked = [path for path, _ in server.requests]
+    es.indices.refresh(index=MENTIONS)
+    assert {k: v for k, v in states.items() if k.startswith("collect[")} == {
+        "collect[bluesky]": "success",
+        "collect[bluesky-throttled]": "success",
+        "collect[bluesky-down]": "success",
+    }
+    assert resumed in asked and SEARCH not in asked  # asked only for what is newer
+    assert mention_counts(es).by_source == {
+        "bluesky": 5,
+        "bluesky-throttled": 3,
+        "bluesky-down": 1,
+    }
+    assert load_cursor(es, "bluesky") == {TERM: f"2026-11-20T09:05:00+00:00 {uri(5)}"}
+    assert load_cursor(es, "bluesky-throttled") == {TERM: f"2026-11-20T09:14:00+00:00 {uri(14)}"}

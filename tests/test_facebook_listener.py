@@ -1,0 +1,305 @@
+"""Facebook page comments against a loopback server replaying Graph API responses shaped as
+Meta documents them (page posts, post comments, cursor paging, error objects, usage headers)."""
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+
+from demo.feed_server import FeedServer, Route
+from earshot.profile import FacebookSource
+from listeners import ListenerError
+from listeners.facebook import FacebookListener
+from listeners.fetch import FetchError, get_json
+from store.indices import MENTIONS
+from store.queries import mention_counts
+
+NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+TOKEN = "EAAGpage-s3cret-token"
+PAGE = "104000000000001"
+GRAPH = "/v21.0"
+POST_A, POST_B, POST_OLD = f"{PAGE}_901", f"{PAGE}_902", f"{PAGE}_800"
+
+
+def graph_time(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S+0000")  # how Graph writes times
+
+
+def post(post_id: str, days_ago: float, now: datetime = NOW) -> dict:
+    return {
+        "id": post_id,
+        "message": "Officers are at the scene in Lincoln; please avoid the area.",
+        "created_time": graph_time(now - timedelta(days=days_ago)),
+        "permalink_url": f"https://www.facebook.com/{PAGE}/posts/{post_id.split('_')[1]}",
+    }
+
+
+def comment(post_id: str, n: int, minutes_ago: int, text: str | None = None) -> dict:
+    comment_id = f"{post_id.split('_')[1]}_{5000 + n}"
+    return {
+        "id": comment_id,
+        "message": text or f"Well done Lincolnshire Police, thank you ({n})",
+        "created_time": graph_time(NOW - timedelta(minutes=minutes_ago)),
+        "from": {"name": f"Resident {n}", "id": str(7000 + n)},
+        "permalink_url": f"https://www.facebook.com/{PAGE}/posts/901?comment_id={comment_id}",
+    }
+
+
+def listing(data: list[dict], after: str | None = None, headers=()) -> Route:
+    """A cursor-paginated edge: `paging.next` only while there is more."""
+    paging: dict = {"cursors": {"before": "QVFIUmJlZAZDZD", "after": after or "QVFIUmxhc3QZD"}}
+    if after:
+        paging["next"] = f"https://graph.facebook.com/v21.0/x?access_token={TOKEN}&after={after}"
+    return Route(
+        json.dumps({"data": data, "paging": paging}).encode(), "application/json", headers=headers
+    )
+
+
+def posts_path(**params: str) -> str:
+    documented = {"fields": "id,message,created_time,permalink_url", "limit": 25}
+    return f"{GRAPH}/{PAGE}/posts?" + urlencode(documented | params | {"access_token": TOKEN})
+
+
+def comments_path(post_id: str, **params: str) -> str:
+    documented = {
+        "fields": "id,message,created_time,from{name,id},permalink_url",
+        "filter": "stream",
+        "order": "reverse_chronological",
+        "limit": 100,
+    }
+    return f"{GRAPH}/{post_id}/comments?" + urlencode(documented | params | {"access_token": TOKEN})
+
+
+def graph_error(code: int, message: str, kind: str = "OAuthException", subcode=None) -> bytes:
+    error = {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEf123"}
+    return json.dumps({"error": error | ({"error_subcode": subcode} if subcode else {})}).encode()
+
+
+@pytest.fixture(autouse=True)
+def page_token(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_FACEBOOK_LINCS", f"generic://:{TOKEN}@")
+
+
+def source(server: FeedServer, **settings) -> FacebookSource:
+    return FacebookSource(
+        kind="facebook",
+        name="facebook",
+        connection="facebook_lincs",
+        graph_url=server.url(GRAPH),
+        page_id=PAGE,
+        **settings,
+    )
+
+
+def test_comments_on_recent_posts_are_read_page_by_page_with_the_page_token():
+    routes = {
+        posts_path(): listing([post(POST_A, 1)], after="UE9TVDE"),
+        posts_path(after="UE9TVDE"): listing(
+            [post(POST_B, 3), post(POST_OLD, 20)], after="UE9TVDI"
+        ),
+        comments_path(POST_A): listing([comment(POST_A, 3, 5), comment(POST_A, 2, 9)], "Q09NMQ"),
+        comments_path(POST_A, after="Q09NMQ"): listing([comment(POST_A, 1, 30)]),
+        comments_path(POST_B): listing([]),
+    }
+    with FeedServer(routes) as server:
+        heard = FacebookListener(source(server), now=NOW).listen({})
+        asked = [path for path, _ in server.requests]
+    assert asked == [
+        posts_path(),
+        posts_path(after="UE9TVDE"),  # ends the listing: its last post is out of the window
+        comments_path(POST_A),
+        comments_path(POST_A, after="Q09NMQ"),
+        comments_path(POST_B),
+    ]
+    assert all(f"access_token={TOKEN}" in path for path in asked)
+    assert [m.author for m in heard.mentions] == ["Resident 3", "Resident 2", "Resident 1"]
+    first = heard.mentions[0]
+    assert first.text == "Well done Lincolnshire Police, thank you (3)"
+    assert first.url == f"https://www.facebook.com/{PAGE}/posts/901?comment_id=901_5003"
+    assert first.published == NOW - timedelta(minutes=5)
+    assert first.source_kind == "facebook"
+    assert heard.cursor == {
+        f"post:{POST_A}": f"{(NOW - timedelta(minutes=5)).isoformat()} 901_5003"
+    }
+
+
+def test_next_run_reads_each_post_only_down_to_what_was_indexed():
+    mark = NOW - timedelta(minutes=5)
+    cursor = {f"post:{POST_A}": f"{mark.isoformat()} 901_5003", f"post:{POST_OLD}": "gone"}
+    newest_first = [
+        comment(POST_A, 5, 1),
+        comment(POST_A, 4, 5),  # posted in the same second as the last one indexed
+        comment(POST_A, 3, 5),  # the last one indexed: the read stops on this page
+        comment(POST_A, 2, 9),
+    ]
+    routes = {
+        posts_path(): listing([post(POST_A, 1)]),
+        comments_path(POST_A): listing(newest_first, after="Q09NMQ"),
+    }
+    with FeedServer(routes) as server:
+        heard = FacebookListener(source(server), now=NOW).listen(cursor)
+        assert [path for path, _ in server.requests] == [posts_path(), comments_path(POST_A)]
+    assert [m.author for m in heard.mentions] == ["Resident 5", "Resident 4"]
+    # the post that left the window left the cursor
+    assert heard.cursor == {
+        f"post:{POST_A}": f"{(NOW - timedelta(minutes=1)).isoformat()} 901_5005"
+    }
+
+
+def usage(percent: int) -> tuple[tuple[str, str], ...]:
+    value = {"call_count": percent, "total_cputime": 10, "total_time": 12}
+    return (("X-App-Usage", json.dumps(value)),)
+
+
+def test_near_the_usage_limit_the_run_stops_and_keeps_the_unfinished_posts_watermarks():
+    mark = f"{(NOW - timedelta(minutes=30)).isoformat()} 901_5001"
+    routes = {
+        posts_path(): listing([post(POST_A, 1), post(POST_B, 2)], headers=usage(40)),
+        comments_path(POST_A): listing([comment(POST_A, 3, 5)], "Q09NMQ", headers=usage(96)),
+    }
+    with FeedServer(routes) as server:
+        heard = FacebookListener(source(server), now=NOW).listen({f"post:{POST_A}": mark})
+        assert len(server.requests) == 2  # neither the next page nor post B was asked for
+    assert [m.author for m in heard.mentions] == ["Resident 3"]
+    assert heard.cursor == {f"post:{POST_A}": mark}  # read again next run: nothing skipped
+    assert heard.warnings == [
+        "Graph API usage at 96% (x-app-usage call_count); stopped asking, the rest is read next run"
+    ]
+
+
+def test_comments_without_text_move_the_watermark_but_are_not_mentions():
+    sticker = comment(POST_A, 2, 1) | {"message": ""}
+    routes = {
+        posts_path(): listing([post(POST_A, 1)]),
+        comments_path(POST_A): listing([sticker, comment(POST_A, 1, 3)]),
+    }
+    with FeedServer(routes) as server:
+        heard = FacebookListener(source(server), now=NOW).listen({})
+    assert [m.author for m in heard.mentions] == ["Resident 1"]
+    assert heard.cursor[f"post:{POST_A}"].endswith("901_5002")
+
+
+BUSINESS_USAGE = (
+    (
+        "X-Business-Use-Case-Usage",
+        json.dumps(
+            {
+                PAGE: [
+                    {
+                        "type": "pages",
+                        "call_count": 100,
+                        "total_cputime": 20,
+                        "total_time": 30,
+                        "estimated_time_to_regain_access": 12,
+                    }
+                ]
+            }
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        (
+            Route(
+                graph_error(32, "Page request limit reached", subcode=2446079),
+                "application/json",
+                status=400,
+                headers=BUSINESS_USAGE,
+            ),
+            "rate limited: Graph API error 32/2446079 (OAuthException, HTTP 400): Page request "
+            "limit reached; Meta estimates access returns in 12 min",
+        ),
+        (
+            Route(
+                graph_error(4, "Application request limit reached", "OAuthException"), status=403
+            ),
+            "rate limited: Graph API error 4 (OAuthException, HTTP 403)",
+        ),
+        (
+            Route(
+                graph_error(
+                    190, f"Error validating access token {TOKEN}: Session has expired", subcode=463
+                ),
+                "application/json",
+                status=400,
+            ),
+            "Graph API error 190/463 (OAuthException, HTTP 400): Error validating access token "
+            "***: Session has expired; the page access token has expired or been revoked: put a "
+            "new one in connection 'facebook_lincs'",
+        ),
+        (Route(b"Unauthorized", "text/plain", status=401), "credentials refused: HTTP 401"),
+        (Route(b"<html>oops", "text/html"), "malformed JSON"),
+        (Route(b'{"data": {"id": "1"}}', "application/json"), "malformed Facebook payload"),
+        (Route(b'{"data": [{"id": "1"}]}', "application/json"), "malformed Facebook payload"),
+        (Route(graph_error(2, "Service temporarily unavailable"), status=500), "Graph API error 2"),
+    ],
+    ids=[
+        "page-limit",
+        "app-limit",
+        "expired-token",
+        "401",
+        "not-json",
+        "data-not-list",
+        "missing-fields",
+        "500",
+    ],
+)
+def test_graph_errors_name_the_source_the_code_and_the_message(route, reason):
+    with FeedServer({posts_path(): route}) as server, pytest.raises(ListenerError) as e:
+        FacebookListener(source(server), now=NOW).listen({})
+    assert str(e.value).startswith("source 'facebook': ")
+    assert reason in str(e.value)
+    assert TOKEN not in str(e.value)
+
+
+def test_the_token_in_the_query_string_reaches_no_error_and_no_log_line(caplog):
+    caplog.set_level(logging.INFO, logger="httpx")
+    with FeedServer({posts_path(): Route(b"{}", status=502)}) as server:
+        with pytest.raises(ListenerError) as e:
+            FacebookListener(source(server), now=NOW).listen({})
+        # a next-page URL, as Graph gives it, carries the token too
+        with pytest.raises(FetchError) as direct:
+            get_json(server.url(f"/v21.0/x?access_token={TOKEN}&after=QQ"), timeout=5, max_bytes=99)
+    assert "access_token=***" in caplog.text  # httpx logged the requests, redacted
+    for said in (str(e.value), str(direct.value), caplog.text):
+        assert TOKEN not in said
+    assert str(direct.value).endswith("/v21.0/x?access_token=***&after=QQ")
+
+
+def test_a_repeated_after_cursor_is_a_loop_not_more_pages():
+    routes = {
+        posts_path(): listing([post(POST_A, 1)], after="U0FNRQ"),
+        posts_path(after="U0FNRQ"): listing([post(POST_B, 2)], after="U0FNRQ"),
+    }
+    with FeedServer(routes) as server, pytest.raises(ListenerError, match="pagination loop"):
+        FacebookListener(source(server), now=NOW).listen({})
+
+
+@pytest.mark.elasticsearch
+def test_facebook_through_the_collect_dag_hears_new_comments_only(
+    es, write_profile, run_collect_dag
+):
+    # the DAG listens at the real time: the post must be inside its 14-day window
+    first = [comment(POST_A, 2, 10), comment(POST_A, 1, 20)]
+    routes = {
+        posts_path(): listing([post(POST_A, 1, now=datetime.now(UTC))]),
+        comments_path(POST_A): listing(first),
+    }
+    with FeedServer(routes) as server:
+        entry = {"kind": "facebook", "name": "facebook", "connection": "facebook_lincs"}
+        write_profile([entry | {"graph_url": server.url(GRAPH), "page_id": PAGE, "keep": "all"}])
+        states = run_collect_dag()
+        assert states["collect[facebook]"] == "success"
+        es.indices.refresh(index=MENTIONS)
+        assert mention_counts(es).by_source == {"facebook": 2}
+
+        newer = comment(POST_A, 3, 2, "Nobody came when I called 101")
+        server.routes[comments_path(POST_A)] = listing([newer, *first])
+        run_collect_dag()
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).by_source == {"facebook": 3}

@@ -1,0 +1,255 @@
+"""X recent search against a loopback server replaying pages shaped as X documents them
+(https://docs.x.com/x-api/posts/search/api-reference/get-tweets-search-recent)."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+
+from demo.feed_server import FeedServer, Route
+from earshot.profile import XSource
+from listeners import ListenerError
+from listeners.x import XListener
+from store.indices import MENTIONS
+from store.queries import mention_counts
+
+NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+RESET = NOW + timedelta(minutes=15)
+TOKEN = "AAAA-s3cret-bearer"
+QUERY = '("Lincolnshire Police" OR @LincsPolice) -is:retweet'
+BASE_ID = 1_859_000_000_000_000_000
+
+
+def post_id(n: int) -> str:
+    return str(BASE_ID + n)
+
+
+def post(n: int, text: str = "Thanks @LincsPolice for the quick help in Boston") -> dict:
+    """A Post as X's recent search returns it with the fields the listener asks for."""
+    return {
+        "id": post_id(n),
+        "text": f"{text} ({n})",
+        "author_id": str(100 + n),
+        "created_at": f"2026-11-20T0{n % 10}:15:00.000Z",
+        "conversation_id": post_id(n),
+        "lang": "en",
+        "edit_history_tweet_ids": [post_id(n)],
+    }
+
+
+def page(posts: list[dict], next_token: str | None = None, remaining: int = 449) -> Route:
+    meta: dict = {"result_count": len(posts)}
+    if posts:
+        meta |= {"newest_id": posts[0]["id"], "oldest_id": posts[-1]["id"]}
+    if next_token:
+        meta["next_token"] = next_token
+    body: dict = {"meta": meta}  # X leaves out data and includes when nothing matched
+    if posts:
+        users = [
+            {"id": p["author_id"], "name": "A resident", "username": f"resident{p['author_id']}"}
+            for p in posts
+        ]
+        body |= {"data": posts, "includes": {"users": users}}
+    return Route(json.dumps(body).encode(), "application/json", headers=limits(remaining))
+
+
+def limits(remaining: int) -> tuple[tuple[str, str], ...]:
+    return (
+        ("x-rate-limit-limit", "450"),
+        ("x-rate-limit-remaining", str(remaining)),
+        ("x-rate-limit-reset", str(int(RESET.timestamp()))),
+    )
+
+
+def search(**params: str) -> str:
+    """The request path and query the listener must send, in the documented parameters."""
+    documented = {
+        "query": QUERY,
+        "max_results": 100,
+        "tweet.fields": "created_at,author_id,conversation_id,in_reply_to_user_id,lang",
+        "expansions": "author_id",
+        "user.fields": "username",
+    }
+    return "/2/tweets/search/recent?" + urlencode(documented | params)
+
+
+@pytest.fixture(autouse=True)
+def bearer(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_X_LINCS", f"generic://:{TOKEN}@")
+
+
+def source(server: FeedServer, **settings) -> XSource:
+    return XSource(
+        kind="x",
+        name="x",
+        connection="x_lincs",
+        api_url=server.url("/"),
+        query=QUERY,
+        **settings,
+    )
+
+
+def test_pages_follow_next_token_with_the_bearer_token_and_the_cursor_keeps_the_newest_id():
+    routes = {
+        search(): page([post(3), post(2)], next_token="b26v89c19zqg8o3f"),
+        search(next_token="b26v89c19zqg8o3f"): page([post(1)], next_token="b26v89c19zqg8o3g"),
+        search(next_token="b26v89c19zqg8o3g"): page([]),
+    }
+    with FeedServer(routes) as server:
+        heard = XListener(source(server), now=NOW).listen({})
+        sent = [headers["Authorization"] for _, headers in server.requests]
+    assert sent == [f"Bearer {TOKEN}"] * 3
+    assert [m.author for m in heard.mentions] == ["@resident103", "@resident102", "@resident101"]
+    first = heard.mentions[0]
+    assert first.text == "Thanks @LincsPolice for the quick help in Boston (3)"
+    assert first.url == f"https://x.com/resident103/status/{post_id(3)}"
+    assert first.published == datetime(2026, 11, 20, 3, 15, tzinfo=UTC)
+    assert first.source_kind == "x"
+    assert heard.cursor == {"since_id": post_id(3)}
+    assert heard.warnings == []
+
+
+def test_next_run_asks_only_for_newer_posts_and_keeps_its_cursor_when_none():
+    with FeedServer({search(since_id=post_id(3)): page([])}) as server:
+        heard = XListener(source(server), now=NOW).listen({"since_id": post_id(3)})
+        assert [path for path, _ in server.requests] == [search(since_id=post_id(3))]
+    assert heard.mentions == []
+    assert heard.cursor == {"since_id": post_id(3)}
+
+
+def test_a_run_cut_by_max_pages_is_finished_by_the_next_before_since_id_moves():
+    old = post_id(0)
+    routes = {
+        search(since_id=old): page([post(5), post(4)], next_token="tok-4"),
+        search(since_id=old, next_token="tok-4"): page([post(3)]),
+    }
+    with FeedServer(routes) as server:
+        first = XListener(source(server, max_pages=1), now=NOW).listen({"since_id": old})
+        assert first.cursor == {
+            "since_id": old,
+            "next_token": "tok-4",
+            "newest_id": post_id(5),
+            "query": QUERY,
+        }
+        assert "max_pages=1" in first.warnings[0]
+        second = XListener(source(server, max_pages=1), now=NOW).listen(first.cursor)
+    assert [m.text[-3:] for m in second.mentions] == ["(3)"]
+    assert second.cursor == {"since_id": post_id(5)}
+
+
+def test_a_changed_query_drops_the_old_querys_backlog_and_keeps_since_id():
+    cursor = {"since_id": post_id(1), "next_token": "tok-old", "newest_id": post_id(9)}
+    with FeedServer({search(since_id=post_id(1)): page([post(2)])}) as server:
+        heard = XListener(source(server), now=NOW).listen(cursor | {"query": "Lincs Police"})
+    assert [m.text[-3:] for m in heard.mentions] == ["(2)"]
+    assert heard.cursor == {"since_id": post_id(2)}
+
+
+def test_a_spent_rate_limit_stops_cleanly_and_nothing_is_asked_until_it_resets():
+    routes = {
+        search(): page([post(2)], next_token="tok-1", remaining=0),
+        search(next_token="tok-1"): page([post(1)]),
+    }
+    with FeedServer(routes) as server:
+        first = XListener(source(server), now=NOW).listen({})
+        assert len(server.requests) == 1
+        assert len(first.mentions) == 1
+        assert first.cursor["wait_until"] == RESET.isoformat()
+        assert "2026-11-21T07:15:00Z, in 15 min" in first.warnings[0]
+
+        waiting = XListener(source(server), now=NOW + timedelta(minutes=5)).listen(first.cursor)
+        assert waiting.unchanged and waiting.cursor == first.cursor
+        assert len(server.requests) == 1
+
+        later = XListener(source(server), now=RESET).listen(first.cursor)
+        assert server.requests[-1][0] == search(next_token="tok-1")
+    assert [m.text[-3:] for m in later.mentions] == ["(1)"]
+    assert later.cursor == {"since_id": post_id(2)}
+
+
+def problem(status: int, title: str, detail: str) -> bytes:
+    """X's error body (RFC 7807 problem details), as its API returns for 401 and 429."""
+    return json.dumps({"title": title, "detail": detail, "type": "about:blank", "status": status})
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        (
+            Route(
+                problem(429, "Too Many Requests", "Too Many Requests").encode(),
+                "application/json",
+                status=429,
+                headers=limits(0),
+            ),
+            "rate limited: HTTP 429 Too Many Requests",
+        ),
+        (
+            Route(
+                problem(401, "Unauthorized", f"Invalid bearer token {TOKEN}").encode(),
+                "application/json",
+                status=401,
+            ),
+            "credentials refused: HTTP 401",
+        ),
+        (Route(b"<html>busy</html>", "text/html"), "malformed JSON"),
+        (Route(b'{"data": [{"id": "1"}]}', "application/json"), "malformed X payload"),
+        (Route(b'{"data": {"id": "1"}}', "application/json"), "malformed X payload"),
+        (Route(b'{"title": "Service Unavailable"}', "application/json", status=503), "HTTP 503"),
+        (Route(json.dumps({"data": [post(1)] * 50}).encode(), "application/json"), "byte cap"),
+    ],
+    ids=["429", "401", "not-json", "missing-fields", "data-not-a-list", "503", "over-cap"],
+)
+def test_platform_errors_name_the_source_and_the_reason_and_never_the_token(route, reason):
+    with FeedServer({search(): route}) as server, pytest.raises(ListenerError) as e:
+        XListener(source(server, max_bytes=5_000), now=NOW).listen({})
+    assert str(e.value).startswith("source 'x': ")
+    assert reason in str(e.value)
+    assert TOKEN not in str(e.value)
+
+
+def test_a_429_says_when_x_resets_the_limit():
+    route = Route(b"{}", "application/json", status=429, headers=limits(0))
+    with FeedServer({search(): route}) as server, pytest.raises(ListenerError) as e:
+        XListener(source(server), now=NOW).listen({})
+    assert "X resets the limit at 2026-11-21T07:15:00Z, in 15 min" in str(e.value)
+
+
+def test_a_slow_api_times_out_at_the_sources_timeout():
+    route = Route(json.dumps({"meta": {"result_count": 0}}).encode(), delay_seconds=1.0)
+    with FeedServer({search(): route}) as server, pytest.raises(ListenerError, match="timed out"):
+        XListener(source(server, timeout_seconds=0.2), now=NOW).listen({})
+
+
+def test_a_next_token_that_repeats_is_a_loop_not_more_pages():
+    routes = {
+        search(): page([post(2)], next_token="same"),
+        search(next_token="same"): page([post(1)], next_token="same"),
+    }
+    with FeedServer(routes) as server, pytest.raises(ListenerError, match="pagination loop"):
+        XListener(source(server), now=NOW).listen({})
+
+
+def test_missing_connection_says_which_variable_to_set(monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_X_LINCS")
+    with FeedServer({}) as server, pytest.raises(ListenerError, match="AIRFLOW_CONN_X_LINCS"):
+        XListener(source(server), now=NOW).listen({})
+
+
+@pytest.mark.elasticsearch
+def test_x_through_the_collect_dag_resumes_from_since_id(es, write_profile, run_collect_dag):
+    routes = {search(): page([post(2), post(1)])}
+    with FeedServer(routes) as server:
+        entry = {"kind": "x", "name": "x", "connection": "x_lincs", "query": QUERY}
+        write_profile([entry | {"api_url": server.url("/")}])
+        states = run_collect_dag()
+        assert states["collect[x]"] == "success"
+        es.indices.refresh(index=MENTIONS)
+        assert mention_counts(es).by_source == {"x": 2}
+
+        server.routes[search(since_id=post_id(2))] = page([post(3)])
+        run_collect_dag()
+        assert server.requests[-1][0] == search(since_id=post_id(2))
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).by_source == {"x": 3}

@@ -1,0 +1,275 @@
+"""YouTube comments against a loopback server replaying Data API v3 responses shaped as
+Google documents them (commentThreads.list, search.list, error objects)."""
+
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+
+from demo.feed_server import FeedServer, Route
+from earshot.profile import YouTubeSource
+from listeners import ListenerError
+from listeners.youtube import YouTubeListener
+from store.indices import MENTIONS
+from store.queries import mention_counts
+
+NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)  # 23:00 the day before, Pacific Time
+KEY = "AIzaSy-s3cret-api-key"
+CHANNEL = "UCLincsPolice0000000000"
+API = "/youtube/v3"
+TERM = "Lincolnshire Police"
+
+
+def stamp(minutes_ago: int, now: datetime = NOW) -> str:
+    return (now - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def thread(n: int, minutes_ago: int, video: str = "vid0000001", now: datetime = NOW) -> dict:
+    """A commentThread resource with part=snippet, as an API key sees it: YouTube returns
+    textOriginal only to a comment's author, so most threads carry textDisplay alone."""
+    comment_id = f"Ugx{n:05d}AaBbCc"
+    snippet = {
+        "channelId": CHANNEL,
+        "videoId": video,
+        "textDisplay": f"Thank you Lincolnshire Police for finding my dad ({n})",
+        "authorDisplayName": f"@resident{n}",
+        "authorChannelUrl": f"http://www.youtube.com/@resident{n}",
+        "canRate": True,
+        "viewerRating": "none",
+        "likeCount": 3,
+        "publishedAt": stamp(minutes_ago, now),
+        "updatedAt": stamp(minutes_ago, now),
+    }
+    if n % 2:
+        snippet["textOriginal"] = snippet["textDisplay"]
+    return {
+        "kind": "youtube#commentThread",
+        "etag": f"etag{n}",
+        "id": comment_id,
+        "snippet": {
+            "channelId": CHANNEL,
+            "videoId": video,
+            "topLevelComment": {"kind": "youtube#comment", "id": comment_id, "snippet": snippet},
+            "canReply": True,
+            "totalReplyCount": 0,
+            "isPublic": True,
+        },
+    }
+
+
+def threads(items: list[dict], next_page: str | None = None) -> Route:
+    body = {
+        "kind": "youtube#commentThreadListResponse",
+        "etag": "list-etag",
+        "pageInfo": {"totalResults": len(items), "resultsPerPage": 100},
+        "items": items,
+    } | ({"nextPageToken": next_page} if next_page else {})
+    return Route(json.dumps(body).encode(), "application/json")
+
+
+def found(*videos: str) -> Route:
+    items = [
+        {"kind": "youtube#searchResult", "id": {"kind": "youtube#video", "videoId": v}}
+        for v in videos
+    ]
+    return Route(json.dumps({"kind": "youtube#searchListResponse", "items": items}).encode())
+
+
+def threads_path(**params: str) -> str:
+    documented = {"part": "snippet"} | params
+    documented |= {"maxResults": 100, "order": "time", "textFormat": "plainText"}
+    token = {"pageToken": documented.pop("pageToken")} if "pageToken" in documented else {}
+    return f"{API}/commentThreads?" + urlencode(documented | token | {"key": KEY})
+
+
+def channel_path(**params: str) -> str:
+    return threads_path(allThreadsRelatedToChannelId=CHANNEL, **params)
+
+
+def search_path() -> str:
+    documented = {"part": "snippet", "q": TERM, "type": "video", "order": "date", "maxResults": 25}
+    return f"{API}/search?" + urlencode(documented | {"key": KEY})
+
+
+def google_error(status: int, reason: str, message: str) -> Route:
+    error = {
+        "code": status,
+        "message": message,
+        "errors": [{"message": message, "domain": "youtube.quota", "reason": reason}],
+    }
+    return Route(json.dumps({"error": error}).encode(), "application/json", status=status)
+
+
+@pytest.fixture(autouse=True)
+def api_key(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_YOUTUBE_LINCS", f"generic://:{KEY}@")
+
+
+def source(server: FeedServer, **settings) -> YouTubeSource:
+    return YouTubeSource(
+        kind="youtube",
+        name="youtube",
+        connection="youtube_lincs",
+        api_url=server.url(API),
+        **({"channel_id": CHANNEL} | settings),
+    )
+
+
+def test_channel_threads_are_read_page_by_page_with_the_api_key():
+    routes = {
+        channel_path(): threads([thread(3, 5), thread(2, 9)], next_page="QURTSl9p"),
+        channel_path(pageToken="QURTSl9p"): threads([thread(1, 30)]),
+    }
+    with FeedServer(routes) as server:
+        heard = YouTubeListener(source(server), now=NOW).listen({})
+        assert [path for path, _ in server.requests] == list(routes)
+    assert [m.author for m in heard.mentions] == ["@resident3", "@resident2", "@resident1"]
+    first, second = heard.mentions[:2]
+    assert first.text == "Thank you Lincolnshire Police for finding my dad (3)"
+    assert second.text.endswith("(2)")  # from textDisplay: no textOriginal for an API key
+    assert first.url == "https://www.youtube.com/watch?v=vid0000001&lc=Ugx00003AaBbCc"
+    assert first.published == NOW - timedelta(minutes=5)
+    assert heard.cursor == {"channel": f"{(NOW - timedelta(minutes=5)).isoformat()} Ugx00003AaBbCc"}
+
+
+def test_search_finds_videos_whose_threads_are_read_and_disabled_comments_are_skipped():
+    routes = {
+        search_path(): found("vidAAAAAAA1", "vidBBBBBBB2", "vidCCCCCCC3"),
+        threads_path(videoId="vidAAAAAAA1"): threads([thread(1, 3, video="vidAAAAAAA1")]),
+        threads_path(videoId="vidBBBBBBB2"): google_error(
+            403,
+            "commentsDisabled",
+            "The video identified by the videoId parameter has disabled comments.",
+        ),
+        threads_path(videoId="vidCCCCCCC3"): threads([]),
+    }
+    with FeedServer(routes) as server:
+        heard = YouTubeListener(source(server, channel_id=None, search=[TERM]), now=NOW).listen({})
+    assert [m.url for m in heard.mentions] == [
+        "https://www.youtube.com/watch?v=vidAAAAAAA1&lc=Ugx00001AaBbCc"
+    ]
+    assert heard.warnings == ["video:vidBBBBBBB2: comments are disabled; skipped"]
+    assert heard.cursor == {
+        f"search:{TERM}": NOW.isoformat(),
+        f"search:{TERM}:videos": "vidAAAAAAA1 vidBBBBBBB2 vidCCCCCCC3",
+        "video:vidAAAAAAA1": f"{(NOW - timedelta(minutes=3)).isoformat()} Ugx00001AaBbCc",
+    }
+
+
+def test_next_run_reads_down_to_what_was_indexed_and_searches_only_every_six_hours():
+    mark = f"{(NOW - timedelta(minutes=5)).isoformat()} Ugx00003AaBbCc"
+    cursor = {
+        "channel": mark,
+        f"search:{TERM}": (NOW - timedelta(hours=1)).isoformat(),
+        f"search:{TERM}:videos": "vidAAAAAAA1",
+        "video:vidGONE00000": "2026-11-01T00:00:00+00:00 UgxOld",
+    }
+    newest_first = [thread(5, 1), thread(4, 5), thread(3, 5), thread(2, 9)]
+    routes = {
+        channel_path(): threads(newest_first, next_page="QURTSl9p"),
+        threads_path(videoId="vidAAAAAAA1"): threads([]),
+    }
+    with FeedServer(routes) as server:
+        heard = YouTubeListener(source(server, search=[TERM]), now=NOW).listen(cursor)
+        assert [path for path, _ in server.requests] == list(routes)  # no search, one page
+    assert [m.author for m in heard.mentions] == ["@resident5", "@resident4"]
+    assert heard.cursor == {
+        "channel": f"{(NOW - timedelta(minutes=1)).isoformat()} Ugx00005AaBbCc",
+        f"search:{TERM}": cursor[f"search:{TERM}"],
+        f"search:{TERM}:videos": "vidAAAAAAA1",
+    }
+
+
+def test_max_pages_before_the_watermark_is_warned():
+    mark = f"{(NOW - timedelta(hours=5)).isoformat()} UgxOld"
+    routes = {channel_path(): threads([thread(2, 1), thread(1, 2)], next_page="QURTSl9p")}
+    with FeedServer(routes) as server:
+        heard = YouTubeListener(source(server, max_pages=1), now=NOW).listen({"channel": mark})
+    assert len(heard.mentions) == 2
+    assert "channel: max_pages reached" in heard.warnings[0]
+
+
+QUOTA_MESSAGE = (
+    'The request cannot be completed because you have exceeded your <a href="/youtube/v3/'
+    'getting-started#quota">quota</a>.'
+)
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        (
+            google_error(403, "quotaExceeded", QUOTA_MESSAGE),
+            "YouTube quota exceeded (HTTP 403 quotaExceeded: The request cannot be completed "
+            "because you have exceeded your quota.); the daily quota resets at midnight Pacific "
+            "Time (2026-11-21T08:00:00Z, in 1 h 0 min)",
+        ),
+        (
+            Route(
+                google_error(429, "rateLimitExceeded", "Too many requests").body,
+                "application/json",
+                status=429,
+                headers=(("Retry-After", "30"),),
+            ),
+            "rate limited by YouTube (HTTP 429 rateLimitExceeded: Too many requests); "
+            "Retry-After 30 s",
+        ),
+        (
+            google_error(
+                400, "keyInvalid", f"API key not valid. Please pass a valid API key. {KEY}"
+            ),
+            "API key refused (HTTP 400 keyInvalid: API key not valid. Please pass a valid API "
+            "key. ***); check the key in connection 'youtube_lincs'",
+        ),
+        (Route(b"Unauthorized", "text/plain", status=401), "credentials refused: HTTP 401"),
+        (Route(b"<html>oops", "text/html"), "malformed JSON"),
+        (Route(b'{"items": {}}', "application/json"), "malformed YouTube payload"),
+        (Route(json.dumps({"items": [{"id": "x"}]}).encode()), "malformed YouTube payload"),
+        (google_error(500, "backendError", "Backend Error"), "YouTube API error HTTP 500"),
+    ],
+    ids=["quota", "429", "bad-key", "401", "not-json", "items-not-list", "missing-fields", "500"],
+)
+def test_api_errors_name_the_source_and_the_reason_and_never_the_key(route, reason):
+    with FeedServer({channel_path(): route}) as server, pytest.raises(ListenerError) as e:
+        YouTubeListener(source(server), now=NOW).listen({})
+    assert str(e.value).startswith("source 'youtube': ")
+    assert reason in str(e.value)
+    assert KEY not in str(e.value)
+
+
+def test_the_key_in_the_query_string_is_sent_as_documented_and_logged_as_stars(caplog):
+    caplog.set_level(logging.INFO, logger="httpx")
+    with FeedServer({channel_path(): threads([])}) as server:
+        YouTubeListener(source(server), now=NOW).listen({})
+        assert f"key={KEY}" in server.requests[0][0]
+    assert "key=***" in caplog.text
+    assert KEY not in caplog.text
+
+
+def test_a_page_token_that_repeats_is_a_loop_not_more_pages():
+    routes = {
+        channel_path(): threads([thread(2, 1)], next_page="U0FNRQ"),
+        channel_path(pageToken="U0FNRQ"): threads([thread(1, 2)], next_page="U0FNRQ"),
+    }
+    with FeedServer(routes) as server, pytest.raises(ListenerError, match="pagination loop"):
+        YouTubeListener(source(server), now=NOW).listen({})
+
+
+@pytest.mark.elasticsearch
+def test_youtube_through_the_collect_dag_hears_new_threads_only(es, write_profile, run_collect_dag):
+    now = datetime.now(UTC)
+    first = [thread(2, 10, now=now), thread(1, 20, now=now)]
+    with FeedServer({channel_path(): threads(first)}) as server:
+        entry = {"kind": "youtube", "name": "youtube", "connection": "youtube_lincs"}
+        write_profile([entry | {"api_url": server.url(API), "channel_id": CHANNEL, "keep": "all"}])
+        states = run_collect_dag()
+        assert states["collect[youtube]"] == "success"
+        es.indices.refresh(index=MENTIONS)
+        assert mention_counts(es).by_source == {"youtube": 2}
+
+        server.routes[channel_path()] = threads([thread(3, 1, now=now), *first])
+        run_collect_dag()
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).by_source == {"youtube": 3}
