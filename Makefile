@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test eval bench lint es-start es-stop clean
+.PHONY: demo test eval bench digest-preview lint es-start es-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m earshot.benchmark
+
+# The digest rendered from sample figures, and a screenshot of it by headless Chromium.
+digest-preview: $(STAMP)
+	command -v chromium >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	$(BIN)/python -m digest.preview docs/digest-preview.html docs/digest-preview.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from earshot.digest_cli import digest
 from earshot.model import WorkflowStatus
 from earshot.report import print_counts
 from earshot.setup import deploy_app
@@ -21,6 +22,7 @@ from store.queries import mention_counts
 app = typer.Typer(no_args_is_help=True, help=__doc__)
 es_app = typer.Typer(no_args_is_help=True, help="The local Elasticsearch node (development, demo).")
 app.add_typer(es_app, name="es")
+app.command()(digest)
 app.add_typer(deploy_app)  # `earshot setup` and `earshot kibana export | import`
 console = Console()
 

@@ -20,7 +20,7 @@ from listeners.base import Cursor, Heard, ListenerError
 from listeners.credentials import MissingCredentials, credentials
 from listeners.fetch import FetchError, get_json
 from listeners.html_text import plain_text
-from listeners.paging import pages
+from listeners.walk import Walk, walk_to_cursor
 
 PAGE_SIZE = 40
 
@@ -40,17 +40,20 @@ class MastodonListener:
                 for q in self.source.search
             ]
             mentions: list[Mention] = []
+            warnings: list[str] = []
             new_cursor = dict(cursor)
             for key, path, params in streams:
-                statuses = self._newer_than(cursor.get(key), path, params, headers)
-                mentions += [self._to_mention(s) for s in statuses]
-                if statuses:
-                    new_cursor[key] = str(max(int(s["id"]) for s in statuses))
+                walk = self._newer_than(cursor.get(key), path, params, headers)
+                mentions += [self._to_mention(s) for s in walk.items]
+                if walk.items:
+                    new_cursor[key] = str(max(int(s["id"]) for s in walk.items))
+                if gap := walk.gap(key, resumed=key in cursor):
+                    warnings.append(gap)
         except (FetchError, MissingCredentials) as e:
             raise ListenerError(self.source.name, str(e)) from e
         except (KeyError, TypeError, ValueError) as e:
             raise ListenerError(self.source.name, f"malformed Mastodon payload: {e!r}") from e
-        return Heard(mentions=mentions, cursor=new_cursor)
+        return Heard(mentions=mentions, cursor=new_cursor, warnings=warnings)
 
     def _auth(self) -> dict[str, str]:
         if not self.source.connection:
@@ -58,7 +61,7 @@ class MastodonListener:
         token = credentials(self.source.connection).password
         return {"Authorization": f"Bearer {token}"}
 
-    def _newer_than(self, since_id: str | None, path: str, params: dict, headers: dict) -> list:
+    def _newer_than(self, since_id: str | None, path: str, params: dict, headers: dict) -> Walk:
         def page(max_id: str | None) -> tuple[list, str | None]:
             query = {**params, "limit": PAGE_SIZE}
             query |= {"since_id": since_id} if since_id else {}
@@ -75,12 +78,12 @@ class MastodonListener:
                 raise ValueError(f"expected a list of statuses, got {type(statuses).__name__}")
             return statuses, _next_max_id(response_headers)
 
-        found = [
-            s
-            for batch in pages(page, source=self.source.name, max_pages=self.source.max_pages)
-            for s in batch
-        ]
-        return [s for s in found if not since_id or int(s["id"]) > int(since_id)]
+        return walk_to_cursor(
+            page,
+            lambda s: not since_id or int(s["id"]) > int(since_id),
+            source=self.source.name,
+            max_pages=self.source.max_pages,
+        )
 
     def _to_mention(self, status: dict) -> Mention:
         text = plain_text(status.get("content") or "")

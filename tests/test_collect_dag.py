@@ -89,6 +89,7 @@ def test_bad_feeds_fail_on_their_own_and_the_good_ones_are_indexed(
     routes = {
         "/good.rss": Route(rss(news_items(2, "good"))),
         "/also-good.rss": Route(rss(news_items(3, "also"))),
+        "/news/rss/search": Route(rss(news_items(2, "searched"))),
         "/error.rss": Route(b"Internal Server Error", "text/plain", status=500),
         "/slow.rss": Route(rss(news_items(1, "slow")), delay_seconds=5),
         "/html.rss": Route(b"<!doctype html><html><body>Moved</body></html>", "text/html"),
@@ -103,14 +104,21 @@ def test_bad_feeds_fail_on_their_own_and_the_good_ones_are_indexed(
                 {"name": "html-page", "url": server.url("/html.rss")},
                 {"name": "malformed", "url": server.url("/broken.rss")},
                 {"name": "also-good", "url": server.url("/also-good.rss")},
+                {
+                    "kind": "news_search",
+                    "name": "google-news",
+                    "engine": "google",
+                    "terms": ["Lincolnshire Police"],
+                    "base_url": server.url("/news/rss/search"),
+                },
             ]
         )
         states = run_collect_dag()
     logs = capfd.readouterr()
     output = logs.out + logs.err
     es.indices.refresh(index=MENTIONS)
-    assert mention_counts(es).by_source == {"good": 2, "also-good": 3}
-    for name in ("good", "also-good"):
+    assert mention_counts(es).by_source == {"good": 2, "also-good": 3, "google-news": 2}
+    for name in ("good", "also-good", "google-news"):
         assert states[f"collect[{name}]"] == "success"
     for name, reason in [
         ("server-error", "HTTP 500"),

@@ -1,0 +1,62 @@
+"""Email command the daily digest at 07:00 UK time: what was said about the force the day
+before (midnight to midnight on UK clocks, 23 or 25 hours when the clocks change).
+
+The day follows from the run's logical date, never from the clock, so re-running a run
+rebuilds the same day. build keeps the digest in Elasticsearch and passes its id; send
+mails it (retried); archive marks it sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
+
+UK_TIME = "Europe/London"
+
+
+@dag(
+    schedule=CronTriggerTimetable("0 7 * * *", timezone=UK_TIME),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    tags=["earshot"],
+)
+def earshot_digest():
+    @task
+    def build() -> str:
+        from digest.daily import build_and_keep
+        from digest.day import day_before
+        from earshot.profile import load_profile
+        from store.connection import connect
+
+        context = get_current_context()
+        # A manual run may have no logical date; it then covers the day before it ran.
+        run_time = context.get("logical_date") or context["dag_run"].run_after
+        return build_and_keep(
+            connect(), load_profile(), day_before(run_time), run=context["run_id"]
+        )
+
+    @task(retries=4, retry_delay=timedelta(minutes=5), retry_exponential_backoff=2.0)
+    def send(digest_id: str) -> dict:
+        from dataclasses import asdict
+
+        from digest.daily import send_kept
+        from store.connection import connect
+
+        return asdict(send_kept(connect(), digest_id))
+
+    @task
+    def archive(digest_id: str, delivery: dict) -> None:
+        from digest.archive import mark_sent
+        from digest.send import Delivery
+        from store.connection import connect
+
+        mark_sent(connect(), digest_id, Delivery(**delivery))
+
+    digest_id = build()
+    archive(digest_id, send(digest_id))
+
+
+earshot_digest()

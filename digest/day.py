@@ -1,0 +1,53 @@
+"""Which day a digest covers: a whole LOCAL day in the force's time zone.
+
+A digest read at breakfast in Lincoln covers midnight to midnight on UK clocks, so on
+the days the clocks change it covers 23 or 25 hours. The day always follows from the
+run's own date (never from the clock on the wall), so a re-run sends the same day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+# Every UK force keeps UK time; the profile has no time zone because none needs another.
+FORCE_TIME_ZONE = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class LocalDay:
+    """One calendar day on the force's clocks, with its bounds as UTC instants."""
+
+    day: date
+    tz: ZoneInfo = FORCE_TIME_ZONE
+
+    @property
+    def start(self) -> datetime:
+        """Local midnight at the start of the day, as a UTC instant."""
+        return datetime.combine(self.day, time(0), tzinfo=self.tz).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        """Local midnight at the end of the day (exclusive), as a UTC instant."""
+        return datetime.combine(self.day + timedelta(days=1), time(0), tzinfo=self.tz).astimezone(
+            UTC
+        )
+
+    @property
+    def hours(self) -> int:
+        """23, 24 or 25: the clock changes take or give an hour."""
+        return int((self.end - self.start) / timedelta(hours=1))
+
+    def shifted(self, days: int) -> LocalDay:
+        return LocalDay(self.day + timedelta(days=days), self.tz)
+
+    def local(self, instant: datetime) -> datetime:
+        return instant.astimezone(self.tz)
+
+
+def day_before(run_time: datetime, tz: ZoneInfo = FORCE_TIME_ZONE) -> LocalDay:
+    """The local day before the one a run belongs to: a 07:00 run on the 21st covers the 20th."""
+    if run_time.tzinfo is None:
+        raise ValueError("a run's time must carry its time zone")
+    return LocalDay(run_time.astimezone(tz).date() - timedelta(days=1), tz)

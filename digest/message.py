@@ -1,0 +1,43 @@
+"""The digest as one MIME message: multipart/related holding a multipart/alternative
+(text/plain, then text/html) and the charts as inline image/png parts whose Content-IDs
+the HTML references with cid:, so no client has to fetch anything from outside.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from digest.charts import Chart
+from digest.render import Rendered
+
+
+def as_email(
+    rendered: Rendered, charts: tuple[Chart, ...], *, sender: str, recipients: list[str]
+) -> EmailMessage:
+    body = EmailMessage()
+    body.set_content(rendered.text, subtype="plain", cte="quoted-printable")
+    body.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
+    if charts:
+        message = EmailMessage()
+        message.make_related()  # empty, so the alternative goes in whole as its first part
+        message.set_param("type", "multipart/alternative")
+        message.attach(body)
+        for chart in charts:
+            message.add_related(
+                chart.png,
+                "image",
+                "png",
+                cid=f"<{chart.cid}>",
+                disposition="inline",  # shown where the HTML puts it, not listed as attached
+                filename=chart.filename,
+            )
+    else:
+        message = body  # a quiet day has no charts: text and HTML alone
+    message["Subject"] = rendered.subject
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+    return message

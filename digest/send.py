@@ -1,0 +1,85 @@
+"""Delivery through the Airflow SMTP connection (`smtp_default`), the one Airflow's own
+emails use, so IT configures mail once: AIRFLOW_CONN_SMTP_DEFAULT, e.g.
+smtp://user:pass@mail.example:587?from_email=earshot%40force.example (STARTTLS), with
+`disable_tls=true&disable_ssl=true` only for a plain relay on the same host.
+
+Transient failures (connection refused or dropped, a 4xx reply) are tried again a few
+times here; the DAG's task retries cover longer outages. A 5xx reply (bad address,
+authentication refused) is not tried again: it will not mend itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from dataclasses import dataclass
+
+from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+from digest.charts import Chart
+from digest.message import as_email
+from digest.render import Rendered
+
+SMTP_CONNECTION = "smtp_default"
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """The digest could not be handed to the mail server."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    message_id: str
+    accepted: tuple[str, ...]
+    refused: tuple[str, ...]  # refused by the server while others were accepted
+
+
+def send(
+    rendered: Rendered,
+    charts: tuple[Chart, ...],
+    recipients: list[str],
+    *,
+    conn_id: str = SMTP_CONNECTION,
+    attempts: int = 3,
+    pause_seconds: float = 5.0,
+) -> Delivery:
+    if not recipients:
+        raise DeliveryError("no recipients: set recipients.digest in the profile, or use --to")
+    for attempt in range(1, attempts + 1):
+        try:
+            return _send_once(rendered, charts, recipients, conn_id)
+        except smtplib.SMTPRecipientsRefused as e:
+            raise DeliveryError(f"every recipient was refused: {e.recipients}") from e
+        except smtplib.SMTPResponseException as e:
+            if not 400 <= e.smtp_code < 500 or attempt == attempts:
+                raise DeliveryError(f"mail server said {e.smtp_code} {e.smtp_error!r}") from e
+            error: Exception = e
+        except OSError as e:  # refused, reset, timed out, disconnected (smtplib's too)
+            if attempt == attempts:
+                raise DeliveryError(f"cannot reach the mail server: {e}") from e
+            error = e
+        log.warning("digest not sent (attempt %d of %d): %s", attempt, attempts, error)
+        time.sleep(pause_seconds * attempt)
+    raise AssertionError("unreachable")
+
+
+def _send_once(
+    rendered: Rendered, charts: tuple[Chart, ...], recipients: list[str], conn_id: str
+) -> Delivery:
+    with SmtpHook(smtp_conn_id=conn_id) as hook:
+        sender = hook.from_email
+        if not sender:
+            raise DeliveryError(f"connection {conn_id!r} has no from_email in its extras")
+        message = as_email(rendered, charts, sender=sender, recipients=recipients)
+        # The hook connects and logs in the way the connection says (SSL, STARTTLS, OAuth2),
+        # but its own send builds a mixed-HTML message with no text part and no inline
+        # images; so the digest is handed to the client the hook opened.
+        refused = hook._smtp_client.send_message(message, from_addr=sender, to_addrs=recipients)
+    return Delivery(
+        message_id=message["Message-ID"],
+        accepted=tuple(r for r in recipients if r not in refused),
+        refused=tuple(sorted(refused)),
+    )

@@ -1,0 +1,153 @@
+"""The digest as it is run: the earshot_digest DAG through Airflow itself, and the
+`earshot digest` command, both mailing a real SMTP server on loopback and keeping the
+digest in Elasticsearch."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from digest.archive import DIGESTS, kept_for
+from digest.day import FORCE_TIME_ZONE as UK
+from digest.day import LocalDay
+from store.indices import MENTIONS, ensure_indices
+from store.mentions import index_mentions
+from tests.digest_helpers import Mailbox, write_profile
+from tests.test_digest import background, the_day
+
+DAG_FILE = Path(__file__).resolve().parent.parent / "dags" / "earshot_digest.py"
+EARSHOT = str(Path(sys.executable).with_name("earshot"))
+RECIPIENTS = ["command@lincs.police.example"]
+
+
+def load_digest_dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAG_FILE))
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags["earshot_digest"]
+
+
+def test_dag_runs_daily_at_seven_uk_time_build_then_send_then_archive():
+    dag = load_digest_dag()
+    assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("0 7 * * *", "Europe/London")
+    assert dag.catchup is False and dag.max_active_runs == 1
+    assert dag.get_task("build").downstream_task_ids == {"send", "archive"}
+    assert dag.get_task("send").downstream_task_ids == {"archive"}
+    assert dag.get_task("send").retries >= 3
+
+
+def test_dag_runs_at_seven_on_uk_clocks_either_side_of_a_clock_change():
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
+
+    timetable = coerce_to_core_timetable(load_digest_dag().timetable)
+    restriction = TimeRestriction(
+        earliest=pendulum.datetime(2026, 10, 23, 12, tz="UTC"), latest=None, catchup=True
+    )
+    runs, last = [], None
+    for _ in range(3):
+        info = timetable.next_dagrun_info(
+            last_automated_data_interval=last, restriction=restriction
+        )
+        runs.append(info.run_after.isoformat())
+        last = info.data_interval
+    assert runs == [
+        "2026-10-24T06:00:00+00:00",  # 07:00 BST
+        "2026-10-25T07:00:00+00:00",  # 07:00 GMT: the clocks went back overnight
+        "2026-10-26T07:00:00+00:00",
+    ]
+
+
+@pytest.fixture
+def week(es, tmp_path, monkeypatch):
+    path = write_profile(tmp_path / "profile.yaml", recipients=RECIPIENTS)
+    monkeypatch.setenv("EARSHOT_PROFILE", str(path))
+    ensure_indices(es)
+    index_mentions(es, background() + the_day())
+    es.indices.refresh(index=MENTIONS)
+    return es
+
+
+@pytest.fixture
+def mailbox(monkeypatch):
+    with Mailbox() as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
+        yield box
+
+
+@pytest.mark.elasticsearch
+def test_dag_mails_the_day_before_its_run_and_keeps_it(week, mailbox, airflow_db):
+    dag = load_digest_dag()
+    for task in dag.tasks:
+        task.retries = 0
+    run = dag.test(logical_date=datetime(2026, 11, 19, 7, tzinfo=UK))
+    assert str(run.state) == "success"
+
+    [message] = mailbox.messages()
+    assert mailbox.received[0][1] == RECIPIENTS
+    assert "Wed 18 Nov" in message["Subject"]
+    [kept] = kept_for(week, LocalDay(date(2026, 11, 18)))
+    assert kept["status"] == "sent" and kept["recipients"] == RECIPIENTS
+    assert kept["run"] == run.run_id and kept["message_id"] == message["Message-ID"].strip()
+    assert kept["subject"] == message["Subject"].strip()
+    assert kept["period"] == {
+        "start": "2026-11-18T00:00:00+00:00",
+        "end": "2026-11-19T00:00:00+00:00",
+    }
+    plain = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    assert kept["text"] == plain
+    full = week.get(index=DIGESTS, id=kept["id"])["_source"]
+    assert "cid:tone-by-hour@earshot" in full["html"]
+    assert [base64.b64decode(i["png"])[:4] for i in full["images"]] == [b"\x89PNG"] * 4
+    assert kept["headline"]["day"]["mentions"] == 19
+
+
+def earshot(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [EARSHOT, *args], capture_output=True, text=True, env=dict(os.environ), timeout=300
+    )
+
+
+@pytest.mark.elasticsearch
+def test_command_mails_a_chosen_day_to_a_chosen_address_and_keeps_it(week, mailbox):
+    result = earshot("digest", "--date", "2026-11-18", "--to", "analyst@lincs.police.example")
+    assert result.returncode == 0, result.stderr
+    assert "sent to analyst@lincs.police.example" in result.stdout
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [["analyst@lincs.police.example"]]
+    [kept] = kept_for(week, LocalDay(date(2026, 11, 18)))
+    assert kept["run"].startswith("manual-") and kept["status"] == "sent"
+
+
+@pytest.mark.elasticsearch
+def test_command_writes_a_preview_a_browser_can_open_and_mails_nothing(week, mailbox, tmp_path):
+    out = tmp_path / "preview.html"
+    result = earshot("digest", "--date", "2026-11-18", "--preview", str(out))
+    assert result.returncode == 0, result.stderr
+    html = out.read_text()
+    assert "What was said on Wednesday 18 November 2026" in html
+    assert html.count('src="data:image/png;base64,') == 4 and "cid:" not in html
+    assert mailbox.received == [] and kept_for(week, LocalDay(date(2026, 11, 18))) == []
+
+
+def test_command_refuses_a_date_it_cannot_read():
+    result = earshot("digest", "--date", "18/11/2026")
+    assert result.returncode == 2
+    assert "not a date like 2026-11-20" in result.stderr
+
+
+@pytest.mark.elasticsearch
+def test_command_with_no_one_to_mail_says_so_before_building(es, tmp_path, monkeypatch):
+    path = write_profile(tmp_path / "profile.yaml", recipients=[])
+    monkeypatch.setenv("EARSHOT_PROFILE", str(path))
+    result = earshot("digest", "--date", "2026-11-18")
+    assert result.returncode == 1
+    assert "no recipients: set recipients.digest in the profile, or use --to" in result.stderr
+    assert not es.indices.exists(index=DIGESTS)
