@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from earshot.model import Mention
+from earshot.model import Mention, Sentiment
 from earshot.profile import Profile
 from enrichment.duplicates import canonical_url, signature
-from enrichment.language import language
+from enrichment.language import UNDETERMINED, language
 from enrichment.places import Gazetteer
 from enrichment.relevance import ForceMatcher
 from enrichment.response import recommend
@@ -21,6 +21,7 @@ from enrichment.topics import TopicTagger
 
 # Enough for any post, article opening or comment; a 1 MB paste is judged by its start.
 MAX_CHARS = 20_000
+NOT_JUDGED = Sentiment(score=0.0, label="neutral")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,13 @@ class Enricher:
         # what reaches enrichment was collected because it concerns this force.
         about_policing = bool(force_terms) or is_reply or self.toward_force.refers_to(words)
         places, in_area = self.places.find(words, force_named=about_policing)
+        written_in = language(words)
+        # VADER reads English only: a Polish thank-you would be scored on stray tokens.
+        toward_force = (
+            self.toward_force.score(words, is_reply=is_reply)
+            if written_in in {"en", UNDETERMINED}
+            else NOT_JUDGED
+        )
         enriched = mention.model_copy(
             update={
                 "is_reply": is_reply,
@@ -57,12 +65,12 @@ class Enricher:
                 "signature": signature(words),
                 "force_terms": force_terms,
                 "tone": tone(words),
-                "toward_force": self.toward_force.score(words, is_reply=is_reply),
+                "toward_force": toward_force,
                 "topics": self.topics.tags(words),
                 "risk_flags": risk_flags(words),
                 "places": places,
                 "in_area": in_area,
-                "language": language(words),
+                "language": written_in,
             }
         )
         return enriched.model_copy(update={"response": recommend(enriched)})

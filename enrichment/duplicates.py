@@ -24,10 +24,14 @@ MIN_WORDS = 12  # below this, shared wording is coincidence ("Police appeal for 
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|mc_[ce]id|igshid|ref|ref_src|cmpid|ito|s)$")
 _MOBILE_HOSTS = re.compile(r"^(?:m|mobile|amp)\.")
 _WORDS = re.compile(r"[a-z0-9']+")
+# A fragment that names an item on the page (a WordPress comment, a reply) is part of its
+# identity; any other (#comments, #ixzz…, #top) is just where the reader scrolled.
+_ITEM_FRAGMENT = re.compile(r"^(?:comment|c|reply|post|p|li|div-comment)[-_]?\d+$", re.I)
 
 
 def canonical_url(url: str | None) -> str | None:
-    """The same article however it was shared: https, no www/m./amp., no tracking, no #."""
+    """The same article however it was shared: https, no www/m./amp., no tracking, and no
+    fragment unless it names an item (`#comment-171` is a comment, not the article)."""
     if not url:
         return None
     parts = urlsplit(url.strip())
@@ -36,7 +40,8 @@ def canonical_url(url: str | None) -> str | None:
     host = _MOBILE_HOSTS.sub("", (parts.hostname or "").lower()).removeprefix("www.")
     path = re.sub(r"/amp/?$|/+$", "", parts.path) or "/"
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
-    return urlunsplit(("https", host, path, query, ""))
+    fragment = parts.fragment if _ITEM_FRAGMENT.match(parts.fragment) else ""
+    return urlunsplit(("https", host, path, query, fragment))
 
 
 def signature(text: str) -> tuple[int, ...]:

@@ -16,9 +16,9 @@ import httpx
 
 from earshot.model import Mention, mention_id
 from earshot.profile import MastodonSource
-from listeners.base import Cursor, Heard, ListenerError
-from listeners.credentials import MissingCredentials, credentials
-from listeners.fetch import FetchError, get_json
+from listeners.api import failures, secret
+from listeners.base import Cursor, Heard
+from listeners.fetch import get_json
 from listeners.html_text import plain_text
 from listeners.walk import Walk, walk_to_cursor
 
@@ -32,8 +32,8 @@ class MastodonListener:
         self.base = str(source.instance).rstrip("/")
 
     def listen(self, cursor: Cursor) -> Heard:
-        try:
-            headers = self._auth()
+        with failures(self.source.name, "Mastodon") as secrets:
+            headers = self._auth(secrets)
             streams = [(f"tag:{t}", f"/api/v1/timelines/tag/{t}", {}) for t in self.source.hashtags]
             streams += [
                 (f"search:{q}", "/api/v2/search", {"q": q, "type": "statuses", "resolve": "false"})
@@ -49,16 +49,13 @@ class MastodonListener:
                     new_cursor[key] = str(max(int(s["id"]) for s in walk.items))
                 if gap := walk.gap(key, resumed=key in cursor):
                     warnings.append(gap)
-        except (FetchError, MissingCredentials) as e:
-            raise ListenerError(self.source.name, str(e)) from e
-        except (KeyError, TypeError, ValueError) as e:
-            raise ListenerError(self.source.name, f"malformed Mastodon payload: {e!r}") from e
         return Heard(mentions=mentions, cursor=new_cursor, warnings=warnings)
 
-    def _auth(self) -> dict[str, str]:
+    def _auth(self, secrets: set[str]) -> dict[str, str]:
         if not self.source.connection:
             return {}
-        token = credentials(self.source.connection).password
+        token = secret(self.source.connection, "access token")
+        secrets.add(token)
         return {"Authorization": f"Bearer {token}"}
 
     def _newer_than(self, since_id: str | None, path: str, params: dict, headers: dict) -> Walk:

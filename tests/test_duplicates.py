@@ -73,6 +73,15 @@ def test_tracking_parameters_fragments_and_mobile_hosts_are_one_url():
     )
 
 
+def test_a_comment_permalink_is_not_the_post_it_is_on():
+    post = "https://partridgej.wordpress.com/2011/02/08/strategies/"
+    assert canonical_url(post + "#comment-171") == (
+        "https://partridgej.wordpress.com/2011/02/08/strategies#comment-171"
+    )
+    assert canonical_url(post + "#comment-171") != canonical_url(post + "#comment-172")
+    assert canonical_url(post + "#respond") == canonical_url(post)
+
+
 def test_syndicated_copies_are_similar_and_different_stories_are_not():
     copies = [signature(copy_of_story(n, o)) for n, o in enumerate(OUTLETS)]
     assert min(similarity(copies[0], c) for c in copies[1:]) >= 0.6

@@ -96,3 +96,22 @@ def test_the_forces_own_post_is_labelled_and_needs_no_response_but_a_reply_is_a_
     assert own.by_force and own.response.action == "no-action"
     assert not reply.by_force and reply.force_terms == ("@LincsPolice",)
     assert reply.response.action != "no-action"
+
+
+def test_non_english_posts_are_tagged_and_not_misjudged_by_an_english_lexicon():
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    polish = Mention(
+        id="pl",
+        source="m",
+        source_kind="mastodon",
+        url=None,
+        title="",
+        text="Dziękuję policji z Grantham za szybką pomoc po kradzieży roweru.",
+        author="@someone",
+        published=now,
+        fetched=now,
+    )
+    enriched = enricher.enrich(polish)
+    assert enriched.language == "pl"
+    assert enriched.toward_force.label == "neutral"
