@@ -20,6 +20,9 @@ import yaml
 from earshot.airflow_env import airflow_env
 from earshot.profile import DEFAULT_PROFILE
 
+# Fixtures the digest tests share (a loopback SMTP server).
+pytest_plugins = ["tests.digest_helpers"]
+
 # Airflow reads its settings at import: point it at a private home before anything imports it.
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="earshot-test-airflow-"))
 os.environ.update(airflow_env(_AIRFLOW_HOME))

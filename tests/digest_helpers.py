@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -141,3 +142,11 @@ def write_profile(path: Path, *, recipients: list[str]) -> Path:
     profile["recipients"] = {"digest": recipients, "alerts": []}
     path.write_text(yaml.safe_dump(profile))
     return path
+
+
+@pytest.fixture
+def mailbox(monkeypatch):
+    """A real SMTP server on loopback, named by the smtp_default connection."""
+    with Mailbox() as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
+        yield box

@@ -208,13 +208,6 @@ def week(es):
 
 
 @pytest.fixture
-def mailbox(monkeypatch):
-    with Mailbox() as box:
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
-        yield box
-
-
-@pytest.fixture
 def sent(week, profile, mailbox) -> tuple[Figures, EmailMessage, bytes]:
     figures, charts, rendered = build(week, profile, DAY)
     delivery = send(rendered, charts, profile.recipients.digest)

@@ -19,7 +19,7 @@ from digest.day import FORCE_TIME_ZONE as UK
 from digest.day import LocalDay
 from store.indices import MENTIONS, ensure_indices
 from store.mentions import index_mentions
-from tests.digest_helpers import Mailbox, write_profile
+from tests.digest_helpers import write_profile
 from tests.test_digest import background, the_day
 
 DAG_FILE = Path(__file__).resolve().parent.parent / "dags" / "earshot_digest.py"
@@ -74,13 +74,6 @@ def week(es, tmp_path, monkeypatch):
     index_mentions(es, background() + the_day())
     es.indices.refresh(index=MENTIONS)
     return es
-
-
-@pytest.fixture
-def mailbox(monkeypatch):
-    with Mailbox() as box:
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
-        yield box
 
 
 @pytest.mark.elasticsearch
