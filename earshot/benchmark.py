@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from earshot.evaluation import DATA, load_examples
+from earshot.evaluation import DATA, load_examples, text_mention
 from earshot.model import Mention
 from earshot.profile import DEFAULT_PROFILE, load_profile
 from enrichment import Enricher
@@ -45,18 +45,7 @@ def main() -> None:
     now = datetime.now(UTC)
 
     def enrich(text: str) -> Mention:
-        mention = Mention(
-            id="b",
-            source="bench",
-            source_kind="rss",
-            url=None,
-            title="",
-            text=text,
-            author=None,
-            published=now,
-            fetched=now,
-        )
-        return enricher.enrich(mention)
+        return enricher.enrich(text_mention(text, id="b", source="bench", now=now))
 
     enrich(items[0])  # loads the language models and VADER's lexicon
     built = time.perf_counter() - started

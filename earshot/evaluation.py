@@ -56,22 +56,27 @@ def load_examples(path: Path = DATA / "police_mentions.jsonl") -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def text_mention(text: str, *, id: str, source: str, now: datetime) -> Mention:
+    """A bare text as the collector would hand it to enrichment (eval and bench)."""
+    return Mention(
+        id=id,
+        source=source,
+        source_kind="rss",
+        url=None,
+        title="",
+        text=text,
+        author=None,
+        published=now,
+        fetched=now,
+    )
+
+
 def predict(examples: list[dict]) -> list[Mention]:
     enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
     now = datetime.now(UTC)
     return [
         enricher.enrich(
-            Mention(
-                id=e["id"],
-                source="evaluation",
-                source_kind="rss",
-                url=None,
-                title="",
-                text=e["text"],
-                author=None,
-                published=now,
-                fetched=now,
-            ),
+            text_mention(e["text"], id=e["id"], source="evaluation", now=now),
             is_reply=e["is_reply"],
         )
         for e in examples
