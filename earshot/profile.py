@@ -7,6 +7,7 @@ so a typo never surfaces later as a silent gap in listening.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlencode
@@ -221,11 +222,74 @@ class Recipients(Strict):
     alerts: list[str] = []
 
 
+class KnownEvent(Strict):
+    """A planned moment when talk about the force is expected to rise: spikes inside its
+    window are annotated with it and must clear a raised bar before they alert."""
+
+    name: str
+    kind: Literal["operation", "appeal", "football", "protest", "campaign", "other"]
+    start: datetime  # with a UTC offset, e.g. 2026-12-05T12:00:00+00:00
+    end: datetime
+    # Only spikes with this topic or place key are raised-bar (empty: every spike in the window).
+    topics: list[str] = []
+    places: list[str] = []
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> KnownEvent:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("start and end need a UTC offset (e.g. +00:00)")
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class AlertSettings(Strict):
+    """When on-call staff are told about negative talk, and how sure Earshot must be first."""
+
+    windows_minutes: list[Annotated[int, Field(ge=5, le=24 * 60)]] = [15, 60]
+    # The same hour of the week over this many previous weeks is the baseline.
+    baseline_weeks: int = Field(default=4, ge=1, le=26)
+    # Fire only when a count this high is less likely than this under the baseline ...
+    probability: float = Field(default=0.001, gt=0, lt=1)
+    # ... and within a known event's window only when less likely than this.
+    event_probability: float = Field(default=0.00001, gt=0, lt=1)
+    # ... and at least this many negative stories (a near-duplicate cluster counts once) ...
+    min_count: int = Field(default=5, ge=1)
+    # ... and the negative share of all mentions is at least this much above the baseline's.
+    share_rise: float = Field(default=0.1, ge=0, le=1)
+    # An alert whose situation has calmed reopens no sooner than this, doubling each repeat.
+    cooldown_minutes: int = Field(default=60, ge=0)
+    # A source that normally delivers, silent this long, raises "gone quiet".
+    quiet_after_hours: float = Field(default=6, gt=0)
+    events: list[KnownEvent] = []
+
+
+class Retention(Strict):
+    """How long each kind of record is kept, in days; the maintenance DAG enforces it."""
+
+    mentions_days: int = Field(default=180, ge=1)
+    alerts_days: int = Field(default=365, ge=1)
+    digests_days: int = Field(default=365, ge=1)
+    cursors_days: int = Field(default=90, ge=1)  # a source's cursor not updated for this long
+    audit_days: int = Field(default=730, ge=1)
+
+
+class Privacy(Strict):
+    """What Earshot keeps about the people who write. Authors are always aggregated by a
+    keyed pseudonym; `hide_handles` drops the handle itself, for forces whose data
+    protection impact assessment requires it."""
+
+    hide_handles: bool = False
+
+
 class Profile(Strict):
     force: Force
     area: Area
     sources: list[Source] = Field(min_length=1)
     recipients: Recipients = Recipients()
+    alerts: AlertSettings = AlertSettings()
+    retention: Retention = Retention()
+    privacy: Privacy = Privacy()
 
     @model_validator(mode="after")
     def _source_names_unique(self) -> Profile:
