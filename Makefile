@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test eval bench digest-preview lint es-start es-stop clean
+.PHONY: demo test eval bench bench-alerts digest-preview lint es-start es-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m earshot.benchmark
+
+# Earshot's spike alerts next to ElastAlert2's spike rule on a seeded synthetic stream.
+bench-alerts: $(STAMP)
+	$(BIN)/python -m alerts.benchmark
 
 # The digest rendered from sample figures, and a screenshot of it by headless Chromium.
 digest-preview: $(STAMP)

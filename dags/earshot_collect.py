@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 
-MENTIONS = Asset("earshot://elasticsearch/earshot-mentions")
+from earshot.assets import MENTIONS
 
 
 @dag(

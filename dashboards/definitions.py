@@ -61,6 +61,10 @@ class SavedSearch:
 
 _LINK = "url.full"
 _SOURCE = "event.provider"
+# The handle to reply to, on the one row an analyst answers. Earshot watches talk, not people:
+# no search here queries, filters or sorts by an author, and no visualization groups by one
+# (tests/test_dashboards.py checks every saved object), so none lists one person's posts.
+_REPLY_TO = "user.name"
 
 NEEDS_A_RESPONSE_SEARCH = SavedSearch(
     id="earshot-search-needs-response",
@@ -74,6 +78,7 @@ NEEDS_A_RESPONSE_SEARCH = SavedSearch(
         "earshot.response.priority",
         "earshot.response.reasons",
         "earshot.places",
+        _REPLY_TO,
         _SOURCE,
         _LINK,
     ),

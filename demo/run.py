@@ -11,7 +11,9 @@ from rich.console import Console
 
 from demo.feed_server import FeedServer
 from earshot.airflow_env import airflow_env
+from earshot.pseudonym import PseudonymKeyMissing
 from earshot.report import print_counts, print_most_negative, print_response_queue
+from earshot.setup import default_pseudonym_key_file, use_pseudonym_key
 from store.connection import connect
 from store.indices import ensure_indices
 from store.local_node import LocalNode, earshot_home
@@ -36,6 +38,12 @@ def run_demo() -> None:
     # The demo's recorded Bluesky answers take any app password; a real one comes from the
     # environment or an Airflow Connection, never from code.
     os.environ.setdefault("AIRFLOW_CONN_BLUESKY_LINCS", "generic://lincscomms.bsky.social:demo@")
+    # Authors are stored under a keyed pseudonym; the demo keeps its key beside the node's
+    # password, made on the first run.
+    try:
+        use_pseudonym_key(default_pseudonym_key_file())
+    except PseudonymKeyMissing as e:
+        sys.exit(f"earshot demo: {e}")
     log_file = home / "demo-airflow.log"
     if not (home / "airflow" / "airflow.db").exists():
         console.print("Preparing Airflow's metadata database (first run only)…")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from elasticsearch import ApiError, Elasticsearch
 
@@ -18,7 +19,9 @@ from digest.charts import Chart
 from digest.day import LocalDay
 from digest.model import Figures
 from digest.render import Rendered
-from digest.send import Delivery
+
+if TYPE_CHECKING:  # digest.send loads Airflow: the CLI reads archives without it
+    from digest.send import Delivery
 
 DIGESTS = "earshot-digests"
 

@@ -15,9 +15,7 @@ from digest.render import Rendered
 def as_email(
     rendered: Rendered, charts: tuple[Chart, ...], *, sender: str, recipients: list[str]
 ) -> EmailMessage:
-    body = EmailMessage()
-    body.set_content(rendered.text, subtype="plain", cte="quoted-printable")
-    body.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
+    body = text_and_html(rendered.text, rendered.html)
     if charts:
         message = EmailMessage()
         message.make_related()  # empty, so the alternative goes in whole as its first part
@@ -34,7 +32,22 @@ def as_email(
             )
     else:
         message = body  # a quiet day has no charts: text and HTML alone
-    message["Subject"] = rendered.subject
+    return addressed(message, subject=rendered.subject, sender=sender, recipients=recipients)
+
+
+def text_and_html(text: str, html: str) -> EmailMessage:
+    """multipart/alternative: clients that cannot or will not show HTML show the text."""
+    body = EmailMessage()
+    body.set_content(text, subtype="plain", cte="quoted-printable")
+    body.add_alternative(html, subtype="html", cte="quoted-printable")
+    return body
+
+
+def addressed(
+    message: EmailMessage, *, subject: str, sender: str, recipients: list[str]
+) -> EmailMessage:
+    """The headers every Earshot email carries."""
+    message["Subject"] = subject
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)

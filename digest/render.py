@@ -135,15 +135,20 @@ def _link(figures: Figures, kibana: str | None, lucene: str) -> str | None:
     return discover_url(kibana, lucene, figures.day.start, figures.day.end)
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("digest", "templates"),
+def template_environment(package: str) -> Environment:
+    """Templates of an Earshot package: `.html.j2` autoescaped, a missing value an error."""
+    return Environment(
+        loader=PackageLoader(package, "templates"),
         autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+def _environment() -> Environment:
+    env = template_environment("digest")
     env.filters["public"] = lambda text, limit=SNIPPET_CHARS: neutral(text, limit)
     env.filters["pct"] = pct
     env.filters["num"] = num

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 from airflow.providers.smtp.hooks.smtp import SmtpHook
 
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 class DeliveryError(Exception):
-    """The digest could not be handed to the mail server."""
+    """A message could not be handed to the mail server."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,30 @@ def send(
 ) -> Delivery:
     if not recipients:
         raise DeliveryError("no recipients: set recipients.digest in the profile, or use --to")
+    return send_mail(
+        lambda sender: as_email(rendered, charts, sender=sender, recipients=recipients),
+        recipients,
+        what="digest",
+        conn_id=conn_id,
+        attempts=attempts,
+        pause_seconds=pause_seconds,
+    )
+
+
+def send_mail(
+    compose: Callable[[str], EmailMessage],
+    recipients: list[str],
+    *,
+    what: str,
+    conn_id: str = SMTP_CONNECTION,
+    attempts: int = 3,
+    pause_seconds: float = 5.0,
+) -> Delivery:
+    """Any Earshot email (the digest, an alert): `compose` builds it for the sender address
+    the connection names, so every email comes from where IT configured mail once."""
     for attempt in range(1, attempts + 1):
         try:
-            return _send_once(rendered, charts, recipients, conn_id)
+            return _send_once(compose, recipients, conn_id)
         except smtplib.SMTPRecipientsRefused as e:
             raise DeliveryError(f"every recipient was refused: {e.recipients}") from e
         except smtplib.SMTPResponseException as e:
@@ -61,22 +84,22 @@ def send(
             if attempt == attempts:
                 raise DeliveryError(f"cannot reach the mail server: {e}") from e
             error = e
-        log.warning("digest not sent (attempt %d of %d): %s", attempt, attempts, error)
+        log.warning("%s not sent (attempt %d of %d): %s", what, attempt, attempts, error)
         time.sleep(pause_seconds * attempt)
     raise AssertionError("unreachable")
 
 
 def _send_once(
-    rendered: Rendered, charts: tuple[Chart, ...], recipients: list[str], conn_id: str
+    compose: Callable[[str], EmailMessage], recipients: list[str], conn_id: str
 ) -> Delivery:
     with SmtpHook(smtp_conn_id=conn_id) as hook:
         sender = hook.from_email
         if not sender:
             raise DeliveryError(f"connection {conn_id!r} has no from_email in its extras")
-        message = as_email(rendered, charts, sender=sender, recipients=recipients)
+        message = compose(sender)
         # The hook connects and logs in the way the connection says (SSL, STARTTLS, OAuth2),
         # but its own send builds a mixed-HTML message with no text part and no inline
-        # images; so the digest is handed to the client the hook opened.
+        # images; so the message is handed to the client the hook opened.
         refused = hook._smtp_client.send_message(message, from_addr=sender, to_addrs=recipients)
     return Delivery(
         message_id=message["Message-ID"],

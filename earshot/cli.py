@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from alerts.cli import alerts_app
 from earshot.digest_cli import digest
+from earshot.erase_cli import audit_command, erase_command
 from earshot.model import WorkflowStatus
 from earshot.report import print_counts
 from earshot.setup import deploy_app
@@ -23,7 +25,10 @@ app = typer.Typer(no_args_is_help=True, help=__doc__)
 es_app = typer.Typer(no_args_is_help=True, help="The local Elasticsearch node (development, demo).")
 app.add_typer(es_app, name="es")
 app.command()(digest)
+app.command("erase")(erase_command)
+app.command("audit")(audit_command)
 app.add_typer(deploy_app)  # `earshot setup` and `earshot kibana export | import`
+app.add_typer(alerts_app, name="alerts")
 console = Console()
 
 

@@ -14,11 +14,13 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch
 
 from earshot.profile import Profile
+from earshot.pseudonym import author_key
 from enrichment import Enricher
 from listeners import listener_for
+from store import audit
 from store.cursors import load_cursor, save_cursor
 from store.indices import ensure_indices
-from store.mentions import index_mentions
+from store.mentions import Handles, index_mentions
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,12 @@ class SourceReport:
 
 
 def collect_source(es: Elasticsearch, profile: Profile, name: str) -> SourceReport:
-    """Raises ListenerError (source unreadable) or IndexingError; the cursor then stays put."""
+    """Raises ListenerError (source unreadable), IndexingError or PseudonymKeyMissing; the
+    cursor then stays put."""
     source = profile.source(name)
+    _require_pseudonym_key()
     ensure_indices(es)
+    audit.note_profile(es, profile.model_dump(mode="json"))  # a changed profile is audited
     cursor = load_cursor(es, name)
     heard = listener_for(source, now=datetime.now(UTC)).listen(cursor)
     for warning in heard.warnings:
@@ -50,7 +55,7 @@ def collect_source(es: Elasticsearch, profile: Profile, name: str) -> SourceRepo
     enriched = [enricher.enrich(m, is_reply=source.keep == "all") for m in heard.mentions]
     # The force's own posts are kept, labelled, so replies can be read against them.
     kept = [m for m in enriched if m.force_terms or m.by_force or source.keep == "all"]
-    written = index_mentions(es, kept)
+    written = index_mentions(es, kept, handles=Handles.for_profile(profile))
     save_cursor(es, name, heard.cursor)
     report = SourceReport(
         source=name,
@@ -64,3 +69,10 @@ def collect_source(es: Elasticsearch, profile: Profile, name: str) -> SourceRepo
         "source %r: %s", name, "unchanged since last fetch" if heard.unchanged else report.as_dict()
     )
     return report
+
+
+def _require_pseudonym_key() -> None:
+    """Fail before anything is fetched: no mention is stored without its author's pseudonym,
+    and a run that could not store what it heard must not be half done. Pseudonymising
+    anything checks the secret (PseudonymKeyMissing when unset or short)."""
+    author_key("")

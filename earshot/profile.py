@@ -255,6 +255,9 @@ class AlertSettings(Strict):
     event_probability: float = Field(default=0.00001, gt=0, lt=1)
     # ... and at least this many negative stories (a near-duplicate cluster counts once) ...
     min_count: int = Field(default=5, ge=1)
+    # The least a window's baseline is taken to be, so an empty history never makes a handful
+    # of stories improbable: with none, 6 are needed at the default probability.
+    baseline_floor: float = Field(default=1.0, gt=0)
     # ... and the negative share of all mentions is at least this much above the baseline's.
     share_rise: float = Field(default=0.1, ge=0, le=1)
     # An alert whose situation has calmed reopens no sooner than this, doubling each repeat.

@@ -1,11 +1,16 @@
-"""How figures from the store are shown in a terminal."""
+"""How figures from the store are shown in a terminal.
+
+Titles, links and even source names come from the store, and so (through the feeds) from the
+public: each goes through `for_console` / `safe_link` so a post cannot clear the screen,
+plant a hyperlink or restyle the output (earshot/safe_text.py).
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from earshot.safe_text import for_console, safe_link
 from store.queries import Listed, MentionCounts
 
 
@@ -20,7 +25,7 @@ def print_counts(console: Console, counts: MentionCounts) -> None:
         table.add_column(title)
         table.add_column("mentions", justify="right")
         for key, count in sorted(figures.items(), key=lambda kv: -kv[1]):
-            table.add_row(escape(key), str(count))
+            table.add_row(for_console(key), str(count))
         console.print(table)
 
 
@@ -28,14 +33,19 @@ def print_most_negative(console: Console, mentions: list[Listed]) -> None:
     console.print("\n[bold]Most negative toward the force[/bold]")
     for m in mentions:
         console.print(
-            f"  {m.toward_force:+.2f}  {escape(f'[{m.source}]')} {escape(m.title)}", soft_wrap=True
+            f"  {m.toward_force:+.2f}  {for_console(f'[{m.source}]')} {for_console(m.title)}",
+            soft_wrap=True,
         )
-        console.print(f"         {escape(m.url or '(no link)')}", soft_wrap=True)
+        console.print(f"         {_link(m)}", soft_wrap=True)
 
 
 def print_response_queue(console: Console, mentions: list[Listed]) -> None:
     console.print("\n[bold]Needs a response, most urgent first[/bold]")
     for m in mentions:
-        console.print(f"  {m.priority:>3}  {m.action:<22} {escape(m.title)}", soft_wrap=True)
-        console.print(f"       {escape('; '.join(m.reasons))}", soft_wrap=True)
-        console.print(f"       {escape(m.url or '(no link)')}", soft_wrap=True)
+        console.print(f"  {m.priority:>3}  {m.action:<22} {for_console(m.title)}", soft_wrap=True)
+        console.print(f"       {for_console('; '.join(m.reasons))}", soft_wrap=True)
+        console.print(f"       {_link(m)}", soft_wrap=True)
+
+
+def _link(m: Listed) -> str:
+    return for_console(safe_link(m.url) or "(no link)")

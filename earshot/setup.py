@@ -1,15 +1,16 @@
 """`earshot setup`: make a cluster ready for Earshot, as the force's IT team deploys it.
 
 Run with an administrator's credentials (compose's one-shot `setup` service uses `elastic`).
-Creates the index template and cursor index, the writer and analyst roles, and the pipeline's
-API key; sets Kibana's `kibana_system` password when given one; imports the dashboards when
-given a Kibana. Safe to run on every `docker compose up`: a key that still works is kept (and
-given the current privileges), so Airflow's key never changes under it.
+Creates the index template and cursor index, the writer, analyst and admin roles, and the
+pipeline's API key; sets Kibana's `kibana_system` password when given one; imports the
+dashboards when given a Kibana. Safe to run on every `docker compose up`: a key that still
+works is kept (and given the current privileges), so Airflow's key never changes under it.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,12 @@ from rich.console import Console
 
 from dashboards.kibana_import import ImportFailed, ImportReport, KibanaAuth
 from earshot import kibana
+from earshot.pseudonym import KEY_VARIABLE, MIN_KEY_CHARS, PseudonymKeyMissing
 from store.connection import StoreUnavailable, connect
 from store.indices import ensure_indices
+from store.local_node import earshot_home
 from store.security import (
+    ROLES,
     ApiKey,
     create_writer_key,
     ensure_roles,
@@ -88,6 +92,43 @@ def _current_key(es: Elasticsearch, api_key_file: Path | None) -> ApiKey | None:
     return key if key and renew_writer_key(es, key) else None
 
 
+@dataclass(frozen=True)
+class PseudonymKey:
+    where: str  # the environment variable or the file it came from
+    is_new: bool
+
+
+def default_pseudonym_key_file() -> Path:
+    """Beside the local node's password: the demo's and a development machine's key."""
+    return earshot_home() / "pseudonym-key"
+
+
+def use_pseudonym_key(key_file: Path) -> PseudonymKey:
+    """The authors' pseudonym secret, put in this process's environment for it and the
+    processes it starts (Airflow, in the demo): EARSHOT_PSEUDONYM_KEY when set, else the
+    key in `key_file`, else a new one written there. An existing key is never replaced: every
+    stored pseudonym was made with it, and erasure by author finds posts through it."""
+    if os.environ.get(KEY_VARIABLE):
+        _check_pseudonym_key(os.environ[KEY_VARIABLE], KEY_VARIABLE)
+        return PseudonymKey(KEY_VARIABLE, is_new=False)
+    is_new = not key_file.exists()
+    if is_new:
+        write_secret(key_file, secrets.token_urlsafe(48))
+    key = key_file.read_text().strip()
+    _check_pseudonym_key(key, str(key_file))
+    os.environ[KEY_VARIABLE] = key
+    return PseudonymKey(str(key_file), is_new)
+
+
+def _check_pseudonym_key(key: str, where: str) -> None:
+    """Refuses what is not a secret: too short, or .env.example's placeholder left in place."""
+    if len(key) < MIN_KEY_CHARS or key.startswith("change-me"):
+        raise PseudonymKeyMissing(
+            f"{where} must hold a random secret of at least {MIN_KEY_CHARS} characters, "
+            'e.g. python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+
+
 def write_secret(path: Path, secret: str) -> None:
     """Owner-only, and never half-written: Airflow may read it at any moment."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,6 +149,14 @@ def setup(
             help="Keep the pipeline's API key in this file (else it is printed).",
         ),
     ] = None,
+    pseudonym_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="EARSHOT_PSEUDONYM_KEY_FILE",
+            help="Keep the authors' pseudonym key here, unless EARSHOT_PSEUDONYM_KEY is set "
+            "(default: .earshot/pseudonym-key).",
+        ),
+    ] = None,
     kibana_system_password: Annotated[
         str | None,
         typer.Option(
@@ -121,11 +170,16 @@ def setup(
     kibana_password: kibana.KibanaPassword = None,
     kibana_api_key: kibana.KibanaApiKey = None,
 ) -> None:
-    """Index template, cursor index, roles, the pipeline's API key; dashboards if given Kibana."""
+    """Index template, cursor index, roles, the pipeline's API key, the authors' pseudonym key;
+    dashboards if given Kibana."""
     target = None
     if kibana_url:
         auth = KibanaAuth(user=kibana_user, password=kibana_password, api_key=kibana_api_key)
         target = KibanaTarget(kibana_url, kibana_space, auth)
+    try:
+        pseudonym_key = use_pseudonym_key(pseudonym_key_file or default_pseudonym_key_file())
+    except (PseudonymKeyMissing, OSError) as e:
+        sys.exit(f"earshot setup: {e}")
     try:
         report = run_setup(
             connect(),
@@ -135,7 +189,9 @@ def setup(
         )
     except (StoreUnavailable, ImportFailed, ApiError, TransportError) as e:
         sys.exit(f"earshot setup: {e}")
-    console.print("Index template, cursor index and roles earshot_writer, earshot_analyst: ready.")
+    roles = ", ".join(ROLES)
+    console.print(f"Index template, cursor index and roles {roles}: ready.")
+    _print_pseudonym_key(pseudonym_key)
     if api_key_file:
         state = "created" if report.key_is_new else "still valid, kept"
         console.print(f"Pipeline API key {report.key.id}: {state}, in {api_key_file}.")
@@ -150,3 +206,15 @@ def setup(
         kibana.print_report(report.dashboards)
         if not report.dashboards.ok:
             raise typer.Exit(1)
+
+
+def _print_pseudonym_key(key: PseudonymKey) -> None:
+    """Where the key is, never the key."""
+    if key.where == KEY_VARIABLE:
+        console.print(f"Authors' pseudonym key: from {KEY_VARIABLE}, checked.")
+        return
+    state = "created" if key.is_new else "kept"
+    console.print(
+        f"Authors' pseudonym key: {state}, in {key.where}. Give its content to Airflow's "
+        f"workers as {KEY_VARIABLE}, and back it up: erasure by author needs the same key."
+    )

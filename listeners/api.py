@@ -9,10 +9,11 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from urllib.parse import quote, quote_plus
 
 from listeners.base import ListenerError
 from listeners.credentials import MissingCredentials, credentials
-from listeners.fetch import FetchError
+from listeners.fetch import FetchError, redact
 
 Explain = Callable[[FetchError], str | None]
 
@@ -24,14 +25,12 @@ def failures(source: str, platform: str, explain: Explain | None = None) -> Iter
     `explain` turns an HTTP error into the platform's own words (its JSON error, its reset
     time); otherwise fetch's message stands. Payloads that lack what the platform documents
     are "malformed <platform> payload". Secrets added to the yielded set are blanked out of
-    every reason, whatever the platform echoed back.
+    every reason, whatever the platform echoed back, as sent or URL-encoded.
     """
     secrets: set[str] = set()
 
     def fail(reason: str) -> ListenerError:
-        for value in secrets:
-            reason = reason.replace(value, "***")
-        return ListenerError(source, reason)
+        return ListenerError(source, blanked(reason, secrets))
 
     try:
         yield secrets
@@ -41,6 +40,20 @@ def failures(source: str, platform: str, explain: Explain | None = None) -> Iter
         raise fail(str(e)) from e
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise fail(f"malformed {platform} payload: {type(e).__name__}: {e}") from e
+
+
+def blanked(text: str, secrets: set[str]) -> str:
+    """`text` with each secret shown as `***` in every form a server may echo it: as sent and
+    percent-encoded (in a URL or a form); and every `access_token=` / `key=` value."""
+    forms = {
+        form
+        for value in secrets
+        if value
+        for form in (value, quote(value, safe=""), quote_plus(value))
+    }
+    for form in sorted(forms, key=len, reverse=True):  # longest first: no half-blanked secret
+        text = text.replace(form, "***")
+    return redact(text)
 
 
 def secret(connection: str, what: str) -> str:
@@ -73,6 +86,15 @@ def utc(timestamp: str) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError(f"time without a UTC offset: {timestamp!r}")
     return parsed.astimezone(UTC)
+
+
+def epoch(seconds: object) -> datetime:
+    """Unix seconds (Reddit's `created_utc`) as an aware UTC time; a number past any
+    calendar is a ValueError like any other malformed field, not an OverflowError."""
+    try:
+        return datetime.fromtimestamp(float(seconds), UTC)
+    except (OverflowError, OSError) as e:
+        raise ValueError(f"created_utc is not a time: {str(seconds)[:40]}") from e
 
 
 def until(moment: datetime, now: datetime) -> str:

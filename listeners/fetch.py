@@ -1,6 +1,13 @@
 """HTTP for listeners, with what feedparser and raw clients lack: a timeout, a size cap,
 conditional GET, and errors that say what the server said (401, 429 + Retry-After, 5xx).
 
+The size cap (a source's `max_bytes`) counts the body as parsed, after decompression, and
+reading stops at the cap: a response over it is refused with FetchError, never cut short and
+parsed, since a truncated page would move the cursor past items nobody read. gzip is the only
+compression asked for, and it is inflated here in steps that cannot pass the cap (httpx
+would inflate each network chunk whole: 64 kB of a gzip bomb is 64 MB before it can be
+counted).
+
 Some APIs take their credential in the query string (Graph API `access_token`, Google `key`):
 error messages and httpx's request log show such values as `***`.
 """
@@ -10,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +26,7 @@ import httpx
 
 USER_AGENT = "Earshot/0.1 (social listening for a UK police force communications team)"
 ERROR_BODY_BYTES = 65_536  # enough for any platform's JSON error; no more is read
+GZIP = zlib.MAX_WBITS | 16
 _SECRET_PARAMS = re.compile(r"(?<![\w-])(access_token|key)=[^&#\s'\"<>]+", re.IGNORECASE)
 
 
@@ -88,7 +97,7 @@ def fetch(url: str, validators: dict[str, str], *, timeout: float, max_bytes: in
             return Fetched(b"", "", validators, not_modified=True)
         _check(response, url)
         return Fetched(
-            body=_read_capped(response, max_bytes),
+            body=_read_capped(response, max_bytes, url),
             content_type=response.headers.get("content-type", ""),
             validators=_validators(response.headers),
         )
@@ -105,7 +114,7 @@ def get_json(
     """A platform API page: the parsed JSON and the headers (pagination, rate limits)."""
     with _get(url, headers=headers or {}, params=params, timeout=timeout) as response:
         _check(response, url)
-        body = _read_capped(response, max_bytes)
+        body = _read_capped(response, max_bytes, url)
         try:
             return json.loads(body), response.headers
         except ValueError as e:
@@ -148,7 +157,7 @@ def _get(
             "GET",
             url,
             params=params,
-            headers={"User-Agent": USER_AGENT, **headers},
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **headers},
             timeout=timeout,
             follow_redirects=True,
         ) as response:
@@ -178,31 +187,51 @@ def _check(response: httpx.Response, url: str) -> None:
 
 def _error_body(response: httpx.Response) -> bytes:
     """The start of an error response's body; what cannot be read in time is left unread."""
-    chunks: list[bytes] = []
-    size = 0
+    if response.is_stream_consumed:  # post_json's answers are read whole (small by design)
+        return response.content[:ERROR_BODY_BYTES]
     try:
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= ERROR_BODY_BYTES:
-                break
-    except httpx.HTTPError:
-        pass
-    return b"".join(chunks)[:ERROR_BODY_BYTES]
+        return _decoded(response, ERROR_BODY_BYTES)[0]
+    except (httpx.HTTPError, FetchError):
+        return b""
 
 
-def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise FetchError(f"response of {declared} bytes is over the {max_bytes}-byte cap")
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise FetchError(f"response is over the {max_bytes}-byte cap; stopped reading")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        raise FetchError(
+            f"response from {url} of {declared} bytes is over the {max_bytes}-byte cap; not read"
+        )
+    body, more = _decoded(response, max_bytes)
+    if more:
+        raise FetchError(f"response from {url} is over the {max_bytes}-byte cap; stopped reading")
+    return body
+
+
+def _decoded(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """At most `limit` bytes of the decompressed body, and whether there was more; reading
+    stops as soon as there is."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("identity", "gzip"):
+        raise FetchError(f"unsupported Content-Encoding {encoding!r} (only gzip was asked for)")
+    inflater = zlib.decompressobj(GZIP) if encoding == "gzip" else None
+    body = bytearray()
+    try:
+        for raw in response.iter_raw():
+            pending = raw
+            while pending and len(body) <= limit:
+                if inflater is None:
+                    body += pending
+                    pending = b""
+                else:  # never more output than the room left (+1, to know there is more)
+                    body += inflater.decompress(pending, limit + 1 - len(body))
+                    pending = inflater.unconsumed_tail
+            if len(body) > limit:
+                return bytes(body[:limit]), True
+        if inflater is not None:
+            body += inflater.flush()  # what the last steps held back: at most a window
+    except zlib.error as e:
+        raise FetchError(f"body is not valid gzip: {e}") from e
+    return bytes(body[:limit]), len(body) > limit
 
 
 def _validators(headers: httpx.Headers) -> dict[str, str]:

@@ -21,14 +21,14 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 
 from earshot.model import Mention, mention_id
 from earshot.profile import RedditSource
-from listeners.api import failures, json_object
+from listeners.api import epoch, failures, json_object
 from listeners.base import Cursor, Heard
 from listeners.credentials import Credentials, MissingCredentials, credentials
 from listeners.fetch import FetchError, get_json, post_json
@@ -137,7 +137,7 @@ class RedditListener:
             text=thing["body"] if comment else thing.get("selftext") or "",
             # The bare username, as Reddit gives it, so the force's own account is recognised.
             author=None if author in (None, "[deleted]") else author,
-            published=datetime.fromtimestamp(float(thing["created_utc"]), UTC),
+            published=epoch(thing["created_utc"]),
             fetched=self.now,
         )
 

@@ -11,6 +11,9 @@ from elasticsearch import ApiError, Elasticsearch
 
 MENTIONS = "earshot-mentions"
 CURSORS = "earshot-cursors"
+# Ids of mentions erased at their author's request, so a feed that still carries the post
+# never brings it back (store/erasure.py writes them, store/mentions.py skips them).
+ERASED = "earshot-erased"
 TEMPLATE = "earshot-mentions"
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
@@ -33,7 +36,9 @@ MENTION_MAPPING = {
                 "ingested": _DATE,
             }
         },
-        "user": {"properties": {"name": _KEYWORD}},
+        # user.id: the author's keyed pseudonym (earshot/pseudonym.py), what people are counted
+        # and erased by; user.name: the handle, for replying, absent under privacy.hide_handles.
+        "user": {"properties": {"id": _KEYWORD, "name": _KEYWORD}},
         "tags": _KEYWORD,
         "labels": {"type": "object", "dynamic": True},
         "earshot": {

@@ -15,9 +15,13 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch, helpers
 
 from earshot.model import Mention, WorkflowStatus
+from earshot.people import without_people
+from earshot.profile import Profile
+from earshot.pseudonym import author_key
 from enrichment.duplicates import bands
+from store import audit
 from store.clusters import assign_clusters
-from store.indices import MENTIONS, mentions_index
+from store.indices import ERASED, MENTIONS, mentions_index
 
 _LOOKUP_BATCH = 1_000
 
@@ -39,11 +43,45 @@ class IndexReport:
     failures: list[str] = field(default_factory=list)
 
 
-def to_document(mention: Mention, ingested: datetime) -> dict:
-    """The ECS-shaped document; the one place the model meets the mapping."""
+@dataclass(frozen=True)
+class Handles:
+    """Whether the public's handles are stored (the profile's `privacy.hide_handles`). The
+    force's own are always kept, in the text and as the author of its own posts: they name
+    the force, not a person."""
+
+    hidden: bool = False
+    force_handles: tuple[str, ...] = ()
+
+    @classmethod
+    def for_profile(cls, profile: Profile) -> Handles:
+        return cls(profile.privacy.hide_handles, tuple(profile.force.handles))
+
+    def in_text(self, text: str, mention: Mention) -> str:
+        if not self.hidden:
+            return text
+        author = None if mention.by_force else mention.author
+        return without_people(text, author=author, force_handles=self.force_handles)
+
+    def user(self, mention: Mention) -> dict:
+        """ECS `user`: `id`, the keyed pseudonym people are counted and erased by, always;
+        `name`, the handle an analyst replies to, unless handles are hidden."""
+        if not mention.author:
+            return {}
+        user = {"id": author_key(mention.author)}
+        if not self.hidden or mention.by_force:
+            user["name"] = mention.author
+        return user
+
+
+KEEP_HANDLES = Handles()
+
+
+def to_document(mention: Mention, ingested: datetime, handles: Handles = KEEP_HANDLES) -> dict:
+    """The ECS-shaped document; the one place the model meets the mapping. Raises
+    PseudonymKeyMissing for a mention with an author when the pseudonym secret is not set."""
     doc = {
         "@timestamp": mention.published.isoformat(),
-        "message": mention.text,
+        "message": handles.in_text(mention.text, mention),
         "url": {"full": mention.url},
         "event": {
             "provider": mention.source,
@@ -51,9 +89,8 @@ def to_document(mention: Mention, ingested: datetime) -> dict:
             "created": mention.fetched.isoformat(),
             "ingested": ingested.isoformat(),
         },
-        "user": {"name": mention.author},
         "earshot": {
-            "title": mention.title,
+            "title": handles.in_text(mention.title, mention),
             "is_reply": mention.is_reply,
             "force_terms": list(mention.force_terms),
             "topics": list(mention.topics),
@@ -74,6 +111,8 @@ def to_document(mention: Mention, ingested: datetime) -> dict:
         "response": mention.response,
     }
     doc["earshot"] |= {k: v.model_dump() for k, v in optional.items() if v is not None}
+    if user := handles.user(mention):
+        doc["user"] = user
     if mention.cluster and mention.cluster != mention.id:
         doc["earshot"]["duplicate_of"] = mention.cluster
     if mention.places:
@@ -83,17 +122,22 @@ def to_document(mention: Mention, ingested: datetime) -> dict:
 
 
 def index_mentions(
-    es: Elasticsearch, mentions: list[Mention], *, chunk_size: int = 500, max_retries: int = 6
+    es: Elasticsearch,
+    mentions: list[Mention],
+    *,
+    handles: Handles = KEEP_HANDLES,
+    chunk_size: int = 500,
+    max_retries: int = 6,
 ) -> IndexReport:
     """Raises IndexingError after trying every item if any item could not be indexed."""
     report = IndexReport()
     if not mentions:
         return report
-    existing = _where_indexed(es, [m.id for m in mentions])
+    existing = _where_indexed(es, [m.id for m in mentions], erased_too=True)
     report.already_indexed = len(existing)
     ingested = datetime.now(UTC)
     new = assign_clusters(es, [m for m in mentions if m.id not in existing])
-    actions = _create_actions(new, ingested)
+    actions = _create_actions(new, ingested, handles)
     for ok, item in helpers.streaming_bulk(
         es,
         actions,
@@ -117,15 +161,19 @@ def index_mentions(
     return report
 
 
-def _where_indexed(es: Elasticsearch, ids: list[str]) -> dict[str, str]:
-    """The index holding each id already stored. Refreshes first: the lookup is a search,
-    and a crashed run (or a write a moment ago) may not be visible to search yet."""
-    es.indices.refresh(index=MENTIONS, ignore_unavailable=True, allow_no_indices=True)
+def _where_indexed(
+    es: Elasticsearch, ids: list[str], *, erased_too: bool = False
+) -> dict[str, str]:
+    """The index holding each id already stored (with `erased_too`, ids erased at their
+    author's request count as stored, in the erasure index). Refreshes first: the lookup
+    is a search, and a crashed run (or a write a moment ago) may not be visible to it yet."""
+    where = f"{MENTIONS},{ERASED}" if erased_too else MENTIONS
+    es.indices.refresh(index=where, ignore_unavailable=True, allow_no_indices=True)
     found: dict[str, str] = {}
     for start in range(0, len(ids), _LOOKUP_BATCH):
         batch = ids[start : start + _LOOKUP_BATCH]
         hits = es.search(
-            index=MENTIONS,
+            index=where,
             query={"ids": {"values": batch}},
             size=len(batch),
             source=False,
@@ -136,22 +184,32 @@ def _where_indexed(es: Elasticsearch, ids: list[str]) -> dict[str, str]:
     return found
 
 
-def _create_actions(mentions: Iterable[Mention], ingested: datetime) -> Iterator[dict]:
+def _create_actions(
+    mentions: Iterable[Mention], ingested: datetime, handles: Handles
+) -> Iterator[dict]:
     for mention in mentions:
         yield {
             "_op_type": "create",
             "_index": mentions_index(mention.published),
             "_id": mention.id,
-            "_source": to_document(mention, ingested),
+            "_source": to_document(mention, ingested, handles),
         }
 
 
 def set_status(es: Elasticsearch, mention_id: str, status: WorkflowStatus) -> None:
-    """Move a mention along the analysts' workflow (new → in-hand → done).
+    """Move a mention along the analysts' workflow (new → in-hand → done), and audit it.
 
-    Re-collection never overwrites a stored mention, so the status survives it.
+    Re-collection never overwrites a stored mention, so the status survives it. Setting
+    the status it already has changes nothing, so it is not recorded.
     """
     index = _where_indexed(es, [mention_id]).get(mention_id)
     if index is None:
         raise KeyError(f"no mention with id {mention_id}")
+    before = es.get(index=index, id=mention_id, source_includes=["earshot.status"])["_source"]
+    previous = before.get("earshot", {}).get("status")
+    if previous == status:
+        return
     es.update(index=index, id=mention_id, doc={"earshot": {"status": status}}, refresh=True)
+    audit.record(
+        es, "mention.status", mention_id, before={"status": previous}, after={"status": status}
+    )

@@ -1,4 +1,8 @@
-"""The read side: figures and lists that people see, straight from Elasticsearch aggregations."""
+"""The read side: figures and lists that people see, straight from Elasticsearch aggregations.
+
+Nothing here groups, lists or picks mentions by author (were people ever counted, it would be
+by their pseudonym, `user.id`), so no figure or list becomes one person's history.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,13 @@
-"""Who may do what in Elasticsearch: the pipeline writes, analysts read, nobody else's data.
+"""Who may do what in Elasticsearch: the pipeline writes, analysts read, an administrator
+looks after Earshot's indices and reads the audit trail; nobody gets anyone else's data.
 
 The pipeline gets an API key limited to Earshot's own indices, so a leaked Airflow secret
-cannot read or delete anything else in the force's cluster. Analysts get a read-only role.
-The writer's privileges are exactly what the pipeline's own calls need (tests/test_setup.py
-runs those calls as a user holding this role, and each privilege dropped breaks one of them);
-`collect` re-applies the index template every run, hence the one cluster privilege.
+cannot read, write or delete anything else in the force's cluster. Indices are named
+exactly (monthly indices by a regular expression, never `earshot-*`), so an index of the
+force's that merely starts with `earshot-` is nobody's business here. No role may manage
+security, and no role can overwrite or edit an audit record: it is only added to, and
+deleted by retention once expired. The writer's privileges are exactly what the pipeline's
+own calls need (tests/test_access.py runs those calls as a user holding this role).
 """
 
 from __future__ import annotations
@@ -14,43 +17,115 @@ from dataclasses import dataclass
 
 from elasticsearch import Elasticsearch, NotFoundError
 
-from store.indices import MENTIONS
+from alerts.model import ALERTS
+from digest.archive import DIGESTS
+from store.audit import AUDIT
+from store.indices import CURSORS, ERASED, MENTIONS
 
 WRITER_ROLE = "earshot_writer"
 ANALYST_ROLE = "earshot_analyst"
+ADMIN_ROLE = "earshot_admin"
 WRITER_KEY_NAME = "earshot-writer"
 
+
+def _months_of(alias: str) -> str:
+    """The monthly indices behind `alias` (`earshot-mentions-2026.11`), and nothing else."""
+    return f"/{alias}-[0-9]{{4}}\\.[0-9]{{2}}/"
+
+
+MENTION_INDICES = [MENTIONS, _months_of(MENTIONS)]
+AUDIT_INDICES = [AUDIT, _months_of(AUDIT)]
+# One index each: retention deletes their documents, never the index.
+SINGLE_INDICES = [CURSORS, ALERTS, DIGESTS, ERASED]
+
 WRITER_PRIVILEGES: dict = {
-    "cluster": ["manage_index_templates"],  # ensure_indices re-applies the template each run
+    "cluster": ["manage_index_templates"],  # every run re-saves the mentions and audit templates
     "indices": [
         {
-            "names": ["earshot-*"],
+            "names": MENTION_INDICES,
             "privileges": [
-                "create_index",  # a new month's index, the cursor index
-                "index",  # mentions (bulk create), cursors, status updates, new mapping fields
-                "read",  # the already-indexed lookup, cursors
-                "view_index_metadata",  # does the alias / cursor index exist yet
+                "create_index",  # a new month's index
+                "auto_configure",  # a new label's field, added by dynamic mapping
+                "index",  # mentions (bulk create), workflow status, new mapping fields
+                "read",  # the already-indexed lookup; retention and erasure find what to delete
+                "view_index_metadata",  # does the alias exist yet; which months are there
                 "maintenance",  # refresh before the already-indexed lookup
+                "delete",  # erasure; expired mentions of the month that straddles the cut-off
+                "delete_index",  # retention drops whole expired months
             ],
-        }
+        },
+        {
+            "names": SINGLE_INDICES,
+            "privileges": [
+                "create_index",  # on a fresh cluster
+                "auto_configure",  # dynamic mapping updates on write
+                "index",  # cursors, alerts and their deliveries, digests as built and sent
+                "read",
+                "view_index_metadata",
+                "maintenance",
+                "delete",  # retention and erasure, document by document
+            ],
+        },
+        {
+            "names": AUDIT_INDICES,
+            "privileges": [
+                "create_index",  # a new month's audit index
+                "create_doc",  # add records; never overwrite or update one
+                "read",  # the last profile change; retention finds expired records
+                "view_index_metadata",  # which months are there
+                "maintenance",  # retention refreshes before it counts
+                "delete",  # expired records of the month that straddles the cut-off
+                "delete_index",  # retention drops whole expired months
+            ],
+        },
     ],
+}
+# Kibana: read-only use of every app (Discover, dashboards) in the default space.
+_KIBANA_READ = {
+    "application": "kibana-.kibana",
+    "privileges": ["space_read"],
+    "resources": ["space:default"],
 }
 ANALYST_PRIVILEGES: dict = {
     "cluster": [],
     "indices": [
         {
-            "names": [f"{MENTIONS}*", "earshot-alerts*"],
+            "names": [*MENTION_INDICES, ALERTS],
             "privileges": ["read", "view_index_metadata"],
         }
     ],
-    # Kibana: read-only use of every app (Discover, dashboards) in the default space.
-    "applications": [
+    "applications": [_KIBANA_READ],
+}
+ADMIN_PRIVILEGES: dict = {
+    "cluster": ["manage_index_templates"],
+    "indices": [
         {
-            "application": "kibana-.kibana",
-            "privileges": ["space_read"],
-            "resources": ["space:default"],
-        }
+            # Erasure, repairs, mappings, deleting what must go.
+            "names": [*MENTION_INDICES, *SINGLE_INDICES],
+            "privileges": ["read", "write", "manage"],
+        },
+        {
+            # Read the trail and drop expired months; add records (erasure), never edit one.
+            "names": AUDIT_INDICES,
+            "privileges": ["read", "create_doc", "manage"],
+        },
     ],
+    "applications": [_KIBANA_READ],
+}
+ROLES: dict[str, tuple[str, dict]] = {
+    WRITER_ROLE: (
+        "Earshot's pipeline: writes, and deletes what expires or is erased, in Earshot's "
+        "indices only",
+        WRITER_PRIVILEGES,
+    ),
+    ANALYST_ROLE: (
+        "Earshot's comms analysts: read mentions and alerts, use Kibana read-only",
+        ANALYST_PRIVILEGES,
+    ),
+    ADMIN_ROLE: (
+        "Earshot's administrator: manages Earshot's indices, reads the audit trail, erases",
+        ADMIN_PRIVILEGES,
+    ),
 }
 _ABOUT = {"application": "earshot"}
 
@@ -71,18 +146,8 @@ class ApiKey:
 
 def ensure_roles(es: Elasticsearch) -> None:
     """Idempotent: a newer Earshot's privileges replace the older ones."""
-    es.security.put_role(
-        name=WRITER_ROLE,
-        description="Earshot's pipeline: writes mentions and cursors, in earshot-* only",
-        metadata=_ABOUT,
-        **WRITER_PRIVILEGES,
-    )
-    es.security.put_role(
-        name=ANALYST_ROLE,
-        description="Earshot's comms analysts: read mentions and alerts, use Kibana read-only",
-        metadata=_ABOUT,
-        **ANALYST_PRIVILEGES,
-    )
+    for name, (description, privileges) in ROLES.items():
+        es.security.put_role(name=name, description=description, metadata=_ABOUT, **privileges)
 
 
 def create_writer_key(es: Elasticsearch) -> ApiKey:
@@ -90,7 +155,10 @@ def create_writer_key(es: Elasticsearch) -> ApiKey:
     created = es.security.create_api_key(
         name=WRITER_KEY_NAME,
         role_descriptors={WRITER_ROLE: WRITER_PRIVILEGES},
-        metadata={**_ABOUT, "purpose": "the Airflow pipeline writes mentions"},
+        metadata={
+            **_ABOUT,
+            "purpose": "the Airflow pipeline: collect, alerts, digest, maintenance",
+        },
     )
     return ApiKey(id=created["id"], encoded=created["encoded"])
 

@@ -30,9 +30,16 @@ from dashboards.definitions import (
     RISK_FLAGS_SEARCH,
     TOP_TOPICS,
     SavedSearch,
+    Terms,
     Visualization,
 )
-from dashboards.saved_objects import NDJSON_FILE, saved_objects
+from dashboards.definitions import MENTIONS as MENTIONS_VIEW
+from dashboards.saved_objects import (
+    NDJSON_FILE,
+    saved_objects,
+    search_object,
+    visualization_object,
+)
 from earshot.model import Mention, Place, Response, Sentiment, mention_id
 from store.indices import MENTIONS, ensure_indices
 from store.mentions import index_mentions
@@ -237,6 +244,36 @@ def test_the_field_extractor_reads_escaped_values_and_boolean_operators():
         "earshot.topics",
         "a.b",
     }
+
+
+@pytest.mark.parametrize("obj", OBJECTS, ids=lambda o: o["id"])
+def test_no_saved_object_groups_filters_or_sorts_by_a_person(obj):
+    """Earshot watches talk, not people: an author's handle may be shown on a mention's row
+    (to reply to), but nothing may count, list or order mentions by who wrote them."""
+    for field, what in fields_used(obj).items():
+        if field.startswith("user."):
+            assert (field, what) == ("user.name", "shown"), f"{obj['id']}: {what} by {field}"
+    if obj["type"] in ("search", "visualization"):
+        filters = json.dumps(search_source(obj).get("filter", []))
+        assert "user." not in filters, f"{obj['id']} filters by a person"
+
+
+def test_the_person_check_catches_a_table_of_authors_and_a_search_for_one():
+    by_author = Visualization(
+        id="t", title="t", description="t", chart="table", buckets=(Terms("user.id", size=10),)
+    )
+    one_person = SavedSearch(
+        id="s",
+        title="s",
+        description="s",
+        data_view=MENTIONS_VIEW,
+        query="user.name:jsmith",
+        columns=("earshot.title",),
+    )
+    with pytest.raises(AssertionError, match=r"aggregatable by user\.id"):
+        test_no_saved_object_groups_filters_or_sorts_by_a_person(visualization_object(by_author))
+    with pytest.raises(AssertionError, match=r"searchable by user\.name"):
+        test_no_saved_object_groups_filters_or_sorts_by_a_person(search_object(one_person))
 
 
 @pytest.mark.elasticsearch

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from earshot.model import Mention, Response, Sentiment, mention_id
+from earshot.pseudonym import author_key
 from store.cursors import load_cursor, save_cursor
 from store.indices import MENTIONS, ensure_indices
 from store.mentions import IndexingError, index_mentions, set_status
@@ -61,7 +62,7 @@ def test_document_uses_ecs_names_and_the_earshot_namespace(es):
     assert doc["url"]["full"] == "https://news.example/1"
     assert doc["event"]["provider"] == "news"
     assert doc["event"]["dataset"] == "earshot.rss"
-    assert doc["user"]["name"] == "reporter"
+    assert doc["user"] == {"id": author_key("reporter"), "name": "reporter"}
     assert doc["earshot"]["tone"] == {"score": -0.6, "label": "negative"}
     mapping = es.indices.get_mapping(index=MENTIONS)["earshot-mentions-2026.11"]["mappings"]
     assert mapping["dynamic"] == "strict"

@@ -1,0 +1,60 @@
+"""Tell on-call staff when negative talk about the force spikes, or a source goes quiet.
+
+Runs when earshot_collect has indexed new mentions (the mentions Asset), and every 15
+minutes regardless, so a dead collector — which announces nothing — is still noticed.
+evaluate judges the windows ending at the run's time and keeps one alert per situation;
+notify delivers what is pending (a failed delivery stays on the alert for the next run).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, get_current_context, task
+
+from earshot.assets import MENTIONS
+
+ACTOR = "airflow:earshot_alerts"  # who the audit trail says resolved a calmed alert
+
+
+@dag(
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("*/15 * * * *", timezone="UTC"), assets=[MENTIONS]
+    ),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
+    tags=["earshot"],
+)
+def earshot_alerts():
+    @task
+    def evaluate() -> dict[str, list[str]]:
+        from alerts.run import evaluate
+        from earshot.profile import load_profile
+        from store.connection import connect
+
+        context = get_current_context()
+        # An asset-triggered or manual run has no logical date: it judges as of its run time.
+        now = context.get("logical_date") or context["dag_run"].run_after
+        return evaluate(connect(), load_profile(), now, actor=ACTOR)
+
+    @task(trigger_rule="all_done")
+    def notify() -> None:
+        """Also after a failed evaluation: alerts opened earlier still wait to be sent."""
+        from alerts.notify import deliver_pending
+        from earshot.profile import load_profile
+        from store.connection import connect
+
+        deliver_pending(connect(), load_profile()).raise_for_failures()
+
+    # Ends the run red when evaluation failed, after notify has still sent what was pending.
+    evaluated = EmptyOperator(task_id="evaluated")
+
+    judged = evaluate()
+    judged >> notify()
+    judged >> evaluated
+
+
+earshot_alerts()

@@ -1,0 +1,53 @@
+"""Delete what is older than the profile's retention periods, every night at 03:30 UK time:
+one mapped task per kind of record, so a failure in one kind is seen and the others still
+run.
+
+"Now" is the run's logical date, never the clock, so a re-run deletes exactly what the
+original run would have, and a run can be made as of any date.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
+
+UK_TIME = "Europe/London"
+
+
+@dag(
+    schedule=CronTriggerTimetable("30 3 * * *", timezone=UK_TIME),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    tags=["earshot"],
+)
+def earshot_maintenance():
+    @task
+    def kinds() -> list[str]:
+        from store.retention import KINDS
+
+        return list(KINDS)
+
+    @task(map_index_template="{{ kind }}")
+    def expire(kind: str) -> list[dict]:
+        from dataclasses import asdict
+
+        from earshot.profile import load_profile
+        from store import retention
+        from store.connection import connect
+
+        context = get_current_context()
+        context["kind"] = kind
+        # A manual run may have no logical date; it then runs as of when it was triggered.
+        now = context.get("logical_date") or context["dag_run"].run_after
+        deletions = retention.expire(
+            connect(), kind, load_profile().retention, now, actor="airflow:earshot_maintenance"
+        )
+        return [asdict(d) for d in deletions]
+
+    expire.expand(kind=kinds())
+
+
+earshot_maintenance()

@@ -1,0 +1,29 @@
+"""The public's names and handles, taken out of text wherever Earshot must not keep or show
+them: in the digest always, and in the store when the profile's `privacy.hide_handles` says so.
+
+The force's own handles stay: they name the force, not a person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+AUTHOR_WITHHELD = "[author]"
+HANDLE_WITHHELD = "@[handle]"
+
+# @name, @name.bsky.social, @name@instance.example; a dot ending the sentence is not the handle's.
+_HANDLE = re.compile(r"(?<![\w@.])@\w+(?:\.\w+)*(?:@\w[\w-]*(?:\.[\w-]+)*)?")
+
+
+def without_people(text: str, *, author: str | None, force_handles: Iterable[str]) -> str:
+    """The text with its author's name (as a whole word) and the public's @handles taken out.
+    An author given as a handle is left to the handle rule, so the force's own stay."""
+    if author and len(author.strip()) > 1 and not author.strip().startswith("@"):
+        name = re.escape(author.strip())
+        text = re.sub(rf"(?<!\w){name}(?!\w)", AUTHOR_WITHHELD, text, flags=re.IGNORECASE)
+    own = {h.lower().split("@")[1] for h in force_handles if h.startswith("@")}
+    return _HANDLE.sub(
+        lambda m: m.group(0) if m.group(0)[1:].split("@")[0].lower() in own else HANDLE_WITHHELD,
+        text,
+    )

@@ -1,0 +1,189 @@
+"""Mentions at chosen times, for alert tests and benchmarks: a rhythmic background of talk
+about the force, injected bursts of negative talk, and a way to put them into Elasticsearch
+as if each had been collected a few minutes after it was published."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from elasticsearch import Elasticsearch, helpers
+
+from earshot.model import Mention, Place, Sentiment, mention_id
+from enrichment.duplicates import canonical_url, signature
+from store.clusters import assign_clusters
+from store.indices import MENTIONS, ensure_indices, mentions_index
+from store.mentions import to_document
+
+# Everyday talk: words a quiet week is made of.
+EVERYDAY = (
+    "traffic",
+    "appeal",
+    "witnesses",
+    "patrol",
+    "burglary",
+    "roads",
+    "community",
+    "officers",
+    "station",
+    "village",
+    "festival",
+    "advice",
+)
+# What any post is padded with, so that no two generated posts look like copies.
+FILLER = (
+    "today",
+    "again",
+    "morning",
+    "people",
+    "street",
+    "heard",
+    "saw",
+    "near",
+    "town",
+    "centre",
+    "car",
+    "park",
+    "school",
+    "shop",
+    "night",
+    "week",
+    "told",
+    "says",
+    "local",
+    "family",
+    "friends",
+    "road",
+    "bridge",
+    "market",
+)
+LINCOLN = Place(name="Lincoln", lat=53.2307, lon=-0.5406)
+
+
+def talk(
+    n: int,
+    at: datetime,
+    *,
+    tone: float = -0.6,
+    source: str = "news",
+    topics: Iterable[str] = (),
+    places: Iterable[Place] = (),
+    words: Iterable[str] = EVERYDAY,
+    story: str | None = None,
+    by_force: bool = False,
+    url: str | None = None,
+) -> Mention:
+    """One public mention of the force at `at`. `tone` is the score toward the force; the
+    same `story` gives the same text (near-duplicates, one cluster); `n` makes it unique."""
+    label = "positive" if tone >= 0.05 else "negative" if tone <= -0.05 else "neutral"
+    if story is None:
+        rng, words = random.Random(n), list(words)
+        chosen = rng.sample(words, k=min(4, len(words))) + rng.sample(FILLER, k=8)
+        rng.shuffle(chosen)
+        text = f"Lincolnshire Police {' '.join(chosen)} ({n})"
+    else:
+        text = f"Lincolnshire Police {story} — everyone is sharing this story about the force"
+    link = url or f"https://{source}.example/{n}"
+    return Mention(
+        id=mention_id(source, link),
+        source=source,
+        source_kind="rss",
+        url=link,
+        title=text[:80],
+        text=text,
+        author=f"writer{n % 7}",
+        published=at,
+        fetched=at,
+        by_force=by_force,
+        force_terms=("Lincolnshire Police",),
+        tone=Sentiment(score=tone, label=label),
+        toward_force=Sentiment(score=tone, label=label),
+        topics=tuple(topics),
+        places=tuple(places),
+        in_area=bool(places),
+        canonical_url=canonical_url(link),
+        signature=signature(text),
+    )
+
+
+def burst(
+    start: datetime,
+    count: int,
+    *,
+    minutes: int = 15,
+    first: int = 1_000_000,
+    **kwargs,
+) -> list[Mention]:
+    """`count` negative mentions spread evenly over `minutes` from `start`."""
+    step = timedelta(minutes=minutes) / max(count, 1)
+    return [talk(first + i, start + step * i, **kwargs) for i in range(count)]
+
+
+def hourly_rate(at: datetime, base: float = 4.0) -> float:
+    """Mentions an hour: quiet at night, busy in the day, the evening rise, calmer weekends."""
+    hour = at.hour + at.minute / 60
+    daily = 0.25 + 0.75 * max(0.0, math.sin(math.pi * (hour - 6) / 16))
+    evening = 1.8 if 18 <= at.hour < 22 else 1.0
+    weekly = 0.7 if at.weekday() >= 5 else 1.0
+    return base * daily * evening * weekly
+
+
+def rhythmic_history(
+    start: datetime,
+    end: datetime,
+    *,
+    seed: int = 7,
+    base: float = 4.0,
+    negative_share: float = 0.3,
+    sources: tuple[str, ...] = ("news", "forum"),
+    first: int = 0,
+) -> list[Mention]:
+    """A quiet but living stream of talk between `start` and `end`: Poisson arrivals each
+    quarter hour at `hourly_rate`, a steady share of it negative toward the force."""
+    rng = random.Random(seed)
+    mentions, n, at = [], first, start
+    while at < end:
+        expected = hourly_rate(at, base) / 4
+        for _ in range(_poisson(rng, expected)):
+            tone = -0.6 if rng.random() < negative_share else rng.choice((0.0, 0.5))
+            when = at + timedelta(seconds=rng.randrange(15 * 60))
+            mentions.append(talk(n, when, tone=tone, source=rng.choice(sources)))
+            n += 1
+        at += timedelta(minutes=15)
+    return mentions
+
+
+def put_mentions(
+    es: Elasticsearch, mentions: list[Mention], *, ingest_lag: timedelta = timedelta(minutes=5)
+) -> None:
+    """Index as collection would (clusters assigned, the store's document shape), but with
+    `event.ingested` a little after publication rather than now, so histories look
+    collected as they happened. Refreshes, so the next search sees them."""
+    ensure_indices(es)
+    clustered = assign_clusters(es, mentions)
+    actions = (
+        {
+            "_op_type": "create",
+            "_index": mentions_index(m.published),
+            "_id": m.id,
+            "_source": to_document(m, m.published + ingest_lag),
+        }
+        for m in clustered
+    )
+    helpers.bulk(es, actions, chunk_size=1_000)
+    es.indices.refresh(index=MENTIONS)
+
+
+def at(text: str) -> datetime:
+    """A UTC time from 'YYYY-MM-DD HH:MM'."""
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    threshold, k, product = math.exp(-mean), 0, rng.random()
+    while product > threshold:
+        k += 1
+        product *= rng.random()
+    return k

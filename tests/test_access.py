@@ -1,0 +1,414 @@
+"""Who may do what, on the real node: each of Earshot's roles can do its job and no more.
+
+This node cannot hold native roles, users or API keys: they live in the `.security` index,
+whose mapping uses the `pattern_capture` filter of the analysis-common module, and Elastic's
+test distribution ships without that module. So these tests give the very role definitions
+`earshot setup` puts (`store.security.ROLES`) to the node's file realm (roles.yml, users),
+which applies them with the same privilege engine, and then make Earshot's own calls as a
+user holding each role: exactly what the pipeline's API key (whose role descriptor is the
+writer role) or a person given the role may do.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+import pytest
+import yaml
+from elasticsearch import AuthenticationException, AuthorizationException, Elasticsearch
+
+from alerts.lifecycle import Situation, acknowledge, apply, list_alerts
+from alerts.model import (
+    ALERTS,
+    Alert,
+    Evidence,
+    EvidenceMention,
+    StatusChange,
+    ensure_alerts,
+    to_document,
+)
+from alerts.notify import deliver_pending
+from alerts.run import evaluate
+from digest.archive import DIGESTS, mark_sent
+from digest.daily import build_and_keep
+from digest.day import LocalDay
+from digest.send import Delivery
+from earshot.profile import DEFAULT_PROFILE, Retention, load_profile
+from store import audit
+from store.cursors import load_cursor, save_cursor
+from store.erasure import by_author, by_url, erase
+from store.indices import CURSORS, MENTIONS, ensure_indices
+from store.local_node import LocalNode
+from store.mentions import index_mentions, set_status
+from store.retention import apply_retention
+from store.security import ADMIN_ROLE, ANALYST_ROLE, ROLES, WRITER_ROLE
+from tests.alert_helpers import at, burst, put_mentions
+from tests.test_store import mention
+
+NOVEMBER = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+LAST_YEAR = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
+# Somebody else's data in the force's cluster; the second merely looks like Earshot's.
+OTHER_INDICES = ("other-index", "earshot-notes")
+USERS = {WRITER_ROLE: "earshot-pipeline", ANALYST_ROLE: "earshot-analyst", ADMIN_ROLE: "dpo"}
+
+
+class _NoAnchors(yaml.SafeDumper):
+    """Roles share lists of index names; the node reads no YAML anchors or aliases."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def _pbkdf2(password: str) -> str:
+    """Elasticsearch's `{PBKDF2}` password hash (PBKDF2-HMAC-SHA512, 10,000 rounds)."""
+    salt = secrets.token_bytes(32)
+    key = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, 10_000, dklen=32)
+    return f"{{PBKDF2}}10000${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
+
+
+def _client(**auth) -> Elasticsearch:
+    return Elasticsearch(os.environ["EARSHOT_ELASTICSEARCH_URL"], request_timeout=30, **auth)
+
+
+@pytest.fixture(scope="module")
+def passwords(es_node: LocalNode) -> Iterator[dict[str, str]]:
+    """One user per Earshot role, in the node's file realm, for this module."""
+    config = es_node.dist / "config"
+    files = {name: config / name for name in ("roles.yml", "users", "users_roles")}
+    originals = {name: path.read_bytes() for name, path in files.items()}
+    owner = config.stat()
+    pw = {user: secrets.token_urlsafe(16) for user in USERS.values()}
+    contents = {
+        "roles.yml": yaml.dump(
+            {role: privileges for role, (_, privileges) in ROLES.items()}, Dumper=_NoAnchors
+        ),
+        "users": "".join(f"{user}:{_pbkdf2(p)}\n" for user, p in pw.items()),
+        "users_roles": "".join(f"{role}:{user}\n" for role, user in USERS.items()),
+    }
+    for name, text in contents.items():
+        files[name].write_text(text)
+        os.chown(files[name], owner.st_uid, owner.st_gid)
+    for user, password in pw.items():
+        _wait_until_the_node_reads_them(user, password)
+    yield pw
+    for name, data in originals.items():
+        files[name].write_bytes(data)
+
+
+def _wait_until_the_node_reads_them(user: str, password: str) -> None:
+    """The file realm re-reads its files every few seconds."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            _client(basic_auth=(user, password)).security.authenticate()
+            return
+        except AuthenticationException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+def _as(role: str, passwords: dict[str, str]) -> Elasticsearch:
+    user = USERS[role]
+    return _client(basic_auth=(user, passwords[user]))
+
+
+@pytest.fixture
+def pipeline(es: Elasticsearch, passwords: dict[str, str]) -> Elasticsearch:
+    return _as(WRITER_ROLE, passwords)
+
+
+@pytest.fixture
+def analyst(es: Elasticsearch, passwords: dict[str, str]) -> Elasticsearch:
+    return _as(ANALYST_ROLE, passwords)
+
+
+@pytest.fixture
+def admin(es: Elasticsearch, passwords: dict[str, str]) -> Elasticsearch:
+    return _as(ADMIN_ROLE, passwords)
+
+
+@pytest.fixture
+def other_indices(es: Elasticsearch) -> tuple[str, ...]:
+    for index in OTHER_INDICES:
+        if not es.indices.exists(index=index):
+            es.indices.create(index=index)
+        es.index(index=index, id="1", document={"note": "not Earshot's"}, refresh=True)
+    return OTHER_INDICES
+
+
+def _alert(opened: datetime) -> Alert:
+    return Alert(
+        id=f"alert-{opened:%Y%m%d%H%M}",
+        rule="negative-spike",
+        key="all",
+        window_minutes=60,
+        opened=opened,
+        updated=opened,
+        message="Negative talk about the force is up",
+        evidence=Evidence(
+            window_start=opened,
+            window_end=opened,
+            count=12,
+            baseline=2.0,
+            probability=0.0001,
+            mentions=(EvidenceMention(id="m1", title="a story", url=None, source="news"),),
+        ),
+    )
+
+
+def _keep_alert(es: Elasticsearch, alert: Alert) -> None:
+    ensure_alerts(es)
+    es.index(index=ALERTS, id=alert.id, document=to_document(alert), refresh=True)
+
+
+def _cannot(*calls) -> None:
+    for call in calls:
+        with pytest.raises(AuthorizationException):
+            call()
+
+
+def _forbidden_security_changes(client: Elasticsearch) -> tuple:
+    return (
+        lambda: client.security.put_role(name="earshot_more", cluster=["all"]),
+        lambda: client.security.put_user(username="intruder", password="long-enough-1", roles=[]),
+        lambda: client.security.change_password(username="kibana_system", password="x" * 16),
+        lambda: client.security.create_api_key(name="more", role_descriptors={}),
+        lambda: client.cluster.put_settings(persistent={"action.auto_create_index": "true"}),
+    )
+
+
+# The pipeline's writer role: every call the DAGs make, in Earshot's indices only.
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_role_runs_everything_a_collect_run_does(pipeline):
+    # collect_source: template and indices, cursor, exactly-once indexing, cursor again.
+    ensure_indices(pipeline)
+    assert load_cursor(pipeline, "news") == {}
+    report = index_mentions(pipeline, [mention(1, published=NOVEMBER), mention(2)])
+    save_cursor(pipeline, "news", {"etag": '"abc"'})
+    assert report.new == 2
+    assert index_mentions(pipeline, [mention(1, published=NOVEMBER)]).already_indexed == 1
+    assert load_cursor(pipeline, "news") == {"etag": '"abc"'}
+    pipeline.indices.refresh(index=MENTIONS)
+    hits = pipeline.search(index="earshot-mentions-2026.11", size=0, track_total_hits=True)
+    assert hits["hits"]["total"]["value"] == 2
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_role_keeps_alerts_digests_and_the_audit_trail(pipeline):
+    index_mentions(pipeline, [mention(1, published=NOVEMBER)])
+    alert = _alert(NOVEMBER)
+    _keep_alert(pipeline, alert)
+    pipeline.update(index=ALERTS, id=alert.id, doc={"status": "acknowledged"}, refresh=True)
+    audit.record(pipeline, "alert.acknowledge", alert.id, before={"status": "open"})
+    set_status(pipeline, mention(1, published=NOVEMBER).id, "in-hand")
+
+    day = LocalDay(NOVEMBER.date())
+    profile = load_profile(DEFAULT_PROFILE)
+    digest_id = build_and_keep(pipeline, profile, day, run="manual", to=["command@force.example"])
+    mark_sent(pipeline, digest_id, Delivery("<1@force.example>", ("command@force.example",), ()))
+
+    assert pipeline.get(index=ALERTS, id=alert.id)["_source"]["status"] == "acknowledged"
+    assert pipeline.get(index=DIGESTS, id=digest_id)["_source"]["status"] == "sent"
+    assert pipeline.indices.exists(index=f"{audit.AUDIT}-{datetime.now(UTC):%Y.%m}")
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_role_runs_the_alerts_dag_and_its_notifications(es, pipeline, mailbox):
+    profile = load_profile(DEFAULT_PROFILE)
+    now = at("2026-11-18 10:15")
+    put_mentions(pipeline, burst(now - timedelta(minutes=15), 12))
+    evaluate(pipeline, profile, now)  # detection, evidence, gone-quiet sources, the lifecycle
+    spike = Situation(
+        "negative-spike",
+        "all",
+        15,
+        Evidence(window_start=now, window_end=now, count=12, baseline=1.0, probability=1e-6),
+    )
+    # The same situation again, should detection not have opened it: one alert either way.
+    apply(
+        pipeline,
+        [spike],
+        now=now,
+        channels=["email"],
+        cooldown_minutes=60,
+        longest_window_minutes=60,
+    )
+    delivered = deliver_pending(pipeline, profile, now)
+    alert = list_alerts(pipeline)[0]
+    acknowledge(pipeline, alert.id, by="duty.officer")  # `earshot alerts ack`, as Earshot
+
+    assert delivered.sent and mailbox.messages()
+    assert es.get(index=ALERTS, id=alert.id)["_source"]["status"] == "acknowledged"
+    assert [r["actor"]["name"] for r in audit.history(es, action="alert.acknowledge")] == [
+        "duty.officer"
+    ]
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_role_runs_retention_and_erasure(es, pipeline, other_indices):
+    """The maintenance DAG and `earshot erase` run with the pipeline's key."""
+    old, current = mention(1, published=LAST_YEAR), mention(2, published=NOVEMBER)
+    ensure_indices(pipeline)  # as every collect run does first
+    index_mentions(pipeline, [old, current])
+    save_cursor(pipeline, "news", {})
+    resolved = _alert(LAST_YEAR).model_copy(
+        update={"status": "resolved", "resolved": StatusChange(at=LAST_YEAR, by="analyst")}
+    )
+    _keep_alert(pipeline, resolved)
+    audit.ensure_audit(es)
+    es.index(
+        index=f"{audit.AUDIT}-2024.01",
+        document={"@timestamp": "2024-01-10T09:00:00+00:00", "action": "erasure", "target": "x"},
+        refresh=True,
+    )
+
+    deleted = apply_retention(pipeline, Retention(), NOVEMBER)
+    erased = erase(pipeline, by_url(current.url), apply=True)
+
+    assert erased.mentions == (current.id,)
+
+    assert {d.index for d in deleted} == {
+        "earshot-mentions-2025.03",
+        "earshot-audit-2024.01",
+        ALERTS,
+    }
+    assert es.indices.get(index="earshot-mentions-*").keys() == {"earshot-mentions-2026.11"}
+    assert es.count(index=MENTIONS)["count"] == 0
+    assert es.count(index=ALERTS)["count"] == 0
+    assert load_cursor(es, "news") == {}
+    assert es.count(index=CURSORS)["count"] == 1
+    for index in other_indices:
+        assert es.count(index=index)["count"] == 1
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_role_cannot_read_write_or_create_other_indices(pipeline, other_indices):
+    for index in other_indices:
+        _cannot(
+            partial(pipeline.search, index=index),
+            partial(pipeline.get, index=index, id="1"),
+            partial(pipeline.index, index=index, document={"note": "by the pipeline"}),
+            partial(pipeline.delete, index=index, id="1"),
+        )
+    _cannot(
+        lambda: pipeline.indices.create(index="not-earshot"),
+        lambda: pipeline.indices.create(index="earshot-something"),
+        lambda: pipeline.index(index="earshot-mentions-notes", document={"message": "x"}),
+    )
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_role_deletes_no_index_it_does_not_own(es, pipeline, other_indices):
+    ensure_indices(pipeline)
+    _keep_alert(pipeline, _alert(NOVEMBER))
+    # Its single indices lose documents to retention, never the whole index.
+    for index in (*other_indices, CURSORS, ALERTS):
+        _cannot(partial(pipeline.indices.delete, index=index))
+        assert es.indices.exists(index=index)
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_role_adds_audit_records_but_cannot_edit_one(es, pipeline):
+    audit.record(pipeline, "mention.status", "m1", before={"status": "new"})
+    record = es.search(index=audit.AUDIT)["hits"]["hits"][0]
+    _cannot(
+        lambda: pipeline.index(index=record["_index"], id=record["_id"], document={"action": "x"}),
+        lambda: pipeline.update(index=record["_index"], id=record["_id"], doc={"action": "x"}),
+    )
+    assert es.get(index=record["_index"], id=record["_id"])["_source"]["action"] == "mention.status"
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_role_cannot_change_security(pipeline):
+    _cannot(*_forbidden_security_changes(pipeline))
+
+
+# Analysts: read mentions and alerts; every change goes through Earshot's commands.
+
+
+@pytest.mark.elasticsearch
+def test_the_analyst_role_searches_mentions_and_alerts(pipeline, analyst):
+    index_mentions(pipeline, [mention(1, published=NOVEMBER)])
+    _keep_alert(pipeline, _alert(NOVEMBER))
+    pipeline.indices.refresh(index=MENTIONS)
+    assert analyst.search(index=MENTIONS)["hits"]["total"]["value"] == 1
+    assert analyst.search(index=ALERTS)["hits"]["total"]["value"] == 1
+
+
+@pytest.mark.elasticsearch
+def test_the_analyst_role_cannot_write_or_delete_anything(es, pipeline, analyst):
+    m = mention(1, published=NOVEMBER)
+    index_mentions(pipeline, [m])
+    alert = _alert(NOVEMBER)
+    _keep_alert(pipeline, alert)
+    month = "earshot-mentions-2026.11"
+    _cannot(
+        lambda: analyst.index(index=month, document={"message": "by an analyst"}),
+        lambda: analyst.update(index=month, id=m.id, doc={"earshot": {"status": "done"}}),
+        lambda: analyst.update(index=ALERTS, id=alert.id, doc={"status": "resolved"}),
+        lambda: analyst.delete(index=month, id=m.id),
+        lambda: analyst.delete(index=ALERTS, id=alert.id),
+        lambda: analyst.indices.delete(index=month),
+        lambda: analyst.indices.delete(index=ALERTS),
+        lambda: audit.record(analyst, "mention.status", m.id),
+    )
+    assert es.get(index=month, id=m.id)["_source"]["earshot"]["status"] == "new"
+
+
+@pytest.mark.elasticsearch
+def test_the_analyst_role_sees_no_cursors_digests_audit_or_other_indices(
+    pipeline, analyst, other_indices
+):
+    ensure_indices(pipeline)
+    audit.record(pipeline, "mention.status", "m1")
+    for index in (CURSORS, audit.AUDIT, DIGESTS, *other_indices):
+        _cannot(partial(analyst.search, index=index))
+
+
+# The administrator: Earshot's indices and audit trail, nothing else, no security.
+
+
+@pytest.mark.elasticsearch
+def test_the_admin_role_reads_the_audit_trail_and_deletes_earshot_indices(es, pipeline, admin):
+    m = mention(1, published=NOVEMBER)
+    index_mentions(pipeline, [m])
+    _keep_alert(pipeline, _alert(NOVEMBER))
+    audit.record(pipeline, "alert.acknowledge", "a1", actor="comms-analyst-7")
+    assert [r["actor"]["name"] for r in audit.history(admin)] == ["comms-analyst-7"]
+
+    assert erase(admin, by_author(m.author), apply=True).mentions == (m.id,)
+    admin.indices.delete(index=ALERTS)
+    admin.indices.delete(index="earshot-mentions-2026.11")
+    assert not es.indices.exists(index=ALERTS)
+    assert [r["action"] for r in audit.history(admin)] == ["erasure", "alert.acknowledge"]
+
+
+@pytest.mark.elasticsearch
+def test_the_admin_role_cannot_touch_other_indices_audit_records_or_security(
+    es, pipeline, admin, other_indices
+):
+    audit.record(pipeline, "erasure", "https://news.example/1")
+    record = es.search(index=audit.AUDIT)["hits"]["hits"][0]
+    for index in other_indices:
+        _cannot(
+            partial(admin.search, index=index),
+            partial(admin.index, index=index, document={"note": "by Earshot's admin"}),
+            partial(admin.indices.delete, index=index),
+        )
+        assert es.indices.exists(index=index)
+    _cannot(
+        lambda: admin.indices.create(index="not-earshot"),
+        lambda: admin.index(index=record["_index"], id=record["_id"], document={"action": "x"}),
+        lambda: admin.delete(index=record["_index"], id=record["_id"]),
+        *_forbidden_security_changes(admin),
+    )

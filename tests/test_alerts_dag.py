@@ -1,0 +1,80 @@
+"""The earshot_alerts DAG, run through Airflow (dag.test) against the real Elasticsearch:
+its wiring to the collect DAG's Asset, and one alert for one injected spike however often
+it runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
+
+from alerts.lifecycle import list_alerts
+from earshot.assets import MENTIONS
+from tests.alert_helpers import LINCOLN, at, burst, put_mentions, rhythmic_history
+from tests.conftest import load_collect_dag
+
+DAG_FILE = Path(__file__).resolve().parent.parent / "dags" / "earshot_alerts.py"
+SPIKE = at("2026-11-18 10:00")
+
+
+def load_alerts_dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAG_FILE))
+    assert not bag.import_errors, bag.import_errors
+    dag = bag.dags["earshot_alerts"]
+    for task in dag.tasks:
+        task.retries = 0
+    return dag
+
+
+def test_alerts_run_when_collect_announces_new_mentions_and_every_quarter_hour(airflow_db):
+    alerts, collect = load_alerts_dag(), load_collect_dag()
+    [outlet] = collect.get_task("announce").outlets
+    assert outlet is MENTIONS
+    schedule = alerts.timetable
+    assert isinstance(schedule, AssetOrTimeSchedule)
+    assert schedule.asset_condition.objects == (MENTIONS,)
+    assert isinstance(schedule.timetable, CronTriggerTimetable)
+    assert schedule.timetable.expression == "*/15 * * * *"
+    assert alerts.max_active_runs == 1 and not alerts.catchup
+    assert alerts.get_task("evaluate").downstream_task_ids == {"notify", "evaluated"}
+
+
+def test_an_injected_spike_fires_one_alert_with_its_evidence_however_often_the_dag_runs(
+    es, airflow_db, write_profile
+):
+    write_profile([{"name": "news", "url": "http://127.0.0.1:9/news.rss"}])
+    about = {"topics": ["public-order"], "places": [LINCOLN], "words": ["riot", "van", "crash"]}
+    put_mentions(
+        es,
+        rhythmic_history(SPIKE - timedelta(weeks=3), SPIKE + timedelta(hours=1))
+        + burst(SPIKE, 12, **about)
+        + burst(SPIKE, 3, first=2_000_000, story="covered up the van crash in Lincoln", **about)
+        + burst(SPIKE + timedelta(minutes=15), 25, first=3_000_000, **about),
+    )
+    dag = load_alerts_dag()
+
+    first = dag.test(logical_date=SPIKE + timedelta(minutes=15))
+    assert str(first.state) == "success"
+    [alert] = list_alerts(es)
+    assert (alert.rule, alert.key, alert.window_minutes) == ("negative-spike", "all", 15)
+    evidence = alert.evidence
+    assert evidence.count >= 13  # 12 stories and one story told three times
+    assert evidence.baseline < 3 and evidence.probability < 0.001
+    assert len(evidence.mentions) == 5
+    assert all(m.url and m.url.startswith("https://") for m in evidence.mentions)
+    assert len({m.title for m in evidence.mentions}) == 5  # near-duplicates collapsed
+    assert {"riot", "van", "crash"} & set(evidence.terms)
+    assert evidence.places == ("Lincoln",) and "news" in evidence.sources
+    assert f"{evidence.count} stories in 15 min" in alert.message
+
+    dag.test(logical_date=SPIKE + timedelta(minutes=15, seconds=30))  # a re-run of that window
+    assert [a.id for a in list_alerts(es)] == [alert.id]
+
+    dag.test(logical_date=SPIKE + timedelta(minutes=30))  # the next window, bigger still
+    [updated] = list_alerts(es)
+    assert updated.id == alert.id
+    assert updated.updated == SPIKE + timedelta(minutes=30)
+    assert updated.evidence.count > evidence.count

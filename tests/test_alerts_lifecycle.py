@@ -1,0 +1,204 @@
+"""One alert per situation, kept in the real Elasticsearch: updates, settling, cooldown,
+people acknowledging and resolving (audited), sources gone quiet, and `earshot alerts`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from alerts.lifecycle import (
+    AlertNotFound,
+    Situation,
+    acknowledge,
+    apply,
+    list_alerts,
+    message,
+    resolve,
+)
+from alerts.model import Evidence, KnownEventNote
+from alerts.run import evaluate
+from earshot.cli import app
+from earshot.profile import DEFAULT_PROFILE, load_profile
+from store.audit import history
+from tests.alert_helpers import at, put_mentions, rhythmic_history, talk
+
+T = at("2026-11-18 10:15")
+ROBOT = "airflow:earshot_alerts"
+
+
+def spike(key: str, end, count: int = 9, window: int = 15) -> Situation:
+    return Situation(
+        "negative-spike",
+        key,
+        window,
+        Evidence(
+            window_start=end - timedelta(minutes=window),
+            window_end=end,
+            count=count,
+            baseline=1.5,
+            probability=1e-6,
+        ),
+    )
+
+
+def run(es, situations, now, *, channels=(), cooldown=60):
+    return apply(
+        es,
+        situations,
+        now=now,
+        channels=list(channels),
+        cooldown_minutes=cooldown,
+        longest_window_minutes=60,
+        actor=ROBOT,
+    )
+
+
+def test_a_situation_that_keeps_firing_keeps_one_alert_with_the_bigger_evidence(es):
+    first = run(es, [spike("all", T)], T)
+    assert len(first.opened) == 1
+    again = run(es, [spike("all", T)], T + timedelta(minutes=5))  # the same window re-run
+    assert again.opened == again.updated == []
+    later = run(
+        es,
+        [spike("all", T + timedelta(minutes=15), count=30, window=60)],
+        T + timedelta(minutes=15),
+    )
+    assert later.updated == first.opened
+    [alert] = list_alerts(es)
+    assert (alert.evidence.count, alert.window_minutes) == (30, 60)
+    assert alert.updated == T + timedelta(minutes=15)
+    assert alert.opened == T
+
+
+def test_a_topic_spike_during_a_county_wide_spike_is_part_of_it(es):
+    report = run(
+        es, [spike("all", T), spike("topic:public-order", T), spike("place:Lincoln", T)], T
+    )
+    assert [a.key for a in list_alerts(es)] == ["all"]
+    assert len(report.opened) == 1
+
+
+def test_new_alerts_wait_for_every_configured_channel(es):
+    run(es, [spike("all", T)], T, channels=["email", "webhook"])
+    [alert] = list_alerts(es)
+    assert {c: d.state for c, d in alert.notifications.items()} == {
+        "email": "pending",
+        "webhook": "pending",
+    }
+
+
+def test_a_calmed_situation_resolves_itself_after_two_of_its_longest_windows(es):
+    [opened] = run(es, [spike("all", T)], T).opened
+    assert run(es, [], T + timedelta(minutes=90)).resolved == []
+    assert run(es, [], T + timedelta(minutes=120)).resolved == [opened]
+    [alert] = list_alerts(es, include_resolved=True)
+    assert (alert.status, alert.resolved.by, alert.resolved.at) == (
+        "resolved",
+        "earshot",
+        T + timedelta(minutes=120),
+    )
+    [audit] = history(es, action="alert.resolve")
+    assert audit["target"] == opened and audit["actor"]["name"] == ROBOT
+    assert (audit["before"], audit["after"]) == ({"status": "open"}, {"status": "resolved"})
+
+
+def test_repeat_openings_back_off_exponentially(es):
+    [first] = run(es, [spike("all", T)], T, channels=["email"]).opened
+    resolved_at = T + timedelta(hours=2)
+    run(es, [], resolved_at)
+    # Within the hour's cooldown: the same alert opens again, with nobody paged anew.
+    flare = resolved_at + timedelta(minutes=30)
+    assert run(es, [spike("all", flare)], flare).reopened == [first]
+    run(es, [], flare + timedelta(hours=2))
+    # After the cooldown: a new alert, its cooldown now two hours.
+    later = flare + timedelta(hours=3, minutes=15)
+    [second] = run(es, [spike("all", later)], later, channels=["email"]).opened
+    assert second != first
+    run(es, [], later + timedelta(hours=2))
+    ninety_minutes_on = later + timedelta(hours=3, minutes=30)
+    assert run(es, [spike("all", ninety_minutes_on)], ninety_minutes_on).reopened == [second]
+    alerts = {a.id: a for a in list_alerts(es, include_resolved=True)}
+    assert len(alerts) == 2 and alerts[second].openings == 2
+    assert alerts[second].status == "open"
+
+
+def test_people_acknowledge_and_resolve_and_each_change_is_audited(es):
+    [alert_id] = run(es, [spike("all", T)], T).opened
+    assert acknowledge(es, alert_id, by="duty.officer").status == "acknowledged"
+    # Still firing: the alert is updated, the acknowledgement is kept.
+    run(es, [spike("all", T + timedelta(minutes=15), count=12)], T + timedelta(minutes=15))
+    [alert] = list_alerts(es)
+    assert (alert.status, alert.acknowledged.by, alert.evidence.count) == (
+        "acknowledged",
+        "duty.officer",
+        12,
+    )
+    assert resolve(es, alert_id, by="duty.officer").status == "resolved"
+    assert list_alerts(es) == []
+    acks, resolutions = history(es, action="alert.acknowledge"), history(es, action="alert.resolve")
+    assert [(a["actor"]["name"], a["before"], a["after"]) for a in acks + resolutions] == [
+        ("duty.officer", {"status": "open"}, {"status": "acknowledged"}),
+        ("duty.officer", {"status": "acknowledged"}, {"status": "resolved"}),
+    ]
+    with pytest.raises(AlertNotFound, match="no alert with id 'nope'"):
+        acknowledge(es, "nope")
+
+
+def test_alerts_list_shows_alerts_and_neutralises_hostile_text(es):
+    hostile = "topic:[bold red]PANIC[/] \x1b[2J\x1b]8;;https://evil.example\x07click"
+    [alert_id] = run(es, [spike(hostile, T)], T).opened
+    runner = CliRunner()
+    listed = runner.invoke(app, ["alerts", "list"], env={"COLUMNS": "250"})
+    assert listed.exit_code == 0, listed.output
+    assert alert_id in listed.output and "9 vs 1.5" in listed.output
+    assert "\x1b" not in listed.output and "\x07" not in listed.output
+    assert "[bold red]PANIC" in listed.output  # shown literally, not as markup
+    acked = runner.invoke(app, ["alerts", "ack", alert_id])
+    assert acked.exit_code == 0 and "acknowledged" in acked.output
+    assert runner.invoke(app, ["alerts", "resolve", alert_id]).exit_code == 0
+    assert "No open or acknowledged alerts." in runner.invoke(app, ["alerts", "list"]).output
+    assert (
+        alert_id in runner.invoke(app, ["alerts", "list", "--all"], env={"COLUMNS": "250"}).output
+    )
+    unknown = runner.invoke(app, ["alerts", "ack", "no-such-alert"])
+    assert unknown.exit_code != 0
+    assert "no alert with id 'no-such-alert'" in unknown.output
+
+
+def test_a_source_that_stops_delivering_raises_gone_quiet_until_it_delivers_again(es):
+    profile = load_profile(DEFAULT_PROFILE)
+    stopped = T - timedelta(hours=8)
+    mentions = [
+        m
+        for m in rhythmic_history(T - timedelta(days=10), T)
+        if m.source != "forum" or m.published < stopped
+    ]
+    put_mentions(es, mentions)
+    opened = evaluate(es, profile, T, actor=ROBOT)["opened"]
+    [alert] = list_alerts(es)
+    assert opened == [alert.id]
+    assert (alert.rule, alert.key) == ("source-quiet", "source:forum")
+    assert alert.evidence.window_start < stopped + timedelta(minutes=10)
+    assert alert.evidence.count == 0 and alert.evidence.baseline > 5
+    assert "forum has delivered nothing for" in alert.message
+    back = T + timedelta(hours=1)
+    put_mentions(es, [talk(9_000_000, back, source="forum", tone=0.0)])
+    assert evaluate(es, profile, back + timedelta(minutes=10), actor=ROBOT)["resolved"] == [
+        alert.id
+    ]
+
+
+def test_a_fresh_deployment_with_nothing_collected_alerts_nothing(es):
+    report = evaluate(es, load_profile(DEFAULT_PROFILE), T, actor=ROBOT)
+    assert all(ids == [] for ids in report.values())
+
+
+def test_the_message_of_a_spike_during_a_known_event_names_it():
+    match = KnownEventNote(name="Lincoln City v Grimsby Town", kind="football", start=T, end=T)
+    evidence = spike("topic:public-order", T, count=21).evidence.model_copy(update={"event": match})
+    assert message("negative-spike", "topic:public-order", 15, evidence) == (
+        "Negative talk about the force (topic public-order): 21 stories in 15 min, "
+        "usually 1.5 (chance 1e-06), during football 'Lincoln City v Grimsby Town'"
+    )

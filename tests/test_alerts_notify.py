@@ -1,0 +1,426 @@
+"""Alert notifications against real components on loopback: the Elasticsearch node, an
+aiosmtpd mail server and an HTTP webhook receiver (demo FeedServer, which records POSTs).
+
+What on-call staff rely on: the alert reaches them by email and webhook with its evidence;
+nothing the public wrote can act as markup, a link or a channel-wide mention; a receiver
+that is down loses nothing (the alert is tried again next run, and delivered once); the
+webhook's secret URL never shows in a log or in the alert record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alerts.model import (
+    ALERTS,
+    Alert,
+    Delivery,
+    Evidence,
+    EvidenceMention,
+    KnownEventNote,
+    alert_id,
+    ensure_alerts,
+    to_document,
+)
+from alerts.notify import MAX_ATTEMPTS, NotificationFailed, channels, deliver_pending
+from alerts.webhook import TRIES, WebhookError, webhook
+from demo.feed_server import FeedServer, Route
+from earshot.profile import DEFAULT_PROFILE, Recipients, load_profile
+from earshot.safe_text import BREAK
+from tests.digest_helpers import Mailbox
+
+NOW = datetime(2026, 11, 21, 14, 30, tzinfo=UTC)
+ON_CALL = ["oncall@lincs.police.example", "duty.inspector@lincs.police.example"]
+HOSTILE = (
+    "<script>alert(1)</script> Police cover-up [click here](https://evil.example/lure) "
+    "<!channel> \x1b[31mRED\x1b[0m fish & chips <!here"
+)
+GOOD_LINK = "https://news.example/boston-response?a=1&b=2"
+# A Slack-style webhook path: its token is the secret.
+SECRET_TOKEN = "xoxSECRETtok3n9f8e7d"
+SLACK_PATH = f"/services/T0001/B0002/{SECRET_TOKEN}"
+TEAMS_PATH = "/workflows/7c1/triggers/manual/paths/invoke"
+TEAMS_SIG = "sigSECRET0123456789"
+WEBHOOK_VARIABLE = "AIRFLOW_CONN_EARSHOT_ALERTS_WEBHOOK"
+OK = Route(b"ok", "text/plain")
+BROKEN = Route(b"upstream exploded", "text/plain", status=500)
+
+
+@pytest.fixture
+def profile():
+    return load_profile(DEFAULT_PROFILE).model_copy(
+        update={"recipients": Recipients(alerts=ON_CALL)}
+    )
+
+
+@pytest.fixture
+def alerts_index(es):
+    ensure_alerts(es)
+    return es
+
+
+@pytest.fixture
+def receiver():
+    with FeedServer({SLACK_PATH: OK, TEAMS_PATH: OK}) as server:
+        yield server
+
+
+def slack_webhook(monkeypatch, server: FeedServer) -> None:
+    """The JSON connection form, the one that carries any URL whole."""
+    connection = {"conn_type": "http", "host": server.url(SLACK_PATH), "extra": {"format": "slack"}}
+    monkeypatch.setenv(WEBHOOK_VARIABLE, json.dumps(connection))
+
+
+def teams_webhook(monkeypatch, server: FeedServer) -> None:
+    """The URI form, with a Workflows URL whose own query carries the signature."""
+    query = f"api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sig={TEAMS_SIG}"
+    monkeypatch.setenv(WEBHOOK_VARIABLE, f"{server.url(TEAMS_PATH)}?{query}&format=teams")
+
+
+def spike(
+    *,
+    key: str = "all",
+    notifications: dict | None = None,
+    status: str = "open",
+    event: KnownEventNote | None = None,
+) -> Alert:
+    opened = NOW - timedelta(minutes=10)
+    return Alert(
+        id=alert_id("negative-spike", key, 15, opened),
+        rule="negative-spike",
+        key=key,
+        window_minutes=15,
+        status=status,
+        opened=opened,
+        updated=opened,
+        message="Negative talk about Lincolnshire Police spiking: 23 stories in 15 minutes",
+        evidence=Evidence(
+            window_start=NOW - timedelta(minutes=25),
+            window_end=NOW - timedelta(minutes=10),
+            count=23,
+            baseline=4.2,
+            probability=2e-7,
+            share=0.62,
+            baseline_share=0.21,
+            mentions=(
+                EvidenceMention(
+                    id="m1", title=HOSTILE, url="javascript:alert(1)", source="lincs-news"
+                ),
+                EvidenceMention(
+                    id="m2",
+                    title="Officers criticised over response in Boston",
+                    url=GOOD_LINK,
+                    source="reddit-lincoln",
+                ),
+            ),
+            terms=("cordon", "<b>raid</b>", "[free](https://evil.example/t)"),
+            places=("Boston",),
+            sources=("lincs-news", "reddit-lincoln"),
+            event=event,
+        ),
+        notifications=notifications if notifications is not None else {},
+    )
+
+
+def put(es, alert: Alert) -> Alert:
+    es.index(index=ALERTS, id=alert.id, document=to_document(alert), refresh=True)
+    return alert
+
+
+def delivery(es, alert: Alert, channel: str) -> dict:
+    return es.get(index=ALERTS, id=alert.id)["_source"]["notifications"][channel]
+
+
+def posted_json(server: FeedServer) -> list[dict]:
+    return [json.loads(body) for _, body in server.posted]
+
+
+# -- which channels a new alert gets ----------------------------------------------------------
+
+
+def test_channels_are_what_the_profile_and_connections_set_up(profile, monkeypatch, receiver):
+    monkeypatch.delenv(WEBHOOK_VARIABLE, raising=False)
+    nobody = profile.model_copy(update={"recipients": Recipients()})
+    assert channels(nobody) == []
+    assert channels(profile) == ["email"]
+    slack_webhook(monkeypatch, receiver)
+    assert channels(profile) == ["email", "webhook"]
+    assert channels(nobody) == ["webhook"]
+
+
+# -- email -------------------------------------------------------------------------------------
+
+
+def test_alert_email_arrives_as_text_and_html_with_its_evidence_and_hostile_text_inert(
+    alerts_index, profile, mailbox
+):
+    alert = put(alerts_index, spike(notifications={"email": Delivery()}))
+
+    report = deliver_pending(alerts_index, profile, now=NOW)
+
+    assert report.sent == ((alert.id, "email"),) and report.failed == ()
+    [(_, rcpts, _)] = mailbox.received
+    assert rcpts == ON_CALL
+    [message] = mailbox.messages()
+    assert message["Subject"] == f"Earshot alert: {alert.message}"
+    assert message.get_content_type() == "multipart/alternative"
+    # (neutral() lets long runs wrap with zero-width spaces; the words are what is checked)
+    text = message.get_body(("plain",)).get_content().replace(BREAK, "")
+    html = message.get_body(("html",)).get_content().replace(BREAK, "")
+    for body in (text, html):
+        assert "23 in the window; 4.2 expected" in body
+        assert "less than a 1 in a million chance" in body
+        assert "62%" in body and "21%" in body
+        assert "Boston" in body and "cordon" in body and "lincs-news" in body
+        assert f"earshot alerts ack {alert.id}" in body
+        assert "Officers criticised over response in Boston" in body
+        assert "\x1b" not in body and "<script" not in body and "<!channel>" not in body
+        assert "javascript:" not in body
+    assert "Police cover-up" in text and "fish & chips" in text
+    assert "fish &amp; chips &lt;!here" in html  # escaped, shown as written
+    assert "[click here](https://evil.example/lure)" in html  # words, not a link
+    assert 'href="https://evil.example' not in html
+    assert (
+        html.count("<a ") == 1 and 'href="https://news.example/boston-response?a=1&amp;b=2"' in html
+    )
+
+    assert delivery(alerts_index, alert, "email") == {
+        "state": "sent",
+        "attempts": 1,
+        "last_error": None,
+        "sent_at": NOW.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def test_a_mail_server_that_is_down_loses_nothing_the_next_run_delivers(
+    alerts_index, profile, monkeypatch
+):
+    alert = put(alerts_index, spike(notifications={"email": Delivery()}))
+    with Mailbox() as stopped:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", stopped.connection_uri())
+
+    first = deliver_pending(alerts_index, profile, now=NOW)
+
+    assert [(a, c) for a, c, _ in first.failed] == [(alert.id, "email")]
+    failed = delivery(alerts_index, alert, "email")
+    assert failed["state"] == "failed" and failed["attempts"] == 1
+    assert "cannot reach the mail server" in failed["last_error"]
+    with pytest.raises(NotificationFailed, match="tried again next run"):
+        first.raise_for_failures()
+
+    with Mailbox() as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
+        second = deliver_pending(alerts_index, profile, now=NOW + timedelta(minutes=15))
+    assert second.sent == ((alert.id, "email"),)
+    assert len(box.received) == 1
+    assert delivery(alerts_index, alert, "email")["state"] == "sent"
+    assert delivery(alerts_index, alert, "email")["attempts"] == 2
+
+
+# -- webhook payloads --------------------------------------------------------------------------
+
+
+def test_slack_payload_carries_the_evidence_and_no_public_text_can_link_or_mention(
+    alerts_index, profile, receiver, monkeypatch
+):
+    slack_webhook(monkeypatch, receiver)
+    alert = put(alerts_index, spike(notifications={"webhook": Delivery()}))
+
+    assert deliver_pending(alerts_index, profile, now=NOW).sent == ((alert.id, "webhook"),)
+
+    [(path, headers)] = receiver.requests
+    assert path == SLACK_PATH and headers["Content-Type"] == "application/json"
+    [payload] = posted_json(receiver)
+    assert set(payload) == {"text", "blocks"}
+    assert payload["text"] == f"Earshot alert: {alert.message}"
+    mrkdwn = [payload["text"], *_slack_texts(payload["blocks"])]
+    everything = "\n".join(mrkdwn)
+    assert "23 in the window; 4.2 expected" in everything
+    assert f"earshot alerts ack {alert.id}" in everything
+    assert "fish &amp; chips &lt;!here" in everything
+    assert "<!" not in everything and "\x1b" not in everything and "javascript" not in everything
+    # Every `<…>` left is a link Earshot made, to a web address from the evidence.
+    links = [part.split(">", 1)[0] for part in everything.split("<")[1:]]
+    good = "https://news.example/boston-response?a=1&amp;b=2"
+    assert links == [f"{good}|Officers criticised over response in Boston"]
+
+
+def _slack_texts(blocks: list[dict]) -> list[str]:
+    texts = []
+    for block in blocks:
+        texts += [block["text"]["text"]] if "text" in block else []
+        texts += [f["text"] for f in block.get("fields", []) + block.get("elements", [])]
+        assert all(
+            t["type"] == "mrkdwn" for t in block.get("fields", []) + block.get("elements", [])
+        )
+    return texts
+
+
+def test_teams_payload_is_an_adaptive_card_where_public_text_is_never_markdown(
+    alerts_index, profile, receiver, monkeypatch
+):
+    teams_webhook(monkeypatch, receiver)
+    event = KnownEventNote(
+        name="[Derby day](https://evil.example/e) **march**",
+        kind="football",
+        start=NOW - timedelta(hours=2),
+        end=NOW + timedelta(hours=2),
+    )
+    alert = put(alerts_index, spike(notifications={"webhook": Delivery()}, event=event))
+
+    assert deliver_pending(alerts_index, profile, now=NOW).sent == ((alert.id, "webhook"),)
+
+    [(path, _)] = receiver.requests
+    assert path.startswith(f"{TEAMS_PATH}?") and f"sig={TEAMS_SIG}" in path
+    assert "format=" not in path
+    [payload] = posted_json(receiver)
+    assert payload["type"] == "message"
+    [attachment] = payload["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
+    blocks = card["body"]
+    # Markdown-reading fields (TextBlock, FactSet) hold only escaped text ...
+    assert not [b for b in blocks if b["type"] == "TextBlock"]
+    [facts] = [b["facts"] for b in blocks if b["type"] == "FactSet"]
+    known = dict((f["title"], f["value"]) for f in facts)["Known event"]
+    assert known.startswith(r"\[Derby day\]\(https://evil\.example/e\) \*\*march\*\*")
+    assert all("](" not in f["value"] and "](" not in f["title"] for f in facts)
+    # ... and the public's words travel as RichTextBlock runs, which are never markdown.
+    runs = [run for b in blocks if b["type"] == "RichTextBlock" for run in b["inlines"]]
+    assert {run["type"] for run in runs} == {"TextRun"}
+    texts = [run["text"].replace(BREAK, "") for run in runs]
+    assert any("Police cover-up [click here](https://evil.example/lure)" in t for t in texts)
+    assert any(f"earshot alerts ack {alert.id}" == t for t in texts)
+    opened = [run["selectAction"]["url"] for run in runs if "selectAction" in run]
+    assert opened == [GOOD_LINK]
+    dumped = json.dumps(card)
+    assert "javascript" not in dumped and "<script" not in dumped and "\\u001b" not in dumped
+
+
+# -- retries: nothing lost, nothing twice, no secret shown -------------------------------------
+
+
+def test_a_failing_webhook_is_retried_next_run_and_the_alert_is_not_lost(
+    alerts_index, profile, receiver, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # the task log shows httpx's requests
+    slack_webhook(monkeypatch, receiver)
+    receiver.routes[SLACK_PATH] = BROKEN
+    alert = put(alerts_index, spike(notifications={"webhook": Delivery()}))
+
+    first = deliver_pending(alerts_index, profile, now=NOW)
+
+    assert len(receiver.posted) == TRIES  # quick tries within the run
+    assert [(a, c) for a, c, _ in first.failed] == [(alert.id, "webhook")]
+    failed = delivery(alerts_index, alert, "webhook")
+    assert failed["state"] == "failed" and failed["attempts"] == 1 and failed["sent_at"] is None
+    assert "HTTP 500" in failed["last_error"] and "upstream exploded" in failed["last_error"]
+    with pytest.raises(NotificationFailed, match=alert.id):
+        first.raise_for_failures()
+
+    receiver.routes[SLACK_PATH] = OK
+    later = NOW + timedelta(minutes=15)
+    second = deliver_pending(alerts_index, profile, now=later)
+
+    assert second.sent == ((alert.id, "webhook"),) and second.failed == ()
+    second.raise_for_failures()
+    assert len(receiver.posted) == TRIES + 1
+    assert posted_json(receiver)[-1]["text"] == f"Earshot alert: {alert.message}"
+    sent = delivery(alerts_index, alert, "webhook")
+    assert sent == {
+        "state": "sent",
+        "attempts": 2,
+        "last_error": None,
+        "sent_at": later.isoformat().replace("+00:00", "Z"),
+    }
+
+    third = deliver_pending(alerts_index, profile, now=later + timedelta(minutes=15))
+    assert third.sent == () and third.failed == ()
+    assert len(receiver.posted) == TRIES + 1  # an alert already sent is not sent again
+
+    assert "HTTP Request: POST" in caplog.text  # httpx did log its requests ...
+    stored = json.dumps(alerts_index.get(index=ALERTS, id=alert.id)["_source"])
+    for secret in (SECRET_TOKEN, SLACK_PATH):  # ... but not where they went
+        assert secret not in caplog.text
+        assert secret not in stored
+        assert all(secret not in error for _, _, error in first.failed)
+
+
+def test_a_refused_webhook_post_is_not_hammered_and_the_teams_signature_stays_secret(
+    alerts_index, profile, receiver, monkeypatch, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # the task log shows httpx's requests
+    teams_webhook(monkeypatch, receiver)
+    receiver.routes[TEAMS_PATH] = Route(b'{"error": "bad card"}', "application/json", status=400)
+    alert = put(alerts_index, spike(notifications={"webhook": Delivery()}))
+
+    report = deliver_pending(alerts_index, profile, now=NOW)
+
+    assert len(receiver.posted) == 1  # a 400 will not mend by asking again at once
+    [(_, _, error)] = report.failed
+    assert "HTTP 400" in error and "bad card" in error
+    assert delivery(alerts_index, alert, "webhook")["state"] == "failed"
+    assert TEAMS_SIG not in caplog.text and TEAMS_PATH not in caplog.text
+    assert TEAMS_SIG not in error
+
+
+def test_a_webhook_that_is_not_configured_is_recorded_with_what_to_set(
+    alerts_index, profile, monkeypatch
+):
+    monkeypatch.delenv(WEBHOOK_VARIABLE, raising=False)
+    alert = put(alerts_index, spike(notifications={"webhook": Delivery()}))
+
+    [(_, channel, error)] = deliver_pending(alerts_index, profile, now=NOW).failed
+
+    assert channel == "webhook" and WEBHOOK_VARIABLE in error
+    assert delivery(alerts_index, alert, "webhook")["last_error"] == error
+
+
+def test_only_open_alerts_with_deliveries_due_and_under_the_cap_are_sent(
+    alerts_index, profile, receiver, monkeypatch
+):
+    slack_webhook(monkeypatch, receiver)
+    given_up = Delivery(state="failed", attempts=MAX_ATTEMPTS, last_error="HTTP 500")
+    put(alerts_index, spike(key="topic:a", notifications={"webhook": given_up}))
+    put(
+        alerts_index,
+        spike(key="topic:b", notifications={"webhook": Delivery()}, status="acknowledged"),
+    )
+    done = Delivery(state="sent", attempts=1, sent_at=NOW)
+    put(alerts_index, spike(key="topic:c", notifications={"webhook": done}))
+    due = put(alerts_index, spike(key="topic:d", notifications={"webhook": Delivery()}))
+
+    report = deliver_pending(alerts_index, profile, now=NOW)
+
+    assert report.sent == ((due.id, "webhook"),) and report.failed == ()
+    assert len(receiver.posted) == 1
+
+
+def test_no_alerts_index_yet_means_nothing_to_send(es, profile):
+    report = deliver_pending(es, profile, now=NOW)
+    assert report.sent == () and report.failed == ()
+
+
+@pytest.mark.parametrize(
+    ("connection", "complaint"),
+    [
+        (
+            '{"host": "https://hooks.example/x", "extra": {"format": "discord"}}',
+            "extra format 'discord' is not one of slack, teams",
+        ),
+        ('{"conn_type": "http", "host": "hooks.example/x"}', "no http(s) webhook URL"),
+        ('{"conn_type": "http", "host": ', "not valid connection JSON"),
+    ],
+)
+def test_a_misconfigured_webhook_says_what_is_wrong(monkeypatch, connection, complaint):
+    monkeypatch.setenv(WEBHOOK_VARIABLE, connection)
+    with pytest.raises(WebhookError, match=re.escape(complaint)):
+        webhook()

@@ -1,0 +1,90 @@
+"""The audit trail: every change a person or the pipeline makes is one record saying who,
+when, what, and what it was before; and it can be read back from the command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from demo.feed_server import FeedServer, Route
+from earshot.collect import collect_source
+from earshot.profile import load_profile
+from store import audit
+from store.indices import MENTIONS, ensure_indices
+from store.mentions import index_mentions, set_status
+from tests.conftest import news_items, rss
+from tests.test_cli import earshot
+from tests.test_store import mention
+
+
+@pytest.mark.elasticsearch
+def test_a_status_change_is_one_record_with_who_and_before_after(es):
+    ensure_indices(es)
+    m = mention(1)
+    index_mentions(es, [m])
+    es.indices.refresh(index=MENTIONS)
+
+    moved = earshot("status", m.id, "in-hand", EARSHOT_ACTOR="analyst.jones")
+    assert moved.returncode == 0, moved.stderr
+    [record] = audit.history(es)
+    assert record["action"] == "mention.status"
+    assert record["target"] == m.id
+    assert record["before"] == {"status": "new"} and record["after"] == {"status": "in-hand"}
+    assert record["actor"] == {"name": "analyst.jones", "principal": "elastic"}
+    assert record["@timestamp"]
+
+    set_status(es, m.id, "in-hand")  # already in hand: nothing changes, nothing is recorded
+    set_status(es, m.id, "done")
+    assert [r["after"]["status"] for r in audit.history(es)] == ["done", "in-hand"]
+
+
+@pytest.mark.elasticsearch
+def test_a_changed_profile_is_recorded_once_per_change_however_many_sources_run(es, write_profile):
+    feed = Route(rss(news_items(1, "appeal")))
+    with FeedServer({"/a.rss": feed, "/b.rss": feed}) as server:
+        sources = [{"name": n, "url": server.url(f"/{n}.rss")} for n in ("a", "b")]
+        path = write_profile(sources)
+        for name in ("a", "b"):
+            collect_source(es, load_profile(), name)
+        [first] = audit.history(es, action="profile.change")
+        assert first["before"] == {}
+        assert first["after"]["changed"] == sorted(load_profile().model_dump().keys())
+
+        for name in ("a", "b"):  # the same profile again: nothing new to record
+            collect_source(es, load_profile(), name)
+        assert len(audit.history(es, action="profile.change")) == 1
+
+        path.write_text(path.read_text() + "retention:\n  mentions_days: 90\n")
+        for name in ("a", "b"):
+            collect_source(es, load_profile(), name)
+    changes = audit.history(es, action="profile.change")
+    assert len(changes) == 2
+    change = changes[0]
+    assert change["after"]["changed"] == ["retention"]
+    assert change["before"]["hash"] == first["after"]["hash"] != change["after"]["hash"]
+    assert change["before"]["retention"]["mentions_days"] == 180
+    assert change["after"]["retention"]["mentions_days"] == 90
+    assert change["actor"]["name"] and change["actor"]["principal"] == "elastic"
+
+
+@pytest.mark.elasticsearch
+def test_audit_command_shows_the_trail_newest_first_and_filters_by_action(es):
+    audit.record(es, "mention.status", "m1", before={"status": "new"}, after={"status": "done"})
+    audit.record(es, "erasure", "author:abc123", after={"mentions": 2}, actor="dpo")
+    shown = earshot("audit", COLUMNS="250")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.index("erasure") < shown.stdout.index("mention.status")
+    assert "dpo (elastic)" in shown.stdout
+    only = earshot("audit", "--action", "erasure", "--limit", "5", COLUMNS="250")
+    assert "author:abc123" in only.stdout and "mention.status" not in only.stdout
+    assert "No audit records of alert.acknowledge." in earshot(
+        "audit", "--action", "alert.acknowledge"
+    ).stdout.replace("\n", " ")
+
+
+@pytest.mark.elasticsearch
+def test_audit_command_prints_stored_text_as_text(es):
+    audit.record(es, "mention.status", "[bold red]x[/bold red]\x1b[2J\x1b]8;;https://evil/\x07")
+    shown = earshot("audit", COLUMNS="250")
+    assert shown.returncode == 0, shown.stderr
+    assert "[bold red]x[/bold red]" in shown.stdout
+    assert "\x1b" not in shown.stdout

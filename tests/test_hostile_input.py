@@ -1,0 +1,333 @@
+"""What a member of the public (or a hostile feed) writes cannot break or subvert Earshot:
+shown text carries no markup or terminal escapes, entity tricks in feeds are refused, and
+an oversized response is never read past the source's cap."""
+
+import contextlib
+import gzip
+import io
+import os
+import subprocess
+import sys
+import threading
+import tracemalloc
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from demo.feed_server import FeedServer, Route
+from earshot.profile import RssSource
+from earshot.report import print_counts, print_most_negative, print_response_queue
+from earshot.safe_text import for_console, neutral, plain, safe_link
+from listeners import ListenerError
+from listeners.fetch import FetchError, fetch
+from listeners.rss import RssListener
+from store.indices import MENTIONS, ensure_indices
+from store.mentions import index_mentions
+from store.queries import mention_counts, most_negative, response_queue
+from tests.conftest import rss
+from tests.test_store import mention
+
+NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+EARSHOT = str(Path(sys.executable).with_name("earshot"))
+
+OSC8_LINK = "\x1b]8;;http://evil.example/\x1b\\click me\x1b]8;;\x1b\\"
+CLEAR_SCREEN = "\x1b[2J\x1b[H"
+C1_CSI = "\x9b31m"  # the 8-bit form of ESC [
+RICH_LINK = "[link=http://evil.example/]x[/link]"
+RLO = "\u202e"
+HOSTILE_TITLE = (
+    f"<script>alert(1)</script>Lincolnshire Police {OSC8_LINK} {CLEAR_SCREEN}"
+    f"{C1_CSI}red {RICH_LINK} [bold]loud[/bold] {RLO}gpj.exe"
+)
+NEVER_SHOWN = ("<script", "\x1b", "\x9b", "\x9d", RLO, "javascript:")
+
+
+# --- one set of functions neutralises the public's text wherever it is shown -------------
+
+
+def test_plain_text_keeps_the_words_and_drops_every_trick():
+    assert plain(HOSTILE_TITLE) == (
+        "alert(1) Lincolnshire Police click me red [link=http://evil.example/]x[/link] "
+        "[bold]loud[/bold] gpj.exe"
+    )
+    assert plain("a\x1b]0;window title\x07b\x1b[31;1mc\x9d8;;x\x9cd\x85e") == "abcd e"
+    assert plain("unterminated \x1b]8;;http://evil.example/ rest") == "unterminated"
+    assert plain(None) == "" and plain("  \n\t ") == ""
+
+
+def printed(text: str, *, terminal: bool) -> str:
+    out = io.StringIO()
+    Console(file=out, force_terminal=terminal, width=400).print(text, soft_wrap=True)
+    return out.getvalue()
+
+
+def test_console_text_is_escaped_so_rich_shows_markup_as_typed():
+    assert printed(f"title: {for_console(HOSTILE_TITLE)}", terminal=False) == (
+        f"title: {plain(HOSTILE_TITLE)}\n"
+    )
+    in_a_terminal = printed(f"title: {for_console(HOSTILE_TITLE)}", terminal=True)
+    assert "\x1b]" not in in_a_terminal  # no OSC 8 hyperlink, the post's or rich's
+    assert "\x1b[2J" not in in_a_terminal and RLO not in in_a_terminal
+
+
+def test_neutral_clips_and_safe_link_refuses_non_web_links():
+    assert neutral(HOSTILE_TITLE, 30) == "alert(1) Lincolnshire Police…"
+    for bad in (
+        "javascript:alert(1)",
+        "data:,x",
+        "http://evil\x1b]8;;/",
+        "http://a]b/",
+        "//x.example",
+    ):
+        assert safe_link(bad) is None, bad
+
+
+@pytest.mark.elasticsearch
+def test_earshot_stats_prints_a_hostile_source_name_as_inert_text(es):
+    ensure_indices(es)
+    index_mentions(es, [mention(1, source=f"news {CLEAR_SCREEN}{RICH_LINK}{RLO}")])
+    es.indices.refresh(index=MENTIONS)
+    result = subprocess.run(
+        [EARSHOT, "stats"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Mentions indexed: 1" in result.stdout
+    assert "news [link=http://evil.example/]x[/link]" in result.stdout  # shown, not obeyed
+    for never in NEVER_SHOWN:
+        assert never not in result.stdout, repr(never)
+
+
+@pytest.mark.elasticsearch
+def test_demo_lists_show_hostile_titles_and_links_as_inert_text(es):
+    """`earshot demo` prints these lists from the store after collecting."""
+    ensure_indices(es)
+    hostile = mention(1, score=-0.8).model_copy(
+        update={"title": HOSTILE_TITLE, "url": "javascript:alert(document.cookie)"}
+    )
+    index_mentions(es, [hostile, mention(2, score=-0.6)])
+    es.indices.refresh(index=MENTIONS)
+    for terminal in (False, True):
+        out = io.StringIO()
+        console = Console(file=out, force_terminal=terminal, width=400)
+        print_counts(console, mention_counts(es))
+        print_most_negative(console, most_negative(es))
+        print_response_queue(console, response_queue(es))
+        shown = out.getvalue()
+        assert "Lincolnshire Police click me red" in shown
+        assert "no link" in shown and "https://news.example/2" in shown
+        assert "\x1b]" not in shown and "\x1b[2J" not in shown and "\x9b" not in shown
+        for never in ("<script", RLO, "javascript:"):
+            assert never not in shown, repr(never)
+        if not terminal:
+            assert "\x1b" not in shown
+            assert RICH_LINK in shown and "[bold]loud[/bold]" in shown
+
+
+# --- XML entity tricks in feeds are refused before any parser sees them --------------------
+
+ITEM = "<item><title>{title}</title><link>https://news.example/1</link></item>"
+
+
+def feed(doctype: str, title: str, encoding: str = "utf-8") -> bytes:
+    text = (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n{doctype}\n'
+        '<rss version="2.0"><channel><title>t</title><link>https://news.example/</link>'
+        f"<description>d</description>{ITEM.format(title=title)}</channel></rss>"
+    )
+    return text.encode(encoding)
+
+
+LAUGHS = "\n".join(
+    [
+        "<!DOCTYPE lolz [",
+        '<!ENTITY lol "lol">',
+        *(f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 or "")) * 10}">' for i in range(1, 10)),
+        "]>",
+    ]
+)
+QUADRATIC = f'<!DOCTYPE r [\n<!ENTITY a "{"A" * 50_000}">\n]>'
+ENTITY_ATTACKS = {
+    "billion-laughs": feed(LAUGHS, "&lol9;"),
+    "quadratic-blowup": feed(QUADRATIC, "&a;" * 30_000),
+    "quadratic-blowup-utf-16": feed(QUADRATIC, "&a;" * 30_000, encoding="utf-16"),
+    "external-entity": feed(
+        '<!DOCTYPE r [\n<!ENTITY xxe SYSTEM "file:///etc/passwd">\n]>', "news &xxe;"
+    ),
+    "external-entity-utf-32": feed(
+        '<!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', "&xxe;", encoding="utf-32"
+    ),
+    "parameter-entity": feed(
+        '<!DOCTYPE r [\n<!ENTITY % p SYSTEM "file:///etc/passwd">\n%p;\n]>', "news"
+    ),
+}
+
+
+def listen(routes: dict[str, Route], path: str = "/feed", max_bytes: int = 5_000_000):
+    with FeedServer(routes) as server:
+        source = RssSource(kind="rss", name="hostile", url=server.url(path), max_bytes=max_bytes)
+        return RssListener(source, now=NOW).listen({})
+
+
+@pytest.mark.parametrize("attack", ENTITY_ATTACKS, ids=list(ENTITY_ATTACKS))
+def test_feeds_declaring_entities_are_refused_naming_the_feed(attack):
+    with pytest.raises(ListenerError) as refused:
+        # no charset in the Content-Type: the feed's own declaration names its encoding
+        listen({"/feed": Route(ENTITY_ATTACKS[attack], "application/rss+xml")})
+    assert "source 'hostile'" in str(refused.value)
+    assert "declares XML entities; refused" in str(refused.value)
+    assert "root:" not in str(refused.value)
+
+
+def test_an_external_dtd_is_never_fetched():
+    """Old RSS 0.91 feeds point at a DTD; the feed is read, the DTD is not fetched."""
+    with FeedServer({}) as dtd_host:
+        dtd = dtd_host.url("/evil.dtd")
+        body = feed(f'<!DOCTYPE rss SYSTEM "{dtd}">', "Lincolnshire Police appeal")
+        heard = listen({"/feed": Route(body)})
+        assert dtd_host.requests == []
+    [m] = heard.mentions
+    assert m.title == "Lincolnshire Police appeal"
+
+
+# --- an oversized response is never read past the cap ------------------------------------
+
+CAP = 100_000
+SMALL_FEED = rss([{"title": "Lincolnshire Police appeal", "link": "https://news.example/1"}])
+
+
+@contextmanager
+def raw_server(respond: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[str]:
+    """A loopback server that answers with whatever bytes `respond` writes: for the lies
+    (wrong Content-Length, endless bodies) FeedServer is too honest to tell."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            # the client stopping reading is what the cap is for
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                respond(self)
+
+        def log_message(self, format: str, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/feed"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def head(handler: BaseHTTPRequestHandler, *headers: tuple[str, str]) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/rss+xml")
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.end_headers()
+
+
+def endless(handler: BaseHTTPRequestHandler, chunk: bytes) -> None:
+    """Up to 1 GB: far past any cap (a client that ignored the cap would not finish)."""
+    for _ in range(1_000_000_000 // len(chunk)):
+        handler.wfile.write(chunk)
+
+
+def read(url: str) -> bytes:
+    return fetch(url, {}, timeout=10, max_bytes=CAP).body
+
+
+def test_endless_body_without_content_length_is_cut_off_at_the_cap():
+    def respond(handler):
+        head(handler)
+        handler.wfile.write(SMALL_FEED[:-20])
+        endless(handler, b"<item><title>x</title></item>" * 1000)
+
+    with raw_server(respond) as url, pytest.raises(FetchError) as refused:
+        read(url)
+    assert f"over the {CAP}-byte cap; stopped reading" in str(refused.value)
+
+
+def test_declared_length_over_the_cap_is_refused_unread():
+    def respond(handler):
+        head(handler, ("Content-Length", str(CAP * 1000)))
+        endless(handler, b" " * 65_536)
+
+    with raw_server(respond) as url, pytest.raises(FetchError) as refused:
+        read(url)
+    assert f"of {CAP * 1000} bytes is over the {CAP}-byte cap; not read" in str(refused.value)
+
+
+def test_a_short_declared_length_is_all_that_is_read():
+    """A server that says 'n bytes' then sends more: the rest is never parsed as the feed."""
+
+    def respond(handler):
+        head(handler, ("Content-Length", str(len(SMALL_FEED))))
+        handler.wfile.write(SMALL_FEED + b"<item><title>SMUGGLED</title></item>" * 10_000)
+
+    with raw_server(respond) as url:
+        body = read(url)
+    assert body == SMALL_FEED
+
+
+def test_a_long_declared_length_with_a_short_body_fails_cleanly():
+    def respond(handler):
+        head(handler, ("Content-Length", str(len(SMALL_FEED) + 500)))
+        handler.wfile.write(SMALL_FEED)
+
+    with raw_server(respond) as url, pytest.raises(FetchError) as failed:
+        read(url)
+    assert "could not fetch" in str(failed.value)
+
+
+def test_gzip_that_expands_past_the_cap_is_refused_without_inflating_it():
+    """64 MB of zeros in 65 kB of gzip, length not declared: stopped at the cap, and
+    memory stays near it (httpx's own decoder inflates each network chunk whole first)."""
+    deflater = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    zeros = bytes(1 << 20)
+    bomb = b"".join(deflater.compress(zeros) for _ in range(64)) + deflater.flush()
+
+    def respond(handler):
+        head(handler, ("Content-Encoding", "gzip"))
+        handler.wfile.write(bomb)
+
+    with raw_server(respond) as url:
+        tracemalloc.start()
+        try:
+            with pytest.raises(FetchError) as refused:
+                read(url)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert f"over the {CAP}-byte cap; stopped reading" in str(refused.value)
+    assert peak < 8 * 1024 * 1024, f"{peak:,} bytes held while reading"
+
+
+def test_gzip_feeds_are_read_and_counted_after_inflating():
+    packed = gzip.compress(SMALL_FEED)
+
+    def respond(handler):
+        head(handler, ("Content-Encoding", "gzip"), ("Content-Length", str(len(packed))))
+        handler.wfile.write(packed)
+
+    with raw_server(respond) as url:
+        assert read(url) == SMALL_FEED
+
+
+def test_an_oversized_feed_is_refused_naming_it_and_nothing_partial_is_kept():
+    """Refused, not truncated: a cut-off feed would save a cursor past items never read."""
+    items = [{"title": f"Police {i}", "link": f"https://n.example/{i}"} for i in range(3000)]
+    with pytest.raises(ListenerError) as refused:
+        listen({"/feed": Route(rss(items))}, max_bytes=CAP)
+    assert "source 'hostile'" in str(refused.value)
+    assert f"over the {CAP}-byte cap" in str(refused.value)

@@ -1,0 +1,97 @@
+"""The maintenance DAG, run through Airflow as of a chosen night, over a store holding more
+than the retention periods."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from earshot.profile import DEFAULT_PROFILE
+from tests.test_retention import (
+    AS_OF,
+    assert_each_deletion_audited_once,
+    assert_only_unexpired_remain,
+    remaining,
+    seed,
+)
+
+UK_TIME = "Europe/London"
+DAG_FILE = Path(__file__).resolve().parent.parent / "dags" / "earshot_maintenance.py"
+
+
+def load_maintenance_dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAG_FILE))
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags["earshot_maintenance"]
+
+
+def run_as_of(logical_date) -> dict[str, str]:
+    """Run the DAG once for `logical_date`; {task[map index]: state} and the run's state."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    dag = load_maintenance_dag()
+    for task in dag.tasks:
+        task.retries = 0
+    run = dag.test(logical_date=logical_date)
+    with create_session() as session:
+        tis = session.query(TaskInstance).filter(
+            TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
+        )
+        states = {
+            ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.rendered_map_index}]": str(
+                ti.state
+            )
+            for ti in tis
+        }
+    return states | {"run": str(run.state)}
+
+
+@pytest.fixture
+def profile_with_default_retention(tmp_path):
+    """The demo force's profile with no retention section: the defaults apply."""
+    profile = yaml.safe_load(DEFAULT_PROFILE.read_text())
+    profile.pop("retention", None)
+    path = tmp_path / "profile.yaml"
+    path.write_text(yaml.safe_dump(profile))
+    os.environ["EARSHOT_PROFILE"] = str(path)
+    yield path
+    os.environ.pop("EARSHOT_PROFILE", None)
+
+
+def test_maintenance_dag_runs_nightly_in_uk_time_one_task_per_kind():
+    dag = load_maintenance_dag()
+    assert (dag.timetable.expression, str(dag.timetable.timezone)) == ("30 3 * * *", UK_TIME)
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert {t.task_id for t in dag.tasks} == {"kinds", "expire"}
+    assert dag.get_task("expire").retries >= 1
+
+
+@pytest.mark.elasticsearch
+def test_nightly_run_leaves_exactly_the_unexpired_data_and_no_one_elses(
+    es, airflow_db, profile_with_default_retention
+):
+    seeded = seed(es)
+    states = run_as_of(AS_OF)
+    assert states["run"] == "success", states
+    for kind in ("mentions", "alerts", "digests", "cursors", "audit"):
+        assert states[f"expire[{kind}]"] == "success", states
+    assert_only_unexpired_remain(es, seeded)
+    assert_each_deletion_audited_once(es, "airflow:earshot_maintenance")
+
+
+@pytest.mark.elasticsearch
+def test_a_run_a_month_earlier_keeps_what_had_not_yet_expired(
+    es, airflow_db, profile_with_default_retention
+):
+    seed(es)
+    assert run_as_of(AS_OF.replace(month=10))["run"] == "success"
+    # As of 15 October the mentions cut-off is 18 April: April's last days are still kept.
+    assert {"apr-last", "may-early", "may-late"} <= remaining(es, "earshot-mentions-2*")
+    assert "apr-first" not in remaining(es, "earshot-mentions-2*")
