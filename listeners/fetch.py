@@ -8,24 +8,31 @@ compression asked for, and it is inflated here in steps that cannot pass the cap
 would inflate each network chunk whole: 64 kB of a gzip bomb is 64 MB before it can be
 counted).
 
+A source's timeout bounds each read, and the whole response must arrive within
+WHOLE_RESPONSE_TIMEOUTS times it: a server that drips a byte every few seconds never trips
+a per-read timeout, and would otherwise hold the task for as long as it liked.
+
 Some APIs take their credential in the query string (Graph API `access_token`, Google `key`):
 error messages and httpx's request log show such values as `***`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
 
 USER_AGENT = "Earshot/0.1 (social listening for a UK police force communications team)"
 ERROR_BODY_BYTES = 65_536  # enough for any platform's JSON error; no more is read
+TOKEN_ANSWER_BYTES = 1_000_000  # OAuth and session answers are a few hundred bytes
+WHOLE_RESPONSE_TIMEOUTS = 4
 GZIP = zlib.MAX_WBITS | 16
 _SECRET_PARAMS = re.compile(r"(?<![\w-])(access_token|key)=[^&#\s'\"<>]+", re.IGNORECASE)
 
@@ -92,12 +99,12 @@ def fetch(url: str, validators: dict[str, str], *, timeout: float, max_bytes: in
         headers["If-None-Match"] = etag
     if last_modified := validators.get("last_modified"):
         headers["If-Modified-Since"] = last_modified
-    with _get(url, headers=headers, params=None, timeout=timeout) as response:
+    with _request("GET", url, headers=headers, timeout=timeout) as response:
         if response.status_code == 304:
             return Fetched(b"", "", validators, not_modified=True)
         _check(response, url)
         return Fetched(
-            body=_read_capped(response, max_bytes, url),
+            body=_read_capped(response, max_bytes, url, timeout),
             content_type=response.headers.get("content-type", ""),
             validators=_validators(response.headers),
         )
@@ -112,9 +119,9 @@ def get_json(
     max_bytes: int,
 ) -> tuple[object, httpx.Headers]:
     """A platform API page: the parsed JSON and the headers (pagination, rate limits)."""
-    with _get(url, headers=headers or {}, params=params, timeout=timeout) as response:
+    with _request("GET", url, headers=headers or {}, timeout=timeout, params=params) as response:
         _check(response, url)
-        body = _read_capped(response, max_bytes, url)
+        body = _read_capped(response, max_bytes, url, timeout)
         try:
             return json.loads(body), response.headers
         except ValueError as e:
@@ -129,43 +136,42 @@ def post_json(
     timeout: float,
     as_form: bool = False,
 ) -> object:
-    """For token and session endpoints (OAuth, AT Protocol): small answers, same errors."""
+    """For token and session endpoints (OAuth, AT Protocol): small answers, same errors,
+    the same cap and deadline."""
+    with _request(
+        "POST",
+        url,
+        headers=headers or {},
+        timeout=timeout,
+        **({"data": data} if as_form else {"json": data}),
+    ) as response:
+        _check(response, url)
+        answer = _read_capped(response, TOKEN_ANSWER_BYTES, url, timeout)
     try:
-        response = httpx.post(
-            url,
-            headers={"User-Agent": USER_AGENT, **(headers or {})},
-            timeout=timeout,
-            **({"data": data} if as_form else {"json": data}),
-        )
-    except httpx.TimeoutException as e:
-        raise FetchError(f"timed out after {timeout:g}s posting to {url}") from e
-    except httpx.HTTPError as e:
-        raise FetchError(f"could not reach {url}: {type(e).__name__}: {e}") from e
-    _check(response, url)
-    try:
-        return response.json()
+        return json.loads(answer)
     except ValueError as e:
         raise FetchError(f"malformed JSON from {url}: {e}") from e
 
 
-@contextmanager
-def _get(
-    url: str, *, headers: dict, params: dict | None, timeout: float
+@contextlib.contextmanager
+def _request(
+    method: str, url: str, *, headers: dict, timeout: float, **request
 ) -> Iterator[httpx.Response]:
+    verb = "fetch" if method == "GET" else "post to"
     try:
         with httpx.stream(
-            "GET",
+            method,
             url,
-            params=params,
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip", **headers},
             timeout=timeout,
             follow_redirects=True,
+            **request,
         ) as response:
             yield response
     except httpx.TimeoutException as e:
-        raise FetchError(f"timed out after {timeout:g}s fetching {url}") from e
+        raise FetchError(f"timed out after {timeout:g}s trying to {verb} {url}") from e
     except httpx.HTTPError as e:
-        raise FetchError(f"could not fetch {url}: {type(e).__name__}: {e}") from e
+        raise FetchError(f"could not {verb} {url}: {type(e).__name__}: {e}") from e
 
 
 def _check(response: httpx.Response, url: str) -> None:
@@ -187,29 +193,35 @@ def _check(response: httpx.Response, url: str) -> None:
 
 def _error_body(response: httpx.Response) -> bytes:
     """The start of an error response's body; what cannot be read in time is left unread."""
-    if response.is_stream_consumed:  # post_json's answers are read whole (small by design)
-        return response.content[:ERROR_BODY_BYTES]
     try:
         return _decoded(response, ERROR_BODY_BYTES)[0]
     except (httpx.HTTPError, FetchError):
         return b""
 
 
-def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> bytes:
+def _read_capped(response: httpx.Response, max_bytes: int, url: str, timeout: float) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(
             f"response from {url} of {declared} bytes is over the {max_bytes}-byte cap; not read"
         )
-    body, more = _decoded(response, max_bytes)
+    deadline = time.monotonic() + timeout * WHOLE_RESPONSE_TIMEOUTS
+    body, more = _decoded(response, max_bytes, deadline)
+    if more is None:
+        raise FetchError(
+            f"response from {url} still arriving after {timeout * WHOLE_RESPONSE_TIMEOUTS:g}s;"
+            " stopped reading"
+        )
     if more:
         raise FetchError(f"response from {url} is over the {max_bytes}-byte cap; stopped reading")
     return body
 
 
-def _decoded(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
-    """At most `limit` bytes of the decompressed body, and whether there was more; reading
-    stops as soon as there is."""
+def _decoded(
+    response: httpx.Response, limit: int, deadline: float | None = None
+) -> tuple[bytes, bool | None]:
+    """At most `limit` bytes of the decompressed body, and whether there was more (None: the
+    deadline passed first); reading stops as soon as either is known."""
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("identity", "gzip"):
         raise FetchError(f"unsupported Content-Encoding {encoding!r} (only gzip was asked for)")
@@ -217,6 +229,8 @@ def _decoded(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
     body = bytearray()
     try:
         for raw in response.iter_raw():
+            if deadline is not None and time.monotonic() > deadline:
+                return bytes(body[:limit]), None
             pending = raw
             while pending and len(body) <= limit:
                 if inflater is None:

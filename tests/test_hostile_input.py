@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from earshot.profile import RssSource
 from earshot.report import print_counts, print_most_negative, print_response_queue
 from earshot.safe_text import for_console, neutral, plain, safe_link
 from listeners import ListenerError
-from listeners.fetch import FetchError, fetch
+from listeners.fetch import TOKEN_ANSWER_BYTES, FetchError, fetch, post_json
 from listeners.rss import RssListener
 from store.indices import MENTIONS, ensure_indices
 from store.mentions import index_mentions
@@ -215,6 +216,8 @@ def raw_server(respond: Callable[[BaseHTTPRequestHandler], None]) -> Iterator[st
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 respond(self)
 
+        do_POST = do_GET  # token endpoints: the request body is left unread
+
         def log_message(self, format: str, *args) -> None:
             pass
 
@@ -288,6 +291,32 @@ def test_a_long_declared_length_with_a_short_body_fails_cleanly():
     with raw_server(respond) as url, pytest.raises(FetchError) as failed:
         read(url)
     assert "could not fetch" in str(failed.value)
+
+
+def test_a_server_dripping_bytes_is_cut_off_at_the_whole_response_deadline():
+    """A byte every 0.2 s never trips the 0.5 s per-read timeout; the whole response must
+    still arrive within four times it."""
+
+    def respond(handler):
+        head(handler)
+        for byte in SMALL_FEED[:100]:  # 20 s at most, if the client never stopped reading
+            handler.wfile.write(bytes([byte]))
+            time.sleep(0.2)
+
+    with raw_server(respond) as url, pytest.raises(FetchError) as refused:
+        fetch(url, {}, timeout=0.5, max_bytes=CAP)
+    assert "still arriving after 2s; stopped reading" in str(refused.value)
+
+
+def test_a_token_endpoint_answering_without_end_is_cut_off_at_its_cap():
+    def respond(handler):
+        head(handler)
+        handler.wfile.write(b'{"access_token": "')
+        endless(handler, b"A" * 65_536)
+
+    with raw_server(respond) as url, pytest.raises(FetchError) as refused:
+        post_json(url, data={"grant_type": "client_credentials"}, timeout=10, as_form=True)
+    assert f"over the {TOKEN_ANSWER_BYTES}-byte cap" in str(refused.value)
 
 
 def test_gzip_that_expands_past_the_cap_is_refused_without_inflating_it():
