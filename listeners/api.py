@@ -81,11 +81,15 @@ def error_json(error: FetchError) -> dict:
 
 
 def utc(timestamp: str) -> datetime:
-    """ISO 8601 as the platforms write it ("…Z", "….000Z", "…+0000"), as an aware UTC time."""
+    """ISO 8601 as the platforms write it ("…Z", "….000Z", "…+0000"), as an aware UTC time;
+    a time whose UTC falls outside the calendar (year 1 at +02:00) is a ValueError too."""
     parsed = datetime.fromisoformat(timestamp)
     if parsed.tzinfo is None:
         raise ValueError(f"time without a UTC offset: {timestamp!r}")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as e:
+        raise ValueError(f"time out of range: {timestamp[:40]!r}") from e
 
 
 def epoch(seconds: object) -> datetime:

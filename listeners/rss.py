@@ -21,7 +21,24 @@ from listeners.fetch import FetchError, fetch
 from listeners.html_text import plain_text
 
 # Any entity declaration, general or parameter (`<!ENTITY % p …>`), internal or external.
+# Feeds that declare entities are refused, looked for in the text feedparser will parse (a
+# UTF-16 feed spells `<!ENTITY` in bytes no byte pattern matches). Why refuse rather than
+# trust the parsers: feedparser strips declarations it thinks unsafe but keeps "safe" ones
+# (`<!ENTITY a "AAAA…">`), and its fallback parser expands those without any limit, so
+# 50,000 uses of a 50 kB entity in a 3 MB feed make a 2.5 GB title. Expat (2.4+) limits
+# amplification and feedparser turns off external entities, but neither covers that
+# fallback. External DTDs (`<!DOCTYPE rss SYSTEM "…dtd">`, as old RSS 0.91 feeds carry)
+# stay allowed: they are never fetched.
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# feedparser looks for an e-mail address in author-like fields with a regex that takes
+# quadratic time (8 kB: 0.5 s; 80 kB: a minute; the 5 MB cap: hours). No real name or
+# address is longer than this, so longer text in those elements is cut before parsing.
+AUTHOR_CHARS = 300
+_LONG_AUTHOR_FIELD = re.compile(
+    r"(<(?:[\w.-]+:)?(?:author|creator|contributor|publisher|name|email|managingEditor|webMaster)"
+    rf"\b[^<>]{{0,500}}>)([^<]{{{AUTHOR_CHARS}}})[^<]+",
+    re.IGNORECASE,
+)
 
 
 class RssListener:
@@ -61,12 +78,14 @@ class RssListener:
         return Heard(mentions=mentions, cursor=validators, warnings=warnings)
 
     def _parse(self, body: bytes, content_type: str) -> feedparser.FeedParserDict:
-        if _declares_entities(body, content_type):
+        text = convert_to_utf8({"content-type": content_type}, body, feedparser.FeedParserDict())
+        if _ENTITY_DECLARATION.search(text):
             raise ListenerError(
                 self.source.name,
                 "feed declares XML entities; refused (entity expansion and external "
                 "entities are attacks, and no real feed needs them)",
             )
+        body, content_type = _authors_trimmed(body, text, content_type)
         try:
             feed = feedparser.parse(
                 body,
@@ -108,19 +127,15 @@ class RssListener:
         )
 
 
-def _declares_entities(body: bytes, content_type: str) -> bool:
-    """Looked for in the text feedparser will parse, not in the raw bytes: a UTF-16 or
-    UTF-32 feed spells `<!ENTITY` in bytes no byte pattern matches.
-
-    Why refuse rather than trust the parsers: feedparser strips declarations it thinks
-    unsafe but keeps "safe" ones (`<!ENTITY a "AAAA…">`), and its fallback parser expands
-    those without any limit, so 50,000 uses of a 50 kB entity in a 3 MB feed make a 2.5 GB
-    title. Expat (2.4+) limits amplification and feedparser turns off external entities,
-    but neither covers that fallback. External DTDs (`<!DOCTYPE rss SYSTEM "…dtd">`, as old
-    RSS 0.91 feeds carry) stay allowed: they are never fetched.
-    """
-    text = convert_to_utf8({"content-type": content_type}, body, feedparser.FeedParserDict())
-    return _ENTITY_DECLARATION.search(text) is not None
+def _authors_trimmed(body: bytes, utf8: bytes, content_type: str) -> tuple[bytes, str]:
+    """The feed to parse: as received, or, when an author-like field was too long, its
+    UTF-8 text (from feedparser's own decoding) with those fields cut, labelled UTF-8."""
+    text = utf8.decode("utf-8", errors="replace")
+    trimmed = _LONG_AUTHOR_FIELD.sub(r"\1\2", text)
+    if trimmed == text:
+        return body, content_type
+    media_type = content_type.split(";")[0].strip() or "application/xml"
+    return trimmed.encode("utf-8"), f"{media_type}; charset=utf-8"
 
 
 def _utc(parsed) -> datetime | None:

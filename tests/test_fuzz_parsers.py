@@ -356,3 +356,11 @@ def test_platform_item_mapping_survives_hostile_json(platform, record_property):
     ran = fuzz(items, check, PLATFORM_CASES)
     record_property("fuzz_cases", ran)
     assert ran >= PLATFORM_CASES
+
+
+def test_a_platform_time_outside_the_calendar_is_a_malformed_payload():
+    """Found by the fuzzing above: year 1 at +02:34:48 has no time in UTC."""
+    listener, name, _ = PLATFORMS["x"]
+    item = {"id": 0, "text": "", "created_at": "0001-01-01T00:00:00+02:34:48"}
+    with pytest.raises(ListenerError, match=f"malformed {name} payload"), failures("fz", name):
+        listener._to_mention(item, {})

@@ -27,7 +27,7 @@ from earshot.report import print_counts, print_most_negative, print_response_que
 from earshot.safe_text import for_console, neutral, plain, safe_link
 from listeners import ListenerError
 from listeners.fetch import TOKEN_ANSWER_BYTES, FetchError, fetch, post_json
-from listeners.rss import RssListener
+from listeners.rss import AUTHOR_CHARS, RssListener
 from store.indices import MENTIONS, ensure_indices
 from store.mentions import index_mentions
 from store.queries import mention_counts, most_negative, response_queue
@@ -197,6 +197,22 @@ def test_an_external_dtd_is_never_fetched():
         assert dtd_host.requests == []
     [m] = heard.mentions
     assert m.title == "Lincolnshire Police appeal"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_an_author_field_of_megabytes_is_cut_before_parsing_keeping_the_item(encoding):
+    """feedparser's e-mail search in author fields is quadratic: 100 kB would hold the task
+    for minutes. The field is cut to AUTHOR_CHARS first; the rest of the item is untouched."""
+    author = "é" + "a" * 100_000
+    text = (
+        feed("", "Lincolnshire Police appeal")
+        .decode()
+        .replace("<title>Lincolnshire", f"<author>{author}</author><title>Lincolnshire")
+    )
+    body = text.replace('encoding="utf-8"', f'encoding="{encoding}"').encode(encoding)
+    [m] = listen({"/feed": Route(body, "application/rss+xml")}).mentions
+    assert m.title == "Lincolnshire Police appeal"
+    assert m.author == author[:AUTHOR_CHARS]
 
 
 # --- an oversized response is never read past the cap ------------------------------------
