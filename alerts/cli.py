@@ -13,7 +13,7 @@ from rich.table import Table
 from alerts.lifecycle import AlertChanged, AlertNotFound, acknowledge, list_alerts, resolve
 from alerts.model import Alert
 from digest.day import FORCE_TIME_ZONE
-from digest.privacy import neutral
+from earshot.safe_text import neutral
 from store.connection import StoreUnavailable, connect
 
 alerts_app = typer.Typer(no_args_is_help=True, help=__doc__)

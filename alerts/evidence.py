@@ -12,7 +12,7 @@ from elasticsearch import Elasticsearch
 
 from alerts.detect import WEEK, Spike, key_filter, public_negative, time_range
 from alerts.model import Evidence, EvidenceMention
-from digest.privacy import without_people
+from earshot.people import without_people
 from store.indices import MENTIONS
 
 TOP_MENTIONS = 5

@@ -11,8 +11,10 @@ import hashlib
 from datetime import datetime
 from typing import Literal
 
-from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import Elasticsearch
 from pydantic import BaseModel, ConfigDict
+
+from store.indices import ensure_index
 
 ALERTS = "earshot-alerts"
 
@@ -156,16 +158,8 @@ def ensure_alerts(es: Elasticsearch) -> None:
     """Idempotent. One index: alerts are few, and retention deletes documents by age."""
     if es.indices.exists(index=ALERTS):
         es.indices.put_mapping(index=ALERTS, properties=MAPPING["properties"])
-        return
-    try:
-        es.indices.create(
-            index=ALERTS,
-            settings={"number_of_shards": 1, "auto_expand_replicas": "0-1"},
-            mappings=MAPPING,
-        )
-    except ApiError as e:
-        if e.error != "resource_already_exists_exception":
-            raise
+    else:
+        ensure_index(es, ALERTS, MAPPING)
 
 
 def to_document(alert: Alert) -> dict:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from alerts.model import ALERTS as ALERTS_INDEX
+
 # -- where the data is ---------------------------------------------------------------------
 
 
@@ -27,11 +29,11 @@ class DataView:
 
 MENTIONS = DataView(id="earshot-data-view-mentions", title="earshot-mentions", name="Mentions")
 ALERTS = DataView(
-    id="earshot-data-view-alerts", title="earshot-alerts", name="Alerts", may_not_exist_yet=True
+    id="earshot-data-view-alerts", title=ALERTS_INDEX, name="Alerts", may_not_exist_yet=True
 )
 
-# The alerts index does not exist yet; these are the fields the shipped objects rely on, and so
-# the contract the alerts work must keep (the tests build a stand-in index from it).
+# The alert fields the shipped objects rely on (alerts/model.py writes them; the index exists
+# only once an alert has been raised).
 ALERT_FIELDS: dict[str, str] = {"@timestamp": "date", "status": "keyword", "message": "text"}
 
 # -- the questions analysts ask, as Lucene -------------------------------------------------

@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import Elasticsearch
 
 from digest.charts import Chart
 from digest.day import LocalDay
 from digest.model import Figures
 from digest.render import Rendered
+from store.indices import ensure_index
 
 if TYPE_CHECKING:  # digest.send loads Airflow: the CLI reads archives without it
     from digest.send import Delivery
@@ -66,17 +67,7 @@ class Kept:
 
 def ensure_archive(es: Elasticsearch) -> None:
     """Idempotent, like the mentions' indices: a fresh cluster just works."""
-    if es.indices.exists(index=DIGESTS):
-        return
-    try:
-        es.indices.create(
-            index=DIGESTS,
-            settings={"number_of_shards": 1, "auto_expand_replicas": "0-1"},
-            mappings=MAPPING,
-        )
-    except ApiError as e:
-        if e.error != "resource_already_exists_exception":
-            raise
+    ensure_index(es, DIGESTS, MAPPING)
 
 
 def keep_built(

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from elasticsearch import Elasticsearch
 
+from alerts.model import ALERTS
 from digest.day import LocalDay
 from digest.duplicates import fold, story_key
 from digest.model import (
@@ -38,11 +39,6 @@ from digest.privacy import (
 from earshot.profile import Profile
 from enrichment.topics import CAMPAIGN_PREFIX, campaign_label
 from store.indices import MENTIONS
-
-# Where the alerts system (not built yet) will keep its alerts. Until that index exists the
-# digest's alerts section shows nothing. The fields read are those the Kibana objects rely on
-# (dashboards/definitions.py, ALERT_FIELDS): `@timestamp` (opened), `status`, `message`.
-ALERTS = "earshot-alerts"
 
 TOP = 10  # topics, places, listed items
 PRAISED = 3
@@ -302,9 +298,8 @@ def campaigns(es: Elasticsearch, profile: Profile, day: LocalDay) -> tuple[Campa
 
 
 def alerts(es: Elasticsearch, day: LocalDay) -> Alerts | None:
-    """Alerts opened during the day and still open. The alerts system does not exist yet:
-    until it creates its index this returns None and the digest shows no alerts section.
-    Reads `@timestamp` (opened), `status` ("open") and `message`."""
+    """Alerts opened during the day and still open; None (no alerts section) on a cluster
+    where no alert was ever raised. Reads `@timestamp` (opened), `status` and `message`."""
     if not es.indices.exists(index=ALERTS):
         return None
     opened = es.count(

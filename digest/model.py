@@ -154,7 +154,7 @@ class Figures:
     emerging: tuple[EmergingTopic, ...]
     praise: tuple[Item, ...]
     campaigns: tuple[CampaignTally, ...]
-    alerts: Alerts | None  # None until the alerts system (index earshot-alerts) exists
+    alerts: Alerts | None  # None while no alert was ever raised (no earshot-alerts index)
 
     @property
     def quiet(self) -> bool:

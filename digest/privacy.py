@@ -22,7 +22,7 @@ SNIPPET_CHARS = 240
 
 
 def authors_allowed(profile: Profile) -> bool:
-    """Whether the digest may name authors. The profile has no setting for it yet, so the
-    answer is no; when one is added (say `digest.show_authors`), read it here."""
+    """Whether the digest may name authors: never, whatever `privacy.hide_handles` says of
+    the store; a digest travels further than Kibana. A setting to allow it would be read here."""
     del profile
     return False

@@ -17,6 +17,8 @@ from typing import Any
 
 from elasticsearch import ApiError, ConflictError, Elasticsearch
 
+from store.indices import ensure_monthly_template
+
 AUDIT = "earshot-audit"
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
@@ -40,17 +42,7 @@ def actor_name() -> str:
 
 
 def ensure_audit(es: Elasticsearch) -> None:
-    es.indices.put_index_template(
-        name=AUDIT,
-        index_patterns=[f"{AUDIT}-*"],
-        priority=200,
-        template={
-            "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
-            "mappings": _MAPPING,
-            "aliases": {AUDIT: {}},
-        },
-        meta={"description": "Earshot audit trail, one index per month"},
-    )
+    ensure_monthly_template(es, AUDIT, _MAPPING, "Earshot audit trail, one index per month")
 
 
 def record(

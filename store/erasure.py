@@ -28,7 +28,7 @@ from earshot.pseudonym import author_key
 from earshot.safe_text import safe_link
 from enrichment.duplicates import canonical_url
 from store import audit
-from store.indices import ERASED, MENTIONS
+from store.indices import ERASED, MENTIONS, ensure_index
 
 _HUNT = {"ignore_unavailable": True, "allow_no_indices": True}
 
@@ -209,12 +209,7 @@ def _remember_erased(es: Elasticsearch, ids: set[str]) -> None:
     """Keep the erased mentions' ids (hashes of source and post id: nothing of the person),
     so a feed or search that still carries a post never indexes it again. Retention drops
     them with the mentions' period."""
-    if not es.indices.exists(index=ERASED):
-        es.indices.create(
-            index=ERASED,
-            settings={"number_of_shards": 1, "auto_expand_replicas": "0-1"},
-            mappings={"dynamic": "strict", "properties": {"erased": {"type": "date"}}},
-        )
+    ensure_index(es, ERASED, {"dynamic": "strict", "properties": {"erased": {"type": "date"}}})
     now = datetime.now(UTC).isoformat()
     erased = ({"_index": ERASED, "_id": i, "_source": {"erased": now}} for i in sorted(ids))
     helpers.bulk(es, erased, refresh="wait_for")

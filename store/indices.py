@@ -14,7 +14,6 @@ CURSORS = "earshot-cursors"
 # Ids of mentions erased at their author's request, so a feed that still carries the post
 # never brings it back (store/erasure.py writes them, store/mentions.py skips them).
 ERASED = "earshot-erased"
-TEMPLATE = "earshot-mentions"
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
 _TEXT = {"type": "text"}
@@ -86,36 +85,52 @@ def mentions_index(published: datetime) -> str:
     return f"{MENTIONS}-{published:%Y.%m}"
 
 
+# Earshot's indices are small: one shard, a replica once a second node joins.
+SMALL_INDEX = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
+
+
+def ensure_monthly_template(
+    es: Elasticsearch, alias: str, mappings: dict, description: str
+) -> None:
+    """Monthly indices `<alias>-YYYY.MM` get the mapping and join the alias as they are made,
+    so retention can drop whole months and readers use one name."""
+    es.indices.put_index_template(
+        name=alias,
+        index_patterns=[f"{alias}-*"],
+        priority=200,
+        template={"settings": SMALL_INDEX, "mappings": mappings, "aliases": {alias: {}}},
+        meta={"description": description},
+    )
+
+
+def ensure_index(es: Elasticsearch, name: str, mappings: dict) -> None:
+    """Create a single index once; another task creating it at the same moment is no error."""
+    if es.indices.exists(index=name):
+        return
+    try:
+        es.indices.create(index=name, settings=SMALL_INDEX, mappings=mappings)
+    except ApiError as e:
+        if e.error != "resource_already_exists_exception":
+            raise
+
+
 def ensure_indices(es: Elasticsearch) -> None:
     """Idempotent: every run may call it, so a fresh or wiped cluster just works."""
-    es.indices.put_index_template(
-        name=TEMPLATE,
-        index_patterns=[f"{MENTIONS}-*"],
-        priority=200,
-        template={
-            "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
-            "mappings": MENTION_MAPPING,
-            "aliases": {MENTIONS: {}},
-        },
-        meta={"description": "Earshot mentions, one index per month of publication"},
+    ensure_monthly_template(
+        es, MENTIONS, MENTION_MAPPING, "Earshot mentions, one index per month of publication"
     )
     if es.indices.exists_alias(name=MENTIONS):
         # Months indexed by an older Earshot get the fields added since (additions only).
         es.indices.put_mapping(index=MENTIONS, properties=MENTION_MAPPING["properties"])
-    if not es.indices.exists(index=CURSORS):
-        try:
-            es.indices.create(
-                index=CURSORS,
-                settings={"number_of_shards": 1, "auto_expand_replicas": "0-1"},
-                mappings={
-                    "dynamic": "strict",
-                    "properties": {
-                        "source": _KEYWORD,
-                        "state": {"type": "object", "enabled": False},
-                        "updated": _DATE,
-                    },
-                },
-            )
-        except ApiError as e:
-            if e.error != "resource_already_exists_exception":
-                raise
+    ensure_index(
+        es,
+        CURSORS,
+        {
+            "dynamic": "strict",
+            "properties": {
+                "source": _KEYWORD,
+                "state": {"type": "object", "enabled": False},
+                "updated": _DATE,
+            },
+        },
+    )

@@ -437,7 +437,7 @@ def heard(es: Elasticsearch) -> None:
 
 
 def _create_alerts_stand_in(es: Elasticsearch) -> None:
-    """The alerts index does not exist yet: one shaped by the contract the objects rely on."""
+    """An alerts index shaped only by the fields the objects rely on."""
     es.indices.create(
         index=ALERTS.title,
         mappings={"properties": {f: {"type": t} for f, t in ALERT_FIELDS.items()}},
