@@ -22,19 +22,19 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 eval: $(STAMP)
-	$(BIN)/python -m earshot.evaluation
+	$(BIN)/python -m bench.evaluation
 
 bench: $(STAMP)
-	$(BIN)/python -m earshot.benchmark
+	$(BIN)/python -m bench.enrichment
 
 # Earshot's spike alerts next to ElastAlert2's spike rule on a seeded synthetic stream.
 bench-alerts: $(STAMP)
-	$(BIN)/python -m alerts.benchmark
+	$(BIN)/python -m bench.alerts
 
 # The digest rendered from sample figures, and a screenshot of it by headless Chromium.
 digest-preview: $(STAMP)
 	command -v chromium >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
-	$(BIN)/python -m digest.preview docs/digest-preview.html docs/digest-preview.png
+	$(BIN)/python -m bench.digest_preview docs/digest-preview.html docs/digest-preview.png
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

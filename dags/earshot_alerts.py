@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, get_current_context, task
 
-from earshot.assets import MENTIONS
+from earshot.app.assets import MENTIONS
 
 ACTOR = "airflow:earshot_alerts"  # who the audit trail says resolved a calmed alert
 
@@ -31,9 +31,9 @@ ACTOR = "airflow:earshot_alerts"  # who the audit trail says resolved a calmed a
 def earshot_alerts():
     @task
     def evaluate() -> dict[str, list[str]]:
-        from alerts.run import evaluate
-        from earshot.profile import load_profile
-        from store.connection import connect
+        from earshot.alerts.run import evaluate
+        from earshot.core.profile import load_profile
+        from earshot.store.connection import connect
 
         context = get_current_context()
         # An asset-triggered or manual run has no logical date: it judges as of its run time.
@@ -43,9 +43,9 @@ def earshot_alerts():
     @task(trigger_rule="all_done")
     def notify() -> None:
         """Also after a failed evaluation: alerts opened earlier still wait to be sent."""
-        from alerts.notify import deliver_pending
-        from earshot.profile import load_profile
-        from store.connection import connect
+        from earshot.alerts.notify import deliver_pending
+        from earshot.core.profile import load_profile
+        from earshot.store.connection import connect
 
         deliver_pending(connect(), load_profile()).raise_for_failures()
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import dag, get_current_context, task
 
-from earshot.assets import MENTIONS
+from earshot.app.assets import MENTIONS
 
 
 @dag(
@@ -25,15 +25,15 @@ from earshot.assets import MENTIONS
 def earshot_collect():
     @task
     def sources() -> list[str]:
-        from earshot.profile import load_profile
+        from earshot.core.profile import load_profile
 
         return [s.name for s in load_profile().sources]
 
     @task(map_index_template="{{ source_name }}")
     def collect(name: str) -> dict:
-        from earshot.collect import collect_source
-        from earshot.profile import load_profile
-        from store.connection import connect
+        from earshot.app.collect import collect_source
+        from earshot.core.profile import load_profile
+        from earshot.store.connection import connect
 
         get_current_context()["source_name"] = name
         return collect_source(connect(), load_profile(), name).as_dict()

@@ -26,10 +26,10 @@ UK_TIME = "Europe/London"
 def earshot_digest():
     @task
     def build() -> str:
-        from digest.daily import build_and_keep
-        from digest.day import day_before
-        from earshot.profile import load_profile
-        from store.connection import connect
+        from earshot.core.clock import day_before
+        from earshot.core.profile import load_profile
+        from earshot.digest.daily import build_and_keep
+        from earshot.store.connection import connect
 
         context = get_current_context()
         # A manual run may have no logical date; it then covers the day before it ran.
@@ -42,16 +42,16 @@ def earshot_digest():
     def send(digest_id: str) -> dict:
         from dataclasses import asdict
 
-        from digest.daily import send_kept
-        from store.connection import connect
+        from earshot.digest.daily import send_kept
+        from earshot.store.connection import connect
 
         return asdict(send_kept(connect(), digest_id))
 
     @task
     def archive(digest_id: str, delivery: dict) -> None:
-        from digest.archive import mark_sent
-        from digest.send import Delivery
-        from store.connection import connect
+        from earshot.core.mail import Delivery
+        from earshot.digest.archive import mark_sent
+        from earshot.store.connection import connect
 
         mark_sent(connect(), digest_id, Delivery(**delivery))
 

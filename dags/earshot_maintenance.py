@@ -26,7 +26,7 @@ UK_TIME = "Europe/London"
 def earshot_maintenance():
     @task
     def kinds() -> list[str]:
-        from store.retention import KINDS
+        from earshot.governance.retention import KINDS
 
         return list(KINDS)
 
@@ -34,9 +34,9 @@ def earshot_maintenance():
     def expire(kind: str) -> list[dict]:
         from dataclasses import asdict
 
-        from earshot.profile import load_profile
-        from store import retention
-        from store.connection import connect
+        from earshot.core.profile import load_profile
+        from earshot.store import retention
+        from earshot.store.connection import connect
 
         context = get_current_context()
         context["kind"] = kind

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from alerts.model import ALERTS as ALERTS_INDEX
+from earshot.alerts.model import ALERTS as ALERTS_INDEX
 
 # -- where the data is ---------------------------------------------------------------------
 

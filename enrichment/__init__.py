@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from earshot.model import Mention, Sentiment
-from earshot.profile import Profile
-from enrichment.duplicates import canonical_url, signature
+from earshot.core.model import Mention, Sentiment
+from earshot.core.near_duplicates import canonical_url, signature
+from earshot.core.profile import Profile
 from enrichment.language import UNDETERMINED, language
 from enrichment.places import Gazetteer
 from enrichment.relevance import ForceMatcher

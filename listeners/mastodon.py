@@ -14,11 +14,11 @@ from datetime import datetime
 
 import httpx
 
-from earshot.model import Mention, mention_id
-from earshot.profile import MastodonSource
+from earshot.core.fetch import get_json
+from earshot.core.model import Mention, mention_id
+from earshot.core.profile import MastodonSource
 from listeners.api import failures, secret
 from listeners.base import Cursor, Heard
-from listeners.fetch import get_json
 from listeners.html_text import plain_text
 from listeners.walk import Walk, walk_to_cursor
 

@@ -26,12 +26,12 @@ from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 
-from earshot.model import Mention, mention_id
-from earshot.profile import RedditSource
+from earshot.core.connections import Credentials, MissingCredentials, credentials
+from earshot.core.fetch import FetchError, get_json, post_json
+from earshot.core.model import Mention, mention_id
+from earshot.core.profile import RedditSource
 from listeners.api import epoch, failures, json_object
 from listeners.base import Cursor, Heard
-from listeners.credentials import Credentials, MissingCredentials, credentials
-from listeners.fetch import FetchError, get_json, post_json
 from listeners.walk import walk_to_cursor
 
 PAGE_SIZE = 100

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
-from earshot.model import Mention, mention_id
-from earshot.profile import NewsSearchSource, RssSource
+from earshot.core.fetch import FetchError, fetch
+from earshot.core.model import Mention, mention_id
+from earshot.core.profile import NewsSearchSource, RssSource
 from listeners.base import Cursor, Heard, ListenerError
-from listeners.fetch import FetchError, fetch
 from listeners.html_text import plain_text
 
 # Any entity declaration, general or parameter (`<!ENTITY % p …>`), internal or external.

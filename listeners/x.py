@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from earshot.model import Mention, mention_id
-from earshot.profile import XSource
+from earshot.core.fetch import FetchError, RateLimited, get_json
+from earshot.core.model import Mention, mention_id
+from earshot.core.profile import XSource
 from listeners.api import error_json, failures, json_object, secret, until, utc
 from listeners.base import Cursor, Heard
-from listeners.fetch import FetchError, RateLimited, get_json
 from listeners.paging import pages
 
 PAGE_SIZE = 100

@@ -30,11 +30,11 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from earshot.model import Mention, mention_id
-from earshot.profile import YouTubeSource
+from earshot.core.fetch import FetchError, RateLimited, get_json
+from earshot.core.model import Mention, mention_id
+from earshot.core.profile import YouTubeSource
 from listeners.api import error_json, failures, json_object, secret, until, utc
 from listeners.base import Cursor, Heard
-from listeners.fetch import FetchError, RateLimited, get_json
 from listeners.html_text import plain_text
 from listeners.walk import Walk, walk_to_cursor
 from listeners.watermark import Watermark

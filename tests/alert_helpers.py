@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 from elasticsearch import Elasticsearch, helpers
 
-from earshot.model import Mention, Place, Sentiment, mention_id
-from enrichment.duplicates import canonical_url, signature
-from store.clusters import assign_clusters
-from store.indices import MENTIONS, ensure_indices, mentions_index
-from store.mentions import to_document
+from earshot.core.model import Mention, Place, Sentiment, mention_id
+from earshot.core.near_duplicates import canonical_url, signature
+from earshot.store.clusters import assign_clusters
+from earshot.store.indices import MENTIONS, ensure_indices, mentions_index
+from earshot.store.mentions import to_document
 
 # Everyday talk: words a quiet week is made of.
 EVERYDAY = (

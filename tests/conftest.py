@@ -17,8 +17,8 @@ from xml.sax.saxutils import escape
 import pytest
 import yaml
 
-from earshot.airflow_env import airflow_env
-from earshot.profile import DEFAULT_PROFILE
+from earshot.app.airflow_env import airflow_env
+from earshot.core.paths import DEFAULT_PROFILE
 
 # Fixtures the digest tests share (a loopback SMTP server).
 pytest_plugins = ["tests.digest_helpers"]
@@ -33,7 +33,7 @@ os.environ["EARSHOT_PSEUDONYM_KEY"] = "earshot-tests-pseudonym-key-0123456789abc
 
 from elasticsearch import Elasticsearch  # noqa: E402
 
-from store.local_node import LocalNode, NodeError  # noqa: E402
+from earshot.store.local_node import LocalNode, NodeError  # noqa: E402
 
 
 @pytest.fixture(scope="session")

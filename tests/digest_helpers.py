@@ -15,8 +15,8 @@ import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from earshot.model import Mention, Place, Response, Sentiment, mention_id
-from earshot.profile import DEFAULT_PROFILE
+from earshot.core.model import Mention, Place, Response, Sentiment, mention_id
+from earshot.core.paths import DEFAULT_PROFILE
 
 SENDER = "earshot@lincs.police.example"
 USER = "earshot-digest"

@@ -3,7 +3,8 @@
 This node cannot hold native roles, users or API keys: they live in the `.security` index,
 whose mapping uses the `pattern_capture` filter of the analysis-common module, and Elastic's
 test distribution ships without that module. So these tests give the very role definitions
-`earshot setup` puts (`store.security.ROLES`) to the node's file realm (roles.yml, users),
+`earshot setup` puts (`earshot.governance.security.ROLES`) to the node's file realm
+(roles.yml, users),
 which applies them with the same privilege engine, and then make Earshot's own calls as a
 user holding each role: exactly what the pipeline's API key (whose role descriptor is the
 writer role) or a person given the role may do.
@@ -24,8 +25,8 @@ import pytest
 import yaml
 from elasticsearch import AuthenticationException, AuthorizationException, Elasticsearch
 
-from alerts.lifecycle import Situation, acknowledge, apply, list_alerts
-from alerts.model import (
+from earshot.alerts.lifecycle import Situation, acknowledge, apply, list_alerts
+from earshot.alerts.model import (
     ALERTS,
     Alert,
     Evidence,
@@ -34,21 +35,22 @@ from alerts.model import (
     ensure_alerts,
     to_document,
 )
-from alerts.notify import deliver_pending
-from alerts.run import evaluate
-from digest.archive import DIGESTS, mark_sent
-from digest.daily import build_and_keep
-from digest.day import LocalDay
-from digest.send import Delivery
-from earshot.profile import DEFAULT_PROFILE, Retention, load_profile
-from store import audit
-from store.cursors import load_cursor, save_cursor
-from store.erasure import by_author, by_url, erase
-from store.indices import CURSORS, MENTIONS, ensure_indices
-from store.local_node import LocalNode
-from store.mentions import index_mentions, set_status
-from store.retention import apply_retention
-from store.security import ADMIN_ROLE, ANALYST_ROLE, ROLES, WRITER_ROLE
+from earshot.alerts.notify import deliver_pending
+from earshot.alerts.run import evaluate
+from earshot.core.clock import LocalDay
+from earshot.core.mail import Delivery
+from earshot.core.paths import DEFAULT_PROFILE
+from earshot.core.profile import Retention, load_profile
+from earshot.digest.archive import DIGESTS, mark_sent
+from earshot.digest.daily import build_and_keep
+from earshot.governance.erasure import by_author, by_url, erase
+from earshot.governance.retention import apply_retention
+from earshot.governance.security import ADMIN_ROLE, ANALYST_ROLE, ROLES, WRITER_ROLE
+from earshot.store import audit
+from earshot.store.cursors import load_cursor, save_cursor
+from earshot.store.indices import CURSORS, MENTIONS, ensure_indices
+from earshot.store.local_node import LocalNode
+from earshot.store.mentions import index_mentions, set_status
 from tests.alert_helpers import at, burst, put_mentions
 from tests.test_store import mention
 

@@ -8,16 +8,16 @@ from datetime import timedelta
 
 import pytest
 
-from alerts.detect import key_filter, public_negative, time_range
-from alerts.ratio_rule import (
+from bench.ratio_rule import (
     RatioRule,
     SpikeRuleConfig,
     is_spike,
     window_counts,
     window_counts_search,
 )
-from alerts.streams import Stream, StreamSettings, generate, replay
-from store.indices import MENTIONS
+from bench.streams import Stream, StreamSettings, generate, replay
+from earshot.alerts.detect import key_filter, public_negative, time_range
+from earshot.store.indices import MENTIONS
 
 SMALL = StreamSettings(seed=11, weeks=2, baseline_weeks=1, spikes_per_week=4)
 

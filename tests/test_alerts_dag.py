@@ -9,8 +9,8 @@ from pathlib import Path
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
 
-from alerts.lifecycle import list_alerts
-from earshot.assets import MENTIONS
+from earshot.alerts.lifecycle import list_alerts
+from earshot.app.assets import MENTIONS
 from tests.alert_helpers import LINCOLN, at, burst, put_mentions, rhythmic_history
 from tests.conftest import load_collect_dag
 

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from elasticsearch import Elasticsearch
 
-from alerts.detect import find_spikes, tail_probability, window_end
-from earshot.profile import AlertSettings, KnownEvent
+from earshot.alerts.detect import find_spikes, tail_probability, window_end
+from earshot.core.profile import AlertSettings, KnownEvent
 from tests.alert_helpers import LINCOLN, at, burst, put_mentions, rhythmic_history, talk
 from tests.conftest import _delete_earshot_indices
 

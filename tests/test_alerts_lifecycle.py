@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from typer.testing import CliRunner
 
-from alerts.lifecycle import (
+from earshot.alerts.lifecycle import (
     AlertNotFound,
     Situation,
     acknowledge,
@@ -17,11 +17,12 @@ from alerts.lifecycle import (
     message,
     resolve,
 )
-from alerts.model import Evidence, KnownEventNote
-from alerts.run import evaluate
-from earshot.cli import app
-from earshot.profile import DEFAULT_PROFILE, load_profile
-from store.audit import history
+from earshot.alerts.model import Evidence, KnownEventNote
+from earshot.alerts.run import evaluate
+from earshot.app.cli import app
+from earshot.core.paths import DEFAULT_PROFILE
+from earshot.core.profile import load_profile
+from earshot.store.audit import history
 from tests.alert_helpers import at, put_mentions, rhythmic_history, talk
 
 T = at("2026-11-18 10:15")

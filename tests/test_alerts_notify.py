@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alerts.model import (
+from earshot.alerts.model import (
     ALERTS,
     Alert,
     Delivery,
@@ -27,11 +27,12 @@ from alerts.model import (
     ensure_alerts,
     to_document,
 )
-from alerts.notify import MAX_ATTEMPTS, NotificationFailed, channels, deliver_pending
-from alerts.webhook import TRIES, WebhookError, webhook
-from demo.feed_server import FeedServer, Route
-from earshot.profile import DEFAULT_PROFILE, Recipients, load_profile
-from earshot.safe_text import BREAK
+from earshot.alerts.notify import MAX_ATTEMPTS, NotificationFailed, channels, deliver_pending
+from earshot.alerts.webhook import TRIES, WebhookError, webhook
+from earshot.app.feed_server import FeedServer, Route
+from earshot.core.paths import DEFAULT_PROFILE
+from earshot.core.profile import Recipients, load_profile
+from earshot.core.safe_text import BREAK
 from tests.digest_helpers import Mailbox
 
 NOW = datetime(2026, 11, 21, 14, 30, tzinfo=UTC)

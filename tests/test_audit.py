@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from demo.feed_server import FeedServer, Route
-from earshot.collect import collect_source
-from earshot.profile import load_profile
-from store import audit
-from store.indices import MENTIONS, ensure_indices
-from store.mentions import index_mentions, set_status
+from earshot.app.collect import collect_source
+from earshot.app.feed_server import FeedServer, Route
+from earshot.core.profile import load_profile
+from earshot.store import audit
+from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.mentions import index_mentions, set_status
 from tests.conftest import news_items, rss
 from tests.test_cli import earshot
 from tests.test_store import mention

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from demo.feed_server import FeedServer, Route
-from earshot.profile import BlueskySource
+from earshot.app.feed_server import FeedServer, Route
+from earshot.core.profile import BlueskySource
+from earshot.store.cursors import load_cursor
+from earshot.store.indices import MENTIONS
+from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.bluesky import BlueskyListener
-from store.cursors import load_cursor
-from store.indices import MENTIONS
-from store.queries import mention_counts
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 SESSION = "/xrpc/com.atproto.server.createSession"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from store.indices import MENTIONS, ensure_indices
-from store.mentions import index_mentions
+from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.mentions import index_mentions
 from tests.test_store import mention
 
 EARSHOT = str(Path(sys.executable).with_name("earshot"))

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from demo.feed_server import FeedServer, Route
-from store.cursors import load_cursor
-from store.indices import MENTIONS
-from store.queries import mention_counts
+from earshot.app.feed_server import FeedServer, Route
+from earshot.store.cursors import load_cursor
+from earshot.store.indices import MENTIONS
+from earshot.store.queries import mention_counts
 from tests.conftest import load_collect_dag, news_items, rss
 
 

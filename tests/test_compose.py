@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from earshot.profile import PROJECT_DIR
+from earshot.core.paths import PROJECT_DIR
 
 COMPOSE_FILE = PROJECT_DIR / "docker-compose.yml"
 ENV_EXAMPLE = PROJECT_DIR / ".env.example"

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from elasticsearch.helpers import scan
 
-from demo.feed_server import FeedServer, Route
-from earshot.collect import collect_source
-from earshot.profile import load_profile
-from store.connection import connect
-from store.cursors import load_cursor
-from store.indices import MENTIONS
+from earshot.app.collect import collect_source
+from earshot.app.feed_server import FeedServer, Route
+from earshot.core.profile import load_profile
+from earshot.store.connection import connect
+from earshot.store.cursors import load_cursor
+from earshot.store.indices import MENTIONS
 from tests.conftest import news_items, rss
 
 pytestmark = pytest.mark.elasticsearch

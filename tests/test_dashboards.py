@@ -40,9 +40,9 @@ from dashboards.saved_objects import (
     search_object,
     visualization_object,
 )
-from earshot.model import Mention, Place, Response, Sentiment, mention_id
-from store.indices import MENTIONS, ensure_indices
-from store.mentions import index_mentions
+from earshot.core.model import Mention, Place, Response, Sentiment, mention_id
+from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.mentions import index_mentions
 
 OBJECTS = saved_objects()
 BY_KEY = {(o["type"], o["id"]): o for o in OBJECTS}

@@ -9,14 +9,14 @@ from email.message import EmailMessage
 
 import pytest
 
-from digest import words
-from digest.daily import build
-from digest.day import FORCE_TIME_ZONE, LocalDay
-from digest.model import Figures
-from digest.send import DeliveryError, send
-from earshot.profile import load_profile
-from store.indices import MENTIONS, ensure_indices
-from store.mentions import index_mentions
+from earshot.core.clock import FORCE_TIME_ZONE, LocalDay
+from earshot.core.profile import load_profile
+from earshot.digest import words
+from earshot.digest.daily import build
+from earshot.digest.model import Figures
+from earshot.digest.send import DeliveryError, send
+from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.mentions import index_mentions
 from tests.digest_helpers import Mailbox, mention, write_profile
 
 pytestmark = pytest.mark.elasticsearch
@@ -454,9 +454,9 @@ def test_an_unreachable_mail_server_fails_after_its_tries(monkeypatch):
 
 def sample_email():
     """The sample day's email, without Elasticsearch: these tests need an email, not figures."""
-    from digest.charts import draw
-    from digest.render import render
-    from digest.sample import sample_figures
+    from bench.digest_sample import sample_figures
+    from earshot.digest.charts import draw
+    from earshot.digest.render import render
 
     figures = sample_figures()
     charts = draw(figures)

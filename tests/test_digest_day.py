@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from digest.daily import build
-from digest.day import FORCE_TIME_ZONE as UK
-from digest.day import LocalDay, day_before
-from digest.send import send
-from earshot.profile import load_profile
-from store.indices import MENTIONS, ensure_indices
-from store.mentions import index_mentions
+from earshot.core.clock import FORCE_TIME_ZONE as UK
+from earshot.core.clock import LocalDay, day_before
+from earshot.core.profile import load_profile
+from earshot.digest.daily import build
+from earshot.digest.send import send
+from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.mentions import index_mentions
 from tests.digest_helpers import Mailbox, mention, write_profile
 
 

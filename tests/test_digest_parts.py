@@ -8,13 +8,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
-from digest.charts import draw
-from digest.duplicates import fold, story_key
-from digest.kibana import discover_url, flag_query
-from digest.model import Span
-from digest.privacy import neutral, safe_link, without_people
-from digest.render import change, render, subject
-from digest.sample import sample_figures
+from bench.digest_sample import sample_figures
+from earshot.digest.charts import draw
+from earshot.digest.duplicates import fold, story_key
+from earshot.digest.kibana import discover_url, flag_query
+from earshot.digest.model import Span
+from earshot.digest.privacy import neutral, safe_link, without_people
+from earshot.digest.render import change, render, subject
 
 
 def test_neutral_text_has_no_markup_controls_or_direction_tricks_and_is_clipped():

@@ -14,11 +14,11 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from digest.archive import DIGESTS, kept_for
-from digest.day import FORCE_TIME_ZONE as UK
-from digest.day import LocalDay
-from store.indices import MENTIONS, ensure_indices
-from store.mentions import index_mentions
+from earshot.core.clock import FORCE_TIME_ZONE as UK
+from earshot.core.clock import LocalDay
+from earshot.digest.archive import DIGESTS, kept_for
+from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.mentions import index_mentions
 from tests.digest_helpers import write_profile
 from tests.test_digest import background, the_day
 

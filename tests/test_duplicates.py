@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from earshot.model import Mention, mention_id
-from enrichment.duplicates import canonical_url, signature, similarity
-from store.indices import MENTIONS, ensure_indices
-from store.mentions import index_mentions
+from earshot.core.model import Mention, mention_id
+from earshot.core.near_duplicates import canonical_url, signature, similarity
+from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.mentions import index_mentions
 
 STORY = (
     "Lincolnshire Police are appealing for witnesses after a man in his twenties was seriously "

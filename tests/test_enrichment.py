@@ -1,7 +1,8 @@
 from datetime import UTC, datetime
 
-from earshot.model import Mention
-from earshot.profile import DEFAULT_PROFILE, Campaign, Force, load_profile
+from earshot.core.model import Mention
+from earshot.core.paths import DEFAULT_PROFILE
+from earshot.core.profile import Campaign, Force, load_profile
 from enrichment import Enricher
 from enrichment.relevance import ForceMatcher
 from enrichment.sentiment import MAX_CHARS, tone

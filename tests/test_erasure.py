@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from elasticsearch import Elasticsearch
 
-from alerts.model import ALERTS, EvidenceMention, ensure_alerts, to_document
-from digest.archive import DIGESTS, ensure_archive
-from earshot.model import Mention
-from earshot.pseudonym import author_key
-from store import audit
-from store.erasure import by_author, by_url, erase
-from store.indices import MENTIONS, ensure_indices
-from store.mentions import Handles, index_mentions
+from earshot.alerts.model import ALERTS, EvidenceMention, ensure_alerts, to_document
+from earshot.core.model import Mention
+from earshot.core.pseudonym import author_key
+from earshot.digest.archive import DIGESTS, ensure_archive
+from earshot.governance.erasure import by_author, by_url, erase
+from earshot.store import audit
+from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.mentions import Handles, index_mentions
 from tests.test_cli import earshot
 from tests.test_retention import _alert, remaining
 from tests.test_store import mention

@@ -2,8 +2,8 @@
 
 import pytest
 
-from earshot.evaluation import label_sets, load_examples, macro_f1, predict, tone_correlation
-from earshot.model import ResponseAction
+from bench.evaluation import label_sets, load_examples, macro_f1, predict, tone_correlation
+from earshot.core.model import ResponseAction
 from enrichment.risk import FLAGS
 from enrichment.topics import LABELS
 

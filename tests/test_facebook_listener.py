@@ -8,13 +8,13 @@ from urllib.parse import urlencode
 
 import pytest
 
-from demo.feed_server import FeedServer, Route
-from earshot.profile import FacebookSource
+from earshot.app.feed_server import FeedServer, Route
+from earshot.core.fetch import FetchError, get_json
+from earshot.core.profile import FacebookSource
+from earshot.store.indices import MENTIONS
+from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.facebook import FacebookListener
-from listeners.fetch import FetchError, get_json
-from store.indices import MENTIONS
-from store.queries import mention_counts
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 TOKEN = "EAAGpage-s3cret-token"

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from demo.feed_server import FeedServer, Route
-from earshot.profile import RssSource
+from earshot.app.feed_server import FeedServer, Route
+from earshot.core.profile import RssSource
 from listeners import ListenerError
 from listeners.rss import RssListener
 

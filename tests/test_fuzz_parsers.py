@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from earshot.model import Mention
-from earshot.profile import (
+from earshot.core.model import Mention
+from earshot.core.profile import (
     BlueskySource,
     FacebookSource,
     MastodonSource,

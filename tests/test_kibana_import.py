@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 import dashboards
 from dashboards.kibana_import import ImportFailed, import_saved_objects
-from earshot.cli import app
+from earshot.app.cli import app
 
 SUCCESS = {"success": True, "successCount": len(dashboards.saved_objects()), "warnings": []}
 KIBANA_ENV = ("EARSHOT_KIBANA_URL", "EARSHOT_KIBANA_SPACE", "EARSHOT_KIBANA_USER")

@@ -6,8 +6,8 @@ import stat
 import httpx
 import pytest
 
-from store.connection import connect
-from store.local_node import LocalNode, NodeError, find_java_home
+from earshot.store.connection import connect
+from earshot.store.local_node import LocalNode, NodeError, find_java_home
 
 
 @pytest.mark.elasticsearch

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from earshot.profile import DEFAULT_PROFILE
+from earshot.core.paths import DEFAULT_PROFILE
 from tests.test_retention import (
     AS_OF,
     assert_each_deletion_audited_once,

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from earshot.profile import DEFAULT_PROFILE, Area, ProfileError, load_profile
+from earshot.core.paths import DEFAULT_PROFILE
+from earshot.core.profile import Area, ProfileError, load_profile
 from enrichment.places import Gazetteer
 
 

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from earshot.profile import DEFAULT_PROFILE, ProfileError, load_profile
+from earshot.core.paths import DEFAULT_PROFILE
+from earshot.core.profile import ProfileError, load_profile
 
 
 def test_demo_profile_loads_lincolnshire_police_with_its_campaigns():

@@ -15,19 +15,20 @@ import pytest
 import typer.main
 import yaml
 
-from demo.feed_server import FeedServer, Route
-from digest.daily import build
-from digest.day import LocalDay
-from earshot.cli import app
-from earshot.collect import collect_source
-from earshot.model import Mention, mention_id
-from earshot.people import without_people
-from earshot.profile import PROJECT_DIR, load_profile
-from earshot.pseudonym import KEY_VARIABLE, PseudonymKeyMissing, author_key
-from earshot.setup import use_pseudonym_key
-from store.cursors import load_cursor
-from store.indices import MENTIONS, ensure_indices
-from store.mentions import Handles, index_mentions
+from earshot.app.cli import app
+from earshot.app.collect import collect_source
+from earshot.app.feed_server import FeedServer, Route
+from earshot.app.setup import use_pseudonym_key
+from earshot.core.clock import LocalDay
+from earshot.core.model import Mention, mention_id
+from earshot.core.paths import PROJECT_DIR
+from earshot.core.people import without_people
+from earshot.core.profile import load_profile
+from earshot.core.pseudonym import KEY_VARIABLE, PseudonymKeyMissing, author_key
+from earshot.digest.daily import build
+from earshot.store.cursors import load_cursor
+from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.mentions import Handles, index_mentions
 from tests.conftest import rss
 from tests.digest_helpers import mention as digest_mention
 from tests.digest_helpers import write_profile as write_digest_profile

@@ -10,13 +10,13 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from demo.feed_server import FeedServer, Route
-from earshot.profile import RedditSource
+from earshot.app.feed_server import FeedServer, Route
+from earshot.core.profile import RedditSource
+from earshot.store.cursors import load_cursor
+from earshot.store.indices import MENTIONS
+from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.reddit import RedditListener
-from store.cursors import load_cursor
-from store.indices import MENTIONS
-from store.queries import mention_counts
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 EPOCH = datetime(2026, 11, 20, 9, 0, tzinfo=UTC).timestamp()

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from earshot.model import Mention, Sentiment
+from earshot.core.model import Mention, Sentiment
 from enrichment.response import recommend
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from elasticsearch import Elasticsearch
 
-from alerts.model import (
+from earshot.alerts.model import (
     ALERTS,
     Alert,
     Evidence,
@@ -17,11 +17,11 @@ from alerts.model import (
     ensure_alerts,
     to_document,
 )
-from digest.archive import DIGESTS, ensure_archive
-from earshot.profile import Retention
-from store import audit
-from store.indices import CURSORS, ERASED, MENTIONS, ensure_indices
-from store.retention import apply_retention
+from earshot.core.profile import Retention
+from earshot.digest.archive import DIGESTS, ensure_archive
+from earshot.governance.retention import apply_retention
+from earshot.store import audit
+from earshot.store.indices import CURSORS, ERASED, MENTIONS, ensure_indices
 
 # As of 03:30 on 15 November 2026, with the default periods (cut-offs in CUTOFF_DAYS).
 AS_OF = datetime(2026, 11, 15, 3, 30, tzinfo=UTC)

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from demo.feed_server import FeedServer, Route
-from earshot.profile import NewsSearchSource, RssSource
+from earshot.app.feed_server import FeedServer, Route
+from earshot.core.profile import NewsSearchSource, RssSource
 from listeners import ListenerError
 from listeners.rss import RssListener
 from tests.conftest import rss

@@ -9,8 +9,8 @@ import base64
 import stat
 from pathlib import Path
 
-from earshot.setup import write_secret
-from store.security import ApiKey
+from earshot.app.setup import write_secret
+from earshot.governance.security import ApiKey
 
 
 def test_the_key_file_is_readable_by_its_owner_only_and_replaced_whole(tmp_path: Path):

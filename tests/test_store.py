@@ -4,12 +4,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from earshot.model import Mention, Response, Sentiment, mention_id
-from earshot.pseudonym import author_key
-from store.cursors import load_cursor, save_cursor
-from store.indices import MENTIONS, ensure_indices
-from store.mentions import IndexingError, index_mentions, set_status
-from store.queries import mention_counts, most_negative, response_queue
+from earshot.core.model import Mention, Response, Sentiment, mention_id
+from earshot.core.pseudonym import author_key
+from earshot.store.cursors import load_cursor, save_cursor
+from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.mentions import IndexingError, index_mentions, set_status
+from earshot.store.queries import mention_counts, most_negative, response_queue
 
 pytestmark = pytest.mark.elasticsearch
 

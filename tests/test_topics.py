@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from earshot.profile import Campaign
+from earshot.core.profile import Campaign
 from enrichment.topics import (
     LABELS,
     TAXONOMY,

@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from demo.feed_server import FeedServer, Route
-from earshot.profile import XSource
+from earshot.app.feed_server import FeedServer, Route
+from earshot.core.profile import XSource
+from earshot.store.indices import MENTIONS
+from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.x import XListener
-from store.indices import MENTIONS
-from store.queries import mention_counts
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 RESET = NOW + timedelta(minutes=15)

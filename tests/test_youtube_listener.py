@@ -8,12 +8,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from demo.feed_server import FeedServer, Route
-from earshot.profile import YouTubeSource
+from earshot.app.feed_server import FeedServer, Route
+from earshot.core.profile import YouTubeSource
+from earshot.store.indices import MENTIONS
+from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.youtube import YouTubeListener
-from store.indices import MENTIONS
-from store.queries import mention_counts
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)  # 23:00 the day before, Pacific Time
 KEY = "AIzaSy-s3cret-api-key"

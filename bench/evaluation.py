@@ -1,0 +1,168 @@
+"""`make eval`: every enricher scored on the labelled sets in tests/data/.
+
+Prints precision, recall and F1 per label for the dev and held-out splits (rules are
+tuned on dev only), toward_force against plain VADER on the same texts, and tone's
+Pearson correlation with the human ratings of the VADER tweets.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from earshot.core.model import Mention
+from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
+from earshot.core.profile import load_profile
+from enrichment import Enricher
+from enrichment.sentiment import tone
+
+DATA = PROJECT_DIR / "tests" / "data"
+SPLITS = ("dev", "heldout")
+
+
+@dataclass(frozen=True)
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+def scores(pairs: Iterable[tuple[set[str], set[str]]], label: str) -> Scores:
+    """One label's scores over (expected, predicted) label sets."""
+    tp = fp = fn = 0
+    for expected, predicted in pairs:
+        tp += label in expected and label in predicted
+        fp += label not in expected and label in predicted
+        fn += label in expected and label not in predicted
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Scores(precision, recall, f1, tp + fn)
+
+
+def macro_f1(pairs: list[tuple[set[str], set[str]]], labels: Iterable[str]) -> float:
+    return statistics.fmean(scores(pairs, label).f1 for label in labels)
+
+
+def load_examples(path: Path = DATA / "police_mentions.jsonl") -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def text_mention(text: str, *, id: str, source: str, now: datetime) -> Mention:
+    """A bare text as the collector would hand it to enrichment (eval and bench)."""
+    return Mention(
+        id=id,
+        source=source,
+        source_kind="rss",
+        url=None,
+        title="",
+        text=text,
+        author=None,
+        published=now,
+        fetched=now,
+    )
+
+
+def predict(examples: list[dict]) -> list[Mention]:
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    now = datetime.now(UTC)
+    return [
+        enricher.enrich(
+            text_mention(e["text"], id=e["id"], source="evaluation", now=now),
+            is_reply=e["is_reply"],
+        )
+        for e in examples
+    ]
+
+
+def label_sets(examples: list[dict], mentions: list[Mention]) -> dict[str, list]:
+    """(expected, predicted) per task; single-label tasks as one-element sets."""
+
+    def pairs(expected_of, predicted_of) -> list[tuple[set[str], set[str]]]:
+        return [(expected_of(e), predicted_of(m)) for e, m in zip(examples, mentions, strict=True)]
+
+    return {
+        "toward_force": pairs(lambda e: {e["toward_force"]}, lambda m: {m.toward_force.label}),
+        "plain VADER": pairs(lambda e: {e["toward_force"]}, lambda m: {m.tone.label}),
+        "topics": pairs(lambda e: set(e["topics"]), lambda m: set(m.topics)),
+        "risk_flags": pairs(lambda e: set(e["risk_flags"]), lambda m: set(m.risk_flags)),
+        "places": pairs(lambda e: set(e["places"]), lambda m: {p.name for p in m.places}),
+        "in_area": pairs(
+            lambda e: {"in_area"} if e["in_area"] else set(),
+            lambda m: {"in_area"} if m.in_area else set(),
+        ),
+        "action": pairs(lambda e: {e["action"]}, lambda m: {m.response.action}),
+        "language": pairs(lambda e: {e["language"]}, lambda m: {m.language}),
+    }
+
+
+def micro(pairs: list[tuple[set[str], set[str]]]) -> Scores:
+    tp = sum(len(e & p) for e, p in pairs)
+    fp = sum(len(p - e) for e, p in pairs)
+    fn = sum(len(e - p) for e, p in pairs)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Scores(precision, recall, f1, tp + fn)
+
+
+def tone_correlation(path: Path = DATA / "vader_tweets_ground_truth.tsv") -> tuple[float, int]:
+    ratings, predicted = [], []
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            ratings.append(float(row[1]))
+            predicted.append(tone(row[2]).score)
+    return statistics.correlation(ratings, predicted), len(ratings)
+
+
+def main() -> None:
+    console = Console()
+    examples = load_examples()
+    mentions = predict(examples)
+    for split in SPLITS:
+        chosen = [i for i, e in enumerate(examples) if e["split"] == split]
+        tasks = label_sets([examples[i] for i in chosen], [mentions[i] for i in chosen])
+        table = Table(title=f"{split} split: {len(chosen)} labelled mentions")
+        for column in ("task", "label", "precision", "recall", "F1", "support"):
+            table.add_column(column, justify="left" if column in {"task", "label"} else "right")
+        for task, pairs in tasks.items():
+            labels = sorted(set().union(*(e for e, _ in pairs), *(p for _, p in pairs)))
+            per_label = task not in {"places", "language"}
+            rows = [(label, scores(pairs, label)) for label in labels] if per_label else []
+            if task in {"places", "language", "topics", "risk_flags"}:
+                rows.append(("(micro)", micro(pairs)))
+            for label, s in rows:
+                table.add_row(
+                    task,
+                    label,
+                    f"{s.precision:.2f}",
+                    f"{s.recall:.2f}",
+                    f"{s.f1:.2f}",
+                    str(s.support),
+                )
+            if task in {"toward_force", "plain VADER", "action"}:
+                table.add_row(
+                    task,
+                    "[bold]macro F1[/bold]",
+                    "",
+                    "",
+                    f"[bold]{macro_f1(pairs, labels):.2f}[/bold]",
+                    "",
+                )
+            table.add_section()
+        console.print(table)
+    r, n = tone_correlation()
+    console.print(f"tone vs human ratings of {n} VADER tweets: Pearson r = {r:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,1 +1,0 @@
-"""The demo: bundled sample feeds served on loopback, collected through Airflow."""

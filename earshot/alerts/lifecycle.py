@@ -1,0 +1,334 @@
+"""One alert per situation: open → acknowledged → resolved, kept in Elasticsearch.
+
+A situation is a (rule, key): the 15-minute and the 1-hour window of the same key are the
+same situation, and while the county-wide ("all") key fires, a topic or place spike is part
+of it rather than a second alert. While it keeps firing, its alert is updated (the evidence
+replaced when the new window is bigger), never opened again. It resolves itself once calm:
+a spike after SETTLE_WINDOWS of its longest window without firing, a quiet source as soon as
+it delivers.
+
+Repeat openings back off: within `cooldown_minutes * 2^(openings-1)` (at most a day) of the
+last resolution the earlier alert is reopened silently — it shows in `earshot alerts list`
+again but nobody is paged twice for a flapping story. After the cooldown a new alert opens
+(and is notified) with `openings` one higher, so the next cooldown is twice as long.
+
+Every time is the evaluation's `now`, never the clock, so re-running a window changes nothing.
+Writes use optimistic concurrency: an acknowledgement made while a run works is never undone.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+
+from earshot.alerts.detect import as_utc
+from earshot.alerts.model import (
+    ALERTS,
+    Alert,
+    Delivery,
+    Evidence,
+    Rule,
+    StatusChange,
+    alert_id,
+    ensure_alerts,
+    from_hit,
+    to_document,
+)
+from earshot.store.audit import actor_name, record
+
+SETTLE_WINDOWS = 2
+MAX_COOLDOWN = timedelta(hours=24)
+EARSHOT = "earshot"
+RECENT = 1_000  # alerts read per run: every active one and the recently resolved
+
+
+class AlertNotFound(LookupError):
+    """No alert has the id a person gave."""
+
+
+class AlertChanged(RuntimeError):
+    """The alert changed while a person was changing it: nothing was written; try again."""
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What fired in this evaluation: one rule on one key, in one window."""
+
+    rule: Rule
+    key: str
+    window_minutes: int
+    evidence: Evidence
+
+    @property
+    def size(self) -> tuple[int, timedelta]:
+        """More stories, or (for a silent source) a longer silence, is a bigger situation."""
+        return self.evidence.count, self.evidence.window_end - self.evidence.window_start
+
+
+@dataclass
+class LifecycleReport:
+    opened: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # changed meanwhile: next run retries
+
+
+@dataclass(frozen=True)
+class _Stored:
+    alert: Alert
+    seq_no: int
+    primary_term: int
+
+
+def apply(
+    es: Elasticsearch,
+    situations: list[Situation],
+    *,
+    now: datetime,
+    channels: list[str],
+    cooldown_minutes: int,
+    longest_window_minutes: int,
+    actor: str | None = None,
+) -> LifecycleReport:
+    """Open, update, reopen and resolve alerts so each situation has at most one active."""
+    ensure_alerts(es)
+    now = as_utc(now)
+    report = LifecycleReport()
+    active, last_resolved = _recent(es, now)
+    fired: dict[tuple[str, str], list[Situation]] = defaultdict(list)
+    for situation in situations:
+        fired[(situation.rule, situation.key)].append(situation)
+    for situation_key in _covered(fired, active):
+        del fired[situation_key]
+    for situation_key, found in fired.items():
+        strongest = min(found, key=lambda s: s.evidence.probability)
+        biggest = max(found, key=lambda s: s.size)
+        if situation_key in active:
+            _write(
+                es,
+                _updated(active[situation_key].alert, biggest),
+                active[situation_key],
+                report.updated,
+                report,
+            )
+        elif (previous := last_resolved.get(situation_key)) and now < _cooled(
+            previous.alert, cooldown_minutes
+        ):
+            reopened = _updated(previous.alert, biggest).model_copy(
+                update={"status": "open", "resolved": None, "acknowledged": None}
+            )
+            _write(es, reopened, previous, report.reopened, report)
+        else:
+            _open(es, strongest, previous.alert if previous else None, channels, now, report)
+    settle = timedelta(minutes=SETTLE_WINDOWS * longest_window_minutes)
+    for situation_key, stored in active.items():
+        alert = stored.alert
+        calm = alert.rule == "source-quiet" or now - alert.updated >= settle
+        if situation_key not in fired and calm:
+            resolved = _with_status(alert, "resolved", StatusChange(at=now, by=EARSHOT))
+            if _write(es, resolved, stored, report.resolved, report):
+                _audit(es, alert, resolved, actor=actor or actor_name())
+    return report
+
+
+def acknowledge(es: Elasticsearch, id: str, *, by: str | None = None) -> Alert:
+    """A person has seen it and is on it. Audited; acknowledging twice changes nothing."""
+    return _change_by_person(es, id, "acknowledged", by)
+
+
+def resolve(es: Elasticsearch, id: str, *, by: str | None = None) -> Alert:
+    """A person closes it. Audited; resolving twice changes nothing."""
+    return _change_by_person(es, id, "resolved", by)
+
+
+def list_alerts(
+    es: Elasticsearch, *, include_resolved: bool = False, size: int = 200
+) -> list[Alert]:
+    """Newest first; by default only what still needs someone (open and acknowledged)."""
+    ensure_alerts(es)
+    query = (
+        {"match_all": {}} if include_resolved else {"terms": {"status": ["open", "acknowledged"]}}
+    )
+    hits = es.search(index=ALERTS, query=query, size=size, sort=[{"@timestamp": "desc"}])
+    return [from_hit(hit) for hit in hits["hits"]["hits"]]
+
+
+def message(rule: Rule, key: str, window_minutes: int, evidence: Evidence) -> str:
+    """One line for lists, digests and notification subjects: figures and keys only, never
+    the public's words (those stay in the evidence, shown escaped)."""
+    if rule == "source-quiet":
+        hours = (evidence.window_end - evidence.window_start) / timedelta(hours=1)
+        return (
+            f"Source {key.removeprefix('source:')} has delivered nothing for {hours:.1f} h "
+            f"(about {evidence.baseline:.0f} mentions expected in that time)"
+        )
+    kind, _, value = key.partition(":")
+    about = f" ({kind} {value})" if value else ""
+    line = (
+        f"Negative talk about the force{about}: {evidence.count} stories in "
+        f"{_duration(window_minutes)}, usually {evidence.baseline:.1f} "
+        f"(chance {evidence.probability:.1g})"
+    )
+    if evidence.event:
+        line += f", during {evidence.event.kind} '{evidence.event.name}'"
+    return line
+
+
+def _open(
+    es: Elasticsearch,
+    situation: Situation,
+    previous: Alert | None,
+    channels: list[str],
+    now: datetime,
+    report: LifecycleReport,
+) -> None:
+    evidence = situation.evidence
+    recent = (
+        previous is not None and previous.resolved and now - previous.resolved.at < MAX_COOLDOWN
+    )
+    opened = evidence.window_end
+    alert = Alert(
+        id=alert_id(situation.rule, situation.key, situation.window_minutes, opened),
+        rule=situation.rule,
+        key=situation.key,
+        window_minutes=situation.window_minutes,
+        opened=opened,
+        updated=opened,
+        message=message(situation.rule, situation.key, situation.window_minutes, evidence),
+        evidence=evidence,
+        openings=previous.openings + 1 if recent else 1,
+        notifications={channel: Delivery() for channel in channels},
+    )
+    try:
+        es.create(index=ALERTS, id=alert.id, document=to_document(alert), refresh="wait_for")
+    except ConflictError:
+        return  # this very opening is already stored: a re-run of the same window
+    report.opened.append(alert.id)
+
+
+def _updated(alert: Alert, situation: Situation) -> Alert:
+    changes: dict = {"updated": max(alert.updated, situation.evidence.window_end)}
+    current = Situation(alert.rule, alert.key, alert.window_minutes, alert.evidence)
+    if situation.size > current.size:
+        changes |= {
+            "evidence": situation.evidence,
+            "window_minutes": situation.window_minutes,
+            "message": message(
+                situation.rule, situation.key, situation.window_minutes, situation.evidence
+            ),
+        }
+    return alert.model_copy(update=changes)
+
+
+def _covered(
+    fired: dict[tuple[str, str], list[Situation]], active: dict[tuple[str, str], _Stored]
+) -> list[tuple[str, str]]:
+    """Topic and place spikes that would only repeat a county-wide alert: while "all" fires or
+    is active, a topic or place opens nothing new (its places are in that alert's evidence).
+    They alert on their own when a local surge is hidden in the county's volume."""
+    county = ("negative-spike", "all")
+    if county not in fired and county not in active:
+        return []
+    return [k for k in fired if k[0] == "negative-spike" and k != county and k not in active]
+
+
+def _cooled(alert: Alert, cooldown_minutes: int) -> datetime:
+    """When the cooldown after this alert's resolution ends: doubling with each opening."""
+    assert alert.resolved is not None
+    cooldown = timedelta(minutes=cooldown_minutes * 2 ** (alert.openings - 1))
+    return alert.resolved.at + min(cooldown, MAX_COOLDOWN)
+
+
+def _recent(
+    es: Elasticsearch, now: datetime
+) -> tuple[dict[tuple[str, str], _Stored], dict[tuple[str, str], _Stored]]:
+    """The active alert of each situation, and the last resolved one of the past day."""
+    es.indices.refresh(index=ALERTS)
+    hits = es.search(
+        index=ALERTS,
+        query={
+            "bool": {
+                "should": [
+                    {"terms": {"status": ["open", "acknowledged"]}},
+                    {"range": {"resolved.at": {"gte": (now - MAX_COOLDOWN).isoformat()}}},
+                ]
+            }
+        },
+        size=RECENT,
+        sort=[{"updated": "desc"}],
+        seq_no_primary_term=True,
+    )["hits"]["hits"]
+    active: dict[tuple[str, str], _Stored] = {}
+    resolved: dict[tuple[str, str], _Stored] = {}
+    for hit in hits:
+        stored = _Stored(from_hit(hit), hit["_seq_no"], hit["_primary_term"])
+        situation_key = (stored.alert.rule, stored.alert.key)
+        into = resolved if stored.alert.status == "resolved" else active
+        into.setdefault(situation_key, stored)
+    return active, resolved
+
+
+def _write(
+    es: Elasticsearch, alert: Alert, stored: _Stored, done: list[str], report: LifecycleReport
+) -> bool:
+    """Store the changed alert unless nothing changed or someone changed it meanwhile."""
+    if alert == stored.alert:
+        return False
+    try:
+        es.index(
+            index=ALERTS,
+            id=alert.id,
+            document=to_document(alert),
+            if_seq_no=stored.seq_no,
+            if_primary_term=stored.primary_term,
+            refresh="wait_for",
+        )
+    except ConflictError:
+        report.conflicts.append(alert.id)
+        return False
+    done.append(alert.id)
+    return True
+
+
+def _with_status(alert: Alert, status: str, change: StatusChange) -> Alert:
+    field_name = "acknowledged" if status == "acknowledged" else "resolved"
+    return alert.model_copy(update={"status": status, field_name: change})
+
+
+def _change_by_person(es: Elasticsearch, id: str, status: str, by: str | None) -> Alert:
+    ensure_alerts(es)
+    try:
+        hit = es.get(index=ALERTS, id=id)
+    except NotFoundError:
+        raise AlertNotFound(f"no alert with id {id!r} (see `earshot alerts list --all`)") from None
+    stored = _Stored(from_hit(hit), hit["_seq_no"], hit["_primary_term"])
+    alert = stored.alert
+    if alert.status == status or (alert.status == "resolved" and status == "acknowledged"):
+        return alert
+    person = by or actor_name()
+    changed = _with_status(alert, status, StatusChange(at=datetime.now(UTC), by=person))
+    report = LifecycleReport()
+    if not _write(es, changed, stored, [], report):
+        raise AlertChanged(f"alert {id} changed meanwhile; nothing was written, try again")
+    _audit(es, alert, changed, actor=person)
+    return changed
+
+
+def _audit(es: Elasticsearch, before: Alert, after: Alert, *, actor: str) -> None:
+    action = "alert.acknowledge" if after.status == "acknowledged" else "alert.resolve"
+    record(
+        es,
+        action,
+        after.id,
+        before={"status": before.status},
+        after={"status": after.status},
+        actor=actor,
+    )
+
+
+def _duration(minutes: int) -> str:
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"

@@ -1,0 +1,179 @@
+"""Telling on-call staff: every open alert's pending deliveries (email, webhook) are tried
+on each run, and the outcome is written onto the alert in Elasticsearch, so a mail server
+or webhook that is down loses nothing: the alert waits, marked failed, for the next run.
+
+A delivery that has failed MAX_ATTEMPTS times stays failed and is not tried again; the
+alert shows it (`notifications.<channel>`: state, attempts, last_error), and the alert
+itself is still there in `earshot alerts list` and Kibana. Acknowledged and resolved
+alerts are not sent: someone already has them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import get_args
+
+from elasticsearch import Elasticsearch
+
+from earshot.alerts.email import send_alert_email
+from earshot.alerts.model import ALERTS, Alert, Channel, Delivery, from_hit
+from earshot.alerts.summary import Summary, summarise
+from earshot.alerts.webhook import (
+    WebhookError,
+    hide_webhook_url,
+    post_alert,
+    webhook,
+    webhook_configured,
+)
+from earshot.core.mail import DeliveryError
+from earshot.core.profile import Profile
+
+MAX_ATTEMPTS = 10  # with runs every 15 minutes, about two and a half hours of trying
+PER_RUN = 100  # alerts are few; any beyond this wait for the next run
+ERROR_CHARS = 300
+DUE_STATES = ["pending", "failed"]
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
+
+log = logging.getLogger(__name__)
+
+
+class NotificationFailed(Exception):
+    """Some alert could not be delivered this run; it is recorded and tried again."""
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: tuple[tuple[str, Channel], ...] = ()  # (alert id, channel)
+    failed: tuple[tuple[str, Channel, str], ...] = ()  # (alert id, channel, error)
+
+    def raise_for_failures(self) -> None:
+        """For the DAG: a red task when anything failed, after every outcome was recorded."""
+        if self.failed:
+            raise NotificationFailed(
+                f"{len(self.failed)} alert deliveries failed (each is tried again next run, up "
+                f"to {MAX_ATTEMPTS} attempts): "
+                + "; ".join(
+                    f"{alert} by {channel}: {error}" for alert, channel, error in self.failed
+                )
+            )
+
+
+def channels(profile: Profile) -> list[Channel]:
+    """The channels a new alert is delivered by: what the profile and connections set up."""
+    configured: list[Channel] = []
+    if profile.recipients.alerts:
+        configured.append("email")
+    if webhook_configured():
+        configured.append("webhook")
+    return configured
+
+
+def deliver_pending(
+    es: Elasticsearch, profile: Profile, now: datetime | None = None
+) -> DeliveryReport:
+    """Try every due delivery once (each channel retries briefly inside) and record each
+    outcome on its alert as soon as it is known."""
+    now = now or datetime.now(UTC)
+    if not es.indices.exists(index=ALERTS):
+        return DeliveryReport()  # no alert has ever opened
+    found = es.search(index=ALERTS, query=_due(), size=PER_RUN, sort=[{"@timestamp": "asc"}])
+    sent: list[tuple[str, Channel]] = []
+    failed: list[tuple[str, Channel, str]] = []
+    for alert in map(from_hit, found["hits"]["hits"]):
+        summary = summarise(alert)
+        for channel, delivery in _due_deliveries(alert):
+            error = _attempt(channel, summary, profile)
+            attempts = delivery.attempts + 1
+            if error is None:
+                outcome = Delivery(state="sent", attempts=attempts, sent_at=now)
+                sent.append((alert.id, channel))
+                log.info("alert %s sent by %s", alert.id, channel)
+            else:
+                outcome = Delivery(state="failed", attempts=attempts, last_error=error)
+                failed.append((alert.id, channel, error))
+                log.warning(
+                    "alert %s not sent by %s (attempt %d of %d): %s",
+                    alert.id,
+                    channel,
+                    attempts,
+                    MAX_ATTEMPTS,
+                    error,
+                )
+            _record(es, alert, channel, outcome)
+    return DeliveryReport(sent=tuple(sent), failed=tuple(failed))
+
+
+def _attempt(channel: Channel, summary: Summary, profile: Profile) -> str | None:
+    """None when delivered, else what went wrong: short, and never the webhook's URL."""
+    try:
+        _SENDERS[channel](summary, profile)
+    except (DeliveryError, WebhookError) as e:
+        return _short(hide_webhook_url(str(e)))
+    except Exception as e:  # a bug must not lose the alert either: recorded, and the run red
+        # No traceback: an exception's message may hold the webhook URL, hidden only here.
+        error = hide_webhook_url(f"{type(e).__name__}: {e}")
+        log.error("alert %s: %s delivery broke: %s", summary.alert_id, channel, error)
+        return _short(error)
+    return None
+
+
+def _due() -> dict:
+    return {
+        "bool": {
+            "filter": [{"term": {"status": "open"}}],
+            "should": [
+                {
+                    "bool": {
+                        "filter": [{"terms": {f"notifications.{c}.state": DUE_STATES}}],
+                        "must_not": [
+                            {"range": {f"notifications.{c}.attempts": {"gte": MAX_ATTEMPTS}}}
+                        ],
+                    }
+                }
+                for c in CHANNELS
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def _due_deliveries(alert: Alert) -> list[tuple[Channel, Delivery]]:
+    return [
+        (channel, delivery)
+        for channel, delivery in alert.notifications.items()
+        if delivery.state in DUE_STATES and delivery.attempts < MAX_ATTEMPTS
+    ]
+
+
+def _record(es: Elasticsearch, alert: Alert, channel: Channel, delivery: Delivery) -> None:
+    """A partial update of this channel alone: detection may be updating the rest."""
+    es.update(
+        index=ALERTS,
+        id=alert.id,
+        doc={"notifications": {channel: delivery.model_dump(mode="json")}},
+        refresh="wait_for",
+    )
+
+
+def _short(error: str) -> str:
+    return error if len(error) <= ERROR_CHARS else error[: ERROR_CHARS - 1] + "…"
+
+
+def _by_email(summary: Summary, profile: Profile) -> None:
+    if not profile.recipients.alerts:
+        raise DeliveryError("no recipients: set recipients.alerts in the profile")
+    send_alert_email(summary, profile.recipients.alerts)
+
+
+def _by_webhook(summary: Summary, profile: Profile) -> None:
+    del profile  # the webhook is a connection, not a profile setting
+    post_alert(summary, webhook())
+
+
+_SENDERS: dict[Channel, Callable[[Summary, Profile], None]] = {
+    "email": _by_email,
+    "webhook": _by_webhook,
+}

@@ -1,0 +1,94 @@
+"""Sources gone quiet: a dead collector must not look like a calm day.
+
+A source "normally delivers" when, over the baseline period, it delivered something on at
+least half of the days since it first delivered (and on at least three). It is quiet when
+nothing from it has been ingested for `quiet_after_hours`. Ingest time is used, not
+publication time: a collector that stops stops ingesting, whatever the posts' dates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from elasticsearch import Elasticsearch
+
+from earshot.alerts.detect import WEEK, as_utc
+from earshot.alerts.model import Evidence
+from earshot.core.profile import AlertSettings
+from earshot.store.indices import MENTIONS
+
+MIN_DAYS = 3
+MOST_DAYS = 0.5
+MAX_SOURCES = 1_000
+
+
+@dataclass(frozen=True)
+class QuietSource:
+    source: str
+    last_delivery: datetime
+    now: datetime
+    per_hour: float  # its usual deliveries an hour over the baseline period
+
+    @property
+    def key(self) -> str:
+        return f"source:{self.source}"
+
+    def evidence(self) -> Evidence:
+        """Nothing since the last delivery, against what the source usually delivers in that
+        time; the probability is that of hearing nothing by chance."""
+        expected = self.per_hour * (self.now - self.last_delivery) / timedelta(hours=1)
+        return Evidence(
+            window_start=self.last_delivery,
+            window_end=self.now,
+            count=0,
+            baseline=round(expected, 3),
+            probability=math.exp(-expected),
+            sources=(self.source,),
+        )
+
+
+def find_quiet_sources(
+    es: Elasticsearch, settings: AlertSettings, now: datetime
+) -> list[QuietSource]:
+    now = as_utc(now)
+    since = now - WEEK * settings.baseline_weeks
+    response = es.search(
+        index=MENTIONS,
+        size=0,
+        query={"range": {"event.ingested": {"gte": since.isoformat(), "lte": now.isoformat()}}},
+        aggs={
+            "sources": {
+                "terms": {"field": "event.provider", "size": MAX_SOURCES},
+                "aggs": {
+                    "first": {"min": {"field": "event.ingested"}},
+                    "last": {"max": {"field": "event.ingested"}},
+                    "days": {
+                        "date_histogram": {
+                            "field": "event.ingested",
+                            "calendar_interval": "day",
+                            "min_doc_count": 1,
+                        }
+                    },
+                },
+            }
+        },
+        ignore_unavailable=True,
+    )
+    quiet_after = timedelta(hours=settings.quiet_after_hours)
+    quiet = []
+    for bucket in response.get("aggregations", {}).get("sources", {}).get("buckets", []):
+        first = _time(bucket["first"]["value"])
+        last = _time(bucket["last"]["value"])
+        days = len(bucket["days"]["buckets"])
+        span_days = math.ceil((now - first) / timedelta(days=1))
+        normal = days >= MIN_DAYS and days >= MOST_DAYS * span_days
+        if normal and now - last >= quiet_after:
+            per_hour = bucket["doc_count"] / max((last - first) / timedelta(hours=1), 1.0)
+            quiet.append(QuietSource(bucket["key"], last, now, per_hour))
+    return quiet
+
+
+def _time(epoch_millis: float) -> datetime:
+    return datetime.fromtimestamp(epoch_millis / 1000, UTC)

@@ -1,0 +1,120 @@
+"""What an alert says, in the duty officer's words: the same facts for the email, Slack and
+Teams, so every channel tells the same story.
+
+Everything that came from the public (titles, terms, places, source names) passes
+`neutral` here, once: one line, no control characters, nothing tag-like. Each channel then
+escapes for its own markup (HTML, Slack mrkdwn, Adaptive Card text); links pass
+`safe_link`, so only web links can be clicked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from earshot.alerts.model import Alert, Evidence
+from earshot.core.clock import FORCE_TIME_ZONE
+from earshot.core.safe_text import TITLE_CHARS, neutral, safe_link
+
+HEADLINE_CHARS = 150
+WORD_CHARS = 60
+
+_RULES = {
+    "negative-spike": "Negative talk about the force is spiking",
+    "source-quiet": "A source has gone quiet",
+}
+
+
+@dataclass(frozen=True)
+class MentionLine:
+    title: str
+    link: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    alert_id: str
+    headline: str  # the alert's own message, for subjects and titles
+    facts: tuple[tuple[str, str], ...]  # (label, value), in reading order
+    mentions: tuple[MentionLine, ...]
+    terms: tuple[str, ...]
+    places: tuple[str, ...]
+    sources: tuple[str, ...]
+    ack: str  # the command that acknowledges the alert
+
+
+def summarise(alert: Alert) -> Summary:
+    ev = alert.evidence
+    return Summary(
+        alert_id=alert.id,
+        headline=neutral(alert.message, HEADLINE_CHARS) or _RULES[alert.rule],
+        facts=_facts(alert),
+        mentions=tuple(
+            MentionLine(
+                title=neutral(m.title, TITLE_CHARS) or "(untitled)",
+                link=safe_link(m.url),
+                source=neutral(m.source, WORD_CHARS),
+            )
+            for m in ev.mentions
+        ),
+        terms=_words(ev.terms),
+        places=_words(ev.places),
+        sources=_words(ev.sources),
+        ack=f"earshot alerts ack {alert.id}",
+    )
+
+
+def _facts(alert: Alert) -> tuple[tuple[str, str], ...]:
+    ev = alert.evidence
+    facts = [
+        ("What fired", f"{_RULES[alert.rule]} ({_watched(alert.key)})"),
+        (
+            "Count",
+            f"{ev.count} in the window; {ev.baseline:.1f} expected for this hour of the week",
+        ),
+        ("How unusual", _chance(ev.probability)),
+    ]
+    if ev.share is not None:
+        usual = f" (usually {ev.baseline_share:.0%})" if ev.baseline_share is not None else ""
+        facts.append(("Negative share", f"{ev.share:.0%}{usual}"))
+    facts.append(("Window", _window(ev, alert.window_minutes)))
+    if ev.event is not None:
+        e = ev.event
+        facts.append(
+            (
+                "Known event",
+                f"{neutral(e.name, HEADLINE_CHARS)} ({e.kind}), {_when(e.start)} to "
+                f"{_when(e.end)}: judged against a raised threshold",
+            )
+        )
+    facts.append(("Status", alert.status))
+    return tuple(facts)
+
+
+def _watched(key: str) -> str:
+    kind, _, name = key.partition(":")
+    return "all mentions" if key == "all" else f"{kind} {neutral(name, WORD_CHARS)}"
+
+
+def _chance(probability: float) -> str:
+    """Odds read faster than exponents at 3 a.m."""
+    if probability < 1e-6:
+        return "less than a 1 in a million chance at the usual rate"
+    return f"a 1 in {round(1 / probability):,} chance at the usual rate"
+
+
+def _window(ev: Evidence, minutes: int) -> str:
+    start = ev.window_start.astimezone(FORCE_TIME_ZONE)
+    end = ev.window_end.astimezone(FORCE_TIME_ZONE)
+    day = f"{start:%a} {start.day} {start:%b %Y}"
+    return f"{minutes} minutes, {start:%H:%M} to {end:%H:%M %Z} on {day}"
+
+
+def _when(at: datetime) -> str:
+    local = at.astimezone(FORCE_TIME_ZONE)
+    return f"{local:%a} {local.day} {local:%b %H:%M %Z}"
+
+
+def _words(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w for w in (neutral(w, WORD_CHARS) for w in words) if w)

@@ -1,0 +1,288 @@
+"""An alert as a JSON webhook post, for a Slack channel or a Microsoft Teams channel.
+
+The webhook is the Airflow Connection `earshot_alerts_webhook`, read from
+AIRFLOW_CONN_EARSHOT_ALERTS_WEBHOOK like every Earshot credential (listeners/credentials.py):
+JSON form `{"conn_type": "http", "host": "<webhook URL>", "extra": {"format": "teams"}}`,
+or URI form `https://hooks.slack.com/services/T…/B…/…?format=slack`. The URL carries the
+webhook's token, so it is a secret: it never reaches a log, an error or the alert record.
+
+Public text cannot turn into links or mentions: Slack's `&`, `<` and `>` are escaped (so
+no `<!channel>`, no `<url|lure>`); in Teams it travels in RichTextBlock text runs, which
+Adaptive Cards never read as markdown, and the few markdown fields are escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, get_args
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from earshot.alerts.summary import Summary
+from earshot.core.fetch import USER_AGENT
+from earshot.core.safe_text import neutral
+
+WEBHOOK_CONNECTION = "earshot_alerts_webhook"
+TIMEOUT_SECONDS = 10.0
+TRIES = 3
+PAUSE_SECONDS = 0.5  # doubled after each try: a brief blip mends within the run
+MAX_RETRY_AFTER_SECONDS = 10.0  # a longer wait is the next run's job
+ERROR_CHARS = 200
+HIDDEN = "[webhook URL]"
+
+Format = Literal["slack", "teams"]
+
+log = logging.getLogger(__name__)
+
+
+class WebhookError(Exception):
+    """The webhook is not set up right, or did not take the alert."""
+
+
+@dataclass(frozen=True)
+class Webhook:
+    url: str
+    format: Format
+
+    def __repr__(self) -> str:
+        return f"Webhook(***, format={self.format!r})"  # never in a log or a traceback
+
+
+def webhook_configured() -> bool:
+    return bool(os.environ.get(_variable()))
+
+
+def webhook() -> Webhook:
+    """The webhook the connection names; a clear error (never the URL) when it is unusable."""
+    value = os.environ.get(_variable(), "").strip()
+    if not value:
+        raise WebhookError(
+            f"connection {WEBHOOK_CONNECTION!r} is not set: define it in Airflow or as "
+            f"{_variable()}"
+        )
+    if value.startswith("{"):
+        try:
+            raw = json.loads(value)
+            extra = raw.get("extra") or {}
+            extra = json.loads(extra) if isinstance(extra, str) else extra
+        except (ValueError, AttributeError) as e:
+            raise WebhookError(f"{_variable()} is not valid connection JSON") from e
+        url = str(raw.get("host") or "")
+    else:  # Airflow's URI form: the query is the extras, less the URL's own query
+        parts = urlsplit(value)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k not in {"format", "__extra__"}]
+        url = urlunsplit(parts._replace(query=urlencode(query)))
+        extra = dict(parse_qsl(parts.query))
+    hook_format = str(extra.get("format", "slack")).lower()
+    if hook_format not in get_args(Format):
+        raise WebhookError(
+            f"connection {WEBHOOK_CONNECTION!r}: extra format {hook_format!r} is not one of "
+            f"{', '.join(get_args(Format))}"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise WebhookError(
+            f"connection {WEBHOOK_CONNECTION!r} has no http(s) webhook URL as its host"
+        )
+    _HIDE.add(url)
+    return Webhook(url=url, format=hook_format)  # type: ignore[arg-type]
+
+
+def post_alert(summary: Summary, hook: Webhook) -> None:
+    """POST the alert; a busy or unreachable receiver is tried TRIES times, a refusal (4xx)
+    once. Raises WebhookError, the URL hidden, when it was not taken."""
+    payload = PAYLOADS[hook.format](summary)
+    for attempt in range(1, TRIES + 1):
+        wait = PAUSE_SECONDS * 2 ** (attempt - 1)
+        try:
+            response = httpx.post(
+                hook.url,
+                json=payload,
+                headers={"User-Agent": USER_AGENT},
+                timeout=TIMEOUT_SECONDS,
+            )
+        except httpx.TimeoutException:
+            error = f"timed out after {TIMEOUT_SECONDS:g}s"
+        except httpx.HTTPError as e:
+            error = f"could not reach the webhook: {type(e).__name__}: {e}"
+        else:
+            if response.status_code < 300:
+                return
+            error = f"HTTP {response.status_code} {response.reason_phrase}"
+            said = neutral(response.text, ERROR_CHARS)
+            error += f": {said}" if said else ""
+            if response.status_code == 429:
+                wait = max(wait, min(_retry_after(response), MAX_RETRY_AFTER_SECONDS))
+            elif 400 <= response.status_code < 500 and response.status_code != 408:
+                raise WebhookError(hide_webhook_url(f"webhook refused the alert: {error}"))
+        if attempt < TRIES:
+            log.warning("webhook try %d of %d failed: %s", attempt, TRIES, hide_webhook_url(error))
+            time.sleep(wait)
+    raise WebhookError(hide_webhook_url(f"webhook failed after {TRIES} tries: {error}"))
+
+
+def _variable() -> str:
+    return f"AIRFLOW_CONN_{WEBHOOK_CONNECTION.upper()}"
+
+
+def _retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.replace(".", "", 1).isdigit() else 0.0
+
+
+# -- keeping the URL secret ------------------------------------------------------------
+
+_HIDE: set[str] = set()  # webhook URLs read this process
+
+
+def hide_webhook_url(text: str) -> str:
+    """`text` with any webhook URL, or its secret path or query alone, shown as HIDDEN."""
+    for url in _HIDE:
+        parts = urlsplit(url)
+        path_and_query = parts.path + ("?" + parts.query if parts.query else "")
+        for secret in (url, path_and_query, parts.path, parts.query):
+            if len(secret) > 1:
+                text = text.replace(secret, HIDDEN)
+    return text
+
+
+class _HideWebhookUrl(logging.Filter):
+    """httpx logs every request URL at INFO, which Airflow writes to the task log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _HIDE:
+            record.msg, record.args = hide_webhook_url(record.getMessage()), None
+        return True
+
+
+logging.getLogger("httpx").addFilter(_HideWebhookUrl())
+
+
+# -- Slack -------------------------------------------------------------------------------
+
+
+def slack_escape(text: str) -> str:
+    """Slack reads `<…>` as links and mentions (`<!channel>`) and `&` as entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_URL_SAFE = ":/?#@!$&'()*+,;=%~"  # all but `|`, `<`, `>` and spaces stay as they are
+
+
+def _slack_link(text: str, url: str | None) -> str:
+    if not url:
+        return slack_escape(text)
+    return f"<{slack_escape(quote(url, safe=_URL_SAFE))}|{slack_escape(text)}>"
+
+
+def slack_payload(s: Summary) -> dict:
+    """Incoming-webhook JSON: `text` is the notification line, `blocks` the message."""
+    blocks: list[dict] = [
+        _mrkdwn_section(f":rotating_light: *{slack_escape(s.headline)}*"),
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*{label}*\n{slack_escape(value)}"}
+                for label, value in s.facts
+            ],
+        },
+    ]
+    if s.mentions:
+        lines = [f"• {_slack_link(m.title, m.link)} ({slack_escape(m.source)})" for m in s.mentions]
+        blocks.append(_mrkdwn_section("*Top negative mentions*\n" + "\n".join(lines)))
+    words = [
+        f"*{label}:* {slack_escape(', '.join(values))}"
+        for label, values in _word_lists(s)
+        if values
+    ]
+    if words:
+        blocks.append({"type": "context", "elements": [_mrkdwn(w) for w in words]})
+    blocks.append(_mrkdwn_section(f"To acknowledge: `{s.ack}`"))
+    return {"text": f"Earshot alert: {slack_escape(s.headline)}", "blocks": blocks}
+
+
+def _mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text[:2900]}
+
+
+def _mrkdwn_section(text: str) -> dict:
+    return {"type": "section", "text": _mrkdwn(text)}
+
+
+# -- Microsoft Teams (Workflows: "post to a channel when a webhook request is received") ---
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
+
+
+def markdown_escape(text: str) -> str:
+    """For Adaptive Card fields that read markdown (TextBlock, Fact): nothing becomes a link."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+def teams_payload(s: Summary) -> dict:
+    """A message with one Adaptive Card attachment, as the Teams workflow trigger expects."""
+    body: list[dict] = [
+        _rich([_run(s.headline, weight="Bolder", size="Medium", color="Attention")]),
+        {
+            "type": "FactSet",
+            "facts": [
+                {"title": markdown_escape(label), "value": markdown_escape(value)}
+                for label, value in s.facts
+            ],
+        },
+    ]
+    if s.mentions:
+        body.append(_rich([_run("Top negative mentions", weight="Bolder")], spacing="Medium"))
+        for m in s.mentions:
+            title = _run(m.title, color="Accent") | (
+                {"selectAction": {"type": "Action.OpenUrl", "url": m.link}} if m.link else {}
+            )
+            body.append(_rich([title, _run(f" · {m.source}", isSubtle=True)]))
+    for label, values in _word_lists(s):
+        if values:
+            body.append(_rich([_run(f"{label}: ", weight="Bolder"), _run(", ".join(values))]))
+    body.append(
+        _rich(
+            [_run("To acknowledge: "), _run(s.ack, fontType="Monospace")],
+            spacing="Medium",
+        )
+    )
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": card,
+            }
+        ],
+    }
+
+
+def _run(text: str, **style) -> dict:
+    return {"type": "TextRun", "text": text, **style}
+
+
+def _rich(inlines: list[dict], **options) -> dict:
+    return {"type": "RichTextBlock", "inlines": inlines, **options}
+
+
+def _word_lists(s: Summary) -> list[tuple[str, tuple[str, ...]]]:
+    return [("Words standing out", s.terms), ("Places", s.places), ("Sources", s.sources)]
+
+
+PAYLOADS: dict[str, Callable[[Summary], dict]] = {"slack": slack_payload, "teams": teams_payload}

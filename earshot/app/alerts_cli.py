@@ -1,0 +1,75 @@
+"""`earshot alerts`: what is open, and acknowledging or resolving it (each audited)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from earshot.alerts.lifecycle import AlertChanged, AlertNotFound, acknowledge, list_alerts, resolve
+from earshot.alerts.model import Alert
+from earshot.core.clock import FORCE_TIME_ZONE
+from earshot.core.safe_text import neutral
+from earshot.store.connection import StoreUnavailable, connect
+
+alerts_app = typer.Typer(no_args_is_help=True, help=__doc__)
+console = Console()
+MESSAGE_LIMIT = 160
+
+
+@alerts_app.command("list")
+def list_command(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Resolved alerts too (default: open and acknowledged).")
+    ] = False,
+) -> None:
+    """Newest first, times on UK clocks."""
+    try:
+        alerts = list_alerts(connect(), include_resolved=show_all)
+    except StoreUnavailable as e:
+        sys.exit(f"earshot alerts list: {e}")
+    if not alerts:
+        console.print("No alerts." if show_all else "No open or acknowledged alerts.")
+        return
+    table = Table("id", "status", "rule", "key", "opened", "count vs usual", "message")
+    for alert in alerts:
+        table.add_row(
+            alert.id,
+            alert.status,
+            alert.rule,
+            _shown(alert.key, 60),
+            f"{alert.opened.astimezone(FORCE_TIME_ZONE):%a %d %b %H:%M}",
+            f"{alert.evidence.count} vs {alert.evidence.baseline:.1f}",
+            _shown(alert.message, MESSAGE_LIMIT),
+        )
+    console.print(table)
+
+
+@alerts_app.command("ack")
+def ack_command(alert_id: Annotated[str, typer.Argument(help="The alert's id.")]) -> None:
+    """Say you have seen it and are on it (stops further notifications)."""
+    _change("ack", acknowledge, alert_id)
+
+
+@alerts_app.command("resolve")
+def resolve_command(alert_id: Annotated[str, typer.Argument(help="The alert's id.")]) -> None:
+    """Close it by hand (Earshot also resolves alerts whose situation has calmed)."""
+    _change("resolve", resolve, alert_id)
+
+
+def _change(command: str, change, alert_id: str) -> None:
+    try:
+        alert: Alert = change(connect(), alert_id)
+    except (StoreUnavailable, AlertNotFound, AlertChanged) as e:
+        sys.exit(f"earshot alerts {command}: {e}")
+    console.print(f"{alert.id}: {alert.status}")
+
+
+def _shown(text: str, limit: int) -> str:
+    """Text that may come from the public (topics, places, titles): one plain line, no
+    markup or terminal escapes."""
+    return escape(neutral(text, limit))

@@ -1,0 +1,78 @@
+"""Collect one source: listen → enrich → index → advance its cursor, in that order.
+
+The cursor is saved only after every kept mention is indexed, so a crash at any
+point means the next run hears the same items again, and the store's exactly-once
+writes make that harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch
+
+from earshot.core.profile import Profile
+from earshot.core.pseudonym import author_key
+from earshot.store import audit
+from earshot.store.cursors import load_cursor, save_cursor
+from earshot.store.indices import ensure_indices
+from earshot.store.mentions import Handles, index_mentions
+from enrichment import Enricher
+from listeners import listener_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """Small enough to pass between Airflow tasks."""
+
+    source: str
+    heard: int
+    not_about_force: int
+    new: int
+    already_indexed: int
+    unchanged: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def collect_source(es: Elasticsearch, profile: Profile, name: str) -> SourceReport:
+    """Raises ListenerError (source unreadable), IndexingError or PseudonymKeyMissing; the
+    cursor then stays put."""
+    source = profile.source(name)
+    _require_pseudonym_key()
+    ensure_indices(es)
+    audit.note_profile(es, profile.model_dump(mode="json"))  # a changed profile is audited
+    cursor = load_cursor(es, name)
+    heard = listener_for(source, now=datetime.now(UTC)).listen(cursor)
+    for warning in heard.warnings:
+        log.warning("source %r: %s", name, warning)
+    enricher = Enricher.for_profile(profile)
+    enriched = [enricher.enrich(m, is_reply=source.keep == "all") for m in heard.mentions]
+    # The force's own posts are kept, labelled, so replies can be read against them.
+    kept = [m for m in enriched if m.force_terms or m.by_force or source.keep == "all"]
+    written = index_mentions(es, kept, handles=Handles.for_profile(profile))
+    save_cursor(es, name, heard.cursor)
+    report = SourceReport(
+        source=name,
+        heard=len(heard.mentions),
+        not_about_force=len(enriched) - len(kept),
+        new=written.new,
+        already_indexed=written.already_indexed,
+        unchanged=heard.unchanged,
+    )
+    log.info(
+        "source %r: %s", name, "unchanged since last fetch" if heard.unchanged else report.as_dict()
+    )
+    return report
+
+
+def _require_pseudonym_key() -> None:
+    """Fail before anything is fetched: no mention is stored without its author's pseudonym,
+    and a run that could not store what it heard must not be half done. Pseudonymising
+    anything checks the secret (PseudonymKeyMissing when unset or short)."""
+    author_key("")

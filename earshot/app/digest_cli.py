@@ -1,0 +1,71 @@
+"""`earshot digest`: build and mail a day's digest by hand, or write a preview of it."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from earshot.core.clock import FORCE_TIME_ZONE, LocalDay, day_before
+
+console = Console()
+
+
+def digest(
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="The day, YYYY-MM-DD on UK clocks (default: yesterday)."),
+    ] = None,
+    to: Annotated[
+        list[str] | None,
+        typer.Option("--to", help="Mail this address instead of recipients.digest (repeatable)."),
+    ] = None,
+    preview: Annotated[
+        Path | None,
+        typer.Option("--preview", help="Write the digest as HTML to this file; mail nothing."),
+    ] = None,
+) -> None:
+    """Build the daily digest for a day and mail it through the smtp_default connection
+    (kept in earshot-digests), or write it to a file to look at."""
+    from earshot.core.profile import ProfileError, load_profile
+    from earshot.digest.archive import mark_sent
+    from earshot.digest.daily import build_and_keep, send_kept
+    from earshot.digest.daily import preview as write_preview
+    from earshot.digest.send import DeliveryError
+    from earshot.store.connection import StoreUnavailable, connect
+
+    local_day = _day(day)
+    try:
+        es, profile = connect(), load_profile()
+        if preview:
+            written = write_preview(es, profile, local_day, preview)
+            console.print(f"Digest for {local_day.day} written to {escape(str(written))}")
+            return
+        run = f"manual-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+        digest_id = build_and_keep(es, profile, local_day, run=run, to=to)
+        delivery = send_kept(es, digest_id)
+        mark_sent(es, digest_id, delivery)
+    except (StoreUnavailable, ProfileError, DeliveryError) as e:
+        sys.exit(f"earshot digest: {e}")
+    console.print(f"Digest for {local_day.day} sent to {escape(', '.join(delivery.accepted))}")
+    if delivery.refused:
+        console.print(
+            f"[red]Refused by the mail server:[/red] {escape(', '.join(delivery.refused))}"
+        )
+    console.print(f"Kept in earshot-digests as {escape(digest_id)}")
+
+
+def _day(text: str | None) -> LocalDay:
+    if text is None:
+        return day_before(datetime.now(FORCE_TIME_ZONE))
+    try:
+        return LocalDay(date.fromisoformat(text))
+    except ValueError as e:
+        raise typer.BadParameter(
+            f"{text!r} is not a date like 2026-11-20", param_hint="--date"
+        ) from e

@@ -1,0 +1,220 @@
+"""`earshot setup`: make a cluster ready for Earshot, as the force's IT team deploys it.
+
+Run with an administrator's credentials (compose's one-shot `setup` service uses `elastic`).
+Creates the index template and cursor index, the writer, analyst and admin roles, and the
+pipeline's API key; sets Kibana's `kibana_system` password when given one; imports the
+dashboards when given a Kibana. Safe to run on every `docker compose up`: a key that still
+works is kept (and given the current privileges), so Airflow's key never changes under it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from elasticsearch import ApiError, Elasticsearch, TransportError
+from rich.console import Console
+
+from dashboards.kibana_import import ImportFailed, ImportReport, KibanaAuth
+from earshot.app import kibana
+from earshot.core.pseudonym import KEY_VARIABLE, MIN_KEY_CHARS, PseudonymKeyMissing
+from earshot.governance.security import (
+    ROLES,
+    ApiKey,
+    create_writer_key,
+    ensure_roles,
+    renew_writer_key,
+    retire_writer_keys,
+    set_kibana_system_password,
+)
+from earshot.store.connection import StoreUnavailable, connect
+from earshot.store.indices import ensure_indices
+from earshot.store.local_node import earshot_home
+
+# `earshot setup` and `earshot kibana …`: what it takes to deploy Earshot.
+deploy_app = typer.Typer()
+deploy_app.add_typer(kibana.app, name="kibana")
+console = Console(soft_wrap=True)
+
+
+@dataclass(frozen=True)
+class KibanaTarget:
+    url: str
+    space: str | None
+    auth: KibanaAuth
+
+
+@dataclass(frozen=True)
+class SetupReport:
+    key: ApiKey
+    key_is_new: bool
+    retired_keys: tuple[str, ...]
+    dashboards: ImportReport | None
+
+
+def run_setup(
+    es: Elasticsearch,
+    *,
+    api_key_file: Path | None,
+    kibana_system_password: str | None = None,
+    kibana_target: KibanaTarget | None = None,
+) -> SetupReport:
+    """Every step is idempotent; the writer key is reused from `api_key_file` while valid."""
+    ensure_indices(es)
+    ensure_roles(es)
+    key = _current_key(es, api_key_file)
+    key_is_new = key is None
+    if key is None:
+        key = create_writer_key(es)
+        if api_key_file:
+            write_secret(api_key_file, key.encoded)
+    # With a key file, it is the one key in use: any other is a leftover.
+    retired = tuple(retire_writer_keys(es, keep=key)) if api_key_file else ()
+    if kibana_system_password:
+        set_kibana_system_password(es, kibana_system_password)
+    imported = None
+    if kibana_target:
+        imported = kibana.import_to_kibana(
+            kibana_target.url, space=kibana_target.space, auth=kibana_target.auth
+        )
+    return SetupReport(key, key_is_new, retired, imported)
+
+
+def _current_key(es: Elasticsearch, api_key_file: Path | None) -> ApiKey | None:
+    if not api_key_file or not api_key_file.exists():
+        return None
+    key = ApiKey.from_encoded(api_key_file.read_text().strip())
+    return key if key and renew_writer_key(es, key) else None
+
+
+@dataclass(frozen=True)
+class PseudonymKey:
+    where: str  # the environment variable or the file it came from
+    is_new: bool
+
+
+def default_pseudonym_key_file() -> Path:
+    """Beside the local node's password: the demo's and a development machine's key."""
+    return earshot_home() / "pseudonym-key"
+
+
+def use_pseudonym_key(key_file: Path) -> PseudonymKey:
+    """The authors' pseudonym secret, put in this process's environment for it and the
+    processes it starts (Airflow, in the demo): EARSHOT_PSEUDONYM_KEY when set, else the
+    key in `key_file`, else a new one written there. An existing key is never replaced: every
+    stored pseudonym was made with it, and erasure by author finds posts through it."""
+    if os.environ.get(KEY_VARIABLE):
+        _check_pseudonym_key(os.environ[KEY_VARIABLE], KEY_VARIABLE)
+        return PseudonymKey(KEY_VARIABLE, is_new=False)
+    is_new = not key_file.exists()
+    if is_new:
+        write_secret(key_file, secrets.token_urlsafe(48))
+    key = key_file.read_text().strip()
+    _check_pseudonym_key(key, str(key_file))
+    os.environ[KEY_VARIABLE] = key
+    return PseudonymKey(str(key_file), is_new)
+
+
+def _check_pseudonym_key(key: str, where: str) -> None:
+    """Refuses what is not a secret: too short, or .env.example's placeholder left in place."""
+    if len(key) < MIN_KEY_CHARS or key.startswith("change-me"):
+        raise PseudonymKeyMissing(
+            f"{where} must hold a random secret of at least {MIN_KEY_CHARS} characters, "
+            'e.g. python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+
+
+def write_secret(path: Path, secret: str) -> None:
+    """Owner-only, and never half-written: Airflow may read it at any moment."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secret + "\n")
+    partial.replace(path)
+
+
+@deploy_app.command("setup")
+def setup(
+    api_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="EARSHOT_WRITER_API_KEY_FILE",
+            help="Keep the pipeline's API key in this file (else it is printed).",
+        ),
+    ] = None,
+    pseudonym_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="EARSHOT_PSEUDONYM_KEY_FILE",
+            help="Keep the authors' pseudonym key here, unless EARSHOT_PSEUDONYM_KEY is set "
+            "(default: .earshot/pseudonym-key).",
+        ),
+    ] = None,
+    kibana_system_password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="EARSHOT_KIBANA_SYSTEM_PASSWORD",
+            help="Set the password Kibana uses to reach Elasticsearch (kibana_system).",
+        ),
+    ] = None,
+    kibana_url: kibana.KibanaUrl = None,
+    kibana_space: kibana.KibanaSpace = None,
+    kibana_user: kibana.KibanaUser = None,
+    kibana_password: kibana.KibanaPassword = None,
+    kibana_api_key: kibana.KibanaApiKey = None,
+) -> None:
+    """Index template, cursor index, roles, the pipeline's API key, the authors' pseudonym key;
+    dashboards if given Kibana."""
+    target = None
+    if kibana_url:
+        auth = KibanaAuth(user=kibana_user, password=kibana_password, api_key=kibana_api_key)
+        target = KibanaTarget(kibana_url, kibana_space, auth)
+    try:
+        pseudonym_key = use_pseudonym_key(pseudonym_key_file or default_pseudonym_key_file())
+    except (PseudonymKeyMissing, OSError) as e:
+        sys.exit(f"earshot setup: {e}")
+    try:
+        report = run_setup(
+            connect(),
+            api_key_file=api_key_file,
+            kibana_system_password=kibana_system_password,
+            kibana_target=target,
+        )
+    except (StoreUnavailable, ImportFailed, ApiError, TransportError) as e:
+        sys.exit(f"earshot setup: {e}")
+    roles = ", ".join(ROLES)
+    console.print(f"Index template, cursor index and roles {roles}: ready.")
+    _print_pseudonym_key(pseudonym_key)
+    if api_key_file:
+        state = "created" if report.key_is_new else "still valid, kept"
+        console.print(f"Pipeline API key {report.key.id}: {state}, in {api_key_file}.")
+    else:
+        console.print("Pipeline API key created; give it to Airflow's workers as:")
+        print(f"EARSHOT_ELASTICSEARCH_API_KEY={report.key.encoded}")
+    if report.retired_keys:
+        console.print(f"Invalidated {len(report.retired_keys)} older pipeline API keys.")
+    if kibana_system_password:
+        console.print("Password of kibana_system set.")
+    if report.dashboards:
+        kibana.print_report(report.dashboards)
+        if not report.dashboards.ok:
+            raise typer.Exit(1)
+
+
+def _print_pseudonym_key(key: PseudonymKey) -> None:
+    """Where the key is, never the key."""
+    if key.where == KEY_VARIABLE:
+        console.print(f"Authors' pseudonym key: from {KEY_VARIABLE}, checked.")
+        return
+    state = "created" if key.is_new else "kept"
+    console.print(
+        f"Authors' pseudonym key: {state}, in {key.where}. Give its content to Airflow's "
+        f"workers as {KEY_VARIABLE}, and back it up: erasure by author needs the same key."
+    )

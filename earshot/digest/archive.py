@@ -1,0 +1,165 @@
+"""Every digest kept in Elasticsearch (index `earshot-digests`), exactly as mailed, so
+command can look back at what they were told on any day, and so the DAG's send step
+mails what the build step made (one small id passes between tasks, not the email).
+
+A digest is kept when built (status "built") and marked "sent" with its recipients once
+the mail server has it; one that could not be sent stays "built", which says so.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+
+from elasticsearch import Elasticsearch
+
+from earshot.core.clock import LocalDay
+from earshot.core.mail import Delivery
+from earshot.digest.charts import Chart
+from earshot.digest.model import Figures
+from earshot.digest.render import Rendered
+from earshot.store.indices import ensure_index
+
+DIGESTS = "earshot-digests"
+
+_KEYWORD = {"type": "keyword", "ignore_above": 1024}
+_DATE = {"type": "date"}
+_KEPT_NOT_SEARCHED = {"type": "object", "enabled": False}
+
+MAPPING = {
+    "dynamic": "strict",
+    "properties": {
+        "date": {"type": "date", "format": "yyyy-MM-dd"},
+        "force": _KEYWORD,
+        "period": {"properties": {"start": _DATE, "end": _DATE}},
+        "run": _KEYWORD,
+        "status": _KEYWORD,
+        "built": _DATE,
+        "sent": _DATE,
+        "recipients": _KEYWORD,
+        "refused": _KEYWORD,
+        "message_id": _KEYWORD,
+        "quiet": {"type": "boolean"},
+        "subject": {"type": "text"},
+        "text": {"type": "text"},
+        "html": {"type": "text", "index": False},
+        "headline": _KEPT_NOT_SEARCHED,
+        "images": _KEPT_NOT_SEARCHED,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A digest as kept: enough to mail it again exactly."""
+
+    id: str
+    day: date
+    recipients: list[str]
+    rendered: Rendered
+    charts: tuple[Chart, ...]
+    status: str
+
+
+def ensure_archive(es: Elasticsearch) -> None:
+    """Idempotent, like the mentions' indices: a fresh cluster just works."""
+    ensure_index(es, DIGESTS, MAPPING)
+
+
+def keep_built(
+    es: Elasticsearch,
+    figures: Figures,
+    charts: tuple[Chart, ...],
+    rendered: Rendered,
+    *,
+    recipients: list[str],
+    run: str,
+) -> str:
+    """Store a built digest; the same run building again replaces its own, nothing else."""
+    ensure_archive(es)
+    digest_id = f"{figures.day.day.isoformat()}.{run}"
+    es.index(
+        index=DIGESTS,
+        id=digest_id,
+        refresh="wait_for",
+        document={
+            "date": figures.day.day.isoformat(),
+            "force": figures.force,
+            "period": {"start": _iso(figures.day.start), "end": _iso(figures.day.end)},
+            "run": run,
+            "status": "built",
+            "built": _iso(datetime.now(UTC)),
+            "recipients": recipients,
+            "quiet": figures.quiet,
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "html": rendered.html,
+            "headline": asdict(figures.headline),
+            "images": [
+                {
+                    "cid": c.cid,
+                    "filename": c.filename,
+                    "title": c.title,
+                    "alt": c.alt,
+                    "png": base64.b64encode(c.png).decode("ascii"),
+                }
+                for c in charts
+            ],
+        },
+    )
+    return digest_id
+
+
+def load(es: Elasticsearch, digest_id: str) -> Kept:
+    doc = es.get(index=DIGESTS, id=digest_id)["_source"]
+    return Kept(
+        id=digest_id,
+        day=date.fromisoformat(doc["date"]),
+        recipients=list(doc["recipients"]),
+        rendered=Rendered(subject=doc["subject"], text=doc["text"], html=doc["html"]),
+        charts=tuple(
+            Chart(
+                cid=image["cid"],
+                filename=image["filename"],
+                title=image["title"],
+                alt=image["alt"],
+                png=base64.b64decode(image["png"]),
+            )
+            for image in doc["images"]
+        ),
+        status=doc["status"],
+    )
+
+
+def mark_sent(es: Elasticsearch, digest_id: str, delivery: Delivery) -> None:
+    es.update(
+        index=DIGESTS,
+        id=digest_id,
+        refresh="wait_for",
+        doc={
+            "status": "sent",
+            "sent": _iso(datetime.now(UTC)),
+            "recipients": list(delivery.accepted),
+            "refused": list(delivery.refused),
+            "message_id": delivery.message_id,
+        },
+    )
+
+
+def kept_for(es: Elasticsearch, day: LocalDay) -> list[dict]:
+    """Every digest kept for a day, newest first: what command was told, and when."""
+    if not es.indices.exists(index=DIGESTS):
+        return []
+    hits = es.search(
+        index=DIGESTS,
+        query={"term": {"date": day.day.isoformat()}},
+        sort=[{"built": "desc"}],
+        source_excludes=["images", "html"],
+        size=50,
+    )["hits"]["hits"]
+    return [hit["_source"] | {"id": hit["_id"]} for hit in hits]
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat()

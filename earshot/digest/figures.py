@@ -1,0 +1,439 @@
+"""Everything a digest says, asked of Elasticsearch: each figure is one aggregation (or one
+sorted search) over the public mentions of the local day, the day before and the seven
+days before, so what command reads is exactly what an analyst finds in Kibana.
+
+The force's own posts (`earshot.by_force`, where mentions carry it) are left out: the
+digest is about what the public said.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from elasticsearch import Elasticsearch
+
+from earshot.alerts.model import ALERTS
+from earshot.core.clock import LocalDay
+from earshot.core.profile import Profile
+from earshot.digest.duplicates import fold, story_key
+from earshot.digest.model import (
+    Alerts,
+    CampaignTally,
+    EmergingTopic,
+    Figures,
+    FlagCount,
+    Headline,
+    Hour,
+    Item,
+    Span,
+    Tally,
+)
+from earshot.digest.privacy import (
+    SNIPPET_CHARS,
+    TITLE_CHARS,
+    authors_allowed,
+    neutral,
+    safe_link,
+    without_people,
+)
+from earshot.store.indices import MENTIONS
+from enrichment.topics import CAMPAIGN_PREFIX, campaign_label
+
+TOP = 10  # topics, places, listed items
+PRAISED = 3
+CANDIDATES = 40  # fetched before near-duplicates are folded
+EMERGING = 5
+EMERGING_MIN_MENTIONS = 3
+
+NEGATIVE = {"term": {"earshot.toward_force.label": "negative"}}
+POSITIVE = {"term": {"earshot.toward_force.label": "positive"}}
+IN_AREA = {"term": {"earshot.in_area": True}}
+NEEDS_RESPONSE = {
+    "bool": {
+        "filter": [{"exists": {"field": "earshot.response.action"}}],
+        "must_not": [{"term": {"earshot.response.action": "no-action"}}],
+    }
+}
+FLAGGED = {"exists": {"field": "earshot.risk_flags"}}
+CAMPAIGN_TOPICS = f"{CAMPAIGN_PREFIX}.*"
+
+_LISTED_FIELDS = [
+    "@timestamp",
+    "message",
+    "url.full",
+    "event.provider",
+    "user.name",
+    "earshot.title",
+    "earshot.toward_force.score",
+    "earshot.response",
+    "earshot.risk_flags",
+    "earshot.status",
+    "earshot.cluster",
+]
+
+
+def gather(es: Elasticsearch, profile: Profile, day: LocalDay) -> Figures:
+    day_aggs = _day_tallies(es, day)
+    return Figures(
+        force=profile.force.name,
+        day=day,
+        headline=headline(es, day),
+        hours=hours(es, day),
+        topics=_tallies(day_aggs.get("topics")),
+        places=_tallies(day_aggs.get("places")),
+        sources=tuple(
+            Tally(b["key"], b["doc_count"], platform=_platform(b))
+            for b in _buckets(day_aggs.get("sources"))
+        ),
+        needing_response=needing_response(es, profile, day),
+        flagged=day_aggs.get("flagged", {}).get("doc_count", 0),
+        risk_flags=tuple(
+            FlagCount(b["key"], b["doc_count"]) for b in _buckets(day_aggs.get("risk_flags"))
+        ),
+        emerging=emerging_topics(es, day),
+        praise=praise(es, profile, day),
+        campaigns=campaigns(es, profile, day),
+        alerts=alerts(es, day),
+    )
+
+
+def public_mentions(start: datetime, end: datetime) -> dict:
+    """Mentions published in [start, end), the force's own posts left out."""
+    return {
+        "bool": {
+            "filter": [{"range": {"@timestamp": {"gte": _iso(start), "lt": _iso(end)}}}],
+            "must_not": [{"term": {"earshot.by_force": True}}],
+        }
+    }
+
+
+def headline(es: Elasticsearch, day: LocalDay) -> Headline:
+    """Mentions, negative toward the force, in the area and needing a response, for the day,
+    the day before and the seven days before, from one date_range aggregation."""
+    spans = {
+        "day": (day.start, day.end, 1),
+        "previous_day": (day.shifted(-1).start, day.start, 1),
+        "previous_week": (day.shifted(-7).start, day.start, 7),
+    }
+    aggs = _search(
+        es,
+        query=public_mentions(day.shifted(-7).start, day.end),
+        aggs={
+            "spans": {
+                "date_range": {
+                    "field": "@timestamp",
+                    "keyed": True,
+                    "ranges": [
+                        {"key": key, "from": _iso(start), "to": _iso(end)}
+                        for key, (start, end, _) in spans.items()
+                    ],
+                },
+                "aggs": {
+                    "negative": {"filter": NEGATIVE},
+                    "in_area": {"filter": IN_AREA},
+                    "needing_response": {"filter": NEEDS_RESPONSE},
+                },
+            }
+        },
+    )
+    buckets = aggs.get("spans", {}).get("buckets", {})
+
+    def span(key: str, days: int) -> Span:
+        b = buckets.get(key, {})
+        return Span(
+            days=days,
+            mentions=b.get("doc_count", 0),
+            negative=b.get("negative", {}).get("doc_count", 0),
+            in_area=b.get("in_area", {}).get("doc_count", 0),
+            needing_response=b.get("needing_response", {}).get("doc_count", 0),
+        )
+
+    return Headline(**{key: span(key, days) for key, (_, _, days) in spans.items()})
+
+
+def hours(es: Elasticsearch, day: LocalDay) -> tuple[Hour, ...]:
+    """The day hour by hour (23, 24 or 25 of them) by tone toward the force, each against
+    the negative mentions in the same clock hour on each of the seven days before."""
+    week_start = day.shifted(-7).start
+    aggs = _search(
+        es,
+        query=public_mentions(week_start, day.end),
+        aggs={
+            "hourly": {
+                "date_histogram": {
+                    "field": "@timestamp",
+                    "fixed_interval": "1h",  # UK offsets are whole hours: UTC hours are UK hours
+                    "min_doc_count": 0,
+                    "extended_bounds": {"min": _millis(week_start), "max": _millis(day.end) - 1},
+                },
+                "aggs": {"tone": {"terms": {"field": "earshot.toward_force.label", "size": 3}}},
+            }
+        },
+    )
+    in_day: dict[datetime, dict[str, int]] = {}
+    week_negative: Counter[tuple[object, int]] = Counter()
+    for bucket in _buckets(aggs.get("hourly")):
+        start = datetime.fromtimestamp(bucket["key"] / 1000, UTC)
+        tones = {b["key"]: b["doc_count"] for b in _buckets(bucket["tone"])}
+        if start >= day.start:
+            in_day[start] = tones
+        else:
+            local = day.local(start)
+            week_negative[(local.date(), local.hour)] += tones.get("negative", 0)
+    result = []
+    for n in range(day.hours):
+        start = day.start + timedelta(hours=n)
+        local = day.local(start)
+        tones = in_day.get(start, {})
+        week = [week_negative[(day.shifted(-k).day, local.hour)] for k in range(1, 8)]
+        result.append(
+            Hour(
+                start=local,
+                negative=tones.get("negative", 0),
+                neutral=tones.get("neutral", 0),
+                positive=tones.get("positive", 0),
+                usual_negative_low=min(week),
+                usual_negative_high=max(week),
+                usual_negative_mean=sum(week) / 7,
+            )
+        )
+    return tuple(result)
+
+
+def needing_response(es: Elasticsearch, profile: Profile, day: LocalDay) -> tuple[Item, ...]:
+    """The most urgent recommended actions of the day, one line per story."""
+    return _listed(
+        es,
+        profile,
+        query=_and(public_mentions(day.start, day.end), NEEDS_RESPONSE),
+        sort=[{"earshot.response.priority": "desc"}, {"@timestamp": "desc"}],
+        limit=TOP,
+    )
+
+
+def praise(es: Elasticsearch, profile: Profile, day: LocalDay) -> tuple[Item, ...]:
+    """The warmest words about the force; flagged mentions are never quoted, so never here."""
+    query = _and(public_mentions(day.start, day.end), POSITIVE)
+    query["bool"]["must_not"].append(FLAGGED)
+    return _listed(
+        es,
+        profile,
+        query=query,
+        sort=[{"earshot.toward_force.score": "desc"}, {"@timestamp": "desc"}],
+        limit=PRAISED,
+    )
+
+
+def emerging_topics(es: Elasticsearch, day: LocalDay) -> tuple[EmergingTopic, ...]:
+    """Topics whose share of the day's mentions is significantly above their share of the
+    seven days before (significant_terms, JLH score, the week as background), kept only
+    when the day's count also beats the week's daily average: a quiet day can lift a
+    share without anything new being said."""
+    aggs = _search(
+        es,
+        query=public_mentions(day.start, day.end),
+        aggs={
+            "emerging": {
+                "significant_terms": {
+                    "field": "earshot.topics",
+                    "exclude": CAMPAIGN_TOPICS,  # campaigns have their own section
+                    "min_doc_count": EMERGING_MIN_MENTIONS,
+                    "size": EMERGING,
+                    "background_filter": public_mentions(day.shifted(-7).start, day.start),
+                }
+            }
+        },
+    )
+    return tuple(
+        EmergingTopic(b["key"], b["doc_count"], b["bg_count"])
+        for b in _buckets(aggs.get("emerging"))
+        if b["doc_count"] > b["bg_count"] / 7
+    )
+
+
+def campaigns(es: Elasticsearch, profile: Profile, day: LocalDay) -> tuple[CampaignTally, ...]:
+    """Every campaign in the profile, talked about or not, with the day's tone toward the
+    force and the week's daily average."""
+    labels = {campaign_label(c.name): c.name for c in profile.force.campaigns}
+    if not labels:
+        return ()
+    by_campaign = {
+        "terms": {"field": "earshot.topics", "include": sorted(labels), "size": len(labels)}
+    }
+    aggs = _search(
+        es,
+        query=public_mentions(day.shifted(-7).start, day.end),
+        aggs={
+            "day": {
+                "filter": public_mentions(day.start, day.end),
+                "aggs": {
+                    "campaigns": by_campaign
+                    | {"aggs": {"tone": {"terms": {"field": "earshot.toward_force.label"}}}}
+                },
+            },
+            "week": {
+                "filter": public_mentions(day.shifted(-7).start, day.start),
+                "aggs": {"campaigns": by_campaign},
+            },
+        },
+    )
+    on_day = {b["key"]: b for b in _buckets(aggs.get("day", {}).get("campaigns"))}
+    in_week = {b["key"]: b["doc_count"] for b in _buckets(aggs.get("week", {}).get("campaigns"))}
+    result = []
+    for label, name in labels.items():
+        bucket = on_day.get(label, {"doc_count": 0, "tone": {}})
+        tones = {b["key"]: b["doc_count"] for b in _buckets(bucket["tone"])}
+        result.append(
+            CampaignTally(
+                name=name,
+                topic=label,
+                mentions=bucket["doc_count"],
+                negative=tones.get("negative", 0),
+                positive=tones.get("positive", 0),
+                previous_week=in_week.get(label, 0),
+            )
+        )
+    return tuple(result)
+
+
+def alerts(es: Elasticsearch, day: LocalDay) -> Alerts | None:
+    """Alerts opened during the day and still open; None (no alerts section) on a cluster
+    where no alert was ever raised. Reads `@timestamp` (opened), `status` and `message`."""
+    if not es.indices.exists(index=ALERTS):
+        return None
+    opened = es.count(
+        index=ALERTS, query={"range": {"@timestamp": {"gte": _iso(day.start), "lt": _iso(day.end)}}}
+    )["count"]
+    still_open = es.search(
+        index=ALERTS,
+        size=5,
+        track_total_hits=True,
+        query={"term": {"status": "open"}},
+        sort=[{"@timestamp": {"order": "desc", "unmapped_type": "date"}}],
+        source_includes=["message"],
+    )["hits"]
+    return Alerts(
+        opened=opened,
+        still_open=still_open["total"]["value"],
+        open_titles=tuple(
+            neutral(str(hit["_source"].get("message", "")), TITLE_CHARS) or "(no description)"
+            for hit in still_open["hits"]
+        ),
+    )
+
+
+def _day_tallies(es: Elasticsearch, day: LocalDay) -> dict:
+    return _search(
+        es,
+        query=public_mentions(day.start, day.end),
+        aggs={
+            "topics": {
+                "terms": {"field": "earshot.topics", "size": TOP, "exclude": CAMPAIGN_TOPICS}
+            },
+            "places": {"terms": {"field": "earshot.places", "size": TOP}},
+            "sources": {
+                "terms": {"field": "event.provider", "size": 20},
+                "aggs": {"platform": {"terms": {"field": "event.dataset", "size": 1}}},
+            },
+            "risk_flags": {"terms": {"field": "earshot.risk_flags", "size": 20}},
+            "flagged": {"filter": FLAGGED},
+        },
+    )
+
+
+def _listed(
+    es: Elasticsearch, profile: Profile, *, query: dict, sort: list, limit: int
+) -> tuple[Item, ...]:
+    hits = es.search(
+        index=MENTIONS,
+        size=CANDIDATES,
+        ignore_unavailable=True,
+        allow_no_indices=True,
+        query=query,
+        sort=sort,
+        source_includes=_LISTED_FIELDS,
+    )["hits"]["hits"]
+    return tuple(_item(hit, similar, profile) for hit, similar in fold(hits, _stories, limit))
+
+
+def _stories(hit: dict) -> list[str]:
+    doc = hit["_source"]
+    earshot = doc.get("earshot", {})
+    text = story_key((doc.get("message") or "")[:2000]) or story_key(earshot.get("title") or "")
+    cluster = earshot.get("cluster")
+    return [f"cluster:{cluster}" if cluster else "", f"text:{text}" if text else "", hit["_id"]]
+
+
+def _item(hit: dict, similar: int, profile: Profile) -> Item:
+    doc = hit["_source"]
+    earshot = doc.get("earshot", {})
+    response = earshot.get("response") or {}
+    flags = tuple(earshot.get("risk_flags") or ())
+    author = (doc.get("user") or {}).get("name")
+    named = authors_allowed(profile)
+
+    def shown(text: str | None, limit: int) -> str:
+        raw = (text or "")[: limit * 4]
+        if not named:
+            raw = without_people(raw, author=author, force_handles=profile.force.handles)
+        return neutral(raw, limit)
+
+    return Item(
+        title=None if flags else shown(earshot.get("title"), TITLE_CHARS) or "(untitled)",
+        snippet="" if flags else shown(doc.get("message"), SNIPPET_CHARS),
+        url=safe_link((doc.get("url") or {}).get("full")),
+        source=doc.get("event", {}).get("provider", ""),
+        published=datetime.fromisoformat(doc["@timestamp"]),
+        action=response.get("action", "no-action"),
+        priority=response.get("priority", 0),
+        reason=(response.get("reasons") or [""])[0],
+        status=earshot.get("status", "new"),
+        risk_flags=flags,
+        toward_force=(earshot.get("toward_force") or {}).get("score", 0.0),
+        similar=similar,
+        author=neutral(author, 60) if named and author else None,
+    )
+
+
+def _search(es: Elasticsearch, *, query: dict, aggs: dict) -> dict:
+    """The aggregations, or {} when there is nothing to aggregate (no index yet)."""
+    response = es.search(
+        index=MENTIONS,
+        size=0,
+        ignore_unavailable=True,
+        allow_no_indices=True,
+        query=query,
+        aggs=aggs,
+    )
+    return response.get("aggregations", {})
+
+
+def _and(query: dict, *more: dict) -> dict:
+    return {
+        "bool": {
+            "filter": [*query["bool"]["filter"], *more],
+            "must_not": list(query["bool"]["must_not"]),
+        }
+    }
+
+
+def _tallies(agg: dict | None) -> tuple[Tally, ...]:
+    return tuple(Tally(b["key"], b["doc_count"]) for b in _buckets(agg))
+
+
+def _platform(source_bucket: dict) -> str | None:
+    datasets = _buckets(source_bucket.get("platform"))
+    return datasets[0]["key"].removeprefix("earshot.") if datasets else None
+
+
+def _buckets(agg: dict | None) -> list[dict]:
+    return (agg or {}).get("buckets", [])
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat()
+
+
+def _millis(instant: datetime) -> int:
+    return int(instant.timestamp() * 1000)

@@ -1,0 +1,158 @@
+"""Keep each kind of record only as long as the profile says, and delete nothing else.
+
+Monthly indices (mentions, audit) are dropped whole once their month has ended before the
+cut-off and they hold nothing newer; the month that straddles the cut-off loses only its
+expired documents. Single indices (alerts, digests, cursors) lose expired documents. Only
+indices whose names parse exactly as Earshot's are touched: a user's `earshot-mentions-old`
+matches the wildcard but is not Earshot's, so it stays. There is no ILM or delete_by_query
+in every cluster Earshot runs on, so documents are found by search and deleted in bulk.
+Every deletion is audited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal, get_args
+
+from elasticsearch import Elasticsearch, helpers
+
+from earshot.alerts.model import ALERTS
+from earshot.core.profile import Retention
+from earshot.digest.archive import DIGESTS
+from earshot.store import audit
+from earshot.store.indices import CURSORS, ERASED, MENTIONS
+
+Kind = Literal["mentions", "alerts", "digests", "cursors", "audit", "erasures"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What one index lost: the whole index, or its expired documents."""
+
+    kind: Kind
+    index: str
+    deleted: int
+    cutoff: str
+    whole_index: bool
+
+
+@dataclass(frozen=True)
+class _Rule:
+    prefix: str  # the index, or the monthly indices' name before "-YYYY.MM"
+    monthly: bool
+    days: Callable[[Retention], int]
+    expired: Callable[[str], dict]  # the query for documents older than the cut-off
+
+
+def _older(field: str) -> Callable[[str], dict]:
+    return lambda cutoff: {"range": {field: {"lt": cutoff}}}
+
+
+def _resolved_before(cutoff: str) -> dict:
+    # An alert's clock starts when its situation is over: open or acknowledged never expire.
+    return {
+        "bool": {
+            "filter": [{"term": {"status": "resolved"}}, {"range": {"resolved.at": {"lt": cutoff}}}]
+        }
+    }
+
+
+_RULES: dict[Kind, _Rule] = {
+    "mentions": _Rule(MENTIONS, True, lambda r: r.mentions_days, _older("@timestamp")),
+    "alerts": _Rule(ALERTS, False, lambda r: r.alerts_days, _resolved_before),
+    "digests": _Rule(DIGESTS, False, lambda r: r.digests_days, _older("period.end")),
+    "cursors": _Rule(CURSORS, False, lambda r: r.cursors_days, _older("updated")),
+    "audit": _Rule(audit.AUDIT, True, lambda r: r.audit_days, _older("@timestamp")),
+    # An erased post older than the mentions' period would be dropped anyway.
+    "erasures": _Rule(ERASED, False, lambda r: r.mentions_days, _older("erased")),
+}
+
+
+def apply_retention(
+    es: Elasticsearch, retention: Retention, now: datetime, *, actor: str | None = None
+) -> list[Deletion]:
+    """Every kind, as of `now` (the run's date, not the clock, so a re-run deletes the same)."""
+    return [d for kind in KINDS for d in expire(es, kind, retention, now, actor=actor)]
+
+
+def expire(
+    es: Elasticsearch, kind: Kind, retention: Retention, now: datetime, *, actor: str | None = None
+) -> list[Deletion]:
+    """Delete one kind's records older than its retention period; audit each deletion."""
+    rule = _RULES[kind]
+    cutoff = _utc(now) - timedelta(days=rule.days(retention))
+    expired = rule.expired(cutoff.isoformat())
+    if rule.monthly:
+        deletions = [
+            _expire_month(es, kind, index, month_end, cutoff, expired)
+            for index, month_end in _months(es, rule.prefix, before=cutoff)
+        ]
+    else:
+        deletions = [_expire_documents(es, kind, rule.prefix, cutoff, expired)]
+    done = [d for d in deletions if d.deleted]
+    for deletion in done:
+        audit.record(
+            es,
+            "retention.delete",
+            deletion.index,
+            after={k: v for k, v in asdict(deletion).items() if k != "index"},
+            actor=actor,
+        )
+    return done
+
+
+def _utc(moment: datetime) -> datetime:
+    """A plain UTC datetime. A naive one is UTC, as Airflow's dates are; an aware one goes
+    through its timestamp, since Airflow's pendulum dates do not all convert otherwise."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(moment.timestamp(), UTC)
+
+
+_MONTH = re.compile(r"(\d{4})\.(\d{2})")
+
+
+def _months(es: Elasticsearch, prefix: str, *, before: datetime) -> list[tuple[str, datetime]]:
+    """Earshot's monthly indices whose month began before the cut-off, with the month's end."""
+    found = []
+    for name in es.indices.get(index=f"{prefix}-*"):
+        match = _MONTH.fullmatch(name.removeprefix(f"{prefix}-"))
+        if not match or not 1 <= int(match[2]) <= 12:
+            continue
+        year, month = int(match[1]), int(match[2])
+        start = datetime(year, month, 1, tzinfo=UTC)
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        if start < before:
+            found.append((name, end))
+    return found
+
+
+def _expire_month(
+    es: Elasticsearch, kind: Kind, index: str, month_end: datetime, cutoff: datetime, expired: dict
+) -> Deletion:
+    es.indices.refresh(index=index)
+    total = es.count(index=index)["count"]
+    kept = es.count(index=index, query={"bool": {"must_not": [expired]}})["count"]
+    if month_end <= cutoff and kept == 0:
+        es.indices.delete(index=index)
+        return Deletion(kind, index, total, cutoff.isoformat(), whole_index=True)
+    return _expire_documents(es, kind, index, cutoff, expired)
+
+
+def _expire_documents(
+    es: Elasticsearch, kind: Kind, index: str, cutoff: datetime, expired: dict
+) -> Deletion:
+    if not es.indices.exists(index=index):
+        return Deletion(kind, index, 0, cutoff.isoformat(), whole_index=False)
+    es.indices.refresh(index=index)
+    actions = (
+        {"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]}
+        for hit in helpers.scan(es, index=index, query={"query": expired}, _source=False)
+    )
+    # A document gone meanwhile (an erasure) is not an error; any other failure raises.
+    deleted, _ = helpers.bulk(es, actions, ignore_status=(404,), refresh="wait_for")
+    return Deletion(kind, index, deleted, cutoff.isoformat(), whole_index=False)

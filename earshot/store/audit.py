@@ -1,0 +1,144 @@
+"""Who did what, when: every change a person or the pipeline makes to what Earshot keeps.
+
+Workflow-status changes, alert acknowledgements and resolutions, erasures, retention
+deletions and profile changes each write one record with the before and after, so a
+data protection officer can answer "who changed this, and what was it before?".
+Records go to monthly indices behind one alias, so retention drops whole months.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import ApiError, ConflictError, Elasticsearch
+
+from earshot.store.indices import ensure_monthly_template
+
+AUDIT = "earshot-audit"
+
+_KEYWORD = {"type": "keyword", "ignore_above": 1024}
+_MAPPING = {
+    "dynamic": "strict",
+    "properties": {
+        "@timestamp": {"type": "date"},
+        "action": _KEYWORD,  # e.g. mention.status, alert.acknowledge, erasure, retention.delete
+        "target": _KEYWORD,  # what was changed: a mention or alert id, an index, a profile path
+        "actor": {"properties": {"name": _KEYWORD, "principal": _KEYWORD}},
+        "before": {"type": "object", "enabled": False},
+        "after": {"type": "object", "enabled": False},
+    },
+}
+
+
+def actor_name() -> str:
+    """The person (or service) acting: EARSHOT_ACTOR when a wrapper knows better (the DAGs
+    set it to `airflow:<dag id>`), else the operating-system login running the command."""
+    return os.environ.get("EARSHOT_ACTOR") or getpass.getuser()
+
+
+def ensure_audit(es: Elasticsearch) -> None:
+    ensure_monthly_template(es, AUDIT, _MAPPING, "Earshot audit trail, one index per month")
+
+
+def record(
+    es: Elasticsearch,
+    action: str,
+    target: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor: str | None = None,
+    record_id: str | None = None,
+) -> bool:
+    """Write one audit record. The Elasticsearch principal is recorded beside the named
+    actor, so a shared login still shows which credentials made the change.
+
+    With `record_id`, writers that may notice the same change at once (parallel collect
+    tasks) write it once: the first creates it, the rest find it there and return False.
+    """
+    ensure_audit(es)
+    now = datetime.now(UTC)
+    try:
+        es.index(
+            index=f"{AUDIT}-{now:%Y.%m}",
+            id=record_id,
+            op_type="create" if record_id else None,
+            document={
+                "@timestamp": now.isoformat(),
+                "action": action,
+                "target": target,
+                "actor": {"name": actor or actor_name(), "principal": _principal(es)},
+                "before": before or {},
+                "after": after or {},
+            },
+            refresh="wait_for",
+        )
+    except ConflictError:
+        return False
+    return True
+
+
+def history(
+    es: Elasticsearch, *, action: str | None = None, size: int = 100, with_ids: bool = False
+) -> list[dict]:
+    """The newest audit records first, optionally of one action."""
+    query = {"term": {"action": action}} if action else {"match_all": {}}
+    try:
+        hits = es.search(index=AUDIT, query=query, size=size, sort=[{"@timestamp": "desc"}])[
+            "hits"
+        ]["hits"]
+    except ApiError as e:
+        if e.status_code == 404:
+            return []
+        raise
+    return [hit["_source"] | ({"id": hit["_id"]} if with_ids else {}) for hit in hits]
+
+
+def note_profile(es: Elasticsearch, profile: dict[str, Any]) -> bool:
+    """Record a "profile.change" when the profile differs from the last one recorded (or
+    none was): before/after fingerprints and the top-level keys that changed. The profile
+    holds no secrets, but its recipients are staff addresses, so only fingerprints are
+    kept, and the retention and privacy settings in clear, as a DPO asks about those.
+    The collect run calls this; it sees the change, not who edited the file, so the
+    actor is the pipeline. Returns whether a record was written."""
+    keys = {key: _fingerprint(value) for key, value in profile.items()}
+    current = {
+        "hash": _fingerprint(profile),
+        "keys": keys,
+        **{key: profile[key] for key in ("retention", "privacy") if key in profile},
+    }
+    last = history(es, action="profile.change", size=1, with_ids=True)
+    before = {k: v for k, v in last[0]["after"].items() if k != "changed"} if last else {}
+    if before.get("hash") == current["hash"]:
+        return False
+    changed = sorted(
+        k
+        for k in keys.keys() | before.get("keys", {}).keys()
+        if keys.get(k) != before.get("keys", {}).get(k)
+    )
+    previous_id = last[0]["id"] if last else ""
+    return record(
+        es,
+        "profile.change",
+        "profile",
+        before=before,
+        after=current | {"changed": changed},
+        record_id=hashlib.sha256(f"{previous_id}\n{current['hash']}".encode()).hexdigest()[:32],
+    )
+
+
+def _fingerprint(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _principal(es: Elasticsearch) -> str:
+    try:
+        return es.security.authenticate()["username"]
+    except ApiError:
+        return "unknown"

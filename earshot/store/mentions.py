@@ -1,0 +1,215 @@
+"""Writing mentions: each one indexed exactly once, however often it is heard.
+
+Ids are stable, existing ids are looked up through the alias (so a mention stays in
+the monthly index it first landed in), and new ones are written with `create`, so a
+conflict means "already indexed", never a second copy. Item-level 429s are retried
+with back-off; any other item failure is reported with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch, helpers
+
+from earshot.core.model import Mention, WorkflowStatus
+from earshot.core.near_duplicates import bands
+from earshot.core.people import without_people
+from earshot.core.profile import Profile
+from earshot.core.pseudonym import author_key
+from earshot.store import audit
+from earshot.store.clusters import assign_clusters
+from earshot.store.indices import ERASED, MENTIONS, mentions_index
+
+_LOOKUP_BATCH = 1_000
+
+
+class IndexingError(Exception):
+    """Some mentions were not indexed; the source's cursor must not advance."""
+
+    def __init__(self, failures: list[str]):
+        shown = "; ".join(failures[:5])
+        more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+        super().__init__(f"{len(failures)} mentions not indexed: {shown}{more}")
+        self.failures = failures
+
+
+@dataclass
+class IndexReport:
+    new: int = 0
+    already_indexed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Handles:
+    """Whether the public's handles are stored (the profile's `privacy.hide_handles`). The
+    force's own are always kept, in the text and as the author of its own posts: they name
+    the force, not a person."""
+
+    hidden: bool = False
+    force_handles: tuple[str, ...] = ()
+
+    @classmethod
+    def for_profile(cls, profile: Profile) -> Handles:
+        return cls(profile.privacy.hide_handles, tuple(profile.force.handles))
+
+    def in_text(self, text: str, mention: Mention) -> str:
+        if not self.hidden:
+            return text
+        author = None if mention.by_force else mention.author
+        return without_people(text, author=author, force_handles=self.force_handles)
+
+    def user(self, mention: Mention) -> dict:
+        """ECS `user`: `id`, the keyed pseudonym people are counted and erased by, always;
+        `name`, the handle an analyst replies to, unless handles are hidden."""
+        if not mention.author:
+            return {}
+        user = {"id": author_key(mention.author)}
+        if not self.hidden or mention.by_force:
+            user["name"] = mention.author
+        return user
+
+
+KEEP_HANDLES = Handles()
+
+
+def to_document(mention: Mention, ingested: datetime, handles: Handles = KEEP_HANDLES) -> dict:
+    """The ECS-shaped document; the one place the model meets the mapping. Raises
+    PseudonymKeyMissing for a mention with an author when the pseudonym secret is not set."""
+    doc = {
+        "@timestamp": mention.published.isoformat(),
+        "message": handles.in_text(mention.text, mention),
+        "url": {"full": mention.url},
+        "event": {
+            "provider": mention.source,
+            "dataset": f"earshot.{mention.source_kind}",
+            "created": mention.fetched.isoformat(),
+            "ingested": ingested.isoformat(),
+        },
+        "earshot": {
+            "title": handles.in_text(mention.title, mention),
+            "is_reply": mention.is_reply,
+            "force_terms": list(mention.force_terms),
+            "topics": list(mention.topics),
+            "risk_flags": list(mention.risk_flags),
+            "places": [p.name for p in mention.places],
+            "in_area": mention.in_area,
+            "language": mention.language,
+            "status": mention.status,
+            "by_force": mention.by_force,
+            "canonical_url": mention.canonical_url,
+            "near_duplicate": {"bands": bands(mention.signature), "signature": mention.signature},
+            "cluster": mention.cluster or mention.id,
+        },
+    }
+    optional = {
+        "tone": mention.tone,
+        "toward_force": mention.toward_force,
+        "response": mention.response,
+    }
+    doc["earshot"] |= {k: v.model_dump() for k, v in optional.items() if v is not None}
+    if user := handles.user(mention):
+        doc["user"] = user
+    if mention.cluster and mention.cluster != mention.id:
+        doc["earshot"]["duplicate_of"] = mention.cluster
+    if mention.places:
+        # The first place named is where the mention is put on the map.
+        doc["earshot"]["location"] = {"lat": mention.places[0].lat, "lon": mention.places[0].lon}
+    return doc
+
+
+def index_mentions(
+    es: Elasticsearch,
+    mentions: list[Mention],
+    *,
+    handles: Handles = KEEP_HANDLES,
+    chunk_size: int = 500,
+    max_retries: int = 6,
+) -> IndexReport:
+    """Raises IndexingError after trying every item if any item could not be indexed."""
+    report = IndexReport()
+    if not mentions:
+        return report
+    existing = _where_indexed(es, [m.id for m in mentions], erased_too=True)
+    report.already_indexed = len(existing)
+    ingested = datetime.now(UTC)
+    new = assign_clusters(es, [m for m in mentions if m.id not in existing])
+    actions = _create_actions(new, ingested, handles)
+    for ok, item in helpers.streaming_bulk(
+        es,
+        actions,
+        chunk_size=chunk_size,
+        max_retries=max_retries,
+        initial_backoff=1,
+        max_backoff=30,
+        raise_on_error=False,
+    ):
+        result = item["create"]
+        if ok:
+            report.new += 1
+        elif result.get("status") == 409:
+            report.already_indexed += 1
+        else:
+            error = result.get("error", {})
+            reason = error.get("reason", error) if isinstance(error, dict) else error
+            report.failures.append(f"{result.get('_id')}: HTTP {result.get('status')}: {reason}")
+    if report.failures:
+        raise IndexingError(report.failures)
+    return report
+
+
+def _where_indexed(
+    es: Elasticsearch, ids: list[str], *, erased_too: bool = False
+) -> dict[str, str]:
+    """The index holding each id already stored (with `erased_too`, ids erased at their
+    author's request count as stored, in the erasure index). Refreshes first: the lookup
+    is a search, and a crashed run (or a write a moment ago) may not be visible to it yet."""
+    where = f"{MENTIONS},{ERASED}" if erased_too else MENTIONS
+    es.indices.refresh(index=where, ignore_unavailable=True, allow_no_indices=True)
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), _LOOKUP_BATCH):
+        batch = ids[start : start + _LOOKUP_BATCH]
+        hits = es.search(
+            index=where,
+            query={"ids": {"values": batch}},
+            size=len(batch),
+            source=False,
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )["hits"]["hits"]
+        found.update((hit["_id"], hit["_index"]) for hit in hits)
+    return found
+
+
+def _create_actions(
+    mentions: Iterable[Mention], ingested: datetime, handles: Handles
+) -> Iterator[dict]:
+    for mention in mentions:
+        yield {
+            "_op_type": "create",
+            "_index": mentions_index(mention.published),
+            "_id": mention.id,
+            "_source": to_document(mention, ingested, handles),
+        }
+
+
+def set_status(es: Elasticsearch, mention_id: str, status: WorkflowStatus) -> None:
+    """Move a mention along the analysts' workflow (new → in-hand → done), and audit it.
+
+    Re-collection never overwrites a stored mention, so the status survives it. Setting
+    the status it already has changes nothing, so it is not recorded.
+    """
+    index = _where_indexed(es, [mention_id]).get(mention_id)
+    if index is None:
+        raise KeyError(f"no mention with id {mention_id}")
+    before = es.get(index=index, id=mention_id, source_includes=["earshot.status"])["_source"]
+    previous = before.get("earshot", {}).get("status")
+    if previous == status:
+        return
+    es.update(index=index, id=mention_id, doc={"earshot": {"status": status}}, refresh=True)
+    audit.record(
+        es, "mention.status", mention_id, before={"status": previous}, after={"status": status}
+    )
