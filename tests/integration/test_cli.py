@@ -10,7 +10,7 @@ import pytest
 
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
-from tests.test_store import mention
+from tests.integration.test_store import mention
 
 EARSHOT = str(Path(sys.executable).with_name("earshot"))
 

@@ -52,7 +52,7 @@ from earshot.store.indices import CURSORS, MENTIONS, ensure_indices
 from earshot.store.local_node import LocalNode
 from earshot.store.mentions import index_mentions, set_status
 from tests.alert_helpers import at, burst, put_mentions
-from tests.test_store import mention
+from tests.integration.test_store import mention
 
 NOVEMBER = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 LAST_YEAR = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)

@@ -5,16 +5,16 @@ it runs."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
 
 from earshot.alerts.lifecycle import list_alerts
 from earshot.app.assets import MENTIONS
+from earshot.core.paths import PROJECT_DIR
 from tests.alert_helpers import LINCOLN, at, burst, put_mentions, rhythmic_history
 from tests.conftest import load_collect_dag
 
-DAG_FILE = Path(__file__).resolve().parent.parent / "dags" / "earshot_alerts.py"
+DAG_FILE = PROJECT_DIR / "dags" / "earshot_alerts.py"
 SPIKE = at("2026-11-18 10:00")
 
 

@@ -12,8 +12,8 @@ from earshot.store import audit
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions, set_status
 from tests.conftest import news_items, rss
-from tests.test_cli import earshot
-from tests.test_store import mention
+from tests.integration.test_cli import earshot
+from tests.integration.test_store import mention
 
 
 @pytest.mark.elasticsearch

@@ -4,13 +4,12 @@ than the retention periods."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 import yaml
 
-from earshot.core.paths import DEFAULT_PROFILE
-from tests.test_retention import (
+from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
+from tests.integration.test_retention import (
     AS_OF,
     assert_each_deletion_audited_once,
     assert_only_unexpired_remain,
@@ -19,7 +18,7 @@ from tests.test_retention import (
 )
 
 UK_TIME = "Europe/London"
-DAG_FILE = Path(__file__).resolve().parent.parent / "dags" / "earshot_maintenance.py"
+DAG_FILE = PROJECT_DIR / "dags" / "earshot_maintenance.py"
 
 
 def load_maintenance_dag():

@@ -18,9 +18,9 @@ from earshot.governance.erasure import by_author, by_url, erase
 from earshot.store import audit
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import Handles, index_mentions
-from tests.test_cli import earshot
-from tests.test_retention import _alert, remaining
-from tests.test_store import mention
+from tests.integration.test_cli import earshot
+from tests.integration.test_retention import _alert, remaining
+from tests.integration.test_store import mention
 
 DAY = datetime(2026, 11, 10, 9, tzinfo=UTC)
 

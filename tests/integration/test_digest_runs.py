@@ -16,13 +16,14 @@ import pytest
 
 from earshot.core.clock import FORCE_TIME_ZONE as UK
 from earshot.core.clock import LocalDay
+from earshot.core.paths import PROJECT_DIR
 from earshot.digest.archive import DIGESTS, kept_for
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
 from tests.digest_helpers import write_profile
-from tests.test_digest import background, the_day
+from tests.integration.test_digest import background, the_day
 
-DAG_FILE = Path(__file__).resolve().parent.parent / "dags" / "earshot_digest.py"
+DAG_FILE = PROJECT_DIR / "dags" / "earshot_digest.py"
 EARSHOT = str(Path(sys.executable).with_name("earshot"))
 RECIPIENTS = ["command@lincs.police.example"]
 

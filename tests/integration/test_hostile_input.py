@@ -32,7 +32,7 @@ from earshot.store.queries import mention_counts, most_negative, response_queue
 from listeners import ListenerError
 from listeners.rss import AUTHOR_CHARS, RssListener
 from tests.conftest import rss
-from tests.test_store import mention
+from tests.integration.test_store import mention
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 EARSHOT = str(Path(sys.executable).with_name("earshot"))
