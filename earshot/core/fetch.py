@@ -8,9 +8,10 @@ compression asked for, and it is inflated here in steps that cannot pass the cap
 would inflate each network chunk whole: 64 kB of a gzip bomb is 64 MB before it can be
 counted).
 
-A source's timeout bounds each read, and the whole response must arrive within
-WHOLE_RESPONSE_TIMEOUTS times it: a server that drips a byte every few seconds never trips
-a per-read timeout, and would otherwise hold the task for as long as it liked.
+A source's timeout bounds each read, and the whole response, an error's as much as a
+success's, must arrive within WHOLE_RESPONSE_TIMEOUTS times it: a server that drips a byte
+every few seconds never trips a per-read timeout, and would otherwise hold the task for as
+long as it liked.
 
 Some APIs take their credential in the query string (Graph API `access_token`, Google `key`):
 error messages and httpx's request log show such values as `***`.
@@ -18,6 +19,7 @@ error messages and httpx's request log show such values as `***`.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
@@ -102,7 +104,7 @@ def fetch(url: str, validators: dict[str, str], *, timeout: float, max_bytes: in
     with _request("GET", url, headers=headers, timeout=timeout) as response:
         if response.status_code == 304:
             return Fetched(b"", "", validators, not_modified=True)
-        _check(response, url)
+        _check(response, url, timeout)
         return Fetched(
             body=_read_capped(response, max_bytes, url, timeout),
             content_type=response.headers.get("content-type", ""),
@@ -120,7 +122,7 @@ def get_json(
 ) -> tuple[object, httpx.Headers]:
     """A platform API page: the parsed JSON and the headers (pagination, rate limits)."""
     with _request("GET", url, headers=headers or {}, timeout=timeout, params=params) as response:
-        _check(response, url)
+        _check(response, url, timeout)
         body = _read_capped(response, max_bytes, url, timeout)
         try:
             return json.loads(body), response.headers
@@ -145,7 +147,7 @@ def post_json(
         timeout=timeout,
         **({"data": data} if as_form else {"json": data}),
     ) as response:
-        _check(response, url)
+        _check(response, url, timeout)
         answer = _read_capped(response, TOKEN_ANSWER_BYTES, url, timeout)
     try:
         return json.loads(answer)
@@ -174,12 +176,13 @@ def _request(
         raise FetchError(f"could not {verb} {url}: {type(e).__name__}: {e}") from e
 
 
-def _check(response: httpx.Response, url: str) -> None:
+def _check(response: httpx.Response, url: str, timeout: float) -> None:
     status = response.status_code
     if status < 400:
         return
     said = f"HTTP {status} {response.reason_phrase} from {url}"
-    details = {"status": status, "headers": response.headers, "body": _error_body(response)}
+    body = _without_credentials_sent(_error_body(response, timeout), response.request)
+    details = {"status": status, "headers": response.headers, "body": body}
     if status == 429:
         retry_after = response.headers.get("retry-after", "")
         wait = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
@@ -191,10 +194,27 @@ def _check(response: httpx.Response, url: str) -> None:
     raise FetchError(said, **details)
 
 
-def _error_body(response: httpx.Response) -> bytes:
-    """The start of an error response's body; what cannot be read in time is left unread."""
+def _without_credentials_sent(body: bytes, request: httpx.Request) -> bytes:
+    """An error body with the request's own credentials blanked: some servers echo the
+    request's headers back, and the body ends up in the task log's reason."""
+    for header in ("authorization", "proxy-authorization"):
+        sent = request.headers.get(header, "")
+        scheme, _, credential = sent.partition(" ")
+        forms = [sent, credential]
+        if scheme.lower() == "basic":  # the secret inside "id:secret", should a server decode it
+            with contextlib.suppress(ValueError):
+                forms.append(base64.b64decode(credential).decode().partition(":")[2])
+        for form in sorted(filter(None, forms), key=len, reverse=True):
+            body = body.replace(form.encode(), b"***")
+    return body
+
+
+def _error_body(response: httpx.Response, timeout: float) -> bytes:
+    """The start of an error response's body, read under the same whole-response deadline as
+    any other: an error that trickles must not hold the task longer than a success may."""
+    deadline = time.monotonic() + timeout * WHOLE_RESPONSE_TIMEOUTS
     try:
-        return _decoded(response, ERROR_BODY_BYTES)[0]
+        return _decoded(response, ERROR_BODY_BYTES, deadline)[0]
     except (httpx.HTTPError, FetchError):
         return b""
 

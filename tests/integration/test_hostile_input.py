@@ -2,9 +2,11 @@
 shown text carries no markup or terminal escapes, entity tricks in feeds are refused, and
 an oversized response is never read past the source's cap."""
 
+import base64
 import contextlib
 import gzip
 import io
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import threading
 import time
 import tracemalloc
 import zlib
+from base64 import b64decode
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -322,6 +325,52 @@ def test_a_server_dripping_bytes_is_cut_off_at_the_whole_response_deadline():
     with raw_server(respond) as url, pytest.raises(FetchError) as refused:
         fetch(url, {}, timeout=0.5, max_bytes=CAP)
     assert "still arriving after 2s; stopped reading" in str(refused.value)
+
+
+@pytest.mark.parametrize("status", [500, 401, 403, 429])
+def test_an_error_whose_body_drips_is_cut_off_at_the_whole_response_deadline(status: int):
+    """An error answer is bounded like a success: the server sees the client hang up after
+    about the deadline's worth of bytes, not after all 100 (20 s of dripping)."""
+    sent: list[int] = []
+
+    def respond(handler):
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.end_headers()
+        for byte in b'{"error": "' + b"x" * 100:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            sent.append(byte)
+            time.sleep(0.2)
+
+    with raw_server(respond) as url:
+        with pytest.raises(FetchError) as refused:
+            fetch(url, {}, timeout=0.5, max_bytes=CAP)
+        time.sleep(1)  # the server's next writes meet the closed connection
+    assert f"HTTP {status}" in str(refused.value)
+    assert len(sent) < 50, f"the client read {len(sent)} dripped bytes of an error body"
+
+
+def test_credentials_a_server_echoes_back_in_an_error_are_blanked():
+    """A token endpoint that refuses and echoes the request's headers (the probe's Reddit
+    case): the error kept for the reason holds neither the Basic header nor the secret."""
+    basic = base64.b64encode(b"app-id:s3cret-K2v").decode()
+
+    def respond(handler):
+        sent = handler.headers["Authorization"].split()[1]
+        echoed = json.dumps(
+            {"error": "unauthorized", "echo": dict(handler.headers), "as": b64decode(sent).decode()}
+        ).encode()
+        handler.send_response(401)
+        handler.send_header("Content-Length", str(len(echoed)))
+        handler.end_headers()
+        handler.wfile.write(echoed)
+
+    with raw_server(respond) as url, pytest.raises(FetchError) as refused:
+        post_json(url, data={}, headers={"Authorization": f"Basic {basic}"}, timeout=5)
+    kept = refused.value.body.decode() + str(refused.value)
+    assert "unauthorized" in kept
+    assert basic not in kept and "s3cret-K2v" not in kept
 
 
 def test_a_token_endpoint_answering_without_end_is_cut_off_at_its_cap():

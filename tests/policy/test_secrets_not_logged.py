@@ -35,7 +35,9 @@ class EchoingPlatforms(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.path.startswith("/reddit/token"):
+        if self.path.startswith("/reddit/refused-token"):
+            self.answer(401, {"error": self.echo(body)})
+        elif self.path.startswith("/reddit/token"):
             self.answer(200, {"access_token": REDDIT_TOKEN, "token_type": "bearer"})
         elif self.path.startswith("/xrpc/com.atproto.server.createSession"):
             self.answer(200, {"accessJwt": BLUESKY_JWT, "did": "did:plc:x"})
@@ -118,6 +120,9 @@ def test_no_secret_reaches_any_log_or_error_message(
              "connection": "mastodon_conn"},
             {"kind": "reddit", "name": "reddit", "connection": "reddit_conn", "terms": ["police"],
              "api_url": f"{platforms}/reddit/api", "token_url": f"{platforms}/reddit/token"},
+            {"kind": "reddit", "name": "reddit-refused", "connection": "reddit_conn",
+             "terms": ["police"], "api_url": f"{platforms}/reddit/api",
+             "token_url": f"{platforms}/reddit/refused-token"},
             {"kind": "bluesky", "name": "bsky", "connection": "bluesky_conn", "terms": ["police"],
              "service": platforms},
             {"kind": "x", "name": "x", "connection": "x_conn", "query": "police",
@@ -136,7 +141,8 @@ def test_no_secret_reaches_any_log_or_error_message(
 
     # Every source was refused, so each task failed, after its secrets went out.
     assert {k: v for k, v in states.items() if k.startswith("collect[")} == {
-        f"collect[{name}]": "failed" for name in ("masto", "reddit", "bsky", "x", "fb", "yt")
+        f"collect[{name}]": "failed"
+        for name in ("masto", "reddit", "reddit-refused", "bsky", "x", "fb", "yt")
     }
     secrets = (
         forms(MASTODON_TOKEN)
