@@ -31,9 +31,10 @@ from bench.streams import InjectedSpike, Stream, StreamSettings, generate, repla
 from earshot.alerts.model import ALERTS, from_hit
 from earshot.alerts.run import evaluate
 from earshot.core.paths import DEFAULT_PROFILE
-from earshot.core.profile import Profile, load_profile
+from earshot.core.profile import Profile
 from earshot.store.indices import MENTIONS
 from earshot.store.local_node import LocalNode
+from listeners import load_profile
 
 STEP = timedelta(minutes=15)
 GRACE = timedelta(minutes=30)  # an alert this soon after a spike ends still detected it

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from bench.evaluation import DATA, load_examples, text_mention
 from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE
-from earshot.core.profile import load_profile
 from enrichment import Enricher
 from enrichment.sentiment import tone
+from listeners import load_profile
 
 ROUNDS = 3
 

@@ -20,9 +20,9 @@ from rich.table import Table
 
 from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
-from earshot.core.profile import load_profile
 from enrichment import Enricher
 from enrichment.sentiment import tone
+from listeners import load_profile
 
 DATA = PROJECT_DIR / "tests" / "data"
 SPLITS = ("dev", "heldout")

@@ -25,29 +25,38 @@ ACTOR = "airflow:earshot_alerts"  # who the audit trail says resolved a calmed a
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "execution_timeout": timedelta(minutes=5),
+    },
     tags=["earshot"],
 )
 def earshot_alerts():
     @task
     def evaluate() -> dict[str, list[str]]:
         from earshot.alerts.run import evaluate
-        from earshot.core.profile import load_profile
+        from earshot.app.task_failures import permanent_errors_fail_now
         from earshot.store.connection import connect
+        from listeners import load_profile
 
         context = get_current_context()
         # An asset-triggered or manual run has no logical date: it judges as of its run time.
         now = context.get("logical_date") or context["dag_run"].run_after
-        return evaluate(connect(), load_profile(), now, actor=ACTOR)
+        with permanent_errors_fail_now():
+            return evaluate(connect(), load_profile(), now, actor=ACTOR)
 
     @task(trigger_rule="all_done")
     def notify() -> None:
         """Also after a failed evaluation: alerts opened earlier still wait to be sent."""
         from earshot.alerts.notify import deliver_pending
-        from earshot.core.profile import load_profile
+        from earshot.app.task_failures import permanent_errors_fail_now
         from earshot.store.connection import connect
+        from listeners import load_profile
 
-        deliver_pending(connect(), load_profile()).raise_for_failures()
+        with permanent_errors_fail_now():
+            profile = load_profile()
+        deliver_pending(connect(), profile).raise_for_failures()
 
     # Ends the run red when evaluation failed, after notify has still sent what was pending.
     evaluated = EmptyOperator(task_id="evaluated")

@@ -19,24 +19,37 @@ from earshot.app.assets import MENTIONS
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    # A source that hangs is stopped well inside the 15 minutes, retries included, so the
+    # next run is never held up behind it.
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "execution_timeout": timedelta(minutes=4),
+    },
     tags=["earshot"],
 )
 def earshot_collect():
     @task
     def sources() -> list[str]:
-        from earshot.core.profile import load_profile
+        from earshot.app.collect import refuse_demo_profile
+        from earshot.app.task_failures import permanent_errors_fail_now
+        from listeners import load_profile
 
-        return [s.name for s in load_profile().sources]
+        with permanent_errors_fail_now():
+            profile = load_profile()
+            refuse_demo_profile(profile)
+        return [s.name for s in profile.sources]
 
     @task(map_index_template="{{ source_name }}")
     def collect(name: str) -> dict:
         from earshot.app.collect import collect_source
-        from earshot.core.profile import load_profile
+        from earshot.app.task_failures import permanent_errors_fail_now
         from earshot.store.connection import connect
+        from listeners import load_profile
 
         get_current_context()["source_name"] = name
-        return collect_source(connect(), load_profile(), name).as_dict()
+        with permanent_errors_fail_now():
+            return collect_source(connect(), load_profile(), name).as_dict()
 
     @task(outlets=[MENTIONS], trigger_rule="all_done")
     def announce(reports: list[dict]) -> int:

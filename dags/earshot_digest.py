@@ -20,32 +20,46 @@ UK_TIME = "Europe/London"
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "execution_timeout": timedelta(minutes=10),
+    },
     tags=["earshot"],
 )
 def earshot_digest():
     @task
     def build() -> str:
+        from earshot.app.task_failures import permanent_errors_fail_now
         from earshot.core.clock import day_before
-        from earshot.core.profile import load_profile
+        from earshot.core.mail import mail_sender
         from earshot.digest.daily import build_and_keep
         from earshot.store.connection import connect
+        from listeners import load_profile
 
         context = get_current_context()
         # A manual run may have no logical date; it then covers the day before it ran.
         run_time = context.get("logical_date") or context["dag_run"].run_after
-        return build_and_keep(
-            connect(), load_profile(), day_before(run_time), run=context["run_id"]
-        )
+        with permanent_errors_fail_now():
+            mail_sender()  # before an hour of building, whether it could ever be sent
+            profile = load_profile()
+        return build_and_keep(connect(), profile, day_before(run_time), run=context["run_id"])
 
-    @task(retries=4, retry_delay=timedelta(minutes=5), retry_exponential_backoff=2.0)
+    @task(
+        retries=4,
+        retry_delay=timedelta(minutes=5),
+        retry_exponential_backoff=2.0,
+        execution_timeout=timedelta(minutes=5),
+    )
     def send(digest_id: str) -> dict:
         from dataclasses import asdict
 
+        from earshot.app.task_failures import permanent_errors_fail_now
         from earshot.digest.daily import send_kept
         from earshot.store.connection import connect
 
-        return asdict(send_kept(connect(), digest_id))
+        with permanent_errors_fail_now():
+            return asdict(send_kept(connect(), digest_id))
 
     @task
     def archive(digest_id: str, delivery: dict) -> None:

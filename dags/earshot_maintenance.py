@@ -20,7 +20,12 @@ UK_TIME = "Europe/London"
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
+    # Deleting a large month of mentions takes a while; a stuck delete must not block tomorrow's.
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "execution_timeout": timedelta(minutes=30),
+    },
     tags=["earshot"],
 )
 def earshot_maintenance():
@@ -34,16 +39,19 @@ def earshot_maintenance():
     def expire(kind: str) -> list[dict]:
         from dataclasses import asdict
 
-        from earshot.core.profile import load_profile
-        from earshot.store import retention
+        from earshot.app.task_failures import permanent_errors_fail_now
+        from earshot.governance import retention
         from earshot.store.connection import connect
+        from listeners import load_profile
 
         context = get_current_context()
         context["kind"] = kind
         # A manual run may have no logical date; it then runs as of when it was triggered.
         now = context.get("logical_date") or context["dag_run"].run_after
+        with permanent_errors_fail_now():
+            periods = load_profile().retention
         deletions = retention.expire(
-            connect(), kind, load_profile().retention, now, actor="airflow:earshot_maintenance"
+            connect(), kind, periods, now, actor="airflow:earshot_maintenance"
         )
         return [asdict(d) for d in deletions]
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from earshot.alerts.model import ALERTS as ALERTS_INDEX
+from earshot.store import fields
+from earshot.store.indices import MENTIONS as MENTIONS_INDEX
 
 # -- where the data is ---------------------------------------------------------------------
 
@@ -27,7 +29,7 @@ class DataView:
     may_not_exist_yet: bool = False  # Kibana's allowNoIndex: no error before the first write
 
 
-MENTIONS = DataView(id="earshot-data-view-mentions", title="earshot-mentions", name="Mentions")
+MENTIONS = DataView(id="earshot-data-view-mentions", title=MENTIONS_INDEX, name="Mentions")
 ALERTS = DataView(
     id="earshot-data-view-alerts", title=ALERTS_INDEX, name="Alerts", may_not_exist_yet=True
 )
@@ -38,14 +40,14 @@ ALERT_FIELDS: dict[str, str] = {"@timestamp": "date", "status": "keyword", "mess
 
 # -- the questions analysts ask, as Lucene -------------------------------------------------
 
-NEEDS_A_RESPONSE = "earshot.status:new AND NOT earshot.response.action:no-action"
-NEGATIVE_ABOUT_THE_FORCE = "earshot.toward_force.label:negative"
-RISK_FLAGS = "earshot.risk_flags:*"
-IN_OUR_AREA = "earshot.in_area:true"
-CAMPAIGNS = r"earshot.topics:campaign\:*"  # topics `campaign:<slug>`; the colon is escaped
+NEEDS_A_RESPONSE = f"{fields.STATUS}:new AND NOT {fields.RESPONSE_ACTION}:no-action"
+NEGATIVE_ABOUT_THE_FORCE = f"{fields.TOWARD_FORCE}:negative"
+RISK_FLAGS = f"{fields.RISK_FLAGS}:*"
+IN_OUR_AREA = f"{fields.IN_AREA}:true"
+CAMPAIGNS = rf"{fields.TOPICS}:campaign\:*"  # topics `campaign:<slug>`; the colon is escaped
 OPEN_ALERTS = "status:open"
 
-NEWEST_FIRST: tuple[tuple[str, str], ...] = (("@timestamp", "desc"),)
+NEWEST_FIRST: tuple[tuple[str, str], ...] = ((fields.PUBLISHED, "desc"),)
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,10 @@ class SavedSearch:
     sort: tuple[tuple[str, str], ...] = NEWEST_FIRST
 
 
-_LINK = "url.full"
-_SOURCE = "event.provider"
 # The handle to reply to, on the one row an analyst answers. Earshot watches talk, not people:
 # no search here queries, filters or sorts by an author, and no visualization groups by one
 # (tests/test_dashboards.py checks every saved object), so none lists one person's posts.
-_REPLY_TO = "user.name"
+_REPLY_TO = fields.HANDLE
 
 NEEDS_A_RESPONSE_SEARCH = SavedSearch(
     id="earshot-search-needs-response",
@@ -75,16 +75,16 @@ NEEDS_A_RESPONSE_SEARCH = SavedSearch(
     data_view=MENTIONS,
     query=NEEDS_A_RESPONSE,
     columns=(
-        "earshot.title",
-        "earshot.response.action",
-        "earshot.response.priority",
-        "earshot.response.reasons",
-        "earshot.places",
+        fields.TITLE,
+        fields.RESPONSE_ACTION,
+        fields.RESPONSE_PRIORITY,
+        fields.RESPONSE_REASONS,
+        fields.PLACES,
         _REPLY_TO,
-        _SOURCE,
-        _LINK,
+        fields.SOURCE,
+        fields.LINK,
     ),
-    sort=(("earshot.response.priority", "desc"), ("@timestamp", "desc")),
+    sort=((fields.RESPONSE_PRIORITY, "desc"), (fields.PUBLISHED, "desc")),
 )
 NEGATIVE_SEARCH = SavedSearch(
     id="earshot-search-negative-about-force",
@@ -93,11 +93,11 @@ NEGATIVE_SEARCH = SavedSearch(
     data_view=MENTIONS,
     query=NEGATIVE_ABOUT_THE_FORCE,
     columns=(
-        "earshot.title",
-        "earshot.toward_force.score",
-        "earshot.response.action",
-        _SOURCE,
-        _LINK,
+        fields.TITLE,
+        fields.TOWARD_FORCE_SCORE,
+        fields.RESPONSE_ACTION,
+        fields.SOURCE,
+        fields.LINK,
     ),
 )
 RISK_FLAGS_SEARCH = SavedSearch(
@@ -106,7 +106,7 @@ RISK_FLAGS_SEARCH = SavedSearch(
     description="Mentions with any risk flag: threats, abuse, personal data, prejudice, crime.",
     data_view=MENTIONS,
     query=RISK_FLAGS,
-    columns=("earshot.title", "earshot.risk_flags", "earshot.response.action", _SOURCE, _LINK),
+    columns=(fields.TITLE, fields.RISK_FLAGS, fields.RESPONSE_ACTION, fields.SOURCE, fields.LINK),
 )
 IN_OUR_AREA_SEARCH = SavedSearch(
     id="earshot-search-in-our-area",
@@ -115,11 +115,11 @@ IN_OUR_AREA_SEARCH = SavedSearch(
     data_view=MENTIONS,
     query=IN_OUR_AREA,
     columns=(
-        "earshot.title",
-        "earshot.places",
-        "earshot.toward_force.label",
-        "earshot.response.action",
-        _LINK,
+        fields.TITLE,
+        fields.PLACES,
+        fields.TOWARD_FORCE,
+        fields.RESPONSE_ACTION,
+        fields.LINK,
     ),
 )
 CAMPAIGNS_SEARCH = SavedSearch(
@@ -128,7 +128,7 @@ CAMPAIGNS_SEARCH = SavedSearch(
     description="Mentions of the force's campaigns (topics campaign:<name>).",
     data_view=MENTIONS,
     query=CAMPAIGNS,
-    columns=("earshot.title", "earshot.topics", "earshot.toward_force.label", _SOURCE, _LINK),
+    columns=(fields.TITLE, fields.TOPICS, fields.TOWARD_FORCE, fields.SOURCE, fields.LINK),
 )
 OPEN_ALERTS_SEARCH = SavedSearch(
     id="earshot-search-open-alerts",
@@ -165,7 +165,7 @@ class Terms:
 class OverTime:
     """Mentions per time interval (Kibana picks the interval for the time range shown)."""
 
-    field: str = "@timestamp"
+    field: str = fields.PUBLISHED
     label: str = ""
 
 
@@ -191,21 +191,21 @@ MENTIONS_OVER_TIME = Visualization(
     title="Mentions over time by tone toward the force",
     description="How many mentions, and how many of them negative, positive or neutral.",
     chart="stacked_bars",
-    buckets=(OverTime(), Terms("earshot.toward_force.label", size=3, label="Toward the force")),
+    buckets=(OverTime(), Terms(fields.TOWARD_FORCE, size=3, label="Toward the force")),
 )
 TOP_TOPICS = Visualization(
     id="earshot-vis-top-topics",
     title="Top topics",
     description="What people talk about when they mention the force.",
     chart="horizontal_bars",
-    buckets=(Terms("earshot.topics", size=15, label="Topic"),),
+    buckets=(Terms(fields.TOPICS, size=15, label="Topic"),),
 )
 PLACES_IN_THE_AREA = Visualization(
     id="earshot-vis-places-in-area",
     title="Places in the area",
     description="Places in the force area named in mentions.",
     chart="table",
-    buckets=(Terms("earshot.places", size=25, label="Place"),),
+    buckets=(Terms(fields.PLACES, size=25, label="Place"),),
     query=IN_OUR_AREA,
 )
 PLATFORMS = Visualization(
@@ -214,8 +214,8 @@ PLATFORMS = Visualization(
     description="Where mentions come from: the kind of source, then the source.",
     chart="donut",
     buckets=(
-        Terms("event.dataset", size=10, label="Kind of source"),
-        Terms("event.provider", size=20, label="Source"),
+        Terms(fields.PLATFORM, size=10, label="Kind of source"),
+        Terms(fields.SOURCE, size=20, label="Source"),
     ),
 )
 RESPONSE_QUEUE = Visualization(
@@ -224,8 +224,8 @@ RESPONSE_QUEUE = Visualization(
     description="What needs a response: recommended action by priority.",
     chart="table",
     buckets=(
-        Terms("earshot.response.action", size=10, label="Recommended action"),
-        Terms("earshot.response.priority", size=101, order_by="value", label="Priority"),
+        Terms(fields.RESPONSE_ACTION, size=10, label="Recommended action"),
+        Terms(fields.RESPONSE_PRIORITY, size=101, order_by="value", label="Priority"),
     ),
     query=NEEDS_A_RESPONSE,
 )

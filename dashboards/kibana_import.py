@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 import httpx
 
+from earshot.core.errors import EarshotError
+
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class ImportFailed(Exception):
+class ImportFailed(EarshotError):
     """Kibana could not be reached, or refused the whole import."""
 
 

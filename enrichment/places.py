@@ -7,6 +7,10 @@ same text also carries local context; a name unique to the area (Skegness, Spald
 Some uses are never the local place whatever the context: Abraham Lincoln, the Boston Police
 Department, a Lincoln Navigator.
 
+What is true of every area (titles, given names, US states, organisations) is here; what a local
+knows of this area's names (which are everyday words, which phrases are local, which brands and
+teams borrow them) is the profile's `area.place_names`.
+
 Building a gazetteer reads a large JSON file, so it happens once per process per area
 (`Gazetteer.for_area`); `find` is then a few regex scans and dict lookups, with no I/O.
 """
@@ -30,73 +34,6 @@ from earshot.core.profile import Area
 # A namesake in the same country counts at any size: "Burton" is also Burton upon Trent,
 # "Fleet" a town in Hampshire.
 NOTABLE_ELSEWHERE_POPULATION = 15_000
-
-# Namesakes the city lists cannot show: counties, regions, famous sites.
-ALSO_ELSEWHERE = frozenset({"Louth"})  # County Louth, Ireland
-
-# Place names that are also everyday words, surnames or given names: a capitalised "Fleet" may
-# start a sentence, "Bourne" may be a person. They need local context whatever the gazetteer says.
-COMMON_WORDS = frozenset(
-    {
-        "Alford",
-        "Belton",
-        "Blyton",
-        "Bourne",
-        "Bradley",
-        "Branston",
-        "Brooke",
-        "Burton",
-        "Burwell",
-        "Claypole",
-        "Fleet",
-        "Kirton",
-        "Manby",
-        "Pinchbeck",
-        "Stickney",
-        "Sutton",
-        "Waddington",
-        "Welton",
-        "Willingham",
-    }
-)
-
-# Towns that geonames' cities1000 lacks, as (name, lat, lon). They are selected by the boundary
-# like every other place, so they only join the area whose boundary holds them.
-MISSING_FROM_GEONAMES: tuple[tuple[str, float, float], ...] = (
-    ("North Hykeham", 53.1833, -0.5833),
-    ("Deeping St James", 52.6717, -0.2919),
-    ("Long Sutton", 52.7867, 0.1234),
-    ("Sutton on Sea", 53.3108, 0.2822),
-    ("Welton", 53.3069, -0.4811),
-    ("Cherry Willingham", 53.2417, -0.4536),
-)
-
-# Phrases that name an in-area place beyond doubt, even though the place's own name is ambiguous.
-# Lincoln City is Lincoln's football club (Sincil Bank, Lincoln): a match report is local news.
-# A phrase only takes effect when its place is in the area's gazetteer.
-LOCAL_PHRASES: dict[str, str] = {
-    "University of Lincoln": "Lincoln",
-    "Lincoln City": "Lincoln",
-    "Lincoln Cathedral": "Lincoln",
-    "Lincoln Castle": "Lincoln",
-    "Lincoln County Hospital": "Lincoln",
-    "Boston United": "Boston",
-    "Boston Stump": "Boston",
-    "Stamford AFC": "Stamford",
-    "Stamford Mercury": "Stamford",
-}
-
-# Things named after a place that are somewhere else; geonames' own places elsewhere whose names
-# contain an in-area name (Boston Spa, Burton upon Trent, Port Lincoln) are added automatically.
-FAMOUS_ELSEWHERE = (
-    "Lincoln's Inn",
-    "Lincoln Center",
-    "Lincoln Memorial",
-    "Lincoln Tunnel",
-    "Boston Common",
-    "Boston Tea Party",
-    "Donington Park",
-)
 
 # --- Uses that are never the place (hard negatives) ---------------------------------------------
 
@@ -145,17 +82,13 @@ ABROAD_AFTER = (
     *US_STATES, "Mass.", "Neb.", "Conn.", "MA", "NE", "CT", "D.C.", "USA", "U.S.A.", "U.S.", "US",
     "America", "Canada", "Ontario", "Australia", "New Zealand", "Ireland",
 )  # fmt: skip
-# Right after the name (or its "'s"): an organisation, brand, team or film named after a place
-# elsewhere (Boston Police Department, Lincoln Navigator, Boston Celtics, The Bourne Identity),
-# or a thing named after a person (a Gainsborough portrait, a Spalding basketball).
+# Right after the name (or its "'s"): an organisation named after a place elsewhere (Boston
+# Police Department, Lincoln Motors). The area's own brands, teams and films are the profile's
+# `area.place_names.named_after`.
 NOT_PLACE_AFTER = (
     "Police Department", "Police Dept", "PD", "P.D.", "Fire Department", "Sheriff", "County",
-    "Navigator", "Continental", "Aviator", "Corsair", "Nautilus", "Town Car", "MKZ", "MKX", "MKC",
     "Motor", "Motors", "Financial", "Electric", "Dynamics", "Scientific", "Consulting Group",
-    "Globe", "Herald", "Legal", "Terrier", "Strangler", "Marathon", "Harbor",
-    "Red Sox", "Celtics", "Bruins", "Patriots", "Cornhuskers", "Huskers",
-    "Identity", "Supremacy", "Ultimatum", "Legacy",
-    "basketball", "basketballs", "painting", "paintings", "portrait", "portraits",
+    "Legal",
 )  # fmt: skip
 
 # A context word after a compass word names a neighbouring area: "North Lincolnshire" and "North
@@ -188,12 +121,12 @@ class Gazetteer:
     names: re.Pattern[str]
     entries: dict[str, _Entry]
     context: re.Pattern[str] | None
+    not_place_after: re.Pattern[str]
 
     @classmethod
     def for_area(cls, area: Area) -> Gazetteer:
         """The area's gazetteer, built on first use and kept for the life of the process."""
-        boundary = tuple((float(lat), float(lon)) for lat, lon in area.boundary)
-        return _build(area.name, boundary, tuple(area.context))
+        return _build(area.model_dump_json())
 
     def find(self, text: str, *, force_named: bool) -> tuple[tuple[Place, ...], bool]:
         """(places in the area found in the text, in order of first appearance, no repeats; in_area)
@@ -204,7 +137,7 @@ class Gazetteer:
         found: list[_Entry] = []
         for m in self.names.finditer(text):
             entry = self.entries[_key(m.group(0))]
-            if entry.place is not None and not _not_the_place(text, m.start(), m.end()):
+            if entry.place is not None and not self._not_the_place(text, m.start(), m.end()):
                 found.append(entry)
 
         local, area_named = force_named, False
@@ -221,13 +154,20 @@ class Gazetteer:
         places = tuple(dict.fromkeys(counted))
         return places, bool(places) or area_named
 
+    def _not_the_place(self, text: str, start: int, end: int) -> bool:
+        """A person, another place of that name, or an organisation or thing named after it."""
+        return bool(
+            _NOT_PLACE_BEFORE.search(text, max(0, start - 40), start)
+            or self.not_place_after.match(text, end)
+        )
+
 
 @cache
-def _build(
-    name: str, boundary: tuple[tuple[float, float], ...], context: tuple[str, ...]
-) -> Gazetteer:
-    # Cached on plain tuples (the area's name among them): an Area holds lists, so it cannot
-    # itself be a cache key.
+def _build(area_json: str) -> Gazetteer:
+    # Cached on the area as JSON: an Area holds lists, so it cannot itself be a cache key.
+    area = Area.model_validate_json(area_json)
+    known = area.place_names
+    boundary = [(float(lat), float(lon)) for lat, lon in area.boundary]
     cities = _world_cities()
     lats = [lat for lat, _ in boundary]
     lons = [lon for _, lon in boundary]
@@ -243,7 +183,7 @@ def _build(
                 inside[c["name"]] = c
         else:
             outside.append((c["name"], c["population"], c["countrycode"]))
-    for place_name, lat, lon in MISSING_FROM_GEONAMES:
+    for place_name, (lat, lon) in known.missing_from_gazetteer.items():
         if place_name not in inside and _in_polygon(lat, lon, boundary):
             inside[place_name] = {"name": place_name, "latitude": lat, "longitude": lon}
             inside[place_name] |= {"population": 0, "countrycode": "GB", "alternatenames": []}
@@ -265,7 +205,9 @@ def _build(
         and (country in countries or population >= NOTABLE_ELSEWHERE_POPULATION)
     }
     ambiguous = frozenset(
-        n for n in [*inside, *short] if n in namesakes | ALSO_ELSEWHERE | COMMON_WORDS
+        n
+        for n in [*inside, *short]
+        if n in namesakes | set(known.also_elsewhere) | set(known.common_words)
     )
 
     # Lowest priority first: a longer name of a place elsewhere (Boston Spa) blocks the local
@@ -276,7 +218,7 @@ def _build(
     for other in _containing(local_keys, (n for n, _, _ in outside)):
         spellings[_key(other)] = other
         entries[_key(other)] = _Entry(None)
-    for other in FAMOUS_ELSEWHERE:
+    for other in known.famous_elsewhere:
         spellings[_key(other)] = other
         entries[_key(other)] = _Entry(None)
     for place_name, place in sorted(places.items()):
@@ -285,7 +227,7 @@ def _build(
     for short_name, place in sorted(short.items()):
         spellings[_key(short_name)] = short_name
         entries[_key(short_name)] = _Entry(place, short_name in ambiguous)
-    for phrase, place_name in LOCAL_PHRASES.items():
+    for phrase, place_name in known.local_phrases.items():
         if place_name in places:
             spellings[_key(phrase)] = phrase
             entries[_key(phrase)] = _Entry(places[place_name])
@@ -298,7 +240,8 @@ def _build(
         ambiguous=ambiguous,
         names=names,
         entries=entries,
-        context=_phrases(context, ignore_case=True) if context else None,
+        context=_phrases(area.context, ignore_case=True) if area.context else None,
+        not_place_after=_not_place_after(known.named_after),
     )
 
 
@@ -376,20 +319,19 @@ _NOT_PLACE_BEFORE = re.compile(
     r"|(?<![\w.])[A-Z]\.\s*"  # an initial: A. Lincoln
     rf"|(?<![\w.])(?:{_words(US_STATES)})\s*[-\u2013\u2014\s]\s*)\Z"  # Nebraska-Lincoln
 )
-_NOT_PLACE_AFTER = re.compile(
-    rf"(?:['\u2019]s)?(?:\s*,\s*(?:{_words(US_STATE_CODES)})(?![\w.])"
-    rf"|\s*,?\s*(?:{_words(ABROAD_AFTER)})(?!\w)"
-    rf"|\s+(?:{_words(NOT_PLACE_AFTER)})(?!\w))"
-)
+
+
 _OTHER_AREA_BEFORE = re.compile(
     rf"(?<![\w.])(?:(?i:{_words(COMPASS)})|(?:{_words(COMPASS_ABBREVIATIONS)})\.?)[\s\-]+\Z"
 )
 _FORCE_AFTER = re.compile(rf"(?:['\u2019]s)?\s+(?:{_words(FORCE_AFTER)})(?!\w)", re.IGNORECASE)
 
 
-def _not_the_place(text: str, start: int, end: int) -> bool:
-    """A person, another place of that name, or an organisation or brand named after it."""
-    return bool(
-        _NOT_PLACE_BEFORE.search(text, max(0, start - 40), start)
-        or _NOT_PLACE_AFTER.match(text, end)
+def _not_place_after(named_after: Iterable[str]) -> re.Pattern[str]:
+    """After the name: abroad, or an organisation or thing named after a place elsewhere,
+    the area's own brands and teams among them."""
+    return re.compile(
+        rf"(?:['\u2019]s)?(?:\s*,\s*(?:{_words(US_STATE_CODES)})(?![\w.])"
+        rf"|\s*,?\s*(?:{_words(ABROAD_AFTER)})(?!\w)"
+        rf"|\s+(?:{_words([*NOT_PLACE_AFTER, *named_after])})(?!\w))"
     )

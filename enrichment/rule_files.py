@@ -9,8 +9,10 @@ from pathlib import Path
 
 import yaml
 
+from earshot.core.errors import EarshotError
 
-class TaxonomyError(ValueError):
+
+class TaxonomyError(EarshotError, ValueError):
     """A rules file is malformed; the message names the file, the entry and the problem."""
 
 

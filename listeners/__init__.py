@@ -1,14 +1,21 @@
-"""Listeners: one module per kind of source, each turning what it hears into Mentions.
+"""Listeners: one module per platform, each turning what it hears into Mentions.
 
-Adding a platform means adding its module, its profile entry and its test, and
-naming it in LISTENERS below.
+A platform's module holds its source model (what the profile says about it) and its
+listener (a `listeners.base.Listener`). Adding a platform means adding its module and its
+test, and naming its listener in LISTENERS below: the profile's `sources` accept its
+source model from then on, and the shared contract tests
+(tests/integration/test_listener_contract.py) ask for its fixture.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Union, get_args, get_origin
 
-from earshot.core.profile import Source
+from pydantic import Field
+
+from earshot.core.profile import Profile, SourceSettings, profile_path, read_profile
 from listeners.base import Heard, Listener, ListenerError
 from listeners.bluesky import BlueskyListener
 from listeners.facebook import FacebookListener
@@ -18,20 +25,37 @@ from listeners.rss import RssListener
 from listeners.x import XListener
 from listeners.youtube import YouTubeListener
 
-LISTENERS: dict[str, type] = {
-    "rss": RssListener,
-    "news_search": RssListener,
-    "mastodon": MastodonListener,
-    "reddit": RedditListener,
-    "bluesky": BlueskyListener,
-    "x": XListener,
-    "facebook": FacebookListener,
-    "youtube": YouTubeListener,
-}
+LISTENERS: tuple[type[Listener], ...] = (
+    RssListener,
+    MastodonListener,
+    RedditListener,
+    BlueskyListener,
+    XListener,
+    FacebookListener,
+    YouTubeListener,
+)
 
 
-def listener_for(source: Source, now: datetime) -> Listener:
-    return LISTENERS[source.kind](source, now=now)
+def _source_models(listener: type[Listener]) -> tuple[type[SourceSettings], ...]:
+    """The source models a listener hears, read from its `Listener[...]` base."""
+    (base,) = (b for b in listener.__orig_bases__ if get_origin(b) is Listener)
+    (source,) = get_args(base)
+    return get_args(source) or (source,)
 
 
-__all__ = ["Heard", "Listener", "ListenerError", "listener_for"]
+LISTENER_FOR_MODEL = {model: lst for lst in LISTENERS for model in _source_models(lst)}
+# Every kind of source the profile accepts, told apart by its `kind`.
+Source = Annotated[Union[tuple(LISTENER_FOR_MODEL)], Field(discriminator="kind")]  # noqa: UP007
+
+
+def load_profile(path: Path | None = None) -> Profile[Source]:
+    """The force profile (EARSHOT_PROFILE, else the bundled one), every source checked
+    against its listener's model: a bad one is a ProfileError naming the file and key."""
+    return read_profile(Profile[Source], path or profile_path())
+
+
+def listener_for(source: SourceSettings, now: datetime) -> Listener:
+    return LISTENER_FOR_MODEL[type(source)](source, now=now)
+
+
+__all__ = ["LISTENERS", "Heard", "Listener", "ListenerError", "Source", "listener_for"]

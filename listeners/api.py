@@ -1,59 +1,12 @@
-"""What the JSON-platform listeners (X, Facebook, YouTube) share beyond the page loop: one
-way to turn any failure into a reason that names the source and never shows a secret, and
-the small parsing steps every payload needs.
-"""
+"""The small parsing steps every JSON platform's payload needs, and where its secret is kept."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from urllib.parse import quote, quote_plus
 
 from earshot.core.connections import MissingCredentials, credentials
-from earshot.core.fetch import FetchError, redact
-from listeners.base import ListenerError
-
-Explain = Callable[[FetchError], str | None]
-
-
-@contextmanager
-def failures(source: str, platform: str, explain: Explain | None = None) -> Iterator[set[str]]:
-    """Raise every failure inside as ListenerError(source, reason).
-
-    `explain` turns an HTTP error into the platform's own words (its JSON error, its reset
-    time); otherwise fetch's message stands. Payloads that lack what the platform documents
-    are "malformed <platform> payload". Secrets added to the yielded set are blanked out of
-    every reason, whatever the platform echoed back, as sent or URL-encoded.
-    """
-    secrets: set[str] = set()
-
-    def fail(reason: str) -> ListenerError:
-        return ListenerError(source, blanked(reason, secrets))
-
-    try:
-        yield secrets
-    except FetchError as e:
-        raise fail((explain and explain(e)) or str(e)) from e
-    except MissingCredentials as e:
-        raise fail(str(e)) from e
-    except (KeyError, TypeError, ValueError, AttributeError) as e:
-        raise fail(f"malformed {platform} payload: {type(e).__name__}: {e}") from e
-
-
-def blanked(text: str, secrets: set[str]) -> str:
-    """`text` with each secret shown as `***` in every form a server may echo it: as sent and
-    percent-encoded (in a URL or a form); and every `access_token=` / `key=` value."""
-    forms = {
-        form
-        for value in secrets
-        if value
-        for form in (value, quote(value, safe=""), quote_plus(value))
-    }
-    for form in sorted(forms, key=len, reverse=True):  # longest first: no half-blanked secret
-        text = text.replace(form, "***")
-    return redact(text)
+from earshot.core.fetch import FetchError
 
 
 def secret(connection: str, what: str) -> str:

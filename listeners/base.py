@@ -1,13 +1,35 @@
-"""What every listener promises: given its saved cursor, hear what is new."""
+"""What every listener promises, and the loop most of them share.
+
+Given its saved cursor, a listener hears what is new and returns the cursor to save once
+that is indexed. Platform listeners follow newest-first listings ("streams": a hashtag, a
+search, a post's comments), each read page by page down to how far it was heard before.
+`Listener.listen` owns that loop once: the pages and their loop guard, stopping at the
+cursor, the warning when the page budget ran out first, holding back when the platform's
+rate limit is spent, one mention per item however many streams found it, and the failure
+that names the source. A platform module says only what its streams are, how to ask for a
+page, and how its fields map to a Mention.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import ClassVar, Generic, Literal, Protocol, TypeVar
+from urllib.parse import quote, quote_plus
 
-from earshot.core.model import Mention
+from earshot.core.connections import MissingCredentials
+from earshot.core.errors import EarshotError
+from earshot.core.fetch import FetchError, redact
+from earshot.core.model import Mention, mention_id
+from earshot.core.profile import SourceSettings
 
 Cursor = dict[str, str]
+Item = TypeVar("Item")
+SourceT = TypeVar("SourceT", bound=SourceSettings)
+Page = Callable[[str | None], tuple[list[Item], str | None]]
+Explain = Callable[[FetchError], str | None]
 
 
 @dataclass(frozen=True)
@@ -20,14 +42,259 @@ class Heard:
     warnings: list[str] = field(default_factory=list)
 
 
-class Listener(Protocol):
-    def listen(self, cursor: Cursor) -> Heard: ...
-
-
-class ListenerError(Exception):
+class ListenerError(EarshotError):
     """A source could not be heard; the message names the source and the reason."""
 
     def __init__(self, source: str, reason: str):
         super().__init__(f"source {source!r}: {reason}")
         self.source = source
         self.reason = reason
+
+
+class Mark(Protocol):
+    """How far a stream was heard (listeners/watermark.py), as kept in the cursor."""
+
+    @property
+    def resumed(self) -> bool: ...
+
+    def is_new(self, position) -> bool: ...
+
+    def after(self, heard: Iterable) -> Mark: ...
+
+
+@dataclass(frozen=True)
+class Stream(Generic[Item]):
+    """One newest-first listing a source follows."""
+
+    key: str  # its cursor key: "tag:police", "post:123"
+    page: Page  # page(token) → (items, next token or None)
+    mark: Mark  # how far it was heard, from the cursor under `key`
+    position: Callable[[Item], object]  # where an item sits, as `mark` compares
+    mention: Callable[[Item], Mention | None]  # the item as a mention; None: not one to keep
+
+
+class Listener(Generic[SourceT]):
+    """The base of every listener. `platform` names it in errors ("malformed X payload")."""
+
+    platform: ClassVar[str]
+
+    def __init__(self, source: SourceT, *, now: datetime):
+        self.source = source
+        self.now = now
+        # Why the listener stopped asking the platform this run (its rate limit is spent).
+        self.held: str | None = None
+
+    def listen(self, cursor: Cursor) -> Heard:
+        with self.failures() as secrets:
+            self.open(secrets)
+            streams = self.streams(cursor)
+            after = self.carried(cursor)
+            heard: dict[str, Mention] = {}
+            warnings: list[str] = []
+            for stream in streams:
+                if stream.key in cursor:
+                    after[stream.key] = cursor[stream.key]
+                if self.held:
+                    warnings.append(f"{stream.key}: not read this run; {self.held}")
+                    continue
+                try:
+                    walk = self._walk(stream)
+                except FetchError as e:
+                    if not (why := self.skippable(stream, e)):
+                        raise
+                    warnings.append(f"{stream.key}: {why}; skipped")
+                    continue
+                for item in walk.items:
+                    if (mention := stream.mention(item)) is not None:
+                        heard.setdefault(mention.id, mention)  # found by two streams
+                if walk.ended == "spent":
+                    # What was read is kept; the cursor stays, so the next run reads the rest.
+                    warnings.append(f"{stream.key}: stopped paging; {self.held}")
+                    continue
+                after[stream.key] = str(stream.mark.after(map(stream.position, walk.items)))
+                if gap := walk.gap(stream.key, resumed=stream.mark.resumed):
+                    warnings.append(gap)
+            if self.held and not any(self.held in w for w in warnings):
+                warnings.append(self.held)
+            return Heard(
+                list(heard.values()), {k: v for k, v in after.items() if v}, warnings=warnings
+            )
+
+    def _walk(self, stream: Stream) -> Walk:
+        return walk_to_cursor(
+            stream.page,
+            lambda item: stream.mark.is_new(stream.position(item)),
+            source=self.source.name,
+            max_pages=self.source.max_pages,
+            may_continue=lambda: not self.held,
+        )
+
+    # --- what a platform says ------------------------------------------------------------
+
+    def open(self, secrets: set[str]) -> None:
+        """Sign in before the streams are read; add every secret used to `secrets`."""
+
+    def streams(self, cursor: Cursor) -> list[Stream]:
+        raise NotImplementedError(f"{type(self).__name__} reads no streams; it overrides listen")
+
+    def carried(self, cursor: Cursor) -> Cursor:
+        """Cursor entries to keep that are not a stream's (the streams' own are kept)."""
+        return {}
+
+    def skippable(self, stream: Stream, error: FetchError) -> str | None:
+        """Why this one stream cannot be read without failing the source, if so."""
+        return None
+
+    def explain(self, error: FetchError) -> str | None:
+        """An HTTP error in the platform's own words; None: fetch's message stands."""
+        return None
+
+    # --- shared by every listener --------------------------------------------------------
+
+    def failures(self) -> AbstractContextManager[set[str]]:
+        """Around everything the listener does: see `failures`."""
+        return failures(self.source.name, self.platform, self.explain)
+
+    def mention(
+        self,
+        key: str,
+        *,
+        url: str | None,
+        published: datetime,
+        text: str,
+        title: str = "",
+        author: str | None = None,
+    ) -> Mention:
+        """The Mention for the platform's item with the stable id `key`."""
+        return Mention(
+            id=mention_id(self.source.name, key),
+            source=self.source.name,
+            source_kind=self.source.kind,
+            url=url,
+            title=title,
+            text=text,
+            author=author,
+            published=published,
+            fetched=self.now,
+        )
+
+
+# --- failures ----------------------------------------------------------------------------
+
+
+@contextmanager
+def failures(source: str, platform: str, explain: Explain | None = None) -> Iterator[set[str]]:
+    """Raise every failure inside as ListenerError(source, reason).
+
+    `explain` turns an HTTP error into the platform's own words (its JSON error, its reset
+    time); otherwise fetch's message stands. Payloads that lack what the platform documents
+    are "malformed <platform> payload". Secrets added to the yielded set are blanked out of
+    every reason, whatever the platform echoed back, as sent or URL-encoded.
+    """
+    secrets: set[str] = set()
+
+    def fail(reason: str) -> ListenerError:
+        return ListenerError(source, blanked(reason, secrets))
+
+    try:
+        yield secrets
+    except FetchError as e:
+        raise fail((explain and explain(e)) or str(e)) from e
+    except MissingCredentials as e:
+        raise fail(str(e)) from e
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise fail(f"malformed {platform} payload: {type(e).__name__}: {e}") from e
+
+
+def blanked(text: str, secrets: set[str]) -> str:
+    """`text` with each secret shown as `***` in every form a server may echo it: as sent and
+    percent-encoded (in a URL or a form); and every `access_token=` / `key=` value."""
+    forms = {
+        form
+        for value in secrets
+        if value
+        for form in (value, quote(value, safe=""), quote_plus(value))
+    }
+    for form in sorted(forms, key=len, reverse=True):  # longest first: no half-blanked secret
+        text = text.replace(form, "***")
+    return redact(text)
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+def pages(page: Page, *, source: str, max_pages: int) -> Iterator[list]:
+    """Pages from `page(token)` until no next token, an empty page, or `max_pages`.
+
+    A token that comes back twice would loop for ever: that is an error, not the end.
+    """
+    seen: set[str] = set()
+    token: str | None = None
+    for _ in range(max_pages):
+        items, next_token = page(token)
+        yield items
+        if not items or not next_token:
+            return
+        if next_token in seen:
+            raise ListenerError(source, f"pagination loop: next-page token {next_token!r} repeated")
+        seen.add(next_token)
+        token = next_token
+
+
+# done: reached the old cursor or the end of the listing.
+# max_pages: the source's page budget ran out first; older new items were not read.
+# spent: the platform's rate-limit budget ran out first (see `may_continue`).
+Ending = Literal["done", "max_pages", "spent"]
+
+
+@dataclass(frozen=True)
+class Walk(Generic[Item]):
+    items: list[Item]
+    ended: Ending
+
+    def gap(self, stream: str, *, resumed: bool) -> str | None:
+        """The warning owed when the page budget ran out before the old cursor was reached.
+
+        The cursor still moves to the newest item: listings end (Reddit keeps ~1,000
+        items), so holding it would re-read the same pages for ever and never catch up.
+        """
+        if self.ended != "max_pages" or not resumed:
+            return None
+        return (
+            f"{stream}: max_pages reached before the last item heard; items between the "
+            "oldest read and it were skipped (raise max_pages if this recurs)"
+        )
+
+
+def walk_to_cursor(
+    page: Page,
+    is_new: Callable[[Item], bool],
+    *,
+    source: str,
+    max_pages: int,
+    may_continue: Callable[[], bool] = lambda: True,
+) -> Walk[Item]:
+    """The new items of a newest-first listing, page by page.
+
+    Platforms cannot be trusted to answer "only what is newer than X" (Reddit's `before=`
+    comes back empty once X is deleted; Bluesky's `since` is inclusive), so the walk pages
+    from the top and a page holding any item that is not new ends it: everything after is
+    older. `may_continue` is asked before each further page, so a spent rate limit stops the
+    walk cleanly with what was heard instead of hammering the platform into 429s.
+    """
+    ended: Ending = "max_pages"
+
+    def new_only(token: str | None) -> tuple[list[Item], str | None]:
+        nonlocal ended
+        items, next_token = page(token)
+        new = [item for item in items if is_new(item)]
+        if not new or len(new) < len(items) or not next_token:
+            ended = "done"
+            return new, None
+        if not may_continue():
+            ended = "spent"
+            return new, None
+        return new, next_token
+
+    walked = pages(new_only, source=source, max_pages=max_pages)
+    return Walk([item for batch in walked for item in batch], ended)

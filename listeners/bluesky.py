@@ -8,7 +8,7 @@ cursor → {cursor, posts: [postView]}; https://docs.bsky.app/docs/api/app-bsky-
 Sessions are rate-limited per account (30 per 5 minutes, 300 a day;
 https://docs.bsky.app/docs/advanced-guides/rate-limits), so a run opens exactly one.
 
-Cursor: per term, a watermark (listeners/watermark.py): the newest post time indexed and
+Cursor: per term, a Watermark (listeners/watermark.py): the newest post time indexed and
 the posts indexed at exactly that instant. `since` is inclusive, so the next run asks
 `since=` that time and drops just those posts: no repeat, and no same-instant newcomer
 lost. A post's time is the earlier of createdAt (written by the poster's app, so it can
@@ -18,51 +18,45 @@ the cursor past posts still to come. (`since` itself filters on the service's `s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, HttpUrl
 
 from earshot.core.connections import MissingCredentials, credentials
 from earshot.core.fetch import get_json, post_json
-from earshot.core.model import Mention, mention_id
-from earshot.core.profile import BlueskySource
-from listeners.api import failures, json_object, utc
-from listeners.base import Cursor, Heard
-from listeners.walk import walk_to_cursor
+from earshot.core.model import Mention
+from earshot.core.profile import ApiSource
+from listeners.api import json_object, utc
+from listeners.base import Cursor, Listener, Page, Stream
 from listeners.watermark import Watermark
 
 PAGE_SIZE = 100
 WEB = "https://bsky.app"
 
 
-class BlueskyListener:
-    def __init__(self, source: BlueskySource, *, now: datetime):
-        self.source = source
-        self.now = now
-        self.xrpc = str(source.service).rstrip("/") + "/xrpc/"
+class BlueskySource(ApiSource):
+    """Bluesky post search; the connection holds the account handle and an app password."""
 
-    def listen(self, cursor: Cursor) -> Heard:
-        with failures(self.source.name, "Bluesky") as secrets:
-            headers = {"Authorization": f"Bearer {self._session(secrets)}"}
-            mentions: dict[str, Mention] = {}
-            new_cursor = dict(cursor)
-            warnings: list[str] = []
-            for term in self.source.terms:
-                stream = f"term:{term}"
-                mark = Watermark.parse(cursor.get(stream))
-                walk = walk_to_cursor(
-                    self._pager(term, mark, headers),
-                    lambda post, mark=mark: mark.is_new(_time(post), post["uri"]),
-                    source=self.source.name,
-                    max_pages=self.source.max_pages,
-                )
-                for post in walk.items:
-                    mention = self._to_mention(post)
-                    mentions.setdefault(mention.id, mention)  # found by two terms
-                if walk.items:
-                    new_cursor[stream] = str(mark.after((_time(p), p["uri"]) for p in walk.items))
-                if gap := walk.gap(stream, resumed=mark.time is not None):
-                    warnings.append(gap)
-            return Heard(mentions=list(mentions.values()), cursor=new_cursor, warnings=warnings)
+    kind: Literal["bluesky"]
+    connection: str
+    service: HttpUrl = HttpUrl("https://bsky.social")
+    terms: list[str] = Field(min_length=1)
+
+
+class BlueskyListener(Listener[BlueskySource]):
+    platform = "Bluesky"
+
+    def open(self, secrets: set[str]) -> None:
+        self.xrpc = str(self.source.service).rstrip("/") + "/xrpc/"
+        self.headers = {"Authorization": f"Bearer {self._session(secrets)}"}
+
+    def streams(self, cursor: Cursor) -> list[Stream[dict]]:
+        streams = []
+        for term in self.source.terms:
+            mark = Watermark.parse(cursor.get(key := f"term:{term}"))
+            streams.append(Stream(key, self._pager(term, mark), mark, _stamp, self._to_mention))
+        return streams
 
     def _session(self, secrets: set[str]) -> str:
         """One session per run: createSession is limited per account, searches are not."""
@@ -82,9 +76,7 @@ class BlueskyListener:
         secrets.add(token)
         return token
 
-    def _pager(
-        self, term: str, mark: Watermark, headers: dict[str, str]
-    ) -> Callable[[str | None], tuple[list[dict], str | None]]:
+    def _pager(self, term: str, mark: Watermark) -> Page:
         since = mark.time.isoformat().replace("+00:00", "Z") if mark.time else None
 
         def page(token: str | None) -> tuple[list[dict], str | None]:
@@ -94,7 +86,7 @@ class BlueskyListener:
             body, _ = get_json(
                 self.xrpc + "app.bsky.feed.searchPosts",
                 params=query,
-                headers=headers,
+                headers=self.headers,
                 timeout=self.source.timeout_seconds,
                 max_bytes=self.source.max_bytes,
             )
@@ -110,16 +102,12 @@ class BlueskyListener:
         author = post["author"]
         # An unverifiable handle shows as handle.invalid; the DID always resolves.
         profile = author["did"] if author["handle"] == "handle.invalid" else author["handle"]
-        return Mention(
-            id=mention_id(self.source.name, post["uri"]),
-            source=self.source.name,
-            source_kind=self.source.kind,
+        return self.mention(
+            post["uri"],
             url=f"{WEB}/profile/{profile}/post/{_rkey(post['uri'])}",
-            title="",
             text=post["record"]["text"],
             author="@" + author["handle"],
             published=utc(post["record"]["createdAt"]),
-            fetched=self.now,
         )
 
 
@@ -131,6 +119,6 @@ def _rkey(uri: str) -> str:
     return parts[2]
 
 
-def _time(post: dict) -> datetime:
+def _stamp(post: dict) -> tuple[datetime, str]:
     """Where the post sits in time for the cursor: never later than the service saw it."""
-    return min(utc(post["record"]["createdAt"]), utc(post["indexedAt"]))
+    return min(utc(post["record"]["createdAt"]), utc(post["indexedAt"])), post["uri"]

@@ -24,16 +24,16 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Literal
 
 import httpx
+from pydantic import HttpUrl
 
 from earshot.core.fetch import FetchError, get_json
-from earshot.core.model import Mention, mention_id
-from earshot.core.profile import FacebookSource
-from listeners.api import error_json, failures, json_object, secret, utc
-from listeners.base import Cursor, Heard
-from listeners.paging import pages
-from listeners.walk import walk_to_cursor
+from earshot.core.model import Mention
+from earshot.core.profile import ApiSource
+from listeners.api import error_json, json_object, secret, utc
+from listeners.base import Cursor, Listener, Stream, pages
 from listeners.watermark import Watermark
 
 POST_WINDOW = timedelta(days=14)
@@ -46,36 +46,29 @@ USAGE_HEADERS = ("x-app-usage", "x-page-usage")
 BUSINESS_USAGE = "x-business-use-case-usage"
 
 
-class FacebookListener:
-    def __init__(self, source: FacebookSource, *, now: datetime):
-        self.source = source
-        self.now = now
-        self.graph = str(source.graph_url).rstrip("/")
-        self.token = ""
-        self.throttled: str | None = None  # why the run stopped asking, once it has
-        self.warnings: list[str] = []
+class FacebookSource(ApiSource):
+    """Comments on the force page's posts (Graph API); the password is a page access token."""
 
-    def listen(self, cursor: Cursor) -> Heard:
-        with failures(self.source.name, "Facebook", self._explain) as secrets:
-            self.token = secret(self.source.connection, "page access token")
-            secrets.add(self.token)
-            posts, all_listed = self._recent_posts()
-            keys = {f"post:{p['id']}" for p in posts}
-            # a post that left the window leaves the cursor; unvisited ones keep theirs
-            after = {k: v for k, v in cursor.items() if k in keys or not all_listed}
-            mentions: list[Mention] = []
-            for post in posts:
-                if self.throttled:
-                    break
-                key = f"post:{post['id']}"
-                mark = Watermark.parse(cursor.get(key))
-                comments, complete = self._new_comments(str(post["id"]), mark)
-                mentions += [self._to_mention(c, post) for c in comments if c.get("message")]
-                if complete:
-                    heard = ((utc(c["created_time"]), str(c["id"])) for c in comments)
-                    after[key] = str(mark.after(heard))
-            warnings = self.warnings + ([self.throttled] if self.throttled else [])
-            return Heard(mentions, {k: v for k, v in after.items() if v}, warnings=warnings)
+    kind: Literal["facebook"]
+    connection: str
+    graph_url: HttpUrl = HttpUrl("https://graph.facebook.com/v21.0")
+    page_id: str
+
+
+class FacebookListener(Listener[FacebookSource]):
+    platform = "Facebook"
+
+    def open(self, secrets: set[str]) -> None:
+        self.token = secret(self.source.connection, "page access token")
+        secrets.add(self.token)
+
+    def streams(self, cursor: Cursor) -> list[Stream[dict]]:
+        self.posts, self.all_listed = self._recent_posts()
+        return [self._comments(post, cursor) for post in self.posts]
+
+    def carried(self, cursor: Cursor) -> Cursor:
+        """A post that left the window leaves the cursor, once every recent post was listed."""
+        return {} if self.all_listed else dict(cursor)
 
     def _recent_posts(self) -> tuple[list[dict], bool]:
         """The page's posts inside POST_WINDOW, newest first, and whether all were listed."""
@@ -91,15 +84,15 @@ class FacebookListener:
             if posts and utc(posts[-1]["created_time"]) < oldest:
                 left = None  # newest first: the window ends on this page
             recent = [p for p in posts if utc(p["created_time"]) >= oldest]
-            return recent, None if self.throttled else left
+            return recent, None if self.held else left
 
         walk = pages(page, source=self.source.name, max_pages=self.source.max_pages)
         posts = [p for batch in walk for p in batch]
-        return posts, not left and not self.throttled
+        return posts, not left and not self.held
 
-    def _new_comments(self, post_id: str, mark: Watermark) -> tuple[list[dict], bool]:
-        """The post's comments newer than its watermark, and whether the watermark may move
-        up to them: not when the usage limit stopped the read before it reached the mark."""
+    def _comments(self, post: dict, cursor: Cursor) -> Stream[dict]:
+        """The post's comments, newest first, down to its watermark."""
+        post_id = str(post["id"])
 
         def page(after: str | None) -> tuple[list[dict], str | None]:
             params = {
@@ -111,20 +104,15 @@ class FacebookListener:
             body = self._get(f"/{post_id}/comments", params)
             return _data(body), _next(body)
 
-        walk = walk_to_cursor(
-            page,
-            lambda c: mark.is_new(utc(c["created_time"]), str(c["id"])),
-            source=self.source.name,
-            max_pages=self.source.max_pages,
-            may_continue=lambda: not self.throttled,
-        )
-        if gap := walk.gap(f"post {post_id}", resumed=mark.time is not None):
-            self.warnings.append(gap)
-        return walk.items, walk.ended != "spent"
+        def mention(comment: dict) -> Mention | None:
+            return self._to_mention(comment, post) if comment.get("message") else None
+
+        key = f"post:{post_id}"
+        return Stream(key, page, Watermark.parse(cursor.get(key)), _stamp, mention)
 
     def _get(self, path: str, params: dict) -> dict:
         body, headers = get_json(
-            self.graph + path,
+            str(self.source.graph_url).rstrip("/") + path,
             params={**params, "access_token": self.token},
             timeout=self.source.timeout_seconds,
             max_bytes=self.source.max_bytes,
@@ -135,26 +123,22 @@ class FacebookListener:
     def _watch_usage(self, headers: httpx.Headers) -> None:
         """Stop asking near the limit: past it, Meta throttles the app for everyone using it."""
         percent, where = _usage(headers)
-        if percent >= USAGE_STOP and not self.throttled:
-            self.throttled = (
+        if percent >= USAGE_STOP and not self.held:
+            self.held = (
                 f"Graph API usage at {percent}% ({where}); stopped asking, the rest is read "
                 f"next run{_regain(headers)}"
             )
 
     def _to_mention(self, comment: dict, post: dict) -> Mention:
-        return Mention(
-            id=mention_id(self.source.name, str(comment["id"])),
-            source=self.source.name,
-            source_kind=self.source.kind,
+        return self.mention(
+            str(comment["id"]),
             url=comment.get("permalink_url") or post.get("permalink_url"),
-            title="",
             text=comment["message"],
             author=(comment.get("from") or {}).get("name"),
             published=utc(comment["created_time"]),
-            fetched=self.now,
         )
 
-    def _explain(self, error: FetchError) -> str | None:
+    def explain(self, error: FetchError) -> str | None:
         """Graph errors are JSON: {"error": {"message", "type", "code", "error_subcode"}}."""
         graph = error_json(error).get("error")
         if not isinstance(graph, dict):
@@ -173,6 +157,10 @@ class FacebookListener:
         if code in RATE_LIMIT_CODES or error.status == 429:
             return f"rate limited: {said}{_regain(error.headers)}"
         return said
+
+
+def _stamp(comment: dict) -> tuple[datetime, str]:
+    return utc(comment["created_time"]), str(comment["id"])
 
 
 def _data(body: dict) -> list[dict]:

@@ -10,63 +10,71 @@ run asks only for statuses newer than it (`since_id`).
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated, Literal
 
 import httpx
+from pydantic import Field, HttpUrl, model_validator
 
 from earshot.core.fetch import get_json
-from earshot.core.model import Mention, mention_id
-from earshot.core.profile import MastodonSource
-from listeners.api import failures, secret
-from listeners.base import Cursor, Heard
+from earshot.core.model import Mention
+from earshot.core.profile import ApiSource
+from listeners.api import secret, utc
+from listeners.base import Cursor, Listener, Stream
 from listeners.html_text import plain_text
-from listeners.walk import Walk, walk_to_cursor
+from listeners.watermark import NewestId
 
 PAGE_SIZE = 40
 
 
-class MastodonListener:
-    def __init__(self, source: MastodonSource, *, now: datetime):
-        self.source = source
-        self.now = now
-        self.base = str(source.instance).rstrip("/")
+class MastodonSource(ApiSource):
+    """Hashtag timelines (public) and status search (needs a token) on one instance."""
 
-    def listen(self, cursor: Cursor) -> Heard:
-        with failures(self.source.name, "Mastodon") as secrets:
-            headers = self._auth(secrets)
-            streams = [(f"tag:{t}", f"/api/v1/timelines/tag/{t}", {}) for t in self.source.hashtags]
-            streams += [
-                (f"search:{q}", "/api/v2/search", {"q": q, "type": "statuses", "resolve": "false"})
-                for q in self.source.search
-            ]
-            mentions: list[Mention] = []
-            warnings: list[str] = []
-            new_cursor = dict(cursor)
-            for key, path, params in streams:
-                walk = self._newer_than(cursor.get(key), path, params, headers)
-                mentions += [self._to_mention(s) for s in walk.items]
-                if walk.items:
-                    new_cursor[key] = str(max(int(s["id"]) for s in walk.items))
-                if gap := walk.gap(key, resumed=key in cursor):
-                    warnings.append(gap)
-        return Heard(mentions=mentions, cursor=new_cursor, warnings=warnings)
+    kind: Literal["mastodon"]
+    instance: HttpUrl
+    hashtags: list[Annotated[str, Field(pattern=r"^\w+$")]] = Field(default_factory=list)
+    search: list[str] = Field(default_factory=list)
 
-    def _auth(self, secrets: set[str]) -> dict[str, str]:
-        if not self.source.connection:
-            return {}
-        token = secret(self.source.connection, "access token")
-        secrets.add(token)
-        return {"Authorization": f"Bearer {token}"}
+    @model_validator(mode="after")
+    def _something_to_follow(self) -> MastodonSource:
+        if not (self.hashtags or self.search):
+            raise ValueError("give hashtags (without #) or search terms")
+        if self.search and not self.connection:
+            raise ValueError("search needs a connection holding an access token")
+        return self
 
-    def _newer_than(self, since_id: str | None, path: str, params: dict, headers: dict) -> Walk:
-        def page(max_id: str | None) -> tuple[list, str | None]:
+
+class MastodonListener(Listener[MastodonSource]):
+    platform = "Mastodon"
+
+    def open(self, secrets: set[str]) -> None:
+        self.headers: dict[str, str] = {}
+        if self.source.connection:
+            token = secret(self.source.connection, "access token")
+            secrets.add(token)
+            self.headers = {"Authorization": f"Bearer {token}"}
+
+    def streams(self, cursor: Cursor) -> list[Stream]:
+        base = str(self.source.instance).rstrip("/")
+        found = [(f"tag:{t}", f"{base}/api/v1/timelines/tag/{t}", {}) for t in self.source.hashtags]
+        found += [
+            (
+                f"search:{q}",
+                f"{base}/api/v2/search",
+                {"q": q, "type": "statuses", "resolve": "false"},
+            )
+            for q in self.source.search
+        ]
+        return [self._stream(key, url, params, cursor.get(key)) for key, url, params in found]
+
+    def _stream(self, key: str, url: str, params: dict, since_id: str | None) -> Stream[dict]:
+        def page(max_id: str | None) -> tuple[list[dict], str | None]:
             query = {**params, "limit": PAGE_SIZE}
             query |= {"since_id": since_id} if since_id else {}
             query |= {"max_id": max_id} if max_id else {}
             body, response_headers = get_json(
-                self.base + path,
+                url,
                 params=query,
-                headers=headers,
+                headers=self.headers,
                 timeout=self.source.timeout_seconds,
                 max_bytes=self.source.max_bytes,
             )
@@ -75,28 +83,23 @@ class MastodonListener:
                 raise ValueError(f"expected a list of statuses, got {type(statuses).__name__}")
             return statuses, _next_max_id(response_headers)
 
-        return walk_to_cursor(
-            page,
-            lambda s: not since_id or int(s["id"]) > int(since_id),
-            source=self.source.name,
-            max_pages=self.source.max_pages,
-        )
+        return Stream(key, page, NewestId(since_id, int), _status_id, self._to_mention)
 
     def _to_mention(self, status: dict) -> Mention:
         text = plain_text(status.get("content") or "")
         if warning := status.get("spoiler_text"):
             text = f"{plain_text(warning)}\n{text}"
-        return Mention(
-            id=mention_id(self.source.name, status["uri"]),
-            source=self.source.name,
-            source_kind=self.source.kind,
+        return self.mention(
+            status["uri"],
             url=status.get("url") or status["uri"],
-            title="",
             text=text,
             author="@" + status["account"]["acct"],
-            published=datetime.fromisoformat(status["created_at"].replace("Z", "+00:00")),
-            fetched=self.now,
+            published=utc(status["created_at"]),
         )
+
+
+def _status_id(status: dict) -> str:
+    return str(status["id"])
 
 
 def _next_max_id(headers: httpx.Headers) -> str | None:

@@ -19,64 +19,65 @@ exact where `created_utc` (whole seconds) ties. Paging stops at the first thing 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated, Literal
 
 import httpx
+from pydantic import Field, HttpUrl, model_validator
 
 from earshot.core.connections import Credentials, MissingCredentials, credentials
 from earshot.core.fetch import FetchError, get_json, post_json
-from earshot.core.model import Mention, mention_id
-from earshot.core.profile import RedditSource
-from listeners.api import epoch, failures, json_object
-from listeners.base import Cursor, Heard
-from listeners.walk import walk_to_cursor
+from earshot.core.model import Mention
+from earshot.core.profile import ApiSource
+from listeners.api import epoch, json_object
+from listeners.base import Cursor, Listener, Page, Stream
+from listeners.watermark import NewestId
 
 PAGE_SIZE = 100
 WEB = "https://www.reddit.com"
 KINDS = {"t1", "t3"}  # comment, link (post); a Listing may also hold "more" stubs
 
 
-class RedditListener:
-    def __init__(self, source: RedditSource, *, now: datetime):
-        self.source = source
-        self.now = now
-        self.api = str(source.api_url).rstrip("/")
+class RedditSource(ApiSource):
+    """Reddit search by terms, and the area's subreddits' new posts and comments (OAuth,
+    app-only). The connection holds the app's client id (login) and secret (password)."""
+
+    kind: Literal["reddit"]
+    connection: str
+    api_url: HttpUrl = HttpUrl("https://oauth.reddit.com")
+    token_url: HttpUrl = HttpUrl("https://www.reddit.com/api/v1/access_token")
+    terms: list[str] = Field(default_factory=list)
+    subreddits: list[Annotated[str, Field(pattern=r"^\w+$")]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something_to_follow(self) -> RedditSource:
+        if not (self.terms or self.subreddits):
+            raise ValueError("give search terms or subreddits (without r/)")
+        return self
+
+
+class RedditListener(Listener[RedditSource]):
+    platform = "Reddit"
+
+    def open(self, secrets: set[str]) -> None:
         self.rate = RateBudget()
+        self.headers = self._authorised(_app_credentials(self.source.connection), secrets)
 
-    def listen(self, cursor: Cursor) -> Heard:
-        with failures(self.source.name, "Reddit") as secrets:
-            headers = self._authorised(_app_credentials(self.source.connection), secrets)
-            heard: dict[str, Mention] = {}
-            new_cursor = dict(cursor)
-            warnings: list[str] = []
-            for stream, path, params in self._streams():
-                if self.rate.spent:
-                    warnings.append(f"{stream}: not read this run; {self.rate}")
-                    continue
-                walk = walk_to_cursor(
-                    self._pager(path, params, headers),
-                    _newer_than(cursor.get(stream)),
-                    source=self.source.name,
-                    max_pages=self.source.max_pages,
-                    may_continue=lambda: not self.rate.spent,
-                )
-                for thing in walk.items:
-                    mention = self._to_mention(thing)
-                    heard.setdefault(mention.id, mention)  # a post both searched and listed
-                if walk.ended == "spent":
-                    # What was read is kept; the cursor stays, so the next run reads the rest.
-                    warnings.append(f"{stream}: stopped paging; {self.rate}")
-                    continue
-                if walk.items:
-                    new_cursor[stream] = max((t["name"] for t in walk.items), key=_number)
-                if gap := walk.gap(stream, resumed=stream in cursor):
-                    warnings.append(gap)
-            return Heard(mentions=list(heard.values()), cursor=new_cursor, warnings=warnings)
+    def streams(self, cursor: Cursor) -> list[Stream[dict]]:
+        return [
+            Stream(
+                key,
+                self._pager(path, params),
+                NewestId(cursor.get(key), _number),
+                _fullname,
+                self._to_mention,
+            )
+            for key, path, params in self._listings()
+        ]
 
-    def _streams(self) -> Iterator[tuple[str, str, dict]]:
+    def _listings(self) -> Iterator[tuple[str, str, dict]]:
         listing = {"limit": PAGE_SIZE, "raw_json": 1}
         for term in self.source.terms:
             search = {"q": term, "sort": "new", "limit": PAGE_SIZE, "type": "link", "raw_json": 1}
@@ -106,18 +107,18 @@ class RedditListener:
         secrets.add(token := json_object(answer)["access_token"])
         return {"Authorization": f"bearer {token}", "User-Agent": agent}
 
-    def _pager(
-        self, path: str, params: dict, headers: dict[str, str]
-    ) -> Callable[[str | None], tuple[list[dict], str | None]]:
+    def _pager(self, path: str, params: dict) -> Page:
         def page(after: str | None) -> tuple[list[dict], str | None]:
             body, response_headers = get_json(
-                self.api + path,
+                str(self.source.api_url).rstrip("/") + path,
                 params=params | ({"after": after} if after else {}),
-                headers=headers,
+                headers=self.headers,
                 timeout=self.source.timeout_seconds,
                 max_bytes=self.source.max_bytes,
             )
             self.rate.note(response_headers)
+            if self.rate.spent:
+                self.held = str(self.rate)
             listing = json_object(body)["data"]
             things = [child["data"] for child in listing["children"] if child["kind"] in KINDS]
             return things, listing["after"]
@@ -128,17 +129,14 @@ class RedditListener:
         comment = thing["name"].startswith("t1_")
         permalink = thing.get("permalink")
         author = thing.get("author")
-        return Mention(
-            id=mention_id(self.source.name, thing["name"]),
-            source=self.source.name,
-            source_kind=self.source.kind,
+        return self.mention(
+            thing["name"],
             url=WEB + permalink if permalink else thing.get("link_permalink"),
             title="" if comment else thing["title"],
             text=thing["body"] if comment else thing.get("selftext") or "",
             # The bare username, as Reddit gives it, so the force's own account is recognised.
             author=None if author in (None, "[deleted]") else author,
             published=epoch(thing["created_utc"]),
-            fetched=self.now,
         )
 
 
@@ -193,8 +191,5 @@ def _number(fullname: str) -> int:
     return int(base36, 36)
 
 
-def _newer_than(last: str | None) -> Callable[[dict], bool]:
-    if last is None:
-        return lambda thing: True
-    newest_heard = _number(last)
-    return lambda thing: _number(thing["name"]) > newest_heard
+def _fullname(thing: dict) -> str:
+    return thing["name"]

@@ -10,14 +10,17 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import UTC, datetime
+from typing import Literal
+from urllib.parse import urlencode
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
+from pydantic import Field, HttpUrl
 
 from earshot.core.fetch import FetchError, fetch
-from earshot.core.model import Mention, mention_id
-from earshot.core.profile import NewsSearchSource, RssSource
-from listeners.base import Cursor, Heard, ListenerError
+from earshot.core.model import Mention
+from earshot.core.profile import SourceSettings
+from listeners.base import Cursor, Heard, Listener, ListenerError
 from listeners.html_text import plain_text
 
 # Any entity declaration, general or parameter (`<!ENTITY % p …>`), internal or external.
@@ -41,12 +44,45 @@ _LONG_AUTHOR_FIELD = re.compile(
 )
 
 
-class RssListener:
-    """One feed. The cursor is the HTTP validators of the last successful fetch."""
+class RssSource(SourceSettings):
+    """An RSS or Atom feed: local news sites, blogs, forums, WordPress comment feeds
+    (`<site>/comments/feed/`, or a post's `<post url>/feed/`)."""
 
-    def __init__(self, source: RssSource | NewsSearchSource, *, now: datetime):
-        self.source = source
-        self.now = now
+    kind: Literal["rss"]
+    url: HttpUrl
+
+    def feed_url(self) -> str:
+        return str(self.url)
+
+
+NEWS_SEARCH_FEEDS = {
+    # Google News search as RSS, in UK English; Bing News search's RSS output.
+    "google": ("https://news.google.com/rss/search", {"hl": "en-GB", "gl": "GB", "ceid": "GB:en"}),
+    "bing": ("https://www.bing.com/news/search", {"format": "rss", "mkt": "en-GB"}),
+}
+
+
+class NewsSearchSource(SourceSettings):
+    """A news search engine's RSS results for the force's terms, newest news everywhere."""
+
+    kind: Literal["news_search"]
+    engine: Literal["google", "bing"]
+    terms: list[str] = Field(min_length=1)
+    # Where the engine answers; set only to route through a proxy (or a test server).
+    base_url: HttpUrl | None = None
+
+    def feed_url(self) -> str:
+        default_url, params = NEWS_SEARCH_FEEDS[self.engine]
+        query = " OR ".join(f'"{t}"' if " " in t else t for t in self.terms)
+        base = str(self.base_url) if self.base_url else default_url
+        return f"{base}?{urlencode({'q': query, **params})}"
+
+
+class RssListener(Listener[RssSource | NewsSearchSource]):
+    """One feed, fetched whole (no pages): the cursor is the HTTP validators of the last
+    successful fetch, so it keeps `listen` to itself."""
+
+    platform = "RSS"
 
     def listen(self, cursor: Cursor) -> Heard:
         try:
@@ -71,8 +107,9 @@ class RssListener:
             if (feed.bozo)
             else []
         )
-        mentions = [m for m in map(self._to_mention, feed.entries) if m is not None]
-        skipped = len(feed.entries) - len(mentions)
+        found = [m for m in map(self._to_mention, feed.entries) if m is not None]
+        skipped = len(feed.entries) - len(found)
+        mentions = list({m.id: m for m in found}.values())  # an entry repeated in one feed
         if skipped:
             warnings.append(f"{skipped} entries had neither id nor link and were skipped")
         return Heard(mentions=mentions, cursor=validators, warnings=warnings)
@@ -114,16 +151,13 @@ class RssListener:
         content = entry.get("content") or []
         body = content[0].get("value", "") if content else entry.get("summary", "")
         published = entry.get("published_parsed") or entry.get("updated_parsed")
-        return Mention(
-            id=mention_id(self.source.name, key),
-            source=self.source.name,
-            source_kind=self.source.kind,
+        return self.mention(
+            key,
             url=entry.get("link"),
             title=plain_text(entry.get("title", "")),
             text=plain_text(body),
             author=entry.get("author") or None,
             published=_utc(published) or self.now,
-            fetched=self.now,
         )
 
 

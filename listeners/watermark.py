@@ -1,14 +1,18 @@
-"""How far a time-ordered stream of comments has been indexed, kept in a source's cursor.
+"""How far a stream has been heard, kept in its source's cursor as one short string.
 
-Facebook and YouTube give comment times to the second and offer no id to ask "newer than"
-with, so the newest time alone would either skip a comment posted in the same second as the
-last one indexed, or hear that last one again on every run. The watermark keeps the newest
-time and the ids indexed at that second: exact, and one short string per stream.
+Two kinds of mark, for the two ways platforms order their listings:
+
+- `NewestId`: platforms whose ids grow with time (Mastodon's, Reddit's base-36 ones) keep
+  the newest id heard; newer is larger.
+- `Watermark`: platforms that give times to the second and no id to ask "newer than" with
+  (Bluesky, Facebook, YouTube) keep the newest time and the ids heard at that second, since
+  the newest time alone would either skip an item posted in the same second as the last one
+  heard, or hear that last one again on every run. Exact, and one short string per stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +26,7 @@ class Watermark:
 
     @classmethod
     def parse(cls, saved: str | None) -> Watermark:
-        """From the cursor value "2026-11-20T09:15:00+00:00 id1 id2" (None: nothing indexed)."""
+        """From the cursor value "2026-11-20T09:15:00+00:00 id1 id2" (None: nothing heard)."""
         if not saved:
             return cls()
         time, *ids = saved.split()
@@ -33,7 +37,12 @@ class Watermark:
             return ""
         return " ".join([self.time.isoformat(), *sorted(self.ids)])
 
-    def is_new(self, time: datetime, item_id: str) -> bool:
+    @property
+    def resumed(self) -> bool:
+        return self.time is not None
+
+    def is_new(self, at: tuple[datetime, str]) -> bool:
+        time, item_id = at
         if self.time is None or time > self.time:
             return True
         return time == self.time and item_id not in self.ids
@@ -45,3 +54,23 @@ class Watermark:
             return self
         newest = max(time for time, _ in items)
         return Watermark(newest, frozenset(i for time, i in items if time == newest))
+
+
+@dataclass(frozen=True)
+class NewestId:
+    last: str | None
+    order: Callable[[str], int]  # an id's place in time: larger is newer
+
+    def __str__(self) -> str:
+        return self.last or ""
+
+    @property
+    def resumed(self) -> bool:
+        return self.last is not None
+
+    def is_new(self, item_id: str) -> bool:
+        return self.last is None or self.order(item_id) > self.order(self.last)
+
+    def after(self, heard: Iterable[str]) -> NewestId:
+        ids = [*heard, *([self.last] if self.last else [])]
+        return NewestId(max(ids, key=self.order), self.order) if ids else self

@@ -19,13 +19,15 @@ before then ask nothing.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import HttpUrl
 
 from earshot.core.fetch import FetchError, RateLimited, get_json
-from earshot.core.model import Mention, mention_id
-from earshot.core.profile import XSource
-from listeners.api import error_json, failures, json_object, secret, until, utc
-from listeners.base import Cursor, Heard
-from listeners.paging import pages
+from earshot.core.model import Mention
+from earshot.core.profile import ApiSource
+from listeners.api import error_json, json_object, secret, until, utc
+from listeners.base import Cursor, Heard, Listener, pages
 
 PAGE_SIZE = 100
 FIELDS = {
@@ -35,11 +37,20 @@ FIELDS = {
 }
 
 
-class XListener:
-    def __init__(self, source: XSource, *, now: datetime):
-        self.source = source
-        self.now = now
-        self.url = str(source.api_url).rstrip("/") + "/2/tweets/search/recent"
+class XSource(ApiSource):
+    """X API v2 recent search; the connection's password is the app's bearer token."""
+
+    kind: Literal["x"]
+    connection: str
+    api_url: HttpUrl = HttpUrl("https://api.x.com")
+    query: str
+
+
+class XListener(Listener[XSource]):
+    """One search, read on from its own backlog token rather than walked down to a mark
+    (see the module's docstring): it keeps `listen` to itself."""
+
+    platform = "X"
 
     def listen(self, cursor: Cursor) -> Heard:
         if (wait := cursor.get("wait_until")) and self.now < utc(wait):
@@ -47,32 +58,30 @@ class XListener:
                 f"X rate limit spent; nothing asked until it resets ({until(utc(wait), self.now)})"
             )
             return Heard(mentions=[], cursor=cursor, unchanged=True, warnings=[spent])
-        with failures(self.source.name, "X", self._explain) as secrets:
+        with self.failures() as secrets:
             bearer = secret(self.source.connection, "bearer token")
             secrets.add(bearer)
             search = _Search(self, bearer, cursor)
             walk = pages(search.page, source=self.source.name, max_pages=self.source.max_pages)
             posts = [post for batch in walk for post in batch]
-            mentions = [self._to_mention(p, search.usernames) for p in posts]
-            return Heard(mentions, search.cursor_after(posts), warnings=search.warnings())
+            heard = {m.id: m for m in (self._to_mention(p, search.usernames) for p in posts)}
+            return Heard(
+                list(heard.values()), search.cursor_after(posts), warnings=search.warnings()
+            )
 
     def _to_mention(self, post: dict, usernames: dict[str, str]) -> Mention:
         post_id = str(post["id"])
         username = usernames.get(str(post.get("author_id")))
-        return Mention(
-            id=mention_id(self.source.name, post_id),
-            source=self.source.name,
-            source_kind=self.source.kind,
+        return self.mention(
+            post_id,
             # /i/web/status/<id> is X's link for a post whose author is not known
             url=f"https://x.com/{username or 'i/web'}/status/{post_id}",
-            title="",
             text=post["text"],
             author=f"@{username}" if username else None,
             published=utc(post["created_at"]),
-            fetched=self.now,
         )
 
-    def _explain(self, error: FetchError) -> str | None:
+    def explain(self, error: FetchError) -> str | None:
         body = error_json(error)
         detail = body.get("detail") or body.get("title")
         if isinstance(error, RateLimited):
@@ -87,6 +96,7 @@ class _Search:
 
     def __init__(self, listener: XListener, bearer: str, cursor: Cursor):
         self.listener = listener
+        self.url = str(listener.source.api_url).rstrip("/") + "/2/tweets/search/recent"
         self.bearer = bearer
         if cursor.get("query") != listener.source.query:  # the backlog was another query's
             cursor = {k: v for k, v in cursor.items() if k == "since_id"}
@@ -104,7 +114,7 @@ class _Search:
         if token := token or self.cursor.get("next_token"):
             params["next_token"] = token
         body, headers = get_json(
-            self.listener.url,
+            self.url,
             params=params,
             headers={"Authorization": f"Bearer {self.bearer}"},
             timeout=source.timeout_seconds,

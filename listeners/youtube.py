@@ -28,15 +28,17 @@ the run and says when YouTube resets it.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
+from pydantic import Field, HttpUrl, model_validator
+
 from earshot.core.fetch import FetchError, RateLimited, get_json
-from earshot.core.model import Mention, mention_id
-from earshot.core.profile import YouTubeSource
-from listeners.api import error_json, failures, json_object, secret, until, utc
-from listeners.base import Cursor, Heard
+from earshot.core.model import Mention
+from earshot.core.profile import ApiSource
+from listeners.api import error_json, json_object, secret, until, utc
+from listeners.base import Cursor, Listener, Stream
 from listeners.html_text import plain_text
-from listeners.walk import Walk, walk_to_cursor
 from listeners.watermark import Watermark
 
 PAGE_SIZE = 100
@@ -49,49 +51,58 @@ BAD_KEY = {"keyInvalid", "keyExpired"}
 PACIFIC = ZoneInfo("America/Los_Angeles")  # YouTube's quota day ends at midnight Pacific
 
 
-class YouTubeListener:
-    def __init__(self, source: YouTubeSource, *, now: datetime):
-        self.source = source
-        self.now = now
-        self.api = str(source.api_url).rstrip("/")
-        self.key = ""
+class YouTubeSource(ApiSource):
+    """YouTube Data API v3 comment threads on the force's channel and on videos found by
+    search; the connection's password is the API key."""
 
-    def listen(self, cursor: Cursor) -> Heard:
-        with failures(self.source.name, "YouTube", self._explain) as secrets:
-            self.key = secret(self.source.connection, "API key")
-            secrets.add(self.key)
-            after: Cursor = {}
-            streams = []
-            if self.source.channel_id:
-                channel = {"allThreadsRelatedToChannelId": self.source.channel_id}
-                streams.append(("channel", channel))
-            videos = [v for term in self.source.search for v in self._found(term, cursor, after)]
-            streams += [(f"video:{v}", {"videoId": v}) for v in dict.fromkeys(videos)]
-            mentions: list[Mention] = []
-            warnings: list[str] = []
-            for key, stream in streams:
-                mark = Watermark.parse(cursor.get(key))
-                try:
-                    walk = self._new_threads(stream, mark)
-                except FetchError as e:
-                    if key == "channel" or not (why := _skippable(e)):
-                        raise
-                    warnings.append(f"{key}: {why}; skipped")
-                    after[key] = cursor.get(key, "")
-                    continue
-                if gap := walk.gap(key, resumed=mark.time is not None):
-                    warnings.append(gap)
-                mentions += [self._to_mention(t) for t in walk.items]
-                after[key] = str(mark.after(map(_stamp, walk.items)))
-            return Heard(mentions, {k: v for k, v in after.items() if v}, warnings=warnings)
+    kind: Literal["youtube"]
+    connection: str
+    api_url: HttpUrl = HttpUrl("https://www.googleapis.com/youtube/v3")
+    channel_id: str | None = None
+    search: list[str] = Field(default_factory=list)
 
-    def _found(self, term: str, cursor: Cursor, after: Cursor) -> list[str]:
+    @model_validator(mode="after")
+    def _something_to_follow(self) -> YouTubeSource:
+        if not (self.channel_id or self.search):
+            raise ValueError("give the force's channel_id or search terms")
+        return self
+
+
+class YouTubeListener(Listener[YouTubeSource]):
+    platform = "YouTube"
+
+    def open(self, secrets: set[str]) -> None:
+        self.key = secret(self.source.connection, "API key")
+        secrets.add(self.key)
+
+    def streams(self, cursor: Cursor) -> list[Stream[dict]]:
+        self.searched: Cursor = {}
+        found = []
+        if self.source.channel_id:
+            found.append(("channel", {"allThreadsRelatedToChannelId": self.source.channel_id}))
+        videos = [v for term in self.source.search for v in self._found(term, cursor)]
+        found += [(f"video:{v}", {"videoId": v}) for v in dict.fromkeys(videos)]
+        return [self._threads(key, query, cursor) for key, query in found]
+
+    def carried(self, cursor: Cursor) -> Cursor:
+        """When each term was last searched, and the videos it found."""
+        return self.searched
+
+    def skippable(self, stream: Stream, error: FetchError) -> str | None:
+        """A video whose comments are disabled, or that is gone, is skipped; not the channel."""
+        if stream.key == "channel":
+            return None
+        return next(
+            (why for reason, why in SKIPPED_VIDEOS.items() if reason in _reasons(error)), None
+        )
+
+    def _found(self, term: str, cursor: Cursor) -> list[str]:
         """The newest videos for a search term, searched again only every SEARCH_EVERY."""
         searched, videos = f"search:{term}", f"search:{term}:videos"
         last = cursor.get(searched)
         if last and self.now - utc(last) < SEARCH_EVERY:
-            after[searched], after[videos] = last, cursor.get(videos, "")
-            return after[videos].split()
+            self.searched[searched], self.searched[videos] = last, cursor.get(videos, "")
+            return self.searched[videos].split()
         params = {
             "part": "snippet",
             "q": term,
@@ -100,14 +111,14 @@ class YouTubeListener:
             "maxResults": SEARCH_RESULTS,
         }
         found = [item["id"]["videoId"] for item in self._get("/search", params)["items"]]
-        after[searched], after[videos] = self.now.isoformat(), " ".join(found)
+        self.searched[searched], self.searched[videos] = self.now.isoformat(), " ".join(found)
         return found
 
-    def _new_threads(self, stream: dict, mark: Watermark) -> Walk[dict]:
+    def _threads(self, key: str, query: dict, cursor: Cursor) -> Stream[dict]:
         def page(token: str | None) -> tuple[list[dict], str | None]:
             params = {
                 "part": "snippet",
-                **stream,
+                **query,
                 "maxResults": PAGE_SIZE,
                 "order": "time",
                 "textFormat": "plainText",
@@ -115,16 +126,11 @@ class YouTubeListener:
             body = self._get("/commentThreads", params)
             return body["items"], body.get("nextPageToken")
 
-        return walk_to_cursor(
-            page,
-            lambda thread: mark.is_new(*_stamp(thread)),
-            source=self.source.name,
-            max_pages=self.source.max_pages,
-        )
+        return Stream(key, page, Watermark.parse(cursor.get(key)), _stamp, self._to_mention)
 
     def _get(self, path: str, params: dict) -> dict:
         body, _ = get_json(
-            self.api + path,
+            str(self.source.api_url).rstrip("/") + path,
             params={**params, "key": self.key},
             timeout=self.source.timeout_seconds,
             max_bytes=self.source.max_bytes,
@@ -139,19 +145,15 @@ class YouTubeListener:
         comment = top["snippet"]
         comment_id = str(top.get("id") or thread["id"])
         video = thread["snippet"].get("videoId") or comment.get("videoId")
-        return Mention(
-            id=mention_id(self.source.name, comment_id),
-            source=self.source.name,
-            source_kind=self.source.kind,
+        return self.mention(
+            comment_id,
             url=f"https://www.youtube.com/watch?v={video}&lc={comment_id}" if video else None,
-            title="",
             text=comment.get("textOriginal") or comment["textDisplay"],
             author=comment.get("authorDisplayName"),
             published=utc(comment["publishedAt"]),
-            fetched=self.now,
         )
 
-    def _explain(self, error: FetchError) -> str | None:
+    def explain(self, error: FetchError) -> str | None:
         """Errors are JSON: {"error": {"code", "message", "errors": [{"reason", …}]}}."""
         found = error_json(error).get("error")
         if not isinstance(found, dict):
@@ -186,11 +188,6 @@ def _reasons(error: FetchError) -> set[str]:
     found = error_json(error).get("error")
     details = found.get("errors", []) if isinstance(found, dict) else []
     return {d["reason"] for d in details if isinstance(d, dict) and "reason" in d}
-
-
-def _skippable(error: FetchError) -> str | None:
-    """Why one video's comments cannot be read, when that should not fail the whole source."""
-    return next((why for reason, why in SKIPPED_VIDEOS.items() if reason in _reasons(error)), None)
 
 
 def _quota_reset(now: datetime) -> datetime:

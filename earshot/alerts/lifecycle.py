@@ -1,11 +1,11 @@
 """One alert per situation: open → acknowledged → resolved, kept in Elasticsearch.
 
 A situation is a (rule, key): the 15-minute and the 1-hour window of the same key are the
-same situation, and while the county-wide ("all") key fires, a topic or place spike is part
-of it rather than a second alert. While it keeps firing, its alert is updated (the evidence
-replaced when the new window is bigger), never opened again. It resolves itself once calm:
-a spike after SETTLE_WINDOWS of its longest window without firing, a quiet source as soon as
-it delivers.
+same situation, and while a key that covers it fires (the county-wide spike covers a topic or
+place spike), it is part of that alert rather than a second one. While it keeps firing, its
+alert is updated (the evidence replaced when the new window is bigger), never opened again.
+It resolves itself once calm. What covers what and what is calm, each rule says
+(alerts/rule.py): nothing here knows one rule from another.
 
 Repeat openings back off: within `cooldown_minutes * 2^(openings-1)` (at most a day) of the
 last resolution the earlier alert is reopened silently — it shows in `earshot alerts list`
@@ -29,43 +29,29 @@ from earshot.alerts.model import (
     ALERTS,
     Alert,
     Delivery,
-    Evidence,
-    Rule,
     StatusChange,
     alert_id,
     ensure_alerts,
     from_hit,
     to_document,
 )
+from earshot.alerts.registry import rule_named
+from earshot.alerts.rule import Situation
+from earshot.core.errors import EarshotError
+from earshot.core.profile import AlertSettings
 from earshot.store.audit import actor_name, record
 
-SETTLE_WINDOWS = 2
 MAX_COOLDOWN = timedelta(hours=24)
 EARSHOT = "earshot"
 RECENT = 1_000  # alerts read per run: every active one and the recently resolved
 
 
-class AlertNotFound(LookupError):
+class AlertNotFound(EarshotError, LookupError):
     """No alert has the id a person gave."""
 
 
-class AlertChanged(RuntimeError):
+class AlertChanged(EarshotError, RuntimeError):
     """The alert changed while a person was changing it: nothing was written; try again."""
-
-
-@dataclass(frozen=True)
-class Situation:
-    """What fired in this evaluation: one rule on one key, in one window."""
-
-    rule: Rule
-    key: str
-    window_minutes: int
-    evidence: Evidence
-
-    @property
-    def size(self) -> tuple[int, timedelta]:
-        """More stories, or (for a silent source) a longer silence, is a bigger situation."""
-        return self.evidence.count, self.evidence.window_end - self.evidence.window_start
 
 
 @dataclass
@@ -90,11 +76,11 @@ def apply(
     *,
     now: datetime,
     channels: list[str],
-    cooldown_minutes: int,
-    longest_window_minutes: int,
+    settings: AlertSettings,
     actor: str | None = None,
 ) -> LifecycleReport:
-    """Open, update, reopen and resolve alerts so each situation has at most one active."""
+    """Open, update, reopen and resolve alerts so each situation has at most one active;
+    `settings` give the cooldown and what each rule needs to judge calm."""
     ensure_alerts(es)
     now = as_utc(now)
     report = LifecycleReport()
@@ -116,7 +102,7 @@ def apply(
                 report,
             )
         elif (previous := last_resolved.get(situation_key)) and now < _cooled(
-            previous.alert, cooldown_minutes
+            previous.alert, settings.cooldown_minutes
         ):
             reopened = _updated(previous.alert, biggest).model_copy(
                 update={"status": "open", "resolved": None, "acknowledged": None}
@@ -124,11 +110,9 @@ def apply(
             _write(es, reopened, previous, report.reopened, report)
         else:
             _open(es, strongest, previous.alert if previous else None, channels, now, report)
-    settle = timedelta(minutes=SETTLE_WINDOWS * longest_window_minutes)
     for situation_key, stored in active.items():
         alert = stored.alert
-        calm = alert.rule == "source-quiet" or now - alert.updated >= settle
-        if situation_key not in fired and calm:
+        if situation_key not in fired and rule_named(alert.rule).is_calm(alert, now, settings):
             resolved = _with_status(alert, "resolved", StatusChange(at=now, by=EARSHOT))
             if _write(es, resolved, stored, report.resolved, report):
                 _audit(es, alert, resolved, actor=actor or actor_name())
@@ -157,27 +141,6 @@ def list_alerts(
     return [from_hit(hit) for hit in hits["hits"]["hits"]]
 
 
-def message(rule: Rule, key: str, window_minutes: int, evidence: Evidence) -> str:
-    """One line for lists, digests and notification subjects: figures and keys only, never
-    the public's words (those stay in the evidence, shown escaped)."""
-    if rule == "source-quiet":
-        hours = (evidence.window_end - evidence.window_start) / timedelta(hours=1)
-        return (
-            f"Source {key.removeprefix('source:')} has delivered nothing for {hours:.1f} h "
-            f"(about {evidence.baseline:.0f} mentions expected in that time)"
-        )
-    kind, _, value = key.partition(":")
-    about = f" ({kind} {value})" if value else ""
-    line = (
-        f"Negative talk about the force{about}: {evidence.count} stories in "
-        f"{_duration(window_minutes)}, usually {evidence.baseline:.1f} "
-        f"(chance {evidence.probability:.1g})"
-    )
-    if evidence.event:
-        line += f", during {evidence.event.kind} '{evidence.event.name}'"
-    return line
-
-
 def _open(
     es: Elasticsearch,
     situation: Situation,
@@ -198,7 +161,7 @@ def _open(
         window_minutes=situation.window_minutes,
         opened=opened,
         updated=opened,
-        message=message(situation.rule, situation.key, situation.window_minutes, evidence),
+        message=_message(situation),
         evidence=evidence,
         openings=previous.openings + 1 if recent else 1,
         notifications={channel: Delivery() for channel in channels},
@@ -217,23 +180,30 @@ def _updated(alert: Alert, situation: Situation) -> Alert:
         changes |= {
             "evidence": situation.evidence,
             "window_minutes": situation.window_minutes,
-            "message": message(
-                situation.rule, situation.key, situation.window_minutes, situation.evidence
-            ),
+            "message": _message(situation),
         }
     return alert.model_copy(update=changes)
+
+
+def _message(situation: Situation) -> str:
+    return rule_named(situation.rule).message(situation)
 
 
 def _covered(
     fired: dict[tuple[str, str], list[Situation]], active: dict[tuple[str, str], _Stored]
 ) -> list[tuple[str, str]]:
-    """Topic and place spikes that would only repeat a county-wide alert: while "all" fires or
-    is active, a topic or place opens nothing new (its places are in that alert's evidence).
-    They alert on their own when a local surge is hidden in the county's volume."""
-    county = ("negative-spike", "all")
-    if county not in fired and county not in active:
-        return []
-    return [k for k in fired if k[0] == "negative-spike" and k != county and k not in active]
+    """Fired situations with no alert yet that would only repeat another of the same rule,
+    fired or active, whose key covers theirs (the rule says which do)."""
+    broader = fired.keys() | active.keys()
+    return [
+        (rule, key)
+        for rule, key in fired
+        if (rule, key) not in active
+        and any(
+            other_rule == rule and other != key and rule_named(rule).covers(other, key)
+            for other_rule, other in broader
+        )
+    ]
 
 
 def _cooled(alert: Alert, cooldown_minutes: int) -> datetime:
@@ -328,7 +298,3 @@ def _audit(es: Elasticsearch, before: Alert, after: Alert, *, actor: str) -> Non
         after={"status": after.status},
         actor=actor,
     )
-
-
-def _duration(minutes: int) -> str:
-    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"

@@ -1,6 +1,6 @@
 """The alert record: one per situation, kept in Elasticsearch through its whole life.
 
-This is the contract between detection (alerts/detect.py), the lifecycle
+This is the contract between detection (the rules, alerts/registry.py), the lifecycle
 (alerts/lifecycle.py), notification (alerts/notify.py), erasure, the digest's alerts
 section and the Kibana objects (which read `@timestamp`, `status` and `message`).
 """
@@ -18,7 +18,6 @@ from earshot.store.indices import ensure_index
 
 ALERTS = "earshot-alerts"
 
-Rule = Literal["negative-spike", "source-quiet"]
 AlertStatus = Literal["open", "acknowledged", "resolved"]
 Channel = Literal["email", "webhook"]
 DeliveryState = Literal["pending", "sent", "failed"]
@@ -79,7 +78,7 @@ class StatusChange(Frozen):
 
 class Alert(Frozen):
     id: str
-    rule: Rule
+    rule: str  # the name of a registered rule (alerts/registry.py)
     key: str  # what the rule watched: "all", "topic:<topic>", "place:<place>", "source:<name>"
     window_minutes: int
     status: AlertStatus = "open"

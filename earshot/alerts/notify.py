@@ -28,6 +28,7 @@ from earshot.alerts.webhook import (
     webhook,
     webhook_configured,
 )
+from earshot.core.errors import EarshotError
 from earshot.core.mail import DeliveryError
 from earshot.core.profile import Profile
 
@@ -40,7 +41,7 @@ CHANNELS: tuple[Channel, ...] = get_args(Channel)
 log = logging.getLogger(__name__)
 
 
-class NotificationFailed(Exception):
+class NotificationFailed(EarshotError):
     """Some alert could not be delivered this run; it is recorded and tried again."""
 
 

@@ -3,7 +3,8 @@
 A source "normally delivers" when, over the baseline period, it delivered something on at
 least half of the days since it first delivered (and on at least three). It is quiet when
 nothing from it has been ingested for `quiet_after_hours`. Ingest time is used, not
-publication time: a collector that stops stops ingesting, whatever the posts' dates.
+publication time: a collector that stops stops ingesting, whatever the posts' dates. The
+alert resolves as soon as the source delivers again.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from elasticsearch import Elasticsearch
 
 from earshot.alerts.detect import WEEK, as_utc
 from earshot.alerts.model import Evidence
-from earshot.core.profile import AlertSettings
+from earshot.alerts.rule import DetectionRule, Situation
+from earshot.core.profile import AlertSettings, Profile
 from earshot.store.indices import MENTIONS
 
 MIN_DAYS = 3
@@ -46,6 +48,28 @@ class QuietSource:
             baseline=round(expected, 3),
             probability=math.exp(-expected),
             sources=(self.source,),
+        )
+
+
+class SourceQuiet(DetectionRule):
+    name = "source-quiet"
+    headline = "A source has gone quiet"
+    options = frozenset({"baseline_weeks", "quiet_after_hours"})
+
+    def detect(self, es: Elasticsearch, profile: Profile, now: datetime) -> list[Situation]:
+        settings = profile.alerts
+        window_minutes = round(settings.quiet_after_hours * 60)
+        return [
+            Situation(self.name, quiet.key, window_minutes, quiet.evidence())
+            for quiet in find_quiet_sources(es, settings, now)
+        ]
+
+    def message(self, situation: Situation) -> str:
+        evidence = situation.evidence
+        hours = (evidence.window_end - evidence.window_start) / timedelta(hours=1)
+        return (
+            f"Source {situation.key.removeprefix('source:')} has delivered nothing for "
+            f"{hours:.1f} h (about {evidence.baseline:.0f} mentions expected in that time)"
         )
 
 

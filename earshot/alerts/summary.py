@@ -13,16 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from earshot.alerts.model import Alert, Evidence
+from earshot.alerts.registry import rule_named
 from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.safe_text import TITLE_CHARS, neutral, safe_link
 
 HEADLINE_CHARS = 150
 WORD_CHARS = 60
-
-_RULES = {
-    "negative-spike": "Negative talk about the force is spiking",
-    "source-quiet": "A source has gone quiet",
-}
 
 
 @dataclass(frozen=True)
@@ -48,7 +44,7 @@ def summarise(alert: Alert) -> Summary:
     ev = alert.evidence
     return Summary(
         alert_id=alert.id,
-        headline=neutral(alert.message, HEADLINE_CHARS) or _RULES[alert.rule],
+        headline=neutral(alert.message, HEADLINE_CHARS) or rule_named(alert.rule).headline,
         facts=_facts(alert),
         mentions=tuple(
             MentionLine(
@@ -68,7 +64,7 @@ def summarise(alert: Alert) -> Summary:
 def _facts(alert: Alert) -> tuple[tuple[str, str], ...]:
     ev = alert.evidence
     facts = [
-        ("What fired", f"{_RULES[alert.rule]} ({_watched(alert.key)})"),
+        ("What fired", f"{rule_named(alert.rule).headline} ({_watched(alert.key)})"),
         (
             "Count",
             f"{ev.count} in the window; {ev.baseline:.1f} expected for this hour of the week",

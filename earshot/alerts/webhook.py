@@ -1,7 +1,7 @@
 """An alert as a JSON webhook post, for a Slack channel or a Microsoft Teams channel.
 
-The webhook is the Airflow Connection `earshot_alerts_webhook`, read from
-AIRFLOW_CONN_EARSHOT_ALERTS_WEBHOOK like every Earshot credential (listeners/credentials.py):
+The webhook is the Airflow Connection `earshot_alerts_webhook`, found wherever Airflow
+keeps connections, like every Earshot credential (earshot/core/connections.py):
 JSON form `{"conn_type": "http", "host": "<webhook URL>", "extra": {"format": "teams"}}`,
 or URI form `https://hooks.slack.com/services/T…/B…/…?format=slack`. The URL carries the
 webhook's token, so it is a secret: it never reaches a log, an error or the alert record.
@@ -13,19 +13,19 @@ Adaptive Cards never read as markdown, and the few markdown fields are escaped.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
 from earshot.alerts.summary import Summary
+from earshot.core.connections import MissingCredentials, credentials, is_defined
+from earshot.core.errors import EarshotError
 from earshot.core.fetch import USER_AGENT
 from earshot.core.safe_text import neutral
 
@@ -42,7 +42,7 @@ Format = Literal["slack", "teams"]
 log = logging.getLogger(__name__)
 
 
-class WebhookError(Exception):
+class WebhookError(EarshotError):
     """The webhook is not set up right, or did not take the alert."""
 
 
@@ -56,30 +56,23 @@ class Webhook:
 
 
 def webhook_configured() -> bool:
-    return bool(os.environ.get(_variable()))
+    return is_defined(WEBHOOK_CONNECTION)
 
 
 def webhook() -> Webhook:
     """The webhook the connection names; a clear error (never the URL) when it is unusable."""
-    value = os.environ.get(_variable(), "").strip()
-    if not value:
-        raise WebhookError(
-            f"connection {WEBHOOK_CONNECTION!r} is not set: define it in Airflow or as "
-            f"{_variable()}"
-        )
-    if value.startswith("{"):
-        try:
-            raw = json.loads(value)
-            extra = raw.get("extra") or {}
-            extra = json.loads(extra) if isinstance(extra, str) else extra
-        except (ValueError, AttributeError) as e:
-            raise WebhookError(f"{_variable()} is not valid connection JSON") from e
-        url = str(raw.get("host") or "")
-    else:  # Airflow's URI form: the query is the extras, less the URL's own query
-        parts = urlsplit(value)
-        query = [(k, v) for k, v in parse_qsl(parts.query) if k not in {"format", "__extra__"}]
-        url = urlunsplit(parts._replace(query=urlencode(query)))
-        extra = dict(parse_qsl(parts.query))
+    try:
+        found = credentials(WEBHOOK_CONNECTION)
+    except MissingCredentials as e:
+        raise WebhookError(str(e)) from e
+    # JSON form names the whole URL as host; Airflow splits URI form into its parts, the
+    # URL's own query landing among the extras.
+    extra = found.extra
+    url = found.host or ""
+    if "://" not in url and found.conn_type in {"http", "https"} and "/" not in url:
+        port = f":{found.port}" if found.port else ""
+        query = urlencode([(k, v) for k, v in extra.items() if k != "format"])
+        url = urlunsplit((found.conn_type, url + port, f"/{found.schema or ''}", query, ""))
     hook_format = str(extra.get("format", "slack")).lower()
     if hook_format not in get_args(Format):
         raise WebhookError(
@@ -126,10 +119,6 @@ def post_alert(summary: Summary, hook: Webhook) -> None:
             log.warning("webhook try %d of %d failed: %s", attempt, TRIES, hide_webhook_url(error))
             time.sleep(wait)
     raise WebhookError(hide_webhook_url(f"webhook failed after {TRIES} tries: {error}"))
-
-
-def _variable() -> str:
-    return f"AIRFLOW_CONN_{WEBHOOK_CONNECTION.upper()}"
 
 
 def _retry_after(response: httpx.Response) -> float:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from earshot.alerts.lifecycle import AlertChanged, AlertNotFound, acknowledge, list_alerts, resolve
-from earshot.alerts.model import Alert
 from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.safe_text import neutral
-from earshot.store.connection import StoreUnavailable, connect
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from elasticsearch import Elasticsearch
+
+    from earshot.alerts.model import Alert
 
 alerts_app = typer.Typer(no_args_is_help=True, help=__doc__)
 console = Console()
@@ -28,10 +31,10 @@ def list_command(
     ] = False,
 ) -> None:
     """Newest first, times on UK clocks."""
-    try:
-        alerts = list_alerts(connect(), include_resolved=show_all)
-    except StoreUnavailable as e:
-        sys.exit(f"earshot alerts list: {e}")
+    from earshot.alerts.lifecycle import list_alerts
+    from earshot.store.connection import connect
+
+    alerts = list_alerts(connect(), include_resolved=show_all)
     if not alerts:
         console.print("No alerts." if show_all else "No open or acknowledged alerts.")
         return
@@ -52,20 +55,23 @@ def list_command(
 @alerts_app.command("ack")
 def ack_command(alert_id: Annotated[str, typer.Argument(help="The alert's id.")]) -> None:
     """Say you have seen it and are on it (stops further notifications)."""
-    _change("ack", acknowledge, alert_id)
+    from earshot.alerts.lifecycle import acknowledge
+
+    _change(acknowledge, alert_id)
 
 
 @alerts_app.command("resolve")
 def resolve_command(alert_id: Annotated[str, typer.Argument(help="The alert's id.")]) -> None:
     """Close it by hand (Earshot also resolves alerts whose situation has calmed)."""
-    _change("resolve", resolve, alert_id)
+    from earshot.alerts.lifecycle import resolve
+
+    _change(resolve, alert_id)
 
 
-def _change(command: str, change, alert_id: str) -> None:
-    try:
-        alert: Alert = change(connect(), alert_id)
-    except (StoreUnavailable, AlertNotFound, AlertChanged) as e:
-        sys.exit(f"earshot alerts {command}: {e}")
+def _change(change: Callable[[Elasticsearch, str], Alert], alert_id: str) -> None:
+    from earshot.store.connection import connect
+
+    alert = change(connect(), alert_id)
     console.print(f"{alert.id}: {alert.status}")
 
 

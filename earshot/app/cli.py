@@ -1,9 +1,11 @@
 """The `earshot` command: the local Elasticsearch node, figures from the store, the demo."""
 
+# Each command imports what it uses when it runs, so `earshot --help` starts at once
+# (tests/policy/test_cli_imports.py).
+
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from typing import Annotated
 
@@ -13,39 +15,48 @@ from rich.console import Console
 from earshot.app.alerts_cli import alerts_app
 from earshot.app.digest_cli import digest
 from earshot.app.erase_cli import audit_command, erase_command
-from earshot.app.report import print_counts
+from earshot.app.failures import OneLineFailures
 from earshot.app.setup import deploy_app
 from earshot.core.model import WorkflowStatus
-from earshot.store.connection import StoreUnavailable, connect
-from earshot.store.local_node import LocalNode, NodeError
-from earshot.store.mentions import set_status
-from earshot.store.queries import mention_counts
 
-app = typer.Typer(no_args_is_help=True, help=__doc__)
+# No rich tracebacks: they print every frame's local variables, passwords included.
+app = typer.Typer(
+    cls=OneLineFailures, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False
+)
 es_app = typer.Typer(no_args_is_help=True, help="The local Elasticsearch node (development, demo).")
-app.add_typer(es_app, name="es")
+app.add_typer(es_app, name="es", cls=OneLineFailures)
 app.command()(digest)
 app.command("erase")(erase_command)
 app.command("audit")(audit_command)
 app.add_typer(deploy_app)  # `earshot setup` and `earshot kibana export | import`
-app.add_typer(alerts_app, name="alerts")
+app.add_typer(alerts_app, name="alerts", cls=OneLineFailures)
 console = Console()
+
+
+@app.callback()
+def main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback when a command fails.")
+    ] = False,
+) -> None:
+    """--debug is read where failures are explained (earshot/app/failures.py)."""
 
 
 @es_app.command("start")
 def es_start() -> None:
     """Fetch (first time), start and wait for a local node; reuse it if running."""
+    from earshot.store.local_node import LocalNode
+
     node = LocalNode.default()
-    try:
-        running = node.start()
-    except NodeError as e:
-        sys.exit(f"earshot es start: {e}")
+    running = node.start()
     console.print(f"Elasticsearch {running.url} (pid {running.pid})")
     console.print(f"user elastic, password in {node.home / 'elastic-password'}")
 
 
 @es_app.command("stop")
 def es_stop() -> None:
+    from earshot.store.local_node import LocalNode
+
     stopped = LocalNode.default().stop()
     console.print("Elasticsearch stopped." if stopped else "Elasticsearch was not running.")
 
@@ -53,6 +64,8 @@ def es_stop() -> None:
 @es_app.command("destroy")
 def es_destroy() -> None:
     """Stop the local node and delete it with all its data."""
+    from earshot.store.local_node import LocalNode
+
     LocalNode.default().destroy()
     console.print("Local Elasticsearch node and its data deleted.")
 
@@ -60,6 +73,8 @@ def es_destroy() -> None:
 @es_app.command("status")
 def es_status() -> None:
     """Exit status 1 when the local node is not running."""
+    from earshot.store.local_node import LocalNode
+
     running = LocalNode.default().status()
     if running is None:
         console.print("Elasticsearch is not running.")
@@ -72,10 +87,11 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Mentions by source and by tone, from Elasticsearch."""
-    try:
-        counts = mention_counts(connect())
-    except StoreUnavailable as e:
-        sys.exit(f"earshot stats: {e}")
+    from earshot.app.report import print_counts
+    from earshot.store.connection import connect
+    from earshot.store.queries import mention_counts
+
+    counts = mention_counts(connect())
     if as_json:
         print(json.dumps(asdict(counts), indent=2, sort_keys=True))
     else:
@@ -88,10 +104,10 @@ def status(
     new_status: Annotated[WorkflowStatus, typer.Argument(help="new, in-hand or done.")],
 ) -> None:
     """Set a mention's workflow status, as the response queue moves on."""
-    try:
-        set_status(connect(), mention_id, new_status)
-    except (StoreUnavailable, KeyError) as e:
-        sys.exit(f"earshot status: {e}")
+    from earshot.store.connection import connect
+    from earshot.store.mentions import set_status
+
+    set_status(connect(), mention_id, new_status)
     console.print(f"{mention_id}: {new_status}")
 
 

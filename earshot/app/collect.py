@@ -8,12 +8,14 @@ writes make that harmless.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch
 
-from earshot.core.profile import Profile
+from earshot.core.errors import EarshotError
+from earshot.core.profile import Profile, profile_path
 from earshot.core.pseudonym import author_key
 from earshot.store import audit
 from earshot.store.cursors import load_cursor, save_cursor
@@ -23,6 +25,23 @@ from enrichment import Enricher
 from listeners import listener_for
 
 log = logging.getLogger(__name__)
+
+# Set by `earshot demo` only: the one place the demo's profile may be collected.
+DEMO_VARIABLE = "EARSHOT_DEMO"
+
+
+class DemoProfile(EarshotError):
+    """The demo's profile, given to a deployment."""
+
+
+def refuse_demo_profile(profile: Profile) -> None:
+    """The demo's sources are sample feeds on the demo's own loopback server: anywhere else
+    every run would fail, and nothing about the force would ever be heard."""
+    if profile.demo and os.environ.get(DEMO_VARIABLE) != "1":
+        raise DemoProfile(
+            f"{profile_path()} is the demo's profile (demo: true): set EARSHOT_PROFILE to "
+            "the force's own, made from profiles/example-force.yaml"
+        )
 
 
 @dataclass(frozen=True)

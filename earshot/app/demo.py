@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from earshot.app.airflow_env import airflow_env
+from earshot.app.collect import DEMO_VARIABLE
 from earshot.app.feed_server import FeedServer
 from earshot.app.report import print_counts, print_most_negative, print_response_queue
 from earshot.app.setup import default_pseudonym_key_file, use_pseudonym_key
@@ -35,6 +36,7 @@ def run_demo() -> None:
 
     home = earshot_home()
     os.environ.update(airflow_env(home / "airflow"))
+    os.environ[DEMO_VARIABLE] = "1"  # its profile's sources are the sample feeds served below
     # The demo's recorded Bluesky answers take any app password; a real one comes from the
     # environment or an Airflow Connection, never from code.
     os.environ.setdefault("AIRFLOW_CONN_BLUESKY_LINCS", "generic://lincscomms.bsky.social:demo@")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -32,26 +31,22 @@ def digest(
 ) -> None:
     """Build the daily digest for a day and mail it through the smtp_default connection
     (kept in earshot-digests), or write it to a file to look at."""
-    from earshot.core.profile import ProfileError, load_profile
     from earshot.digest.archive import mark_sent
     from earshot.digest.daily import build_and_keep, send_kept
     from earshot.digest.daily import preview as write_preview
-    from earshot.digest.send import DeliveryError
-    from earshot.store.connection import StoreUnavailable, connect
+    from earshot.store.connection import connect
+    from listeners import load_profile
 
     local_day = _day(day)
-    try:
-        es, profile = connect(), load_profile()
-        if preview:
-            written = write_preview(es, profile, local_day, preview)
-            console.print(f"Digest for {local_day.day} written to {escape(str(written))}")
-            return
-        run = f"manual-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
-        digest_id = build_and_keep(es, profile, local_day, run=run, to=to)
-        delivery = send_kept(es, digest_id)
-        mark_sent(es, digest_id, delivery)
-    except (StoreUnavailable, ProfileError, DeliveryError) as e:
-        sys.exit(f"earshot digest: {e}")
+    es, profile = connect(), load_profile()
+    if preview:
+        written = write_preview(es, profile, local_day, preview)
+        console.print(f"Digest for {local_day.day} written to {escape(str(written))}")
+        return
+    run = f"manual-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    digest_id = build_and_keep(es, profile, local_day, run=run, to=to)
+    delivery = send_kept(es, digest_id)
+    mark_sent(es, digest_id, delivery)
     console.print(f"Digest for {local_day.day} sent to {escape(', '.join(delivery.accepted))}")
     if delivery.refused:
         console.print(

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from earshot.core.pseudonym import PseudonymKeyMissing
 from earshot.core.safe_text import for_console
-from earshot.governance.erasure import by_author, by_url, erase
-from earshot.store import audit as audit_trail
-from earshot.store.connection import StoreUnavailable, connect
 
 console = Console()
 
@@ -32,13 +27,16 @@ def erase_command(
 
     Without --yes nothing changes and only counts are shown, so that a look before
     erasing cannot become a way to list one person's posts."""
+    from earshot.governance.erasure import by_author, by_url, erase
+    from earshot.store.connection import connect
+
     if (url is None) == (author is None):
-        sys.exit("earshot erase: give exactly one of --url URL or --author HANDLE")
+        raise typer.BadParameter("give exactly one of --url URL or --author HANDLE")
     try:
         person = by_url(url) if url is not None else by_author(author or "")
-        done = erase(connect(), person, apply=yes)
-    except (ValueError, PseudonymKeyMissing, StoreUnavailable) as e:
-        sys.exit(f"earshot erase: {e}")
+    except ValueError as e:  # what was typed: empty, or not an address
+        raise typer.BadParameter(str(e)) from e
+    done = erase(connect(), person, apply=yes)
     counts = done.counts()
     summary = (
         f"{counts['mentions']} mentions, {counts['alert_evidence']} alert evidence entries "
@@ -48,11 +46,7 @@ def erase_command(
         console.print(f"Would erase {summary}. Run again with --yes to erase.")
         return
     console.print(f"Erased {summary}; recorded in the audit trail as {done.target}.")
-    for place, ids in (
-        ("mention", done.mentions),
-        ("alert", done.alerts),
-        ("digest", done.digests),
-    ):
+    for place, ids in done.changed().items():
         for item in ids:
             console.print(f"  {place} {for_console(item)}")
 
@@ -64,10 +58,10 @@ def audit_command(
     limit: Annotated[int, typer.Option("--limit", min=1, max=10_000)] = 50,
 ) -> None:
     """The audit trail, newest first: who changed what, when, from what to what."""
-    try:
-        records = audit_trail.history(connect(), action=action, size=limit)
-    except StoreUnavailable as e:
-        sys.exit(f"earshot audit: {e}")
+    from earshot.store import audit as audit_trail
+    from earshot.store.connection import connect
+
+    records = audit_trail.history(connect(), action=action, size=limit)
     if not records:
         console.print("No audit records" + (f" of {for_console(action)}." if action else "."))
         return

@@ -11,30 +11,21 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from elasticsearch import ApiError, Elasticsearch, TransportError
 from rich.console import Console
 
-from dashboards.kibana_import import ImportFailed, ImportReport, KibanaAuth
 from earshot.app import kibana
 from earshot.core.pseudonym import KEY_VARIABLE, MIN_KEY_CHARS, PseudonymKeyMissing
-from earshot.governance.security import (
-    ROLES,
-    ApiKey,
-    create_writer_key,
-    ensure_roles,
-    renew_writer_key,
-    retire_writer_keys,
-    set_kibana_system_password,
-)
-from earshot.store.connection import StoreUnavailable, connect
-from earshot.store.indices import ensure_indices
-from earshot.store.local_node import earshot_home
+
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
+
+    from dashboards.kibana_import import ImportReport, KibanaAuth
+    from earshot.governance.security import ApiKey
 
 # `earshot setup` and `earshot kibana …`: what it takes to deploy Earshot.
 deploy_app = typer.Typer()
@@ -65,6 +56,14 @@ def run_setup(
     kibana_target: KibanaTarget | None = None,
 ) -> SetupReport:
     """Every step is idempotent; the writer key is reused from `api_key_file` while valid."""
+    from earshot.governance.security import (
+        create_writer_key,
+        ensure_roles,
+        retire_writer_keys,
+        set_kibana_system_password,
+    )
+    from earshot.store.indices import ensure_indices
+
     ensure_indices(es)
     ensure_roles(es)
     key = _current_key(es, api_key_file)
@@ -86,6 +85,8 @@ def run_setup(
 
 
 def _current_key(es: Elasticsearch, api_key_file: Path | None) -> ApiKey | None:
+    from earshot.governance.security import ApiKey, renew_writer_key
+
     if not api_key_file or not api_key_file.exists():
         return None
     key = ApiKey.from_encoded(api_key_file.read_text().strip())
@@ -100,6 +101,8 @@ class PseudonymKey:
 
 def default_pseudonym_key_file() -> Path:
     """Beside the local node's password: the demo's and a development machine's key."""
+    from earshot.store.local_node import earshot_home
+
     return earshot_home() / "pseudonym-key"
 
 
@@ -112,9 +115,12 @@ def use_pseudonym_key(key_file: Path) -> PseudonymKey:
         _check_pseudonym_key(os.environ[KEY_VARIABLE], KEY_VARIABLE)
         return PseudonymKey(KEY_VARIABLE, is_new=False)
     is_new = not key_file.exists()
-    if is_new:
-        write_secret(key_file, secrets.token_urlsafe(48))
-    key = key_file.read_text().strip()
+    try:
+        if is_new:
+            write_secret(key_file, secrets.token_urlsafe(48))
+        key = key_file.read_text().strip()
+    except OSError as e:
+        raise PseudonymKeyMissing(f"{key_file}: {e.strerror}") from e
     _check_pseudonym_key(key, str(key_file))
     os.environ[KEY_VARIABLE] = key
     return PseudonymKey(str(key_file), is_new)
@@ -172,23 +178,21 @@ def setup(
 ) -> None:
     """Index template, cursor index, roles, the pipeline's API key, the authors' pseudonym key;
     dashboards if given Kibana."""
+    from dashboards.kibana_import import KibanaAuth
+    from earshot.governance.security import ROLES
+    from earshot.store.connection import connect
+
     target = None
     if kibana_url:
         auth = KibanaAuth(user=kibana_user, password=kibana_password, api_key=kibana_api_key)
         target = KibanaTarget(kibana_url, kibana_space, auth)
-    try:
-        pseudonym_key = use_pseudonym_key(pseudonym_key_file or default_pseudonym_key_file())
-    except (PseudonymKeyMissing, OSError) as e:
-        sys.exit(f"earshot setup: {e}")
-    try:
-        report = run_setup(
-            connect(),
-            api_key_file=api_key_file,
-            kibana_system_password=kibana_system_password,
-            kibana_target=target,
-        )
-    except (StoreUnavailable, ImportFailed, ApiError, TransportError) as e:
-        sys.exit(f"earshot setup: {e}")
+    pseudonym_key = use_pseudonym_key(pseudonym_key_file or default_pseudonym_key_file())
+    report = run_setup(
+        connect(),
+        api_key_file=api_key_file,
+        kibana_system_password=kibana_system_password,
+        kibana_target=target,
+    )
     roles = ", ".join(ROLES)
     console.print(f"Index template, cursor index and roles {roles}: ready.")
     _print_pseudonym_key(pseudonym_key)

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from earshot.core.errors import EarshotError
+
 USER_AGENT = "Earshot/0.1 (social listening for a UK police force communications team)"
 ERROR_BODY_BYTES = 65_536  # enough for any platform's JSON error; no more is read
 TOKEN_ANSWER_BYTES = 1_000_000  # OAuth and session answers are a few hundred bytes
@@ -55,7 +57,7 @@ class _RedactQuerySecrets(logging.Filter):
 logging.getLogger("httpx").addFilter(_RedactQuerySecrets())
 
 
-class FetchError(Exception):
+class FetchError(EarshotError):
     """The response could not be had, or was not one worth parsing.
 
     For an HTTP error, `status`, `headers` and `body` (its first ERROR_BODY_BYTES) are kept:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from earshot.core.connections import airflow_connection, credentials
 from earshot.core.errors import EarshotError
 
 SMTP_CONNECTION = "smtp_default"
@@ -27,6 +28,22 @@ log = logging.getLogger(__name__)
 
 class DeliveryError(EarshotError):
     """A message could not be handed to the mail server."""
+
+
+class SenderMissing(DeliveryError):
+    """The mail connection names no sender: no email could ever go out, so nothing retries."""
+
+
+def mail_sender(conn_id: str = SMTP_CONNECTION) -> str:
+    """The address every Earshot email comes from: the connection's `from_email` extra, set
+    once where IT sets mail up. Checked before a digest is built, not only when it is sent."""
+    sender = credentials(conn_id).extra.get("from_email")
+    if not sender:
+        raise SenderMissing(
+            f"connection {conn_id!r} has no from_email: add ?from_email=<address> to "
+            f"AIRFLOW_CONN_{conn_id.upper()} (URL-encode the @ as %40)"
+        )
+    return sender
 
 
 @dataclass(frozen=True)
@@ -91,10 +108,13 @@ def _send_once(
 ) -> Delivery:
     from airflow.providers.smtp.hooks.smtp import SmtpHook  # Airflow loads only to send
 
-    with SmtpHook(smtp_conn_id=conn_id) as hook:
+    hook = SmtpHook(smtp_conn_id=conn_id)
+    # Its own lookup skips the metadata database outside a task, and is retried when missing.
+    hook.get_connection = airflow_connection  # type: ignore[method-assign]
+    with hook:
         sender = hook.from_email
         if not sender:
-            raise DeliveryError(f"connection {conn_id!r} has no from_email in its extras")
+            raise SenderMissing(f"connection {conn_id!r} has no from_email in its extras")
         message = compose(sender)
         # The hook connects and logs in the way the connection says (SSL, STARTTLS, OAuth2),
         # but its own send builds a mixed-HTML message with no text part and no inline

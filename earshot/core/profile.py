@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
-from urllib.parse import urlencode
+from typing import Annotated, Generic, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from earshot.core.errors import EarshotError
 from earshot.core.paths import DEFAULT_PROFILE
 
 
@@ -61,8 +61,28 @@ def _handle(handle: str) -> str:
     return handle.lower().lstrip("@")
 
 
+class PlaceNames(Strict):
+    """What a local knows about the area's place names that a gazetteer does not: which
+    are also everyday words or places elsewhere, and which uses are never the place
+    (enrichment/places.py reads them)."""
+
+    # Everyday words, surnames or given names ("Fleet", "Bourne"): they need local context.
+    common_words: list[str] = []
+    # Namesakes the gazetteer's city lists cannot show: counties, regions, famous sites.
+    also_elsewhere: list[str] = []
+    # Towns the gazetteer lacks, as {name: [latitude, longitude]}; the boundary still decides.
+    missing_from_gazetteer: dict[str, LatLon] = {}
+    # Phrases that name a local place beyond doubt though its name is ambiguous: {phrase: place}.
+    local_phrases: dict[str, str] = {}
+    # Things named after a local place that are somewhere else ("Lincoln's Inn").
+    famous_elsewhere: list[str] = []
+    # Words right after a name that make it a brand, team, film or thing ("Lincoln Navigator").
+    named_after: list[str] = []
+
+
 class Area(Strict):
-    """The force area: its name, the words that place a text in it, and its boundary."""
+    """The force area: its name, the words that place a text in it, its boundary, and what
+    tells its place names from their namesakes."""
 
     name: str
     # Words that say a text is about this area ("Lincs", "Lincolnshire"): they settle
@@ -71,50 +91,19 @@ class Area(Strict):
     # The boundary as [latitude, longitude] points, roughly traced: gazetteer places
     # inside it are the area's places.
     boundary: list[LatLon] = Field(min_length=3)
+    place_names: PlaceNames = PlaceNames()
 
 
 class SourceSettings(Strict):
     """What every source has. `connection` names the Airflow Connection (or the
-    AIRFLOW_CONN_<ID> environment variable) holding its credentials: never the profile."""
+    AIRFLOW_CONN_<ID> environment variable) holding its credentials: never the profile.
+    Each listener module defines its own kinds of source on this base."""
 
+    kind: str
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     keep: Literal["mentions", "all"] = "mentions"
     timeout_seconds: float = Field(default=20.0, gt=0)
     max_bytes: int = Field(default=5_000_000, gt=0)
-
-
-class RssSource(SourceSettings):
-    """An RSS or Atom feed: local news sites, blogs, forums, WordPress comment feeds
-    (`<site>/comments/feed/`, or a post's `<post url>/feed/`)."""
-
-    kind: Literal["rss"]
-    url: HttpUrl
-
-    def feed_url(self) -> str:
-        return str(self.url)
-
-
-NEWS_SEARCH_FEEDS = {
-    # Google News search as RSS, in UK English; Bing News search's RSS output.
-    "google": ("https://news.google.com/rss/search", {"hl": "en-GB", "gl": "GB", "ceid": "GB:en"}),
-    "bing": ("https://www.bing.com/news/search", {"format": "rss", "mkt": "en-GB"}),
-}
-
-
-class NewsSearchSource(SourceSettings):
-    """A news search engine's RSS results for the force's terms, newest news everywhere."""
-
-    kind: Literal["news_search"]
-    engine: Literal["google", "bing"]
-    terms: list[str] = Field(min_length=1)
-    # Where the engine answers; set only to route through a proxy (or a test server).
-    base_url: HttpUrl | None = None
-
-    def feed_url(self) -> str:
-        default_url, params = NEWS_SEARCH_FEEDS[self.engine]
-        query = " OR ".join(f'"{t}"' if " " in t else t for t in self.terms)
-        base = str(self.base_url) if self.base_url else default_url
-        return f"{base}?{urlencode({'q': query, **params})}"
 
 
 class ApiSource(SourceSettings):
@@ -122,98 +111,6 @@ class ApiSource(SourceSettings):
 
     max_pages: int = Field(default=10, gt=0, le=100)
     connection: str | None = None
-
-
-class MastodonSource(ApiSource):
-    """Hashtag timelines (public) and status search (needs a token) on one instance."""
-
-    kind: Literal["mastodon"]
-    instance: HttpUrl
-    hashtags: list[Annotated[str, Field(pattern=r"^\w+$")]] = []
-    search: list[str] = []
-
-    @model_validator(mode="after")
-    def _something_to_follow(self) -> MastodonSource:
-        if not (self.hashtags or self.search):
-            raise ValueError("give hashtags (without #) or search terms")
-        if self.search and not self.connection:
-            raise ValueError("search needs a connection holding an access token")
-        return self
-
-
-class RedditSource(ApiSource):
-    """Reddit search by terms, and the area's subreddits' new posts and comments (OAuth,
-    app-only). The connection holds the app's client id (login) and secret (password)."""
-
-    kind: Literal["reddit"]
-    connection: str
-    api_url: HttpUrl = HttpUrl("https://oauth.reddit.com")
-    token_url: HttpUrl = HttpUrl("https://www.reddit.com/api/v1/access_token")
-    terms: list[str] = []
-    subreddits: list[Annotated[str, Field(pattern=r"^\w+$")]] = []
-
-    @model_validator(mode="after")
-    def _something_to_follow(self) -> RedditSource:
-        if not (self.terms or self.subreddits):
-            raise ValueError("give search terms or subreddits (without r/)")
-        return self
-
-
-class BlueskySource(ApiSource):
-    """Bluesky post search; the connection holds the account handle and an app password."""
-
-    kind: Literal["bluesky"]
-    connection: str
-    service: HttpUrl = HttpUrl("https://bsky.social")
-    terms: list[str] = Field(min_length=1)
-
-
-class XSource(ApiSource):
-    """X API v2 recent search; the connection's password is the app's bearer token."""
-
-    kind: Literal["x"]
-    connection: str
-    api_url: HttpUrl = HttpUrl("https://api.x.com")
-    query: str
-
-
-class FacebookSource(ApiSource):
-    """Comments on the force page's posts (Graph API); the password is a page access token."""
-
-    kind: Literal["facebook"]
-    connection: str
-    graph_url: HttpUrl = HttpUrl("https://graph.facebook.com/v21.0")
-    page_id: str
-
-
-class YouTubeSource(ApiSource):
-    """YouTube Data API v3 comment threads on the force's channel and on videos found by
-    search; the connection's password is the API key."""
-
-    kind: Literal["youtube"]
-    connection: str
-    api_url: HttpUrl = HttpUrl("https://www.googleapis.com/youtube/v3")
-    channel_id: str | None = None
-    search: list[str] = []
-
-    @model_validator(mode="after")
-    def _something_to_follow(self) -> YouTubeSource:
-        if not (self.channel_id or self.search):
-            raise ValueError("give the force's channel_id or search terms")
-        return self
-
-
-Source = Annotated[
-    RssSource
-    | NewsSearchSource
-    | MastodonSource
-    | RedditSource
-    | BlueskySource
-    | XSource
-    | FacebookSource
-    | YouTubeSource,
-    Field(discriminator="kind"),
-]
 
 
 class Recipients(Strict):
@@ -284,14 +181,24 @@ class Privacy(Strict):
     hide_handles: bool = False
 
 
-class Profile(Strict):
+SourceT = TypeVar("SourceT", bound=SourceSettings)
+
+
+class Profile(Strict, Generic[SourceT]):
+    """A force's profile. The kinds of source are the listeners' to define (each listener
+    module owns its source model), so the profile takes them as a type parameter:
+    `listeners.load_profile` reads a `Profile[Source]`; floors below see `Profile`."""
+
     force: Force
     area: Area
-    sources: list[Source] = Field(min_length=1)
+    sources: list[SourceT] = Field(min_length=1)
     recipients: Recipients = Recipients()
     alerts: AlertSettings = AlertSettings()
     retention: Retention = Retention()
     privacy: Privacy = Privacy()
+    # The demo's profile: its sources are the sample feeds `earshot demo` serves on this
+    # machine, so collection refuses it anywhere else (earshot.app.collect).
+    demo: bool = False
 
     @model_validator(mode="after")
     def _source_names_unique(self) -> Profile:
@@ -301,33 +208,68 @@ class Profile(Strict):
             raise ValueError(f"source names must be unique; repeated: {', '.join(doubled)}")
         return self
 
-    def source(self, name: str) -> Source:
+    def source(self, name: str) -> SourceT:
         for source in self.sources:
             if source.name == name:
                 return source
         raise KeyError(f"no source named {name!r} in the profile")
 
 
-class ProfileError(Exception):
+class ProfileError(EarshotError):
     """The profile file is missing, unreadable or does not match the schema."""
+
+
+# A profile is a page of settings: a few hundred values. YAML aliases can make a small file
+# stand for billions ("billion laughs"); past this many values it is refused, not expanded.
+MAX_VALUES = 100_000
+# How much of a wrong value an error shows: enough to recognise it, never a whole document.
+SHOWN_CHARS = 80
+
+ProfileT = TypeVar("ProfileT", bound=Profile)
 
 
 def profile_path() -> Path:
     return Path(os.environ.get("EARSHOT_PROFILE", DEFAULT_PROFILE))
 
 
-def load_profile(path: Path | None = None) -> Profile:
-    path = path or profile_path()
+def read_profile(model: type[ProfileT], path: Path) -> ProfileT:
+    """The profile at `path` as `model`, or one ProfileError line naming the file, the key
+    and what was expected."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise ProfileError(f"{path}: cannot read the profile: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise ProfileError(
+            f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); "
+            "save the profile as UTF-8"
+        ) from e
     except yaml.YAMLError as e:
-        raise ProfileError(f"{path}: not valid YAML: {e}") from e
+        raise ProfileError(f"{path}: not valid YAML: {_shown(str(e), 400)}") from e
+    if _more_values_than(raw, MAX_VALUES):
+        raise ProfileError(
+            f"{path}: expands to more than {MAX_VALUES:,} values (YAML aliases nested in "
+            "aliases?); refused"
+        )
     try:
-        return Profile.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as e:
         raise ProfileError(f"{path}: " + "; ".join(_describe(err) for err in e.errors())) from e
+
+
+def _more_values_than(raw: object, limit: int) -> bool:
+    """Counts values as the document reads once aliases are expanded, stopping at `limit`."""
+    count, pending = 0, [raw]
+    while pending:
+        count += 1
+        if count > limit:
+            return True
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending += [*value.keys(), *value.values()]
+        elif isinstance(value, list):
+            pending += value
+    return False
 
 
 def _describe(error: dict) -> str:
@@ -336,4 +278,8 @@ def _describe(error: dict) -> str:
         return f"{key}: unknown key (mistyped?)"
     if error["type"] == "missing":
         return f"{key}: missing (required)"
-    return f"{key}: {error['msg']} (got {error.get('input')!r})"
+    return f"{key}: {error['msg']} (got {_shown(repr(error.get('input')), SHOWN_CHARS)})"
+
+
+def _shown(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"

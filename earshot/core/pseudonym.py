@@ -12,11 +12,13 @@ import hashlib
 import hmac
 import os
 
+from earshot.core.errors import EarshotError
+
 KEY_VARIABLE = "EARSHOT_PSEUDONYM_KEY"
 MIN_KEY_CHARS = 32
 
 
-class PseudonymKeyMissing(Exception):
+class PseudonymKeyMissing(EarshotError):
     """The pseudonym secret is not set, or too short to be a secret."""
 
 

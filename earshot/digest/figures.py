@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from elasticsearch import Elasticsearch
 
-from earshot.alerts.model import ALERTS
+from earshot.alerts.records import opened_between
 from earshot.core.clock import LocalDay
 from earshot.core.profile import Profile
 from earshot.digest.duplicates import fold, story_key
@@ -37,6 +37,28 @@ from earshot.digest.privacy import (
     safe_link,
     without_people,
 )
+from earshot.store.fields import (
+    CLUSTER,
+    HANDLE,
+    IN_AREA,
+    LINK,
+    MESSAGE,
+    PLACES,
+    PLATFORM,
+    PUBLISHED,
+    RESPONSE,
+    RESPONSE_ACTION,
+    RESPONSE_PRIORITY,
+    RISK_FLAGS,
+    SOURCE,
+    STATUS,
+    TITLE,
+    TOPICS,
+    TOWARD_FORCE,
+    TOWARD_FORCE_SCORE,
+    negative,
+    public_mentions,
+)
 from earshot.store.indices import MENTIONS
 from enrichment.topics import CAMPAIGN_PREFIX, campaign_label
 
@@ -46,30 +68,30 @@ CANDIDATES = 40  # fetched before near-duplicates are folded
 EMERGING = 5
 EMERGING_MIN_MENTIONS = 3
 
-NEGATIVE = {"term": {"earshot.toward_force.label": "negative"}}
-POSITIVE = {"term": {"earshot.toward_force.label": "positive"}}
-IN_AREA = {"term": {"earshot.in_area": True}}
+POSITIVE = {"term": {TOWARD_FORCE: "positive"}}
+LOCAL = {"term": {IN_AREA: True}}
 NEEDS_RESPONSE = {
     "bool": {
-        "filter": [{"exists": {"field": "earshot.response.action"}}],
-        "must_not": [{"term": {"earshot.response.action": "no-action"}}],
+        "filter": [{"exists": {"field": RESPONSE_ACTION}}],
+        "must_not": [{"term": {RESPONSE_ACTION: "no-action"}}],
     }
 }
-FLAGGED = {"exists": {"field": "earshot.risk_flags"}}
+FLAGGED = {"exists": {"field": RISK_FLAGS}}
+UNFLAGGED = {"bool": {"must_not": FLAGGED}}
 CAMPAIGN_TOPICS = f"{CAMPAIGN_PREFIX}.*"
 
 _LISTED_FIELDS = [
-    "@timestamp",
-    "message",
-    "url.full",
-    "event.provider",
-    "user.name",
-    "earshot.title",
-    "earshot.toward_force.score",
-    "earshot.response",
-    "earshot.risk_flags",
-    "earshot.status",
-    "earshot.cluster",
+    PUBLISHED,
+    MESSAGE,
+    LINK,
+    SOURCE,
+    HANDLE,
+    TITLE,
+    TOWARD_FORCE_SCORE,
+    RESPONSE,
+    RISK_FLAGS,
+    STATUS,
+    CLUSTER,
 ]
 
 
@@ -98,16 +120,6 @@ def gather(es: Elasticsearch, profile: Profile, day: LocalDay) -> Figures:
     )
 
 
-def public_mentions(start: datetime, end: datetime) -> dict:
-    """Mentions published in [start, end), the force's own posts left out."""
-    return {
-        "bool": {
-            "filter": [{"range": {"@timestamp": {"gte": _iso(start), "lt": _iso(end)}}}],
-            "must_not": [{"term": {"earshot.by_force": True}}],
-        }
-    }
-
-
 def headline(es: Elasticsearch, day: LocalDay) -> Headline:
     """Mentions, negative toward the force, in the area and needing a response, for the day,
     the day before and the seven days before, from one date_range aggregation."""
@@ -122,7 +134,7 @@ def headline(es: Elasticsearch, day: LocalDay) -> Headline:
         aggs={
             "spans": {
                 "date_range": {
-                    "field": "@timestamp",
+                    "field": PUBLISHED,
                     "keyed": True,
                     "ranges": [
                         {"key": key, "from": _iso(start), "to": _iso(end)}
@@ -130,8 +142,8 @@ def headline(es: Elasticsearch, day: LocalDay) -> Headline:
                     ],
                 },
                 "aggs": {
-                    "negative": {"filter": NEGATIVE},
-                    "in_area": {"filter": IN_AREA},
+                    "negative": {"filter": negative()},
+                    "in_area": {"filter": LOCAL},
                     "needing_response": {"filter": NEEDS_RESPONSE},
                 },
             }
@@ -162,12 +174,12 @@ def hours(es: Elasticsearch, day: LocalDay) -> tuple[Hour, ...]:
         aggs={
             "hourly": {
                 "date_histogram": {
-                    "field": "@timestamp",
+                    "field": PUBLISHED,
                     "fixed_interval": "1h",  # UK offsets are whole hours: UTC hours are UK hours
                     "min_doc_count": 0,
                     "extended_bounds": {"min": _millis(week_start), "max": _millis(day.end) - 1},
                 },
-                "aggs": {"tone": {"terms": {"field": "earshot.toward_force.label", "size": 3}}},
+                "aggs": {"tone": {"terms": {"field": TOWARD_FORCE, "size": 3}}},
             }
         },
     )
@@ -206,21 +218,19 @@ def needing_response(es: Elasticsearch, profile: Profile, day: LocalDay) -> tupl
     return _listed(
         es,
         profile,
-        query=_and(public_mentions(day.start, day.end), NEEDS_RESPONSE),
-        sort=[{"earshot.response.priority": "desc"}, {"@timestamp": "desc"}],
+        query=public_mentions(day.start, day.end, NEEDS_RESPONSE),
+        sort=[{RESPONSE_PRIORITY: "desc"}, {PUBLISHED: "desc"}],
         limit=TOP,
     )
 
 
 def praise(es: Elasticsearch, profile: Profile, day: LocalDay) -> tuple[Item, ...]:
     """The warmest words about the force; flagged mentions are never quoted, so never here."""
-    query = _and(public_mentions(day.start, day.end), POSITIVE)
-    query["bool"]["must_not"].append(FLAGGED)
     return _listed(
         es,
         profile,
-        query=query,
-        sort=[{"earshot.toward_force.score": "desc"}, {"@timestamp": "desc"}],
+        query=public_mentions(day.start, day.end, POSITIVE, UNFLAGGED),
+        sort=[{TOWARD_FORCE_SCORE: "desc"}, {PUBLISHED: "desc"}],
         limit=PRAISED,
     )
 
@@ -236,7 +246,7 @@ def emerging_topics(es: Elasticsearch, day: LocalDay) -> tuple[EmergingTopic, ..
         aggs={
             "emerging": {
                 "significant_terms": {
-                    "field": "earshot.topics",
+                    "field": TOPICS,
                     "exclude": CAMPAIGN_TOPICS,  # campaigns have their own section
                     "min_doc_count": EMERGING_MIN_MENTIONS,
                     "size": EMERGING,
@@ -258,9 +268,7 @@ def campaigns(es: Elasticsearch, profile: Profile, day: LocalDay) -> tuple[Campa
     labels = {campaign_label(c.name): c.name for c in profile.force.campaigns}
     if not labels:
         return ()
-    by_campaign = {
-        "terms": {"field": "earshot.topics", "include": sorted(labels), "size": len(labels)}
-    }
+    by_campaign = {"terms": {"field": TOPICS, "include": sorted(labels), "size": len(labels)}}
     aggs = _search(
         es,
         query=public_mentions(day.shifted(-7).start, day.end),
@@ -269,7 +277,7 @@ def campaigns(es: Elasticsearch, profile: Profile, day: LocalDay) -> tuple[Campa
                 "filter": public_mentions(day.start, day.end),
                 "aggs": {
                     "campaigns": by_campaign
-                    | {"aggs": {"tone": {"terms": {"field": "earshot.toward_force.label"}}}}
+                    | {"aggs": {"tone": {"terms": {"field": TOWARD_FORCE}}}}
                 },
             },
             "week": {
@@ -298,27 +306,16 @@ def campaigns(es: Elasticsearch, profile: Profile, day: LocalDay) -> tuple[Campa
 
 
 def alerts(es: Elasticsearch, day: LocalDay) -> Alerts | None:
-    """Alerts opened during the day and still open; None (no alerts section) on a cluster
-    where no alert was ever raised. Reads `@timestamp` (opened), `status` and `message`."""
-    if not es.indices.exists(index=ALERTS):
+    """Alerts opened during the day and still open, as the alerts package counts them; None
+    (no alerts section) on a cluster where no alert was ever raised."""
+    found = opened_between(es, day.start, day.end)
+    if found is None:
         return None
-    opened = es.count(
-        index=ALERTS, query={"range": {"@timestamp": {"gte": _iso(day.start), "lt": _iso(day.end)}}}
-    )["count"]
-    still_open = es.search(
-        index=ALERTS,
-        size=5,
-        track_total_hits=True,
-        query={"term": {"status": "open"}},
-        sort=[{"@timestamp": {"order": "desc", "unmapped_type": "date"}}],
-        source_includes=["message"],
-    )["hits"]
     return Alerts(
-        opened=opened,
-        still_open=still_open["total"]["value"],
+        opened=found.opened,
+        still_open=found.still_open,
         open_titles=tuple(
-            neutral(str(hit["_source"].get("message", "")), TITLE_CHARS) or "(no description)"
-            for hit in still_open["hits"]
+            neutral(message, TITLE_CHARS) or "(no description)" for message in found.open_messages
         ),
     )
 
@@ -328,15 +325,13 @@ def _day_tallies(es: Elasticsearch, day: LocalDay) -> dict:
         es,
         query=public_mentions(day.start, day.end),
         aggs={
-            "topics": {
-                "terms": {"field": "earshot.topics", "size": TOP, "exclude": CAMPAIGN_TOPICS}
-            },
-            "places": {"terms": {"field": "earshot.places", "size": TOP}},
+            "topics": {"terms": {"field": TOPICS, "size": TOP, "exclude": CAMPAIGN_TOPICS}},
+            "places": {"terms": {"field": PLACES, "size": TOP}},
             "sources": {
-                "terms": {"field": "event.provider", "size": 20},
-                "aggs": {"platform": {"terms": {"field": "event.dataset", "size": 1}}},
+                "terms": {"field": SOURCE, "size": 20},
+                "aggs": {"platform": {"terms": {"field": PLATFORM, "size": 1}}},
             },
-            "risk_flags": {"terms": {"field": "earshot.risk_flags", "size": 20}},
+            "risk_flags": {"terms": {"field": RISK_FLAGS, "size": 20}},
             "flagged": {"filter": FLAGGED},
         },
     )
@@ -407,15 +402,6 @@ def _search(es: Elasticsearch, *, query: dict, aggs: dict) -> dict:
         aggs=aggs,
     )
     return response.get("aggregations", {})
-
-
-def _and(query: dict, *more: dict) -> dict:
-    return {
-        "bool": {
-            "filter": [*query["bool"]["filter"], *more],
-            "must_not": list(query["bool"]["must_not"]),
-        }
-    }
 
 
 def _tallies(agg: dict | None) -> tuple[Tally, ...]:

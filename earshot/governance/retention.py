@@ -6,70 +6,49 @@ expired documents. Single indices (alerts, digests, cursors) lose expired docume
 indices whose names parse exactly as Earshot's are touched: a user's `earshot-mentions-old`
 matches the wildcard but is not Earshot's, so it stays. There is no ILM or delete_by_query
 in every cluster Earshot runs on, so documents are found by search and deleted in bulk.
-Every deletion is audited.
+Every deletion is audited. A package that owns a kind of record (alerts, the digest) says
+how it expires (its `RETENTION` rule); `RULES` lists them all.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal, get_args
 
 from elasticsearch import Elasticsearch, helpers
 
-from earshot.alerts.model import ALERTS
+from earshot.alerts import records as alert_records
 from earshot.core.profile import Retention
-from earshot.digest.archive import DIGESTS
+from earshot.digest import records as digest_records
 from earshot.store import audit
+from earshot.store.fields import PUBLISHED
 from earshot.store.indices import CURSORS, ERASED, MENTIONS
+from earshot.store.keeping import RetentionRule, older_than
 
-Kind = Literal["mentions", "alerts", "digests", "cursors", "audit", "erasures"]
-KINDS: tuple[Kind, ...] = get_args(Kind)
+# Every kind of record, each with its own package's rule where the record is that package's.
+RULES: tuple[RetentionRule, ...] = (
+    RetentionRule("mentions", MENTIONS, lambda r: r.mentions_days, older_than(PUBLISHED), True),
+    alert_records.RETENTION,
+    digest_records.RETENTION,
+    RetentionRule("cursors", CURSORS, lambda r: r.cursors_days, older_than("updated")),
+    RetentionRule("audit", audit.AUDIT, lambda r: r.audit_days, older_than("@timestamp"), True),
+    # An erased post older than the mentions' period would be dropped anyway.
+    RetentionRule("erasures", ERASED, lambda r: r.mentions_days, older_than("erased")),
+)
+KINDS: tuple[str, ...] = tuple(rule.kind for rule in RULES)
+_BY_KIND = {rule.kind: rule for rule in RULES}
 
 
 @dataclass(frozen=True)
 class Deletion:
     """What one index lost: the whole index, or its expired documents."""
 
-    kind: Kind
+    kind: str
     index: str
     deleted: int
     cutoff: str
     whole_index: bool
-
-
-@dataclass(frozen=True)
-class _Rule:
-    prefix: str  # the index, or the monthly indices' name before "-YYYY.MM"
-    monthly: bool
-    days: Callable[[Retention], int]
-    expired: Callable[[str], dict]  # the query for documents older than the cut-off
-
-
-def _older(field: str) -> Callable[[str], dict]:
-    return lambda cutoff: {"range": {field: {"lt": cutoff}}}
-
-
-def _resolved_before(cutoff: str) -> dict:
-    # An alert's clock starts when its situation is over: open or acknowledged never expire.
-    return {
-        "bool": {
-            "filter": [{"term": {"status": "resolved"}}, {"range": {"resolved.at": {"lt": cutoff}}}]
-        }
-    }
-
-
-_RULES: dict[Kind, _Rule] = {
-    "mentions": _Rule(MENTIONS, True, lambda r: r.mentions_days, _older("@timestamp")),
-    "alerts": _Rule(ALERTS, False, lambda r: r.alerts_days, _resolved_before),
-    "digests": _Rule(DIGESTS, False, lambda r: r.digests_days, _older("period.end")),
-    "cursors": _Rule(CURSORS, False, lambda r: r.cursors_days, _older("updated")),
-    "audit": _Rule(audit.AUDIT, True, lambda r: r.audit_days, _older("@timestamp")),
-    # An erased post older than the mentions' period would be dropped anyway.
-    "erasures": _Rule(ERASED, False, lambda r: r.mentions_days, _older("erased")),
-}
 
 
 def apply_retention(
@@ -80,19 +59,19 @@ def apply_retention(
 
 
 def expire(
-    es: Elasticsearch, kind: Kind, retention: Retention, now: datetime, *, actor: str | None = None
+    es: Elasticsearch, kind: str, retention: Retention, now: datetime, *, actor: str | None = None
 ) -> list[Deletion]:
     """Delete one kind's records older than its retention period; audit each deletion."""
-    rule = _RULES[kind]
+    rule = _BY_KIND[kind]
     cutoff = _utc(now) - timedelta(days=rule.days(retention))
     expired = rule.expired(cutoff.isoformat())
     if rule.monthly:
         deletions = [
             _expire_month(es, kind, index, month_end, cutoff, expired)
-            for index, month_end in _months(es, rule.prefix, before=cutoff)
+            for index, month_end in _months(es, rule.index, before=cutoff)
         ]
     else:
-        deletions = [_expire_documents(es, kind, rule.prefix, cutoff, expired)]
+        deletions = [_expire_documents(es, kind, rule.index, cutoff, expired)]
     done = [d for d in deletions if d.deleted]
     for deletion in done:
         audit.record(
@@ -132,7 +111,7 @@ def _months(es: Elasticsearch, prefix: str, *, before: datetime) -> list[tuple[s
 
 
 def _expire_month(
-    es: Elasticsearch, kind: Kind, index: str, month_end: datetime, cutoff: datetime, expired: dict
+    es: Elasticsearch, kind: str, index: str, month_end: datetime, cutoff: datetime, expired: dict
 ) -> Deletion:
     es.indices.refresh(index=index)
     total = es.count(index=index)["count"]
@@ -144,7 +123,7 @@ def _expire_month(
 
 
 def _expire_documents(
-    es: Elasticsearch, kind: Kind, index: str, cutoff: datetime, expired: dict
+    es: Elasticsearch, kind: str, index: str, cutoff: datetime, expired: dict
 ) -> Deletion:
     if not es.indices.exists(index=index):
         return Deletion(kind, index, 0, cutoff.isoformat(), whole_index=False)

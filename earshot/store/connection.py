@@ -1,15 +1,22 @@
-"""Which Elasticsearch to use: an existing cluster named in the environment, or the local node."""
+"""Which Elasticsearch to use: an existing cluster named in the environment, or the local node.
+
+A cluster over HTTPS whose certificate a private CA signed (the compose file's own, or a
+force's) is trusted through EARSHOT_ELASTICSEARCH_CA_CERTS, the CA's PEM file, or by pinning
+its certificate with EARSHOT_ELASTICSEARCH_SSL_FINGERPRINT (SHA-256, hex, colons optional).
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from elasticsearch import Elasticsearch
 
+from earshot.core.errors import EarshotError
 from earshot.store.local_node import LocalNode
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(EarshotError):
     """No Elasticsearch is configured or running."""
 
 
@@ -21,7 +28,14 @@ def connect() -> Elasticsearch:
         user = os.environ.get("EARSHOT_ELASTICSEARCH_USER")
         password = os.environ.get("EARSHOT_ELASTICSEARCH_PASSWORD")
         auth = {"api_key": api_key} if api_key else {"basic_auth": (user, password)} if user else {}
-        return _client(url, **auth)
+        trust = _trust()
+        try:
+            return _client(url, **auth, **trust)
+        except ValueError as e:  # its text would repeat the URL, and any password in it
+            raise StoreUnavailable(
+                "EARSHOT_ELASTICSEARCH_URL is not a URL with scheme, host and port, "
+                "like https://elasticsearch.example:9200"
+            ) from e
     node = LocalNode.default()
     running = node.status()
     if running is None:
@@ -32,5 +46,22 @@ def connect() -> Elasticsearch:
     return _client(running.url, basic_auth=("elastic", node.password()))
 
 
-def _client(url: str, **auth) -> Elasticsearch:
-    return Elasticsearch(url, request_timeout=30, max_retries=2, retry_on_timeout=True, **auth)
+def _trust() -> dict[str, str]:
+    """Checked here, so a mistyped path is named now rather than as a TLS failure later."""
+    ca_certs = os.environ.get("EARSHOT_ELASTICSEARCH_CA_CERTS")
+    fingerprint = os.environ.get("EARSHOT_ELASTICSEARCH_SSL_FINGERPRINT")
+    if ca_certs and fingerprint:
+        raise StoreUnavailable(
+            "set EARSHOT_ELASTICSEARCH_CA_CERTS or EARSHOT_ELASTICSEARCH_SSL_FINGERPRINT, not both"
+        )
+    if ca_certs:
+        if not Path(ca_certs).is_file():
+            raise StoreUnavailable(f"EARSHOT_ELASTICSEARCH_CA_CERTS: no such file {ca_certs}")
+        return {"ca_certs": ca_certs}
+    if fingerprint:
+        return {"ssl_assert_fingerprint": fingerprint.replace(":", "").lower()}
+    return {}
+
+
+def _client(url: str, **options) -> Elasticsearch:
+    return Elasticsearch(url, request_timeout=30, max_retries=2, retry_on_timeout=True, **options)

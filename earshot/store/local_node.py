@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from earshot.core.errors import EarshotError
 from earshot.core.paths import PROJECT_DIR
 
 VERSION = "9.2.4"
@@ -34,7 +35,7 @@ HEAP = "512m"
 START_TIMEOUT_SECONDS = 180
 
 
-class NodeError(Exception):
+class NodeError(EarshotError):
     """The local node could not be fetched, started or stopped; says why."""
 
 

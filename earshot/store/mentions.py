@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from elasticsearch import Elasticsearch, helpers
 
+from earshot.core.errors import EarshotError
 from earshot.core.model import Mention, WorkflowStatus
 from earshot.core.near_duplicates import bands
 from earshot.core.people import without_people
@@ -26,7 +27,11 @@ from earshot.store.indices import ERASED, MENTIONS, mentions_index
 _LOOKUP_BATCH = 1_000
 
 
-class IndexingError(Exception):
+class MentionNotFound(EarshotError, LookupError):
+    """No stored mention has that id."""
+
+
+class IndexingError(EarshotError):
     """Some mentions were not indexed; the source's cursor must not advance."""
 
     def __init__(self, failures: list[str]):
@@ -204,7 +209,7 @@ def set_status(es: Elasticsearch, mention_id: str, status: WorkflowStatus) -> No
     """
     index = _where_indexed(es, [mention_id]).get(mention_id)
     if index is None:
-        raise KeyError(f"no mention with id {mention_id}")
+        raise MentionNotFound(f"no mention with id {mention_id}")
     before = es.get(index=index, id=mention_id, source_includes=["earshot.status"])["_source"]
     previous = before.get("earshot", {}).get("status")
     if previous == status:

@@ -10,6 +10,21 @@ from dataclasses import dataclass
 
 from elasticsearch import Elasticsearch
 
+from earshot.store.fields import (
+    LINK,
+    MESSAGE,
+    PUBLISHED,
+    RESPONSE,
+    RESPONSE_ACTION,
+    RESPONSE_PRIORITY,
+    SOURCE,
+    STATUS,
+    TITLE,
+    TONE,
+    TOWARD_FORCE,
+    TOWARD_FORCE_SCORE,
+    negative,
+)
 from earshot.store.indices import MENTIONS
 
 
@@ -34,14 +49,7 @@ class Listed:
     reasons: list[str]
 
 
-_LISTED_FIELDS = [
-    "earshot.title",
-    "message",
-    "url.full",
-    "event.provider",
-    "earshot.toward_force",
-    "earshot.response",
-]
+_LISTED_FIELDS = [TITLE, MESSAGE, LINK, SOURCE, "earshot.toward_force", RESPONSE]
 
 
 def mention_counts(es: Elasticsearch) -> MentionCounts:
@@ -51,9 +59,9 @@ def mention_counts(es: Elasticsearch) -> MentionCounts:
         track_total_hits=True,
         ignore_unavailable=True,
         aggs={
-            "by_source": {"terms": {"field": "event.provider", "size": 500}},
-            "by_tone": {"terms": {"field": "earshot.tone.label", "size": 10}},
-            "by_toward_force": {"terms": {"field": "earshot.toward_force.label", "size": 10}},
+            "by_source": {"terms": {"field": SOURCE, "size": 500}},
+            "by_tone": {"terms": {"field": TONE, "size": 10}},
+            "by_toward_force": {"terms": {"field": TOWARD_FORCE, "size": 10}},
         },
     )
     aggs = response.get("aggregations", {})
@@ -69,8 +77,8 @@ def most_negative(es: Elasticsearch, limit: int = 5) -> list[Listed]:
     """Most negative toward the force: criticism of the force, not grim crime news."""
     return _listed(
         es,
-        query={"term": {"earshot.toward_force.label": "negative"}},
-        sort=[{"earshot.toward_force.score": "asc"}, {"@timestamp": "desc"}],
+        query=negative(),
+        sort=[{TOWARD_FORCE_SCORE: "asc"}, {PUBLISHED: "desc"}],
         limit=limit,
     )
 
@@ -81,11 +89,11 @@ def response_queue(es: Elasticsearch, limit: int = 10) -> list[Listed]:
         es,
         query={
             "bool": {
-                "filter": [{"term": {"earshot.status": "new"}}],
-                "must_not": [{"term": {"earshot.response.action": "no-action"}}],
+                "filter": [{"term": {STATUS: "new"}}],
+                "must_not": [{"term": {RESPONSE_ACTION: "no-action"}}],
             }
         },
-        sort=[{"earshot.response.priority": "desc"}, {"@timestamp": "desc"}],
+        sort=[{RESPONSE_PRIORITY: "desc"}, {PUBLISHED: "desc"}],
         limit=limit,
     )
 

@@ -3,6 +3,7 @@ people acknowledging and resolving (audited), sources gone quiet, and `earshot a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,15 +15,16 @@ from earshot.alerts.lifecycle import (
     acknowledge,
     apply,
     list_alerts,
-    message,
     resolve,
 )
 from earshot.alerts.model import Evidence, KnownEventNote
 from earshot.alerts.run import evaluate
+from earshot.alerts.spike import NegativeSpike
 from earshot.app.cli import app
 from earshot.core.paths import DEFAULT_PROFILE
-from earshot.core.profile import load_profile
+from earshot.core.profile import AlertSettings
 from earshot.store.audit import history
+from listeners import load_profile
 from tests.alert_helpers import at, put_mentions, rhythmic_history, talk
 
 T = at("2026-11-18 10:15")
@@ -50,8 +52,7 @@ def run(es, situations, now, *, channels=(), cooldown=60):
         situations,
         now=now,
         channels=list(channels),
-        cooldown_minutes=cooldown,
-        longest_window_minutes=60,
+        settings=AlertSettings(windows_minutes=[15, 60], cooldown_minutes=cooldown),
         actor=ROBOT,
     )
 
@@ -198,8 +199,9 @@ def test_a_fresh_deployment_with_nothing_collected_alerts_nothing(es):
 
 def test_the_message_of_a_spike_during_a_known_event_names_it():
     match = KnownEventNote(name="Lincoln City v Grimsby Town", kind="football", start=T, end=T)
-    evidence = spike("topic:public-order", T, count=21).evidence.model_copy(update={"event": match})
-    assert message("negative-spike", "topic:public-order", 15, evidence) == (
+    situation = spike("topic:public-order", T, count=21)
+    during = situation.evidence.model_copy(update={"event": match})
+    assert NegativeSpike().message(replace(situation, evidence=during)) == (
         "Negative talk about the force (topic public-order): 21 stories in 15 min, "
         "usually 1.5 (chance 1e-06), during football 'Lincoln City v Grimsby Town'"
     )

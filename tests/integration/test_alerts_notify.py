@@ -31,8 +31,9 @@ from earshot.alerts.notify import MAX_ATTEMPTS, NotificationFailed, channels, de
 from earshot.alerts.webhook import TRIES, WebhookError, webhook
 from earshot.app.feed_server import FeedServer, Route
 from earshot.core.paths import DEFAULT_PROFILE
-from earshot.core.profile import Recipients, load_profile
+from earshot.core.profile import Recipients
 from earshot.core.safe_text import BREAK
+from listeners import load_profile
 from tests.digest_helpers import Mailbox
 
 NOW = datetime(2026, 11, 21, 14, 30, tzinfo=UTC)

@@ -7,10 +7,10 @@ import pytest
 
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
-from earshot.core.profile import load_profile
 from earshot.store import audit
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions, set_status
+from listeners import load_profile
 from tests.conftest import news_items, rss
 from tests.integration.test_cli import earshot
 from tests.integration.test_store import mention

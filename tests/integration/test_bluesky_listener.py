@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from earshot.app.feed_server import FeedServer, Route
-from earshot.core.profile import BlueskySource
 from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
-from listeners.bluesky import BlueskyListener
+from listeners.bluesky import BlueskyListener, BlueskySource
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 SESSION = "/xrpc/com.atproto.server.createSession"
@@ -151,15 +150,6 @@ def test_next_run_asks_since_the_watermark_and_drops_only_posts_already_heard():
     assert heard.cursor == {TERM: f"2026-11-20T09:07:00+00:00 {uri(7)}"}
 
 
-def test_nothing_new_keeps_the_cursor():
-    cursor = {TERM: f"2026-11-20T09:05:00+00:00 {uri(5)}"}
-    since = f"{SEARCH}&since=2026-11-20T09%3A05%3A00Z"
-    with FeedServer({SESSION: session(), since: results([post(5)])}) as server:
-        heard = BlueskyListener(source(server), now=NOW).listen(cursor)
-    assert heard.mentions == []
-    assert heard.cursor == cursor
-
-
 def test_a_post_dated_in_the_future_does_not_push_the_cursor_past_posts_to_come():
     future = post(8, created="2099-01-01T00:00:00.000Z", indexed="2026-11-20T09:08:00.000Z")
     with FeedServer({SESSION: session(), SEARCH: results([future, post(2)])}) as server:
@@ -263,12 +253,6 @@ def test_platform_errors_name_the_source_and_the_reason(path, route, reason):
     assert "abcd-efgh-ijkl-mnop" not in str(e.value)
     if route.status == 429:
         assert "Retry-After 120" in str(e.value)
-
-
-def test_missing_connection_says_which_variable_to_set(monkeypatch):
-    monkeypatch.delenv("AIRFLOW_CONN_BLUESKY_LINCS")
-    with FeedServer({}) as server, pytest.raises(ListenerError, match="AIRFLOW_CONN_BLUESKY_LINCS"):
-        BlueskyListener(source(server), now=NOW).listen({})
 
 
 @pytest.mark.elasticsearch

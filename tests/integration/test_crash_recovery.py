@@ -9,10 +9,10 @@ from elasticsearch.helpers import scan
 
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
-from earshot.core.profile import load_profile
 from earshot.store.connection import connect
 from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS
+from listeners import load_profile
 from tests.conftest import news_items, rss
 
 pytestmark = pytest.mark.elasticsearch

@@ -10,13 +10,13 @@ from email.message import EmailMessage
 import pytest
 
 from earshot.core.clock import FORCE_TIME_ZONE, LocalDay
-from earshot.core.profile import load_profile
 from earshot.digest import words
 from earshot.digest.daily import build
 from earshot.digest.model import Figures
 from earshot.digest.send import DeliveryError, send
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
+from listeners import load_profile
 from tests.digest_helpers import Mailbox, mention, write_profile
 
 pytestmark = pytest.mark.elasticsearch

@@ -9,11 +9,11 @@ import pytest
 
 from earshot.core.clock import FORCE_TIME_ZONE as UK
 from earshot.core.clock import LocalDay, day_before
-from earshot.core.profile import load_profile
 from earshot.digest.daily import build
 from earshot.digest.send import send
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
+from listeners import load_profile
 from tests.digest_helpers import Mailbox, mention, write_profile
 
 

@@ -108,10 +108,10 @@ def test_erasing_an_author_removes_their_mentions_evidence_and_quoting_digests(e
     assert set(result.mentions) == set(jane.values())
     assert remaining(es, MENTIONS) == {store["other"].id, store["shared-article"].id}
     assert alert_evidence_ids(es) == [store["other"].id]
-    assert result.alert_evidence == 2
-    assert set(result.digests) == {"2026-11-10.quoting", "2026-11-11.run"}
+    assert result.counts()["alert_evidence"] == 2
+    assert set(result.changed()["digest"]) == {"2026-11-10.quoting", "2026-11-11.run"}
     kept = {hit["_id"]: hit["_source"] for hit in es.search(index=DIGESTS)["hits"]["hits"]}
-    for digest_id in result.digests:
+    for digest_id in result.changed()["digest"]:
         assert store["jane-1"].url not in kept[digest_id]["text"] + kept[digest_id]["html"]
         assert "erased at its author's request" in kept[digest_id]["text"]
         assert kept[digest_id]["headline"] == {"day": {"mentions": 12}}  # the figures stay
@@ -161,9 +161,9 @@ def test_url_erasure_reaches_alert_evidence_after_the_mention_itself_has_expired
     es.delete(index=f"{MENTIONS}-2026.11", id=store["jane-1"].id, refresh=True)
     result = erase(es, by_url(store["jane-1"].url), apply=True)
     assert result.mentions == ()
-    assert result.alert_evidence == 1
+    assert result.counts()["alert_evidence"] == 1
     assert store["jane-1"].id not in alert_evidence_ids(es)
-    assert result.digests == ("2026-11-10.quoting",)
+    assert result.changed()["digest"] == ("2026-11-10.quoting",)
 
 
 @pytest.mark.elasticsearch

@@ -10,11 +10,10 @@ import pytest
 
 from earshot.app.feed_server import FeedServer, Route
 from earshot.core.fetch import FetchError, get_json
-from earshot.core.profile import FacebookSource
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
-from listeners.facebook import FacebookListener
+from listeners.facebook import FacebookListener, FacebookSource
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 TOKEN = "EAAGpage-s3cret-token"
@@ -164,8 +163,12 @@ def test_near_the_usage_limit_the_run_stops_and_keeps_the_unfinished_posts_water
         assert len(server.requests) == 2  # neither the next page nor post B was asked for
     assert [m.author for m in heard.mentions] == ["Resident 3"]
     assert heard.cursor == {f"post:{POST_A}": mark}  # read again next run: nothing skipped
-    assert heard.warnings == [
+    held = (
         "Graph API usage at 96% (x-app-usage call_count); stopped asking, the rest is read next run"
+    )
+    assert heard.warnings == [
+        f"post:{POST_A}: stopped paging; {held}",
+        f"post:{POST_B}: not read this run; {held}",
     ]
 
 

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from earshot.app.feed_server import FeedServer, Route
-from earshot.core.profile import RssSource
 from listeners import ListenerError
-from listeners.rss import RssListener
+from listeners.rss import RssListener, RssSource
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 ITEM_TEXT = "Lincolnshire Police thank the public"

@@ -27,13 +27,12 @@ from rich.console import Console
 from earshot.app.feed_server import FeedServer, Route
 from earshot.app.report import print_counts, print_most_negative, print_response_queue
 from earshot.core.fetch import TOKEN_ANSWER_BYTES, FetchError, fetch, post_json
-from earshot.core.profile import RssSource
 from earshot.core.safe_text import for_console, neutral, plain, safe_link
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
 from earshot.store.queries import mention_counts, most_negative, response_queue
 from listeners import ListenerError
-from listeners.rss import AUTHOR_CHARS, RssListener
+from listeners.rss import AUTHOR_CHARS, RssListener, RssSource
 from tests.conftest import rss
 from tests.integration.test_store import mention
 

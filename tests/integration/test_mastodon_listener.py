@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 import pytest
 
 from earshot.app.feed_server import FeedServer, Route
-from earshot.core.profile import MastodonSource
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
-from listeners.mastodon import MastodonListener
+from listeners.mastodon import MastodonListener, MastodonSource
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 TAG = "/api/v1/timelines/tag/lincspolice"

@@ -11,12 +11,11 @@ from urllib.parse import parse_qs
 import pytest
 
 from earshot.app.feed_server import FeedServer, Route
-from earshot.core.profile import RedditSource
 from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
-from listeners.reddit import RedditListener
+from listeners.reddit import RedditListener, RedditSource
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 EPOCH = datetime(2026, 11, 20, 9, 0, tzinfo=UTC).timestamp()

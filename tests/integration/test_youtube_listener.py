@@ -9,11 +9,10 @@ from urllib.parse import urlencode
 import pytest
 
 from earshot.app.feed_server import FeedServer, Route
-from earshot.core.profile import YouTubeSource
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
-from listeners.youtube import YouTubeListener
+from listeners.youtube import YouTubeListener, YouTubeSource
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)  # 23:00 the day before, Pacific Time
 KEY = "AIzaSy-s3cret-api-key"

@@ -40,7 +40,7 @@ from earshot.alerts.run import evaluate
 from earshot.core.clock import LocalDay
 from earshot.core.mail import Delivery
 from earshot.core.paths import DEFAULT_PROFILE
-from earshot.core.profile import Retention, load_profile
+from earshot.core.profile import Retention
 from earshot.digest.archive import DIGESTS, mark_sent
 from earshot.digest.daily import build_and_keep
 from earshot.governance.erasure import by_author, by_url, erase
@@ -51,6 +51,7 @@ from earshot.store.cursors import load_cursor, save_cursor
 from earshot.store.indices import CURSORS, MENTIONS, ensure_indices
 from earshot.store.local_node import LocalNode
 from earshot.store.mentions import index_mentions, set_status
+from listeners import load_profile
 from tests.alert_helpers import at, burst, put_mentions
 from tests.integration.test_store import mention
 
@@ -242,8 +243,7 @@ def test_the_writer_role_runs_the_alerts_dag_and_its_notifications(es, pipeline,
         [spike],
         now=now,
         channels=["email"],
-        cooldown_minutes=60,
-        longest_window_minutes=60,
+        settings=profile.alerts,
     )
     delivered = deliver_pending(pipeline, profile, now)
     alert = list_alerts(pipeline)[0]

@@ -23,12 +23,12 @@ from earshot.core.clock import LocalDay
 from earshot.core.model import Mention, mention_id
 from earshot.core.paths import PROJECT_DIR
 from earshot.core.people import without_people
-from earshot.core.profile import load_profile
 from earshot.core.pseudonym import KEY_VARIABLE, PseudonymKeyMissing, author_key
 from earshot.digest.daily import build
 from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import Handles, index_mentions
+from listeners import load_profile
 from tests.conftest import rss
 from tests.digest_helpers import mention as digest_mention
 from tests.digest_helpers import write_profile as write_digest_profile

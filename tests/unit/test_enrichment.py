@@ -2,10 +2,11 @@ from datetime import UTC, datetime
 
 from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE
-from earshot.core.profile import Campaign, Force, load_profile
+from earshot.core.profile import Campaign, Force
 from enrichment import Enricher
 from enrichment.relevance import ForceMatcher
 from enrichment.sentiment import MAX_CHARS, tone
+from listeners import load_profile
 
 FORCE = Force(
     name="Lincolnshire Police",

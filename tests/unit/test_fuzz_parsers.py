@@ -19,24 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from earshot.core.model import Mention
-from earshot.core.profile import (
-    BlueskySource,
-    FacebookSource,
-    MastodonSource,
-    RedditSource,
-    RssSource,
-    XSource,
-    YouTubeSource,
-)
 from listeners import ListenerError
-from listeners.api import failures
-from listeners.bluesky import BlueskyListener
-from listeners.facebook import FacebookListener
-from listeners.mastodon import MastodonListener
-from listeners.reddit import RedditListener
-from listeners.rss import RssListener
-from listeners.x import XListener
-from listeners.youtube import YouTubeListener
+from listeners.base import failures
+from listeners.bluesky import BlueskyListener, BlueskySource
+from listeners.facebook import FacebookListener, FacebookSource
+from listeners.mastodon import MastodonListener, MastodonSource
+from listeners.reddit import RedditListener, RedditSource
+from listeners.rss import RssListener, RssSource
+from listeners.x import XListener, XSource
+from listeners.youtube import YouTubeListener, YouTubeSource
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 FUZZ_CASES = 10_000

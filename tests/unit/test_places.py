@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from earshot.core.paths import DEFAULT_PROFILE
-from earshot.core.profile import Area, ProfileError, load_profile
+from earshot.core.profile import Area, ProfileError
 from enrichment.places import Gazetteer
+from listeners import load_profile
 
 
 def _lincolnshire_area() -> Area:

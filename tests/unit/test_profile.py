@@ -1,10 +1,13 @@
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from earshot.core.paths import DEFAULT_PROFILE
-from earshot.core.profile import ProfileError, load_profile
+from earshot.core.profile import ProfileError
+from listeners import load_profile
+from listeners.rss import RssSource
 
 
 def test_demo_profile_loads_lincolnshire_police_with_its_campaigns():
@@ -87,3 +90,38 @@ def test_unreadable_yaml_names_the_file(tmp_path):
 def test_missing_file_names_the_file(tmp_path):
     with pytest.raises(ProfileError, match=r"nope\.yaml: cannot read"):
         load_profile(tmp_path / "nope.yaml")
+
+
+def test_a_profile_not_saved_as_utf8_says_so_in_one_line(tmp_path):
+    path = tmp_path / "force.yaml"
+    path.write_bytes(
+        _profile_text().replace("Lincolnshire", "Lincolnshire \u2013").encode("cp1252")
+    )
+    with pytest.raises(ProfileError, match=r"force\.yaml: not UTF-8 text \(byte 0x96") as e:
+        load_profile(path)
+    assert "\n" not in str(e.value)
+
+
+def test_aliases_that_expand_to_billions_of_values_are_refused_at_once(tmp_path):
+    """The "billion laughs": nine lines, each alias ten of the one before."""
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    path, load = _load(tmp_path, _profile_text() + "\n".join(lines) + "\n")
+    started = time.monotonic()
+    with pytest.raises(ProfileError, match=r"expands to more than 100,000 values") as e:
+        load()
+    assert time.monotonic() - started < 2
+    assert str(path) in str(e.value) and len(str(e.value)) < 300
+
+
+def test_a_huge_wrong_value_is_shown_cut_short(tmp_path):
+    huge = "x" * 100_000
+    _, load = _load(tmp_path, _profile_text(force=f"force:\n  name: [{huge}]\n"))
+    with pytest.raises(ProfileError, match=r"force\.name: .*\(got \['xxx") as e:
+        load()
+    assert len(str(e.value)) < 500
+
+
+def test_each_source_is_read_as_its_listeners_model(tmp_path):
+    _, load = _load(tmp_path, _profile_text())
+    assert isinstance(load().sources[0], RssSource)

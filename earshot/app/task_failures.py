@@ -1,0 +1,26 @@
+"""Errors that no retry can mend fail an Airflow task at once: a bad profile, a missing
+secret or connection, no mail sender. Retrying them only delays the red run that tells
+someone to fix the configuration; anything else (a source down, a cluster busy) is retried."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from earshot.app.collect import DemoProfile
+from earshot.core.connections import MissingCredentials
+from earshot.core.mail import SenderMissing
+from earshot.core.profile import ProfileError
+from earshot.core.pseudonym import PseudonymKeyMissing
+
+PERMANENT = (ProfileError, DemoProfile, MissingCredentials, PseudonymKeyMissing, SenderMissing)
+
+
+@contextmanager
+def permanent_errors_fail_now() -> Iterator[None]:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        yield
+    except PERMANENT as e:
+        raise AirflowFailException(str(e)) from e

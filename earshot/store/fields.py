@@ -1,0 +1,64 @@
+"""Where each thing a mention says is kept in its document, and the filters every reader
+shares: named once here, so the alerts, the digest, the dashboards and erasure all ask the
+same question of the same field (store/indices.py holds the mapping these paths live in).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+PUBLISHED = "@timestamp"
+MESSAGE = "message"
+LINK = "url.full"
+CANONICAL_LINK = "earshot.canonical_url"
+SOURCE = "event.provider"
+PLATFORM = "event.dataset"  # "earshot.<platform>"
+INGESTED = "event.ingested"
+# The author's keyed pseudonym (what people are counted and erased by), and the handle to
+# reply to, absent under privacy.hide_handles.
+AUTHOR_KEY = "user.id"
+HANDLE = "user.name"
+TITLE = "earshot.title"
+TONE = "earshot.tone.label"
+TOWARD_FORCE = "earshot.toward_force.label"  # negative, neutral or positive
+TOWARD_FORCE_SCORE = "earshot.toward_force.score"
+BY_FORCE = "earshot.by_force"  # the force's own posts
+TOPICS = "earshot.topics"
+PLACES = "earshot.places"
+IN_AREA = "earshot.in_area"
+RISK_FLAGS = "earshot.risk_flags"
+STATUS = "earshot.status"  # new, or what an analyst made of it
+RESPONSE = "earshot.response"
+RESPONSE_ACTION = "earshot.response.action"
+RESPONSE_PRIORITY = "earshot.response.priority"
+RESPONSE_REASONS = "earshot.response.reasons"
+CLUSTER = "earshot.cluster"  # one story, however many near-duplicates repeat it
+
+
+def time_range(start: datetime, end: datetime) -> dict:
+    """Mentions published in [start, end)."""
+    return {"range": {PUBLISHED: {"gte": _iso(start), "lt": _iso(end)}}}
+
+
+def from_the_public() -> dict:
+    """Everything but the force's own posts: they are not talk about the force."""
+    return {"bool": {"must_not": {"term": {BY_FORCE: True}}}}
+
+
+def negative() -> dict:
+    """Negative toward the force: criticism of the force, not grim crime news."""
+    return {"term": {TOWARD_FORCE: "negative"}}
+
+
+def public_negative() -> list[dict]:
+    """The filters for the public's mentions that are negative toward the force."""
+    return [negative(), from_the_public()]
+
+
+def public_mentions(start: datetime, end: datetime, *more: dict) -> dict:
+    """The public's mentions published in [start, end) that match every filter in `more`."""
+    return {"bool": {"filter": [time_range(start, end), from_the_public(), *more]}}
+
+
+def _iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat()
