@@ -11,10 +11,13 @@ from one seed, so a benchmark figure can be reproduced exactly.
 
 from __future__ import annotations
 
+import csv
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -78,6 +81,12 @@ SPIKE_SIZES: dict[SpikeSize, tuple[tuple[int, int], tuple[int, ...]]] = {
     "large": ((70, 120), (60, 120, 240)),
 }
 
+# Timelines of real incidents, normalised (bench/data/README.md says where from): per
+# 10 minutes, the share of the incident's posts, wave by wave.
+INCIDENT_SHAPES = Path(__file__).parent / "data" / "incident_shapes.csv"
+BIN = timedelta(minutes=10)
+REAL_SPIKES_PER_WEEK = 3  # they last up to a day, waves included: fewer fit in a week
+
 _NEGATIVE = ("disgraceful", "useless", "shameful", "appalling", "failed", "ignored", "let down")
 _NEUTRAL = ("reported", "seen", "update on", "news about", "patrols near", "statement on")
 _POSITIVE = ("thank you", "well done", "great work", "brilliant response", "helpful")
@@ -111,6 +120,8 @@ class StreamSettings:
     history_spikes_per_week: int = 1  # injected in the baseline weeks, not scored
     bursts_per_week: int = 4  # one syndicated story re-posted many times: not a spike
     events: bool = True  # known events (a match, an operation, a protest, a campaign)
+    # Scored spikes follow real incidents' timelines (INCIDENT_SHAPES), sized "large".
+    real_shapes: bool = False
 
     @property
     def end(self) -> datetime:
@@ -134,6 +145,34 @@ class InjectedSpike:
     place: str
     story: str
     event: str | None = None  # name of the known event it falls in
+    shape: str = "synthetic"  # or a real incident's name and wave
+    # Shares of its mentions per 10 minutes; empty: it rises fast and tails off.
+    profile: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One wave of a real incident's posts."""
+
+    offset: timedelta  # after the incident's first wave begins
+    shares: tuple[float, ...]  # of the incident's posts, per 10 minutes
+
+
+@cache
+def incident_shapes() -> dict[str, tuple[Wave, ...]]:
+    """The real incidents' waves, by incident name."""
+    rows: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    with INCIDENT_SHAPES.open(newline="") as file:
+        for row in csv.DictReader(file):
+            rows.setdefault((row["shape"], int(row["wave"])), []).append(
+                (int(row["minute"]), float(row["share"]))
+            )
+    shapes: dict[str, list[Wave]] = {}
+    for (name, _), bins in sorted(rows.items()):
+        bins.sort()
+        offset = timedelta(minutes=bins[0][0])
+        shapes.setdefault(name, []).append(Wave(offset, tuple(share for _, share in bins)))
+    return {name: tuple(waves) for name, waves in shapes.items()}
 
 
 @dataclass(frozen=True)
@@ -189,6 +228,11 @@ def expected_rate(at: datetime) -> float:
 
 _RHYTHM_MEAN = float(np.mean(HOURLY)) * float(np.mean(WEEKDAY))
 _ATTEMPTS = 10_000
+
+
+def _span(waves: tuple[Wave, ...]) -> timedelta:
+    last = waves[-1]
+    return last.offset + BIN * len(last.shares)
 
 
 def _clashes(
@@ -262,9 +306,12 @@ class _Generator:
                 break
             start = event.start + timedelta(minutes=int(self.rng.integers(30, 90)))
             self._add_spike(start, ("large", "medium")[n], event)
+        shapes = list(incident_shapes().items()) if self.s.real_shapes else []
         for week in range(self.s.weeks):
             scored = week >= self.s.baseline_weeks
+            real = scored and bool(shapes)
             count = self.s.spikes_per_week if scored else self.s.history_spikes_per_week
+            count = REAL_SPIKES_PER_WEEK if real else count
             monday = self.s.start + timedelta(weeks=week)
             placed = attempts = 0
             while placed < count:
@@ -280,15 +327,40 @@ class _Generator:
                 start = start.replace(
                     minute=start.minute - start.minute % 5, second=0, microsecond=0
                 )
-                if _clashes(start, timedelta(hours=4), taken, clearance=timedelta(hours=6)):
+                name, waves = shapes[(placed + week) % len(shapes)] if real else ("", ())
+                longest = _span(waves) if real else timedelta(hours=4)
+                if _clashes(start, longest, taken, clearance=timedelta(hours=6)):
                     attempts += 1
                     if attempts > _ATTEMPTS:
                         raise ValueError(f"cannot fit {count} spikes into week {week + 1}")
                     continue
-                size = sizes[(placed + week) % 3]
-                spike = self._add_spike(start, size, None)
-                taken.append((spike.start, spike.end))
+                if real:
+                    self._add_incident(start, name, waves)
+                else:
+                    self._add_spike(start, sizes[(placed + week) % 3], None)
+                taken.append((start, start + longest))
                 placed += 1
+
+    def _add_incident(self, start: datetime, name: str, waves: tuple[Wave, ...]) -> None:
+        """A real incident's waves as spikes of one story, its posts in the real proportions,
+        scaled to a large spike's size for a county force."""
+        (low, high), _ = SPIKE_SIZES["large"]
+        total = int(self.rng.integers(low, high + 1))
+        first = self._add_spike(start, "large", None)  # draws the story, topic and place
+        self.stream.spikes.remove(first)
+        for n, wave in enumerate(waves, 1):
+            negative = round(total * sum(wave.shares))
+            self.stream.spikes.append(
+                replace(
+                    first,
+                    start=start + wave.offset,
+                    end=start + wave.offset + BIN * len(wave.shares),
+                    negative=negative,
+                    distinct=negative - round(negative * 0.2),
+                    shape=f"{name} wave {n}" if len(waves) > 1 else name,
+                    profile=wave.shares,
+                )
+            )
 
     def _add_spike(
         self, start: datetime, size: SpikeSize, event: KnownEvent | None
@@ -465,7 +537,12 @@ class _Generator:
     def _spike(self, spike: InjectedSpike) -> None:
         """Rises fast and tails off; a fifth re-post the lead story; some defend the force."""
         minutes = (spike.end - spike.start) / timedelta(minutes=1)
-        offsets = np.sort(self.rng.triangular(0, minutes * 0.25, minutes, spike.negative))
+        if spike.profile:
+            shares = np.array(spike.profile) / sum(spike.profile)
+            bins = self.rng.choice(len(shares), size=spike.negative, p=shares)
+            offsets = np.sort((bins + self.rng.uniform(0, 1, spike.negative)) * BIN.seconds / 60)
+        else:
+            offsets = np.sort(self.rng.triangular(0, minutes * 0.25, minutes, spike.negative))
         lead: Mention | None = None
         for n, offset in enumerate(offsets):
             at = spike.start + timedelta(minutes=int(offset))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
@@ -36,6 +37,22 @@ UNDETERMINED = "und"
 # Below this share of letters lingua guesses; "lol" or "101!!" is not Welsh.
 MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.5
+# English's commonest words. A text in ASCII letters made up largely of them is English to
+# any detector, so the detector (the slowest part of enrichment) is asked only about the rest.
+# Words that are also words in a community language ("a", "i", "no", "me") are left out.
+ENGLISH_FUNCTION_WORDS = frozenset(
+    """
+    the an and or but of to in on at for with from by is are was were be been it this that
+    you he she we they my your our their him her us them not do does did have has had will
+    would can could should there here what who when where why how if so as just all its
+    it's i'm im don't dont can't up out get got one like about some more now too very really
+    than then
+    """.split()  # noqa: SIM905 (a paragraph reads better than a column of quoted words)
+)
+MIN_FUNCTION_WORDS = 2
+MIN_FUNCTION_SHARE = 0.2
+_WORDS = re.compile(r"[a-z']+")
+_NOT_ASCII_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
 
 
 @cache
@@ -47,7 +64,17 @@ def language(text: str) -> str:
     """ISO 639-1 code, or "und" when the text is too short or unclear to tell."""
     if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
         return UNDETERMINED
+    if _plainly_english(text):
+        return "en"
     best = _detector().compute_language_confidence_values(text[:1_000])[0]
     if best.value < MIN_CONFIDENCE:
         return UNDETERMINED
     return best.language.iso_code_639_1.name.lower()
+
+
+def _plainly_english(text: str) -> bool:
+    if _NOT_ASCII_LETTER.search(text):
+        return False
+    words = _WORDS.findall(text[:1_000].lower())
+    common = sum(word in ENGLISH_FUNCTION_WORDS for word in words)
+    return common >= MIN_FUNCTION_WORDS and common >= MIN_FUNCTION_SHARE * len(words)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from earshot.core.profile import Force
@@ -31,10 +32,26 @@ class ForceMatcher:
 
     def terms_in(self, text: str) -> tuple[str, ...]:
         """The profile's spelling of each term found, after blanking excluded phrases."""
+        text = matchable(text)
         if self.exclusions:
             text = self.exclusions.sub(" ", text)
         found = {self.canonical[_key(m.group(0))] for m in self.terms.finditer(text)}
         return tuple(sorted(found))
+
+
+# Characters that show nothing, which a post can hide a name behind ("Lincoln\u00adshire
+# Pol\u200bice"): soft hyphen, zero-width spaces and joiners, bidi marks and overrides,
+# invisible fillers, variation selectors, byte-order mark.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+
+
+def matchable(text: str) -> str:
+    """The text as names are matched in: invisible characters gone, compatibility forms
+    folded (NFKC: fullwidth letters, ligatures, styled letters) to plain ones."""
+    return unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
 
 
 def phrase_pattern(phrases: list[str]) -> re.Pattern[str]:

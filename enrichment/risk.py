@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from enrichment.rule_files import (
+    Screen,
     TaxonomyError,
     check_description,
     check_keys,
@@ -63,8 +64,10 @@ class Rule:
 def risk_flags(text: str) -> tuple[str, ...]:
     """Sorted flag ids; a flag already raised is not tested again."""
     raised: set[str] = set()
-    for rule in _rules():
-        if rule.flag not in raised and rule.fires(text):
+    rules, screen = _rules()
+    worth = screen.may_match(text)
+    for i, rule in enumerate(rules):
+        if i in worth and rule.flag not in raised and rule.fires(text):
             raised.add(rule.flag)
     return tuple(sorted(raised))
 
@@ -105,6 +108,7 @@ def _optional(spec: dict, key: str, vocab: dict[str, str], where: str) -> re.Pat
 
 
 @cache
-def _rules() -> tuple[Rule, ...]:
+def _rules() -> tuple[tuple[Rule, ...], Screen]:
     """Read and compiled on first use, once per process."""
-    return load_rules()
+    rules = load_rules()
+    return rules, Screen.of([rule.pattern for rule in rules])

@@ -5,11 +5,17 @@ malformed file fails at load naming the file, the entry and the problem.
 from __future__ import annotations
 
 import re
+import re._constants as re_constants
+import re._parser as re_parser
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import ahocorasick
 import yaml
 
 from earshot.core.errors import EarshotError
+from enrichment.language import ENGLISH_FUNCTION_WORDS
 
 
 class TaxonomyError(EarshotError, ValueError):
@@ -144,3 +150,91 @@ def _loosen(pattern: str) -> str:
             out.append(c)
         i += 1
     return "".join(out)
+
+
+# Characters outside ASCII that Python's case-insensitive matching equates with a letter.
+_FOLD_TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_MIN_NEEDLE = 2  # a one-letter "needle" is in nearly every text: no use as a filter
+_MAX_SPELLINGS = 16  # "n[i1!*]gg": a few spellings of one needle, not a combinatorial burst
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Which of a list of patterns could match a text, from one Aho-Corasick pass over it
+    for their needles: a taxonomy is then one scan plus the few regexes worth running."""
+
+    automaton: ahocorasick.Automaton
+    always: frozenset[int]  # patterns with no needle: always run
+
+    @classmethod
+    def of(cls, patterns: Sequence[re.Pattern[str]]) -> Screen:
+        owners: dict[str, set[int]] = {}
+        always = set()
+        for i, pattern in enumerate(patterns):
+            found = needles(pattern)
+            if found is None:
+                always.add(i)
+            for needle in found or ():
+                owners.setdefault(needle, set()).add(i)
+        automaton = ahocorasick.Automaton()
+        for needle, indices in owners.items():
+            automaton.add_word(needle, frozenset(indices))
+        automaton.make_automaton()
+        return cls(automaton, frozenset(always))
+
+    def may_match(self, text: str) -> set[int]:
+        """Indices of the patterns worth searching; the others cannot match."""
+        candidates = set(self.always)
+        if self.automaton.kind == ahocorasick.AHOCORASICK:
+            for _, indices in self.automaton.iter(folded(text)):
+                candidates |= indices
+        return candidates
+
+
+def folded(text: str) -> str:
+    """The text as `needles` are looked for in it: lower case, odd case-folds made ASCII."""
+    return text.translate(_FOLD_TO_ASCII).lower()
+
+
+def needles(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Literal pieces one of which is in every match (lower case), or None when the
+    pattern has no such piece. Searching a regex costs far more than `in`, and most texts
+    contain none of a rule's words: checking the needles first skips it, never changes it."""
+    return _required(re_parser.parse(pattern.pattern, pattern.flags).data)
+
+
+def _required(items: list) -> frozenset[str] | None:
+    """The most selective needle set among a sequence's literal runs and its parts."""
+    options: list[frozenset[str]] = []
+    run = {""}
+    for op, av in [*items, (None, None)]:
+        letters = _letters(op, av)
+        if letters and len(run) * len(letters) <= _MAX_SPELLINGS:
+            run = {r + c for r in run for c in letters}
+            continue
+        if min(map(len, run)) >= _MIN_NEEDLE:
+            options.append(frozenset(run))
+        run = {""}
+        if op is re_constants.SUBPATTERN:
+            options.append(_required(av[-1].data))
+        elif op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT) and av[0] >= 1:
+            options.append(_required(av[2].data))
+        elif op is re_constants.BRANCH:
+            branches = [_required(branch.data) for branch in av[1]]
+            if all(branches):
+                options.append(frozenset().union(*branches))
+    return max(filter(None, options), key=_selectivity, default=None)
+
+
+def _letters(op: object, av: object) -> str:
+    """The ASCII characters one item matches, if it is a literal or a small class of them."""
+    if op is re_constants.LITERAL and av < 128:
+        return chr(av).lower()
+    if op is re_constants.IN and all(o is re_constants.LITERAL and a < 128 for o, a in av):
+        return "".join({chr(a).lower() for _, a in av})
+    return ""
+
+
+def _selectivity(option: frozenset[str]) -> float:
+    """Longer and fewer needles skip more texts; a word in every sentence skips none."""
+    return min(len(n) - 10 * (n in ENGLISH_FUNCTION_WORDS) for n in option) - len(option) / 100

@@ -15,6 +15,7 @@ from pathlib import Path
 from earshot.core.profile import Campaign
 from enrichment.relevance import phrase_pattern
 from enrichment.rule_files import (
+    Screen,
     TaxonomyError,
     check_description,
     check_keys,
@@ -69,17 +70,21 @@ class Topic:
 
 @dataclass(frozen=True)
 class TopicTagger:
-    """Built once per profile; `tags` is then one regex search per topic, nothing else."""
+    """Built once per profile; `tags` is then one screening pass and a regex search per
+    topic whose words are in the text."""
 
     topics: tuple[Topic, ...]
+    screen: Screen
 
     @classmethod
     def from_taxonomy(cls, campaigns: list[Campaign]) -> TopicTagger:
-        return cls(topics=(*_taxonomy(), *_campaign_topics(campaigns)))
+        topics = (*_taxonomy(), *_campaign_topics(campaigns))
+        return cls(topics=topics, screen=Screen.of([t.pattern for t in topics]))
 
     def tags(self, text: str) -> tuple[str, ...]:
         """Sorted label ids; a catch-all topic drops out when a more specific one it names fired."""
-        hit = {t.id for t in self.topics if t.pattern.search(text)}
+        worth = self.screen.may_match(text)
+        hit = {t.id for i, t in enumerate(self.topics) if i in worth and t.pattern.search(text)}
         return tuple(sorted(t.id for t in self.topics if t.id in hit and not t.unless & hit))
 
 

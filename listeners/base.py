@@ -19,11 +19,14 @@ from datetime import datetime
 from typing import ClassVar, Generic, Literal, Protocol, TypeVar
 from urllib.parse import quote, quote_plus
 
+import httpx
+
 from earshot.core.connections import MissingCredentials
 from earshot.core.errors import EarshotError
-from earshot.core.fetch import FetchError, redact
+from earshot.core.fetch import FetchError, get_json, redact
 from earshot.core.model import Mention, mention_id
 from earshot.core.profile import SourceSettings
+from listeners.api import secret
 
 Cursor = dict[str, str]
 Item = TypeVar("Item")
@@ -150,6 +153,24 @@ class Listener(Generic[SourceT]):
         return None
 
     # --- shared by every listener --------------------------------------------------------
+
+    def get(
+        self, url: str, params: dict, headers: dict[str, str] | None = None
+    ) -> tuple[object, httpx.Headers]:
+        """A page of the platform's JSON, within the source's deadline and size cap."""
+        return get_json(
+            url,
+            params=params,
+            headers=headers,
+            timeout=self.source.timeout_seconds,
+            max_bytes=self.source.max_bytes,
+        )
+
+    def password(self, secrets: set[str], what: str) -> str:
+        """The source's connection's password (`what` it holds: "API key"), kept secret."""
+        found = secret(self.source.connection, what)
+        secrets.add(found)
+        return found
 
     def failures(self) -> AbstractContextManager[set[str]]:
         """Around everything the listener does: see `failures`."""

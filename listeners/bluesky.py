@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import Field, HttpUrl
 
 from earshot.core.connections import MissingCredentials, credentials
-from earshot.core.fetch import get_json, post_json
+from earshot.core.fetch import post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import json_object, utc
@@ -83,13 +83,7 @@ class BlueskyListener(Listener[BlueskySource]):
             query = {"q": term, "sort": "latest", "limit": PAGE_SIZE}
             query |= {"since": since} if since else {}
             query |= {"cursor": token} if token else {}
-            body, _ = get_json(
-                self.xrpc + "app.bsky.feed.searchPosts",
-                params=query,
-                headers=self.headers,
-                timeout=self.source.timeout_seconds,
-                max_bytes=self.source.max_bytes,
-            )
+            body, _ = self.get(self.xrpc + "app.bsky.feed.searchPosts", query, self.headers)
             body = json_object(body)
             posts = body["posts"]
             if not isinstance(posts, list):

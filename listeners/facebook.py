@@ -29,10 +29,10 @@ from typing import Literal
 import httpx
 from pydantic import HttpUrl
 
-from earshot.core.fetch import FetchError, get_json
+from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import error_json, json_object, secret, utc
+from listeners.api import error_json, json_object, utc
 from listeners.base import Cursor, Listener, Stream, pages
 from listeners.watermark import Watermark
 
@@ -59,8 +59,7 @@ class FacebookListener(Listener[FacebookSource]):
     platform = "Facebook"
 
     def open(self, secrets: set[str]) -> None:
-        self.token = secret(self.source.connection, "page access token")
-        secrets.add(self.token)
+        self.token = self.password(secrets, "page access token")
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
         self.posts, self.all_listed = self._recent_posts()
@@ -111,11 +110,8 @@ class FacebookListener(Listener[FacebookSource]):
         return Stream(key, page, Watermark.parse(cursor.get(key)), _stamp, mention)
 
     def _get(self, path: str, params: dict) -> dict:
-        body, headers = get_json(
-            str(self.source.graph_url).rstrip("/") + path,
-            params={**params, "access_token": self.token},
-            timeout=self.source.timeout_seconds,
-            max_bytes=self.source.max_bytes,
+        body, headers = self.get(
+            str(self.source.graph_url).rstrip("/") + path, {**params, "access_token": self.token}
         )
         self._watch_usage(headers)
         return json_object(body)

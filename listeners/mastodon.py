@@ -15,10 +15,9 @@ from typing import Annotated, Literal
 import httpx
 from pydantic import Field, HttpUrl, model_validator
 
-from earshot.core.fetch import get_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import secret, utc
+from listeners.api import utc
 from listeners.base import Cursor, Listener, Stream
 from listeners.html_text import plain_text
 from listeners.watermark import NewestId
@@ -49,8 +48,7 @@ class MastodonListener(Listener[MastodonSource]):
     def open(self, secrets: set[str]) -> None:
         self.headers: dict[str, str] = {}
         if self.source.connection:
-            token = secret(self.source.connection, "access token")
-            secrets.add(token)
+            token = self.password(secrets, "access token")
             self.headers = {"Authorization": f"Bearer {token}"}
 
     def streams(self, cursor: Cursor) -> list[Stream]:
@@ -71,13 +69,7 @@ class MastodonListener(Listener[MastodonSource]):
             query = {**params, "limit": PAGE_SIZE}
             query |= {"since_id": since_id} if since_id else {}
             query |= {"max_id": max_id} if max_id else {}
-            body, response_headers = get_json(
-                url,
-                params=query,
-                headers=self.headers,
-                timeout=self.source.timeout_seconds,
-                max_bytes=self.source.max_bytes,
-            )
+            body, response_headers = self.get(url, query, self.headers)
             statuses = body["statuses"] if isinstance(body, dict) else body
             if not isinstance(statuses, list):
                 raise ValueError(f"expected a list of statuses, got {type(statuses).__name__}")

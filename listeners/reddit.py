@@ -28,7 +28,7 @@ import httpx
 from pydantic import Field, HttpUrl, model_validator
 
 from earshot.core.connections import Credentials, MissingCredentials, credentials
-from earshot.core.fetch import FetchError, get_json, post_json
+from earshot.core.fetch import FetchError, post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import epoch, json_object
@@ -109,12 +109,10 @@ class RedditListener(Listener[RedditSource]):
 
     def _pager(self, path: str, params: dict) -> Page:
         def page(after: str | None) -> tuple[list[dict], str | None]:
-            body, response_headers = get_json(
+            body, response_headers = self.get(
                 str(self.source.api_url).rstrip("/") + path,
-                params=params | ({"after": after} if after else {}),
-                headers=self.headers,
-                timeout=self.source.timeout_seconds,
-                max_bytes=self.source.max_bytes,
+                params | ({"after": after} if after else {}),
+                self.headers,
             )
             self.rate.note(response_headers)
             if self.rate.spent:

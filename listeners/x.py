@@ -23,10 +23,10 @@ from typing import Literal
 
 from pydantic import HttpUrl
 
-from earshot.core.fetch import FetchError, RateLimited, get_json
+from earshot.core.fetch import FetchError, RateLimited
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import error_json, json_object, secret, until, utc
+from listeners.api import error_json, json_object, until, utc
 from listeners.base import Cursor, Heard, Listener, pages
 
 PAGE_SIZE = 100
@@ -59,8 +59,7 @@ class XListener(Listener[XSource]):
             )
             return Heard(mentions=[], cursor=cursor, unchanged=True, warnings=[spent])
         with self.failures() as secrets:
-            bearer = secret(self.source.connection, "bearer token")
-            secrets.add(bearer)
+            bearer = self.password(secrets, "bearer token")
             search = _Search(self, bearer, cursor)
             walk = pages(search.page, source=self.source.name, max_pages=self.source.max_pages)
             posts = [post for batch in walk for post in batch]
@@ -113,12 +112,8 @@ class _Search:
             params["since_id"] = since_id
         if token := token or self.cursor.get("next_token"):
             params["next_token"] = token
-        body, headers = get_json(
-            self.url,
-            params=params,
-            headers={"Authorization": f"Bearer {self.bearer}"},
-            timeout=source.timeout_seconds,
-            max_bytes=source.max_bytes,
+        body, headers = self.listener.get(
+            self.url, params, {"Authorization": f"Bearer {self.bearer}"}
         )
         body = json_object(body)
         posts = body.get("data", [])  # absent when nothing matched

@@ -33,10 +33,10 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, HttpUrl, model_validator
 
-from earshot.core.fetch import FetchError, RateLimited, get_json
+from earshot.core.fetch import FetchError, RateLimited
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import error_json, json_object, secret, until, utc
+from listeners.api import error_json, json_object, until, utc
 from listeners.base import Cursor, Listener, Stream
 from listeners.html_text import plain_text
 from listeners.watermark import Watermark
@@ -72,8 +72,7 @@ class YouTubeListener(Listener[YouTubeSource]):
     platform = "YouTube"
 
     def open(self, secrets: set[str]) -> None:
-        self.key = secret(self.source.connection, "API key")
-        secrets.add(self.key)
+        self.key = self.password(secrets, "API key")
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
         self.searched: Cursor = {}
@@ -129,12 +128,7 @@ class YouTubeListener(Listener[YouTubeSource]):
         return Stream(key, page, Watermark.parse(cursor.get(key)), _stamp, self._to_mention)
 
     def _get(self, path: str, params: dict) -> dict:
-        body, _ = get_json(
-            str(self.source.api_url).rstrip("/") + path,
-            params={**params, "key": self.key},
-            timeout=self.source.timeout_seconds,
-            max_bytes=self.source.max_bytes,
-        )
+        body, _ = self.get(str(self.source.api_url).rstrip("/") + path, {**params, "key": self.key})
         body = json_object(body)
         if not isinstance(body.get("items"), list):
             raise TypeError("items is missing or not a list")

@@ -211,7 +211,7 @@ class _Plan:
         share = count / current.stories
         all_stories = sum(t.stories for t in baseline)
         baseline_share = sum(counts) / all_stories if all_stories else 0.0
-        if share < min(baseline_share + settings.share_rise, 1.0):
+        if binomial_tail(count, current.stories, baseline_share) >= settings.share_probability:
             return None
         probability = tail_probability(count, expected, robust_variance(counts))
         event = known_event(settings.events, key, self.start, self.end)
@@ -253,6 +253,29 @@ def robust_variance(counts: list[int]) -> float:
     middle = statistics.median(counts)
     mad = statistics.median(abs(c - middle) for c in counts)
     return (MAD_TO_SD * mad) ** 2
+
+
+def binomial_tail(count: int, trials: int, share: float) -> float:
+    """P(X >= count) for X binomial: `count` of `trials` stories negative when each is with
+    chance `share`. Summed upward from `count` in log space, like `tail_probability`."""
+    if count <= 0 or share >= 1:
+        return 1.0
+    if share <= 0 or count > trials:
+        return 0.0
+    log_term = (
+        math.lgamma(trials + 1)
+        - math.lgamma(count + 1)
+        - math.lgamma(trials - count + 1)
+        + count * math.log(share)
+        + (trials - count) * math.log1p(-share)
+    )
+    term, total = math.exp(log_term), 0.0
+    for k in range(count, trials + 1):
+        total += term
+        if term < total * 1e-16:
+            break
+        term *= (trials - k) / (k + 1) * share / (1 - share)
+    return min(total, 1.0)
 
 
 def tail_probability(count: int, mean: float, variance: float = 0.0) -> float:

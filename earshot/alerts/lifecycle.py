@@ -10,7 +10,10 @@ It resolves itself once calm. What covers what and what is calm, each rule says
 Repeat openings back off: within `cooldown_minutes * 2^(openings-1)` (at most a day) of the
 last resolution the earlier alert is reopened silently — it shows in `earshot alerts list`
 again but nobody is paged twice for a flapping story. After the cooldown a new alert opens
-(and is notified) with `openings` one higher, so the next cooldown is twice as long.
+(and is notified); if it comes within as long again (the story still flapping) its
+`openings` is one higher, so the next cooldown is twice as long. Later, it starts afresh:
+a busy week of separate stories must not stretch the cooldown until the next day's story
+is reopened silently into yesterday's alert.
 
 Every time is the evaluation's `now`, never the clock, so re-running a window changes nothing.
 Writes use optimistic concurrency: an acknowledgement made while a run works is never undone.
@@ -109,7 +112,8 @@ def apply(
             )
             _write(es, reopened, previous, report.reopened, report)
         else:
-            _open(es, strongest, previous.alert if previous else None, channels, now, report)
+            previous_alert = previous.alert if previous else None
+            _open(es, strongest, previous_alert, channels, now, settings.cooldown_minutes, report)
     for situation_key, stored in active.items():
         alert = stored.alert
         if situation_key not in fired and rule_named(alert.rule).is_calm(alert, now, settings):
@@ -147,11 +151,14 @@ def _open(
     previous: Alert | None,
     channels: list[str],
     now: datetime,
+    cooldown_minutes: int,
     report: LifecycleReport,
 ) -> None:
     evidence = situation.evidence
-    recent = (
-        previous is not None and previous.resolved and now - previous.resolved.at < MAX_COOLDOWN
+    flapping = (
+        previous is not None
+        and previous.resolved is not None
+        and now - previous.resolved.at < 2 * _cooldown(previous, cooldown_minutes)
     )
     opened = evidence.window_end
     alert = Alert(
@@ -163,7 +170,7 @@ def _open(
         updated=opened,
         message=_message(situation),
         evidence=evidence,
-        openings=previous.openings + 1 if recent else 1,
+        openings=previous.openings + 1 if flapping else 1,
         notifications={channel: Delivery() for channel in channels},
     )
     try:
@@ -207,10 +214,14 @@ def _covered(
 
 
 def _cooled(alert: Alert, cooldown_minutes: int) -> datetime:
-    """When the cooldown after this alert's resolution ends: doubling with each opening."""
+    """When the cooldown after this alert's resolution ends."""
     assert alert.resolved is not None
-    cooldown = timedelta(minutes=cooldown_minutes * 2 ** (alert.openings - 1))
-    return alert.resolved.at + min(cooldown, MAX_COOLDOWN)
+    return alert.resolved.at + _cooldown(alert, cooldown_minutes)
+
+
+def _cooldown(alert: Alert, cooldown_minutes: int) -> timedelta:
+    """Doubling with each repeat opening, at most a day."""
+    return min(timedelta(minutes=cooldown_minutes * 2 ** (alert.openings - 1)), MAX_COOLDOWN)
 
 
 def _recent(

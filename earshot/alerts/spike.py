@@ -29,7 +29,7 @@ class NegativeSpike(DetectionRule):
             "event_probability",
             "min_count",
             "baseline_floor",
-            "share_rise",
+            "share_probability",
             "events",
         }
     )

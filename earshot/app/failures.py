@@ -4,6 +4,8 @@ only with `earshot --debug …`. Anything else is a bug, and keeps its traceback
 
 from __future__ import annotations
 
+import sys
+
 import typer
 from typer.core import TyperGroup
 
@@ -31,6 +33,8 @@ def explained(error: Exception) -> str | None:
     """One line for what a user can act on; None for a bug."""
     if isinstance(error, EarshotError):
         return _one_line(str(error))
+    if "elasticsearch" not in sys.modules:  # not the cluster's error (`--help` ends this way)
+        return None
     from elasticsearch import (
         ApiError,
         AuthenticationException,

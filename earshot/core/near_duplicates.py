@@ -1,10 +1,11 @@
 """Exact and near duplicates, so a story syndicated to ten sites counts once.
 
 Exact: the canonical URL (tracking parameters, fragments, mobile and AMP variants
-removed). Near: a MinHash signature of the text's word 3-shingles (datasketch); the
-store looks up earlier mentions sharing an LSH band and joins the cluster of the one
-whose estimated Jaccard similarity clears SAME_STORY. Pure functions: the lookup is the
-store's job.
+removed). Near: a MinHash signature of the text's word 3-shingles (datasketch's scheme);
+the store looks up earlier mentions sharing an LSH band and joins the cluster of the one
+whose estimated Jaccard similarity clears SAME_STORY. A text under MIN_WORDS words has no
+signature and no bands: it joins a story only through its canonical URL. Pure functions:
+the lookup is the store's job.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
 from datasketch import MinHash
 
 PERMUTATIONS = 64
@@ -26,6 +28,10 @@ _MOBILE_HOSTS = re.compile(r"^(?:m|mobile|amp)\.")
 _WORDS = re.compile(r"[a-z0-9']+")
 # A fragment that names an item on the page (a WordPress comment, a reply) is part of its
 # identity; any other (#comments, #ixzz…, #top) is just where the reader scrolled.
+# datasketch's MinHash (scheme affine32) computed in one numpy pass per text: datasketch
+# draws its seeded permutations again for every object, the bulk of the cost. Signatures
+# are the very values datasketch gives, so stored ones stay comparable.
+_A, _B = MinHash(num_perm=PERMUTATIONS, scheme="affine32").permutations
 _ITEM_FRAGMENT = re.compile(r"^(?:comment|c|reply|post|p|li|div-comment)[-_]?\d+$", re.I)
 
 
@@ -49,13 +55,26 @@ def signature(text: str) -> tuple[int, ...]:
     words = _WORDS.findall(text.lower())
     if len(words) < MIN_WORDS:
         return ()
-    minhash = MinHash(num_perm=PERMUTATIONS)
-    minhash.update_batch([" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)])
-    return tuple(int(v) for v in minhash.hashvalues)
+    shingles = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+    hashed = np.fromiter(map(_hash, shingles), dtype=np.uint32, count=len(shingles))
+    return tuple((hashed[:, None] * _A + _B).min(axis=0).tolist())
+
+
+def _hash(shingle: str) -> int:
+    """datasketch's sha1_hash32, then MurmurHash3's finaliser (its pre-mix)."""
+    h = int.from_bytes(hashlib.sha1(shingle.encode()).digest()[:4], "little")
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    return h ^ (h >> 16)
 
 
 def bands(sig: tuple[int, ...]) -> list[str]:
-    """LSH band keys: two texts sharing any key are candidates for the same story."""
+    """LSH band keys: two texts sharing any key are candidates for the same story. None
+    for a text too short to sign: short posts join a story by their link alone."""
+    if not sig:
+        return []
     keys = []
     for b in range(BANDS):
         rows = ",".join(map(str, sig[b * ROWS : (b + 1) * ROWS])).encode()

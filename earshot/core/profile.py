@@ -154,8 +154,10 @@ class AlertSettings(Strict):
     # The least a window's baseline is taken to be, so an empty history never makes a handful
     # of stories improbable: with none, 6 are needed at the default probability.
     baseline_floor: float = Field(default=1.0, gt=0)
-    # ... and the negative share of all mentions is at least this much above the baseline's.
-    share_rise: float = Field(default=0.1, ge=0, le=1)
+    # ... and so many of the window's stories being negative is less likely than this at the
+    # baseline's negative share: more negative talk than the whole conversation's rise
+    # explains (a fixed rise in share is too strict at the busiest hours, too lax at quiet).
+    share_probability: float = Field(default=0.001, gt=0, lt=1)
     # An alert whose situation has calmed reopens no sooner than this, doubling each repeat.
     cooldown_minutes: int = Field(default=60, ge=0)
     # A source that normally delivers, silent this long, raises "gone quiet".

@@ -1,9 +1,11 @@
 """Which story a new mention belongs to: the cluster of an earlier mention with the same
-canonical URL or a near-identical text (enrichment/duplicates.py), else its own.
+canonical URL, else of one with a near-identical text (earshot.core.near_duplicates),
+else its own.
 
-Looked up in Elasticsearch (band keys and canonical URLs are keywords, one multi-search
-per chunk), so clusters survive restarts and span sources; mentions of one batch are
-matched to each other through the same keys in memory.
+Looked up in Elasticsearch, so clusters survive restarts and span sources: the batch's
+canonical URLs in one exact lookup per chunk, and its band keys in one multi-search per
+chunk, the candidates sharing most bands first, then the most recent. Mentions of one
+batch are matched to each other in memory, so nothing need be searchable yet.
 """
 
 from __future__ import annotations
@@ -19,73 +21,95 @@ from earshot.store.indices import MENTIONS
 
 CANDIDATES = 20
 CHUNK = 200
-PER_KEY = 5  # earlier mentions kept per band key: a story's first few stand for it
+PER_KEY = 5  # mentions of this batch kept per band key: the story's latest few stand for it
+_BANDS = "earshot.near_duplicate.bands"
+_URL = "earshot.canonical_url"
+_SEARCH = {"index": MENTIONS, "ignore_unavailable": True, "allow_no_indices": True}
 
 
 @dataclass(frozen=True)
 class Earlier:
     cluster: str
-    canonical_url: str | None
     signature: tuple[int, ...]
 
 
 def assign_clusters(es: Elasticsearch, mentions: list[Mention]) -> list[Mention]:
     """The mentions, oldest first, each with `cluster` set."""
     ordered = sorted(mentions, key=lambda m: m.published)
-    stored = _stored_candidates(es, ordered)
+    by_url = _stored_by_url(es, ordered)
+    stored = _stored_near(es, ordered)
     by_key: dict[str, list[Earlier]] = defaultdict(list)
     placed = []
     for mention, earlier in zip(ordered, stored, strict=True):
-        keys = _keys(mention)
-        in_batch = [e for key in keys for e in by_key.get(key, [])]
-        cluster = _best_cluster(mention, earlier + in_batch) or mention.id
-        me = Earlier(cluster, mention.canonical_url, mention.signature)
+        keys = bands(mention.signature)
+        in_batch = [e for key in keys for e in reversed(by_key[key][-PER_KEY:])]
+        cluster = (
+            by_url.get(mention.canonical_url or "")
+            or _most_similar(mention, in_batch + earlier)
+            or mention.id
+        )
+        if mention.canonical_url:
+            by_url.setdefault(mention.canonical_url, cluster)
         for key in keys:
-            if len(by_key[key]) < PER_KEY:
-                by_key[key].append(me)
+            by_key[key].append(Earlier(cluster, mention.signature))
         placed.append(mention.model_copy(update={"cluster": cluster}))
     return placed
 
 
-def _keys(mention: Mention) -> list[str]:
-    url = [f"url:{mention.canonical_url}"] if mention.canonical_url else []
-    return url + bands(mention.signature)
-
-
-def _best_cluster(mention: Mention, candidates: list[Earlier]) -> str | None:
-    for candidate in candidates:
-        if mention.canonical_url and candidate.canonical_url == mention.canonical_url:
-            return candidate.cluster
+def _most_similar(mention: Mention, candidates: list[Earlier]) -> str | None:
+    """Candidates come most recent first, so of two equally similar the later story wins."""
     best = max(candidates, key=lambda c: similarity(mention.signature, c.signature), default=None)
     if best and similarity(mention.signature, best.signature) >= SAME_STORY:
         return best.cluster
     return None
 
 
-def _stored_candidates(es: Elasticsearch, mentions: list[Mention]) -> list[list[Earlier]]:
-    found: list[list[Earlier]] = []
-    for start in range(0, len(mentions), CHUNK):
-        chunk = mentions[start : start + CHUNK]
+def _stored_by_url(es: Elasticsearch, mentions: list[Mention]) -> dict[str, str]:
+    """The story each canonical URL already stored belongs to (that of its first mention)."""
+    urls = sorted({m.canonical_url for m in mentions if m.canonical_url})
+    found: dict[str, str] = {}
+    for start in range(0, len(urls), CHUNK):
+        chunk = urls[start : start + CHUNK]
+        hits = es.search(
+            **_SEARCH,
+            query={"terms": {_URL: chunk}},
+            collapse={"field": _URL},
+            sort=[{"@timestamp": "asc"}],
+            size=len(chunk),
+            source=["earshot.cluster", _URL],
+        )["hits"]["hits"]
+        for hit in hits:
+            earshot = hit["_source"]["earshot"]
+            found[earshot["canonical_url"]] = earshot.get("cluster", hit["_id"])
+    return found
+
+
+def _stored_near(es: Elasticsearch, mentions: list[Mention]) -> list[list[Earlier]]:
+    """For each mention, stored ones sharing a band key: most bands shared first, then newest."""
+    found: list[list[Earlier]] = [[] for _ in mentions]
+    signed = [i for i, m in enumerate(mentions) if m.signature]
+    for start in range(0, len(signed), CHUNK):
+        chunk = signed[start : start + CHUNK]
         searches: list[dict] = []
-        for mention in chunk:
-            searches += [{"index": MENTIONS, "ignore_unavailable": True}, _candidate_query(mention)]
-        responses = es.msearch(searches=searches)["responses"] if chunk else []
-        for response in responses:
+        for i in chunk:
+            searches += [_SEARCH, _candidate_query(mentions[i])]
+        for i, response in zip(chunk, es.msearch(searches=searches)["responses"], strict=True):
             if "error" in response:
                 raise RuntimeError(f"near-duplicate lookup failed: {response['error']}")
-            found.append([_earlier(hit) for hit in response["hits"]["hits"]])
+            found[i] = [_earlier(hit) for hit in response["hits"]["hits"]]
     return found
 
 
 def _candidate_query(mention: Mention) -> dict:
-    should: list[dict] = [{"terms": {"earshot.near_duplicate.bands": bands(mention.signature)}}]
-    if mention.canonical_url:
-        should.append({"term": {"earshot.canonical_url": mention.canonical_url}})
+    # One point per band shared, so the score is how many of its bands a candidate shares.
+    shared = [
+        {"constant_score": {"filter": {"term": {_BANDS: key}}}} for key in bands(mention.signature)
+    ]
     return {
         "size": CANDIDATES,
-        "query": {"bool": {"should": should, "minimum_should_match": 1}},
-        "_source": ["earshot.cluster", "earshot.canonical_url", "earshot.near_duplicate"],
-        "sort": [{"@timestamp": "asc"}],
+        "query": {"bool": {"should": shared}},
+        "_source": ["earshot.cluster", "earshot.near_duplicate.signature"],
+        "sort": ["_score", {"@timestamp": "desc"}],
     }
 
 
@@ -93,6 +117,5 @@ def _earlier(hit: dict) -> Earlier:
     earshot = hit["_source"]["earshot"]
     return Earlier(
         cluster=earshot.get("cluster", hit["_id"]),
-        canonical_url=earshot.get("canonical_url"),
         signature=tuple(earshot.get("near_duplicate", {}).get("signature", [])),
     )

@@ -143,6 +143,7 @@ def index_mentions(
     ingested = datetime.now(UTC)
     new = assign_clusters(es, [m for m in mentions if m.id not in existing])
     actions = _create_actions(new, ingested, handles)
+    written: set[str] = set()
     for ok, item in helpers.streaming_bulk(
         es,
         actions,
@@ -155,12 +156,17 @@ def index_mentions(
         result = item["create"]
         if ok:
             report.new += 1
+            written.add(result["_index"])
         elif result.get("status") == 409:
             report.already_indexed += 1
         else:
             error = result.get("error", {})
             reason = error.get("reason", error) if isinstance(error, dict) else error
             report.failures.append(f"{result.get('_id')}: HTTP {result.get('status')}: {reason}")
+    if written:
+        # Searchable when the run ends, not a second later: the next run's lookups, the
+        # clustering and `earshot status` are searches. Once per run, only the months written.
+        es.indices.refresh(index=",".join(sorted(written)))
     if report.failures:
         raise IndexingError(report.failures)
     return report
@@ -170,10 +176,9 @@ def _where_indexed(
     es: Elasticsearch, ids: list[str], *, erased_too: bool = False
 ) -> dict[str, str]:
     """The index holding each id already stored (with `erased_too`, ids erased at their
-    author's request count as stored, in the erasure index). Refreshes first: the lookup
-    is a search, and a crashed run (or a write a moment ago) may not be visible to it yet."""
+    author's request count as stored, in the erasure index). A search: every write makes
+    itself searchable before it returns (`index_mentions`), so no refresh is needed here."""
     where = f"{MENTIONS},{ERASED}" if erased_too else MENTIONS
-    es.indices.refresh(index=where, ignore_unavailable=True, allow_no_indices=True)
     found: dict[str, str] = {}
     for start in range(0, len(ids), _LOOKUP_BATCH):
         batch = ids[start : start + _LOOKUP_BATCH]
@@ -214,7 +219,8 @@ def set_status(es: Elasticsearch, mention_id: str, status: WorkflowStatus) -> No
     previous = before.get("earshot", {}).get("status")
     if previous == status:
         return
-    es.update(index=index, id=mention_id, doc={"earshot": {"status": status}}, refresh=True)
+    # The response queue is a search: it must not show the mention as still waiting.
+    es.update(index=index, id=mention_id, doc={"earshot": {"status": status}}, refresh="wait_for")
     audit.record(
         es, "mention.status", mention_id, before={"status": previous}, after={"status": status}
     )

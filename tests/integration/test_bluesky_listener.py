@@ -13,6 +13,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.bluesky import BlueskyListener, BlueskySource
+from tests.listener_contract import Contract
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 SESSION = "/xrpc/com.atproto.server.createSession"
@@ -94,6 +95,18 @@ def connection(monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_BLUESKY_LINCS", "generic://lincscomms.bsky.social:abcd-efgh-ijkl-mnop@"
     )
+
+
+CONTRACT = {
+    "bluesky": Contract(
+        source,
+        # answered whatever `since` is asked: the watermark drops what was heard
+        first={SESSION: session(), SEARCH.split("?")[0]: results([post(2), post(1)])},
+        later={SEARCH.split("?")[0]: results([post(3), post(2), post(1)])},
+        listing=SEARCH.split("?")[0],
+        connection={"AIRFLOW_CONN_BLUESKY_LINCS": "generic://lincscomms.bsky.social:app-pass@"},
+    )
+}
 
 
 def test_pages_follow_the_cursor_and_posts_map_to_bsky_app_links():

@@ -3,9 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from datasketch import MinHash
 
 from earshot.core.model import Mention, mention_id
-from earshot.core.near_duplicates import canonical_url, signature, similarity
+from earshot.core.near_duplicates import PERMUTATIONS, bands, canonical_url, signature, similarity
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
 
@@ -87,6 +88,15 @@ def test_syndicated_copies_are_similar_and_different_stories_are_not():
     assert min(similarity(copies[0], c) for c in copies[1:]) >= 0.6
     assert similarity(copies[0], signature(OTHER_STORY_SAME_INCIDENT)) < 0.2
     assert signature("Police appeal for witnesses") == ()  # too short to judge
+    assert bands(signature("Police appeal for witnesses")) == []  # so no shared band keys
+
+
+def test_signatures_are_datasketchs_so_stored_ones_stay_comparable():
+    text = "police are appealing for witnesses after a man in his twenties was hurt in boston"
+    words = text.split()
+    minhash = MinHash(num_perm=PERMUTATIONS)
+    minhash.update_batch([" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)])
+    assert signature(text) == tuple(int(v) for v in minhash.hashvalues)
 
 
 @pytest.mark.elasticsearch
@@ -125,3 +135,36 @@ def test_ten_syndicated_copies_are_one_cluster_and_another_story_is_its_own(es):
         index=MENTIONS, size=0, aggs={"stories": {"cardinality": {"field": "earshot.cluster"}}}
     )["aggregations"]["stories"]["value"]
     assert distinct_stories == 2
+
+
+@pytest.mark.elasticsearch
+def test_a_short_reshare_of_an_old_link_joins_its_story_among_ten_thousand_short_posts(es):
+    ensure_indices(es)
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    chatter = [
+        Mention(
+            id=mention_id("bluesky", f"https://bsky.example/post/{n}"),
+            source="bluesky",
+            source_kind="bluesky",
+            url=f"https://bsky.example/post/{n}",
+            title="",
+            text=f"Police outside the shops again, number {n}",
+            author=None,
+            published=start + timedelta(minutes=4 * n),
+            fetched=start + timedelta(minutes=4 * n),
+            canonical_url=canonical_url(f"https://bsky.example/post/{n}"),
+            signature=signature(f"Police outside the shops again, number {n}"),
+        )
+        for n in range(10_000)
+    ]
+    # The story came out when thousands of short posts were already stored.
+    story = mention(0, STORY, "https://site0.example/news/0", minutes=-60 * 24 * 30)
+    index_mentions(es, [*chatter, story])
+    reshare = mention(
+        98, "Read this", "https://www.site0.example/news/0?utm_source=fb", minutes=60 * 24 * 20
+    )
+    index_mentions(es, [reshare])
+    stored = es.get(index="earshot-mentions-2026.12", id=reshare.id)["_source"]["earshot"]
+    assert stored["cluster"] == story.id
+    in_story = es.count(index=MENTIONS, query={"term": {"earshot.cluster": story.id}})["count"]
+    assert in_story == 2  # the story and its re-share; the short chatter is its own

@@ -14,6 +14,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.facebook import FacebookListener, FacebookSource
+from tests.listener_contract import Contract
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 TOKEN = "EAAGpage-s3cret-token"
@@ -90,6 +91,23 @@ def source(server: FeedServer, **settings) -> FacebookSource:
         page_id=PAGE,
         **settings,
     )
+
+
+def comments_on_a(*numbers: int) -> dict[str, Route]:
+    """Post A, and its comments, number n posted 10n minutes before NOW."""
+    found = [comment(POST_A, n, minutes_ago=10 * n) for n in numbers]
+    return {posts_path(): listing([post(POST_A, 1)]), comments_path(POST_A): listing(found)}
+
+
+CONTRACT = {
+    "facebook": Contract(
+        source,
+        first=comments_on_a(1, 2),
+        later=comments_on_a(0, 1, 2),
+        listing=posts_path(),
+        connection={"AIRFLOW_CONN_FACEBOOK_LINCS": f"generic://:{TOKEN}@"},
+    )
+}
 
 
 def test_comments_on_recent_posts_are_read_page_by_page_with_the_page_token():

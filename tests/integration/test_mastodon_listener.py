@@ -10,6 +10,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.mastodon import MastodonListener, MastodonSource
+from tests.listener_contract import Contract
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 TAG = "/api/v1/timelines/tag/lincspolice"
@@ -46,6 +47,16 @@ def source(server: FeedServer, **settings) -> MastodonSource:
         hashtags=["lincspolice"],
         **settings,
     )
+
+
+CONTRACT = {
+    "mastodon": Contract(
+        source,
+        first={TAG: page([status(2), status(1)])},
+        later={TAG: page([status(3), status(2), status(1)])},
+        listing=TAG,
+    )
+}
 
 
 def test_pages_are_followed_by_link_header_and_the_cursor_keeps_the_newest_id():

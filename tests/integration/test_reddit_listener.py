@@ -16,6 +16,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.reddit import RedditListener, RedditSource
+from tests.listener_contract import Contract
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 EPOCH = datetime(2026, 11, 20, 9, 0, tzinfo=UTC).timestamp()
@@ -118,6 +119,17 @@ def source(server: FeedServer, api: str = "/", **settings) -> RedditSource:
 @pytest.fixture(autouse=True)
 def connection(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_REDDIT_LINCS", CONNECTION)
+
+
+CONTRACT = {
+    "reddit": Contract(
+        source,
+        first={TOKEN: token(), SEARCH.split("?")[0]: listing([post(2), post(1)])},
+        later={SEARCH.split("?")[0]: listing([post(3), post(2), post(1)])},
+        listing=SEARCH.split("?")[0],
+        connection={"AIRFLOW_CONN_REDDIT_LINCS": CONNECTION},
+    )
+}
 
 
 def test_search_and_subreddits_are_paged_by_after_and_posts_and_comments_mapped():

@@ -8,6 +8,7 @@ from earshot.app.feed_server import FeedServer, Route
 from listeners import ListenerError
 from listeners.rss import NewsSearchSource, RssListener, RssSource
 from tests.conftest import rss
+from tests.listener_contract import Contract
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 
@@ -30,6 +31,44 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 
 def listener(url: str, **settings) -> RssListener:
     return RssListener(RssSource(kind="rss", name="test-feed", url=url, **settings), now=NOW)
+
+
+def news(*numbers: int) -> Route:
+    """A local news feed's items, number n published at 0n:00 (UK time) on 20 November."""
+    items = [
+        {
+            "title": f"Lincolnshire Police appeal {n}",
+            "link": f"https://news.example/appeal-{n}",
+            "guid": f"https://news.example/appeal-{n}",
+            "pubDate": f"Fri, 20 Nov 2026 0{n}:00:00 +0100",
+        }
+        for n in numbers
+    ]
+    return Route(rss(items))
+
+
+CONTRACT = {
+    "rss": Contract(
+        lambda server: RssSource(kind="rss", name="local-news", url=server.url("/feed")),
+        first={"/feed": news(2, 1)},
+        later={"/feed": news(3, 2, 1)},
+        listing="/feed",
+        hears_a_changed_feed_whole=True,
+    ),
+    "news_search": Contract(
+        lambda server: NewsSearchSource(
+            kind="news_search",
+            name="google-news",
+            engine="google",
+            terms=["Lincolnshire Police"],
+            base_url=server.url("/rss/search"),
+        ),
+        first={"/rss/search": news(2, 1)},
+        later={"/rss/search": news(3, 2, 1)},
+        listing="/rss/search",
+        hears_a_changed_feed_whole=True,
+    ),
+}
 
 
 def test_atom_entry_becomes_a_clean_mention():

@@ -12,6 +12,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.x import XListener, XSource
+from tests.listener_contract import Contract
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 RESET = NOW + timedelta(minutes=15)
@@ -87,6 +88,21 @@ def source(server: FeedServer, **settings) -> XSource:
         query=QUERY,
         **settings,
     )
+
+
+CONTRACT = {
+    "x": Contract(
+        source,
+        # X answers since_id itself (https://docs.x.com/x-api/posts/search/integrate/paginate)
+        first={search(): page([post(2), post(1)]), search(since_id=post_id(2)): page([])},
+        later={
+            search(since_id=post_id(2)): page([post(3)]),
+            search(since_id=post_id(3)): page([]),
+        },
+        listing=search(since_id=post_id(2)),
+        connection={"AIRFLOW_CONN_X_LINCS": f"generic://:{TOKEN}@"},
+    )
+}
 
 
 def test_pages_follow_next_token_with_the_bearer_token_and_the_cursor_keeps_the_newest_id():

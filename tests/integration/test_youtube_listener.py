@@ -13,6 +13,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.youtube import YouTubeListener, YouTubeSource
+from tests.listener_contract import Contract
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)  # 23:00 the day before, Pacific Time
 KEY = "AIzaSy-s3cret-api-key"
@@ -114,6 +115,22 @@ def source(server: FeedServer, **settings) -> YouTubeSource:
         api_url=server.url(API),
         **({"channel_id": CHANNEL} | settings),
     )
+
+
+def channel_threads(*numbers: int) -> dict[str, Route]:
+    """Threads on the force's channel, number n posted 10n minutes before NOW."""
+    return {channel_path(): threads([thread(n, minutes_ago=10 * n) for n in numbers])}
+
+
+CONTRACT = {
+    "youtube": Contract(
+        source,
+        first=channel_threads(1, 2),
+        later=channel_threads(0, 1, 2),
+        listing=channel_path(),
+        connection={"AIRFLOW_CONN_YOUTUBE_LINCS": f"generic://:{KEY}@"},
+    )
+}
 
 
 def test_channel_threads_are_read_page_by_page_with_the_api_key():

@@ -17,7 +17,7 @@ try:
     app({args!r})
 except SystemExit:
     pass
-print(",".join(sorted({{name.split(".")[0] for name in sys.modules}} & {heavy!r})))
+print("loaded:", ",".join(sorted({{name.split(".")[0] for name in sys.modules}} & {heavy!r})))
 """
 
 
@@ -33,5 +33,5 @@ def test_help_loads_no_heavy_library(args):
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    loaded = result.stdout.strip().splitlines()[-1]
+    loaded = result.stdout.rpartition("loaded:")[2].strip()
     assert loaded == "", f"`earshot {' '.join(args)}` imported {loaded}"

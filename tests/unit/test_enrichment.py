@@ -28,6 +28,12 @@ def test_force_named_in_any_spelling_the_profile_gives():
     )
 
 
+def test_invisible_characters_and_styled_letters_do_not_hide_the_force():
+    assert MATCHER.terms_in("Well done Lincoln\u00adshire Pol\u200bice") == ("Lincolnshire Police",)
+    assert MATCHER.terms_in("\u202eLincs\u2060 Police\u202c sat on it") == ("Lincs Police",)
+    assert MATCHER.terms_in("\uff20LincsPolice never came") == ("@LincsPolice",)
+
+
 def test_handle_and_hashtag_count_with_or_without_their_sigil():
     assert MATCHER.terms_in("@LincsPolice you never turned up") == ("@LincsPolice",)
     assert MATCHER.terms_in("lincspolice posted an appeal") == ("@LincsPolice",)
