@@ -1,10 +1,10 @@
 """Listeners: one module per platform, each turning what it hears into Mentions.
 
 A platform's module holds its source model (what the profile says about it) and its
-listener (a `listeners.base.Listener`). Adding a platform means adding its module and its
-test, and naming its listener in LISTENERS below: the profile's `sources` accept its
-source model from then on, and the shared contract tests
-(tests/integration/test_listener_contract.py) ask for its fixture.
+listener (a `listeners.base.Listener[ItsSource]`). Adding a platform means adding its
+module and its test file (tests/integration/test_<module>_listener.py, with a `CONTRACT`
+for the shared suite in test_listener_contract.py), and naming its listener in LISTENERS
+below: the profile's `sources` accept its source model from then on.
 """
 
 from __future__ import annotations

@@ -126,6 +126,18 @@ def test_repeat_openings_back_off_exponentially(es):
     assert alerts[second].status == "open"
 
 
+def test_separate_stories_hours_apart_each_page_without_the_cooldown_growing(es):
+    # A busy day of separate stories is not a flapping one: the next story, long after the
+    # last cooldown, opens (and pages) afresh rather than reopening silently.
+    opened, now = [], T
+    for _ in range(5):
+        opened += run(es, [spike("all", now)], now, channels=["email"]).opened
+        run(es, [], now + timedelta(hours=2))
+        now += timedelta(hours=5)
+    assert len(set(opened)) == 5
+    assert {a.openings for a in list_alerts(es, include_resolved=True)} == {1}
+
+
 def test_people_acknowledge_and_resolve_and_each_change_is_audited(es):
     [alert_id] = run(es, [spike("all", T)], T).opened
     assert acknowledge(es, alert_id, by="duty.officer").status == "acknowledged"

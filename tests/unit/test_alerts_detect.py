@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from elasticsearch import Elasticsearch
 
-from earshot.alerts.detect import find_spikes, tail_probability, window_end
+from earshot.alerts.detect import binomial_tail, find_spikes, tail_probability, window_end
 from earshot.core.profile import AlertSettings, KnownEvent
 from tests.alert_helpers import LINCOLN, at, burst, put_mentions, rhythmic_history, talk
 from tests.conftest import _delete_earshot_indices
@@ -28,6 +28,9 @@ MATCH = KnownEvent(
     start=at("2026-11-18 14:00"),
     end=at("2026-11-18 17:30"),
 )
+# The evening peak: a surge the whole conversation rises with, then a plain (bigger) evening.
+SURGE = at("2026-11-18 19:00")  # 300 negative stories and 500 others in 45 minutes
+BUSY_EVENING = at("2026-11-18 21:00")  # ten times the usual talk, at its usual negative share
 LONE = at("2027-03-01 10:05")  # one negative mention with no history before it
 
 
@@ -45,6 +48,10 @@ def history(es_node) -> Iterator[Elasticsearch]:
     mentions += burst(BIG, 4, first=2_000_000, story="covered up the van crash in Lincoln", **about)
     mentions += burst(SMALL, 7, first=3_000_000)
     mentions += burst(DURING_MATCH, 20, first=4_000_000)
+    mentions += burst(SURGE, 300, minutes=45, first=6_000_000)
+    mentions += burst(SURGE, 500, minutes=45, first=7_000_000, tone=0.0)
+    mentions += burst(BUSY_EVENING, 15, minutes=45, first=8_000_000)
+    mentions += burst(BUSY_EVENING, 35, minutes=45, first=9_000_000, tone=0.0)
     mentions.append(talk(5_000_000, LONE))
     put_mentions(client, mentions)
     yield client
@@ -72,7 +79,7 @@ def test_a_burst_of_negative_talk_is_a_spike_counting_a_story_once(history):
     assert (topic.window_start, topic.window_end) == (BIG, BIG + timedelta(minutes=15))
     assert topic.baseline == 1.0  # the floor: no public-order talk in earlier weeks
     assert topic.probability < 0.001
-    assert topic.share > topic.baseline_share + 0.1
+    assert topic.share > topic.baseline_share
     assert topic.event is None
     overall = spikes[("all", 15)]
     assert overall.count >= 11
@@ -106,6 +113,20 @@ def test_an_event_for_other_topics_does_not_raise_the_bar_but_is_named(history):
     assert overall.event is not None and overall.event.name == MATCH.name
 
 
+def test_an_evening_surge_is_found_though_the_whole_conversation_rises_with_it(history):
+    surge = spikes_at(history, SURGE + timedelta(minutes=60))[("all", 60)]
+    assert surge.count >= 300
+    # The share rose by less than a tenth, but over 800 stories that is no chance.
+    assert surge.share < surge.baseline_share + 0.1
+    assert surge.probability < 0.001
+
+
+def test_a_busier_evening_at_the_usual_negative_share_is_not_a_spike(history):
+    # Far more negative talk than usual at this hour, but no more than the rest of the
+    # conversation explains: a busy evening, not a story turning against the force.
+    assert spikes_at(history, BUSY_EVENING + timedelta(minutes=60)) == {}
+
+
 def test_nothing_against_nothing_is_never_a_spike(history):
     assert find_spikes(history, AlertSettings(min_count=1), at("2027-03-08 10:15")) == []
 
@@ -118,6 +139,12 @@ def test_the_tail_probability_matches_the_poisson_sum():
     by_sum = 1 - sum(math.exp(-2.0) * 2.0**k / math.factorial(k) for k in range(7))
     assert tail_probability(7, 2.0) == pytest.approx(by_sum, rel=1e-9)
     assert tail_probability(0, 0.0) == 1.0
+
+
+def test_the_share_tail_matches_the_binomial_sum():
+    by_sum = sum(math.comb(30, k) * 0.25**k * 0.75 ** (30 - k) for k in range(12, 31))
+    assert binomial_tail(12, 30, 0.25) == pytest.approx(by_sum, rel=1e-9)
+    assert binomial_tail(0, 30, 0.25) == 1.0
 
 
 def test_a_spread_out_baseline_makes_the_same_count_less_surprising():
