@@ -1,6 +1,6 @@
 """`make bench-alerts`: Earshot's spike alerts next to ElastAlert2's `spike` rule, same data.
 
-A seeded synthetic stream (alerts/streams.py) is replayed into a throwaway local
+A seeded synthetic stream (bench/streams.py) is replayed into a throwaway local
 Elasticsearch node; then, every 15 minutes through the scored weeks, Earshot evaluates
 exactly as the alerts DAG does (detector, evidence, lifecycle: one alert per situation)
 and the ratio rule judges its two windows counted by the same Elasticsearch. Scored per

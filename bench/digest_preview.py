@@ -3,7 +3,7 @@ headless Chromium renders it, for the README and for judging layout changes by e
 
     python -m bench.digest_preview docs/digest-preview.html docs/digest-preview.png
 
-Rendered from digest/sample.py's figures, not from Elasticsearch, so it needs no cluster
+Rendered from bench/digest_sample.py's figures, not from Elasticsearch, so it needs no cluster
 and shows every section; the tests prove the figures-from-Elasticsearch side.
 """
 

@@ -100,7 +100,7 @@ class RssListener(Listener[RssSource | NewsSearchSource]):
 
     def read(self, body: bytes, content_type: str, validators: Cursor) -> Heard:
         """A fetched feed as mentions, whatever its bytes: ListenerError, naming the feed, is
-        the only failure (tests/test_fuzz_parsers.py holds it to that)."""
+        the only failure (tests/unit/test_fuzz_parsers.py holds it to that)."""
         feed = self._parse(body, content_type)
         warnings = (
             [f"feed is not well-formed ({feed.bozo_exception}); kept what parsed"]

@@ -28,7 +28,7 @@ _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="earshot-test-airflow-"))
 os.environ.update(airflow_env(_AIRFLOW_HOME))
 for _var in ("EARSHOT_ELASTICSEARCH_URL", "EARSHOT_ELASTICSEARCH_API_KEY", "EARSHOT_PROFILE"):
     os.environ.pop(_var, None)
-# The authors' pseudonym secret (earshot/pseudonym.py): a test value, never a real one.
+# The authors' pseudonym secret (earshot/core/pseudonym.py): a test value, never a real one.
 os.environ["EARSHOT_PSEUDONYM_KEY"] = "earshot-tests-pseudonym-key-0123456789abcdef"
 
 from elasticsearch import Elasticsearch  # noqa: E402

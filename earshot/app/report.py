@@ -2,7 +2,7 @@
 
 Titles, links and even source names come from the store, and so (through the feeds) from the
 public: each goes through `for_console` / `safe_link` so a post cannot clear the screen,
-plant a hyperlink or restyle the output (earshot/safe_text.py).
+plant a hyperlink or restyle the output (earshot/core/safe_text.py).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ exactly (monthly indices by a regular expression, never `earshot-*`), so an inde
 force's that merely starts with `earshot-` is nobody's business here. No role may manage
 security, and no role can overwrite or edit an audit record: it is only added to, and
 deleted by retention once expired. The writer's privileges are exactly what the pipeline's
-own calls need (tests/test_access.py runs those calls as a user holding this role).
+own calls need (tests/policy/test_access.py runs those calls as a user holding this role).
 """
 
 from __future__ import annotations

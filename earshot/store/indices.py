@@ -12,7 +12,7 @@ from elasticsearch import ApiError, Elasticsearch
 MENTIONS = "earshot-mentions"
 CURSORS = "earshot-cursors"
 # Ids of mentions erased at their author's request, so a feed that still carries the post
-# never brings it back (store/erasure.py writes them, store/mentions.py skips them).
+# never brings it back (governance/erasure.py writes them, store/mentions.py skips them).
 ERASED = "earshot-erased"
 
 _KEYWORD = {"type": "keyword", "ignore_above": 1024}
@@ -35,7 +35,7 @@ MENTION_MAPPING = {
                 "ingested": _DATE,
             }
         },
-        # user.id: the author's keyed pseudonym (earshot/pseudonym.py), what people are counted
+        # user.id: the author's keyed pseudonym (earshot/core/pseudonym.py), what people are counted
         # and erased by; user.name: the handle, for replying, absent under privacy.hide_handles.
         "user": {"properties": {"id": _KEYWORD, "name": _KEYWORD}},
         "tags": _KEYWORD,

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.evaluation import load_examples
 from enrichment.risk import FLAGS, RULES_FILE, load_rules, risk_flags
 from enrichment.rule_files import TaxonomyError
 
@@ -380,3 +381,12 @@ def test_news_and_old_grievances_are_not_crimes_reported_now():
     assert not flagged("crime-reported", "I was burgled in 2019 and nobody came")
     assert not flagged("crime-reported", "My son is missing his dad since the accident")
     assert not flagged("crime-reported", "Kids are fighting for places at the grammar school")
+
+
+def test_screening_by_words_never_changes_a_flag():
+    """Rules none of whose words are in a text are skipped; testing every rule on every
+    labelled mention (and shouted, and with the Kelvin sign for a k) agrees."""
+    texts = [e["text"] for e in load_examples()]
+    for text in [*texts, *(t.upper() for t in texts), *(t.replace("k", "\u212a") for t in texts)]:
+        every = tuple(sorted({rule.flag for rule in load_rules() if rule.fires(text)}))
+        assert risk_flags(text) == every, text

@@ -1,6 +1,6 @@
 """`earshot setup`'s own pieces that need no cluster: the key file and the key's id.
 
-The roles setup creates are proven, role by role, in tests/test_access.py.
+The roles setup creates are proven, role by role, in tests/policy/test_access.py.
 """
 
 from __future__ import annotations

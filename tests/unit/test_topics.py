@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.evaluation import load_examples
 from earshot.core.profile import Campaign
 from enrichment.topics import (
     LABELS,
@@ -393,3 +394,13 @@ def test_incident():
     assert "incident" not in tags("Cordon bleu cookery class at the college")
     assert "incident" not in tags("The 1917 Halifax Explosion is remembered every December")
     assert "incident" not in tags("Incident room number for the inquiry is in the article")
+
+
+def test_screening_by_words_never_changes_a_tag():
+    """The tagger skips topics none of whose words are in a text; searching every topic's
+    regex in every labelled mention (and shouted, and with curly apostrophes) agrees."""
+    texts = [e["text"] for e in load_examples()]
+    for text in [*texts, *(t.upper() for t in texts), *(t.replace("'", "\u2019") for t in texts)]:
+        hit = {t.id for t in TAGGER.topics if t.pattern.search(text)}
+        every = tuple(sorted(t.id for t in TAGGER.topics if t.id in hit and not t.unless & hit))
+        assert tags(text) == every, text
