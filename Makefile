@@ -29,7 +29,7 @@ bench: $(STAMP)
 
 # Earshot's spike alerts next to ElastAlert2's spike rule on a seeded synthetic stream.
 bench-alerts: $(STAMP)
-	$(BIN)/python -m bench.alerts
+	$(BIN)/python -m bench.alerts $(ARGS)
 
 # The digest rendered from sample figures, and a screenshot of it by headless Chromium.
 digest-preview: $(STAMP)

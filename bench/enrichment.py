@@ -56,6 +56,7 @@ def main() -> None:
     print(f"one-off Enricher build incl. gazetteer and language models: {built:.1f} s")
     print(f"{'VADER alone (tone)':<40}{vader:>10,.0f} mentions/s")
     print(f"{'full enrichment':<40}{full:>10,.0f} mentions/s")
+    print(f"{'full enrichment / VADER alone':<40}{full / vader:>10.3f}")
 
 
 if __name__ == "__main__":

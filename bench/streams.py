@@ -81,7 +81,7 @@ SPIKE_SIZES: dict[SpikeSize, tuple[tuple[int, int], tuple[int, ...]]] = {
     "large": ((70, 120), (60, 120, 240)),
 }
 
-# Timelines of real incidents, normalised (bench/data/README.md says where from): per
+# Timelines of real incidents, normalised (tests/data/README.md says where from): per
 # 10 minutes, the share of the incident's posts, wave by wave.
 INCIDENT_SHAPES = Path(__file__).parent / "data" / "incident_shapes.csv"
 BIN = timedelta(minutes=10)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import islice
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
@@ -52,6 +53,7 @@ ENGLISH_FUNCTION_WORDS = frozenset(
 MIN_FUNCTION_WORDS = 2
 MIN_FUNCTION_SHARE = 0.2
 _WORDS = re.compile(r"[a-z']+")
+_LETTERS = re.compile(r"[^\W\d_]")
 _NOT_ASCII_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
 
 
@@ -62,7 +64,7 @@ def _detector() -> LanguageDetector:
 
 def language(text: str) -> str:
     """ISO 639-1 code, or "und" when the text is too short or unclear to tell."""
-    if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
+    if len(list(islice(_LETTERS.finditer(text), MIN_LETTERS))) < MIN_LETTERS:
         return UNDETERMINED
     if _plainly_english(text):
         return "en"

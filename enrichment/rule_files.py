@@ -208,9 +208,9 @@ def _required(items: list) -> frozenset[str] | None:
     options: list[frozenset[str]] = []
     run = {""}
     for op, av in [*items, (None, None)]:
-        letters = _letters(op, av)
-        if letters and len(run) * len(letters) <= _MAX_SPELLINGS:
-            run = {r + c for r in run for c in letters}
+        spellings = _spellings(op, av)
+        if spellings is not None and len(run) * len(spellings) <= _MAX_SPELLINGS:
+            run = {r + s for r in run for s in spellings}
             continue
         if min(map(len, run)) >= _MIN_NEEDLE:
             options.append(frozenset(run))
@@ -226,13 +226,33 @@ def _required(items: list) -> frozenset[str] | None:
     return max(filter(None, options), key=_selectivity, default=None)
 
 
-def _letters(op: object, av: object) -> str:
-    """The ASCII characters one item matches, if it is a literal or a small class of them."""
-    if op is re_constants.LITERAL and av < 128:
-        return chr(av).lower()
-    if op is re_constants.IN and all(o is re_constants.LITERAL and a < 128 for o, a in av):
-        return "".join({chr(a).lower() for _, a in av})
-    return ""
+def _spellings(op: object, av: object) -> set[str] | None:
+    """Every string one item matches, when they are few and fixed: "k", "[ao]",
+    "(?:ook|ake)", "s?". So "t(?:ook|ake)" gives the needles "took" and "take", not "ake"."""
+    if op is re_constants.LITERAL:
+        return {chr(av).lower()} if av < 128 else None
+    if op is re_constants.IN:
+        fixed = all(o is re_constants.LITERAL and a < 128 for o, a in av)
+        return {chr(a).lower() for _, a in av} if fixed else None
+    if op is re_constants.SUBPATTERN:
+        return _fixed(av[-1].data)
+    if op is re_constants.BRANCH:
+        branches = [_fixed(branch.data) for branch in av[1]]
+        return set().union(*branches) if None not in branches else None
+    if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT) and av[:2] == (0, 1):
+        inner = _fixed(av[2].data)
+        return inner | {""} if inner is not None else None
+    return None
+
+
+def _fixed(items: list) -> set[str] | None:
+    spelt = {""}
+    for op, av in items:
+        spellings = _spellings(op, av)
+        if spellings is None or len(spelt) * len(spellings) > _MAX_SPELLINGS:
+            return None
+        spelt = {a + b for a in spelt for b in spellings}
+    return spelt
 
 
 def _selectivity(option: frozenset[str]) -> float:

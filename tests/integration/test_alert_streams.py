@@ -15,7 +15,7 @@ from bench.ratio_rule import (
     window_counts,
     window_counts_search,
 )
-from bench.streams import Stream, StreamSettings, generate, replay
+from bench.streams import Stream, StreamSettings, generate, incident_shapes, replay
 from earshot.alerts.detect import key_filter, public_negative, time_range
 from earshot.store.indices import MENTIONS
 
@@ -72,6 +72,35 @@ def test_spikes_vary_in_size_and_length_and_some_fall_in_known_events(stream: St
     assert any(18 <= s.start.hour < 22 for s in scored)
     names = {e.name for e in stream.events}
     assert all(s.event in names for s in scored if s.event)
+
+
+def test_real_incident_shapes_keep_their_waves_timing_and_proportions() -> None:
+    shapes = incident_shapes()
+    assert set(shapes) == {"glasgow-helicopter-crash", "spain-train-crash", "alberta-floods"}
+    for waves in shapes.values():
+        assert sum(sum(w.shares) for w in waves) == pytest.approx(1, abs=0.002)
+    real = generate(StreamSettings(seed=11, weeks=2, baseline_weeks=1, real_shapes=True))
+    incidents = [s for s in real.scored_spikes if s.shape != "synthetic"]
+    assert {s.shape for s in incidents} >= {"glasgow-helicopter-crash wave 1", "alberta-floods"}
+    glasgow = [s for s in incidents if s.shape.startswith("glasgow")]
+    first, second = glasgow[:2]
+    assert (first.shape, second.shape) == (
+        "glasgow-helicopter-crash wave 1",
+        "glasgow-helicopter-crash wave 2",
+    )
+    assert second.start - first.start == timedelta(hours=9)  # the next morning, as it was
+    assert second.story == first.story
+    assert first.negative > 1.5 * second.negative  # two thirds of the posts in the burst
+    # The posts follow the shape: the burst peaks within its first hour, as it did.
+    posts = [
+        m.published
+        for m in real.mentions
+        if m.toward_force.label == "negative"
+        and first.story in m.text
+        and first.start <= m.published < first.end
+    ]
+    halves = Counter((p - first.start) // timedelta(minutes=30) for p in posts)
+    assert halves.most_common(1)[0][0] in (0, 1)
 
 
 def test_injected_spikes_appear_in_elasticsearch_counts(es, stream: Stream) -> None:

@@ -8,7 +8,7 @@ from earshot.core.model import Mention, Response, Sentiment, mention_id
 from earshot.core.pseudonym import author_key
 from earshot.store.cursors import load_cursor, save_cursor
 from earshot.store.indices import MENTIONS, ensure_indices
-from earshot.store.mentions import IndexingError, index_mentions, set_status
+from earshot.store.mentions import IndexingError, MentionNotFound, index_mentions, set_status
 from earshot.store.queries import mention_counts, most_negative, response_queue
 
 pytestmark = pytest.mark.elasticsearch
@@ -167,5 +167,20 @@ def test_workflow_status_moves_on_and_survives_recollection(es):
     assert es.get(index="earshot-mentions-2026.11", id=m.id)["_source"]["earshot"]["status"] == (
         "in-hand"
     )
-    with pytest.raises(KeyError, match="no mention with id nope"):
+    with pytest.raises(MentionNotFound, match="no mention with id nope"):
         set_status(es, "nope", "done")
+
+
+def test_status_can_be_set_right_after_a_collect_on_a_cluster_never_set_up(es):
+    """`earshot status ID` straight after the run that stored it: the month the run made is
+    behind the alias, and what the run wrote is already searchable."""
+    if es.indices.exists_index_template(name=MENTIONS):
+        es.indices.delete_index_template(name=MENTIONS)
+    m = mention(1, score=-0.9)
+    index_mentions(es, [m])
+    assert [q.url for q in response_queue(es)] == [m.url]
+    set_status(es, m.id, "in-hand")
+    assert response_queue(es) == []
+    assert es.indices.get_alias(name=MENTIONS) == {
+        "earshot-mentions-2026.11": {"aliases": {MENTIONS: {}}}
+    }

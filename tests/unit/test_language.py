@@ -11,3 +11,12 @@ def test_english_polish_romanian_and_welsh_posts_are_told_apart():
 def test_too_short_to_tell_is_undetermined_not_guessed():
     assert language("lol") == UNDETERMINED
     assert language("101!!! 😡") == UNDETERMINED
+
+
+def test_posts_typed_without_accents_are_still_told_apart_from_english():
+    """English's common words settle plain English at once; "to", "in" and "a" are also
+    Polish, Romanian and Spanish words, so these still go to the detector."""
+    assert language("Thanks to the police for the help last night, it was quick") == "en"
+    assert language("Dziekuje policji za szybka pomoc w Bostonie, to jest super") == "pl"
+    assert language("Multumesc politiei pentru ajutorul de aseara, a fost in regula") == "ro"
+    assert language("Gracias a la policia por la ayuda de anoche, fue muy rapido") == "es"
