@@ -60,7 +60,7 @@ class Enricher:
         enriched = mention.model_copy(
             update={
                 "is_reply": is_reply,
-                "by_force": self.owns(mention.author),
+                "by_force": mention.by_force or self.owns(mention.author),
                 "canonical_url": canonical_url(mention.url),
                 "signature": signature(words),
                 "force_terms": force_terms,

@@ -59,3 +59,10 @@ def until(moment: datetime, now: datetime) -> str:
     minutes = max(0, round((moment - now).total_seconds() / 60))
     wait = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
     return f"{moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}, in {wait}"
+
+
+def phrase(term: str) -> str:
+    """A search term of several words as one quoted phrase, as every platform's search syntax
+    writes it: unquoted, `Lincolnshire Police` matches posts with both words anywhere."""
+    term = term.strip()
+    return f'"{term}"' if " " in term and not term.startswith('"') else term

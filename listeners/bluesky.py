@@ -4,7 +4,8 @@ Follows the Bluesky HTTP API reference (https://docs.bsky.app/docs/category/http
 POST /xrpc/com.atproto.server.createSession with {identifier, password} → accessJwt
 (https://docs.bsky.app/docs/api/com-atproto-server-create-session), sent as a Bearer
 token to GET /xrpc/app.bsky.feed.searchPosts (q, sort=latest, since, limit ≤ 100,
-cursor → {cursor, posts: [postView]}; https://docs.bsky.app/docs/api/app-bsky-feed-search-posts).
+cursor → {cursor, posts: [postView]}; https://docs.bsky.app/docs/api/app-bsky-feed-search-posts;
+a term of several words goes as a quoted phrase, in the Lucene syntax that page recommends).
 Sessions are rate-limited per account (30 per 5 minutes, 300 a day;
 https://docs.bsky.app/docs/advanced-guides/rate-limits), so a run opens exactly one.
 
@@ -27,7 +28,7 @@ from earshot.core.connections import MissingCredentials, credentials
 from earshot.core.fetch import post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import json_object, utc
+from listeners.api import json_object, phrase, utc
 from listeners.base import Cursor, Listener, Page, Stream
 from listeners.watermark import Watermark
 
@@ -80,7 +81,7 @@ class BlueskyListener(Listener[BlueskySource]):
         since = mark.time.isoformat().replace("+00:00", "Z") if mark.time else None
 
         def page(token: str | None) -> tuple[list[dict], str | None]:
-            query = {"q": term, "sort": "latest", "limit": PAGE_SIZE}
+            query = {"q": phrase(term), "sort": "latest", "limit": PAGE_SIZE}
             query |= {"since": since} if since else {}
             query |= {"cursor": token} if token else {}
             body, _ = self.get(self.xrpc + "app.bsky.feed.searchPosts", query, self.headers)

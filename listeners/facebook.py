@@ -10,6 +10,13 @@ https://developers.facebook.com/docs/graph-api/results), error objects
 of https://developers.facebook.com/docs/graph-api/overview/rate-limiting. The page access
 token goes in the `access_token` parameter, as documented; errors and logs show `***`.
 
+Graph version: GRAPH_VERSION, the one place it is named: the newest when last checked
+(v26.0, released 29 July 2026; each version is served about two years,
+https://developers.facebook.com/docs/graph-api/changelog/versions/). Move it on when Meta
+announces the next; v21.0, the old default, is served only until 21 January 2027.
+
+The force's own replies (a comment `from` the Page itself) are labelled the force's.
+
 Which posts: those published in the last POST_WINDOW (14 days). Most comments come in a
 post's first days, and every listened post costs a request per run; older posts drop out.
 
@@ -36,6 +43,7 @@ from listeners.api import error_json, json_object, utc
 from listeners.base import Cursor, Listener, Stream, pages
 from listeners.watermark import Watermark
 
+GRAPH_VERSION = "v26.0"
 POST_WINDOW = timedelta(days=14)
 POST_FIELDS = "id,message,created_time,permalink_url"
 COMMENT_FIELDS = "id,message,created_time,from{name,id},permalink_url"
@@ -51,7 +59,7 @@ class FacebookSource(ApiSource):
 
     kind: Literal["facebook"]
     connection: str
-    graph_url: HttpUrl = HttpUrl("https://graph.facebook.com/v21.0")
+    graph_url: HttpUrl = HttpUrl(f"https://graph.facebook.com/{GRAPH_VERSION}")
     page_id: str
 
 
@@ -126,13 +134,17 @@ class FacebookListener(Listener[FacebookSource]):
             )
 
     def _to_mention(self, comment: dict, post: dict) -> Mention:
-        return self.mention(
+        author = comment.get("from") or {}
+        heard = self.mention(
             str(comment["id"]),
             url=comment.get("permalink_url") or post.get("permalink_url"),
             text=comment["message"],
-            author=(comment.get("from") or {}).get("name"),
+            author=author.get("name"),
             published=utc(comment["created_time"]),
         )
+        # The Page answering on its own post: the force's reply, not a public mention.
+        by_force = str(author.get("id")) == self.source.page_id
+        return heard.model_copy(update={"by_force": True}) if by_force else heard
 
     def explain(self, error: FetchError) -> str | None:
         """Graph errors are JSON: {"error": {"message", "type", "code", "error_subcode"}}."""

@@ -1,24 +1,39 @@
 """Mastodon: hashtag timelines and status search on one instance.
 
-Follows the Mastodon API documentation: GET /api/v1/timelines/tag/:hashtag and
-GET /api/v2/search?type=statuses (https://docs.joinmastodon.org/methods/timelines/,
-https://docs.joinmastodon.org/methods/search/), paginated by the Link header
-(https://docs.joinmastodon.org/api/guidelines/#pagination), newest first, up to 40 a
-page. The cursor keeps, per hashtag or search, the newest status id indexed; the next
-run asks only for statuses newer than it (`since_id`).
+Follows the Mastodon API documentation: GET /api/v1/timelines/tag/:hashtag
+(https://docs.joinmastodon.org/methods/timelines/#tag), paged by the Link header
+(https://docs.joinmastodon.org/api/guidelines/#pagination), and GET /api/v2/search with
+type=statuses (https://docs.joinmastodon.org/methods/search/#v2), which sends no Link header
+and pages by `offset`, filtered to newer statuses by `min_id`. Newest first, up to 40 a page.
+
+Ids are strings, "not guaranteed to be a number" (https://docs.joinmastodon.org/api/guidelines/#id):
+they are ordered as Mastodon's own web app orders them (app/javascript/mastodon/compare_id.ts:
+the longer id is newer, ids of equal length compare as text), never parsed as numbers.
+
+Search finds only posts whose authors opted in to being found (and the instance's own,
+and those it was sent), and matches words, not hashtags or accounts: `#tag` and `@handle`
+terms are refused in the profile, hashtags go in `hashtags`. Since Mastodon 4.5 an instance
+can restrict hashtag timelines (`configuration.timelines_access.hashtag_feeds`,
+https://docs.joinmastodon.org/entities/Instance/#timelines_access): `authenticated` answers
+401 without a token, `disabled` answers empty; each is said in the platform's words.
+
+The cursor keeps, per hashtag or search, the newest status id indexed; the next run asks
+only for statuses newer than it.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
 import httpx
 from pydantic import Field, HttpUrl, model_validator
 
+from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import utc
-from listeners.base import Cursor, Listener, Stream
+from listeners.api import error_json, phrase, utc
+from listeners.base import Cursor, Heard, Listener, Stream
 from listeners.html_text import plain_text
 from listeners.watermark import NewestId
 
@@ -39,6 +54,12 @@ class MastodonSource(ApiSource):
             raise ValueError("give hashtags (without #) or search terms")
         if self.search and not self.connection:
             raise ValueError("search needs a connection holding an access token")
+        for term in self.search:
+            if any(word.startswith(("#", "@")) for word in term.split()):
+                raise ValueError(
+                    f"search term {term!r}: Mastodon search matches words, not #hashtags or "
+                    "@accounts; put hashtags (without #) in `hashtags`, and search for words"
+                )
         return self
 
 
@@ -46,36 +67,87 @@ class MastodonListener(Listener[MastodonSource]):
     platform = "Mastodon"
 
     def open(self, secrets: set[str]) -> None:
+        self.base = str(self.source.instance).rstrip("/")
         self.headers: dict[str, str] = {}
+        self.quiet_tags: list[str] = []  # hashtag timelines that answered an empty first page
         if self.source.connection:
             token = self.password(secrets, "access token")
             self.headers = {"Authorization": f"Bearer {token}"}
 
-    def streams(self, cursor: Cursor) -> list[Stream]:
-        base = str(self.source.instance).rstrip("/")
-        found = [(f"tag:{t}", f"{base}/api/v1/timelines/tag/{t}", {}) for t in self.source.hashtags]
-        found += [
-            (
-                f"search:{q}",
-                f"{base}/api/v2/search",
-                {"q": q, "type": "statuses", "resolve": "false"},
-            )
-            for q in self.source.search
-        ]
-        return [self._stream(key, url, params, cursor.get(key)) for key, url, params in found]
+    def listen(self, cursor: Cursor) -> Heard:
+        heard = super().listen(cursor)
+        if not self.quiet_tags or not (closed := self._closed_tag_feeds()):
+            return heard
+        said = [f"tag:{tag}: {closed}" for tag in self.quiet_tags]
+        return replace(heard, warnings=[*heard.warnings, *said])
 
-    def _stream(self, key: str, url: str, params: dict, since_id: str | None) -> Stream[dict]:
+    def streams(self, cursor: Cursor) -> list[Stream]:
+        found = [self._tag(t, cursor.get(f"tag:{t}")) for t in self.source.hashtags]
+        return found + [self._search(q, cursor.get(f"search:{q}")) for q in self.source.search]
+
+    def _tag(self, tag: str, since_id: str | None) -> Stream[dict]:
+        url = f"{self.base}/api/v1/timelines/tag/{tag}"
+
         def page(max_id: str | None) -> tuple[list[dict], str | None]:
-            query = {**params, "limit": PAGE_SIZE}
+            query = {"limit": PAGE_SIZE}
             query |= {"since_id": since_id} if since_id else {}
             query |= {"max_id": max_id} if max_id else {}
             body, response_headers = self.get(url, query, self.headers)
-            statuses = body["statuses"] if isinstance(body, dict) else body
-            if not isinstance(statuses, list):
-                raise ValueError(f"expected a list of statuses, got {type(statuses).__name__}")
+            statuses = _statuses(body)
+            if not statuses and not max_id:
+                self.quiet_tags.append(tag)
             return statuses, _next_max_id(response_headers)
 
-        return Stream(key, page, NewestId(since_id, int), _status_id, self._to_mention)
+        return Stream(f"tag:{tag}", page, NewestId(since_id, _order), _status_id, self._to_mention)
+
+    def _search(self, term: str, min_id: str | None) -> Stream[dict]:
+        """v2 search pages by offset: a full page means there may be more."""
+        params = {"q": phrase(term), "type": "statuses", "resolve": "false", "limit": PAGE_SIZE}
+        params |= {"min_id": min_id} if min_id else {}
+
+        def page(offset: str | None) -> tuple[list[dict], str | None]:
+            query = params | ({"offset": offset} if offset else {})
+            body, _ = self.get(f"{self.base}/api/v2/search", query, self.headers)
+            statuses = _statuses(body["statuses"])
+            more = len(statuses) == PAGE_SIZE
+            return statuses, str(int(offset or 0) + PAGE_SIZE) if more else None
+
+        key = f"search:{term}"
+        return Stream(key, page, NewestId(min_id, _order), _status_id, self._to_mention)
+
+    def _closed_tag_feeds(self) -> str | None:
+        """Why hashtag timelines may answer empty: the instance disabled them (Mastodon 4.5+)."""
+        try:
+            body, _ = self.get(f"{self.base}/api/v2/instance", {})
+        except FetchError:
+            return None  # only an explanation was asked for; the tags were read
+        access = (
+            (body.get("configuration") or {}).get("timelines_access")
+            if isinstance(body, dict)
+            else None
+        )
+        feeds = access.get("hashtag_feeds") if isinstance(access, dict) else None
+        if not isinstance(feeds, dict):
+            return None
+        disabled = [where for where in ("local", "remote") if feeds.get(where) == "disabled"]
+        if not disabled:
+            return None
+        return (
+            f"the instance has disabled hashtag timelines for {' and '.join(disabled)} posts "
+            "(timelines_access.hashtag_feeds), so they answer empty; choose another instance "
+            "or ask its admin"
+        )
+
+    def explain(self, error: FetchError) -> str | None:
+        said = error_json(error).get("error")
+        if error.status == 401 and not self.source.connection:
+            # Without a token only hashtag timelines are asked for (search needs one).
+            return (
+                f"{error}; Mastodon says: {said}. The instance lets only signed-in users read "
+                "hashtag timelines (timelines_access.hashtag_feeds: authenticated, Mastodon "
+                "4.5+): give the source a connection holding an access token"
+            )
+        return f"{error}; Mastodon says: {said}" if isinstance(said, str) else None
 
     def _to_mention(self, status: dict) -> Mention:
         text = plain_text(status.get("content") or "")
@@ -90,8 +162,19 @@ class MastodonListener(Listener[MastodonSource]):
         )
 
 
+def _statuses(found: object) -> list[dict]:
+    if not isinstance(found, list):
+        raise ValueError(f"expected a list of statuses, got {type(found).__name__}")
+    return found
+
+
 def _status_id(status: dict) -> str:
     return str(status["id"])
+
+
+def _order(status_id: str) -> tuple[int, str]:
+    """Mastodon's compareId: a longer id is newer; ids of one length compare as text."""
+    return len(status_id), status_id
 
 
 def _next_max_id(headers: httpx.Headers) -> str | None:

@@ -9,7 +9,8 @@ https://github.com/reddit-archive/reddit/wiki/API); and the endpoint reference
 (https://www.reddit.com/dev/api/): GET /search (q, sort=new, type=link), GET /r/<sub>/new,
 GET /r/<sub>/comments, each a Listing (`data.children[].data`) of up to 100 things,
 paged with `after` = the Listing's `data.after`, and `raw_json=1` so text comes without
-the legacy HTML escaping (&amp;, &lt;, &gt;).
+the legacy HTML escaping (&amp;, &lt;, &gt;). A term of several words is searched as a
+quoted phrase, as Lucene syntax (the `syntax` default of GET /search) writes one.
 
 Cursor: per stream (`search:<term>`, `new:<sub>`, `comments:<sub>`) the fullname of the
 newest thing indexed. Reddit ids are base-36 sequence numbers, so "newer" is "larger id",
@@ -31,7 +32,7 @@ from earshot.core.connections import Credentials, MissingCredentials, credential
 from earshot.core.fetch import FetchError, post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import epoch, json_object
+from listeners.api import epoch, json_object, phrase
 from listeners.base import Cursor, Listener, Page, Stream
 from listeners.watermark import NewestId
 
@@ -80,7 +81,13 @@ class RedditListener(Listener[RedditSource]):
     def _listings(self) -> Iterator[tuple[str, str, dict]]:
         listing = {"limit": PAGE_SIZE, "raw_json": 1}
         for term in self.source.terms:
-            search = {"q": term, "sort": "new", "limit": PAGE_SIZE, "type": "link", "raw_json": 1}
+            search = {
+                "q": phrase(term),
+                "sort": "new",
+                "limit": PAGE_SIZE,
+                "type": "link",
+                "raw_json": 1,
+            }
             yield f"search:{term}", "/search", search
         for sub in self.source.subreddits:
             yield f"new:{sub}", f"/r/{sub}/new", listing

@@ -11,15 +11,17 @@ import calendar
 import re
 from datetime import UTC, datetime
 from typing import Literal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import feedparser
 from feedparser.encodings import convert_to_utf8
-from pydantic import Field, HttpUrl
+from pydantic import Field, HttpUrl, field_validator
 
 from earshot.core.fetch import FetchError, fetch
 from earshot.core.model import Mention
+from earshot.core.near_duplicates import identity_url
 from earshot.core.profile import SourceSettings
+from listeners.api import phrase
 from listeners.base import Cursor, Heard, Listener, ListenerError
 from listeners.html_text import plain_text
 
@@ -43,6 +45,14 @@ _LONG_AUTHOR_FIELD = re.compile(
     re.IGNORECASE,
 )
 
+# A body is whole when it ends with its root element's end tag, and then nothing but space,
+# comments (caching plugins sign their pages) or processing instructions. A connection
+# dropped mid-body with no Content-Length looks to HTTP like the end of the response.
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_AFTER_ROOT = re.compile(rb"\s*>(?:\s|<!--.*?-->|<\?.*?\?>)*", re.DOTALL)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_XML_ENCODING = re.compile(r"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([\w.:-]+)", re.IGNORECASE)
+
 
 class RssSource(SourceSettings):
     """An RSS or Atom feed: local news sites, blogs, forums, WordPress comment feeds
@@ -56,9 +66,8 @@ class RssSource(SourceSettings):
 
 
 NEWS_SEARCH_FEEDS = {
-    # Google News search as RSS, in UK English; Bing News search's RSS output.
+    # Google News search as RSS, in UK English.
     "google": ("https://news.google.com/rss/search", {"hl": "en-GB", "gl": "GB", "ceid": "GB:en"}),
-    "bing": ("https://www.bing.com/news/search", {"format": "rss", "mkt": "en-GB"}),
 }
 
 
@@ -66,14 +75,25 @@ class NewsSearchSource(SourceSettings):
     """A news search engine's RSS results for the force's terms, newest news everywhere."""
 
     kind: Literal["news_search"]
-    engine: Literal["google", "bing"]
+    engine: Literal["google"]
     terms: list[str] = Field(min_length=1)
     # Where the engine answers; set only to route through a proxy (or a test server).
     base_url: HttpUrl | None = None
 
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _not_bing(cls, engine: object) -> object:
+        if engine == "bing":
+            raise ValueError(
+                "Bing news search is not supported: Microsoft retired the Bing Search APIs in "
+                "August 2025, and bing.com's format=rss was never documented; use engine: "
+                "google, or the publisher's own feed (kind: rss)"
+            )
+        return engine
+
     def feed_url(self) -> str:
         default_url, params = NEWS_SEARCH_FEEDS[self.engine]
-        query = " OR ".join(f'"{t}"' if " " in t else t for t in self.terms)
+        query = " OR ".join(map(phrase, self.terms))
         base = str(self.base_url) if self.base_url else default_url
         return f"{base}?{urlencode({'q': query, **params})}"
 
@@ -101,21 +121,31 @@ class RssListener(Listener[RssSource | NewsSearchSource]):
     def read(self, body: bytes, content_type: str, validators: Cursor) -> Heard:
         """A fetched feed as mentions, whatever its bytes: ListenerError, naming the feed, is
         the only failure (tests/unit/test_fuzz_parsers.py holds it to that)."""
-        feed = self._parse(body, content_type)
-        warnings = (
-            [f"feed is not well-formed ({feed.bozo_exception}); kept what parsed"]
-            if (feed.bozo)
-            else []
-        )
+        warnings = []
+        mended = _utf8_mended(body, content_type)
+        if mended is not body:
+            warnings.append("bytes that are not UTF-8, as the feed declares, are shown as \ufffd")
+        text = convert_to_utf8({"content-type": content_type}, mended, feedparser.FeedParserDict())
+        feed = self._parse(mended, text, content_type)
+        if feed.bozo:
+            warnings.append(f"feed is not well-formed ({feed.bozo_exception}); kept what parsed")
         found = [m for m in map(self._to_mention, feed.entries) if m is not None]
         skipped = len(feed.entries) - len(found)
         mentions = list({m.id: m for m in found}.values())  # an entry repeated in one feed
         if skipped:
             warnings.append(f"{skipped} entries had neither id nor link and were skipped")
+        if not _is_whole(text):
+            # Items after the cut were never heard: the validators must not tell the next
+            # run that this version of the feed was read.
+            warnings.append(
+                f"feed cut short: it stops before its root element ends; kept the {len(found)} "
+                "entries that parsed, and the next run fetches it again"
+            )
+            validators = {}
         return Heard(mentions=mentions, cursor=validators, warnings=warnings)
 
-    def _parse(self, body: bytes, content_type: str) -> feedparser.FeedParserDict:
-        text = convert_to_utf8({"content-type": content_type}, body, feedparser.FeedParserDict())
+    def _parse(self, body: bytes, text: bytes, content_type: str) -> feedparser.FeedParserDict:
+        """`text`: the body as UTF-8, as feedparser decodes it."""
         if _ENTITY_DECLARATION.search(text):
             raise ListenerError(
                 self.source.name,
@@ -145,7 +175,7 @@ class RssListener(Listener[RssSource | NewsSearchSource]):
         return feed
 
     def _to_mention(self, entry: feedparser.FeedParserDict) -> Mention | None:
-        key = entry.get("id") or entry.get("link")
+        key = _item_key(entry.get("id"), entry.get("link"))
         if not key:
             return None
         content = entry.get("content") or []
@@ -159,6 +189,39 @@ class RssListener(Listener[RssSource | NewsSearchSource]):
             author=entry.get("author") or None,
             published=_utc(published) or self.now,
         )
+
+
+def _item_key(guid: str | None, link: str | None) -> str | None:
+    """What an item is known by: its guid, unless the guid is an address; an address (the
+    guid or the link) by its identity URL, so one that gains `utm_*` parameters when the
+    site shares it is still the same item."""
+    if guid and urlsplit(guid).scheme not in ("http", "https"):
+        return guid
+    return identity_url(guid or link)
+
+
+def _utf8_mended(body: bytes, content_type: str) -> bytes:
+    """A feed declared UTF-8 (by HTTP, else by its XML declaration) with its invalid bytes
+    replaced by U+FFFD: left to feedparser, one bad byte would decode the whole feed as
+    windows-1252, and every é and £ in it would be stored as mojibake."""
+    head = body[:1024].decode("latin-1")
+    declared = _CHARSET.search(content_type) or _XML_ENCODING.search(head)
+    if not declared or declared[1].lower() not in ("utf-8", "utf8"):
+        return body
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("utf-8", errors="replace").encode("utf-8")
+    return body
+
+
+def _is_whole(text: bytes) -> bool:
+    """Whether the document (as UTF-8) ends where its root element ends."""
+    root = _ROOT.search(text)
+    if root is None:
+        return False
+    end = text.rfind(b"</" + root[1])
+    return end >= 0 and _AFTER_ROOT.fullmatch(text, end + 2 + len(root[1])) is not None
 
 
 def _authors_trimmed(body: bytes, utf8: bytes, content_type: str) -> tuple[bytes, str]:

@@ -4,25 +4,32 @@ Follows X's documentation of GET /2/tweets/search/recent
 (https://docs.x.com/x-api/posts/search/api-reference/get-tweets-search-recent): app-only
 auth with the bearer token, newest first, up to 100 posts a page, `next_token` paging
 (https://docs.x.com/x-api/posts/search/integrate/paginate), `since_id` polling, authors'
-usernames from the `author_id` expansion, and the x-rate-limit-* headers and 429 of
-https://docs.x.com/fundamentals/rate-limits. Recent search reaches back seven days.
+usernames from the `author_id` expansion, the full text of long posts from `note_tweet`
+(https://docs.x.com/x-api/fundamentals/data-dictionary), and the x-rate-limit-* headers and
+429 of https://docs.x.com/fundamentals/rate-limits. Recent search reaches back seven days.
 
 Cursor: `since_id`, the newest post id indexed; the next run asks only for newer posts. A
-run cut short (max_pages, or x-rate-limit-remaining down to 0) also keeps `next_token` and
-`newest_id`: X documents that a next_token does not expire, so the next run reads the rest
-of that backlog first and only then moves since_id up, and nothing between runs is skipped.
-A next_token belongs to its query: `query` is kept beside it, and a changed query starts
-afresh from since_id. When the limit is spent, `wait_until` keeps its reset time, and runs
-before then ask nothing.
+run cut short (max_pages, the day's post budget, or the rate limit) also keeps `next_token`
+and `newest_id`: X documents that a next_token does not expire, so the next run reads the
+rest of that backlog first and only then moves since_id up, and nothing between runs is
+skipped. A next_token belongs to its query: `query` is kept beside it, and a changed query
+starts afresh from since_id. When the limit is spent (x-rate-limit-remaining 0, or a 429),
+`wait_until` keeps its reset time, and runs before then ask nothing.
+
+X refuses (400) a since_id older than the seven-day window, so a quiet search whose
+since_id has aged out asks from the window's start (`start_time`) instead; post ids are
+snowflakes, which carry their time. X is paid per post read: `day` and `read` count the
+posts read on the force's calendar day, and runs stop at the source's `max_posts_per_day`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import HttpUrl
+from pydantic import Field, HttpUrl
 
+from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.fetch import FetchError, RateLimited
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
@@ -30,11 +37,16 @@ from listeners.api import error_json, json_object, until, utc
 from listeners.base import Cursor, Heard, Listener, pages
 
 PAGE_SIZE = 100
+MIN_PAGE_SIZE = 10  # the smallest max_results X accepts
 FIELDS = {
-    "tweet.fields": "created_at,author_id,conversation_id,in_reply_to_user_id,lang",
+    "tweet.fields": "created_at,author_id,conversation_id,in_reply_to_user_id,lang,note_tweet",
     "expansions": "author_id",
     "user.fields": "username",
 }
+# How far back recent search reaches, less a margin for the clocks and the run itself.
+SEARCH_WINDOW = timedelta(days=7)
+WINDOW_MARGIN = timedelta(minutes=10)
+SNOWFLAKE_EPOCH_MS = 1288834974657  # a post id >> 22 is milliseconds since this
 
 
 class XSource(ApiSource):
@@ -44,6 +56,8 @@ class XSource(ApiSource):
     connection: str
     api_url: HttpUrl = HttpUrl("https://api.x.com")
     query: str
+    # X bills every post read; runs stop at this many a day (UK calendar day).
+    max_posts_per_day: int = Field(default=1000, ge=MIN_PAGE_SIZE)
 
 
 class XListener(Listener[XSource]):
@@ -58,15 +72,58 @@ class XListener(Listener[XSource]):
                 f"X rate limit spent; nothing asked until it resets ({until(utc(wait), self.now)})"
             )
             return Heard(mentions=[], cursor=cursor, unchanged=True, warnings=[spent])
+        budget = _Budget.of(cursor, self.now, self.source.max_posts_per_day)
+        if budget.left < MIN_PAGE_SIZE:
+            return Heard(mentions=[], cursor=cursor, unchanged=True, warnings=[str(budget)])
         with self.failures() as secrets:
             bearer = self.password(secrets, "bearer token")
-            search = _Search(self, bearer, cursor)
-            walk = pages(search.page, source=self.source.name, max_pages=self.source.max_pages)
-            posts = [post for batch in walk for post in batch]
-            heard = {m.id: m for m in (self._to_mention(p, search.usernames) for p in posts)}
-            return Heard(
-                list(heard.values()), search.cursor_after(posts), warnings=search.warnings()
-            )
+            warnings: list[str] = []
+            if (since_id := cursor.get("since_id")) and posted_at(since_id) < self.window_start:
+                warnings.append(self._aged_out(since_id, "it is"))
+                cursor = self._from_window_start(cursor)
+            try:
+                return self._search(bearer, cursor, budget, warnings)
+            except FetchError as e:
+                if not (since_id := cursor.get("since_id")) or not _refuses_since_id(e):
+                    raise
+                warnings.append(self._aged_out(since_id, "X says it is"))
+                return self._search(bearer, self._from_window_start(cursor), budget, warnings)
+
+    @property
+    def window_start(self) -> datetime:
+        return self.now - SEARCH_WINDOW + WINDOW_MARGIN
+
+    def _aged_out(self, since_id: str, who: str) -> str:
+        start = _rfc3339(self.window_start)
+        return (
+            f"since_id {since_id} is older than recent search's 7 days ({who}); "
+            f"searched from {start} instead"
+        )
+
+    def _from_window_start(self, cursor: Cursor) -> Cursor:
+        """The cursor without its aged since_id and that since_id's backlog."""
+        kept = {k: v for k, v in cursor.items() if k in ("day", "read")}
+        return kept | {"start_time": _rfc3339(self.window_start)}
+
+    def _search(self, bearer: str, cursor: Cursor, budget: _Budget, warnings: list[str]) -> Heard:
+        search = _Search(self, bearer, cursor, budget)
+        posts: list[dict] = []
+        try:
+            for batch in pages(
+                search.page, source=self.source.name, max_pages=self.source.max_pages
+            ):
+                posts += batch
+        except RateLimited as e:
+            if not (reset := _reset_time(e.headers.get("x-rate-limit-reset"))):
+                raise  # no reset time to wait for: the run fails and says so
+            search.spent, search.reset = True, reset  # paused, as tweepy waits for the reset
+            warnings.append("X answered HTTP 429 Too Many Requests: the source is paused")
+        heard = {m.id: m for m in (self._to_mention(p, search.usernames) for p in posts)}
+        return Heard(
+            list(heard.values()),
+            search.cursor_after(posts),
+            warnings=warnings + search.warnings(),
+        )
 
     def _to_mention(self, post: dict, usernames: dict[str, str]) -> Mention:
         post_id = str(post["id"])
@@ -75,7 +132,7 @@ class XListener(Listener[XSource]):
             post_id,
             # /i/web/status/<id> is X's link for a post whose author is not known
             url=f"https://x.com/{username or 'i/web'}/status/{post_id}",
-            text=post["text"],
+            text=_full_text(post),
             author=f"@{username}" if username else None,
             published=utc(post["created_at"]),
         )
@@ -90,26 +147,52 @@ class XListener(Listener[XSource]):
         return f"{error}; X says: {detail}" if detail else None
 
 
+class _Budget:
+    """The posts X may still bill today: `max_posts_per_day` less those read earlier today."""
+
+    def __init__(self, day: str, read: int, cap: int):
+        self.day, self.read, self.cap = day, read, cap
+
+    @classmethod
+    def of(cls, cursor: Cursor, now: datetime, cap: int) -> _Budget:
+        day = now.astimezone(FORCE_TIME_ZONE).date().isoformat()
+        return cls(day, int(cursor["read"]) if cursor.get("day") == day else 0, cap)
+
+    @property
+    def left(self) -> int:
+        return self.cap - self.read
+
+    def __str__(self) -> str:
+        return (
+            f"max_posts_per_day={self.cap} reached ({self.read} posts read on {self.day}); "
+            "nothing more is asked until tomorrow (UK time)"
+        )
+
+
 class _Search:
     """One run's walk through the recent-search pages, and what it leaves for the next run."""
 
-    def __init__(self, listener: XListener, bearer: str, cursor: Cursor):
+    def __init__(self, listener: XListener, bearer: str, cursor: Cursor, budget: _Budget):
         self.listener = listener
         self.url = str(listener.source.api_url).rstrip("/") + "/2/tweets/search/recent"
         self.bearer = bearer
         if cursor.get("query") != listener.source.query:  # the backlog was another query's
-            cursor = {k: v for k, v in cursor.items() if k == "since_id"}
+            cursor = {k: v for k, v in cursor.items() if k in ("since_id", "start_time")}
         self.cursor = cursor
+        self.budget = budget
         self.usernames: dict[str, str] = {}
-        self.left: str | None = None  # the next_token not yet read
-        self.spent = False  # x-rate-limit-remaining reached 0
+        self.left: str | None = cursor.get("next_token")  # the next_token not yet read
+        self.spent = False  # the rate limit is spent until `reset`
+        self.capped = False  # the day's post budget is spent
         self.reset: datetime | None = None
 
     def page(self, token: str | None) -> tuple[list[dict], str | None]:
         source = self.listener.source
-        params = {"query": source.query, "max_results": PAGE_SIZE, **FIELDS}
-        if since_id := self.cursor.get("since_id"):
-            params["since_id"] = since_id
+        size = min(PAGE_SIZE, self.budget.left)
+        params = {"query": source.query, "max_results": size, **FIELDS}
+        for key in ("since_id", "start_time"):
+            if value := self.cursor.get(key):
+                params[key] = value
         if token := token or self.cursor.get("next_token"):
             params["next_token"] = token
         body, headers = self.listener.get(
@@ -121,10 +204,14 @@ class _Search:
             raise TypeError(f"data is {type(posts).__name__}, not a list of posts")
         for user in body.get("includes", {}).get("users", []):
             self.usernames[str(user["id"])] = user["username"]
+        self.budget.read += len(posts)
         self.left = body.get("meta", {}).get("next_token")
         if headers.get("x-rate-limit-remaining") == "0":
             self.spent = True
             self.reset = _reset_time(headers.get("x-rate-limit-reset"))
+            return posts, None
+        if self.left and self.budget.left < MIN_PAGE_SIZE:
+            self.capped = True
             return posts, None
         return posts, self.left
 
@@ -137,6 +224,7 @@ class _Search:
         if self.left:
             after = {
                 "since_id": since_id,
+                "start_time": self.cursor.get("start_time"),
                 "next_token": self.left,
                 "newest_id": newest,
                 "query": self.listener.source.query,
@@ -145,21 +233,53 @@ class _Search:
             after = {"since_id": newest or since_id}
         if self.spent and self.reset:
             after["wait_until"] = self.reset.isoformat()
+        if self.budget.read:
+            after |= {"day": self.budget.day, "read": str(self.budget.read)}
         return {k: v for k, v in after.items() if v}
 
     def warnings(self) -> list[str]:
-        if not self.left:
-            return []
         if self.spent:
             reset = until(self.reset, self.listener.now) if self.reset else "time not given"
             return [
-                "x-rate-limit-remaining reached 0 with more posts to read; "
-                f"the first run after the reset ({reset}) reads on from there"
+                f"X rate limit spent; nothing is asked until it resets ({reset}), "
+                "and that run reads on from there"
             ]
+        if not self.left:
+            return []
+        if self.capped:
+            return [f"{self.budget}; tomorrow's first run reads on from there"]
         return [
             f"stopped after max_pages={self.listener.source.max_pages} pages with more posts "
             "to read; the next run reads on from there"
         ]
+
+
+def posted_at(post_id: str) -> datetime:
+    """When a post was made, from its snowflake id (https://docs.x.com/fundamentals/x-ids)."""
+    return datetime.fromtimestamp(((int(post_id) >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, tz=UTC)
+
+
+def _full_text(post: dict) -> str:
+    """A long post's whole text: `text` holds only its first 280 characters. The written
+    docs name the field note_tweet, X's 2026 OpenAPI note_post; either is read."""
+    for field in ("note_tweet", "note_post"):
+        if isinstance(note := post.get(field), dict) and note.get("text"):
+            return note["text"]
+    return post["text"]
+
+
+def _refuses_since_id(error: FetchError) -> bool:
+    """X's 400 for a since_id outside the window names since_id among the invalid parameters."""
+    if error.status != 400:
+        return False
+    problems = error_json(error).get("errors")
+    return isinstance(problems, list) and any(
+        isinstance(p, dict) and "since_id" in (p.get("parameters") or {}) for p in problems
+    )
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _reset_time(epoch: str | None) -> datetime | None:

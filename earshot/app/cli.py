@@ -112,6 +112,20 @@ def status(
 
 
 @app.command()
+def desk(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+) -> None:
+    """Serve the response desk: analysts sign in with their Elasticsearch credentials."""
+    import uvicorn
+
+    from earshot.desk.app import create_app, secret_from_environment
+
+    # No access log: a request line is enough to leak a query someone typed.
+    uvicorn.run(create_app(secret_from_environment()), host=host, port=port, access_log=False)
+
+
+@app.command()
 def demo() -> None:
     """Collect the bundled sample feeds through Airflow and show what was heard."""
     from earshot.app.demo import run_demo

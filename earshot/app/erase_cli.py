@@ -26,7 +26,9 @@ def erase_command(
     """Remove a person's mentions from mentions, alert evidence and kept digests.
 
     Without --yes nothing changes and only counts are shown, so that a look before
-    erasing cannot become a way to list one person's posts."""
+    erasing cannot become a way to list one person's posts; for --url, the mentions at that
+    address are listed too (the address is already known), to check the erasure reaches
+    that post and no other before it is done."""
     from earshot.governance.erasure import by_author, by_url, erase
     from earshot.store.connection import connect
 
@@ -43,7 +45,11 @@ def erase_command(
         f"in {counts['alerts']} alerts, {counts['digests']} kept digests"
     )
     if not yes:
-        console.print(f"Would erase {summary}. Run again with --yes to erase.")
+        console.print(f"Would erase {summary}.")
+        if url is not None:
+            for mention in done.found:
+                console.print(f"  mention {mention.id} {for_console(mention.link or '')}")
+        console.print("Run again with --yes to erase.")
         return
     console.print(f"Erased {summary}; recorded in the audit trail as {done.target}.")
     for place, ids in done.changed().items():

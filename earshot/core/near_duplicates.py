@@ -23,7 +23,11 @@ ROWS = PERMUTATIONS // BANDS
 SAME_STORY = 0.6  # estimated Jaccard of 3-shingles: syndicated copies, not the same topic
 MIN_WORDS = 12  # below this, shared wording is coincidence ("Police appeal for witnesses")
 
-_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|dclid|mc_[ce]id|igshid|ref|ref_src|cmpid|ito|s)$")
+# Parameters that only say how a link was shared; the ones after them (`ref`, `s`) often do
+# too (`?s=20` on a shared post), but on some sites they name the page (`?s=` a search).
+_SHARING = r"utm_\w+|fbclid|gclid|dclid|mc_[ce]id|igshid|ref_src|cmpid|ito"
+_TRACKING = re.compile(rf"^(?:{_SHARING}|ref|s)$")
+_ONLY_TRACKING = re.compile(rf"^(?:{_SHARING})$")
 _MOBILE_HOSTS = re.compile(r"^(?:m|mobile|amp)\.")
 _WORDS = re.compile(r"[a-z0-9']+")
 # A fragment that names an item on the page (a WordPress comment, a reply) is part of its
@@ -33,11 +37,24 @@ _WORDS = re.compile(r"[a-z0-9']+")
 # are the very values datasketch gives, so stored ones stay comparable.
 _A, _B = MinHash(num_perm=PERMUTATIONS, scheme="affine32").permutations
 _ITEM_FRAGMENT = re.compile(r"^(?:comment|c|reply|post|p|li|div-comment)[-_]?\d+$", re.I)
+# For identity, a fragment that is a one-page site's route (`#/post/1`, `#!/post/1`) too.
+_ITEM_OR_ROUTE_FRAGMENT = re.compile(rf"{_ITEM_FRAGMENT.pattern}|^!?/", re.I)
 
 
 def canonical_url(url: str | None) -> str | None:
     """The same article however it was shared: https, no www/m./amp., no tracking, and no
     fragment unless it names an item (`#comment-171` is a comment, not the article)."""
+    return _normalised(url, _TRACKING, _ITEM_FRAGMENT)
+
+
+def identity_url(url: str | None) -> str | None:
+    """The one post an address names, however it was shared: as `canonical_url`, but every
+    part that may tell two posts apart is kept (route fragments, `?s=`, `?ref=`). What an
+    item is stored and erased by, where two posts must never be taken for one."""
+    return _normalised(url, _ONLY_TRACKING, _ITEM_OR_ROUTE_FRAGMENT)
+
+
+def _normalised(url: str | None, tracking: re.Pattern, kept_fragment: re.Pattern) -> str | None:
     if not url:
         return None
     parts = urlsplit(url.strip())
@@ -45,8 +62,8 @@ def canonical_url(url: str | None) -> str | None:
         return url
     host = _MOBILE_HOSTS.sub("", (parts.hostname or "").lower()).removeprefix("www.")
     path = re.sub(r"/amp/?$|/+$", "", parts.path) or "/"
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
-    fragment = parts.fragment if _ITEM_FRAGMENT.match(parts.fragment) else ""
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not tracking.match(k)))
+    fragment = parts.fragment if kept_fragment.match(parts.fragment) else ""
     return urlunsplit(("https", host, path, query, fragment))
 
 

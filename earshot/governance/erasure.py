@@ -1,10 +1,11 @@
 """Erase a person's mentions everywhere Earshot keeps them, when they ask.
 
-A person is found by one post's address (`by_url`) or by their handle (`by_author`: the
-keyed pseudonym, or the handle itself where it is kept). Their mentions are deleted, and
-every other kind of record that may quote them changes as its own package says (its
-erasure hook, listed in `HOOKS`): alerts lose those evidence entries, kept digests their
-text.
+A person is found by one post's address (`by_url`: that post exactly, however it was
+shared, and never a neighbour at an address that canonicalises alike) or by their handle
+(`by_author`: the keyed pseudonym, or the handle itself where it is kept). Their mentions
+are deleted, and every other kind of record that may quote them changes as its own package
+says (its erasure hook, listed in `HOOKS`): alerts lose those evidence entries, kept
+digests their text. Tombstones (store/tombstones.py) keep the posts from coming back.
 
 Other records are changed before the mentions are deleted, so an erasure that fails
 half-way finds the same mentions when run again. The audit record names the person only
@@ -15,17 +16,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from elasticsearch import Elasticsearch, helpers
 
 from earshot.alerts import records as alert_records
-from earshot.core.near_duplicates import canonical_url
+from earshot.core.near_duplicates import canonical_url, identity_url
 from earshot.core.pseudonym import author_key
 from earshot.digest import records as digest_records
-from earshot.store import audit
+from earshot.store import audit, tombstones
 from earshot.store.fields import AUTHOR_KEY, CANONICAL_LINK, HANDLE, LINK, PUBLISHED
-from earshot.store.indices import ERASED, MENTIONS, ensure_index
+from earshot.store.indices import MENTIONS
 from earshot.store.keeping import ErasedMention, Erasing, ErasureHook, Redaction
 
 # Every kind of record besides the mentions that may quote a mention.
@@ -41,25 +42,33 @@ class Person:
     query: dict
     audit_target: str
     urls: frozenset[str] = frozenset()  # addresses to match where mentions are no longer kept
+    # The one post asked about, as `identity_url` gives it: what `query` finds is kept only
+    # if it is at this address.
+    post: str | None = None
 
 
 def by_url(url: str) -> Person:
+    """The post at `url`, however it was shared (tracking parameters, www., http). Not
+    canonical_url's idea of the same article: `#/post/1` and `#/post/2` of a one-page site,
+    or `?s=111` and `?s=222`, are two people's posts, and only the one asked about goes."""
     url = url.strip()
     if not url:
         raise ValueError("--url is empty: give the address of the post to erase")
-    forms = {url, canonical_url(url) or url}
+    post = identity_url(url) or url
     return Person(
         query={
             "bool": {
                 "should": [
-                    {"terms": {LINK: sorted(forms)}},
-                    {"terms": {CANONICAL_LINK: sorted(forms)}},
+                    {"terms": {LINK: sorted({url, post})}},
+                    # candidates stored with tracking parameters; `post` picks among them
+                    {"term": {CANONICAL_LINK: canonical_url(url) or url}},
                 ],
                 "minimum_should_match": 1,
             }
         },
         audit_target=f"url:{hashlib.sha256(url.encode()).hexdigest()}",
-        urls=frozenset(forms),
+        urls=frozenset({url, post}),
+        post=post,
     )
 
 
@@ -88,6 +97,7 @@ class Erasure:
 
     target: str
     mentions: tuple[str, ...]
+    found: tuple[ErasedMention, ...]  # the mentions, with their addresses, in id order
     redactions: tuple[Redaction, ...]  # what each other kind of record loses
     applied: bool
 
@@ -115,6 +125,7 @@ def erase(es: Elasticsearch, person: Person, *, apply: bool, actor: str | None =
     erasure = Erasure(
         target=person.audit_target,
         mentions=tuple(sorted(erasing.ids)),
+        found=tuple(sorted(found, key=lambda m: m.id)),
         redactions=redactions,
         applied=apply,
     )
@@ -122,7 +133,7 @@ def erase(es: Elasticsearch, person: Person, *, apply: bool, actor: str | None =
         for redaction in redactions:
             for record_id, doc in redaction.updates.items():
                 es.update(index=redaction.index, id=record_id, doc=doc)
-        _remember_erased(es, erasing.ids)
+        tombstones.remember(es, erasing.ids, erasing.links)
         deletes = (
             {"_op_type": "delete", "_index": index, "_id": m.id} for m, index in found.items()
         )
@@ -143,7 +154,7 @@ def _mentions(es: Elasticsearch, person: Person) -> dict[ErasedMention, str]:
         _source_includes=[PUBLISHED, LINK],
         **_HUNT,
     )
-    return {
+    found = {
         ErasedMention(
             id=hit["_id"],
             published=datetime.fromisoformat(hit["_source"][PUBLISHED]),
@@ -151,13 +162,6 @@ def _mentions(es: Elasticsearch, person: Person) -> dict[ErasedMention, str]:
         ): hit["_index"]
         for hit in hits
     }
-
-
-def _remember_erased(es: Elasticsearch, ids: frozenset[str]) -> None:
-    """Keep the erased mentions' ids (hashes of source and post id: nothing of the person),
-    so a feed or search that still carries a post never indexes it again. Retention drops
-    them with the mentions' period."""
-    ensure_index(es, ERASED, {"dynamic": "strict", "properties": {"erased": {"type": "date"}}})
-    now = datetime.now(UTC).isoformat()
-    erased = ({"_index": ERASED, "_id": i, "_source": {"erased": now}} for i in sorted(ids))
-    helpers.bulk(es, erased, refresh="wait_for")
+    if person.post is None:
+        return found
+    return {m: index for m, index in found.items() if identity_url(m.link) == person.post}

@@ -24,6 +24,7 @@ from earshot.store.indices import CURSORS, ERASED, MENTIONS
 
 WRITER_ROLE = "earshot_writer"
 ANALYST_ROLE = "earshot_analyst"
+RESPONDER_ROLE = "earshot_responder"
 ADMIN_ROLE = "earshot_admin"
 WRITER_KEY_NAME = "earshot-writer"
 
@@ -96,6 +97,24 @@ ANALYST_PRIVILEGES: dict = {
     ],
     "applications": [_KIBANA_READ],
 }
+# The response desk: what an analyst reads, plus moving mentions and alerts along the
+# workflow and auditing it (record() re-saves the audit template, hence the cluster privilege).
+RESPONDER_PRIVILEGES: dict = {
+    "cluster": ["manage_index_templates"],
+    "indices": [
+        {
+            "names": MENTION_INDICES,
+            # auto_configure: the first assignee or outcome label adds its keyword field
+            "privileges": ["read", "view_index_metadata", "index", "auto_configure"],
+        },
+        {
+            "names": [ALERTS],
+            "privileges": ["read", "view_index_metadata", "index", "auto_configure"],
+        },
+        {"names": AUDIT_INDICES, "privileges": ["create_index", "create_doc"]},
+    ],
+    "applications": [_KIBANA_READ],
+}
 ADMIN_PRIVILEGES: dict = {
     "cluster": ["manage_index_templates"],
     "indices": [
@@ -121,6 +140,10 @@ ROLES: dict[str, tuple[str, dict]] = {
     ANALYST_ROLE: (
         "Earshot's comms analysts: read mentions and alerts, use Kibana read-only",
         ANALYST_PRIVILEGES,
+    ),
+    RESPONDER_ROLE: (
+        "Earshot's responders: what analysts read, and the response desk's workflow changes",
+        RESPONDER_PRIVILEGES,
     ),
     ADMIN_ROLE: (
         "Earshot's administrator: manages Earshot's indices, reads the audit trail, erases",

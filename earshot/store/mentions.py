@@ -23,6 +23,7 @@ from earshot.core.pseudonym import author_key
 from earshot.store import audit
 from earshot.store.clusters import assign_clusters
 from earshot.store.indices import ERASED, MENTIONS, ensure_indices, mentions_index
+from earshot.store.tombstones import erased_links
 
 _LOOKUP_BATCH = 1_000
 
@@ -139,6 +140,7 @@ def index_mentions(
     if not mentions:
         return report
     existing = _where_indexed(es, [m.id for m in mentions], erased_too=True)
+    existing |= dict.fromkeys(erased_links(es, mentions), ERASED)  # an erased post re-shared
     report.already_indexed = len(existing)
     ingested = datetime.now(UTC)
     new = assign_clusters(es, [m for m in mentions if m.id not in existing])

@@ -17,7 +17,9 @@ from tests.listener_contract import Contract
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 SESSION = "/xrpc/com.atproto.server.createSession"
-SEARCH = "/xrpc/app.bsky.feed.searchPosts?q=Lincolnshire+Police&sort=latest&limit=100"
+# A term of two words goes as one phrase: the searchPosts lexicon recommends Lucene syntax
+# (lexicons/app/bsky/feed/searchPosts.json, `q`), which quotes a phrase.
+SEARCH = "/xrpc/app.bsky.feed.searchPosts?q=%22Lincolnshire+Police%22&sort=latest&limit=100"
 JSON = "application/json"
 TERM = "term:Lincolnshire Police"
 

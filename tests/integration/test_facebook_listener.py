@@ -19,7 +19,7 @@ from tests.listener_contract import Contract
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 TOKEN = "EAAGpage-s3cret-token"
 PAGE = "104000000000001"
-GRAPH = "/v21.0"
+GRAPH = "/v26.0"  # the current Graph version (changelog/versions: released 29 July 2026)
 POST_A, POST_B, POST_OLD = f"{PAGE}_901", f"{PAGE}_902", f"{PAGE}_800"
 
 
@@ -51,7 +51,7 @@ def listing(data: list[dict], after: str | None = None, headers=()) -> Route:
     """A cursor-paginated edge: `paging.next` only while there is more."""
     paging: dict = {"cursors": {"before": "QVFIUmJlZAZDZD", "after": after or "QVFIUmxhc3QZD"}}
     if after:
-        paging["next"] = f"https://graph.facebook.com/v21.0/x?access_token={TOKEN}&after={after}"
+        paging["next"] = f"https://graph.facebook.com/v26.0/x?access_token={TOKEN}&after={after}"
     return Route(
         json.dumps({"data": data, "paging": paging}).encode(), "application/json", headers=headers
     )
@@ -140,6 +140,28 @@ def test_comments_on_recent_posts_are_read_page_by_page_with_the_page_token():
     assert heard.cursor == {
         f"post:{POST_A}": f"{(NOW - timedelta(minutes=5)).isoformat()} 901_5003"
     }
+
+
+def test_the_default_graph_version_is_one_meta_still_serves():
+    """v21.0 is served only until 21 January 2027 (changelog/versions); v26.0 is current."""
+    default = FacebookSource(kind="facebook", name="f", connection="c", page_id=PAGE)
+    assert str(default.graph_url) == "https://graph.facebook.com/v26.0"
+
+
+def test_the_forces_own_replies_are_labelled_the_forces():
+    """A Page replying on its own post: the comment's `from` is the Page (id and name), as a
+    v26.0 comments edge answers with fields=from{name,id}."""
+    reply = comment(POST_A, 2, minutes_ago=5, text="Thank you, we have passed this on.")
+    reply["from"] = {"name": "Lincolnshire Police", "id": PAGE}
+    routes = comments_on_a(1) | {
+        comments_path(POST_A): listing([reply, comment(POST_A, 1, minutes_ago=10)])
+    }
+    with FeedServer(routes) as server:
+        heard = FacebookListener(source(server), now=NOW).listen({})
+    assert [(m.author, m.by_force) for m in heard.mentions] == [
+        ("Lincolnshire Police", True),
+        ("Resident 1", False),
+    ]
 
 
 def test_next_run_reads_each_post_only_down_to_what_was_indexed():
@@ -285,11 +307,11 @@ def test_the_token_in_the_query_string_reaches_no_error_and_no_log_line(caplog):
             FacebookListener(source(server), now=NOW).listen({})
         # a next-page URL, as Graph gives it, carries the token too
         with pytest.raises(FetchError) as direct:
-            get_json(server.url(f"/v21.0/x?access_token={TOKEN}&after=QQ"), timeout=5, max_bytes=99)
+            get_json(server.url(f"/v26.0/x?access_token={TOKEN}&after=QQ"), timeout=5, max_bytes=99)
     assert "access_token=***" in caplog.text  # httpx logged the requests, redacted
     for said in (str(e.value), str(direct.value), caplog.text):
         assert TOKEN not in said
-    assert str(direct.value).endswith("/v21.0/x?access_token=***&after=QQ")
+    assert str(direct.value).endswith("/v26.0/x?access_token=***&after=QQ")
 
 
 def test_a_repeated_after_cursor_is_a_loop_not_more_pages():

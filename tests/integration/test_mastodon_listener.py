@@ -1,7 +1,13 @@
-"""Mastodon against a loopback server replaying responses shaped as the API documents."""
+"""Mastodon against a loopback server replaying responses shaped as the API documents
+(https://docs.joinmastodon.org/methods/timelines/, /methods/search/, /entities/Status/,
+/entities/Instance/), cross-checked with Mastodon.py: its recorded cassette
+tests/cassettes/test_search.yaml (a v2 search with type=statuses answers {"accounts",
+"statuses", "hashtags", …} and no Link header) and mastodon/search.py `search_v2`, which
+pages with `offset`, `min_id` and `max_id`."""
 
 import json
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 
@@ -88,23 +94,128 @@ def test_next_run_asks_only_for_newer_statuses_and_keeps_its_cursor_when_none():
     assert heard.cursor == {"tag:lincspolice": "110003"}
 
 
-def test_search_sends_the_access_token_from_the_connection(monkeypatch):
+def search(**params) -> str:
+    """A v2 status search for the phrase, as the listener must ask it: the two words quoted,
+    as Mastodon's search syntax documents for a phrase (docs.joinmastodon.org/user/network/)."""
+    query = {"q": '"Lincolnshire Police"', "type": "statuses", "resolve": "false", "limit": 40}
+    return "/api/v2/search?" + urlencode(query | params)
+
+
+def results(statuses: list[dict]) -> Route:
+    """A v2 search answer: a Search entity, with no Link header (search pages by offset)."""
+    body = {"accounts": [], "statuses": statuses, "hashtags": []}
+    return Route(json.dumps(body).encode(), "application/json")
+
+
+def searcher(server: FeedServer, **settings) -> MastodonSource:
+    settings = {
+        "hashtags": [],
+        "search": ["Lincolnshire Police"],
+        "connection": "mastodon_lincs",
+    } | settings
+    return MastodonSource(kind="mastodon", name="mastodon", instance=server.url("/"), **settings)
+
+
+@pytest.fixture
+def token(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_MASTODON_LINCS", "generic://:s3cret-token@")
-    search = "/api/v2/search?q=Lincolnshire+Police&type=statuses&resolve=false&limit=40"
-    routes = {search: Route(json.dumps({"statuses": [status(4)]}).encode(), "application/json")}
-    with FeedServer(routes) as server:
-        settings = {
-            "hashtags": [],
-            "search": ["Lincolnshire Police"],
-            "connection": "mastodon_lincs",
-        }
-        heard = MastodonListener(
-            MastodonSource(kind="mastodon", name="mastodon", instance=server.url("/"), **settings),
-            now=NOW,
-        ).listen({})
+
+
+def test_search_sends_the_access_token_and_quotes_a_phrase(token):
+    with FeedServer({search(): results([status(4)])}) as server:
+        heard = MastodonListener(searcher(server), now=NOW).listen({})
+        assert [path for path, _ in server.requests] == [search()]
         sent = server.requests[0][1]
     assert sent["Authorization"] == "Bearer s3cret-token"
     assert len(heard.mentions) == 1
+
+
+def test_search_pages_by_offset_past_the_first_40_results(token):
+    newest_first = [status(n) for n in range(85, 0, -1)]
+    routes = {
+        search(): results(newest_first[:40]),
+        search(offset=40): results(newest_first[40:80]),
+        search(offset=80): results(newest_first[80:]),
+    }
+    with FeedServer(routes) as server:
+        heard = MastodonListener(searcher(server), now=NOW).listen({})
+    assert len(heard.mentions) == 85
+    assert heard.cursor == {"search:Lincolnshire Police": "110085"}
+
+
+def test_search_asks_only_newer_than_min_id_and_warns_when_more_remain_than_max_pages(token):
+    routes = {
+        search(min_id="110001"): results([status(n) for n in range(90, 50, -1)]),
+        search(min_id="110001", offset=40): results([status(n) for n in range(50, 10, -1)]),
+    }
+    with FeedServer(routes) as server:
+        heard = MastodonListener(searcher(server, max_pages=1), now=NOW).listen(
+            {"search:Lincolnshire Police": "110001"}
+        )
+    assert len(heard.mentions) == 40
+    assert "max_pages reached" in heard.warnings[0]
+
+
+def test_ids_are_compared_as_mastodon_does_never_as_numbers():
+    """Ids are strings not guaranteed to be numbers (docs.joinmastodon.org/api/guidelines/#id):
+    Akkoma and Pleroma, which answer this API, give base-62 flake ids of one length."""
+    akkoma = [status(2) | {"id": "AoZ1bQ9zT2"}, status(1) | {"id": "AoZ1bQ9aa1"}]
+    routes = {
+        f"{TAG}?limit=40": page(akkoma),
+        f"{TAG}?limit=40&since_id=AoZ1bQ9zT2": page([status(3) | {"id": "AoZ1bQA001"}]),
+    }
+    with FeedServer(routes) as server:
+        first = MastodonListener(source(server), now=NOW).listen({})
+        later = MastodonListener(source(server), now=NOW).listen(first.cursor)
+    assert first.cursor == {"tag:lincspolice": "AoZ1bQ9zT2"}
+    assert len(later.mentions) == 1
+    assert later.cursor == {"tag:lincspolice": "AoZ1bQA001"}
+
+
+@pytest.mark.parametrize("term", ["#LincsPolice", "@LincsPolice", "thanks #LincsPolice"])
+def test_hashtag_and_account_search_terms_are_refused_pointing_to_hashtags(term):
+    with pytest.raises(ValueError, match="put hashtags \\(without #\\) in `hashtags`"):
+        MastodonSource(
+            kind="mastodon", name="m", instance="https://m.example", search=[term], connection="c"
+        )
+
+
+def test_a_tag_timeline_open_only_to_signed_in_users_says_so():
+    """Mastodon 4.5's timelines_access.hashtag_feeds `authenticated`: 401 without a token."""
+    refused = Route(
+        b'{"error":"This API requires an authenticated user"}', "application/json", status=401
+    )
+    with FeedServer({f"{TAG}?limit=40": refused}) as server, pytest.raises(ListenerError) as e:
+        MastodonListener(source(server), now=NOW).listen({})
+    assert "lets only signed-in users read hashtag timelines" in str(e.value)
+    assert "give the source a connection holding an access token" in str(e.value)
+
+
+def test_a_disabled_tag_timeline_says_so_instead_of_hearing_nothing_silently():
+    """Mastodon 4.5's timelines_access.hashtag_feeds `disabled`: the timeline answers empty;
+    the Instance entity (GET /api/v2/instance) says why."""
+    instance = {
+        "domain": "mastodon.example",
+        "configuration": {
+            "timelines_access": {
+                "live_feeds": {"local": "public", "remote": "disabled"},
+                "hashtag_feeds": {"local": "disabled", "remote": "disabled"},
+                "trending_link_feeds": {"local": "public", "remote": "public"},
+            }
+        },
+    }
+    routes = {
+        f"{TAG}?limit=40": page([]),
+        "/api/v2/instance": Route(json.dumps(instance).encode(), "application/json"),
+    }
+    with FeedServer(routes) as server:
+        heard = MastodonListener(source(server), now=NOW).listen({})
+    assert heard.mentions == []
+    assert heard.warnings == [
+        "tag:lincspolice: the instance has disabled hashtag timelines for local and remote "
+        "posts (timelines_access.hashtag_feeds), so they answer empty; choose another "
+        "instance or ask its admin"
+    ]
 
 
 @pytest.mark.parametrize(

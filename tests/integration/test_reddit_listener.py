@@ -21,7 +21,9 @@ from tests.listener_contract import Contract
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 EPOCH = datetime(2026, 11, 20, 9, 0, tzinfo=UTC).timestamp()
 TOKEN = "/api/v1/access_token"
-SEARCH = "/search?q=Lincolnshire+Police&sort=new&limit=100&type=link&raw_json=1"
+# A term of two words, searched as one phrase: Lucene syntax, GET /search's default
+# (https://www.reddit.com/dev/api/#GET_search), quotes it.
+SEARCH = "/search?q=%22Lincolnshire+Police%22&sort=new&limit=100&type=link&raw_json=1"
 NEW = "/r/lincoln/new?limit=100&raw_json=1"
 COMMENTS = "/r/lincoln/comments?limit=100&raw_json=1"
 CONNECTION = "generic://client-id:client-secret@/?username=LincsPoliceComms"
@@ -343,7 +345,7 @@ def test_reddit_through_the_collect_dag_one_source_429_another_500_then_all_resu
         f"{throttled}&after={fullname(post(13))}": Route(
             b'{"message": "Too Many Requests", "error": 429}', JSON, 429, 0, (("Retry-After", "5"),)
         ),
-        "/down/search?q=Lincs+Police&sort=new&limit=100&type=link&raw_json=1": Route(
+        "/down/search?q=%22Lincs+Police%22&sort=new&limit=100&type=link&raw_json=1": Route(
             b"<html>503 upstream</html>", "text/html", status=500
         ),
     }
@@ -380,7 +382,7 @@ def test_reddit_through_the_collect_dag_one_source_429_another_500_then_all_resu
         server.routes |= {
             SEARCH: listing([post(5), post(4), post(3), post(2)], after=fullname(post(2))),
             f"{throttled}&after={fullname(post(13))}": listing([post(12)]),
-            "/down/search?q=Lincs+Police&sort=new&limit=100&type=link&raw_json=1": listing(
+            "/down/search?q=%22Lincs+Police%22&sort=new&limit=100&type=link&raw_json=1": listing(
                 [post(21)]
             ),
         }

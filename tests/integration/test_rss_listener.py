@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from earshot.app.feed_server import FeedServer, Route
-from listeners import ListenerError
+from earshot.core.profile import ProfileError
+from listeners import ListenerError, load_profile
 from listeners.rss import NewsSearchSource, RssListener, RssSource
 from tests.conftest import rss
 from tests.listener_contract import Contract
@@ -166,9 +167,18 @@ def test_news_search_feeds_are_built_from_the_forces_terms():
         "https://news.google.com/rss/search?q=%22Lincolnshire+Police%22+OR+LincsPolice"
         "&hl=en-GB&gl=GB&ceid=GB%3Aen"
     )
-    bing = NewsSearchSource(kind="news_search", name="bing", engine="bing", terms=["Lincs Police"])
-    assert bing.feed_url().startswith("https://www.bing.com/news/search?q=%22Lincs+Police%22")
-    assert "format=rss" in bing.feed_url()
+
+
+def test_a_profile_asking_for_bing_news_is_refused_saying_why_and_what_instead(write_profile):
+    """Microsoft retired the Bing Search APIs in August 2025, and bing.com's format=rss was
+    never a documented interface: there is no supported way to read Bing News as a feed."""
+    path = write_profile(
+        [{"kind": "news_search", "name": "bing", "engine": "bing", "terms": ["x"]}]
+    )
+    with pytest.raises(ProfileError) as e:
+        load_profile(path)
+    assert "retired the Bing Search APIs in August 2025" in str(e.value)
+    assert "use engine: google, or the publisher's own feed" in str(e.value)
 
 
 def test_news_search_results_are_read_like_any_feed():

@@ -1,5 +1,8 @@
 """X recent search against a loopback server replaying pages shaped as X documents them
-(https://docs.x.com/x-api/posts/search/api-reference/get-tweets-search-recent)."""
+(https://docs.x.com/x-api/posts/search/api-reference/get-tweets-search-recent; long posts:
+https://docs.x.com/x-api/fundamentals/data-dictionary `note_tweet`; rate limits and their
+headers: https://docs.x.com/fundamentals/rate-limits, and tweepy's Client, which on a 429
+waits until x-rate-limit-reset: tweepy/client.py `BaseClient.request`)."""
 
 import json
 from datetime import UTC, datetime, timedelta
@@ -18,7 +21,16 @@ NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 RESET = NOW + timedelta(minutes=15)
 TOKEN = "AAAA-s3cret-bearer"
 QUERY = '("Lincolnshire Police" OR @LincsPolice) -is:retweet'
-BASE_ID = 1_859_000_000_000_000_000
+
+
+def snowflake(at: datetime) -> int:
+    """An X post id made at `at` (https://docs.x.com/fundamentals/x-ids): ms since X's
+    epoch, shifted past 22 bits of worker and sequence."""
+    return (int(at.timestamp() * 1000) - 1288834974657) << 22
+
+
+BASE_ID = snowflake(datetime(2026, 11, 20, tzinfo=UTC))
+WINDOW_START = "2026-11-14T07:10:00Z"  # NOW less recent search's 7 days, plus 10 min margin
 
 
 def post_id(n: int) -> str:
@@ -67,11 +79,16 @@ def search(**params: str) -> str:
     documented = {
         "query": QUERY,
         "max_results": 100,
-        "tweet.fields": "created_at,author_id,conversation_id,in_reply_to_user_id,lang",
+        "tweet.fields": "created_at,author_id,conversation_id,in_reply_to_user_id,lang,note_tweet",
         "expansions": "author_id",
         "user.fields": "username",
     }
     return "/2/tweets/search/recent?" + urlencode(documented | params)
+
+
+def read_today(posts: int) -> dict[str, str]:
+    """What the cursor counts against max_posts_per_day: posts read on NOW's UK day."""
+    return {"day": "2026-11-21", "read": str(posts)}
 
 
 @pytest.fixture(autouse=True)
@@ -121,7 +138,7 @@ def test_pages_follow_next_token_with_the_bearer_token_and_the_cursor_keeps_the_
     assert first.url == f"https://x.com/resident103/status/{post_id(3)}"
     assert first.published == datetime(2026, 11, 20, 3, 15, tzinfo=UTC)
     assert first.source_kind == "x"
-    assert heard.cursor == {"since_id": post_id(3)}
+    assert heard.cursor == {"since_id": post_id(3)} | read_today(3)
     assert heard.warnings == []
 
 
@@ -146,11 +163,11 @@ def test_a_run_cut_by_max_pages_is_finished_by_the_next_before_since_id_moves():
             "next_token": "tok-4",
             "newest_id": post_id(5),
             "query": QUERY,
-        }
+        } | read_today(2)
         assert "max_pages=1" in first.warnings[0]
         second = XListener(source(server, max_pages=1), now=NOW).listen(first.cursor)
     assert [m.text[-3:] for m in second.mentions] == ["(3)"]
-    assert second.cursor == {"since_id": post_id(5)}
+    assert second.cursor == {"since_id": post_id(5)} | read_today(3)
 
 
 def test_a_changed_query_drops_the_old_querys_backlog_and_keeps_since_id():
@@ -158,7 +175,7 @@ def test_a_changed_query_drops_the_old_querys_backlog_and_keeps_since_id():
     with FeedServer({search(since_id=post_id(1)): page([post(2)])}) as server:
         heard = XListener(source(server), now=NOW).listen(cursor | {"query": "Lincs Police"})
     assert [m.text[-3:] for m in heard.mentions] == ["(2)"]
-    assert heard.cursor == {"since_id": post_id(2)}
+    assert heard.cursor == {"since_id": post_id(2)} | read_today(1)
 
 
 def test_a_spent_rate_limit_stops_cleanly_and_nothing_is_asked_until_it_resets():
@@ -180,7 +197,7 @@ def test_a_spent_rate_limit_stops_cleanly_and_nothing_is_asked_until_it_resets()
         later = XListener(source(server), now=RESET).listen(first.cursor)
         assert server.requests[-1][0] == search(next_token="tok-1")
     assert [m.text[-3:] for m in later.mentions] == ["(1)"]
-    assert later.cursor == {"since_id": post_id(2)}
+    assert later.cursor == {"since_id": post_id(2)} | read_today(2)
 
 
 def problem(status: int, title: str, detail: str) -> bytes:
@@ -195,8 +212,7 @@ def problem(status: int, title: str, detail: str) -> bytes:
             Route(
                 problem(429, "Too Many Requests", "Too Many Requests").encode(),
                 "application/json",
-                status=429,
-                headers=limits(0),
+                status=429,  # and no x-rate-limit-reset: no time to pause until
             ),
             "rate limited: HTTP 429 Too Many Requests",
         ),
@@ -224,11 +240,112 @@ def test_platform_errors_name_the_source_and_the_reason_and_never_the_token(rout
     assert TOKEN not in str(e.value)
 
 
-def test_a_429_says_when_x_resets_the_limit():
-    route = Route(b"{}", "application/json", status=429, headers=limits(0))
-    with FeedServer({search(): route}) as server, pytest.raises(ListenerError) as e:
-        XListener(source(server), now=NOW).listen({})
-    assert "X resets the limit at 2026-11-21T07:15:00Z, in 15 min" in str(e.value)
+def test_a_429_pauses_the_source_until_x_rate_limit_reset_and_keeps_what_was_read():
+    too_many = problem(429, "Too Many Requests", "Too Many Requests").encode()
+    routes = {
+        search(since_id=post_id(1)): page([post(3)], next_token="tok-2"),
+        search(since_id=post_id(1), next_token="tok-2"): Route(
+            too_many, "application/json", status=429, headers=limits(0)
+        ),
+    }
+    with FeedServer(routes) as server:
+        first = XListener(source(server), now=NOW).listen({"since_id": post_id(1)})
+        assert [m.text[-3:] for m in first.mentions] == ["(3)"]
+        assert first.cursor["wait_until"] == RESET.isoformat()
+        assert first.cursor["next_token"] == "tok-2"
+        assert "429" in first.warnings[0]
+        assert "2026-11-21T07:15:00Z, in 15 min" in first.warnings[1]
+
+        paused = XListener(source(server), now=NOW + timedelta(minutes=5)).listen(first.cursor)
+        assert paused.unchanged and len(server.requests) == 2
+        assert "nothing asked until it resets" in paused.warnings[0]
+
+        server.routes[search(since_id=post_id(1), next_token="tok-2")] = page([post(2)])
+        later = XListener(source(server), now=RESET).listen(first.cursor)
+    assert [m.text[-3:] for m in later.mentions] == ["(2)"]
+    assert later.cursor["since_id"] == post_id(3)
+
+
+def since_id_refused(since_id: str) -> Route:
+    """X's 400 for a since_id older than recent search's window. The body's shape is X's
+    invalid-request problem, as logged from the live API in
+    https://github.com/rooteco/tweetscape/issues/421 (the `parameters` naming since_id)."""
+    body = {
+        "errors": [
+            {
+                "parameters": {"since_id": [since_id]},
+                "message": f"Invalid 'since_id':'{since_id}'. 'since_id' must be a tweet id "
+                "created after 2026-11-14T07:00:00Z.",
+            }
+        ],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    }
+    return Route(json.dumps(body).encode(), "application/json", status=400)
+
+
+def test_a_quiet_search_whose_since_id_aged_out_searches_from_the_window_start():
+    aged = str(snowflake(NOW - timedelta(days=9)))
+    routes = {
+        search(since_id=aged): since_id_refused(aged),
+        search(start_time=WINDOW_START): page([post(1)]),
+    }
+    with FeedServer(routes) as server:
+        heard = XListener(source(server), now=NOW).listen({"since_id": aged})
+        assert [path for path, _ in server.requests] == [search(start_time=WINDOW_START)]
+    assert [m.text[-3:] for m in heard.mentions] == ["(1)"]
+    assert heard.cursor["since_id"] == post_id(1)
+    assert f"since_id {aged} is older than recent search's 7 days" in heard.warnings[0]
+
+
+def test_a_400_refusing_since_id_resets_to_the_window_start_with_a_warning():
+    # Inside the window by our clock, refused by X's (a clock off, a window shortened).
+    edge = str(snowflake(NOW - timedelta(days=6, hours=23)))
+    routes = {
+        search(since_id=edge): since_id_refused(edge),
+        search(start_time=WINDOW_START): page([]),
+        search(): page([]),  # no since_id: X searches its whole 7 days
+    }
+    with FeedServer(routes) as server:
+        heard = XListener(source(server), now=NOW).listen({"since_id": edge})
+        again = XListener(source(server), now=NOW).listen(heard.cursor)
+        assert [path for path, _ in server.requests][1:] == [
+            search(start_time=WINDOW_START),
+            search(),
+        ]
+    assert heard.mentions == [] and again.mentions == [] and again.warnings == []
+    assert "X says it is" in heard.warnings[0]
+
+
+@pytest.mark.parametrize("field", ["note_tweet", "note_post"])
+def test_a_long_post_is_stored_whole_not_cut_at_280_characters(field):
+    whole = "Road closed on the A15 near Sleaford after a crash; " * 8
+    long_post = post(1, text=whole[:270] + "…") | {field: {"text": whole}}
+    with FeedServer({search(): page([long_post])}) as server:
+        heard = XListener(source(server), now=NOW).listen({})
+    assert heard.mentions[0].text == whole
+
+
+def test_posts_read_stop_at_max_posts_per_day_and_the_next_day_reads_on():
+    routes = {
+        search(max_results=20): page([post(n) for n in range(30, 10, -1)], next_token="t"),
+        search(max_results=20, next_token="t"): page([post(n) for n in range(10, 0, -1)]),
+    }
+    with FeedServer(routes) as server:
+        capped = source(server, max_posts_per_day=20)
+        first = XListener(capped, now=NOW).listen({})
+        assert len(first.mentions) == 20
+        assert first.cursor | {"next_token": "t"} == first.cursor
+        assert first.cursor["read"] == "20" and first.cursor["day"] == "2026-11-21"
+        assert "max_posts_per_day=20 reached" in first.warnings[0]
+
+        same_day = XListener(capped, now=NOW + timedelta(hours=3)).listen(first.cursor)
+        assert same_day.unchanged and len(server.requests) == 1
+
+        next_day = XListener(capped, now=NOW + timedelta(days=1)).listen(first.cursor)
+    assert len(next_day.mentions) == 10
+    assert next_day.cursor == {"since_id": post_id(30), "day": "2026-11-22", "read": "10"}
 
 
 def test_a_slow_api_times_out_at_the_sources_timeout():

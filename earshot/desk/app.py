@@ -1,0 +1,187 @@
+"""The desk's pages and forms. Every form carries the session's CSRF token; every change
+needs the responder role here and the matching privilege in Elasticsearch."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from earshot.alerts.lifecycle import acknowledge, list_alerts, resolve
+from earshot.core.templates import template_environment
+from earshot.desk import work
+from earshot.desk.signin import SESSION_SECONDS, Person, Sessions, TooManyAttempts
+from earshot.store.connection import connect
+
+_pages = template_environment("earshot.desk")
+
+
+def secret_from_environment() -> str:
+    secret = os.environ.get("EARSHOT_DESK_SECRET", "")
+    if len(secret) < 32:
+        raise SystemExit("EARSHOT_DESK_SECRET must be set to at least 32 random characters")
+    return secret
+
+
+def create_app(secret: str, elasticsearch_url: str | None = None) -> Starlette:
+    sessions = Sessions(elasticsearch_url)
+    # The desk's own credentials write only what a read-only analyst cannot: the record
+    # that they chose to see a risk-flagged post's words.
+    trail = connect()
+
+    def page(request: Request, name: str, status_code: int = 200, **values) -> HTMLResponse:
+        html = _pages.get_template(f"{name}.html.j2").render(
+            person=values.pop("person", None), safe_link=safe_link, **values
+        )
+        return HTMLResponse(html, status_code=status_code)
+
+    def signed_in(request: Request) -> Person:
+        person = sessions.person(request.session.get("id"))
+        if person is None:
+            raise HTTPException(303, headers={"Location": "/signin"})
+        return person
+
+    async def posted(request: Request, person: Person, *, change: bool = True) -> dict:
+        form = dict(await request.form())
+        if not secrets.compare_digest(str(form.get("csrf", "")), person.csrf):
+            raise HTTPException(403, "the form's CSRF token is missing or wrong")
+        if change and not person.may_respond:
+            raise HTTPException(403, "only responders may change the workflow")
+        return form
+
+    async def signin(request: Request) -> Response:
+        if request.method == "GET":
+            return page(request, "signin", error="")
+        form = await request.form()
+        try:
+            session_id = sessions.sign_in(
+                str(form.get("username", "")), str(form.get("password", ""))
+            )
+        except TooManyAttempts:
+            return page(request, "signin", 429, error="Too many attempts; wait five minutes.")
+        if session_id is None:
+            return page(request, "signin", 401, error="Those credentials were not accepted.")
+        request.session.clear()
+        request.session["id"] = session_id
+        return RedirectResponse("/", 303)
+
+    async def signout(request: Request) -> Response:
+        person = signed_in(request)
+        await posted(request, person, change=False)
+        sessions.sign_out(request.session.get("id"))
+        request.session.clear()
+        return RedirectResponse("/signin", 303)
+
+    async def queue(request: Request) -> Response:
+        person = signed_in(request)
+        q = request.query_params
+        filters = work.Filters(
+            action=q.get("action", ""),
+            status=q.get("status", ""),
+            source=q.get("source", ""),
+            search=q.get("q", ""),
+        )
+        rows = work.queue(person.es, filters)
+        return page(request, "queue", person=person, rows=rows, filters=filters)
+
+    async def item(request: Request) -> Response:
+        person = signed_in(request)
+        found = _mention(person, request.path_params["id"])
+        if request.method == "POST":
+            form = await posted(request, person, change=request.query_params.get("do") != "reveal")
+            by = person.name
+            try:
+                if request.query_params.get("do") == "reveal":
+                    work.reveal(trail, found, by=by)
+                    return page(
+                        request,
+                        "item",
+                        person=person,
+                        item=found,
+                        revealed=True,
+                        copies=work.story(person.es, found),
+                        outcomes=work.OUTCOMES,
+                        error="",
+                    )
+                if request.query_params.get("do") == "note":
+                    work.note(person.es, found, by=by, text=str(form.get("note", "")))
+                else:
+                    work.change(
+                        person.es,
+                        found,
+                        by=by,
+                        step=str(form.get("step", "")),
+                        outcome=str(form.get("outcome", "")),
+                        reason=str(form.get("reason", "")),
+                    )
+            except work.BadChange as e:
+                return page(
+                    request,
+                    "item",
+                    400,
+                    person=person,
+                    item=found,
+                    revealed=False,
+                    copies=work.story(person.es, found),
+                    outcomes=work.OUTCOMES,
+                    error=str(e),
+                )
+            return RedirectResponse(f"/item/{found['id']}", 303)
+        return page(
+            request,
+            "item",
+            person=person,
+            item=found,
+            revealed=False,
+            copies=work.story(person.es, found),
+            outcomes=work.OUTCOMES,
+            error="",
+        )
+
+    async def alerts(request: Request) -> Response:
+        person = signed_in(request)
+        if request.method == "POST":
+            form = await posted(request, person)
+            step = acknowledge if form.get("step") == "acknowledge" else resolve
+            step(person.es, str(form.get("id", "")), by=person.name)
+            return RedirectResponse("/alerts", 303)
+        return page(request, "alerts", person=person, alerts=list_alerts(person.es))
+
+    return Starlette(
+        routes=[
+            Route("/", queue),
+            Route("/signin", signin, methods=["GET", "POST"]),
+            Route("/signout", signout, methods=["POST"]),
+            Route("/item/{id}", item, methods=["GET", "POST"]),
+            Route("/alerts", alerts, methods=["GET", "POST"]),
+        ],
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                secret_key=secret,
+                max_age=SESSION_SECONDS,
+                same_site="strict",
+                https_only=False,
+            )
+        ],
+    )
+
+
+def _mention(person: Person, mention_id: str) -> dict:
+    found = work.mention(person.es, mention_id)
+    if found is None:
+        raise HTTPException(404, f"no mention with id {mention_id}")
+    return found
+
+
+def safe_link(url: str | None) -> str | None:
+    """Only web links become links: a `javascript:` or `data:` URL stays text."""
+    return url if url and urlsplit(url).scheme in ("http", "https") else None

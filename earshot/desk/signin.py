@@ -1,0 +1,92 @@
+"""Who is at the desk: their own Elasticsearch credentials, checked by Elasticsearch.
+
+The password never leaves the server: the signed cookie carries only a random session id,
+and the credentials wait in this process's memory until the session expires or the person
+signs out. Every Elasticsearch call is then made as that person, so Elasticsearch (not the
+desk) enforces what they may read and change; the desk's own role check only hides buttons
+and refuses forged posts early.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+from elasticsearch import AuthenticationException, Elasticsearch
+
+RESPONDER = "earshot_responder"
+SESSION_SECONDS = 8 * 60 * 60
+ATTEMPTS = 5  # failed sign-ins per name in ATTEMPT_WINDOW before the desk stops checking
+ATTEMPT_WINDOW = 5 * 60
+
+
+@dataclass
+class Person:
+    name: str
+    roles: frozenset[str]
+    es: Elasticsearch = field(repr=False)
+    csrf: str
+    expires: float
+
+    @property
+    def may_respond(self) -> bool:
+        return RESPONDER in self.roles
+
+
+class TooManyAttempts(Exception):
+    pass
+
+
+class Sessions:
+    def __init__(self, url: str | None = None) -> None:
+        self._url = url
+        self._people: dict[str, Person] = {}
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def sign_in(self, username: str, password: str) -> str | None:
+        """A new session id, or None when Elasticsearch does not know these credentials."""
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._failures.get(username, []) if now - t < ATTEMPT_WINDOW]
+            self._failures[username] = recent
+            if len(recent) >= ATTEMPTS:
+                raise TooManyAttempts(username)
+        es = Elasticsearch(
+            self._url or os.environ["EARSHOT_ELASTICSEARCH_URL"],
+            basic_auth=(username, password),
+            request_timeout=30,
+        )
+        try:
+            me = es.security.authenticate()
+        except AuthenticationException:
+            with self._lock:
+                self._failures[username].append(now)
+            return None
+        session_id = secrets.token_urlsafe(32)
+        with self._lock:
+            self._people[session_id] = Person(
+                name=me["username"],
+                roles=frozenset(me.get("roles", [])),
+                es=es,
+                csrf=secrets.token_urlsafe(32),
+                expires=now + SESSION_SECONDS,
+            )
+        return session_id
+
+    def person(self, session_id: str | None) -> Person | None:
+        if not session_id:
+            return None
+        with self._lock:
+            person = self._people.get(session_id)
+            if person and person.expires < time.monotonic():
+                del self._people[session_id]
+                return None
+            return person
+
+    def sign_out(self, session_id: str | None) -> None:
+        with self._lock:
+            self._people.pop(session_id or "", None)

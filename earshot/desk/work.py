@@ -1,0 +1,171 @@
+"""What the desk reads and changes in Elasticsearch, always as the person signed in.
+
+Who has a mention and how it ended are kept as `labels.assignee` and `labels.outcome`
+(labels map as keywords without a mapping change); notes live only in the audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from elasticsearch import Elasticsearch
+
+from earshot.store import audit
+from earshot.store.fields import (
+    CLUSTER,
+    MESSAGE,
+    PUBLISHED,
+    RESPONSE_ACTION,
+    RESPONSE_PRIORITY,
+    SOURCE,
+    STATUS,
+    TITLE,
+)
+from earshot.store.indices import MENTIONS
+
+OUTCOMES = (
+    "replied",
+    "routed-101-999",
+    "referred-to-investigator",
+    "moderated-preserved",
+    "no-action",
+)
+STATUSES = ("new", "in-hand", "done")
+
+
+class BadChange(ValueError):
+    """A change the desk refuses: the message names what was wrong."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    action: str = ""
+    status: str = ""
+    source: str = ""
+    search: str = ""
+
+
+def queue(es: Elasticsearch, filters: Filters, limit: int = 100) -> list[dict]:
+    """Mentions needing a response, most urgent first, one row per story with its count."""
+    wanted: list[dict] = []
+    if filters.status:
+        wanted.append({"term": {STATUS: filters.status}})
+    else:
+        wanted.append({"terms": {STATUS: ["new", "in-hand"]}})
+    if filters.action:
+        wanted.append({"term": {RESPONSE_ACTION: filters.action}})
+    if filters.source:
+        wanted.append({"term": {SOURCE: filters.source}})
+    must = (
+        [{"simple_query_string": {"query": filters.search, "fields": [MESSAGE, TITLE]}}]
+        if filters.search
+        else []
+    )
+    response = es.search(
+        index=MENTIONS,
+        size=limit,
+        ignore_unavailable=True,
+        query={
+            "bool": {
+                "filter": wanted,
+                "must": must,
+                "must_not": [{"term": {RESPONSE_ACTION: "no-action"}}],
+            }
+        },
+        sort=[{RESPONSE_PRIORITY: "desc"}, {PUBLISHED: "desc"}],
+        collapse={"field": CLUSTER},
+        aggs={"stories": {"terms": {"field": CLUSTER, "size": limit}}},
+    )
+    copies = {b["key"]: b["doc_count"] for b in response["aggregations"]["stories"]["buckets"]}
+    return [
+        _row(hit, copies.get(hit["_source"].get("earshot", {}).get("cluster"), 1))
+        for hit in response["hits"]["hits"]
+    ]
+
+
+def mention(es: Elasticsearch, mention_id: str) -> dict | None:
+    hits = es.search(
+        index=MENTIONS, size=1, ignore_unavailable=True, query={"ids": {"values": [mention_id]}}
+    )["hits"]["hits"]
+    return _row(hits[0], 1) if hits else None
+
+
+def story(es: Elasticsearch, item: dict) -> list[dict]:
+    """The other copies of the same story."""
+    if not item["cluster"]:
+        return []
+    hits = es.search(
+        index=MENTIONS,
+        size=50,
+        query={"bool": {"filter": [{"term": {CLUSTER: item["cluster"]}}]}},
+        sort=[{PUBLISHED: "desc"}],
+    )["hits"]["hits"]
+    return [_row(hit, 1) for hit in hits if hit["_id"] != item["id"]]
+
+
+def change(
+    es: Elasticsearch, item: dict, *, by: str, step: str, outcome: str = "", reason: str = ""
+) -> None:
+    """Take, in hand, or done with an outcome: written as the person, and audited by name."""
+    labels: dict[str, str] = {}
+    if step == "take":
+        status, labels["assignee"] = "in-hand", by
+    elif step == "in-hand":
+        status = "in-hand"
+    elif step == "done":
+        if outcome not in OUTCOMES:
+            raise BadChange(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+        if outcome == "no-action" and not reason.strip():
+            raise BadChange("no-action needs a reason")
+        status, labels["outcome"] = "done", outcome
+    else:
+        raise BadChange(f"unknown step {step!r}")
+    before = {"status": item["status"], "assignee": item["assignee"], "outcome": item["outcome"]}
+    after = {**before, "status": status, **labels} | ({"reason": reason} if reason else {})
+    es.update(
+        index=item["index"],
+        id=item["id"],
+        doc={"earshot": {"status": status}, "labels": labels},
+        refresh="wait_for",
+    )
+    audit.record(es, "mention.status", item["id"], before=before, after=after, actor=by)
+
+
+def note(es: Elasticsearch, item: dict, *, by: str, text: str) -> None:
+    if not text.strip():
+        raise BadChange("a note needs some text")
+    audit.record(es, "mention.note", item["id"], after={"note": text}, actor=by)
+
+
+def reveal(es: Elasticsearch, item: dict, *, by: str) -> None:
+    """Reading a risk-flagged post's words is a choice the trail keeps; `es` is the desk's
+    own connection, since an analyst who may only read cannot write the record."""
+    audit.record(
+        es, "mention.reveal", item["id"], after={"risk_flags": item["risk_flags"]}, actor=by
+    )
+
+
+def _row(hit: dict, copies: int) -> dict:
+    doc = hit["_source"]
+    earshot = doc.get("earshot", {})
+    response = earshot.get("response", {})
+    labels = doc.get("labels", {})
+    return {
+        "id": hit["_id"],
+        "index": hit["_index"],
+        "title": earshot.get("title") or doc.get("message", "")[:120],
+        "text": doc.get("message", ""),
+        "url": doc.get("url", {}).get("full"),
+        "source": doc.get("event", {}).get("provider", ""),
+        "published": doc.get("@timestamp", ""),
+        "places": earshot.get("places", []),
+        "action": response.get("action", ""),
+        "priority": response.get("priority", 0),
+        "reasons": response.get("reasons", []),
+        "risk_flags": earshot.get("risk_flags", []),
+        "status": earshot.get("status", "new"),
+        "cluster": earshot.get("cluster"),
+        "assignee": labels.get("assignee", ""),
+        "outcome": labels.get("outcome", ""),
+        "copies": copies,
+    }

@@ -1,0 +1,64 @@
+"""Tombstones: what was erased at its author's request, kept so it is never indexed again.
+
+A post is known again by its mention id (a hash of the source and the platform's stable id
+for it) or by its address as `identity_url` gives it, so a re-share with `utm_*` or `fbclid`
+parameters, or the same post heard through another source, is still the erased post. Both
+are kept only as hashes: nothing of the person. Retention drops tombstones with the
+mentions' period (governance/retention.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch, helpers
+
+from earshot.core.model import Mention
+from earshot.core.near_duplicates import identity_url
+from earshot.store.indices import ERASED, ensure_index
+
+_LOOKUP_BATCH = 1_000
+_PROPERTIES = {"erased": {"type": "date"}, "link": {"type": "keyword"}}
+
+
+def link_key(url: str | None) -> str | None:
+    """The hash a tombstone keeps of an address."""
+    identity = identity_url(url)
+    return hashlib.sha256(identity.encode()).hexdigest() if identity else None
+
+
+def remember(es: Elasticsearch, ids: Iterable[str], links: Iterable[str]) -> None:
+    """Tombstones for the erased mentions' ids and for every address the post was at."""
+    ensure_index(es, ERASED, {"dynamic": "strict", "properties": _PROPERTIES})
+    es.indices.put_mapping(index=ERASED, properties=_PROPERTIES)  # one made before `link`
+    now = datetime.now(UTC).isoformat()
+    by_id = ({"_id": i, "_source": {"erased": now}} for i in sorted(ids))
+    keys = sorted({key for key in map(link_key, links) if key})
+    by_link = ({"_id": f"link:{key}", "_source": {"erased": now, "link": key}} for key in keys)
+    stones = ({"_index": ERASED, **stone} for source in (by_id, by_link) for stone in source)
+    helpers.bulk(es, stones, refresh="wait_for")
+
+
+def erased_links(es: Elasticsearch, mentions: list[Mention]) -> list[str]:
+    """The ids of the mentions at an erased post's address (their own ids are looked up with
+    the stored ones: store/mentions.py)."""
+    keys: dict[str, list[str]] = {}
+    for mention in mentions:
+        if key := link_key(mention.url):
+            keys.setdefault(key, []).append(mention.id)
+    found: list[str] = []
+    wanted = sorted(keys)
+    for start in range(0, len(wanted), _LOOKUP_BATCH):
+        batch = wanted[start : start + _LOOKUP_BATCH]
+        hits = es.search(
+            index=ERASED,
+            query={"terms": {"link": batch}},
+            size=len(batch),
+            source=["link"],
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )["hits"]["hits"]
+        found.extend(i for hit in hits for i in keys[hit["_source"]["link"]])
+    return found

@@ -1,0 +1,281 @@
+"""The response desk as analysts use it: over real HTTP, against a real Elasticsearch node,
+signed in as real users of the node's file realm, one per role."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import uvicorn
+import yaml
+
+from earshot.alerts.model import ALERTS, Alert, Evidence, EvidenceMention, ensure_alerts
+from earshot.alerts.model import to_document as alert_document
+from earshot.desk.app import create_app
+from earshot.governance.security import ANALYST_ROLE, RESPONDER_ROLE, ROLES
+from earshot.store import audit
+from earshot.store.indices import ensure_indices, mentions_index
+from earshot.store.local_node import LocalNode
+from tests.policy.test_access import _NoAnchors, _pbkdf2, _wait_until_the_node_reads_them
+
+USERS = {RESPONDER_ROLE: "rosa.responder", ANALYST_ROLE: "alan.analyst"}
+PUBLISHED = "2026-11-21T07:00:00+00:00"
+HOSTILE = "<script>alert(1)</script> \u202eevil\u202c <img src=x onerror=alert(2)>"
+
+
+@pytest.fixture(scope="module")
+def passwords(es_node: LocalNode) -> Iterator[dict[str, str]]:
+    config = es_node.dist / "config"
+    files = {name: config / name for name in ("roles.yml", "users", "users_roles")}
+    originals = {name: path.read_bytes() for name, path in files.items()}
+    owner = config.stat()
+    pw = {user: secrets.token_urlsafe(16) for user in USERS.values()}
+    contents = {
+        "roles.yml": yaml.dump(
+            {role: privileges for role, (_, privileges) in ROLES.items()}, Dumper=_NoAnchors
+        ),
+        "users": "".join(f"{user}:{_pbkdf2(p)}\n" for user, p in pw.items()),
+        "users_roles": "".join(f"{role}:{user}\n" for role, user in USERS.items()),
+    }
+    for name, text in contents.items():
+        files[name].write_text(text)
+        os.chown(files[name], owner.st_uid, owner.st_gid)
+    for user, password in pw.items():
+        _wait_until_the_node_reads_them(user, password)
+    yield pw
+    for name, data in originals.items():
+        files[name].write_bytes(data)
+
+
+@pytest.fixture(scope="module")
+def desk(es_node: LocalNode) -> Iterator[str]:
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app("test-secret-" + "x" * 32),
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            access_log=False,
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def _mention(
+    es,
+    id: str,
+    text: str,
+    *,
+    priority: int = 50,
+    cluster: str | None = None,
+    risk_flags: tuple[str, ...] = (),
+    url: str = "https://example.org/post",
+) -> None:
+    es.index(
+        index=mentions_index(datetime(2026, 11, 21, tzinfo=UTC)),
+        id=id,
+        refresh=True,
+        document={
+            "@timestamp": PUBLISHED,
+            "message": text,
+            "url": {"full": url},
+            "event": {"provider": "news", "dataset": "earshot.rss"},
+            "earshot": {
+                "title": text[:80],
+                "status": "new",
+                "risk_flags": list(risk_flags),
+                "places": ["Leeds"],
+                "cluster": cluster or id,
+                "response": {
+                    "action": "reply",
+                    "priority": priority,
+                    "reasons": ["asks the force"],
+                },
+            },
+        },
+    )
+
+
+@pytest.fixture
+def mentions(es):
+    ensure_indices(es)
+    _mention(es, "m1", "Why did nobody answer 101 last night?", priority=80, cluster="story-1")
+    _mention(
+        es,
+        "m1-copy",
+        "Why did nobody answer 101 last night? (shared)",
+        priority=70,
+        cluster="story-1",
+    )
+    _mention(es, "m2", "A quiet complaint", priority=10)
+    _mention(es, "risky", "words about self-harm", priority=90, risk_flags=("self-harm",))
+    _mention(es, "hostile", HOSTILE, priority=60, url="javascript:alert(3)")
+    return es
+
+
+def _signed_in(desk: str, user: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=desk, follow_redirects=False, timeout=30)
+    response = client.post("/signin", data={"username": user, "password": password})
+    assert response.status_code == 303, response.text
+    return client
+
+
+def _csrf(page: httpx.Response) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+
+
+@pytest.mark.elasticsearch
+def test_wrong_password_is_refused_and_the_queue_needs_sign_in(desk, passwords, mentions):
+    client = httpx.Client(base_url=desk, timeout=30)
+    refused = client.post("/signin", data={"username": "rosa.responder", "password": "wrong"})
+    assert refused.status_code == 401
+    assert "not accepted" in refused.text
+    assert client.get("/", follow_redirects=False).headers["location"] == "/signin"
+
+
+@pytest.mark.elasticsearch
+def test_queue_shows_most_urgent_first_with_copies_folded_and_risky_words_withheld(
+    desk, passwords, mentions
+):
+    client = _signed_in(desk, "alan.analyst", passwords["alan.analyst"])
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Withheld: self-harm" in page.text
+    assert "words about self-harm" not in page.text
+    assert "(2 copies)" in page.text
+    assert (
+        page.text.index("Withheld")
+        < page.text.index("nobody answer")
+        < page.text.index("A quiet complaint")
+    )
+
+
+@pytest.mark.elasticsearch
+def test_revealing_risky_words_is_audited_by_name(desk, passwords, mentions):
+    client = _signed_in(desk, "alan.analyst", passwords["alan.analyst"])
+    item = client.get("/item/risky")
+    assert "words about self-harm" not in item.text
+    shown = client.post("/item/risky?do=reveal", data={"csrf": _csrf(item)})
+    assert "words about self-harm" in shown.text
+    (record,) = audit.history(mentions, action="mention.reveal")
+    assert record["actor"]["name"] == "alan.analyst"
+
+
+@pytest.mark.elasticsearch
+def test_an_analyst_sees_no_buttons_and_a_forged_change_is_refused(desk, passwords, mentions):
+    client = _signed_in(desk, "alan.analyst", passwords["alan.analyst"])
+    item = client.get("/item/m1")
+    assert "Take it" not in item.text
+    forged = client.post("/item/m1", data={"csrf": _csrf(item), "step": "take"})
+    assert forged.status_code == 403
+    assert (
+        mentions.get(index=mentions_index_of("m1", mentions), id="m1")["_source"]["earshot"][
+            "status"
+        ]
+        == "new"
+    )
+
+
+@pytest.mark.elasticsearch
+def test_a_change_without_the_csrf_token_is_refused(desk, passwords, mentions):
+    client = _signed_in(desk, "rosa.responder", passwords["rosa.responder"])
+    assert client.post("/item/m1", data={"step": "take"}).status_code == 403
+    assert client.post("/item/m1", data={"step": "take", "csrf": "guess"}).status_code == 403
+
+
+@pytest.mark.elasticsearch
+def test_sign_in_stops_checking_after_repeated_failures(desk, passwords, mentions):
+    client = httpx.Client(base_url=desk, timeout=30)
+    for _ in range(5):
+        assert (
+            client.post("/signin", data={"username": "mallory", "password": "x"}).status_code == 401
+        )
+    assert client.post("/signin", data={"username": "mallory", "password": "x"}).status_code == 429
+
+
+@pytest.mark.elasticsearch
+def test_a_responder_acknowledges_then_resolves_an_alert(desk, passwords, mentions):
+    opened = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+    alert = Alert(
+        id="alert-1",
+        rule="negative-spike",
+        key="all",
+        window_minutes=60,
+        opened=opened,
+        updated=opened,
+        message="Negative talk about the force is up",
+        evidence=Evidence(
+            window_start=opened,
+            window_end=opened,
+            count=12,
+            baseline=2.0,
+            probability=0.0001,
+            mentions=(EvidenceMention(id="m1", title="a story", url=None, source="news"),),
+        ),
+    )
+    ensure_alerts(mentions)
+    mentions.index(index=ALERTS, id=alert.id, document=alert_document(alert), refresh=True)
+    client = _signed_in(desk, "rosa.responder", passwords["rosa.responder"])
+    page = client.get("/alerts")
+    assert "Negative talk about the force is up" in page.text
+    data = {"csrf": _csrf(page), "id": "alert-1"}
+    assert client.post("/alerts", data=data | {"step": "acknowledge"}).status_code == 303
+    assert "acknowledged" in client.get("/alerts").text
+    assert client.post("/alerts", data=data | {"step": "resolve"}).status_code == 303
+    assert "No open alerts" in client.get("/alerts").text
+    records = audit.history(mentions, action="alert.resolve")
+    assert records[0]["actor"]["name"] == "rosa.responder"
+
+
+@pytest.mark.elasticsearch
+def test_a_responder_takes_an_item_and_completes_it_and_the_audit_names_her(
+    desk, passwords, mentions
+):
+    client = _signed_in(desk, "rosa.responder", passwords["rosa.responder"])
+    csrf = _csrf(client.get("/item/m1"))
+    assert client.post("/item/m1", data={"csrf": csrf, "step": "take"}).status_code == 303
+    refused = client.post("/item/m1", data={"csrf": csrf, "step": "done", "outcome": "no-action"})
+    assert refused.status_code == 400
+    assert "needs a reason" in refused.text
+    done = client.post("/item/m1", data={"csrf": csrf, "step": "done", "outcome": "replied"})
+    assert done.status_code == 303
+    page = client.get("/item/m1")
+    assert "status done, with rosa.responder, outcome replied" in page.text
+    queue = client.get("/").text
+    assert 'href="/item/m1"' not in queue
+    assert "(shared)" in queue  # the story's other copy still waits
+    records = audit.history(mentions, action="mention.status")
+    assert [r["after"]["status"] for r in records] == ["done", "in-hand"]
+    assert {r["actor"]["name"] for r in records} == {"rosa.responder"}
+    assert {r["actor"]["principal"] for r in records} == {"rosa.responder"}
+
+
+@pytest.mark.elasticsearch
+def test_hostile_text_and_links_render_inert(desk, passwords, mentions):
+    client = _signed_in(desk, "rosa.responder", passwords["rosa.responder"])
+    for page in (client.get("/"), client.get("/item/hostile")):
+        assert "<script>alert(1)</script>" not in page.text
+        assert "<img src=x" not in page.text
+        assert "&lt;script&gt;" in page.text
+        assert 'href="javascript:' not in page.text
+    assert 'class="text"' in client.get("/item/hostile").text  # bidi isolated
+
+
+def mentions_index_of(mention_id: str, es) -> str:
+    return es.search(index="earshot-mentions", query={"ids": {"values": [mention_id]}})["hits"][
+        "hits"
+    ][0]["_index"]
