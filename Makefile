@@ -17,9 +17,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/earshot demo
 
+# Two workers, each with its own Elasticsearch node and Airflow home; a test file stays on
+# one worker, so its fixtures are built once.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.evaluation

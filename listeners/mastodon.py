@@ -10,12 +10,12 @@ Ids are strings, "not guaranteed to be a number" (https://docs.joinmastodon.org/
 they are ordered as Mastodon's own web app orders them (app/javascript/mastodon/compare_id.ts:
 the longer id is newer, ids of equal length compare as text), never parsed as numbers.
 
-Search finds only posts whose authors opted in to being found (and the instance's own,
-and those it was sent), and matches words, not hashtags or accounts: `#tag` and `@handle`
-terms are refused in the profile, hashtags go in `hashtags`. Since Mastodon 4.5 an instance
-can restrict hashtag timelines (`configuration.timelines_access.hashtag_feeds`,
-https://docs.joinmastodon.org/entities/Instance/#timelines_access): `authenticated` answers
-401 without a token, `disabled` answers empty; each is said in the platform's words.
+Search finds only posts whose authors opted in to being found (`indexable`), and those
+the token's account wrote, favourited, bookmarked or was mentioned in; it matches words,
+not hashtags or accounts: `#tag` and `@handle` terms are refused in the profile, hashtags
+go in `hashtags`. Since Mastodon 4.5 an instance can restrict hashtag timelines
+(`configuration.timelines_access.hashtag_feeds` of GET /api/v2/instance): `authenticated`
+answers 401 without a token, `disabled` answers empty; each is said in those words.
 
 The cursor keeps, per hashtag or search, the newest status id indexed; the next run asks
 only for statuses newer than it.
@@ -121,14 +121,11 @@ class MastodonListener(Listener[MastodonSource]):
             body, _ = self.get(f"{self.base}/api/v2/instance", {})
         except FetchError:
             return None  # only an explanation was asked for; the tags were read
-        access = (
-            (body.get("configuration") or {}).get("timelines_access")
-            if isinstance(body, dict)
-            else None
-        )
-        feeds = access.get("hashtag_feeds") if isinstance(access, dict) else None
+        feeds = body
+        for key in ("configuration", "timelines_access", "hashtag_feeds"):
+            feeds = feeds.get(key) if isinstance(feeds, dict) else None
         if not isinstance(feeds, dict):
-            return None
+            return None  # before 4.5, or not said: no explanation to give
         disabled = [where for where in ("local", "remote") if feeds.get(where) == "disabled"]
         if not disabled:
             return None

@@ -80,14 +80,14 @@ class XListener(Listener[XSource]):
             warnings: list[str] = []
             if (since_id := cursor.get("since_id")) and posted_at(since_id) < self.window_start:
                 warnings.append(self._aged_out(since_id, "it is"))
-                cursor = self._from_window_start(cursor)
+                cursor = self._from_window_start()
             try:
                 return self._search(bearer, cursor, budget, warnings)
             except FetchError as e:
                 if not (since_id := cursor.get("since_id")) or not _refuses_since_id(e):
                     raise
                 warnings.append(self._aged_out(since_id, "X says it is"))
-                return self._search(bearer, self._from_window_start(cursor), budget, warnings)
+                return self._search(bearer, self._from_window_start(), budget, warnings)
 
     @property
     def window_start(self) -> datetime:
@@ -100,10 +100,9 @@ class XListener(Listener[XSource]):
             f"searched from {start} instead"
         )
 
-    def _from_window_start(self, cursor: Cursor) -> Cursor:
-        """The cursor without its aged since_id and that since_id's backlog."""
-        kept = {k: v for k, v in cursor.items() if k in ("day", "read")}
-        return kept | {"start_time": _rfc3339(self.window_start)}
+    def _from_window_start(self) -> Cursor:
+        """In place of an aged since_id and its backlog (the day's count is the budget's)."""
+        return {"start_time": _rfc3339(self.window_start)}
 
     def _search(self, bearer: str, cursor: Cursor, budget: _Budget, warnings: list[str]) -> Heard:
         search = _Search(self, bearer, cursor, budget)

@@ -121,8 +121,11 @@ def desk(
 
     from earshot.desk.app import create_app, secret_from_environment
 
+    # The cookie may travel over plain HTTP only on this machine; else HTTPS (a proxy) only.
+    local = host in ("127.0.0.1", "localhost", "::1")
+    desk_app = create_app(secret_from_environment(), secure_cookie=not local)
     # No access log: a request line is enough to leak a query someone typed.
-    uvicorn.run(create_app(secret_from_environment()), host=host, port=port, access_log=False)
+    uvicorn.run(desk_app, host=host, port=port, access_log=False)
 
 
 @app.command()

@@ -31,11 +31,13 @@ def secret_from_environment() -> str:
     return secret
 
 
-def create_app(secret: str, elasticsearch_url: str | None = None) -> Starlette:
-    sessions = Sessions(elasticsearch_url)
+def create_app(secret: str, *, secure_cookie: bool = True) -> Starlette:
+    """`secure_cookie`: the session cookie only travels over HTTPS; off only for plain HTTP
+    on this machine."""
     # The desk's own credentials write only what a read-only analyst cannot: the record
     # that they chose to see a risk-flagged post's words.
     trail = connect()
+    sessions = Sessions(trail)
 
     def page(request: Request, name: str, status_code: int = 200, **values) -> HTMLResponse:
         html = _pages.get_template(f"{name}.html.j2").render(
@@ -169,7 +171,7 @@ def create_app(secret: str, elasticsearch_url: str | None = None) -> Starlette:
                 secret_key=secret,
                 max_age=SESSION_SECONDS,
                 same_site="strict",
-                https_only=False,
+                https_only=secure_cookie,
             )
         ],
     )

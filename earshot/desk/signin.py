@@ -9,7 +9,6 @@ and refuses forged posts early.
 
 from __future__ import annotations
 
-import os
 import secrets
 import threading
 import time
@@ -41,8 +40,9 @@ class TooManyAttempts(Exception):
 
 
 class Sessions:
-    def __init__(self, url: str | None = None) -> None:
-        self._url = url
+    def __init__(self, desk: Elasticsearch) -> None:
+        """`desk`: the desk's own connection, whose address and TLS trust people's share."""
+        self._desk = desk
         self._people: dict[str, Person] = {}
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
@@ -55,11 +55,7 @@ class Sessions:
             self._failures[username] = recent
             if len(recent) >= ATTEMPTS:
                 raise TooManyAttempts(username)
-        es = Elasticsearch(
-            self._url or os.environ["EARSHOT_ELASTICSEARCH_URL"],
-            basic_auth=(username, password),
-            request_timeout=30,
-        )
+        es = self._desk.options(basic_auth=(username, password))
         try:
             me = es.security.authenticate()
         except AuthenticationException:

@@ -58,7 +58,7 @@ def passwords(es_node: LocalNode) -> Iterator[dict[str, str]]:
 def desk(es_node: LocalNode) -> Iterator[str]:
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app("test-secret-" + "x" * 32),
+            create_app("test-secret-" + "x" * 32, secure_cookie=False),
             host="127.0.0.1",
             port=0,
             log_level="warning",

@@ -365,7 +365,13 @@ def test_a_next_token_that_repeats_is_a_loop_not_more_pages():
 
 @pytest.mark.elasticsearch
 def test_x_through_the_collect_dag_resumes_from_since_id(es, write_profile, run_collect_dag):
-    routes = {search(): page([post(2), post(1)])}
+    # The DAG runs on the wall clock: ids made an hour ago stay inside the 7-day window.
+    base = snowflake(datetime.now(UTC) - timedelta(hours=1))
+
+    def recent(n: int) -> dict:
+        return post(n) | {"id": str(base + n)}
+
+    routes = {search(): page([recent(2), recent(1)])}
     with FeedServer(routes) as server:
         entry = {"kind": "x", "name": "x", "connection": "x_lincs", "query": QUERY}
         write_profile([entry | {"api_url": server.url("/")}])
@@ -374,8 +380,8 @@ def test_x_through_the_collect_dag_resumes_from_since_id(es, write_profile, run_
         es.indices.refresh(index=MENTIONS)
         assert mention_counts(es).by_source == {"x": 2}
 
-        server.routes[search(since_id=post_id(2))] = page([post(3)])
+        server.routes[search(since_id=str(base + 2))] = page([recent(3)])
         run_collect_dag()
-        assert server.requests[-1][0] == search(since_id=post_id(2))
+        assert server.requests[-1][0] == search(since_id=str(base + 2))
     es.indices.refresh(index=MENTIONS)
     assert mention_counts(es).by_source == {"x": 3}
