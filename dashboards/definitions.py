@@ -65,7 +65,8 @@ class SavedSearch:
 
 # The handle to reply to, on the one row an analyst answers. Earshot watches talk, not people:
 # no search here queries, filters or sorts by an author, and no visualization groups by one
-# (tests/integration/test_dashboards.py checks every saved object), so none lists one person's posts.
+# (tests/integration/test_dashboards.py checks every saved object), so none lists one
+# person's posts.
 _REPLY_TO = fields.HANDLE
 
 NEEDS_A_RESPONSE_SEARCH = SavedSearch(
