@@ -3,9 +3,7 @@ signed in as real users of the node's file realm, one per role."""
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -14,16 +12,15 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import uvicorn
-import yaml
 
 from earshot.alerts.model import ALERTS, Alert, Evidence, EvidenceMention, ensure_alerts
 from earshot.alerts.model import to_document as alert_document
 from earshot.desk.app import create_app
-from earshot.governance.security import ANALYST_ROLE, RESPONDER_ROLE, ROLES
+from earshot.governance.security import ANALYST_ROLE, RESPONDER_ROLE
 from earshot.store import audit
 from earshot.store.indices import ensure_indices, mentions_index
 from earshot.store.local_node import LocalNode
-from tests.policy.test_access import _NoAnchors, _pbkdf2, _wait_until_the_node_reads_them
+from tests.file_realm import realm_users
 
 USERS = {RESPONDER_ROLE: "rosa.responder", ANALYST_ROLE: "alan.analyst"}
 PUBLISHED = "2026-11-21T07:00:00+00:00"
@@ -32,26 +29,9 @@ HOSTILE = "<script>alert(1)</script> \u202eevil\u202c <img src=x onerror=alert(2
 
 @pytest.fixture(scope="module")
 def passwords(es_node: LocalNode) -> Iterator[dict[str, str]]:
-    config = es_node.dist / "config"
-    files = {name: config / name for name in ("roles.yml", "users", "users_roles")}
-    originals = {name: path.read_bytes() for name, path in files.items()}
-    owner = config.stat()
-    pw = {user: secrets.token_urlsafe(16) for user in USERS.values()}
-    contents = {
-        "roles.yml": yaml.dump(
-            {role: privileges for role, (_, privileges) in ROLES.items()}, Dumper=_NoAnchors
-        ),
-        "users": "".join(f"{user}:{_pbkdf2(p)}\n" for user, p in pw.items()),
-        "users_roles": "".join(f"{role}:{user}\n" for role, user in USERS.items()),
-    }
-    for name, text in contents.items():
-        files[name].write_text(text)
-        os.chown(files[name], owner.st_uid, owner.st_gid)
-    for user, password in pw.items():
-        _wait_until_the_node_reads_them(user, password)
-    yield pw
-    for name, data in originals.items():
-        files[name].write_bytes(data)
+    """One user per role this module needs, in the node's file realm."""
+    with realm_users(es_node, USERS) as passwords:
+        yield passwords
 
 
 @pytest.fixture(scope="module")

@@ -12,18 +12,13 @@ writer role) or a person given the role may do.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
-import secrets
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
-import yaml
-from elasticsearch import AuthenticationException, AuthorizationException, Elasticsearch
+from elasticsearch import AuthorizationException, Elasticsearch
 
 from earshot.alerts.lifecycle import Situation, acknowledge, apply, list_alerts
 from earshot.alerts.model import (
@@ -45,7 +40,7 @@ from earshot.digest.archive import DIGESTS, mark_sent
 from earshot.digest.daily import build_and_keep
 from earshot.governance.erasure import by_author, by_url, erase
 from earshot.governance.retention import apply_retention
-from earshot.governance.security import ADMIN_ROLE, ANALYST_ROLE, ROLES, WRITER_ROLE
+from earshot.governance.security import ADMIN_ROLE, ANALYST_ROLE, WRITER_ROLE
 from earshot.store import audit
 from earshot.store.cursors import load_cursor, save_cursor
 from earshot.store.indices import CURSORS, MENTIONS, ensure_indices
@@ -53,6 +48,7 @@ from earshot.store.local_node import LocalNode
 from earshot.store.mentions import index_mentions, set_status
 from listeners import load_profile
 from tests.alert_helpers import at, burst, put_mentions
+from tests.file_realm import realm_users
 from tests.integration.test_store import mention
 
 NOVEMBER = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
@@ -62,60 +58,15 @@ OTHER_INDICES = ("other-index", "earshot-notes")
 USERS = {WRITER_ROLE: "earshot-pipeline", ANALYST_ROLE: "earshot-analyst", ADMIN_ROLE: "dpo"}
 
 
-class _NoAnchors(yaml.SafeDumper):
-    """Roles share lists of index names; the node reads no YAML anchors or aliases."""
-
-    def ignore_aliases(self, data) -> bool:
-        return True
-
-
-def _pbkdf2(password: str) -> str:
-    """Elasticsearch's `{PBKDF2}` password hash (PBKDF2-HMAC-SHA512, 10,000 rounds)."""
-    salt = secrets.token_bytes(32)
-    key = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, 10_000, dklen=32)
-    return f"{{PBKDF2}}10000${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
-
-
 def _client(**auth) -> Elasticsearch:
     return Elasticsearch(os.environ["EARSHOT_ELASTICSEARCH_URL"], request_timeout=30, **auth)
 
 
 @pytest.fixture(scope="module")
 def passwords(es_node: LocalNode) -> Iterator[dict[str, str]]:
-    """One user per Earshot role, in the node's file realm, for this module."""
-    config = es_node.dist / "config"
-    files = {name: config / name for name in ("roles.yml", "users", "users_roles")}
-    originals = {name: path.read_bytes() for name, path in files.items()}
-    owner = config.stat()
-    pw = {user: secrets.token_urlsafe(16) for user in USERS.values()}
-    contents = {
-        "roles.yml": yaml.dump(
-            {role: privileges for role, (_, privileges) in ROLES.items()}, Dumper=_NoAnchors
-        ),
-        "users": "".join(f"{user}:{_pbkdf2(p)}\n" for user, p in pw.items()),
-        "users_roles": "".join(f"{role}:{user}\n" for role, user in USERS.items()),
-    }
-    for name, text in contents.items():
-        files[name].write_text(text)
-        os.chown(files[name], owner.st_uid, owner.st_gid)
-    for user, password in pw.items():
-        _wait_until_the_node_reads_them(user, password)
-    yield pw
-    for name, data in originals.items():
-        files[name].write_bytes(data)
-
-
-def _wait_until_the_node_reads_them(user: str, password: str) -> None:
-    """The file realm re-reads its files every few seconds."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            _client(basic_auth=(user, password)).security.authenticate()
-            return
-        except AuthenticationException:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(1)
+    """One user per role this module needs, in the node's file realm."""
+    with realm_users(es_node, USERS) as passwords:
+        yield passwords
 
 
 def _as(role: str, passwords: dict[str, str]) -> Elasticsearch:
