@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from earshot.alerts.detect import public_negative, time_range
+from earshot.store.fields import public_negative, time_range
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from elasticsearch import Elasticsearch
 
 from earshot.alerts.model import KnownEventNote
 from earshot.core.profile import AlertSettings, KnownEvent
+from earshot.store import fields
 from earshot.store.indices import MENTIONS
 
 WEEK = timedelta(days=7)
@@ -86,23 +87,11 @@ def window_end(now: datetime, minutes: int) -> datetime:
     return datetime.fromtimestamp(int(now.timestamp()) // step * step, UTC)
 
 
-def public_negative() -> list[dict]:
-    """The filters for the public's mentions that are negative toward the force."""
-    return [
-        {"term": {"earshot.toward_force.label": "negative"}},
-        {"bool": {"must_not": {"term": {"earshot.by_force": True}}}},
-    ]
-
-
 def key_filter(key: str) -> list[dict]:
     """The filter that narrows mentions to one key's ("all" narrows nothing)."""
     kind, _, value = key.partition(":")
-    field = {"topic": "earshot.topics", "place": "earshot.places"}.get(kind)
+    field = {"topic": fields.TOPICS, "place": fields.PLACES}.get(kind)
     return [{"term": {field: value}}] if field else []
-
-
-def time_range(start: datetime, end: datetime) -> dict:
-    return {"range": {"@timestamp": {"gte": start.isoformat(), "lt": end.isoformat()}}}
 
 
 @dataclass(frozen=True)
@@ -134,18 +123,18 @@ class _Plan:
         return self.shifted(kind, int(n))
 
     def search(self) -> dict:
-        stories = {"cardinality": {"field": "earshot.cluster", "precision_threshold": EXACT_UP_TO}}
+        stories = {"cardinality": {"field": fields.CLUSTER, "precision_threshold": EXACT_UP_TO}}
         per_key = {"stories": stories}
         negative = {
-            "filter": {"term": {"earshot.toward_force.label": "negative"}},
+            "filter": fields.negative(),
             "aggs": {
                 "stories": stories,
                 "topics": {
-                    "terms": {"field": "earshot.topics", "size": KEYS_PER_KIND},
+                    "terms": {"field": fields.TOPICS, "size": KEYS_PER_KIND},
                     "aggs": per_key,
                 },
                 "places": {
-                    "terms": {"field": "earshot.places", "size": KEYS_PER_KIND},
+                    "terms": {"field": fields.PLACES, "size": KEYS_PER_KIND},
                     "aggs": per_key,
                 },
             },
@@ -157,16 +146,16 @@ class _Plan:
             "query": {
                 "bool": {
                     "filter": [
-                        time_range(earliest, self.end),
-                        {"bool": {"must_not": {"term": {"earshot.by_force": True}}}},
+                        fields.time_range(earliest, self.end),
+                        fields.from_the_public(),
                     ]
                 }
             },
             "aggs": {
                 # When history begins: a window before the first mention is no evidence of calm.
-                "first": {"min": {"field": "@timestamp"}},
+                "first": {"min": {"field": fields.PUBLISHED}},
                 "windows": {
-                    "filters": {"filters": {n: time_range(*self.bounds(n)) for n in names}},
+                    "filters": {"filters": {n: fields.time_range(*self.bounds(n)) for n in names}},
                     "aggs": {"stories": stories, "negative": negative},
                 },
             },

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from elasticsearch import Elasticsearch
 
-from earshot.alerts.detect import WEEK, Spike, key_filter, public_negative, time_range
+from earshot.alerts.detect import WEEK, Spike, key_filter
 from earshot.alerts.model import Evidence, EvidenceMention
 from earshot.core.people import without_people
+from earshot.store import fields
+from earshot.store.fields import public_negative, time_range
 from earshot.store.indices import MENTIONS
 
 TOP_MENTIONS = 5
@@ -34,15 +36,15 @@ def gather(
         index=MENTIONS,
         query={"bool": {"filter": window + public_negative() + key_filter(spike.key)}},
         size=TOP_MENTIONS,
-        collapse={"field": "earshot.cluster"},
-        sort=[{"earshot.toward_force.score": "asc"}, {"@timestamp": "asc"}],
+        collapse={"field": fields.CLUSTER},
+        sort=[{fields.TOWARD_FORCE_SCORE: "asc"}, {fields.PUBLISHED: "asc"}],
         source=[
-            "earshot.title",
-            "message",
-            "url.full",
-            "event.provider",
-            "user.name",
-            "earshot.toward_force.score",
+            fields.TITLE,
+            fields.MESSAGE,
+            fields.LINK,
+            fields.SOURCE,
+            fields.HANDLE,
+            fields.TOWARD_FORCE_SCORE,
         ],
         aggs={
             "sample": {
@@ -50,7 +52,7 @@ def gather(
                 "aggs": {
                     "terms": {
                         "significant_text": {
-                            "field": "message",
+                            "field": fields.MESSAGE,
                             "filter_duplicate_text": True,
                             "size": TOP_TERMS,
                             "min_doc_count": 2,
@@ -59,8 +61,8 @@ def gather(
                     }
                 },
             },
-            "places": {"terms": {"field": "earshot.places", "size": TOP_PLACES}},
-            "sources": {"terms": {"field": "event.provider", "size": TOP_PLACES}},
+            "places": {"terms": {"field": fields.PLACES, "size": TOP_PLACES}},
+            "sources": {"terms": {"field": fields.SOURCE, "size": TOP_PLACES}},
         },
         ignore_unavailable=True,
     )

@@ -19,6 +19,7 @@ from earshot.alerts.detect import WEEK, as_utc
 from earshot.alerts.model import Evidence
 from earshot.alerts.rule import DetectionRule, Situation
 from earshot.core.profile import AlertSettings, Profile
+from earshot.store import fields
 from earshot.store.indices import MENTIONS
 
 MIN_DAYS = 3
@@ -81,16 +82,16 @@ def find_quiet_sources(
     response = es.search(
         index=MENTIONS,
         size=0,
-        query={"range": {"event.ingested": {"gte": since.isoformat(), "lte": now.isoformat()}}},
+        query={"range": {fields.INGESTED: {"gte": since.isoformat(), "lte": now.isoformat()}}},
         aggs={
             "sources": {
-                "terms": {"field": "event.provider", "size": MAX_SOURCES},
+                "terms": {"field": fields.SOURCE, "size": MAX_SOURCES},
                 "aggs": {
-                    "first": {"min": {"field": "event.ingested"}},
-                    "last": {"max": {"field": "event.ingested"}},
+                    "first": {"min": {"field": fields.INGESTED}},
+                    "last": {"max": {"field": fields.INGESTED}},
                     "days": {
                         "date_histogram": {
-                            "field": "event.ingested",
+                            "field": fields.INGESTED,
                             "calendar_interval": "day",
                             "min_doc_count": 1,
                         }

@@ -16,7 +16,8 @@ from bench.ratio_rule import (
     window_counts_search,
 )
 from bench.streams import Stream, StreamSettings, generate, incident_shapes, replay
-from earshot.alerts.detect import key_filter, public_negative, time_range
+from earshot.alerts.detect import key_filter
+from earshot.store.fields import public_negative, time_range
 from earshot.store.indices import MENTIONS
 
 SMALL = StreamSettings(seed=11, weeks=2, baseline_weeks=1, spikes_per_week=4)

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 import pytest
 from elasticsearch import Elasticsearch
 
-from earshot.alerts.detect import time_range
 from earshot.alerts.lifecycle import list_alerts
 from earshot.alerts.model import Evidence
 from earshot.alerts.notify import deliver_pending
@@ -18,6 +17,7 @@ from earshot.alerts.rule import DetectionRule, Situation
 from earshot.alerts.run import evaluate
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.core.profile import Profile, Recipients
+from earshot.store.fields import time_range
 from earshot.store.indices import MENTIONS
 from listeners import load_profile
 from tests.alert_helpers import at, put_mentions, talk
