@@ -181,14 +181,28 @@ class RssListener(Listener[RssSource | NewsSearchSource]):
         content = entry.get("content") or []
         body = content[0].get("value", "") if content else entry.get("summary", "")
         published = entry.get("published_parsed") or entry.get("updated_parsed")
+        title = plain_text(entry.get("title", ""))
+        author = entry.get("author") or None
+        if isinstance(self.source, NewsSearchSource):
+            title, author = _publisher_named(title, entry.get("source") or {}, author)
         return self.mention(
             key,
             url=entry.get("link"),
-            title=plain_text(entry.get("title", "")),
+            title=title,
             text=plain_text(body),
-            author=entry.get("author") or None,
+            author=author,
             published=_utc(published) or self.now,
         )
+
+
+def _publisher_named(title: str, source: dict, author: str | None) -> tuple[str, str | None]:
+    """Google News links to its own redirect and names the publisher in `<source>` and at
+    the end of the title ("… - Grantham Journal"): the title as the publisher wrote it, and
+    the publisher as the author, so an analyst sees who published the story."""
+    publisher = (source.get("title") or "").strip()
+    if not publisher:
+        return title, author
+    return title.removesuffix(f" - {publisher}").strip() or title, author or publisher
 
 
 def _item_key(guid: str | None, link: str | None) -> str | None:

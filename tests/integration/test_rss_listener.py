@@ -194,3 +194,47 @@ def test_news_search_results_are_read_like_any_feed():
         )
         heard = RssListener(source, now=NOW).listen({})
     assert [m.url for m in heard.mentions] == ["https://bbc.example/1"]
+
+
+# Shaped like a real Google News search feed (earshot/app/demo_feeds/
+# google-news-lincolnshire-police.rss): a news.google.com redirect as link, the publisher
+# after " - " in the title and in <source url=…>.
+GOOGLE_NEWS = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>
+  <generator>NFE/5.0</generator>
+  <title>"Lincolnshire Police" - Google News</title>
+  <link>https://news.google.com/search?q=%22Lincolnshire+Police%22</link>
+  <description>Google News</description>
+  <item>
+    <title>Lincolnshire Police appeal after Boston break-in - Lincolnshire Live</title>
+    <link>https://news.google.com/rss/articles/CBMiTestLincsLive0001?oc=5</link>
+    <guid isPermaLink="false">CBMiTestLincsLive0001</guid>
+    <pubDate>Fri, 20 Nov 2026 16:40:00 GMT</pubDate>
+    <description>&lt;a href="https://news.google.com/rss/articles/CBMiTestLincsLive0001?oc=5"
+      target="_blank"&gt;Lincolnshire Police appeal after Boston break-in&lt;/a&gt;
+      &amp;nbsp;&amp;nbsp;&lt;font color="#6f6f6f"&gt;Lincolnshire Live&lt;/font&gt;</description>
+    <source url="https://www.lincolnshirelive.co.uk">Lincolnshire Live</source>
+  </item>
+</channel></rss>"""
+
+
+def test_google_news_items_name_their_publisher_and_keep_its_title():
+    query = "/rss/search?q=%22Lincolnshire+Police%22&hl=en-GB&gl=GB&ceid=GB%3Aen"
+    with FeedServer({query: Route(GOOGLE_NEWS)}) as server:
+        source = NewsSearchSource(
+            kind="news_search",
+            name="google-news",
+            engine="google",
+            terms=["Lincolnshire Police"],
+            base_url=server.url("/rss/search"),
+        )
+        [heard] = RssListener(source, now=NOW).listen({}).mentions
+    assert heard.title == "Lincolnshire Police appeal after Boston break-in"
+    assert heard.author == "Lincolnshire Live"
+
+
+def test_a_publishers_own_feed_keeps_a_title_ending_in_a_dash():
+    item = {"title": "Appeal - Lincolnshire Live", "link": "https://lincolnshirelive.example/1"}
+    with FeedServer({"/news.rss": Route(rss([item]))}) as server:
+        [heard] = listener(server.url("/news.rss")).listen({}).mentions
+    assert heard.title == "Appeal - Lincolnshire Live"
