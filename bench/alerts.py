@@ -32,7 +32,9 @@ from rich.table import Table
 from bench.ratio_rule import RatioRule, SpikeRuleConfig, window_counts, window_counts_search
 from bench.streams import InjectedSpike, Stream, StreamSettings, generate, replay
 from earshot.alerts.model import ALERTS, from_hit
+from earshot.alerts.quiet import SourceQuiet
 from earshot.alerts.run import evaluate
+from earshot.alerts.spike import NegativeSpike
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.core.profile import Profile
 from earshot.store.indices import MENTIONS
@@ -129,7 +131,7 @@ def run_earshot(es: Elasticsearch, profile: Profile, steps: list[datetime]) -> l
         for alert_id in evaluate(es, profile, now)["opened"]:
             opened_at[alert_id] = now
     es.indices.refresh(index=ALERTS)
-    hits = es.search(index=ALERTS, query={"term": {"rule": "negative-spike"}}, size=10_000)
+    hits = es.search(index=ALERTS, query={"term": {"rule": NegativeSpike.name}}, size=10_000)
     openings = []
     for hit in hits["hits"]["hits"]:
         alert = from_hit(hit)
@@ -266,7 +268,7 @@ def run_seed(es: Elasticsearch, settings: StreamSettings) -> tuple[Stream, dict[
     err.print(f"seed {settings.seed}: Earshot over {len(steps)} steps …")
     earshot = run_earshot(es, profile, steps)
     es.indices.refresh(index=ALERTS)
-    quiet = es.count(index=ALERTS, query={"term": {"rule": "source-quiet"}})["count"]
+    quiet = es.count(index=ALERTS, query={"term": {"rule": SourceQuiet.name}})["count"]
     scores = {
         "Earshot": score(stream, earshot),
         "ElastAlert2 spike (defaults)": score(stream, defaults),

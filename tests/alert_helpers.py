@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from elasticsearch import Elasticsearch, helpers
 
+from earshot.alerts.model import ALERTS, Alert, Evidence, EvidenceMention, ensure_alerts
+from earshot.alerts.model import to_document as alert_document
 from earshot.core.model import Mention, Place, Sentiment, mention_id
 from earshot.core.near_duplicates import canonical_url, signature
 from earshot.store.clusters import assign_clusters
@@ -187,3 +189,29 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
         product *= rng.random()
     return k
+
+
+def an_alert(opened: datetime) -> Alert:
+    """An open negative-spike alert with one story in its evidence."""
+    return Alert(
+        id=f"alert-{opened:%Y%m%d%H%M}",
+        rule="negative-spike",
+        key="all",
+        window_minutes=60,
+        opened=opened,
+        updated=opened,
+        message="Negative talk about the force is up",
+        evidence=Evidence(
+            window_start=opened,
+            window_end=opened,
+            count=12,
+            baseline=2.0,
+            probability=0.0001,
+            mentions=(EvidenceMention(id="m1", title="a story", url=None, source="news"),),
+        ),
+    )
+
+
+def keep_alert(es: Elasticsearch, alert: Alert) -> None:
+    ensure_alerts(es)
+    es.index(index=ALERTS, id=alert.id, document=alert_document(alert), refresh=True)

@@ -108,13 +108,11 @@ def _send_once(
 ) -> Delivery:
     from airflow.providers.smtp.hooks.smtp import SmtpHook  # Airflow loads only to send
 
+    sender = mail_sender(conn_id)
     hook = SmtpHook(smtp_conn_id=conn_id)
     # Its own lookup skips the metadata database outside a task, and is retried when missing.
     hook.get_connection = airflow_connection  # type: ignore[method-assign]
     with hook:
-        sender = hook.from_email
-        if not sender:
-            raise SenderMissing(f"connection {conn_id!r} has no from_email in its extras")
         message = compose(sender)
         # The hook connects and logs in the way the connection says (SSL, STARTTLS, OAuth2),
         # but its own send builds a mixed-HTML message with no text part and no inline

@@ -97,56 +97,43 @@ def create_app(secret: str, *, secure_cookie: bool = True) -> Starlette:
     async def item(request: Request) -> Response:
         person = signed_in(request)
         found = _mention(person, request.path_params["id"])
-        if request.method == "POST":
-            form = await posted(request, person, change=request.query_params.get("do") != "reveal")
-            by = person.name
-            try:
-                if request.query_params.get("do") == "reveal":
-                    work.reveal(trail, found, by=by)
-                    return page(
-                        request,
-                        "item",
-                        person=person,
-                        item=found,
-                        revealed=True,
-                        copies=work.story(person.es, found),
-                        outcomes=work.OUTCOMES,
-                        error="",
-                    )
-                if request.query_params.get("do") == "note":
-                    work.note(person.es, found, by=by, text=str(form.get("note", "")))
-                else:
-                    work.change(
-                        person.es,
-                        found,
-                        by=by,
-                        step=str(form.get("step", "")),
-                        outcome=str(form.get("outcome", "")),
-                        reason=str(form.get("reason", "")),
-                    )
-            except work.BadChange as e:
-                return page(
-                    request,
-                    "item",
-                    400,
-                    person=person,
-                    item=found,
-                    revealed=False,
-                    copies=work.story(person.es, found),
-                    outcomes=work.OUTCOMES,
-                    error=str(e),
+
+        def shown(status: int = 200, *, revealed: bool = False, error: str = "") -> Response:
+            copies = work.story(person.es, found)
+            return page(
+                request,
+                "item",
+                status,
+                person=person,
+                item=found,
+                revealed=revealed,
+                copies=copies,
+                outcomes=work.OUTCOMES,
+                error=error,
+            )
+
+        if request.method != "POST":
+            return shown()
+        doing = request.query_params.get("do")
+        form = await posted(request, person, change=doing != "reveal")
+        if doing == "reveal":
+            work.reveal(trail, found, by=person.name)
+            return shown(revealed=True)
+        try:
+            if doing == "note":
+                work.note(person.es, found, by=person.name, text=str(form.get("note", "")))
+            else:
+                work.change(
+                    person.es,
+                    found,
+                    by=person.name,
+                    step=str(form.get("step", "")),
+                    outcome=str(form.get("outcome", "")),
+                    reason=str(form.get("reason", "")),
                 )
-            return RedirectResponse(f"/item/{found['id']}", 303)
-        return page(
-            request,
-            "item",
-            person=person,
-            item=found,
-            revealed=False,
-            copies=work.story(person.es, found),
-            outcomes=work.OUTCOMES,
-            error="",
-        )
+        except work.BadChange as e:
+            return shown(400, error=str(e))
+        return RedirectResponse(f"/item/{found['id']}", 303)
 
     async def alerts(request: Request) -> Response:
         person = signed_in(request)

@@ -51,8 +51,9 @@ class Sessions:
         """A new session id, or None when Elasticsearch does not know these credentials."""
         now = time.monotonic()
         with self._lock:
-            recent = [t for t in self._failures.get(username, []) if now - t < ATTEMPT_WINDOW]
-            self._failures[username] = recent
+            recent = [t for t in self._failures.pop(username, []) if now - t < ATTEMPT_WINDOW]
+            if recent:  # names with no recent failure are not kept: the record cannot grow
+                self._failures[username] = recent
             if len(recent) >= ATTEMPTS:
                 raise TooManyAttempts(username)
         es = self._desk.options(basic_auth=(username, password))
@@ -60,7 +61,7 @@ class Sessions:
             me = es.security.authenticate()
         except AuthenticationException:
             with self._lock:
-                self._failures[username].append(now)
+                self._failures.setdefault(username, []).append(now)
             return None
         session_id = secrets.token_urlsafe(32)
         with self._lock:

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from elasticsearch import Elasticsearch, NotFoundError
 
 from earshot.alerts.model import ALERTS
+from earshot.desk.signin import RESPONDER
 from earshot.digest.archive import DIGESTS
 from earshot.store.audit import AUDIT
 from earshot.store.indices import CURSORS, ERASED, MENTIONS
 
 WRITER_ROLE = "earshot_writer"
 ANALYST_ROLE = "earshot_analyst"
-RESPONDER_ROLE = "earshot_responder"
+RESPONDER_ROLE = RESPONDER  # the desk checks it to show the workflow's buttons
 ADMIN_ROLE = "earshot_admin"
 WRITER_KEY_NAME = "earshot-writer"
 

@@ -13,13 +13,12 @@ import httpx
 import pytest
 import uvicorn
 
-from earshot.alerts.model import ALERTS, Alert, Evidence, EvidenceMention, ensure_alerts
-from earshot.alerts.model import to_document as alert_document
 from earshot.desk.app import create_app
 from earshot.governance.security import ANALYST_ROLE, RESPONDER_ROLE
 from earshot.store import audit
 from earshot.store.indices import ensure_indices, mentions_index
 from earshot.store.local_node import LocalNode
+from tests.alert_helpers import an_alert, keep_alert
 from tests.file_realm import realm_users
 
 USERS = {RESPONDER_ROLE: "rosa.responder", ANALYST_ROLE: "alan.analyst"}
@@ -190,29 +189,12 @@ def test_sign_in_stops_checking_after_repeated_failures(desk, passwords, mention
 @pytest.mark.elasticsearch
 def test_a_responder_acknowledges_then_resolves_an_alert(desk, passwords, mentions):
     opened = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
-    alert = Alert(
-        id="alert-1",
-        rule="negative-spike",
-        key="all",
-        window_minutes=60,
-        opened=opened,
-        updated=opened,
-        message="Negative talk about the force is up",
-        evidence=Evidence(
-            window_start=opened,
-            window_end=opened,
-            count=12,
-            baseline=2.0,
-            probability=0.0001,
-            mentions=(EvidenceMention(id="m1", title="a story", url=None, source="news"),),
-        ),
-    )
-    ensure_alerts(mentions)
-    mentions.index(index=ALERTS, id=alert.id, document=alert_document(alert), refresh=True)
+    alert = an_alert(opened)
+    keep_alert(mentions, alert)
     client = _signed_in(desk, "rosa.responder", passwords["rosa.responder"])
     page = client.get("/alerts")
     assert "Negative talk about the force is up" in page.text
-    data = {"csrf": _csrf(page), "id": "alert-1"}
+    data = {"csrf": _csrf(page), "id": alert.id}
     assert client.post("/alerts", data=data | {"step": "acknowledge"}).status_code == 303
     assert "acknowledged" in client.get("/alerts").text
     assert client.post("/alerts", data=data | {"step": "resolve"}).status_code == 303

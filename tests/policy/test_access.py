@@ -23,12 +23,8 @@ from elasticsearch import AuthorizationException, Elasticsearch
 from earshot.alerts.lifecycle import Situation, acknowledge, apply, list_alerts
 from earshot.alerts.model import (
     ALERTS,
-    Alert,
     Evidence,
-    EvidenceMention,
     StatusChange,
-    ensure_alerts,
-    to_document,
 )
 from earshot.alerts.notify import deliver_pending
 from earshot.alerts.run import evaluate
@@ -47,7 +43,7 @@ from earshot.store.indices import CURSORS, MENTIONS, ensure_indices
 from earshot.store.local_node import LocalNode
 from earshot.store.mentions import index_mentions, set_status
 from listeners import load_profile
-from tests.alert_helpers import at, burst, put_mentions
+from tests.alert_helpers import an_alert, at, burst, keep_alert, put_mentions
 from tests.file_realm import realm_users
 from tests.integration.test_store import mention
 
@@ -98,31 +94,6 @@ def other_indices(es: Elasticsearch) -> tuple[str, ...]:
     return OTHER_INDICES
 
 
-def _alert(opened: datetime) -> Alert:
-    return Alert(
-        id=f"alert-{opened:%Y%m%d%H%M}",
-        rule="negative-spike",
-        key="all",
-        window_minutes=60,
-        opened=opened,
-        updated=opened,
-        message="Negative talk about the force is up",
-        evidence=Evidence(
-            window_start=opened,
-            window_end=opened,
-            count=12,
-            baseline=2.0,
-            probability=0.0001,
-            mentions=(EvidenceMention(id="m1", title="a story", url=None, source="news"),),
-        ),
-    )
-
-
-def _keep_alert(es: Elasticsearch, alert: Alert) -> None:
-    ensure_alerts(es)
-    es.index(index=ALERTS, id=alert.id, document=to_document(alert), refresh=True)
-
-
 def _cannot(*calls) -> None:
     for call in calls:
         with pytest.raises(AuthorizationException):
@@ -160,8 +131,8 @@ def test_the_writer_role_runs_everything_a_collect_run_does(pipeline):
 @pytest.mark.elasticsearch
 def test_the_writer_role_keeps_alerts_digests_and_the_audit_trail(pipeline):
     index_mentions(pipeline, [mention(1, published=NOVEMBER)])
-    alert = _alert(NOVEMBER)
-    _keep_alert(pipeline, alert)
+    alert = an_alert(NOVEMBER)
+    keep_alert(pipeline, alert)
     pipeline.update(index=ALERTS, id=alert.id, doc={"status": "acknowledged"}, refresh=True)
     audit.record(pipeline, "alert.acknowledge", alert.id, before={"status": "open"})
     set_status(pipeline, mention(1, published=NOVEMBER).id, "in-hand")
@@ -214,10 +185,10 @@ def test_the_writer_role_runs_retention_and_erasure(es, pipeline, other_indices)
     ensure_indices(pipeline)  # as every collect run does first
     index_mentions(pipeline, [old, current])
     save_cursor(pipeline, "news", {})
-    resolved = _alert(LAST_YEAR).model_copy(
+    resolved = an_alert(LAST_YEAR).model_copy(
         update={"status": "resolved", "resolved": StatusChange(at=LAST_YEAR, by="analyst")}
     )
-    _keep_alert(pipeline, resolved)
+    keep_alert(pipeline, resolved)
     audit.ensure_audit(es)
     es.index(
         index=f"{audit.AUDIT}-2024.01",
@@ -263,7 +234,7 @@ def test_the_writer_role_cannot_read_write_or_create_other_indices(pipeline, oth
 @pytest.mark.elasticsearch
 def test_the_writer_role_deletes_no_index_it_does_not_own(es, pipeline, other_indices):
     ensure_indices(pipeline)
-    _keep_alert(pipeline, _alert(NOVEMBER))
+    keep_alert(pipeline, an_alert(NOVEMBER))
     # Its single indices lose documents to retention, never the whole index.
     for index in (*other_indices, CURSORS, ALERTS):
         _cannot(partial(pipeline.indices.delete, index=index))
@@ -292,7 +263,7 @@ def test_the_writer_role_cannot_change_security(pipeline):
 @pytest.mark.elasticsearch
 def test_the_analyst_role_searches_mentions_and_alerts(pipeline, analyst):
     index_mentions(pipeline, [mention(1, published=NOVEMBER)])
-    _keep_alert(pipeline, _alert(NOVEMBER))
+    keep_alert(pipeline, an_alert(NOVEMBER))
     pipeline.indices.refresh(index=MENTIONS)
     assert analyst.search(index=MENTIONS)["hits"]["total"]["value"] == 1
     assert analyst.search(index=ALERTS)["hits"]["total"]["value"] == 1
@@ -302,8 +273,8 @@ def test_the_analyst_role_searches_mentions_and_alerts(pipeline, analyst):
 def test_the_analyst_role_cannot_write_or_delete_anything(es, pipeline, analyst):
     m = mention(1, published=NOVEMBER)
     index_mentions(pipeline, [m])
-    alert = _alert(NOVEMBER)
-    _keep_alert(pipeline, alert)
+    alert = an_alert(NOVEMBER)
+    keep_alert(pipeline, alert)
     month = "earshot-mentions-2026.11"
     _cannot(
         lambda: analyst.index(index=month, document={"message": "by an analyst"}),
@@ -335,7 +306,7 @@ def test_the_analyst_role_sees_no_cursors_digests_audit_or_other_indices(
 def test_the_admin_role_reads_the_audit_trail_and_deletes_earshot_indices(es, pipeline, admin):
     m = mention(1, published=NOVEMBER)
     index_mentions(pipeline, [m])
-    _keep_alert(pipeline, _alert(NOVEMBER))
+    keep_alert(pipeline, an_alert(NOVEMBER))
     audit.record(pipeline, "alert.acknowledge", "a1", actor="comms-analyst-7")
     assert [r["actor"]["name"] for r in audit.history(admin)] == ["comms-analyst-7"]
 
