@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test eval bench bench-alerts digest-preview lint es-start es-stop clean
+.PHONY: demo test eval bench bench-ingest bench-alerts digest-preview lint es-start es-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.enrichment
+
+# One RSS source through Earshot's collect next to a plain httpx → feedparser → VADER → bulk
+# loop, alternately on one local node; ARGS="--items 2000 --pairs 3" to choose.
+bench-ingest: $(STAMP)
+	$(BIN)/python -m bench.ingest $(ARGS)
 
 # Earshot's spike alerts next to ElastAlert2's spike rule on a seeded synthetic stream.
 bench-alerts: $(STAMP)
