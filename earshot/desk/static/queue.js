@@ -4,7 +4,6 @@
   const rows = document.getElementById("queue-rows");
   const checked = document.getElementById("queue-checked");
   const every = Number(rows.dataset.refreshSeconds) * 1000;
-  let last = null; // the rows as the desk last sent them
 
   async function refresh() {
     // A keyboard user inside the table keeps their place: wait for them to leave it.
@@ -15,13 +14,11 @@
           checked.textContent = "Stopped updating: reload the page (you may need to sign in).";
           return;
         }
-        const fresh = await response.text();
-        if (fresh !== last) {
-          rows.innerHTML = fresh;
-          if (last !== null) {  // only a real change is announced
-            checked.textContent = "Updated " + new Date().toLocaleTimeString("en-GB");
-          }
-          last = fresh;
+        const fresh = document.createElement("tbody");
+        fresh.innerHTML = await response.text();
+        if (fresh.innerHTML.trim() !== rows.innerHTML.trim()) {  // only a change is announced
+          rows.replaceChildren(...fresh.childNodes);
+          checked.textContent = "Updated " + new Date().toLocaleTimeString("en-GB");
         }
       } catch (error) {
         checked.textContent = "Could not reach the desk; trying again.";
