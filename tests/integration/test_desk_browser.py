@@ -100,12 +100,13 @@ def _sign_in(page: Page, user: str, password: str) -> Page:
 
 
 def _tab_to(page: Page, name: str) -> None:
-    """Press Tab until the control named `name` (its label or its text) has the focus."""
+    """Press Tab until the control named `name` (its label's words or its text) has the
+    focus."""
     for _ in range(60):
         page.keyboard.press("Tab")
         focused = page.evaluate(
             "() => { const e = document.activeElement;"
-            " return (e.labels && e.labels[0] ? e.labels[0].innerText : e.innerText).trim() }"
+            " return (e.labels?.[0] ? e.labels[0].firstChild.textContent : e.innerText).trim() }"
         )
         if focused == name:
             return
@@ -118,7 +119,7 @@ def _status(es: Elasticsearch, mention_id: str) -> str:
 
 
 @pytest.mark.elasticsearch
-def test_sign_in_open_an_item_and_take_it_from_the_keyboard_alone(
+def test_sign_in_open_an_item_take_it_and_close_it_from_the_keyboard_alone(
     open_page, desk_passwords, mentions
 ):
     page = open_page()
@@ -135,7 +136,12 @@ def test_sign_in_open_an_item_and_take_it_from_the_keyboard_alone(
     _tab_to(page, "Take it")
     page.keyboard.press("Enter")
     expect(page.get_by_text(f"status in-hand, with {RESPONDER}")).to_be_visible()
-    assert _status(mentions, "slow-101") == "in-hand"
+    _tab_to(page, "Outcome")
+    page.keyboard.press("ArrowDown")  # replied, the first, to routed-101-999
+    _tab_to(page, "Done")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(f"with {RESPONDER}, outcome routed-101-999")).to_be_visible()
+    assert _status(mentions, "slow-101") == "done"
 
 
 @pytest.mark.elasticsearch
