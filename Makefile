@@ -6,7 +6,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test eval bench bench-ingest bench-alerts digest-preview lint es-start es-stop clean
+.PHONY: demo test eval bench bench-ingest bench-alerts digest-preview desk-preview lint es-start es-stop clean
+
+# Debian's Chromium for the previews and the desk's browser tests: Playwright drives it and
+# never downloads a browser of its own.
+CHROMIUM := /usr/bin/chromium
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+# axe-core for the desk's accessibility tests, at the version tests/axe/package-lock.json pins.
+AXE := tests/axe/node_modules/axe-core/axe.min.js
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +26,7 @@ demo: $(STAMP)
 
 # Two workers, each with its own Elasticsearch node and Airflow home; a test file stays on
 # one worker, so its fixtures are built once.
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadfile
 
@@ -39,9 +46,20 @@ bench-alerts: $(STAMP)
 	$(BIN)/python -m bench.alerts $(ARGS)
 
 # The digest rendered from sample figures, and a screenshot of it by headless Chromium.
-digest-preview: $(STAMP)
-	command -v chromium >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+digest-preview: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m bench.digest_preview docs/digest-preview.html docs/digest-preview.png
+
+# The desk's queue, item and alerts pages with sample mentions, screenshotted by Chromium.
+desk-preview: $(STAMP) $(CHROMIUM)
+	$(BIN)/python -m bench.desk_preview docs
+
+$(CHROMIUM):
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+$(AXE): tests/axe/package-lock.json
+	command -v npm >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y npm)
+	cd tests/axe && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

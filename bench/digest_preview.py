@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from bench.chromium import OFFLINE_FLAGS
 from bench.digest_sample import sample_figures
 from earshot.digest.daily import write_preview
 
@@ -34,13 +35,7 @@ def screenshot(html: Path, png: Path) -> Path:
             [
                 browser,
                 "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *OFFLINE_FLAGS,
                 "--hide-scrollbars",
                 f"--user-data-dir={profile}",
                 f"--screenshot={png.resolve()}",

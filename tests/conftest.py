@@ -20,8 +20,8 @@ import yaml
 from earshot.app.airflow_env import airflow_env
 from earshot.core.paths import DEFAULT_PROFILE
 
-# Fixtures the digest tests share (a loopback SMTP server).
-pytest_plugins = ["tests.digest_helpers"]
+# Fixtures the digest tests share (a loopback SMTP server), and the desk's (desk, users).
+pytest_plugins = ["tests.digest_helpers", "tests.desk_helpers"]
 
 # Airflow reads its settings at import: point it at a private home before anything imports it.
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="earshot-test-airflow-"))

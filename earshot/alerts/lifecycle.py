@@ -136,12 +136,18 @@ def resolve(es: Elasticsearch, id: str, *, by: str | None = None) -> Alert:
 def list_alerts(
     es: Elasticsearch, *, include_resolved: bool = False, size: int = 200
 ) -> list[Alert]:
-    """Newest first; by default only what still needs someone (open and acknowledged)."""
-    ensure_alerts(es)
+    """Newest first; by default only what still needs someone (open and acknowledged).
+    Only reads, so an analyst who may only look can list them: no alerts index yet is none."""
     query = (
         {"match_all": {}} if include_resolved else {"terms": {"status": ["open", "acknowledged"]}}
     )
-    hits = es.search(index=ALERTS, query=query, size=size, sort=[{"@timestamp": "desc"}])
+    hits = es.search(
+        index=ALERTS,
+        query=query,
+        size=size,
+        sort=[{"@timestamp": "desc"}],
+        ignore_unavailable=True,
+    )
     return [from_hit(hit) for hit in hits["hits"]["hits"]]
 
 

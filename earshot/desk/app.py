@@ -13,7 +13,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from earshot.alerts.lifecycle import acknowledge, list_alerts, resolve
 from earshot.core.templates import template_environment
@@ -22,6 +23,16 @@ from earshot.desk.signin import SESSION_SECONDS, Person, Sessions, TooManyAttemp
 from earshot.store.connection import connect
 
 _pages = template_environment("earshot.desk")
+# Scripts only from the desk itself: a post's text that slipped past escaping still could
+# not run, nor send a form or a frame elsewhere.
+_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def secret_from_environment() -> str:
@@ -31,19 +42,16 @@ def secret_from_environment() -> str:
     return secret
 
 
-def create_app(secret: str, *, secure_cookie: bool = True) -> Starlette:
+def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int = 15) -> Starlette:
     """`secure_cookie`: the session cookie only travels over HTTPS; off only for plain HTTP
-    on this machine."""
+    on this machine. `refresh_seconds`: how often an open queue asks for new mentions."""
     # The desk's own credentials write only what a read-only analyst cannot: the record
     # that they chose to see a risk-flagged post's words.
     trail = connect()
     sessions = Sessions(trail)
 
     def page(request: Request, name: str, status_code: int = 200, **values) -> HTMLResponse:
-        html = _pages.get_template(f"{name}.html.j2").render(
-            person=values.pop("person", None), safe_link=safe_link, **values
-        )
-        return HTMLResponse(html, status_code=status_code)
+        return HTMLResponse(render(name, **values), status_code=status_code, headers=_HEADERS)
 
     def signed_in(request: Request) -> Person:
         person = sessions.person(request.session.get("id"))
@@ -84,15 +92,22 @@ def create_app(secret: str, *, secure_cookie: bool = True) -> Starlette:
 
     async def queue(request: Request) -> Response:
         person = signed_in(request)
-        q = request.query_params
-        filters = work.Filters(
-            action=q.get("action", ""),
-            status=q.get("status", ""),
-            source=q.get("source", ""),
-            search=q.get("q", ""),
+        filters = _filters(request)
+        return page(
+            request,
+            "queue",
+            person=person,
+            rows=work.queue(person.es, filters),
+            filters=filters,
+            since=work.SINCE,
+            refresh_url=f"/queue/rows?{request.url.query}",
+            refresh_seconds=refresh_seconds,
         )
-        rows = work.queue(person.es, filters)
-        return page(request, "queue", person=person, rows=rows, filters=filters)
+
+    async def queue_rows(request: Request) -> Response:
+        """The queue's rows alone, for the open page to swap in without a reload."""
+        person = signed_in(request)
+        return page(request, "queue_rows", rows=work.queue(person.es, _filters(request)))
 
     async def item(request: Request) -> Response:
         person = signed_in(request)
@@ -147,10 +162,12 @@ def create_app(secret: str, *, secure_cookie: bool = True) -> Starlette:
     return Starlette(
         routes=[
             Route("/", queue),
+            Route("/queue/rows", queue_rows),
             Route("/signin", signin, methods=["GET", "POST"]),
             Route("/signout", signout, methods=["POST"]),
             Route("/item/{id}", item, methods=["GET", "POST"]),
             Route("/alerts", alerts, methods=["GET", "POST"]),
+            Mount("/static", StaticFiles(packages=[("earshot.desk", "static")]), name="static"),
         ],
         middleware=[
             Middleware(
@@ -162,6 +179,30 @@ def create_app(secret: str, *, secure_cookie: bool = True) -> Starlette:
             )
         ],
     )
+
+
+def render(name: str, person: Person | None = None, **values) -> str:
+    """A page as the desk serves it; `make desk-preview` renders sample pages through it."""
+    return _pages.get_template(f"{name}.html.j2").render(
+        person=person, safe_link=safe_link, **values
+    )
+
+
+def _filters(request: Request) -> work.Filters:
+    q = request.query_params
+    try:
+        return work.Filters(
+            action=q.get("action", ""),
+            status=q.get("status", ""),
+            source=q.get("source", ""),
+            topic=q.get("topic", ""),
+            place=q.get("place", ""),
+            assignee=q.get("assignee", ""),
+            since=q.get("since", ""),
+            search=q.get("q", ""),
+        )
+    except work.BadFilter as e:
+        raise HTTPException(400, str(e)) from e
 
 
 def _mention(person: Person, mention_id: str) -> dict:

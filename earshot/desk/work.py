@@ -14,12 +14,14 @@ from earshot.store import audit
 from earshot.store.fields import (
     CLUSTER,
     MESSAGE,
+    PLACES,
     PUBLISHED,
     RESPONSE_ACTION,
     RESPONSE_PRIORITY,
     SOURCE,
     STATUS,
     TITLE,
+    TOPICS,
 )
 from earshot.store.indices import MENTIONS
 
@@ -31,10 +33,17 @@ OUTCOMES = (
     "no-action",
 )
 STATUSES = ("new", "in-hand", "done")
+# How far back the queue looks, in Elasticsearch's date maths, as analysts ask for it.
+SINCE = {"24h": "last 24 hours", "7d": "last 7 days", "30d": "last 30 days"}
+ASSIGNEE = "labels.assignee"
 
 
 class BadChange(ValueError):
     """A change the desk refuses: the message names what was wrong."""
+
+
+class BadFilter(ValueError):
+    """A queue filter the desk cannot apply: the message names what was wrong."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,15 @@ class Filters:
     action: str = ""
     status: str = ""
     source: str = ""
+    topic: str = ""
+    place: str = ""
+    assignee: str = ""
+    since: str = ""
     search: str = ""
+
+    def __post_init__(self) -> None:
+        if self.since and self.since not in SINCE:
+            raise BadFilter(f"time must be one of {', '.join(SINCE)}, not {self.since!r}")
 
 
 def queue(es: Elasticsearch, filters: Filters, limit: int = 100) -> list[dict]:
@@ -52,10 +69,17 @@ def queue(es: Elasticsearch, filters: Filters, limit: int = 100) -> list[dict]:
         wanted.append({"term": {STATUS: filters.status}})
     else:
         wanted.append({"terms": {STATUS: ["new", "in-hand"]}})
-    if filters.action:
-        wanted.append({"term": {RESPONSE_ACTION: filters.action}})
-    if filters.source:
-        wanted.append({"term": {SOURCE: filters.source}})
+    for field, value in (
+        (RESPONSE_ACTION, filters.action),
+        (SOURCE, filters.source),
+        (TOPICS, filters.topic),
+        (PLACES, filters.place),
+        (ASSIGNEE, filters.assignee),
+    ):
+        if value:
+            wanted.append({"term": {field: {"value": value, "case_insensitive": True}}})
+    if filters.since:
+        wanted.append({"range": {PUBLISHED: {"gte": f"now-{filters.since}"}}})
     must = (
         [{"simple_query_string": {"query": filters.search, "fields": [MESSAGE, TITLE]}}]
         if filters.search
@@ -159,6 +183,7 @@ def _row(hit: dict, copies: int) -> dict:
         "source": doc.get("event", {}).get("provider", ""),
         "published": doc.get("@timestamp", ""),
         "places": earshot.get("places", []),
+        "topics": earshot.get("topics", []),
         "action": response.get("action", ""),
         "priority": response.get("priority", 0),
         "reasons": response.get("reasons", []),

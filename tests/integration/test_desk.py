@@ -4,105 +4,33 @@ signed in as real users of the node's file realm, one per role."""
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import uvicorn
 
-from earshot.desk.app import create_app
-from earshot.governance.security import ANALYST_ROLE, RESPONDER_ROLE
 from earshot.store import audit
-from earshot.store.indices import ensure_indices, mentions_index
-from earshot.store.local_node import LocalNode
+from earshot.store.indices import ensure_indices
 from tests.alert_helpers import an_alert, keep_alert
-from tests.file_realm import realm_users
+from tests.desk_helpers import ANALYST, RESPONDER, index_mention
 
-USERS = {RESPONDER_ROLE: "rosa.responder", ANALYST_ROLE: "alan.analyst"}
-PUBLISHED = "2026-11-21T07:00:00+00:00"
 HOSTILE = "<script>alert(1)</script> \u202eevil\u202c <img src=x onerror=alert(2)>"
-
-
-@pytest.fixture(scope="module")
-def passwords(es_node: LocalNode) -> Iterator[dict[str, str]]:
-    """One user per role this module needs, in the node's file realm."""
-    with realm_users(es_node, USERS) as passwords:
-        yield passwords
-
-
-@pytest.fixture(scope="module")
-def desk(es_node: LocalNode) -> Iterator[str]:
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app("test-secret-" + "x" * 32, secure_cookie=False),
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            access_log=False,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-
-
-def _mention(
-    es,
-    id: str,
-    text: str,
-    *,
-    priority: int = 50,
-    cluster: str | None = None,
-    risk_flags: tuple[str, ...] = (),
-    url: str = "https://example.org/post",
-) -> None:
-    es.index(
-        index=mentions_index(datetime(2026, 11, 21, tzinfo=UTC)),
-        id=id,
-        refresh=True,
-        document={
-            "@timestamp": PUBLISHED,
-            "message": text,
-            "url": {"full": url},
-            "event": {"provider": "news", "dataset": "earshot.rss"},
-            "earshot": {
-                "title": text[:80],
-                "status": "new",
-                "risk_flags": list(risk_flags),
-                "places": ["Leeds"],
-                "cluster": cluster or id,
-                "response": {
-                    "action": "reply",
-                    "priority": priority,
-                    "reasons": ["asks the force"],
-                },
-            },
-        },
-    )
 
 
 @pytest.fixture
 def mentions(es):
     ensure_indices(es)
-    _mention(es, "m1", "Why did nobody answer 101 last night?", priority=80, cluster="story-1")
-    _mention(
+    index_mention(es, "m1", "Why did nobody answer 101 last night?", priority=80, cluster="story-1")
+    index_mention(
         es,
         "m1-copy",
         "Why did nobody answer 101 last night? (shared)",
         priority=70,
         cluster="story-1",
     )
-    _mention(es, "m2", "A quiet complaint", priority=10)
-    _mention(es, "risky", "words about self-harm", priority=90, risk_flags=("self-harm",))
-    _mention(es, "hostile", HOSTILE, priority=60, url="javascript:alert(3)")
+    index_mention(es, "m2", "A quiet complaint", priority=10)
+    index_mention(es, "risky", "words about self-harm", priority=90, risk_flags=("self-harm",))
+    index_mention(es, "hostile", HOSTILE, priority=60, url="javascript:alert(3)")
     return es
 
 
@@ -118,19 +46,20 @@ def _csrf(page: httpx.Response) -> str:
 
 
 @pytest.mark.elasticsearch
-def test_wrong_password_is_refused_and_the_queue_needs_sign_in(desk, passwords, mentions):
+def test_wrong_password_is_refused_and_the_queue_needs_sign_in(desk, desk_passwords, mentions):
     client = httpx.Client(base_url=desk, timeout=30)
     refused = client.post("/signin", data={"username": "rosa.responder", "password": "wrong"})
     assert refused.status_code == 401
     assert "not accepted" in refused.text
     assert client.get("/", follow_redirects=False).headers["location"] == "/signin"
+    assert client.get("/queue/rows", follow_redirects=False).headers["location"] == "/signin"
 
 
 @pytest.mark.elasticsearch
 def test_queue_shows_most_urgent_first_with_copies_folded_and_risky_words_withheld(
-    desk, passwords, mentions
+    desk, desk_passwords, mentions
 ):
-    client = _signed_in(desk, "alan.analyst", passwords["alan.analyst"])
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
     page = client.get("/")
     assert page.status_code == 200
     assert "Withheld: self-harm" in page.text
@@ -143,9 +72,39 @@ def test_queue_shows_most_urgent_first_with_copies_folded_and_risky_words_withhe
     )
 
 
+def _listed(client: httpx.Client, path: str = "/", **query: str) -> set[str]:
+    page = client.get(path, params=query)
+    assert page.status_code == 200, page.text
+    return set(re.findall(r'href="/item/([^"]+)"', page.text))
+
+
 @pytest.mark.elasticsearch
-def test_revealing_risky_words_is_audited_by_name(desk, passwords, mentions):
-    client = _signed_in(desk, "alan.analyst", passwords["alan.analyst"])
+def test_the_queue_filters_by_topic_place_assignee_and_time(desk, desk_passwords, mentions):
+    recent = datetime.now(UTC) - timedelta(hours=2)
+    index_mention(
+        mentions,
+        "fresh",
+        "Another burglary in Lincoln",
+        topics=("burglary",),
+        place="Lincoln",
+        published=recent,
+    )
+    client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
+    client.post("/item/m2", data={"csrf": _csrf(client.get("/item/m2")), "step": "take"})
+    assert _listed(client, topic="burglary") == {"fresh"}
+    assert _listed(client, place="lincoln") == {"fresh"}  # as typed, whatever the case
+    assert _listed(client, assignee=RESPONDER) == {"m2"}
+    assert _listed(client, since="24h") == {"fresh"}
+    assert _listed(client, since="7d", place="Leeds") == set()
+    assert _listed(client, "/queue/rows", topic="burglary") == {"fresh"}  # what the page polls
+    refused = client.get("/", params={"since": "forever"})
+    assert refused.status_code == 400
+    assert "time must be one of 24h, 7d, 30d, not 'forever'" in refused.text
+
+
+@pytest.mark.elasticsearch
+def test_revealing_risky_words_is_audited_by_name(desk, desk_passwords, mentions):
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
     item = client.get("/item/risky")
     assert "words about self-harm" not in item.text
     shown = client.post("/item/risky?do=reveal", data={"csrf": _csrf(item)})
@@ -155,8 +114,8 @@ def test_revealing_risky_words_is_audited_by_name(desk, passwords, mentions):
 
 
 @pytest.mark.elasticsearch
-def test_an_analyst_sees_no_buttons_and_a_forged_change_is_refused(desk, passwords, mentions):
-    client = _signed_in(desk, "alan.analyst", passwords["alan.analyst"])
+def test_an_analyst_sees_no_buttons_and_a_forged_change_is_refused(desk, desk_passwords, mentions):
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
     item = client.get("/item/m1")
     assert "Take it" not in item.text
     forged = client.post("/item/m1", data={"csrf": _csrf(item), "step": "take"})
@@ -170,14 +129,14 @@ def test_an_analyst_sees_no_buttons_and_a_forged_change_is_refused(desk, passwor
 
 
 @pytest.mark.elasticsearch
-def test_a_change_without_the_csrf_token_is_refused(desk, passwords, mentions):
-    client = _signed_in(desk, "rosa.responder", passwords["rosa.responder"])
+def test_a_change_without_the_csrf_token_is_refused(desk, desk_passwords, mentions):
+    client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
     assert client.post("/item/m1", data={"step": "take"}).status_code == 403
     assert client.post("/item/m1", data={"step": "take", "csrf": "guess"}).status_code == 403
 
 
 @pytest.mark.elasticsearch
-def test_sign_in_stops_checking_after_repeated_failures(desk, passwords, mentions):
+def test_sign_in_stops_checking_after_repeated_failures(desk, desk_passwords, mentions):
     client = httpx.Client(base_url=desk, timeout=30)
     for _ in range(5):
         assert (
@@ -187,11 +146,11 @@ def test_sign_in_stops_checking_after_repeated_failures(desk, passwords, mention
 
 
 @pytest.mark.elasticsearch
-def test_a_responder_acknowledges_then_resolves_an_alert(desk, passwords, mentions):
+def test_a_responder_acknowledges_then_resolves_an_alert(desk, desk_passwords, mentions):
     opened = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
     alert = an_alert(opened)
     keep_alert(mentions, alert)
-    client = _signed_in(desk, "rosa.responder", passwords["rosa.responder"])
+    client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
     page = client.get("/alerts")
     assert "Negative talk about the force is up" in page.text
     data = {"csrf": _csrf(page), "id": alert.id}
@@ -205,9 +164,9 @@ def test_a_responder_acknowledges_then_resolves_an_alert(desk, passwords, mentio
 
 @pytest.mark.elasticsearch
 def test_a_responder_takes_an_item_and_completes_it_and_the_audit_names_her(
-    desk, passwords, mentions
+    desk, desk_passwords, mentions
 ):
-    client = _signed_in(desk, "rosa.responder", passwords["rosa.responder"])
+    client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
     csrf = _csrf(client.get("/item/m1"))
     assert client.post("/item/m1", data={"csrf": csrf, "step": "take"}).status_code == 303
     refused = client.post("/item/m1", data={"csrf": csrf, "step": "done", "outcome": "no-action"})
@@ -227,13 +186,14 @@ def test_a_responder_takes_an_item_and_completes_it_and_the_audit_names_her(
 
 
 @pytest.mark.elasticsearch
-def test_hostile_text_and_links_render_inert(desk, passwords, mentions):
-    client = _signed_in(desk, "rosa.responder", passwords["rosa.responder"])
+def test_hostile_text_and_links_render_inert(desk, desk_passwords, mentions):
+    client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
     for page in (client.get("/"), client.get("/item/hostile")):
         assert "<script>alert(1)</script>" not in page.text
         assert "<img src=x" not in page.text
         assert "&lt;script&gt;" in page.text
         assert 'href="javascript:' not in page.text
+        assert "default-src 'self'" in page.headers["content-security-policy"]
     assert 'class="text"' in client.get("/item/hostile").text  # bidi isolated
 
 

@@ -1,0 +1,258 @@
+"""The response desk as a person uses it: Debian's Chromium, headless, driven by Playwright,
+against the real desk, a real Elasticsearch node and real users of the node's file realm.
+
+One browser serves the module; each test gets its own fresh context (cookies, storage).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bench.chromium import launch
+from earshot.store import audit
+from earshot.store.indices import ensure_indices
+from tests.alert_helpers import an_alert, keep_alert
+from tests.desk_helpers import ANALYST, REFRESH_SECONDS, RESPONDER, index_mention
+
+AXE = Path(__file__).resolve().parent.parent / "axe"
+AXE_SCRIPT = AXE / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = {"serious", "critical"}  # axe's impacts that stop a person using the page
+# Each tries to run script in the desk's page; none may.
+HOSTILE = {
+    "script": "<script>window.pwned = 'script'; alert('script')</script> see this",
+    "img": "<img src=x onerror=\"window.pwned = 'img'; alert('img')\"> look",
+    "rtl": "Thanks \u202egnp.exe\u202c to the team",
+}
+MEGABYTE = "Long rant about parking. " * 42_000  # a little over 1 MB
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> str:
+    """axe-core at the version tests/axe/package-lock.json pins, installed there by npm."""
+    if not AXE_SCRIPT.exists():
+        result = subprocess.run(
+            ["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+            cwd=AXE,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"npm ci in {AXE} could not install axe-core:\n{result.stderr[-2000:]}")
+    return AXE_SCRIPT.read_text()
+
+
+@pytest.fixture
+def open_page(browser: Browser, desk: str) -> Iterator[Callable[[], Page]]:
+    """New pages, each in a fresh context on the desk; any dialog a page opens is noted on
+    `page.dialogs` and dismissed."""
+    contexts = []
+
+    def new_page() -> Page:
+        context = browser.new_context(base_url=desk)
+        contexts.append(context)
+        page = context.new_page()
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def mentions(es: Elasticsearch) -> Elasticsearch:
+    ensure_indices(es)
+    index_mention(es, "slow-101", "Why did nobody answer 101 last night?", priority=80)
+    index_mention(
+        es,
+        "burglary",
+        "Third burglary on our street this month",
+        priority=60,
+        topics=("burglary",),
+        place="Lincoln",
+    )
+    return es
+
+
+def _sign_in(page: Page, user: str, password: str) -> Page:
+    page.goto("/signin")
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Needs a response")).to_be_visible()
+    return page
+
+
+def _tab_to(page: Page, name: str) -> None:
+    """Press Tab until the control named `name` (its label's words or its text) has the
+    focus."""
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return (e.labels?.[0] ? e.labels[0].firstChild.textContent : e.innerText).trim() }"
+        )
+        if focused == name:
+            return
+    pytest.fail(f"Tab never reached {name!r} on {page.url}")
+
+
+def _status(es: Elasticsearch, mention_id: str) -> str:
+    hit = es.search(index="earshot-mentions", query={"ids": {"values": [mention_id]}})
+    return hit["hits"]["hits"][0]["_source"]["earshot"]["status"]
+
+
+@pytest.mark.elasticsearch
+def test_sign_in_open_an_item_take_it_and_close_it_from_the_keyboard_alone(
+    open_page, desk_passwords, mentions
+):
+    page = open_page()
+    page.goto("/signin")
+    _tab_to(page, "User name")
+    page.keyboard.type(RESPONDER)
+    _tab_to(page, "Password")
+    page.keyboard.type(desk_passwords[RESPONDER])
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Needs a response")).to_be_visible()
+    _tab_to(page, "Why did nobody answer 101 last night?")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url("/item/slow-101")
+    _tab_to(page, "Take it")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(f"status in-hand, with {RESPONDER}")).to_be_visible()
+    _tab_to(page, "Outcome")
+    page.keyboard.press("ArrowDown")  # replied, the first, to routed-101-999
+    _tab_to(page, "Done")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(f"with {RESPONDER}, outcome routed-101-999")).to_be_visible()
+    assert _status(mentions, "slow-101") == "done"
+
+
+@pytest.mark.elasticsearch
+def test_a_responder_filters_takes_an_item_and_marks_it_done_and_the_audit_names_her(
+    open_page, desk_passwords, mentions
+):
+    page = _sign_in(open_page(), RESPONDER, desk_passwords[RESPONDER])
+    page.get_by_label("Topic").fill("burglary")
+    page.get_by_label("Time").select_option(label="any time")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("#queue-rows tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("Third burglary on our street")
+    rows.get_by_role("link").click()
+    page.get_by_role("button", name="Take it").click()
+    page.get_by_label("Outcome").select_option("replied")
+    page.get_by_role("button", name="Done").click()
+    expect(page.get_by_text(f"status done, with {RESPONDER}, outcome replied")).to_be_visible()
+    records = audit.history(mentions, action="mention.status")
+    assert [r["after"]["status"] for r in records] == ["done", "in-hand"]
+    assert {r["actor"]["name"] for r in records} == {RESPONDER}
+
+
+@pytest.mark.elasticsearch
+def test_an_analyst_sees_no_workflow_buttons_and_a_forged_post_is_refused(
+    open_page, desk_passwords, mentions
+):
+    keep_alert(mentions, an_alert(datetime(2026, 11, 21, 7, 0, tzinfo=UTC)))
+    page = _sign_in(open_page(), ANALYST, desk_passwords[ANALYST])
+    page.goto("/item/slow-101")
+    expect(page.get_by_role("heading", name="reply, priority 80")).to_be_visible()
+    expect(page.get_by_role("button", name="Take it")).to_have_count(0)
+    expect(page.get_by_role("button", name="Done")).to_have_count(0)
+    # The forgery carries the analyst's own valid CSRF token, from the sign-out form.
+    refused = page.evaluate(
+        """async () => {
+            const form = new FormData();
+            form.append("csrf", document.querySelector("input[name=csrf]").value);
+            form.append("step", "take");
+            return (await fetch("/item/slow-101", {method: "POST", body: form})).status;
+        }"""
+    )
+    assert refused == 403
+    assert _status(mentions, "slow-101") == "new"
+    page.goto("/alerts")
+    expect(page.get_by_text("Negative talk about the force is up")).to_be_visible()
+    expect(page.get_by_role("button", name="Acknowledge")).to_have_count(0)
+
+
+@pytest.mark.elasticsearch
+def test_hostile_mentions_render_inert(open_page, desk_passwords, es):
+    ensure_indices(es)
+    for name, text in HOSTILE.items():
+        index_mention(es, name, text, url="javascript:alert('link')")
+    index_mention(es, "megabyte", MEGABYTE, priority=10)
+    page = _sign_in(open_page(), RESPONDER, desk_passwords[RESPONDER])
+    expect(page.locator("#queue-rows")).to_contain_text("<script>window.pwned")
+    for name, text in HOSTILE.items():
+        page.goto(f"/item/{name}")
+        expect(page.locator("p.text")).to_have_text(text)
+        assert page.evaluate("() => window.pwned") is None
+        assert page.locator("a[href^='javascript:']").count() == 0
+        page.get_by_text("javascript:alert('link')").click()  # shown as text, not followed
+        expect(page).to_have_url(f"/item/{name}")
+    assert page.evaluate(
+        "() => getComputedStyle(document.querySelector('p.text')).unicodeBidi"
+    ) == ("isolate")
+    page.goto("/item/megabyte")
+    assert page.evaluate("() => document.querySelector('p.text').textContent.length") == len(
+        MEGABYTE
+    )
+    assert page.dialogs == []
+
+
+@pytest.mark.elasticsearch
+def test_the_open_queue_shows_a_newly_indexed_mention_without_reloading(
+    open_page, desk_passwords, mentions
+):
+    page = _sign_in(open_page(), ANALYST, desk_passwords[ANALYST])
+    page.evaluate("() => { window.sameDocument = true }")
+    page.wait_for_timeout(2.5 * REFRESH_SECONDS * 1000)  # polls that find nothing new...
+    expect(page.locator("#queue-checked")).to_have_text("")  # ...announce nothing
+    index_mention(mentions, "arrived", "Road closed by the bridge, any news?", priority=70)
+    expect(page.get_by_role("link", name="Road closed by the bridge")).to_be_visible(
+        timeout=10 * REFRESH_SECONDS * 1000
+    )
+    assert page.evaluate("() => window.sameDocument") is True
+    expect(page.locator("#queue-checked")).to_contain_text("Updated")
+
+
+@pytest.mark.elasticsearch
+def test_queue_item_and_alerts_pages_have_no_serious_accessibility_violations(
+    open_page, desk_passwords, mentions, axe_script
+):
+    keep_alert(mentions, an_alert(datetime(2026, 11, 21, 7, 0, tzinfo=UTC)))
+    page = open_page()
+    page.goto("/signin")
+    found = {"/signin": _violations(page, axe_script)}
+    _sign_in(page, RESPONDER, desk_passwords[RESPONDER])
+    for path in ("/", "/item/slow-101", "/alerts"):
+        page.goto(path)
+        found[path] = _violations(page, axe_script)
+    assert found == {path: [] for path in found}
+
+
+def _violations(page: Page, axe_script: str) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each."""
+    page.evaluate(axe_script)  # through DevTools, so the desk's CSP does not block it
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['impact']}: {v['id']}: {v['help']} ({len(v['nodes'])} elements)"
+        for v in result["violations"]
+        if v["impact"] in BLOCKING
+    ]
