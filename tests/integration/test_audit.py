@@ -3,16 +3,21 @@ when, what, and what it was before; and it can be read back from the command lin
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
 
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
+from earshot.governance.security import RESPONDER_ROLE
 from earshot.store import audit
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions, set_status
 from listeners import load_profile
 from tests.conftest import news_items, rss
-from tests.integration.test_cli import earshot
+from tests.file_realm import realm_users
+from tests.integration.test_cli import EARSHOT, earshot
 from tests.integration.test_store import mention
 
 
@@ -35,6 +40,40 @@ def test_a_status_change_is_one_record_with_who_and_before_after(es):
     set_status(es, m.id, "in-hand")  # already in hand: nothing changes, nothing is recorded
     set_status(es, m.id, "done")
     assert [r["after"]["status"] for r in audit.history(es)] == ["done", "in-hand"]
+
+
+def earshot_as(user: str, password: str, *args: str) -> subprocess.CompletedProcess:
+    """As on a deployment's shared machine: the pipeline's credentials in the environment
+    (here the superuser's), the analyst typing her own password at the prompt."""
+    return subprocess.run(
+        [EARSHOT, *args, "--user", user],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "EARSHOT_ACTOR"},
+        start_new_session=True,  # no terminal: the hidden prompt reads stdin
+    )
+
+
+@pytest.mark.elasticsearch
+def test_an_analyst_moving_a_mention_on_with_her_own_user_is_named_in_the_audit(es, es_node):
+    ensure_indices(es)
+    m = mention(1)
+    index_mentions(es, [m])
+    es.indices.refresh(index=MENTIONS)
+
+    with realm_users(es_node, {RESPONDER_ROLE: "rosa.responder"}) as passwords:
+        wrong = earshot_as("rosa.responder", "not-her-password", "status", m.id, "in-hand")
+        assert wrong.returncode == 1
+        assert "refused the credentials (401)" in wrong.stderr
+        assert audit.history(es) == []
+
+        moved = earshot_as("rosa.responder", passwords["rosa.responder"], "status", m.id, "done")
+    assert moved.returncode == 0, moved.stderr
+    [record] = audit.history(es)
+    assert record["actor"] == {"name": "rosa.responder", "principal": "rosa.responder"}
+    assert record["after"] == {"status": "done"}
+    assert es.get(index=f"{MENTIONS}-2026.11", id=m.id)["_source"]["earshot"]["status"] == "done"
 
 
 @pytest.mark.elasticsearch
