@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test eval bench bench-alerts digest-preview lint es-start es-stop clean
+.PHONY: demo test test-stack stack stack-stop eval bench bench-alerts digest-preview lint es-start es-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,18 @@ demo: $(STAMP)
 # one worker, so its fixtures are built once.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --ignore=tests/stack
+
+# The whole stack of `make stack` under its real scheduler: heavy, so on its own (CI runs it too).
+test-stack: $(STAMP)
+	$(BIN)/pytest -p no:xdist tests/stack
+
+# The production shape on one machine without Docker (README, "Running it for real: make stack").
+stack: $(STAMP)
+	$(BIN)/earshot stack start
+
+stack-stop: $(STAMP)
+	$(BIN)/earshot stack stop
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.evaluation

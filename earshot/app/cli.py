@@ -17,6 +17,7 @@ from earshot.app.digest_cli import digest
 from earshot.app.erase_cli import audit_command, erase_command
 from earshot.app.failures import OneLineFailures
 from earshot.app.setup import deploy_app
+from earshot.app.stack_cli import stack_app
 from earshot.core.model import WorkflowStatus
 
 # No rich tracebacks: they print every frame's local variables, passwords included.
@@ -30,6 +31,7 @@ app.command("erase")(erase_command)
 app.command("audit")(audit_command)
 app.add_typer(deploy_app)  # `earshot setup` and `earshot kibana export | import`
 app.add_typer(alerts_app, name="alerts", cls=OneLineFailures)
+app.add_typer(stack_app, name="stack", cls=OneLineFailures)
 console = Console()
 
 
