@@ -40,6 +40,7 @@ class LocalPostgres:
         bin_dir = find_bin_dir()
         root = os.geteuid() == 0
         if root:
+            self._check_reachable()
             ensure_service_user(SERVICE_USER)
         if not (self.data / "PG_VERSION").exists():
             self._initdb(bin_dir)
@@ -76,6 +77,16 @@ class LocalPostgres:
 
     def password(self) -> str:
         return (self.home / "password").read_text().strip()
+
+    def _check_reachable(self) -> None:
+        """Its account is nobody in particular: every folder above its own must be open to all."""
+        closed = [p for p in self.home.parents if p.exists() and not p.stat().st_mode & 0o001]
+        if closed:
+            raise PostgresError(
+                f"PostgreSQL runs as {SERVICE_USER}, which cannot reach {self.home}: "
+                f"{closed[-1]} is closed to other users; set EARSHOT_HOME to a folder under "
+                "one it can reach (for example /srv/earshot)"
+            )
 
     def _initdb(self, bin_dir: Path) -> None:
         """The role and its password are made here, so no moment runs without a password."""
