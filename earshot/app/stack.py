@@ -81,19 +81,15 @@ class Stack:
         if not os.environ.get("EARSHOT_ELASTICSEARCH_URL"):
             self.node.start()
             _link(self.logs / "elasticsearch", self.node.runtime / "logs")
-        env = self._environment()
+        env = self._environment(database=self.postgres.start(self._ports()["postgres"]))
         if not all(self._alive(name) for name in AIRFLOW_COMMANDS):
             self._airflow_once(["db", "migrate"], env, "airflow-db-migrate")
         if not self._uses_own_relay() and not self._alive(MAIL_SINK):
-            sink = [
-                sys.executable,
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                f"127.0.0.1:{self._ports()['smtp']}",
-            ]
-            self._launch(MAIL_SINK, [*sink, "-c", "aiosmtpd.handlers.Mailbox", str(self.mail)], env)
+            listen = f"127.0.0.1:{self._ports()['smtp']}"
+            handler = ["-c", "aiosmtpd.handlers.Mailbox", str(self.mail)]
+            self._launch(
+                MAIL_SINK, [sys.executable, "-m", "aiosmtpd", "-n", "-l", listen, *handler], env
+            )
         for command in AIRFLOW_COMMANDS:
             if not self._alive(command):
                 self._launch(command, [_airflow(), command], env)
@@ -124,9 +120,10 @@ class Stack:
 
     # -- internals ---------------------------------------------------------------
 
-    def _environment(self) -> dict[str, str]:
+    def _environment(self, *, database: str) -> dict[str, str]:
         """What every Airflow process and task gets: the caller's environment (the profile,
-        platform connections) with the stack's own settings, and its keys from the file."""
+        platform connections) with the stack's own settings, and its keys from the file.
+        `database`: the SQLAlchemy URL of Airflow's PostgreSQL."""
         use_pseudonym_key(default_pseudonym_key_file())
         keys = self._keys()
         ports = self._ports()
@@ -135,7 +132,7 @@ class Stack:
             **airflow_env(self.airflow_home),
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__PARALLELISM": "8",  # task processes at once: a small VM's worth
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.postgres.start(ports["postgres"]),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database,
             "AIRFLOW__CORE__FERNET_KEY": keys["fernet"],
             "AIRFLOW__API_AUTH__JWT_SECRET": keys["jwt"],
             "AIRFLOW__API__SECRET_KEY": keys["api"],
