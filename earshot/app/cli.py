@@ -16,6 +16,7 @@ from earshot.app.alerts_cli import alerts_app
 from earshot.app.digest_cli import digest
 from earshot.app.erase_cli import audit_command, erase_command
 from earshot.app.failures import OneLineFailures
+from earshot.app.own_credentials import UserOption, connect_as
 from earshot.app.setup import deploy_app
 from earshot.app.stack_cli import stack_app
 from earshot.core.model import WorkflowStatus
@@ -104,26 +105,12 @@ def stats(
 def status(
     mention_id: Annotated[str, typer.Argument(help="The mention's id (its Elasticsearch _id).")],
     new_status: Annotated[WorkflowStatus, typer.Argument(help="new, in-hand or done.")],
-    user: Annotated[
-        str | None,
-        typer.Option(
-            "--user",
-            help="Your own Elasticsearch user (its password is asked for): the change is made "
-            "with your privileges and the audit trail names you.",
-        ),
-    ] = None,
+    user: UserOption = None,
 ) -> None:
     """Set a mention's workflow status, as the response queue moves on."""
-    from earshot.store.connection import connect
     from earshot.store.mentions import set_status
 
-    es = connect()
-    if user:
-        # On a deployment's shared machine the login and the configured key are the
-        # pipeline's; only the analyst's own credentials say who moved the mention on.
-        password = typer.prompt(f"Elasticsearch password for {user}", hide_input=True)
-        es = es.options(basic_auth=(user, password))
-    set_status(es, mention_id, new_status, actor=user)
+    set_status(connect_as(user), mention_id, new_status, actor=user)
     console.print(f"{mention_id}: {new_status}")
 
 

@@ -3,9 +3,6 @@ when, what, and what it was before; and it can be read back from the command lin
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
 
 from earshot.app.collect import collect_source
@@ -16,8 +13,8 @@ from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions, set_status
 from listeners import load_profile
 from tests.conftest import news_items, rss
-from tests.file_realm import realm_users
-from tests.integration.test_cli import EARSHOT, earshot
+from tests.file_realm import earshot_as, realm_users
+from tests.integration.test_cli import earshot
 from tests.integration.test_store import mention
 
 
@@ -40,19 +37,6 @@ def test_a_status_change_is_one_record_with_who_and_before_after(es):
     set_status(es, m.id, "in-hand")  # already in hand: nothing changes, nothing is recorded
     set_status(es, m.id, "done")
     assert [r["after"]["status"] for r in audit.history(es)] == ["done", "in-hand"]
-
-
-def earshot_as(user: str, password: str, *args: str) -> subprocess.CompletedProcess:
-    """As on a deployment's shared machine: the pipeline's credentials in the environment
-    (here the superuser's), the analyst typing her own password at the prompt."""
-    return subprocess.run(
-        [EARSHOT, *args, "--user", user],
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "EARSHOT_ACTOR"},
-        start_new_session=True,  # no terminal: the hidden prompt reads stdin
-    )
 
 
 @pytest.mark.elasticsearch
