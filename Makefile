@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-stack stack stack-stop eval bench bench-alerts digest-preview lint es-start es-stop clean
+.PHONY: demo test eval bench bench-alerts digest-preview lint es-start es-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadfile --ignore=tests/stack
+
+.PHONY: test-stack stack stack-stop
 
 # The whole stack of `make stack` under its real scheduler: heavy, so on its own (CI runs it too).
 test-stack: $(STAMP)
