@@ -28,7 +28,20 @@ demo: $(STAMP)
 # one worker, so its fixtures are built once.
 test: $(STAMP) $(CHROMIUM) $(AXE)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --ignore=tests/stack
+
+.PHONY: test-stack stack stack-stop
+
+# The whole stack of `make stack` under its real scheduler: heavy, so on its own (CI runs it too).
+test-stack: $(STAMP)
+	$(BIN)/pytest -p no:xdist tests/stack
+
+# The production shape on one machine without Docker (README, "Running it for real: make stack").
+stack: $(STAMP)
+	$(BIN)/earshot stack start
+
+stack-stop: $(STAMP)
+	$(BIN)/earshot stack stop
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.evaluation

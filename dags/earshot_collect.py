@@ -12,10 +12,11 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import dag, get_current_context, task
 
 from earshot.app.assets import MENTIONS
+from earshot.app.schedules import collect_interval
 
 
 @dag(
-    schedule=timedelta(minutes=15),
+    schedule=collect_interval(),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,

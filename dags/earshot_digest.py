@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 
+from earshot.app.schedules import digest_cron
+
 UK_TIME = "Europe/London"
 
 
 @dag(
-    schedule=CronTriggerTimetable("0 7 * * *", timezone=UK_TIME),
+    schedule=CronTriggerTimetable(digest_cron(), timezone=UK_TIME),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,

@@ -12,9 +12,12 @@ import base64
 import hashlib
 import os
 import secrets
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import yaml
 from elasticsearch import AuthenticationException, Elasticsearch
@@ -40,6 +43,19 @@ def _pbkdf2(password: str) -> str:
 def client_as(user: str, password: str) -> Elasticsearch:
     return Elasticsearch(
         os.environ["EARSHOT_ELASTICSEARCH_URL"], request_timeout=30, basic_auth=(user, password)
+    )
+
+
+def earshot_as(user: str, password: str, *args: str) -> subprocess.CompletedProcess:
+    """As on a deployment's shared machine: the pipeline's credentials in the environment
+    (here the superuser's), the analyst typing her own password at the prompt."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("earshot")), *args, "--user", user],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "EARSHOT_ACTOR"},
+        start_new_session=True,  # no terminal: the hidden prompt reads stdin
     )
 
 

@@ -9,13 +9,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
+from earshot.app.own_credentials import UserOption, connect_as
 from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.safe_text import neutral
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from elasticsearch import Elasticsearch
 
     from earshot.alerts.model import Alert
 
@@ -62,25 +61,27 @@ def list_command(
 
 
 @alerts_app.command("ack")
-def ack_command(alert_id: Annotated[str, typer.Argument(help="The alert's id.")]) -> None:
+def ack_command(
+    alert_id: Annotated[str, typer.Argument(help="The alert's id.")], user: UserOption = None
+) -> None:
     """Say you have seen it and are on it (stops further notifications)."""
     from earshot.alerts.lifecycle import acknowledge
 
-    _change(acknowledge, alert_id)
+    _change(acknowledge, alert_id, user)
 
 
 @alerts_app.command("resolve")
-def resolve_command(alert_id: Annotated[str, typer.Argument(help="The alert's id.")]) -> None:
+def resolve_command(
+    alert_id: Annotated[str, typer.Argument(help="The alert's id.")], user: UserOption = None
+) -> None:
     """Close it by hand (Earshot also resolves alerts whose situation has calmed)."""
     from earshot.alerts.lifecycle import resolve
 
-    _change(resolve, alert_id)
+    _change(resolve, alert_id, user)
 
 
-def _change(change: Callable[[Elasticsearch, str], Alert], alert_id: str) -> None:
-    from earshot.store.connection import connect
-
-    alert = change(connect(), alert_id)
+def _change(change: Callable[..., Alert], alert_id: str, user: str | None) -> None:
+    alert = change(connect_as(user), alert_id, by=user)
     Console().print(f"{alert.id}: {alert.status}")
 
 

@@ -16,7 +16,9 @@ from earshot.app.alerts_cli import alerts_app
 from earshot.app.digest_cli import digest
 from earshot.app.erase_cli import audit_command, erase_command
 from earshot.app.failures import OneLineFailures
+from earshot.app.own_credentials import UserOption, connect_as
 from earshot.app.setup import deploy_app
+from earshot.app.stack_cli import stack_app
 from earshot.core.model import WorkflowStatus
 
 # No rich tracebacks: they print every frame's local variables, passwords included.
@@ -30,6 +32,7 @@ app.command("erase")(erase_command)
 app.command("audit")(audit_command)
 app.add_typer(deploy_app)  # `earshot setup` and `earshot kibana export | import`
 app.add_typer(alerts_app, name="alerts", cls=OneLineFailures)
+app.add_typer(stack_app, name="stack", cls=OneLineFailures)
 console = Console()
 
 
@@ -102,12 +105,12 @@ def stats(
 def status(
     mention_id: Annotated[str, typer.Argument(help="The mention's id (its Elasticsearch _id).")],
     new_status: Annotated[WorkflowStatus, typer.Argument(help="new, in-hand or done.")],
+    user: UserOption = None,
 ) -> None:
     """Set a mention's workflow status, as the response queue moves on."""
-    from earshot.store.connection import connect
     from earshot.store.mentions import set_status
 
-    set_status(connect(), mention_id, new_status)
+    set_status(connect_as(user), mention_id, new_status, actor=user)
     console.print(f"{mention_id}: {new_status}")
 
 

@@ -301,20 +301,16 @@ def _runtime_dir(home: Path) -> Path:
     return ROOT_RUNTIME_BASE / f"node-{hashlib.sha256(str(home).encode()).hexdigest()[:12]}"
 
 
-def _hand_to_service_user(runtime: Path) -> None:
+def ensure_service_user(name: str) -> None:
+    """A system account with no login, for a server that refuses to run as root."""
     try:
-        pwd.getpwnam(SERVICE_USER)
+        pwd.getpwnam(name)
     except KeyError:
-        _run(
-            [
-                "useradd",
-                "--system",
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
-                SERVICE_USER,
-            ]
-        )
+        _run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+
+
+def _hand_to_service_user(runtime: Path) -> None:
+    ensure_service_user(SERVICE_USER)
     ROOT_RUNTIME_BASE.chmod(0o755)
     _run(["chown", "-R", f"{SERVICE_USER}:{SERVICE_USER}", str(runtime)])
 

@@ -213,7 +213,9 @@ def _create_actions(
         }
 
 
-def set_status(es: Elasticsearch, mention_id: str, status: WorkflowStatus) -> None:
+def set_status(
+    es: Elasticsearch, mention_id: str, status: WorkflowStatus, *, actor: str | None = None
+) -> None:
     """Move a mention along the analysts' workflow (new → in-hand → done), and audit it.
 
     Re-collection never overwrites a stored mention, so the status survives it. Setting
@@ -229,5 +231,10 @@ def set_status(es: Elasticsearch, mention_id: str, status: WorkflowStatus) -> No
     # The response queue is a search: it must not show the mention as still waiting.
     es.update(index=index, id=mention_id, doc={"earshot": {"status": status}}, refresh="wait_for")
     audit.record(
-        es, "mention.status", mention_id, before={"status": previous}, after={"status": status}
+        es,
+        "mention.status",
+        mention_id,
+        before={"status": previous},
+        after={"status": status},
+        actor=actor,
     )

@@ -23,9 +23,11 @@ from earshot.alerts.spike import NegativeSpike
 from earshot.app.cli import app
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.core.profile import AlertSettings
+from earshot.governance.security import RESPONDER_ROLE
 from earshot.store.audit import history
 from listeners import load_profile
 from tests.alert_helpers import at, put_mentions, rhythmic_history, talk
+from tests.file_realm import earshot_as, realm_users
 
 T = at("2026-11-18 10:15")
 ROBOT = "airflow:earshot_alerts"
@@ -217,3 +219,16 @@ def test_the_message_of_a_spike_during_a_known_event_names_it():
         "Negative talk about the force (topic public-order): 21 stories in 15 min, "
         "usually 1.5 (chance 1e-06), during football 'Lincoln City v Grimsby Town'"
     )
+
+
+def test_an_analyst_acknowledging_with_her_own_user_is_named_on_the_alert_and_in_the_audit(
+    es, es_node
+):
+    [alert_id] = run(es, [spike("topic:arrest", T)], T).opened
+    with realm_users(es_node, {RESPONDER_ROLE: "rosa.responder"}) as passwords:
+        acked = earshot_as("rosa.responder", passwords["rosa.responder"], "alerts", "ack", alert_id)
+    assert acked.returncode == 0, acked.stderr
+    [alert] = list_alerts(es)
+    assert (alert.status, alert.acknowledged.by) == ("acknowledged", "rosa.responder")
+    [record] = history(es, action="alert.acknowledge")
+    assert record["actor"] == {"name": "rosa.responder", "principal": "rosa.responder"}

@@ -7,11 +7,13 @@ import pytest
 
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
+from earshot.governance.security import RESPONDER_ROLE
 from earshot.store import audit
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions, set_status
 from listeners import load_profile
 from tests.conftest import news_items, rss
+from tests.file_realm import earshot_as, realm_users
 from tests.integration.test_cli import earshot
 from tests.integration.test_store import mention
 
@@ -35,6 +37,27 @@ def test_a_status_change_is_one_record_with_who_and_before_after(es):
     set_status(es, m.id, "in-hand")  # already in hand: nothing changes, nothing is recorded
     set_status(es, m.id, "done")
     assert [r["after"]["status"] for r in audit.history(es)] == ["done", "in-hand"]
+
+
+@pytest.mark.elasticsearch
+def test_an_analyst_moving_a_mention_on_with_her_own_user_is_named_in_the_audit(es, es_node):
+    ensure_indices(es)
+    m = mention(1)
+    index_mentions(es, [m])
+    es.indices.refresh(index=MENTIONS)
+
+    with realm_users(es_node, {RESPONDER_ROLE: "rosa.responder"}) as passwords:
+        wrong = earshot_as("rosa.responder", "not-her-password", "status", m.id, "in-hand")
+        assert wrong.returncode == 1
+        assert "refused the credentials (401)" in wrong.stderr
+        assert audit.history(es) == []
+
+        moved = earshot_as("rosa.responder", passwords["rosa.responder"], "status", m.id, "done")
+    assert moved.returncode == 0, moved.stderr
+    [record] = audit.history(es)
+    assert record["actor"] == {"name": "rosa.responder", "principal": "rosa.responder"}
+    assert record["after"] == {"status": "done"}
+    assert es.get(index=f"{MENTIONS}-2026.11", id=m.id)["_source"]["earshot"]["status"] == "done"
 
 
 @pytest.mark.elasticsearch

@@ -23,7 +23,14 @@ print("loaded:", ",".join(sorted({{name.split(".")[0] for name in sys.modules}} 
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["alerts", "--help"], ["es", "--help"], ["kibana", "--help"], ["setup", "--help"]],
+    [
+        ["--help"],
+        ["alerts", "--help"],
+        ["es", "--help"],
+        ["kibana", "--help"],
+        ["setup", "--help"],
+        ["stack", "--help"],
+    ],
     ids=" ".join,
 )
 def test_help_loads_no_heavy_library(args):
