@@ -85,26 +85,41 @@ def queue(es: Elasticsearch, filters: Filters, limit: int = 100) -> list[dict]:
         if filters.search
         else []
     )
-    response = es.search(
+    query = {
+        "bool": {
+            "filter": wanted,
+            "must": must,
+            "must_not": [{"term": {RESPONSE_ACTION: "no-action"}}],
+        }
+    }
+    hits = es.search(
         index=MENTIONS,
         size=limit,
         ignore_unavailable=True,
-        query={
-            "bool": {
-                "filter": wanted,
-                "must": must,
-                "must_not": [{"term": {RESPONSE_ACTION: "no-action"}}],
-            }
-        },
+        query=query,
         sort=[{RESPONSE_PRIORITY: "desc"}, {PUBLISHED: "desc"}],
         collapse={"field": CLUSTER},
-        aggs={"stories": {"terms": {"field": CLUSTER, "size": limit}}},
-    )
-    copies = {b["key"]: b["doc_count"] for b in response["aggregations"]["stories"]["buckets"]}
+    )["hits"]["hits"]
+    copies = _copies(es, query, [hit["_source"].get("earshot", {}).get("cluster") for hit in hits])
     return [
-        _row(hit, copies.get(hit["_source"].get("earshot", {}).get("cluster"), 1))
-        for hit in response["hits"]["hits"]
+        _row(hit, copies.get(hit["_source"].get("earshot", {}).get("cluster"), 1)) for hit in hits
     ]
+
+
+def _copies(es: Elasticsearch, query: dict, clusters: list[str | None]) -> dict[str, int]:
+    """How many of each shown story's copies the queue holds: counted for the stories on the
+    page only, as the largest stories in the index need not be the ones shown."""
+    shown = sorted({c for c in clusters if c})
+    if not shown:
+        return {}
+    counted = es.search(
+        index=MENTIONS,
+        size=0,
+        ignore_unavailable=True,
+        query={"bool": {"filter": [query, {"terms": {CLUSTER: shown}}]}},
+        aggs={"stories": {"terms": {"field": CLUSTER, "size": len(shown)}}},
+    )
+    return {b["key"]: b["doc_count"] for b in counted["aggregations"]["stories"]["buckets"]}
 
 
 def mention(es: Elasticsearch, mention_id: str) -> dict | None:

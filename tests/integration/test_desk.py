@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from earshot.desk.work import Filters, queue
 from earshot.store import audit
 from earshot.store.indices import ensure_indices
 from tests.alert_helpers import an_alert, keep_alert
@@ -201,3 +202,14 @@ def mentions_index_of(mention_id: str, es) -> str:
     return es.search(index="earshot-mentions", query={"ids": {"values": [mention_id]}})["hits"][
         "hits"
     ][0]["_index"]
+
+
+def test_a_story_shows_its_own_copies_even_when_bigger_stories_are_not_shown(es):
+    """The count comes from the stories on the page, not the largest stories in the index."""
+    ensure_indices(es)
+    for n in range(3):
+        index_mention(es, f"big-{n}", f"Low priority story, copy {n}", priority=5, cluster="big")
+    for n in range(2):
+        index_mention(es, f"top-{n}", f"Urgent story, copy {n}", priority=90, cluster="top")
+    (row,) = queue(es, Filters(), limit=1)
+    assert (row["cluster"], row["copies"]) == ("top", 2)
