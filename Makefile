@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test eval bench bench-alerts digest-preview lint es-start es-stop clean
+.PHONY: demo test eval bench bench-alerts digest-preview lint es-start es-stop desk-stop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ es-start: $(STAMP)
 es-stop: $(STAMP)
 	$(BIN)/earshot es stop
 
+# The desk `make demo` left running in the background.
+desk-stop: $(STAMP)
+	$(BIN)/earshot desk-stop
+
 clean:
+	[ ! -x $(BIN)/earshot ] || $(BIN)/earshot desk-stop
 	[ ! -x $(BIN)/earshot ] || $(BIN)/earshot es destroy
 	rm -rf $(VENV) .earshot
