@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test eval bench bench-ingest bench-alerts digest-preview desk-preview lint es-start es-stop clean
+.PHONY: demo test eval bench bench-ingest bench-alerts digest-preview desk-preview lint es-start es-stop desk-stop clean
 
 # Debian's Chromium for the previews and the desk's browser tests: Playwright drives it and
 # never downloads a browser of its own.
@@ -84,6 +84,11 @@ es-start: $(STAMP)
 es-stop: $(STAMP)
 	$(BIN)/earshot es stop
 
+# The desk `make demo` left running in the background.
+desk-stop: $(STAMP)
+	$(BIN)/earshot desk-stop
+
 clean:
+	[ ! -x $(BIN)/earshot ] || $(BIN)/earshot desk-stop
 	[ ! -x $(BIN)/earshot ] || $(BIN)/earshot es destroy
 	rm -rf $(VENV) .earshot

@@ -237,6 +237,7 @@ def _item(
         hour=hour, minute=minute
     )
     return Item(
+        id=f"sample-{source}-{hour:02d}{minute:02d}",
         title=title,
         snippet=snippet,
         url=f"https://news.example/{source}/{hour:02d}{minute:02d}",

@@ -8,9 +8,9 @@ repository for people who import by hand (Stack Management → Saved objects →
 from dashboards.saved_objects import NDJSON_FILE, saved_objects, to_ndjson
 
 
-def rendered() -> str:
-    """The NDJSON the definitions give today; `earshot.ndjson` must equal it."""
-    return to_ndjson(saved_objects())
+def rendered(desk: str | None = None) -> str:
+    """The NDJSON the definitions give today; `earshot.ndjson`, with no desk, must equal it."""
+    return to_ndjson(saved_objects(desk))
 
 
 __all__ = ["NDJSON_FILE", "rendered", "saved_objects", "to_ndjson"]

@@ -15,6 +15,7 @@ from pathlib import Path
 from dashboards.definitions import (
     DASHBOARDS,
     DATA_VIEWS,
+    MENTIONS,
     SEARCHES,
     VISUALIZATIONS,
     Bucket,
@@ -25,6 +26,7 @@ from dashboards.definitions import (
     Terms,
     Visualization,
 )
+from earshot.core.desk_links import kibana_item_template
 
 NDJSON_FILE = Path(__file__).resolve().parent / "earshot.ndjson"
 
@@ -39,6 +41,10 @@ TYPE_MIGRATION_VERSION = {
 }
 PANEL_VERSION = "8.11.0"
 INDEX_REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
+# With the desk's address, a mention's id (its `_id`) is shown as a link to its desk page:
+# Kibana's url field format ("Link" type), which URL-encodes the id into the template.
+DESK_FIELD = "_id"
+DESK_LABEL = "Open in the desk"
 
 # Kibana's names for our chart kinds: (visState type, schema of the outermost bucket, of the rest).
 _CHARTS: dict[str, tuple[str, str, str]] = {
@@ -79,11 +85,12 @@ _CHART_PARAMS: dict[str, dict] = {
 }
 
 
-def saved_objects() -> list[dict]:
-    """Every object, each after the ones it refers to."""
+def saved_objects(desk: str | None = None) -> list[dict]:
+    """Every object, each after the ones it refers to; `desk`: the response desk's address,
+    for links from each mention into it (none without)."""
     return [
-        *(data_view_object(v) for v in DATA_VIEWS),
-        *(search_object(s) for s in SEARCHES),
+        *(data_view_object(v, desk) for v in DATA_VIEWS),
+        *(search_object(s, desk) for s in SEARCHES),
         *(visualization_object(v) for v in VISUALIZATIONS),
         *(dashboard_object(d) for d in DASHBOARDS),
     ]
@@ -97,14 +104,14 @@ def to_ndjson(objects: list[dict]) -> str:
     )
 
 
-def data_view_object(view: DataView) -> dict:
+def data_view_object(view: DataView, desk: str | None = None) -> dict:
     attributes = {
         "title": view.title,
         "name": view.name,
         "timeFieldName": view.time_field,
         "fields": "[]",  # Kibana reads the fields from the live mapping
         "fieldAttrs": "{}",
-        "fieldFormatMap": "{}",
+        "fieldFormatMap": _json(_desk_format(desk) if desk and view == MENTIONS else {}),
         "runtimeFieldMap": "{}",
         "sourceFilters": "[]",
         "typeMeta": "{}",
@@ -114,11 +121,12 @@ def data_view_object(view: DataView) -> dict:
     return _object("index-pattern", view.id, attributes, references=[])
 
 
-def search_object(search: SavedSearch) -> dict:
+def search_object(search: SavedSearch, desk: str | None = None) -> dict:
+    linked = desk and search.data_view == MENTIONS
     attributes = {
         "title": search.title,
         "description": search.description,
-        "columns": list(search.columns),
+        "columns": [*search.columns, *([DESK_FIELD] if linked else [])],
         "sort": [list(s) for s in search.sort],
         "hits": 0,
         "version": 1,
@@ -206,6 +214,20 @@ def _search_source(query: str, *, highlight: bool = False) -> dict:
         source["highlightAll"] = True
     source["indexRefName"] = INDEX_REF
     return {"searchSourceJSON": _json(source)}
+
+
+def _desk_format(desk: str) -> dict:
+    return {
+        DESK_FIELD: {
+            "id": "url",
+            "params": {
+                "type": "a",
+                "urlTemplate": kibana_item_template(desk),
+                "labelTemplate": DESK_LABEL,
+                "openLinkInCurrentTab": False,
+            },
+        }
+    }
 
 
 def _index_ref(view: DataView) -> dict:

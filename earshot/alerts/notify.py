@@ -28,6 +28,7 @@ from earshot.alerts.webhook import (
     webhook,
     webhook_configured,
 )
+from earshot.core.desk_links import desk_url
 from earshot.core.errors import EarshotError
 from earshot.core.mail import DeliveryError
 from earshot.core.profile import Profile
@@ -78,13 +79,14 @@ def deliver_pending(
     """Try every due delivery once (each channel retries briefly inside) and record each
     outcome on its alert as soon as it is known."""
     now = now or datetime.now(UTC)
+    desk = desk_url()  # a mistyped address stops the run here, before any alert is touched
     if not es.indices.exists(index=ALERTS):
         return DeliveryReport()  # no alert has ever opened
     found = es.search(index=ALERTS, query=_due(), size=PER_RUN, sort=[{"@timestamp": "asc"}])
     sent: list[tuple[str, Channel]] = []
     failed: list[tuple[str, Channel, str]] = []
     for alert in map(from_hit, found["hits"]["hits"]):
-        summary = summarise(alert)
+        summary = summarise(alert, desk=desk)
         for channel, delivery in _due_deliveries(alert):
             error = _attempt(channel, summary, profile)
             attempts = delivery.attempts + 1

@@ -15,6 +15,7 @@ from datetime import datetime
 from earshot.alerts.model import Alert, Evidence
 from earshot.alerts.registry import rule_named
 from earshot.core.clock import FORCE_TIME_ZONE
+from earshot.core.desk_links import alerts_link, item_link
 from earshot.core.safe_text import TITLE_CHARS, neutral, safe_link
 
 HEADLINE_CHARS = 150
@@ -26,6 +27,7 @@ class MentionLine:
     title: str
     link: str | None
     source: str
+    desk: str | None  # its page in the response desk, when the desk's address is set
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,11 @@ class Summary:
     places: tuple[str, ...]
     sources: tuple[str, ...]
     ack: str  # the command that acknowledges the alert
+    desk: str | None  # the desk's alerts page, where it is acknowledged without a terminal
 
 
-def summarise(alert: Alert) -> Summary:
+def summarise(alert: Alert, *, desk: str | None = None) -> Summary:
+    """`desk`: the response desk's address (earshot.core.desk_links.desk_url)."""
     ev = alert.evidence
     return Summary(
         alert_id=alert.id,
@@ -51,6 +55,7 @@ def summarise(alert: Alert) -> Summary:
                 title=neutral(m.title, TITLE_CHARS) or "(untitled)",
                 link=safe_link(m.url),
                 source=neutral(m.source, WORD_CHARS),
+                desk=item_link(desk, m.id) if desk else None,
             )
             for m in ev.mentions
         ),
@@ -58,6 +63,7 @@ def summarise(alert: Alert) -> Summary:
         places=_words(ev.places),
         sources=_words(ev.sources),
         ack=f"earshot alerts ack {alert.id}",
+        desk=alerts_link(desk) if desk else None,
     )
 
 

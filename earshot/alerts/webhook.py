@@ -184,7 +184,11 @@ def slack_payload(s: Summary) -> dict:
         },
     ]
     if s.mentions:
-        lines = [f"• {_slack_link(m.title, m.link)} ({slack_escape(m.source)})" for m in s.mentions]
+        lines = [
+            f"• {_slack_link(m.title, m.link)} ({slack_escape(m.source)})"
+            + (f" · {_slack_link('open in the desk', m.desk)}" if m.desk else "")
+            for m in s.mentions
+        ]
         blocks.append(_mrkdwn_section("*Top negative mentions*\n" + "\n".join(lines)))
     words = [
         f"*{label}:* {slack_escape(', '.join(values))}"
@@ -193,7 +197,8 @@ def slack_payload(s: Summary) -> dict:
     ]
     if words:
         blocks.append({"type": "context", "elements": [_mrkdwn(w) for w in words]})
-    blocks.append(_mrkdwn_section(f"To acknowledge: `{s.ack}`"))
+    in_desk = f"{_slack_link('in the desk', s.desk)}, or " if s.desk else ""
+    blocks.append(_mrkdwn_section(f"To acknowledge: {in_desk}`{s.ack}`"))
     return {"text": f"Earshot alert: {slack_escape(s.headline)}", "blocks": blocks}
 
 
@@ -230,16 +235,16 @@ def teams_payload(s: Summary) -> dict:
     if s.mentions:
         body.append(_rich([_run("Top negative mentions", weight="Bolder")], spacing="Medium"))
         for m in s.mentions:
-            title = _run(m.title, color="Accent") | (
-                {"selectAction": {"type": "Action.OpenUrl", "url": m.link}} if m.link else {}
-            )
-            body.append(_rich([title, _run(f" · {m.source}", isSubtle=True)]))
+            title = _opens(_run(m.title, color="Accent"), m.link)
+            desk = [_opens(_run(" · open in the desk", color="Accent"), m.desk)] if m.desk else []
+            body.append(_rich([title, _run(f" · {m.source}", isSubtle=True), *desk]))
     for label, values in _word_lists(s):
         if values:
             body.append(_rich([_run(f"{label}: ", weight="Bolder"), _run(", ".join(values))]))
+    in_desk = [_opens(_run("in the desk", color="Accent"), s.desk), _run(", or ")] if s.desk else []
     body.append(
         _rich(
-            [_run("To acknowledge: "), _run(s.ack, fontType="Monospace")],
+            [_run("To acknowledge: "), *in_desk, _run(s.ack, fontType="Monospace")],
             spacing="Medium",
         )
     )
@@ -264,6 +269,11 @@ def teams_payload(s: Summary) -> dict:
 
 def _run(text: str, **style) -> dict:
     return {"type": "TextRun", "text": text, **style}
+
+
+def _opens(run: dict, url: str | None) -> dict:
+    """A text run that opens `url` when clicked; as it was when there is no link."""
+    return run | ({"selectAction": {"type": "Action.OpenUrl", "url": url}} if url else {})
 
 
 def _rich(inlines: list[dict], **options) -> dict:

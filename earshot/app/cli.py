@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from earshot.app.alerts_cli import alerts_app
+from earshot.app.demo_desk import DESK_PORT
 from earshot.app.digest_cli import digest
 from earshot.app.erase_cli import audit_command, erase_command
 from earshot.app.failures import OneLineFailures
@@ -117,7 +118,7 @@ def status(
 @app.command()
 def desk(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DESK_PORT,
 ) -> None:
     """Serve the response desk: analysts sign in with their Elasticsearch credentials."""
     import uvicorn
@@ -129,6 +130,16 @@ def desk(
     desk_app = create_app(secret_from_environment(), secure_cookie=not local)
     # No access log: a request line is enough to leak a query someone typed.
     uvicorn.run(desk_app, host=host, port=port, access_log=False)
+
+
+@app.command("desk-stop")
+def desk_stop() -> None:
+    """Stop the desk `earshot demo` left running."""
+    from earshot.app.demo_desk import DemoDesk
+    from earshot.store.local_node import earshot_home
+
+    stopped = DemoDesk(earshot_home()).stop()
+    console.print("The desk stopped." if stopped else "The desk was not running.")
 
 
 @app.command()

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from earshot.app.airflow_env import airflow_env
 from earshot.app.collect import DEMO_VARIABLE
+from earshot.app.demo_desk import DemoDesk, DeskError
 from earshot.app.feed_server import FeedServer
 from earshot.app.report import print_counts, print_most_negative, print_response_queue
 from earshot.app.setup import default_pseudonym_key_file, use_pseudonym_key
@@ -84,6 +85,22 @@ def run_demo() -> None:
     )
     if not ok:
         sys.exit("The collect DAG run failed; see the Airflow log above.")
+    _open_the_desk(home, node)
+
+
+def _open_the_desk(home: Path, node: LocalNode) -> None:
+    """Last, so it is what the reader sees. The demo node has only its built-in users (its
+    distribution cannot hold native ones), so the desk is signed into as `elastic`."""
+    try:
+        desk = DemoDesk(home).start()
+    except DeskError as e:
+        sys.exit(f"earshot demo: {e}")
+    console.print(
+        f"\n[bold]The response desk, with these mentions: {desk.url}/[/bold]\n"
+        f"  sign in as elastic, with the password in {node.home / 'elastic-password'}\n"
+        "Stop it with:  make desk-stop   (or .venv/bin/earshot desk-stop)",
+        soft_wrap=True,
+    )
 
 
 def _airflow(args: list[str], log_file: Path, *, check: bool = True) -> bool:

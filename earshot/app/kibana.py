@@ -81,12 +81,14 @@ def import_objects(
 def import_to_kibana(
     url: str, *, space: str | None, auth: KibanaAuth, attempts: int = 6
 ) -> ImportReport:
-    """What `earshot kibana import` and `earshot setup` both post: the rendered definitions."""
+    """What `earshot kibana import` and `earshot setup` both post: the rendered definitions,
+    each mention linked to the response desk when EARSHOT_DESK_URL is set."""
     import dashboards
     from dashboards.kibana_import import import_saved_objects
+    from earshot.core.desk_links import desk_url
 
     return import_saved_objects(
-        url, dashboards.rendered(), space=space, auth=auth, attempts=attempts
+        url, dashboards.rendered(desk_url()), space=space, auth=auth, attempts=attempts
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from elasticsearch import Elasticsearch
 
 from earshot.core.clock import LocalDay
+from earshot.core.desk_links import desk_url
 from earshot.core.profile import Profile
 from earshot.digest import archive
 from earshot.digest.charts import Chart, draw
@@ -24,7 +25,7 @@ def build(
 ) -> tuple[Figures, tuple[Chart, ...], Rendered]:
     figures = gather(es, profile, day)
     charts = draw(figures)
-    return figures, charts, render(figures, charts, kibana=kibana_url())
+    return figures, charts, render(figures, charts, kibana=kibana_url(), desk=desk_url())
 
 
 def build_and_keep(
@@ -54,7 +55,9 @@ def preview(es: Elasticsearch, profile: Profile, day: LocalDay, path: Path) -> P
 
 def write_preview(figures: Figures, path: Path, *, kibana: str | None = None) -> Path:
     charts = draw(figures)
-    rendered = render(figures, charts, kibana=kibana or kibana_url(), image_src=as_data_uri)
+    rendered = render(
+        figures, charts, kibana=kibana or kibana_url(), desk=desk_url(), image_src=as_data_uri
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(rendered.html, encoding="utf-8")
     return path

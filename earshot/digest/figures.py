@@ -375,6 +375,7 @@ def _item(hit: dict, similar: int, profile: Profile) -> Item:
         return neutral(raw, limit)
 
     return Item(
+        id=hit["_id"],
         title=None if flags else shown(earshot.get("title"), TITLE_CHARS) or "(untitled)",
         snippet="" if flags else shown(doc.get("message"), SNIPPET_CHARS),
         url=safe_link((doc.get("url") or {}).get("full")),

@@ -78,8 +78,10 @@ class Tally:
 @dataclass(frozen=True)
 class Item:
     """A mention as the digest lists it. Its words are withheld (title None) when it carries
-    a risk flag: a digest is forwarded and printed, and must not repeat a name or address."""
+    a risk flag: a digest is forwarded and printed, and must not repeat a name or address.
+    Its desk link (by id) is still given: the desk shows the words only to who signs in."""
 
+    id: str  # the mention's Elasticsearch _id
     title: str | None
     snippet: str
     url: str | None  # http(s) only

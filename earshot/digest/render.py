@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment
 
+from earshot.core.desk_links import alerts_link, item_link
 from earshot.core.safe_text import SNIPPET_CHARS, neutral
 from earshot.core.templates import template_environment
 from earshot.digest import words
@@ -46,8 +47,11 @@ def render(
     charts: tuple[Chart, ...],
     *,
     kibana: str | None,
+    desk: str | None = None,
     image_src: Callable[[Chart], str] = by_content_id,
 ) -> Rendered:
+    """`desk`: the response desk's address; each listed mention and the alerts then link
+    to it, where the reader can act on them."""
     context = {
         "f": figures,
         "h": figures.headline,
@@ -56,6 +60,8 @@ def render(
         "flag_links": _flag_links(figures, kibana),
         "all_flagged_link": _link(figures, kibana, ALL_FLAGGED),
         "all_flagged_query": ALL_FLAGGED,
+        "desk_link": lambda item: item_link(desk, item.id) if desk else None,
+        "desk_alerts": alerts_link(desk) if desk else None,
         "date": f"{figures.day.day:%A} {figures.day.day.day} {figures.day.day:%B %Y}",
         "clock_note": _clock_note(figures),
         "words": words,

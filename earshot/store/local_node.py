@@ -85,18 +85,18 @@ class LocalNode:
         """The running node, or None; a stale pid file is not a running node."""
         pid = self._pid()
         ports = self._saved_ports()
-        if not pid or not ports or not _alive(pid):
+        if not pid or not ports or not process_alive(pid):
             return None
         return RunningNode(url=f"http://127.0.0.1:{ports['http']}", pid=pid)
 
     def stop(self, *, kill: bool = False) -> bool:
         """SIGTERM and wait, or SIGKILL when `kill` (crash tests). False if it was not running."""
         pid = self._pid()
-        if not pid or not _alive(pid):
+        if not pid or not process_alive(pid):
             return False
         os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
         deadline = time.monotonic() + 60
-        while _alive(pid):
+        while process_alive(pid):
             if time.monotonic() > deadline:
                 os.kill(pid, signal.SIGKILL)
             time.sleep(0.2)
@@ -229,7 +229,7 @@ class LocalNode:
             except httpx.HTTPError as e:
                 last = f"{type(e).__name__}: {e}"
             pid = self._pid()
-            if pid and not _alive(pid):
+            if pid and not process_alive(pid):
                 break
             time.sleep(1)
         raise NodeError(
@@ -336,7 +336,7 @@ def _run(cmd: list, *, env: dict | None = None, stdin: str | None = None) -> Non
         )
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -30,6 +30,7 @@ from earshot.alerts.model import (
 from earshot.alerts.notify import MAX_ATTEMPTS, NotificationFailed, channels, deliver_pending
 from earshot.alerts.webhook import TRIES, WebhookError, webhook
 from earshot.app.feed_server import FeedServer, Route
+from earshot.core.desk_links import BadDeskUrl
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.core.profile import Recipients
 from earshot.core.safe_text import BREAK
@@ -43,6 +44,7 @@ HOSTILE = (
     "<!channel> \x1b[31mRED\x1b[0m fish & chips <!here"
 )
 GOOD_LINK = "https://news.example/boston-response?a=1&b=2"
+DESK = "https://desk.lincs.police.example"
 # A Slack-style webhook path: its token is the secret.
 SECRET_TOKEN = "xoxSECRETtok3n9f8e7d"
 SLACK_PATH = f"/services/T0001/B0002/{SECRET_TOKEN}"
@@ -303,6 +305,70 @@ def test_teams_payload_is_an_adaptive_card_where_public_text_is_never_markdown(
     assert opened == [GOOD_LINK]
     dumped = json.dumps(card)
     assert "javascript" not in dumped and "<script" not in dumped and "\\u001b" not in dumped
+
+
+# -- links into the response desk --------------------------------------------------------------
+# Each mention of the evidence opens its page in the desk, and the alert the desk's alerts
+# page, where on-call staff acknowledge it without a terminal. Unset, the tests above hold.
+IN_THE_DESK = [f"{DESK}/item/m1", f"{DESK}/item/m2", f"{DESK}/alerts"]
+
+
+def test_with_the_desk_set_the_alert_email_links_each_mention_and_the_alerts_page(
+    alerts_index, profile, mailbox, monkeypatch
+):
+    monkeypatch.setenv("EARSHOT_DESK_URL", DESK)
+    alert = put(alerts_index, spike(notifications={"email": Delivery()}))
+
+    assert deliver_pending(alerts_index, profile, now=NOW).sent == ((alert.id, "email"),)
+
+    [message] = mailbox.messages()
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    good = "https://news.example/boston-response?a=1&amp;b=2"
+    # m1's own link is javascript:, so it has none: the desk is still one click away.
+    assert re.findall(r'href="([^"]+)"', html) == [IN_THE_DESK[0], good, *IN_THE_DESK[1:]]
+    assert re.findall(rf"{re.escape(DESK)}/\S+", text) == IN_THE_DESK
+    assert f"earshot alerts ack {alert.id}" in text  # the terminal's way stays
+
+
+def test_with_the_desk_set_slack_and_teams_link_each_mention_and_the_alerts_page(
+    alerts_index, profile, receiver, monkeypatch
+):
+    monkeypatch.setenv("EARSHOT_DESK_URL", DESK)
+    slack_webhook(monkeypatch, receiver)
+    put(alerts_index, spike(notifications={"webhook": Delivery()}))
+    deliver_pending(alerts_index, profile, now=NOW)
+    teams_webhook(monkeypatch, receiver)
+    put(alerts_index, spike(key="place:Boston", notifications={"webhook": Delivery()}))
+    deliver_pending(alerts_index, profile, now=NOW)
+
+    slack, teams = posted_json(receiver)
+    everything = "\n".join(_slack_texts(slack["blocks"]))
+    links = [part.split(">", 1)[0] for part in everything.split("<")[1:]]
+    good = "https://news.example/boston-response?a=1&amp;b=2"
+    assert links == [
+        f"{IN_THE_DESK[0]}|open in the desk",
+        f"{good}|Officers criticised over response in Boston",
+        f"{IN_THE_DESK[1]}|open in the desk",
+        f"{IN_THE_DESK[2]}|in the desk",
+    ]
+    blocks = teams["attachments"][0]["content"]["body"]
+    runs = [run for b in blocks if b["type"] == "RichTextBlock" for run in b["inlines"]]
+    opened = [run["selectAction"]["url"] for run in runs if "selectAction" in run]
+    assert opened == [IN_THE_DESK[0], GOOD_LINK, *IN_THE_DESK[1:]]
+
+
+def test_a_desk_address_that_is_not_a_web_address_is_named_and_the_alert_waits(
+    alerts_index, profile, mailbox, monkeypatch
+):
+    monkeypatch.setenv("EARSHOT_DESK_URL", "desk.lincs.police.example/")
+    alert = put(alerts_index, spike(notifications={"email": Delivery()}))
+
+    with pytest.raises(BadDeskUrl, match="EARSHOT_DESK_URL must be the desk's web address"):
+        deliver_pending(alerts_index, profile, now=NOW)
+
+    assert mailbox.received == []
+    assert delivery(alerts_index, alert, "email")["state"] == "pending"
 
 
 # -- retries: nothing lost, nothing twice, no secret shown -------------------------------------

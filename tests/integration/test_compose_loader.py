@@ -131,7 +131,7 @@ def test_elasticsearch_speaks_https_with_certificates_from_the_certs_service(ser
 def test_airflow_reaches_elasticsearch_over_https_trusting_the_ca_and_gets_mail_settings(
     services,
 ):
-    for name in ["airflow-scheduler", "airflow-apiserver", "setup"]:
+    for name in ["airflow-scheduler", "airflow-apiserver", "setup", "desk"]:
         env = services[name]["environment"]
         assert env["EARSHOT_ELASTICSEARCH_URL"] == "https://elasticsearch:9200", name
         ca = Path(env["EARSHOT_ELASTICSEARCH_CA_CERTS"])
@@ -140,6 +140,7 @@ def test_airflow_reaches_elasticsearch_over_https_trusting_the_ca_and_gets_mail_
     scheduler = services["airflow-scheduler"]["environment"]
     assert "from_email=" in scheduler["AIRFLOW_CONN_SMTP_DEFAULT"]
     assert scheduler["EARSHOT_KIBANA_URL"] == "http://localhost:5601"
+    assert scheduler["EARSHOT_DESK_URL"] == "http://localhost:8790"
     assert scheduler["EARSHOT_PROFILE"] == "/opt/earshot/profiles/example-force.yaml"
     assert scheduler["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "true"
     # connections.env reaches the Airflow services; .env's superuser password does not.

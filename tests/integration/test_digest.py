@@ -10,6 +10,7 @@ from email.message import EmailMessage
 import pytest
 
 from earshot.core.clock import FORCE_TIME_ZONE, LocalDay
+from earshot.core.desk_links import BadDeskUrl
 from earshot.digest import words
 from earshot.digest.daily import build
 from earshot.digest.model import Figures
@@ -22,6 +23,7 @@ from tests.digest_helpers import Mailbox, mention, write_profile
 pytestmark = pytest.mark.elasticsearch
 
 DAY = LocalDay(date(2026, 11, 18))  # a Wednesday in GMT: local midnight is UTC midnight
+DESK = "https://desk.lincs.police.example"
 RECIPIENTS = ["command@lincs.police.example", "duty-super@lincs.police.example"]
 HUGE_END = "END-OF-THE-HUGE-POST"
 RUMOUR = "Rumours say the A46 is shut all weekend after a fatal crash, can Lincs Police confirm"
@@ -394,7 +396,16 @@ def test_flagged_words_authors_and_handles_never_appear(sent):
 
 
 def test_alerts_show_once_the_alerts_index_exists(week, profile):
-    week.indices.create(
+    open_alerts(week)
+    figures, _, rendered = build(week, profile, DAY)
+    assert (figures.alerts.opened, figures.alerts.still_open) == (1, 2)
+    assert "ALERTS: 1 opened, 2 still open" in rendered.text
+    assert "Negative talk spiking 0" in rendered.html and "<i>" not in rendered.html
+
+
+def open_alerts(es) -> None:
+    """Two open alerts (one opened on the day) and a closed one."""
+    es.indices.create(
         index="earshot-alerts",
         mappings={
             "properties": {
@@ -407,7 +418,7 @@ def test_alerts_show_once_the_alerts_index_exists(week, profile):
     for n, (opened, status) in enumerate(
         [(at(0, 18, 40), "open"), (at(-3, 9), "open"), (at(-5, 9), "closed")]
     ):
-        week.index(
+        es.index(
             index="earshot-alerts",
             id=str(n),
             document={
@@ -416,11 +427,46 @@ def test_alerts_show_once_the_alerts_index_exists(week, profile):
                 "message": f"Negative talk spiking <i>{n}</i>",
             },
         )
-    week.indices.refresh(index="earshot-alerts")
-    figures, _, rendered = build(week, profile, DAY)
-    assert (figures.alerts.opened, figures.alerts.still_open) == (1, 2)
-    assert "ALERTS: 1 opened, 2 still open" in rendered.text
-    assert "Negative talk spiking 0" in rendered.html and "<i>" not in rendered.html
+    es.indices.refresh(index="earshot-alerts")
+
+
+# -- links into the response desk --------------------------------------------------------
+
+
+def test_with_the_desk_set_each_listed_mention_and_the_alerts_link_to_it(
+    week, profile, mailbox, monkeypatch
+):
+    """A reader acts from the email: each mention opens its page in the desk (even a flagged
+    one, whose words the desk shows only to who signs in), the alerts open the alerts page."""
+    monkeypatch.setenv("EARSHOT_DESK_URL", DESK + "/")  # a trailing slash is forgiven
+    open_alerts(week)
+    figures, charts, rendered = build(week, profile, DAY)
+    send(rendered, charts, profile.recipients.digest)
+    [message] = mailbox.messages()
+    text, html = bodies(message)
+
+    listed = {item.id for item in figures.needing_response + figures.praise}
+    assert any(item.withheld for item in figures.needing_response)
+    stored = week.search(index=MENTIONS, query={"ids": {"values": sorted(listed)}}, size=50)
+    assert {hit["_id"] for hit in stored["hits"]["hits"]} == listed
+    linked = re.findall(rf'href="{re.escape(DESK)}/item/([^"]+)"', html)
+    assert sorted(linked) == sorted(listed)
+    assert sorted(re.findall(rf"In the desk: {re.escape(DESK)}/item/(\S+)", text)) == sorted(listed)
+    assert f'href="{DESK}/alerts"' in html and f"in the desk: {DESK}/alerts" in text
+
+
+def test_without_the_desk_the_email_reads_as_before(week, profile, monkeypatch):
+    monkeypatch.delenv("EARSHOT_DESK_URL", raising=False)
+    open_alerts(week)
+    _, _, rendered = build(week, profile, DAY)
+    for body in (rendered.text, rendered.html):
+        assert "/item/" not in body and "in the desk" not in body.lower()
+
+
+def test_a_desk_address_that_is_not_a_web_address_is_refused_by_name(week, profile, monkeypatch):
+    monkeypatch.setenv("EARSHOT_DESK_URL", "desk.lincs.police.example")
+    with pytest.raises(BadDeskUrl, match="EARSHOT_DESK_URL must be the desk's web address"):
+        build(week, profile, DAY)
 
 
 # -- delivery ----------------------------------------------------------------------------

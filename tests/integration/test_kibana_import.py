@@ -14,18 +14,21 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from typer.testing import CliRunner
 
 import dashboards
+from dashboards.definitions import MENTIONS
 from dashboards.kibana_import import ImportFailed, import_saved_objects
 from earshot.app.cli import app
+from earshot.core.desk_links import item_link
 
 SUCCESS = {"success": True, "successCount": len(dashboards.saved_objects()), "warnings": []}
 KIBANA_ENV = ("EARSHOT_KIBANA_URL", "EARSHOT_KIBANA_SPACE", "EARSHOT_KIBANA_USER")
-KIBANA_ENV += ("EARSHOT_KIBANA_PASSWORD", "EARSHOT_KIBANA_API_KEY")
+KIBANA_ENV += ("EARSHOT_KIBANA_PASSWORD", "EARSHOT_KIBANA_API_KEY", "EARSHOT_DESK_URL")
+DESK = "https://desk.lincs.police.example"
 
 
 @dataclass
@@ -285,3 +288,50 @@ def test_import_without_a_kibana_url_says_how_to_give_one():
     result = earshot("kibana", "import")
     assert result.exit_code != 0
     assert "give --url or set EARSHOT_KIBANA_URL" in result.output
+
+
+def test_with_the_desk_set_the_import_links_each_mention_in_kibana_to_its_desk_page():
+    """The mentions data view formats the mention's id (`_id`) with Kibana's url field format,
+    Link type, and the mention searches show it as a column. The saved-object shape, as Kibana
+    documents it: a data view's `fieldFormatMap` holds, per field, `{"id": "url", "params":
+    {"urlTemplate", "labelTemplate", ...}}` (Format data view fields, String and Url formatters:
+    https://www.elastic.co/docs/explore-analyze/find-and-organize/data-views/field-formatters;
+    the JSON as an index pattern carries it, e.g. wazuh/wazuh-dashboard-plugins#1529), and
+    "the {{value}} template string URL-encodes the contents of the field"."""
+    with FakeKibana([(200, SUCCESS)]) as kibana:
+        result = earshot(
+            "kibana",
+            "import",
+            "--url",
+            kibana.url,
+            EARSHOT_KIBANA_API_KEY="a2V5OnNlY3JldA==",
+            EARSHOT_DESK_URL=DESK + "/",
+        )
+    assert result.exit_code == 0, result.output
+    [(_, _, posted)] = kibana.received[0].file_parts()
+    objects = {o["id"]: o for o in map(json.loads, posted.decode().splitlines())}
+    formats = json.loads(objects[MENTIONS.id]["attributes"]["fieldFormatMap"])
+    [(field_name, link)] = formats.items()
+    assert field_name == "_id" and link["id"] == "url" and link["params"]["type"] == "a"
+    assert link["params"]["labelTemplate"] == "Open in the desk"
+    # Kibana puts the id, URL-encoded, where {{value}} stands: the desk's page for the mention.
+    mention_id = "3f2a9c0e5b7d41a8"
+    opened = link["params"]["urlTemplate"].replace("{{value}}", quote(mention_id, safe=""))
+    assert opened == item_link(DESK, mention_id) == f"{DESK}/item/{mention_id}"
+
+    shipped = {o["id"]: o for o in dashboards.saved_objects()}
+    assert objects.keys() == shipped.keys()
+    for object_id, obj in objects.items():
+        attributes, before = obj["attributes"], shipped[object_id]["attributes"]
+        if obj["type"] == "search" and obj["references"][0]["id"] == MENTIONS.id:
+            assert attributes.pop("columns") == [*before.pop("columns"), "_id"], object_id
+        for compared in (attributes, before):
+            compared.pop("fieldFormatMap", None)
+        assert obj == shipped[object_id], f"{object_id} changed beyond the desk link"
+
+
+def test_without_the_desk_the_import_is_the_shipped_file():
+    with FakeKibana([(200, SUCCESS)]) as kibana:
+        result = earshot("kibana", "import", "--url", kibana.url)
+    assert result.exit_code == 0, result.output
+    assert kibana.received[0].file_parts() == [("file", "earshot.ndjson", exported())]

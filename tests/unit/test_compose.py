@@ -37,6 +37,7 @@ def test_the_services_the_deployment_needs_are_all_there():
         "postgres",
         "airflow-init",
         *AIRFLOW,
+        "desk",
         "mailpit",
     }
 
@@ -85,6 +86,7 @@ def test_services_start_in_order():
         assert waits["airflow-init"] == "service_completed_successfully", name
         assert waits["setup"] == "service_completed_successfully", name
         assert waits["postgres"] == "service_healthy", name
+    assert wait_conditions("desk") == {"setup": "service_completed_successfully"}
 
 
 def test_one_shots_are_never_restarted():
@@ -103,6 +105,7 @@ def test_airflow_runs_the_local_executor_on_postgres_with_earshots_settings():
             "EARSHOT_ELASTICSEARCH_SSL_FINGERPRINT",
             "EARSHOT_ELASTICSEARCH_API_KEY",
             "EARSHOT_KIBANA_URL",
+            "EARSHOT_DESK_URL",
             "EARSHOT_PROFILE",
             "AIRFLOW_CONN_SMTP_DEFAULT",
         ):
@@ -112,6 +115,19 @@ def test_airflow_runs_the_local_executor_on_postgres_with_earshots_settings():
         assert env["EARSHOT_ELASTICSEARCH_API_KEY_FILE"] == key_file
     commands = {SERVICES[n]["command"][0] for n in AIRFLOW}
     assert commands == {"api-server", "scheduler", "dag-processor", "triggerer"}
+
+
+def test_the_desk_signs_cookies_with_its_own_secret_and_is_linked_from_mail_and_kibana():
+    """The desk reaches Elasticsearch as the pipeline does, with the key `setup` writes, and
+    holds no Airflow secret; the emails (Airflow) and the dashboards' import link to it."""
+    desk = SERVICES["desk"]["environment"]
+    assert desk["EARSHOT_DESK_SECRET"] == "${EARSHOT_DESK_SECRET:?set EARSHOT_DESK_SECRET in .env}"
+    key_file = SERVICES["setup"]["environment"]["EARSHOT_WRITER_API_KEY_FILE"]
+    assert desk["EARSHOT_ELASTICSEARCH_API_KEY_FILE"] == key_file
+    assert "env_file" not in SERVICES["desk"]
+    assert not [name for name in desk if name.startswith("AIRFLOW")]
+    for name in [*AIRFLOW, "kibana-dashboards"]:
+        assert SERVICES[name]["environment"]["EARSHOT_DESK_URL"] == "${EARSHOT_DESK_URL-}", name
 
 
 def test_env_examples_hold_no_real_secrets():
