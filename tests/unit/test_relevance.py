@@ -2,6 +2,7 @@
 its area; not another force's news, nor police words in another sense."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -16,9 +17,9 @@ ENRICHER = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 
 
-def enriched(text: str, *, is_reply: bool = False) -> Mention:
+def enriched(text: str, *, title: str = "", is_reply: bool = False) -> Mention:
     mention = Mention(
-        id="m", source="test", source_kind="rss", url=None, title="", text=text,
+        id="m", source="test", source_kind="rss", url=None, title=title, text=text,
         author=None, published=NOW, fetched=NOW,
     )  # fmt: skip
     return ENRICHER.enrich(mention, is_reply=is_reply)
@@ -91,3 +92,38 @@ def test_a_profile_without_other_forces_drops_no_one_for_naming_a_force():
     text = "Humberside Police called to Skegness"
     verdict = judge.judge(text, text, force_terms=(), is_reply=False, in_area=True)
     assert verdict.relevance == "local-policing"
+
+
+# --- kept, and judged as the comms desk would -------------------------------------------
+
+
+def test_a_local_appeal_is_an_appeal_about_burglary_needing_no_response():
+    mention = enriched("Police appeal for witnesses after burglary in Grantham")
+    assert {"appeal", "burglary"} <= set(mention.topics)
+    assert (mention.risk_flags, mention.response.action) == ((), "no-action")
+
+
+def test_officers_called_to_a_fight_is_a_public_order_incident():
+    mention = enriched("Officers were called to Skegness seafront after reports of a fight")
+    assert {"incident", "public-order"} <= set(mention.topics)
+    assert (mention.risk_flags, mention.response.action) == ((), "no-action")
+
+
+def test_a_crime_reported_on_social_media_goes_to_contact_handling_not_put_it_right():
+    mention = enriched(
+        "Someone just tried to break into my car on Monks Road in Lincoln, rang 999 and still "
+        "waiting for the police"
+    )
+    assert "crime-reported" in mention.risk_flags
+    assert mention.response.action == "contact-handling"
+    assert "route to 999/101 contact handling" in mention.response.reasons[0]
+
+
+def test_a_long_blog_advising_police_on_social_media_is_not_flagged():
+    """About 1,400 words of 2011-style advice quoting the kind of comment that could prejudice
+    a case ("I know who did it, he lives at…"): advice about the rule, not a breach of it."""
+    blog = (Path(__file__).parent / "texts" / "blog_social_media_advice.txt").read_text()
+    mention = enriched(blog, title="Social media for police forces: ten things I have learned")
+    assert "could-prejudice-case" not in mention.risk_flags
+    assert mention.risk_flags == ()
+    assert mention.response.action != "refer-to-investigator"
