@@ -9,13 +9,14 @@ force appeal does not trip it.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from enrichment.rule_files import (
+    LONG_TEXT,
     Screen,
+    Sentences,
     TaxonomyError,
     check_description,
     check_keys,
@@ -38,36 +39,6 @@ FLAGS = (
 # Characters either side of a match in which `requires` / `unless` are looked for, never past
 # the match's sentence: "I'll stab you" counts as a threat to staff only when said to the police.
 DEFAULT_WITHIN = 100
-# Longer than a post: an article or a blog, where a word somewhere in 3,000 must not raise a
-# flag. There a match counts only when its own sentence is about the police or an incident
-# (the `police` and `incident` vocab).
-LONG_TEXT = 1_000
-# Where a sentence ends: . ! or ? then a space, or a line break. Not "…": posts trail off
-# mid-thought ("I know who did it… he lives at").
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-@dataclass(frozen=True)
-class Sentences:
-    """Where each sentence of a text starts and ends, to judge a match on its own sentence."""
-
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-
-    @classmethod
-    def of(cls, text: str) -> Sentences:
-        breaks = list(_SENTENCE_END.finditer(text))
-        return cls(
-            starts=(0, *(m.end() for m in breaks)),
-            ends=(*(m.start() for m in breaks), len(text)),
-        )
-
-    def around(self, position: int, neighbours: int = 0) -> tuple[int, int]:
-        """The sentence holding `position`, widened by `neighbours` sentences either side."""
-        i = bisect_right(self.starts, position) - 1
-        return self.starts[max(0, i - neighbours)], self.ends[
-            min(len(self.ends) - 1, i + neighbours)
-        ]
 
 
 @dataclass(frozen=True)
