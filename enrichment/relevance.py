@@ -15,7 +15,7 @@ from pathlib import Path
 
 from earshot.core.model import NotRelevant, Relevance
 from earshot.core.profile import Force
-from enrichment.rule_files import TaxonomyError, compile_phrases, read_rules
+from enrichment.rule_files import Screen, TaxonomyError, compile_phrases, read_rules
 
 RULES_FILE = Path(__file__).parent / "data" / "relevance.yaml"
 
@@ -92,6 +92,8 @@ class RelevanceJudge:
     police_words: re.Pattern[str]
     other_senses: re.Pattern[str]
     other_forces: re.Pattern[str] | None
+    # Most texts hold none of the other senses' words: one scan spares them the regex.
+    screen: Screen
 
     @classmethod
     def for_force(cls, force: Force) -> RelevanceJudge:
@@ -100,11 +102,12 @@ class RelevanceJudge:
             police_words=police_words,
             other_senses=other_senses,
             other_forces=phrase_pattern(force.other_forces) if force.other_forces else None,
+            screen=Screen.of([other_senses]),
         )
 
     def plain(self, text: str) -> str:
         """The text with police words in another sense blanked: "fashion police", "Room 101"."""
-        return self.other_senses.sub(" ", text)
+        return self.other_senses.sub(" ", text) if self.screen.may_match(text) else text
 
     def judge(
         self, text: str, plain: str, *, force_terms: tuple[str, ...], is_reply: bool, in_area: bool
