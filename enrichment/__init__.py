@@ -13,7 +13,7 @@ from earshot.core.near_duplicates import canonical_url, signature
 from earshot.core.profile import Profile
 from enrichment.language import UNDETERMINED, language
 from enrichment.places import Gazetteer
-from enrichment.relevance import ForceMatcher
+from enrichment.relevance import ForceMatcher, RelevanceJudge
 from enrichment.response import recommend
 from enrichment.risk import risk_flags
 from enrichment.sentiment import TowardForce, tone
@@ -27,6 +27,7 @@ NOT_JUDGED = Sentiment(score=0.0, label="neutral")
 @dataclass(frozen=True)
 class Enricher:
     force: ForceMatcher
+    relevance: RelevanceJudge
     owns: Callable[[str | None], bool]
     toward_force: TowardForce
     topics: TopicTagger
@@ -36,6 +37,7 @@ class Enricher:
     def for_profile(cls, profile: Profile) -> Enricher:
         return cls(
             force=ForceMatcher.from_profile(profile.force),
+            relevance=RelevanceJudge.for_force(profile.force),
             owns=profile.force.owns,
             toward_force=TowardForce.for_force(profile.force.terms()),
             topics=TopicTagger.from_taxonomy(profile.force.campaigns),
@@ -46,14 +48,17 @@ class Enricher:
         """`is_reply`: the item answers the force's own post, so "you" means the force."""
         words = f"{mention.title}\n{mention.text}"[:MAX_CHARS]
         force_terms = self.force.terms_in(words)
-        # Talk about the police, or to the force, settles ambiguous names such as Boston:
-        # what reaches enrichment was collected because it concerns this force.
-        about_policing = bool(force_terms) or is_reply or self.toward_force.refers_to(words)
+        plain = self.relevance.plain(words)
+        # Talk about the police, or to the force, settles ambiguous names such as Boston.
+        about_policing = bool(force_terms) or is_reply or self.toward_force.refers_to(plain)
         places, in_area = self.places.find(words, force_named=about_policing)
+        verdict = self.relevance.judge(
+            words, plain, force_terms=force_terms, is_reply=is_reply, in_area=in_area
+        )
         written_in = language(words)
         # VADER reads English only: a Polish thank-you would be scored on stray tokens.
         toward_force = (
-            self.toward_force.score(words, is_reply=is_reply)
+            self.toward_force.score(plain, is_reply=is_reply)
             if written_in in {"en", UNDETERMINED}
             else NOT_JUDGED
         )
@@ -64,6 +69,8 @@ class Enricher:
                 "canonical_url": canonical_url(mention.url),
                 "signature": signature(words),
                 "force_terms": force_terms,
+                "relevance": verdict.relevance,
+                "not_relevant": verdict.not_relevant,
                 "tone": tone(words),
                 "toward_force": toward_force,
                 "topics": self.topics.tags(words),

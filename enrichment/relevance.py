@@ -1,12 +1,23 @@
-"""Does a text talk about the force? The profile's names, handles, hashtags and campaigns."""
+"""Does a text talk about the force? The profile's names, handles, hashtags and campaigns,
+and local talk about policing that names no force (data/relevance.yaml).
+
+A kept mention says why (`Relevance`); a dropped one says why not (`NotRelevant`), so each
+run can count what it left out and a profile's gaps show up in the figures.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+from earshot.core.model import NotRelevant, Relevance
 from earshot.core.profile import Force
+from enrichment.rule_files import Screen, TaxonomyError, compile_phrases, read_rules
+
+RULES_FILE = Path(__file__).parent / "data" / "relevance.yaml"
 
 
 @dataclass(frozen=True)
@@ -64,3 +75,66 @@ def phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
 
 def _key(phrase: str) -> str:
     return " ".join(phrase.lower().split())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Kept (`relevance`) or dropped (`not_relevant`): exactly one is set."""
+
+    relevance: Relevance | None = None
+    not_relevant: NotRelevant | None = None
+
+
+@dataclass(frozen=True)
+class RelevanceJudge:
+    """Compiled once per profile: the police words, their other senses, the other forces."""
+
+    police_words: re.Pattern[str]
+    other_senses: re.Pattern[str]
+    other_forces: re.Pattern[str] | None
+    # Most texts hold none of the other senses' words: one scan spares them the regex.
+    screen: Screen
+
+    @classmethod
+    def for_force(cls, force: Force) -> RelevanceJudge:
+        police_words, other_senses = load_vocabulary()
+        return cls(
+            police_words=police_words,
+            other_senses=other_senses,
+            other_forces=phrase_pattern(force.other_forces) if force.other_forces else None,
+            screen=Screen.of([other_senses]),
+        )
+
+    def plain(self, text: str) -> str:
+        """The text with police words in another sense blanked: "fashion police", "Room 101"."""
+        return self.other_senses.sub(" ", text) if self.screen.may_match(text) else text
+
+    def judge(
+        self, text: str, plain: str, *, force_terms: tuple[str, ...], is_reply: bool, in_area: bool
+    ) -> Verdict:
+        """Named or answering the force first: a joint appeal with Humberside Police that
+        names this force is this force's news. `plain` is the text as `plain` left it."""
+        if force_terms:
+            return Verdict(relevance="named")
+        if is_reply:
+            return Verdict(relevance="reply")
+        if self.other_forces and self.other_forces.search(plain):
+            return Verdict(not_relevant="other-force")
+        if not self.police_words.search(plain):
+            in_another_sense = plain != text and self.police_words.search(text)
+            return Verdict(not_relevant="other-sense" if in_another_sense else "not-about-policing")
+        if not in_area:
+            return Verdict(not_relevant="not-in-area")
+        return Verdict(relevance="local-policing")
+
+
+@cache
+def load_vocabulary(path: Path = RULES_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The police words and their other senses; read once per process."""
+    raw = read_rules(path, top_keys={"police_words", "other_senses"})
+    words = raw.get("police_words")
+    if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
+        raise TaxonomyError(f"{path}: police_words: expected a list of words and phrases")
+    return phrase_pattern(words), compile_phrases(
+        raw.get("other_senses"), {}, f"{path}: other_senses"
+    )

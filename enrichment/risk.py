@@ -14,7 +14,9 @@ from functools import cache
 from pathlib import Path
 
 from enrichment.rule_files import (
+    LONG_TEXT,
     Screen,
+    Sentences,
     TaxonomyError,
     check_description,
     check_keys,
@@ -34,8 +36,8 @@ FLAGS = (
     "possible-misinformation",
     "crime-reported",
 )
-# Characters either side of a match in which `requires` / `unless` are looked for: about a
-# sentence, so "I'll stab you" counts as a threat to staff only when said to the police.
+# Characters either side of a match in which `requires` / `unless` are looked for, never past
+# the match's sentence: "I'll stab you" counts as a threat to staff only when said to the police.
 DEFAULT_WITHIN = 100
 
 
@@ -49,13 +51,17 @@ class Rule:
     unless: re.Pattern[str] | None = None
     within: int = DEFAULT_WITHIN
 
-    def fires(self, text: str) -> bool:
+    def fires(self, text: str, sentences: Sentences, about: re.Pattern[str] | None = None) -> bool:
+        """`about`: for a long text, what the match's own sentence must mention."""
         for match in self.pattern.finditer(text):
-            start = max(0, match.start() - self.within)
-            end = match.end() + self.within
+            sentence_start, sentence_end = sentences.around(match.start())
+            start = max(sentence_start, match.start() - self.within)
+            end = min(sentence_end, match.end() + self.within)
             if self.requires and not self.requires.search(text, start, end):
                 continue
             if self.unless and self.unless.search(text, start, end):
+                continue
+            if about and not about.search(text, sentence_start, sentence_end):
                 continue
             return True
         return False
@@ -64,10 +70,12 @@ class Rule:
 def risk_flags(text: str) -> tuple[str, ...]:
     """Sorted flag ids; a flag already raised is not tested again."""
     raised: set[str] = set()
-    rules, screen = _rules()
+    rules, screen, about_police = _rules()
     worth = screen.may_match(text)
+    sentences = Sentences.of(text)
+    about = about_police if len(text) > LONG_TEXT else None
     for i, rule in enumerate(rules):
-        if i in worth and rule.flag not in raised and rule.fires(text):
+        if i in worth and rule.flag not in raised and rule.fires(text, sentences, about):
             raised.add(rule.flag)
     return tuple(sorted(raised))
 
@@ -80,35 +88,44 @@ def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
     rules = []
     for flag, spec in flags.items():
         where = f"{path}: flags.{flag}"
-        check_keys(spec, where, required={"description", "rules"}, optional=set())
+        check_keys(spec, where, required={"description", "rules"}, optional={"unless"})
         check_description(spec["description"], where)
         if not isinstance(spec["rules"], list) or not spec["rules"]:
             raise TaxonomyError(f"{where}.rules: expected at least one rule")
+        # A flag's own `unless` cancels every one of its rules ("could prejudice" said of a
+        # comment is advice about the rule, not a breach of it).
+        every = [spec["unless"]] if "unless" in spec else []
         for i, rule in enumerate(spec["rules"]):
-            rules.append(_rule(flag, rule, vocab, f"{where}.rules[{i}]"))
+            rules.append(_rule(flag, rule, vocab, f"{where}.rules[{i}]", every))
     return tuple(rules)
 
 
-def _rule(flag: str, spec: object, vocab: dict[str, str], where: str) -> Rule:
+def _rule(flag: str, spec: object, vocab: dict[str, str], where: str, unless: list) -> Rule:
     check_keys(spec, where, required={"pattern"}, optional={"requires", "unless", "within"})
     within = spec.get("within", DEFAULT_WITHIN)
     if not isinstance(within, int) or isinstance(within, bool) or within < 0:
         raise TaxonomyError(f"{where}.within: expected a whole number of characters")
+    unless = [spec["unless"], *unless] if "unless" in spec else unless
     return Rule(
         flag=flag,
         pattern=compile_phrases(spec["pattern"], vocab, f"{where}.pattern"),
-        requires=_optional(spec, "requires", vocab, where),
-        unless=_optional(spec, "unless", vocab, where),
+        requires=compile_phrases(spec["requires"], vocab, f"{where}.requires")
+        if "requires" in spec
+        else None,
+        unless=compile_phrases(unless, vocab, f"{where}.unless") if unless else None,
         within=within,
     )
 
 
-def _optional(spec: dict, key: str, vocab: dict[str, str], where: str) -> re.Pattern[str] | None:
-    return compile_phrases(spec[key], vocab, f"{where}.{key}") if key in spec else None
+def load_about_police(path: Path = RULES_FILE) -> re.Pattern[str]:
+    """The police or an incident, in the rules file's own words (its `police` and `incident`
+    vocab), so one edit there widens both the rules and what a long text is judged near."""
+    vocab = read_rules(path, top_keys={"vocab", "flags"}).get("vocab") or {}
+    return compile_phrases("{police}|{incident}", vocab, f"{path}: vocab")
 
 
 @cache
-def _rules() -> tuple[tuple[Rule, ...], Screen]:
+def _rules() -> tuple[tuple[Rule, ...], Screen, re.Pattern[str]]:
     """Read and compiled on first use, once per process."""
     rules = load_rules()
-    return rules, Screen.of([rule.pattern for rule in rules])
+    return rules, Screen.of([rule.pattern for rule in rules]), load_about_police()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import re._constants as re_constants
 import re._parser as re_parser
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,3 +259,37 @@ def _fixed(items: list) -> set[str] | None:
 def _selectivity(option: frozenset[str]) -> float:
     """Longer and fewer needles skip more texts; a word in every sentence skips none."""
     return min(len(n) - 10 * (n in ENGLISH_FUNCTION_WORDS) for n in option) - len(option) / 100
+
+
+# Longer than a post: an article or a blog, judged by its sentences, not by a word somewhere
+# in 3,000 (risk.py: a flag's sentence must be about the police or an incident; topics.py: a
+# topic must be in the opening or come back).
+LONG_TEXT = 1_000
+# Where a sentence ends: . ! or ? then a space, or a line break. Not "…": posts trail off
+# mid-thought ("I know who did it… he lives at").
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """Where each sentence of a text starts and ends, to judge a match on its own sentence."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> Sentences:
+        breaks = list(_SENTENCE_END.finditer(text))
+        return cls(
+            starts=(0, *(m.end() for m in breaks)),
+            ends=(*(m.start() for m in breaks), len(text)),
+        )
+
+    def around(self, position: int) -> tuple[int, int]:
+        """Where the sentence holding `position` starts and ends."""
+        i = bisect_right(self.starts, position) - 1
+        return self.starts[i], self.ends[i]
+
+    def count_holding(self, pattern: re.Pattern[str], text: str) -> int:
+        """How many sentences hold a match: an article returns to what it is about."""
+        return len({bisect_right(self.starts, m.start()) for m in pattern.finditer(text)})

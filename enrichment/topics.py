@@ -15,7 +15,9 @@ from pathlib import Path
 from earshot.core.profile import Campaign
 from enrichment.relevance import phrase_pattern
 from enrichment.rule_files import (
+    LONG_TEXT,
     Screen,
+    Sentences,
     TaxonomyError,
     check_description,
     check_keys,
@@ -57,6 +59,8 @@ SERVICE_THEMES = (
 INCIDENTS = ("appeal", "missing-person", "incident")
 LABELS = CRIME_CATEGORIES + SERVICE_THEMES + INCIDENTS
 CAMPAIGN_PREFIX = "campaign:"
+# A long text's opening: its title and first two sentences, where news says what it is about.
+OPENING_SENTENCES = 3
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,21 @@ class TopicTagger:
     def tags(self, text: str) -> tuple[str, ...]:
         """Sorted label ids; a catch-all topic drops out when a more specific one it names fired."""
         worth = self.screen.may_match(text)
-        hit = {t.id for i, t in enumerate(self.topics) if i in worth and t.pattern.search(text)}
+        about = _about if len(text) > LONG_TEXT else _mentions
+        hit = {t.id for i, t in enumerate(self.topics) if i in worth and about(t.pattern, text)}
         return tuple(sorted(t.id for t in self.topics if t.id in hit and not t.unless & hit))
+
+
+def _mentions(pattern: re.Pattern[str], text: str) -> bool:
+    return bool(pattern.search(text))
+
+
+def _about(pattern: re.Pattern[str], text: str) -> bool:
+    """A long text is about what its opening says or what it comes back to: a blog that
+    mentions custody once in 1,400 words is not about custody."""
+    sentences = Sentences.of(text)
+    opening_end = sentences.ends[min(OPENING_SENTENCES, len(sentences.ends)) - 1]
+    return bool(pattern.search(text, 0, opening_end)) or sentences.count_holding(pattern, text) > 1
 
 
 def campaign_label(name: str) -> str:

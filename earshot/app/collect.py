@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -51,6 +52,8 @@ class SourceReport:
     source: str
     heard: int
     not_about_force: int
+    # Why those were dropped: other-force, other-sense, not-in-area, not-about-policing.
+    dropped: dict[str, int]
     new: int
     already_indexed: int
     unchanged: bool
@@ -73,13 +76,15 @@ def collect_source(es: Elasticsearch, profile: Profile, name: str) -> SourceRepo
     enricher = Enricher.for_profile(profile)
     enriched = [enricher.enrich(m, is_reply=source.keep == "all") for m in heard.mentions]
     # The force's own posts are kept, labelled, so replies can be read against them.
-    kept = [m for m in enriched if m.force_terms or m.by_force or source.keep == "all"]
+    kept = [m for m in enriched if m.relevance or m.by_force]
+    dropped = Counter(m.not_relevant for m in enriched if not (m.relevance or m.by_force))
     written = index_mentions(es, kept, handles=Handles.for_profile(profile))
     save_cursor(es, name, heard.cursor)
     report = SourceReport(
         source=name,
         heard=len(heard.mentions),
         not_about_force=len(enriched) - len(kept),
+        dropped=dict(sorted(dropped.items())),
         new=written.new,
         already_indexed=written.already_indexed,
         unchanged=heard.unchanged,

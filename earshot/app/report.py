@@ -20,6 +20,7 @@ def print_counts(console: Console, counts: MentionCounts) -> None:
         ("source", counts.by_source),
         ("tone", counts.by_tone),
         ("tone toward the force", counts.by_toward_force),
+        ("why it was kept", counts.by_relevance),
     ):
         table = Table(title=f"Mentions by {title}")
         table.add_column(title)

@@ -23,6 +23,12 @@ ResponseAction = Literal[
     "no-action",
 ]
 WorkflowStatus = Literal["new", "in-hand", "done"]
+# Why a mention is kept: it names the force, answers the force's own post, or is talk about
+# policing in the force area that names no force.
+Relevance = Literal["named", "reply", "local-policing"]
+# Why an item is not: about another force, police words in another sense ("fashion police"),
+# policing elsewhere, or nothing to do with policing.
+NotRelevant = Literal["other-force", "other-sense", "not-in-area", "not-about-policing"]
 
 
 class Sentiment(BaseModel):
@@ -71,6 +77,8 @@ class Mention(BaseModel):
     is_reply: bool = False
     by_force: bool = False  # posted by one of the force's own accounts, not a public mention
     force_terms: tuple[str, ...] = ()
+    relevance: Relevance | None = None  # why it was kept
+    not_relevant: NotRelevant | None = None  # why it was not: counted per run, never stored
     tone: Sentiment | None = None
     toward_force: Sentiment | None = None
     topics: tuple[str, ...] = ()

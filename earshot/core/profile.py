@@ -35,6 +35,9 @@ class Force(Strict):
     hashtags: list[Annotated[str, Field(pattern=r"^#\w+$")]] = []
     campaigns: list[Campaign] = []
     exclude: list[str] = []
+    # Neighbouring and national forces ("Humberside Police", "British Transport Police"): talk
+    # about policing that names one of them, and not this force, is their news, not ours.
+    other_forces: list[str] = []
 
     def owns(self, author: str | None) -> bool:
         """Is this author one of the force's own accounts, on any platform?"""

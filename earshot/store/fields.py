@@ -26,6 +26,7 @@ BY_FORCE = "earshot.by_force"  # the force's own posts
 TOPICS = "earshot.topics"
 PLACES = "earshot.places"
 IN_AREA = "earshot.in_area"
+RELEVANCE = "earshot.relevance"  # why it was kept: named, reply or local-policing
 RISK_FLAGS = "earshot.risk_flags"
 STATUS = "earshot.status"  # new, or what an analyst made of it
 RESPONSE = "earshot.response"

@@ -45,6 +45,7 @@ MENTION_MAPPING = {
                 "title": _TEXT,
                 "is_reply": _BOOLEAN,
                 "force_terms": _KEYWORD,
+                "relevance": _KEYWORD,
                 "tone": _SENTIMENT,
                 "toward_force": _SENTIMENT,
                 "topics": _KEYWORD,

@@ -99,6 +99,7 @@ def to_document(mention: Mention, ingested: datetime, handles: Handles = KEEP_HA
             "title": handles.in_text(mention.title, mention),
             "is_reply": mention.is_reply,
             "force_terms": list(mention.force_terms),
+            "relevance": mention.relevance,
             "topics": list(mention.topics),
             "risk_flags": list(mention.risk_flags),
             "places": [p.name for p in mention.places],

@@ -14,6 +14,7 @@ from earshot.store.fields import (
     LINK,
     MESSAGE,
     PUBLISHED,
+    RELEVANCE,
     RESPONSE,
     RESPONSE_ACTION,
     RESPONSE_PRIORITY,
@@ -34,6 +35,7 @@ class MentionCounts:
     by_source: dict[str, int]
     by_tone: dict[str, int]
     by_toward_force: dict[str, int]
+    by_relevance: dict[str, int]  # why kept: named, reply, local-policing
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def mention_counts(es: Elasticsearch) -> MentionCounts:
             "by_source": {"terms": {"field": SOURCE, "size": 500}},
             "by_tone": {"terms": {"field": TONE, "size": 10}},
             "by_toward_force": {"terms": {"field": TOWARD_FORCE, "size": 10}},
+            "by_relevance": {"terms": {"field": RELEVANCE, "size": 10}},
         },
     )
     aggs = response.get("aggregations", {})
@@ -70,6 +73,7 @@ def mention_counts(es: Elasticsearch) -> MentionCounts:
         by_source=_buckets(aggs.get("by_source")),
         by_tone=_buckets(aggs.get("by_tone")),
         by_toward_force=_buckets(aggs.get("by_toward_force")),
+        by_relevance=_buckets(aggs.get("by_relevance")),
     )
 
 

@@ -33,6 +33,7 @@ def test_stats_json_gives_counts_by_source_and_tone(es):
         "by_source": {"news": 2, "blog": 1},
         "by_tone": {"negative": 1, "positive": 1, "neutral": 1},
         "by_toward_force": {"negative": 1, "positive": 1, "neutral": 1},
+        "by_relevance": {"named": 3},
     }
 
 

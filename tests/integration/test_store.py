@@ -31,6 +31,7 @@ def mention(
         published=published,
         fetched=NOW,
         force_terms=("Lincolnshire Police",),
+        relevance="named",
         tone=Sentiment(score=score, label=label),
         toward_force=Sentiment(score=score, label=label),
         response=Response(

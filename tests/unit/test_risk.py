@@ -4,7 +4,15 @@ import pytest
 import yaml
 
 from bench.evaluation import load_examples
-from enrichment.risk import FLAGS, RULES_FILE, load_rules, risk_flags
+from enrichment.risk import (
+    FLAGS,
+    LONG_TEXT,
+    RULES_FILE,
+    Sentences,
+    load_about_police,
+    load_rules,
+    risk_flags,
+)
 from enrichment.rule_files import TaxonomyError
 
 
@@ -388,5 +396,74 @@ def test_screening_by_words_never_changes_a_flag():
     labelled mention (and shouted, and with the Kelvin sign for a k) agrees."""
     texts = [e["text"] for e in load_examples()]
     for text in [*texts, *(t.upper() for t in texts), *(t.replace("k", "\u212a") for t in texts)]:
-        every = tuple(sorted({rule.flag for rule in load_rules() if rule.fires(text)}))
+        about = load_about_police() if len(text) > LONG_TEXT else None
+        fired = {r.flag for r in load_rules() if r.fires(text, Sentences.of(text), about)}
+        every = tuple(sorted(fired))
         assert risk_flags(text) == every, text
+
+
+# --- judged in context: the sentence that carries the signal -----------------------------
+
+BLOG = (Path(__file__).parent / "texts" / "blog_social_media_advice.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Someone just tried to break into my car on Monks Road in Lincoln, rang 999 and still "
+        "waiting for the police",
+        "Two lads have just tried to get into our shed, they've legged it towards the park",
+        "Rang 999 about the lads trying car doors on our street, still no one here",
+        "Just seen two lads smash a car window on the High Street in Boston",
+    ],
+)
+def test_crime_reported_in_its_common_phrasings(text):
+    assert flagged("crime-reported", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Someone tried to break into my car back in 2019 and nothing came of it",
+        "Someone just tried to break into my car, officers came and gave me a crime number",
+        "Rang 999 when my nan fell last year and the ambulance came in ten minutes",
+    ],
+)
+def test_crime_history_handled_reports_and_news_are_not_a_crime_reported_now(text):
+    assert not flagged("crime-reported", text)
+
+
+def test_what_a_rule_needs_nearby_must_be_in_the_same_sentence():
+    """Recent means this crime is recent: "last night" in the next sentence is another story."""
+    assert flagged("crime-reported", "My bike got nicked from outside Tesco last night.")
+    assert not flagged(
+        "crime-reported",
+        "My bike got nicked from outside Tesco in 2019. Last night we had the best curry in town.",
+    )
+
+
+def test_a_long_blog_quoting_a_prejudicial_comment_as_advice_is_not_flagged():
+    assert "I know who did it, he lives at" in BLOG
+    assert risk_flags(BLOG) == ()
+    # The same words said as a claim, in a post, still are.
+    assert flagged("could-prejudice-case", "I know who did it, he lives at the end of our road")
+
+
+def test_a_long_text_is_flagged_where_a_sentence_about_the_police_carries_the_signal():
+    assert "Apparently the most popular topic" in BLOG  # far from any police or incident word
+    rumour = "\n\nApparently the police are covering up what happened in Boston last night."
+    assert flagged("possible-misinformation", BLOG + rumour)
+
+
+def test_a_flags_own_unless_cancels_every_one_of_its_rules(tmp_path):
+    prejudice = {
+        "description": "x",
+        "unless": "could prejudice",
+        "rules": [{"pattern": "guilty as sin"}, {"pattern": "bang to rights"}],
+    }
+    rules = load_rules(_write(tmp_path, _all_flags(**{"could-prejudice-case": prejudice})))
+    mine = [r for r in rules if r.flag == "could-prejudice-case"]
+    said = "Guilty as sin and bang to rights"
+    advice = "Comments that could prejudice a trial: guilty as sin, bang to rights"
+    assert all(r.fires(said, Sentences.of(said)) for r in mine)
+    assert not any(r.fires(advice, Sentences.of(advice)) for r in mine)

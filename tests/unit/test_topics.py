@@ -404,3 +404,28 @@ def test_screening_by_words_never_changes_a_tag():
         hit = {t.id for t in TAGGER.topics if t.pattern.search(text)}
         every = tuple(sorted(t.id for t in TAGGER.topics if t.id in hit and not t.unless & hit))
         assert tags(text) == every, text
+
+
+# --- a long text is about its opening and what it comes back to --------------------------
+
+BLOG = (Path(__file__).parent / "texts" / "blog_social_media_advice.txt").read_text()
+FILLER = " ".join(
+    ["The council met on Tuesday to discuss the new roundabout by the bus station."] * 20
+)
+
+
+def test_a_long_blog_is_not_tagged_with_every_topic_it_mentions_once():
+    """Custody, a missing pensioner and broken-into sheds each come up once in 1,400 words
+    of advice on social media; 999 and 101 come back again and again."""
+    once = ["the custody sergeant who sat with a frightened teenager", "a missing pensioner"]
+    assert all(phrase in BLOG for phrase in once)
+    assert [tags(phrase) for phrase in once] == [("custody",), ("missing-person",)]
+    assert set(tags(BLOG)) == {"contact-999-101", "incident"}
+
+
+def test_a_long_article_keeps_the_topic_of_its_opening_and_drops_a_passing_word():
+    passing = "A custody sergeant spoke at the meeting."
+    article = f"Police appeal after burglary in Grantham.\n{FILLER} {passing}"
+    assert len(article) > 1_000
+    assert set(tags(article)) == {"appeal", "burglary"}
+    assert "custody" in tags(f"{passing} {FILLER}")

@@ -1,0 +1,129 @@
+"""What is kept, and why: the force named, a reply to its post, or talk about policing in
+its area; not another force's news, nor police words in another sense."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from earshot.core.model import Mention
+from earshot.core.paths import DEFAULT_PROFILE
+from enrichment import Enricher
+from enrichment.relevance import RelevanceJudge, load_vocabulary
+from enrichment.rule_files import TaxonomyError
+from listeners import load_profile
+
+ENRICHER = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
+
+
+def enriched(text: str, *, title: str = "", is_reply: bool = False) -> Mention:
+    mention = Mention(
+        id="m", source="test", source_kind="rss", url=None, title=title, text=text,
+        author=None, published=NOW, fetched=NOW,
+    )  # fmt: skip
+    return ENRICHER.enrich(mention, is_reply=is_reply)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Police appeal for witnesses after burglary in Grantham",
+        "Officers were called to Skegness seafront after reports of a fight",
+        "Someone just tried to break into my car on Monks Road in Lincoln, rang 999 and still "
+        "waiting for the police",
+    ],
+)
+def test_local_talk_about_policing_is_kept_though_it_names_no_force(text):
+    mention = enriched(text)
+    assert (mention.relevance, mention.not_relevant) == ("local-policing", None)
+
+
+def test_naming_the_force_or_answering_its_post_is_kept_as_such():
+    assert enriched("Lincs Police closed the A46 near Lincoln").relevance == "named"
+    assert enriched("You took three hours to come out", is_reply=True).relevance == "reply"
+
+
+def test_a_joint_appeal_naming_this_force_is_kept_though_it_names_another():
+    mention = enriched("Humberside Police and Lincolnshire Police appeal after a crash at Keelby")
+    assert mention.relevance == "named"
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("The fashion police would have a field day at Lincoln Christmas Market", "other-sense"),
+        ("Grammar police in Boston are out in force over the new signs", "other-sense"),
+        ("Economics 101 at the University of Lincoln starts on Monday", "not-about-policing"),
+        ("She was a driving force behind the Spalding Flower Parade", "not-about-policing"),
+        ("Humberside Police appeal for witnesses after a crash near Gainsborough", "other-force"),
+        ("Humberside Police appeal after a burglary in Grimsby", "other-force"),
+        ("British Transport Police called to Lincoln station after a fight", "other-force"),
+        ("Police appeal after a burglary in Peterborough", "not-in-area"),
+    ],
+)
+def test_other_forces_other_places_and_other_senses_are_not_kept(text, why):
+    mention = enriched(text)
+    assert (mention.relevance, mention.not_relevant) == (None, why)
+
+
+def test_police_words_in_another_sense_do_not_make_a_text_about_the_force():
+    """Blanked before tone toward the force is read: "fashion police" is not the police."""
+    assert enriched("The fashion police are awful, useless and a joke").toward_force.label == (
+        "neutral"
+    )
+
+
+def test_a_broken_relevance_file_is_named(tmp_path):
+    broken = tmp_path / "relevance.yaml"
+    broken.write_text("police_words: [police]\nother_senses: ['fashion (police']\n")
+    with pytest.raises(TaxonomyError, match=r"relevance\.yaml: other_senses.*fashion \(police"):
+        load_vocabulary(broken)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("police_words: []\nother_senses: [x]\n")
+    with pytest.raises(TaxonomyError, match="police_words"):
+        load_vocabulary(empty)
+
+
+def test_a_profile_without_other_forces_drops_no_one_for_naming_a_force():
+    profile = load_profile(DEFAULT_PROFILE)
+    force = profile.force.model_copy(update={"other_forces": []})
+    judge = RelevanceJudge.for_force(force)
+    text = "Humberside Police called to Skegness"
+    verdict = judge.judge(text, text, force_terms=(), is_reply=False, in_area=True)
+    assert verdict.relevance == "local-policing"
+
+
+# --- kept, and judged as the comms desk would -------------------------------------------
+
+
+def test_a_local_appeal_is_an_appeal_about_burglary_needing_no_response():
+    mention = enriched("Police appeal for witnesses after burglary in Grantham")
+    assert {"appeal", "burglary"} <= set(mention.topics)
+    assert (mention.risk_flags, mention.response.action) == ((), "no-action")
+
+
+def test_officers_called_to_a_fight_is_a_public_order_incident():
+    mention = enriched("Officers were called to Skegness seafront after reports of a fight")
+    assert {"incident", "public-order"} <= set(mention.topics)
+    assert (mention.risk_flags, mention.response.action) == ((), "no-action")
+
+
+def test_a_crime_reported_on_social_media_goes_to_contact_handling_not_put_it_right():
+    mention = enriched(
+        "Someone just tried to break into my car on Monks Road in Lincoln, rang 999 and still "
+        "waiting for the police"
+    )
+    assert "crime-reported" in mention.risk_flags
+    assert mention.response.action == "contact-handling"
+    assert "route to 999/101 contact handling" in mention.response.reasons[0]
+
+
+def test_a_long_blog_advising_police_on_social_media_is_not_flagged():
+    """About 1,400 words of 2011-style advice quoting the kind of comment that could prejudice
+    a case ("I know who did it, he lives at…"): advice about the rule, not a breach of it."""
+    blog = (Path(__file__).parent / "texts" / "blog_social_media_advice.txt").read_text()
+    mention = enriched(blog, title="Social media for police forces: ten things I have learned")
+    assert "could-prejudice-case" not in mention.risk_flags
+    assert mention.risk_flags == ()
+    assert mention.response.action != "refer-to-investigator"
