@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test eval bench bench-ingest bench-alerts digest-preview desk-preview lint es-start es-stop desk-stop clean
+.PHONY: demo test eval bench bench-ingest bench-scale bench-alerts digest-preview desk-preview lint es-start es-stop desk-stop clean
 
 # Debian's Chromium for the previews and the desk's browser tests: Playwright drives it and
 # never downloads a browser of its own.
@@ -53,6 +53,11 @@ bench: $(STAMP)
 # loop, alternately on one local node; ARGS="--items 2000 --pairs 3" to choose.
 bench-ingest: $(STAMP)
 	$(BIN)/python -m bench.ingest $(ARGS)
+
+# A node filled with synthetic mentions over 90 days (1,000,000 unless ARGS="--mentions N"),
+# and p50/p95 of the queue, alerts, digest, erasure and retention against it.
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale $(ARGS)
 
 # Earshot's spike alerts next to ElastAlert2's spike rule on a seeded synthetic stream.
 bench-alerts: $(STAMP)
