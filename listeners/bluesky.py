@@ -15,6 +15,8 @@ the posts indexed at exactly that instant. `since` is inclusive, so the next run
 lost. A post's time is the earlier of createdAt (written by the poster's app, so it can
 be wrong) and indexedAt (the service's clock): a post dated in the future must not push
 the cursor past posts still to come. (`since` itself filters on the service's `sortAt`.)
+A post indexed late sorts behind the watermark, so `since` goes back by the overlap window
+and what was heard there before is skipped (listeners/overlap.py).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import json_object, phrase, utc
 from listeners.base import Cursor, Listener, Page, Stream
-from listeners.watermark import Watermark
+from listeners.watermark import Watermark, posted
 
 PAGE_SIZE = 100
 WEB = "https://bsky.app"
@@ -56,7 +58,8 @@ class BlueskyListener(Listener[BlueskySource]):
         streams = []
         for term in self.source.terms:
             mark = Watermark.parse(cursor.get(key := f"term:{term}"))
-            streams.append(Stream(key, self._pager(term, mark), mark, _stamp, self._to_mention))
+            pager = self._pager(term, mark)
+            streams.append(Stream(key, pager, mark, _stamp, self._to_mention, posted(_stamp)))
         return streams
 
     def _session(self, secrets: set[str]) -> str:
@@ -78,7 +81,8 @@ class BlueskyListener(Listener[BlueskySource]):
         return token
 
     def _pager(self, term: str, mark: Watermark) -> Page:
-        since = mark.time.isoformat().replace("+00:00", "Z") if mark.time else None
+        # Back through the overlap window: posts indexed late sort behind the watermark.
+        since = (mark.time - self.overlap).isoformat().replace("+00:00", "Z") if mark.time else None
 
         def page(token: str | None) -> tuple[list[dict], str | None]:
             query = {"q": phrase(term), "sort": "latest", "limit": PAGE_SIZE}

@@ -106,6 +106,14 @@ CONTRACT = {
         later=comments_on_a(0, 1, 2),
         listing=posts_path(),
         connection={"AIRFLOW_CONN_FACEBOOK_LINCS": f"generic://:{TOKEN}@"},
+        # Comment 3 shows up between 1 and 2 after the last run, at its own created_time: one
+        # the Page let through late (our reading of moderation; the Graph reference does not
+        # say when a held comment enters the edge).
+        late={
+            comments_path(POST_A): listing(
+                [comment(POST_A, n, minutes_ago=m) for n, m in ((1, 10), (3, 15), (2, 20))]
+            )
+        },
     )
 }
 
