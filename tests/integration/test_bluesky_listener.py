@@ -3,7 +3,7 @@ com.atproto.server.createSession and app.bsky.feed.searchPosts with postViews
 (https://docs.bsky.app/docs/api/app-bsky-feed-search-posts)."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -349,3 +349,59 @@ def test_bluesky_through_the_collect_dag_one_source_429_another_500_then_all_res
     assert marks(load_cursor(es, "bluesky-throttled")) == {
         TERM: f"2026-11-20T09:14:00+00:00 {uri(14)}"
     }
+
+
+def did_doc(pds: str) -> dict:
+    """The didDoc createSession returns (com.atproto.server.createSession output), shaped as
+    the atproto SDK's DidDocument model reads it: the `#atproto_pds` service is the
+    account's own PDS, which the SDK calls from then on (its session handling:
+    get_session_pds_endpoint, then _update_pds_endpoint)."""
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": "did:plc:lincscomms",
+        "alsoKnownAs": ["at://lincscomms.bsky.social"],
+        "service": [
+            {"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": pds}
+        ],
+    }
+
+
+def test_after_login_calls_go_to_the_accounts_own_pds():
+    with FeedServer({SESSION: session()}) as server:
+        answer = json.loads(session().body) | {"didDoc": did_doc(server.url("/pds").rstrip("/"))}
+        server.routes |= {
+            SESSION: Route(json.dumps(answer).encode(), JSON),
+            "/pds" + SEARCH: results([post(1)]),
+        }
+        heard = BlueskyListener(source(server), now=NOW).listen({})
+        asked = [path for path, _ in server.requests]
+    assert len(heard.mentions) == 1
+    assert asked == [SESSION, "/pds" + SEARCH]
+
+
+@pytest.mark.parametrize(
+    ("headers", "when"),
+    [
+        # The entryway's own headers (docs.bsky.app/docs/advanced-guides/rate-limits):
+        # RateLimit-Reset is Unix seconds.
+        (
+            (
+                ("RateLimit-Limit", "30"),
+                ("RateLimit-Remaining", "0"),
+                ("RateLimit-Reset", str(int((NOW + timedelta(minutes=15)).timestamp()))),
+                ("RateLimit-Policy", "30;w=300"),
+            ),
+            "2026-11-21T07:15:00Z, in 15 min",
+        ),
+        # Retry-After in its HTTP-date form (RFC 9110, section 10.2.3).
+        ((("Retry-After", "Sat, 21 Nov 2026 08:00:00 GMT"),), "2026-11-21T08:00:00Z, in 1 h 0 min"),
+    ],
+    ids=["ratelimit-reset", "retry-after-http-date"],
+)
+def test_a_login_limit_429_says_it_is_the_login_limit_and_when_to_try_again(headers, when):
+    refusal = b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}'
+    routes = {SESSION: Route(refusal, JSON, 429, headers=headers)}
+    with FeedServer(routes) as server, pytest.raises(ListenerError) as e:
+        BlueskyListener(source(server), now=NOW).listen({})
+    assert "login limit" in e.value.reason
+    assert f"try again after {when}" in e.value.reason
