@@ -56,9 +56,10 @@ def source(server: FeedServer, **settings) -> MastodonSource:
 
 
 def late_federated() -> dict:
-    """A remote status that reached this instance after the last run: its id comes from its
-    original publish time (Mastodon's Mastodon::Snowflake, lib/mastodon/snowflake.rb), so
-    it sorts below the cursor, and only its `uri` identifies it across instances
+    """A remote status that reached this instance after the last run. Mastodon makes ids
+    from a time (lib/mastodon/snowflake.rb), for a remote status its original publish time
+    (issue 13's reading; not re-checked in Mastodon's source here), so it sorts below the
+    cursor; its `uri` identifies it across instances
     (https://docs.joinmastodon.org/entities/Status/#uri)."""
     return status(0) | {
         "uri": "https://elsewhere.example/users/resident0/statuses/99",
