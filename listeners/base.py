@@ -8,6 +8,10 @@ cursor, the warning when the page budget ran out first, holding back when the pl
 rate limit is spent, one mention per item however many streams found it, and the failure
 that names the source. A platform module says only what its streams are, how to ask for a
 page, and how its fields map to a Mention.
+
+Each stream also reads again the source's overlap window behind the newest item it heard,
+for items the platform listed late, and skips the ones it heard there before
+(listeners/overlap.py): a mention is heard once however late it arrives.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar, Generic, Literal, Protocol, TypeVar
 from urllib.parse import quote, quote_plus
 
@@ -26,7 +30,9 @@ from earshot.core.errors import EarshotError
 from earshot.core.fetch import FetchError, get_json, redact
 from earshot.core.model import Mention, mention_id
 from earshot.core.profile import SourceSettings
+from listeners import overlap
 from listeners.api import secret
+from listeners.overlap import Recent
 
 Cursor = dict[str, str]
 Item = TypeVar("Item")
@@ -74,6 +80,7 @@ class Stream(Generic[Item]):
     mark: Mark  # how far it was heard, from the cursor under `key`
     position: Callable[[Item], object]  # where an item sits, as `mark` compares
     mention: Callable[[Item], Mention | None]  # the item as a mention; None: not one to keep
+    posted: Callable[[Item], datetime]  # when the item was posted, for the overlap window
 
 
 class Listener(Generic[SourceT]):
@@ -95,21 +102,28 @@ class Listener(Generic[SourceT]):
             heard: dict[str, Mention] = {}
             warnings: list[str] = []
             for stream in streams:
-                if stream.key in cursor:
-                    after[stream.key] = cursor[stream.key]
+                heard_key = overlap.key(stream.key)
+                for key in (stream.key, heard_key):
+                    if key in cursor:
+                        after[key] = cursor[key]
                 if self.held:
                     warnings.append(f"{stream.key}: not read this run; {self.held}")
                     continue
+                recent = Recent.parse(cursor.get(heard_key), self.overlap)
                 try:
-                    walk = self._walk(stream)
+                    walk = self._walk(stream, recent)
                 except FetchError as e:
                     if not (why := self.skippable(stream, e)):
                         raise
                     warnings.append(f"{stream.key}: {why}; skipped")
                     continue
+                posted = []
                 for item in walk.items:
                     if (mention := stream.mention(item)) is not None:
-                        heard.setdefault(mention.id, mention)  # found by two streams
+                        posted.append((mention.id, stream.posted(item)))
+                        if not recent.knows(mention.id):  # heard in the overlap before
+                            heard.setdefault(mention.id, mention)  # found by two streams
+                after[heard_key] = str(recent.after(posted))
                 if walk.ended == "spent":
                     # What was read is kept; the cursor stays, so the next run reads the rest.
                     warnings.append(f"{stream.key}: stopped paging; {self.held}")
@@ -123,10 +137,21 @@ class Listener(Generic[SourceT]):
                 list(heard.values()), {k: v for k, v in after.items() if v}, warnings=warnings
             )
 
-    def _walk(self, stream: Stream) -> Walk:
+    @property
+    def overlap(self) -> timedelta:
+        """How far behind its newest item each stream reads again (the source's setting)."""
+        return timedelta(minutes=self.source.overlap_minutes)
+
+    def _walk(self, stream: Stream, recent: Recent) -> Walk:
+        def within(item) -> bool:
+            """New to the cursor, or inside the overlap window behind it."""
+            if stream.mark.is_new(stream.position(item)):
+                return True
+            return recent.reach is not None and stream.posted(item) >= recent.reach
+
         return walk_to_cursor(
             stream.page,
-            lambda item: stream.mark.is_new(stream.position(item)),
+            within,
             source=self.source.name,
             max_pages=self.source.max_pages,
             may_continue=lambda: not self.held,

@@ -7,7 +7,10 @@ token to GET /xrpc/app.bsky.feed.searchPosts (q, sort=latest, since, limit ≤ 1
 cursor → {cursor, posts: [postView]}; https://docs.bsky.app/docs/api/app-bsky-feed-search-posts;
 a term of several words goes as a quoted phrase, in the Lucene syntax that page recommends).
 Sessions are rate-limited per account (30 per 5 minutes, 300 a day;
-https://docs.bsky.app/docs/advanced-guides/rate-limits), so a run opens exactly one.
+https://docs.bsky.app/docs/advanced-guides/rate-limits), so a run opens exactly one; a 429
+says whether it was that login limit and when it lifts (RateLimit-Reset, else Retry-After
+in seconds or as an HTTP date). After login, calls go to the account's own PDS, the
+`#atproto_pds` service of the session's didDoc, as the atproto SDK does.
 
 Cursor: per term, a Watermark (listeners/watermark.py): the newest post time indexed and
 the posts indexed at exactly that instant. `since` is inclusive, so the next run asks
@@ -15,22 +18,27 @@ the posts indexed at exactly that instant. `since` is inclusive, so the next run
 lost. A post's time is the earlier of createdAt (written by the poster's app, so it can
 be wrong) and indexedAt (the service's clock): a post dated in the future must not push
 the cursor past posts still to come. (`since` itself filters on the service's `sortAt`.)
+A post indexed late sorts behind the watermark, so `since` goes back by the overlap window
+and what was heard there before is skipped (listeners/overlap.py).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Literal
 
+import httpx
 from pydantic import Field, HttpUrl
 
 from earshot.core.connections import MissingCredentials, credentials
-from earshot.core.fetch import post_json
+from earshot.core.fetch import FetchError, post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import json_object, phrase, utc
+from listeners.api import json_object, phrase, until, utc
 from listeners.base import Cursor, Listener, Page, Stream
-from listeners.watermark import Watermark
+from listeners.watermark import Watermark, posted
 
 PAGE_SIZE = 100
 WEB = "https://bsky.app"
@@ -50,16 +58,34 @@ class BlueskyListener(Listener[BlueskySource]):
 
     def open(self, secrets: set[str]) -> None:
         self.xrpc = str(self.source.service).rstrip("/") + "/xrpc/"
-        self.headers = {"Authorization": f"Bearer {self._session(secrets)}"}
+        session = self._session(secrets)
+        token = session["accessJwt"]
+        secrets.add(token)
+        self.headers = {"Authorization": f"Bearer {token}"}
+        # From here on, the account's own PDS (as the atproto SDK does), not the entryway.
+        if pds := _own_pds(session.get("didDoc")):
+            self.xrpc = pds.rstrip("/") + "/xrpc/"
+
+    def explain(self, error: FetchError) -> str | None:
+        """A 429 says which limit and when it lifts: the entryway's RateLimit-Reset (Unix
+        seconds), else Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3)."""
+        if error.status != 429:
+            return None
+        login = "createSession" in str(error)
+        what = "the account's login limit (createSession)" if login else "Bluesky's rate limit"
+        when = _lifts(error.headers or httpx.Headers(), self.now)
+        after = f"; try again after {until(when, self.now)}" if when else ""
+        return f"{error}; {what} is spent{after}"
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
         streams = []
         for term in self.source.terms:
             mark = Watermark.parse(cursor.get(key := f"term:{term}"))
-            streams.append(Stream(key, self._pager(term, mark), mark, _stamp, self._to_mention))
+            pager = self._pager(term, mark)
+            streams.append(Stream(key, pager, mark, _stamp, self._to_mention, posted(_stamp)))
         return streams
 
-    def _session(self, secrets: set[str]) -> str:
+    def _session(self, secrets: set[str]) -> dict:
         """One session per run: createSession is limited per account, searches are not."""
         account = credentials(self.source.connection)
         if not (account.login and account.password):
@@ -73,12 +99,11 @@ class BlueskyListener(Listener[BlueskySource]):
             data={"identifier": account.login, "password": account.password},
             timeout=self.source.timeout_seconds,
         )
-        token = json_object(answer)["accessJwt"]
-        secrets.add(token)
-        return token
+        return json_object(answer)
 
     def _pager(self, term: str, mark: Watermark) -> Page:
-        since = mark.time.isoformat().replace("+00:00", "Z") if mark.time else None
+        # Back through the overlap window: posts indexed late sort behind the watermark.
+        since = (mark.time - self.overlap).isoformat().replace("+00:00", "Z") if mark.time else None
 
         def page(token: str | None) -> tuple[list[dict], str | None]:
             query = {"q": phrase(term), "sort": "latest", "limit": PAGE_SIZE}
@@ -104,6 +129,29 @@ class BlueskyListener(Listener[BlueskySource]):
             author="@" + author["handle"],
             published=utc(post["record"]["createdAt"]),
         )
+
+
+def _own_pds(did_doc: object) -> str | None:
+    """The `#atproto_pds` service endpoint of the session's didDoc, if it gave one."""
+    services = did_doc.get("service") if isinstance(did_doc, dict) else None
+    for service in services if isinstance(services, list) else []:
+        if isinstance(service, dict) and service.get("id", "").endswith("#atproto_pds"):
+            endpoint = service.get("serviceEndpoint")
+            return endpoint if isinstance(endpoint, str) else None
+    return None
+
+
+def _lifts(headers: httpx.Headers, now: datetime) -> datetime | None:
+    """When a 429 lifts, from the headers Bluesky sends; None when none can be read."""
+    with suppress(ValueError, OverflowError, OSError):
+        if reset := headers.get("ratelimit-reset"):
+            return datetime.fromtimestamp(int(reset), UTC)
+    retry = headers.get("retry-after", "")
+    if retry.isdigit():
+        return now + timedelta(seconds=int(retry))
+    with suppress(ValueError, TypeError):
+        return parsedate_to_datetime(retry)
+    return None
 
 
 def _rkey(uri: str) -> str:

@@ -41,7 +41,7 @@ from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import error_json, json_object, utc
 from listeners.base import Cursor, Listener, Stream, pages
-from listeners.watermark import Watermark
+from listeners.watermark import Watermark, posted
 
 GRAPH_VERSION = "v26.0"
 POST_WINDOW = timedelta(days=14)
@@ -115,7 +115,8 @@ class FacebookListener(Listener[FacebookSource]):
             return self._to_mention(comment, post) if comment.get("message") else None
 
         key = f"post:{post_id}"
-        return Stream(key, page, Watermark.parse(cursor.get(key)), _stamp, mention)
+        mark = Watermark.parse(cursor.get(key))
+        return Stream(key, page, mark, _stamp, mention, posted(_stamp))
 
     def _get(self, path: str, params: dict) -> dict:
         body, headers = self.get(

@@ -17,13 +17,17 @@ go in `hashtags`. Since Mastodon 4.5 an instance can restrict hashtag timelines
 (`configuration.timelines_access.hashtag_feeds` of GET /api/v2/instance): `authenticated`
 answers 401 without a token, `disabled` answers empty; each is said in those words.
 
-The cursor keeps, per hashtag or search, the newest status id indexed; the next run asks
-only for statuses newer than it.
+The cursor keeps, per hashtag or search, the newest status id indexed. A remote status that
+federates late keeps the id of its original publish time, so it sorts below that cursor:
+the listener never asks only for newer ids (`since_id`, `min_id`), it reads from the top
+down through the overlap window and skips the statuses heard there before
+(listeners/overlap.py); a status is known across instances by its `uri`.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Annotated, Literal
 
 import httpx
@@ -33,7 +37,7 @@ from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import error_json, phrase, utc
-from listeners.base import Cursor, Heard, Listener, Stream
+from listeners.base import Cursor, Heard, Listener, Page, Stream
 from listeners.html_text import plain_text
 from listeners.watermark import NewestId
 
@@ -85,25 +89,22 @@ class MastodonListener(Listener[MastodonSource]):
         found = [self._tag(t, cursor.get(f"tag:{t}")) for t in self.source.hashtags]
         return found + [self._search(q, cursor.get(f"search:{q}")) for q in self.source.search]
 
-    def _tag(self, tag: str, since_id: str | None) -> Stream[dict]:
+    def _tag(self, tag: str, newest: str | None) -> Stream[dict]:
         url = f"{self.base}/api/v1/timelines/tag/{tag}"
 
         def page(max_id: str | None) -> tuple[list[dict], str | None]:
-            query = {"limit": PAGE_SIZE}
-            query |= {"since_id": since_id} if since_id else {}
-            query |= {"max_id": max_id} if max_id else {}
+            query = {"limit": PAGE_SIZE} | ({"max_id": max_id} if max_id else {})
             body, response_headers = self.get(url, query, self.headers)
             statuses = _statuses(body)
             if not statuses and not max_id:
                 self.quiet_tags.append(tag)
             return statuses, _next_max_id(response_headers)
 
-        return Stream(f"tag:{tag}", page, NewestId(since_id, _order), _status_id, self._to_mention)
+        return self._stream(f"tag:{tag}", page, newest)
 
-    def _search(self, term: str, min_id: str | None) -> Stream[dict]:
+    def _search(self, term: str, newest: str | None) -> Stream[dict]:
         """v2 search pages by offset: a full page means there may be more."""
         params = {"q": phrase(term), "type": "statuses", "resolve": "false", "limit": PAGE_SIZE}
-        params |= {"min_id": min_id} if min_id else {}
 
         def page(offset: str | None) -> tuple[list[dict], str | None]:
             query = params | ({"offset": offset} if offset else {})
@@ -112,8 +113,10 @@ class MastodonListener(Listener[MastodonSource]):
             more = len(statuses) == PAGE_SIZE
             return statuses, str(int(offset or 0) + PAGE_SIZE) if more else None
 
-        key = f"search:{term}"
-        return Stream(key, page, NewestId(min_id, _order), _status_id, self._to_mention)
+        return self._stream(f"search:{term}", page, newest)
+
+    def _stream(self, key: str, page: Page, newest: str | None) -> Stream[dict]:
+        return Stream(key, page, NewestId(newest, _order), _status_id, self._to_mention, _posted)
 
     def _closed_tag_feeds(self) -> str | None:
         """Why hashtag timelines may answer empty: the instance disabled them (Mastodon 4.5+)."""
@@ -167,6 +170,10 @@ def _statuses(found: object) -> list[dict]:
 
 def _status_id(status: dict) -> str:
     return str(status["id"])
+
+
+def _posted(status: dict) -> datetime:
+    return utc(status["created_at"])
 
 
 def _order(status_id: str) -> tuple[int, str]:

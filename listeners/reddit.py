@@ -14,7 +14,9 @@ quoted phrase, as Lucene syntax (the `syntax` default of GET /search) writes one
 
 Cursor: per stream (`search:<term>`, `new:<sub>`, `comments:<sub>`) the fullname of the
 newest thing indexed. Reddit ids are base-36 sequence numbers, so "newer" is "larger id",
-exact where `created_utc` (whole seconds) ties. Paging stops at the first thing not newer.
+exact where `created_utc` (whole seconds) ties. Search indexes some posts late, below newer
+ones: paging goes on through the overlap window behind the newest thing heard and skips
+what was heard there before (listeners/overlap.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Literal
 
@@ -74,6 +77,7 @@ class RedditListener(Listener[RedditSource]):
                 NewestId(cursor.get(key), _number),
                 _fullname,
                 self._to_mention,
+                _posted,
             )
             for key, path, params in self._listings()
         ]
@@ -194,6 +198,10 @@ def _number(fullname: str) -> int:
     if kind not in KINDS:
         raise ValueError(f"not a post or comment fullname: {fullname!r}")
     return int(base36, 36)
+
+
+def _posted(thing: dict) -> datetime:
+    return epoch(thing["created_utc"])
 
 
 def _fullname(thing: dict) -> str:

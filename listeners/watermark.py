@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from listeners.api import utc
 
@@ -54,6 +55,14 @@ class Watermark:
             return self
         newest = max(time for time, _ in items)
         return Watermark(newest, frozenset(i for time, i in items if time == newest))
+
+
+Item = TypeVar("Item")
+
+
+def posted(stamp: Callable[[Item], tuple[datetime, str]]) -> Callable[[Item], datetime]:
+    """When an item was posted, for the overlap window: the time its watermark stamp says."""
+    return lambda item: stamp(item)[0]
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from earshot.core.profile import ApiSource
 from listeners.api import error_json, json_object, until, utc
 from listeners.base import Cursor, Listener, Stream
 from listeners.html_text import plain_text
-from listeners.watermark import Watermark
+from listeners.watermark import Watermark, posted
 
 PAGE_SIZE = 100
 SEARCH_RESULTS = 25
@@ -125,7 +125,8 @@ class YouTubeListener(Listener[YouTubeSource]):
             body = self._get("/commentThreads", params)
             return body["items"], body.get("nextPageToken")
 
-        return Stream(key, page, Watermark.parse(cursor.get(key)), _stamp, self._to_mention)
+        mark = Watermark.parse(cursor.get(key))
+        return Stream(key, page, mark, _stamp, self._to_mention, posted(_stamp))
 
     def _get(self, path: str, params: dict) -> dict:
         body, _ = self.get(str(self.source.api_url).rstrip("/") + path, {**params, "key": self.key})

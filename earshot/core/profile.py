@@ -114,6 +114,9 @@ class ApiSource(SourceSettings):
 
     max_pages: int = Field(default=10, gt=0, le=100)
     connection: str | None = None
+    # How far behind the newest item heard each run reads again, for items that reach the
+    # platform late (a post federated or indexed after the run that passed its place).
+    overlap_minutes: int = Field(default=60, ge=0, le=24 * 60)
 
 
 class Recipients(Strict):

@@ -3,7 +3,7 @@ com.atproto.server.createSession and app.bsky.feed.searchPosts with postViews
 (https://docs.bsky.app/docs/api/app-bsky-feed-search-posts)."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.bluesky import BlueskyListener, BlueskySource
-from tests.listener_contract import Contract
+from tests.listener_contract import Contract, marks
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 SESSION = "/xrpc/com.atproto.server.createSession"
@@ -107,6 +107,14 @@ CONTRACT = {
         later={SEARCH.split("?")[0]: results([post(3), post(2), post(1)])},
         listing=SEARCH.split("?")[0],
         connection={"AIRFLOW_CONN_BLUESKY_LINCS": "generic://lincscomms.bsky.social:app-pass@"},
+        # post 0 was written at 09:00 but indexed after the last run: searchPosts orders and
+        # filters `since` by sortAt, the earlier of createdAt and indexedAt
+        # (lexicons/app/bsky/feed/searchPosts.json), so it sorts behind the watermark.
+        late={
+            SEARCH.split("?")[0]: results(
+                [post(2), post(1), post(0, indexed="2026-11-20T09:30:00.000Z")]
+            )
+        },
     )
 }
 
@@ -129,7 +137,7 @@ def test_pages_follow_the_cursor_and_posts_map_to_bsky_app_links():
     assert first.published == datetime(2026, 11, 20, 9, 5, tzinfo=UTC)
     # A handle that no longer verifies is linked by the DID, which always resolves.
     assert invalid.url == "https://bsky.app/profile/did:plc:resident3/post/3lbqk0000003"
-    assert heard.cursor == {TERM: f"2026-11-20T09:05:00+00:00 {uri(5)}"}
+    assert marks(heard.cursor) == {TERM: f"2026-11-20T09:05:00+00:00 {uri(5)}"}
     assert heard.warnings == []
 
 
@@ -148,10 +156,10 @@ def test_the_session_is_opened_with_the_app_password_and_its_token_sent():
     assert search_headers["Authorization"] == "Bearer eyJ.access.7"
 
 
-def test_next_run_asks_since_the_watermark_and_drops_only_posts_already_heard():
+def test_next_run_asks_since_the_overlap_window_and_drops_only_posts_already_heard():
     cursor = {TERM: f"2026-11-20T09:05:00+00:00 {uri(5)}"}
     also_at_five = post(50, created="2026-11-20T09:05:00.000Z")  # indexed after the last run
-    since = f"{SEARCH}&since=2026-11-20T09%3A05%3A00Z"
+    since = f"{SEARCH}&since=2026-11-20T08%3A05%3A00Z"  # 60 minutes (the default) back
     routes = {SESSION: session(), since: results([post(7), post(6), also_at_five, post(5)])}
     with FeedServer(routes) as server:
         heard = BlueskyListener(source(server), now=NOW).listen(cursor)
@@ -162,7 +170,7 @@ def test_next_run_asks_since_the_watermark_and_drops_only_posts_already_heard():
         "@resident6.bsky.social",
         "@resident50.bsky.social",
     ]
-    assert heard.cursor == {TERM: f"2026-11-20T09:07:00+00:00 {uri(7)}"}
+    assert marks(heard.cursor) == {TERM: f"2026-11-20T09:07:00+00:00 {uri(7)}"}
 
 
 def test_a_post_dated_in_the_future_does_not_push_the_cursor_past_posts_to_come():
@@ -170,11 +178,11 @@ def test_a_post_dated_in_the_future_does_not_push_the_cursor_past_posts_to_come(
     with FeedServer({SESSION: session(), SEARCH: results([future, post(2)])}) as server:
         heard = BlueskyListener(source(server), now=NOW).listen({})
     assert heard.mentions[0].published == datetime(2099, 1, 1, tzinfo=UTC)
-    assert heard.cursor == {TERM: f"2026-11-20T09:08:00+00:00 {future['uri']}"}
+    assert marks(heard.cursor) == {TERM: f"2026-11-20T09:08:00+00:00 {future['uri']}"}
 
 
 def test_max_pages_is_honoured_and_a_gap_it_leaves_is_reported():
-    since = f"{SEARCH}&since=2026-11-20T09%3A01%3A00Z"
+    since = f"{SEARCH}&since=2026-11-20T08%3A01%3A00Z"
     routes = {
         SESSION: session(),
         since: results([post(9)], cursor="a"),
@@ -186,7 +194,7 @@ def test_max_pages_is_honoured_and_a_gap_it_leaves_is_reported():
             {TERM: f"2026-11-20T09:01:00+00:00 {uri(1)}"}
         )
         assert len(server.requests) == 3  # the session and two pages
-    assert heard.cursor == {TERM: f"2026-11-20T09:09:00+00:00 {uri(9)}"}
+    assert marks(heard.cursor) == {TERM: f"2026-11-20T09:09:00+00:00 {uri(9)}"}
     assert heard.warnings == [
         f"{TERM}: max_pages reached before the last item heard; items between the oldest "
         "read and it were skipped (raise max_pages if this recurs)"
@@ -311,11 +319,11 @@ def test_bluesky_through_the_collect_dag_one_source_429_another_500_then_all_res
         assert states["collect[bluesky-throttled]"] == "failed"
         assert states["collect[bluesky-down]"] == "failed"
         assert mention_counts(es).by_source == {"bluesky": 3}
-        assert load_cursor(es, "bluesky") == {TERM: f"2026-11-20T09:03:00+00:00 {uri(3)}"}
+        assert marks(load_cursor(es, "bluesky")) == {TERM: f"2026-11-20T09:03:00+00:00 {uri(3)}"}
         assert load_cursor(es, "bluesky-throttled") == {}
 
         # Next run: both failing sources answer; two posts arrived for the first source.
-        resumed = f"{SEARCH}&since=2026-11-20T09%3A03%3A00Z"
+        resumed = f"{SEARCH}&since=2026-11-20T08%3A03%3A00Z"  # the overlap window back
         server.routes |= {
             resumed: results([post(5), post(4), post(3)]),
             f"{throttled}&cursor=t2": results([post(12)]),
@@ -337,5 +345,63 @@ def test_bluesky_through_the_collect_dag_one_source_429_another_500_then_all_res
         "bluesky-throttled": 3,
         "bluesky-down": 1,
     }
-    assert load_cursor(es, "bluesky") == {TERM: f"2026-11-20T09:05:00+00:00 {uri(5)}"}
-    assert load_cursor(es, "bluesky-throttled") == {TERM: f"2026-11-20T09:14:00+00:00 {uri(14)}"}
+    assert marks(load_cursor(es, "bluesky")) == {TERM: f"2026-11-20T09:05:00+00:00 {uri(5)}"}
+    assert marks(load_cursor(es, "bluesky-throttled")) == {
+        TERM: f"2026-11-20T09:14:00+00:00 {uri(14)}"
+    }
+
+
+def did_doc(pds: str) -> dict:
+    """The didDoc createSession returns (com.atproto.server.createSession output), shaped as
+    the atproto SDK's DidDocument model reads it: the `#atproto_pds` service is the
+    account's own PDS, which the SDK calls from then on (its session handling:
+    get_session_pds_endpoint, then _update_pds_endpoint)."""
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": "did:plc:lincscomms",
+        "alsoKnownAs": ["at://lincscomms.bsky.social"],
+        "service": [
+            {"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": pds}
+        ],
+    }
+
+
+def test_after_login_calls_go_to_the_accounts_own_pds():
+    with FeedServer({SESSION: session()}) as server:
+        answer = json.loads(session().body) | {"didDoc": did_doc(server.url("/pds").rstrip("/"))}
+        server.routes |= {
+            SESSION: Route(json.dumps(answer).encode(), JSON),
+            "/pds" + SEARCH: results([post(1)]),
+        }
+        heard = BlueskyListener(source(server), now=NOW).listen({})
+        asked = [path for path, _ in server.requests]
+    assert len(heard.mentions) == 1
+    assert asked == [SESSION, "/pds" + SEARCH]
+
+
+@pytest.mark.parametrize(
+    ("headers", "when"),
+    [
+        # The entryway's own headers (docs.bsky.app/docs/advanced-guides/rate-limits):
+        # RateLimit-Reset is Unix seconds.
+        (
+            (
+                ("RateLimit-Limit", "30"),
+                ("RateLimit-Remaining", "0"),
+                ("RateLimit-Reset", str(int((NOW + timedelta(minutes=15)).timestamp()))),
+                ("RateLimit-Policy", "30;w=300"),
+            ),
+            "2026-11-21T07:15:00Z, in 15 min",
+        ),
+        # Retry-After in its HTTP-date form (RFC 9110, section 10.2.3).
+        ((("Retry-After", "Sat, 21 Nov 2026 08:00:00 GMT"),), "2026-11-21T08:00:00Z, in 1 h 0 min"),
+    ],
+    ids=["ratelimit-reset", "retry-after-http-date"],
+)
+def test_a_login_limit_429_says_it_is_the_login_limit_and_when_to_try_again(headers, when):
+    refusal = b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}'
+    routes = {SESSION: Route(refusal, JSON, 429, headers=headers)}
+    with FeedServer(routes) as server, pytest.raises(ListenerError) as e:
+        BlueskyListener(source(server), now=NOW).listen({})
+    assert "login limit" in e.value.reason
+    assert f"try again after {when}" in e.value.reason

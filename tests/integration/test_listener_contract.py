@@ -93,6 +93,22 @@ def test_a_run_with_the_cursor_hears_only_what_is_new_and_nothing_twice(run):
     assert run.listen(later.cursor).mentions == []
 
 
+@pytest.mark.parametrize("run", [k for k in KINDS if CONTRACTS[k].late], indirect=True)
+def test_a_late_arrival_behind_the_cursor_is_heard_once(run):
+    first = run.listen({})
+    run.server.routes.update(run.contract.late)
+    late = run.listen(first.cursor)
+    assert len(late.mentions) == 1
+    assert late.mentions[0].id not in {m.id for m in first.mentions}
+    assert run.listen(late.cursor).mentions == []
+
+
+def test_every_cursor_based_listener_proves_it_hears_late_arrivals():
+    """X is the exception: its search answers by id (since_id) and its backlog cursor."""
+    cursor_based = {k for k in KINDS if not CONTRACTS[k].hears_a_changed_feed_whole} - {"x"}
+    assert {k for k in KINDS if CONTRACTS[k].late} == cursor_based
+
+
 @pytest.mark.parametrize("status", [401, 429, 500])
 def test_a_platform_error_names_the_source_and_leaves_the_cursor(run, status):
     cursor = run.listen({}).cursor

@@ -16,7 +16,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.mastodon import MastodonListener, MastodonSource
-from tests.listener_contract import Contract
+from tests.listener_contract import Contract, marks
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 TAG = "/api/v1/timelines/tag/lincspolice"
@@ -55,12 +55,27 @@ def source(server: FeedServer, **settings) -> MastodonSource:
     )
 
 
+def late_federated() -> dict:
+    """A remote status that reached this instance after the last run. Mastodon makes ids
+    from a time (lib/mastodon/snowflake.rb), for a remote status its original publish time
+    (issue 13's reading; not re-checked in Mastodon's source here), so it sorts below the
+    cursor; its `uri` identifies it across instances
+    (https://docs.joinmastodon.org/entities/Status/#uri)."""
+    return status(0) | {
+        "uri": "https://elsewhere.example/users/resident0/statuses/99",
+        "url": "https://elsewhere.example/@resident0/99",
+        "created_at": "2026-11-20T01:45:00.000Z",
+        "account": {"id": "9", "acct": "resident0@elsewhere.example", "username": "r0"},
+    }
+
+
 CONTRACT = {
     "mastodon": Contract(
         source,
         first={TAG: page([status(2), status(1)])},
         later={TAG: page([status(3), status(2), status(1)])},
         listing=TAG,
+        late={TAG: page([status(2), status(1), late_federated()])},
     )
 }
 
@@ -82,16 +97,17 @@ def test_pages_are_followed_by_link_header_and_the_cursor_keeps_the_newest_id():
     assert first.text.startswith("Thanks @LincsPolice for the quick help in Boston")
     assert first.url == "https://mastodon.example/@resident3/110003"
     assert first.published == datetime(2026, 11, 20, 3, 15, tzinfo=UTC)
-    assert heard.cursor == {"tag:lincspolice": "110003"}
+    assert marks(heard.cursor) == {"tag:lincspolice": "110003"}
 
 
-def test_next_run_asks_only_for_newer_statuses_and_keeps_its_cursor_when_none():
-    routes = {f"{TAG}?limit=40&since_id=110003": page([])}
+def test_next_run_reads_from_the_top_and_keeps_its_cursor_when_nothing_is_new():
+    """No since_id: a status federated late sorts below it and would never be heard."""
+    routes = {f"{TAG}?limit=40": page([status(3)])}
     with FeedServer(routes) as server:
         heard = MastodonListener(source(server), now=NOW).listen({"tag:lincspolice": "110003"})
-        assert server.requests[0][0] == f"{TAG}?limit=40&since_id=110003"
+        assert server.requests[0][0] == f"{TAG}?limit=40"
     assert heard.mentions == []
-    assert heard.cursor == {"tag:lincspolice": "110003"}
+    assert marks(heard.cursor) == {"tag:lincspolice": "110003"}
 
 
 def search(**params) -> str:
@@ -140,13 +156,13 @@ def test_search_pages_by_offset_past_the_first_40_results(token):
     with FeedServer(routes) as server:
         heard = MastodonListener(searcher(server), now=NOW).listen({})
     assert len(heard.mentions) == 85
-    assert heard.cursor == {"search:Lincolnshire Police": "110085"}
+    assert marks(heard.cursor) == {"search:Lincolnshire Police": "110085"}
 
 
-def test_search_asks_only_newer_than_min_id_and_warns_when_more_remain_than_max_pages(token):
+def test_search_warns_when_more_new_results_remain_than_max_pages(token):
     routes = {
-        search(min_id="110001"): results([status(n) for n in range(90, 50, -1)]),
-        search(min_id="110001", offset=40): results([status(n) for n in range(50, 10, -1)]),
+        search(): results([status(n) for n in range(90, 50, -1)]),
+        search(offset=40): results([status(n) for n in range(50, 10, -1)]),
     }
     with FeedServer(routes) as server:
         heard = MastodonListener(searcher(server, max_pages=1), now=NOW).listen(
@@ -160,16 +176,13 @@ def test_ids_are_compared_as_mastodon_does_never_as_numbers():
     """Ids are strings not guaranteed to be numbers (docs.joinmastodon.org/api/guidelines/#id):
     Akkoma and Pleroma, which answer this API, give base-62 flake ids of one length."""
     akkoma = [status(2) | {"id": "AoZ1bQ9zT2"}, status(1) | {"id": "AoZ1bQ9aa1"}]
-    routes = {
-        f"{TAG}?limit=40": page(akkoma),
-        f"{TAG}?limit=40&since_id=AoZ1bQ9zT2": page([status(3) | {"id": "AoZ1bQA001"}]),
-    }
-    with FeedServer(routes) as server:
+    with FeedServer({f"{TAG}?limit=40": page(akkoma)}) as server:
         first = MastodonListener(source(server), now=NOW).listen({})
+        server.routes[f"{TAG}?limit=40"] = page([status(3) | {"id": "AoZ1bQA001"}, *akkoma])
         later = MastodonListener(source(server), now=NOW).listen(first.cursor)
-    assert first.cursor == {"tag:lincspolice": "AoZ1bQ9zT2"}
+    assert marks(first.cursor) == {"tag:lincspolice": "AoZ1bQ9zT2"}
     assert len(later.mentions) == 1
-    assert later.cursor == {"tag:lincspolice": "AoZ1bQA001"}
+    assert marks(later.cursor) == {"tag:lincspolice": "AoZ1bQA001"}
 
 
 @pytest.mark.parametrize("term", ["#LincsPolice", "@LincsPolice", "thanks #LincsPolice"])
@@ -294,7 +307,12 @@ def test_mastodon_through_the_collect_dag_with_a_failing_rss_feed_beside_it(
         assert mention_counts(es).by_source == {"mastodon": 2}
         assert states["collect[mastodon]"] == "success"
         assert states["collect[broken]"] == "failed"
-        server.routes[f"{TAG}?limit=40&since_id=110002"] = page([status(3)])
+        # A new status, and one federated late that sorts below the cursor: both stored,
+        # and a third run stores nothing again.
+        server.routes[f"{TAG}?limit=40"] = page([status(3), status(2), status(1), late_federated()])
+        run_collect_dag()
+        es.indices.refresh(index=MENTIONS)
+        assert mention_counts(es).by_source == {"mastodon": 4}
         run_collect_dag()
     es.indices.refresh(index=MENTIONS)
-    assert mention_counts(es).by_source == {"mastodon": 3}
+    assert mention_counts(es).by_source == {"mastodon": 4}

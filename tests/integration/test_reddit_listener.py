@@ -16,7 +16,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.reddit import RedditListener, RedditSource
-from tests.listener_contract import Contract
+from tests.listener_contract import Contract, marks
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 EPOCH = datetime(2026, 11, 20, 9, 0, tzinfo=UTC).timestamp()
@@ -130,6 +130,9 @@ CONTRACT = {
         later={SEARCH.split("?")[0]: listing([post(3), post(2), post(1)])},
         listing=SEARCH.split("?")[0],
         connection={"AIRFLOW_CONN_REDDIT_LINCS": CONNECTION},
+        # post 0 has the lower id (older) but reached search's index after the last run,
+        # so it shows below posts 1 and 2 (GET /search, sort=new, www.reddit.com/dev/api).
+        late={SEARCH.split("?")[0]: listing([post(2), post(1), post(0)])},
     )
 }
 
@@ -166,7 +169,7 @@ def test_search_and_subreddits_are_paged_by_after_and_posts_and_comments_mapped(
     reply = by_author["commenter2"]
     assert (reply.title, reply.text) == ("", "Lincs Police never turned up, waited three hours")
     assert reply.url == "https://www.reddit.com" + comment(2)["data"]["permalink"]
-    assert heard.cursor == {
+    assert marks(heard.cursor) == {
         "search:Lincolnshire Police": fullname(post(5)),
         "new:lincoln": fullname(post(6)),
         "comments:lincoln": fullname(comment(2)),
@@ -207,7 +210,7 @@ def test_next_run_stops_paging_at_the_newest_thing_already_heard():
         asked = [path for path, _ in server.requests]
     assert asked == [TOKEN, SEARCH, NEW, COMMENTS]
     assert sorted(m.author for m in heard.mentions) == ["resident4", "resident5"]
-    assert heard.cursor == cursor | {"search:Lincolnshire Police": fullname(post(5))}
+    assert marks(heard.cursor) == cursor | {"search:Lincolnshire Police": fullname(post(5))}
 
 
 def test_a_spent_rate_limit_stops_paging_keeps_what_was_heard_and_holds_the_cursor():
@@ -222,7 +225,7 @@ def test_a_spent_rate_limit_stops_paging_keeps_what_was_heard_and_holds_the_curs
         asked = [path for path, _ in server.requests]
     assert asked == [TOKEN, SEARCH]  # neither the next page nor the other streams
     assert sorted(m.author for m in heard.mentions) == ["resident4", "resident5"]
-    assert heard.cursor == old  # the next run reads down to post 1 again: no gap
+    assert marks(heard.cursor) == old  # the next run reads down to post 1 again: no gap
     assert heard.warnings == [
         "search:Lincolnshire Police: stopped paging; "
         "rate limit spent (X-Ratelimit-Remaining 0, resets in 412 s)",
@@ -245,7 +248,7 @@ def test_max_pages_is_honoured_and_a_gap_it_leaves_is_reported():
             {"search:Lincolnshire Police": fullname(post(1))}
         )
         assert len(server.requests) == 3  # the token and two pages
-    assert heard.cursor == {"search:Lincolnshire Police": fullname(post(9))}
+    assert marks(heard.cursor) == {"search:Lincolnshire Police": fullname(post(9))}
     assert heard.warnings == [
         "search:Lincolnshire Police: max_pages reached before the last item heard; items "
         "between the oldest read and it were skipped (raise max_pages if this recurs)"
@@ -375,12 +378,13 @@ def test_reddit_through_the_collect_dag_one_source_429_another_500_then_all_resu
         assert states["collect[reddit-throttled]"] == "failed"
         assert states["collect[reddit-down]"] == "failed"
         assert mention_counts(es).by_source == {"reddit": 3}
-        assert load_cursor(es, "reddit") == {"search:Lincolnshire Police": fullname(post(3))}
+        assert marks(load_cursor(es, "reddit")) == {"search:Lincolnshire Police": fullname(post(3))}
         assert load_cursor(es, "reddit-throttled") == {}
 
         # Next run: both failing sources answer; new posts arrived on top of the search.
         server.routes |= {
             SEARCH: listing([post(5), post(4), post(3), post(2)], after=fullname(post(2))),
+            f"{SEARCH}&after={fullname(post(2))}": listing([post(1)]),
             f"{throttled}&after={fullname(post(13))}": listing([post(12)]),
             "/down/search?q=%22Lincs+Police%22&sort=new&limit=100&type=link&raw_json=1": listing(
                 [post(21)]
@@ -395,7 +399,8 @@ def test_reddit_through_the_collect_dag_one_source_429_another_500_then_all_resu
         "collect[reddit-throttled]": "success",
         "collect[reddit-down]": "success",
     }
-    assert f"{SEARCH}&after={fullname(post(2))}" not in asked  # stopped at post 3
+    # Read back through the overlap window (posts 3 to 1, a minute apart): nothing twice.
+    assert f"{SEARCH}&after={fullname(post(2))}" in asked
     assert mention_counts(es).by_source == {"reddit": 5, "reddit-throttled": 3, "reddit-down": 1}
-    assert load_cursor(es, "reddit") == {"search:Lincolnshire Police": fullname(post(5))}
-    assert load_cursor(es, "reddit-throttled") == {"new:lincoln": fullname(post(14))}
+    assert marks(load_cursor(es, "reddit")) == {"search:Lincolnshire Police": fullname(post(5))}
+    assert marks(load_cursor(es, "reddit-throttled")) == {"new:lincoln": fullname(post(14))}
