@@ -50,7 +50,7 @@ def earshot_as(user: str, password: str, *args: str) -> subprocess.CompletedProc
     """As on a deployment's shared machine: the pipeline's credentials in the environment
     (here the superuser's), the analyst typing her own password at the prompt."""
     return subprocess.run(
-        [str(Path(sys.executable).with_name("earshot")), *args, "--user", user],
+        [str(Path(sys.executable).with_name("earshot")), *args, "--analyst", user],
         input=password + "\n",
         capture_output=True,
         text=True,

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from earshot.app.own_credentials import UserOption, connect_as
+from earshot.app.own_credentials import AnalystOption, connect_as
 from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.safe_text import neutral
 
@@ -62,26 +62,26 @@ def list_command(
 
 @alerts_app.command("ack")
 def ack_command(
-    alert_id: Annotated[str, typer.Argument(help="The alert's id.")], user: UserOption = None
+    alert_id: Annotated[str, typer.Argument(help="The alert's id.")], analyst: AnalystOption = None
 ) -> None:
     """Say you have seen it and are on it (stops further notifications)."""
     from earshot.alerts.lifecycle import acknowledge
 
-    _change(acknowledge, alert_id, user)
+    _change(acknowledge, alert_id, analyst)
 
 
 @alerts_app.command("resolve")
 def resolve_command(
-    alert_id: Annotated[str, typer.Argument(help="The alert's id.")], user: UserOption = None
+    alert_id: Annotated[str, typer.Argument(help="The alert's id.")], analyst: AnalystOption = None
 ) -> None:
     """Close it by hand (Earshot also resolves alerts whose situation has calmed)."""
     from earshot.alerts.lifecycle import resolve
 
-    _change(resolve, alert_id, user)
+    _change(resolve, alert_id, analyst)
 
 
-def _change(change: Callable[..., Alert], alert_id: str, user: str | None) -> None:
-    alert = change(connect_as(user), alert_id, by=user)
+def _change(change: Callable[..., Alert], alert_id: str, analyst: str | None) -> None:
+    alert = change(connect_as(analyst), alert_id, by=analyst)
     Console().print(f"{alert.id}: {alert.status}")
 
 

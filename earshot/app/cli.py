@@ -17,7 +17,7 @@ from earshot.app.demo_desk import DESK_PORT
 from earshot.app.digest_cli import digest
 from earshot.app.erase_cli import audit_command, erase_command
 from earshot.app.failures import OneLineFailures
-from earshot.app.own_credentials import UserOption, connect_as
+from earshot.app.own_credentials import AnalystOption, connect_as
 from earshot.app.setup import deploy_app
 from earshot.app.stack_cli import stack_app
 from earshot.core.model import WorkflowStatus
@@ -106,12 +106,12 @@ def stats(
 def status(
     mention_id: Annotated[str, typer.Argument(help="The mention's id (its Elasticsearch _id).")],
     new_status: Annotated[WorkflowStatus, typer.Argument(help="new, in-hand or done.")],
-    user: UserOption = None,
+    analyst: AnalystOption = None,
 ) -> None:
     """Set a mention's workflow status, as the response queue moves on."""
     from earshot.store.mentions import set_status
 
-    set_status(connect_as(user), mention_id, new_status, actor=user)
+    set_status(connect_as(analyst), mention_id, new_status, actor=analyst)
     console.print(f"{mention_id}: {new_status}")
 
 

@@ -1,4 +1,4 @@
-"""An analyst's change made as herself: `--user` on the commands that change what Earshot
+"""An analyst's change made as herself: `--analyst` on the commands that change what Earshot
 keeps. On a deployment's shared machine (a compose container, the stack's VM) the login and
 the configured key are the pipeline's; only the analyst's own Elasticsearch credentials say
 who moved a mention on or acknowledged an alert, and hold her to her role's privileges."""
@@ -12,10 +12,10 @@ import typer
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
 
-UserOption = Annotated[
+AnalystOption = Annotated[
     str | None,
     typer.Option(
-        "--user",
+        "--analyst",
         help="Your own Elasticsearch user (its password is asked for): the change is made "
         "with your privileges and the audit trail names you.",
     ),
