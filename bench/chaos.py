@@ -141,7 +141,8 @@ class Harness:
     def sources(self, sources: list[dict]) -> None:
         profile = yaml.safe_load(DEFAULT_PROFILE.read_text())
         profile["sources"] = sources
-        profile.pop("demo", None)
+        for demo_only in ("demo", "retention"):  # the sample feeds' long retention
+            profile.pop(demo_only, None)
         path = WORK / "profile.yaml"
         path.write_text(yaml.safe_dump(profile))
         os.environ["EARSHOT_PROFILE"] = str(path)
