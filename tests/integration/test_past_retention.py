@@ -28,8 +28,8 @@ def links(items: list[dict]) -> list[str]:
 def test_items_already_past_retention_are_not_stored_nor_brought_back(es, write_profile):
     recent, old = news_items(2, "recent", start=AS_OF), news_items(3, "old", start=AS_OF - YEAR)
     with FeedServer({"/feed": Route(rss(recent + old))}) as server:
-        write_profile([{"name": "local-news", "url": server.url("/feed")}])
-        profile = load_profile()  # mentions are kept 180 days
+        write_profile([{"name": "local-news", "url": server.url("/feed")}], mentions_days=180)
+        profile = load_profile()
         first = collect_source(es, profile, "local-news", now=AS_OF)
         assert links(recent) == sorted(stored_links(es))
         apply_retention(es, profile.retention, AS_OF + timedelta(hours=15))  # that night
@@ -48,7 +48,7 @@ def test_the_maintenance_dag_does_not_delete_what_the_next_collect_run_brings_ba
     now = datetime.now(UTC)
     recent, old = news_items(2, "recent", start=now), news_items(3, "old", start=now - YEAR)
     with FeedServer({"/feed": Route(rss(recent + old))}) as server:
-        write_profile([{"name": "local-news", "url": server.url("/feed")}])
+        write_profile([{"name": "local-news", "url": server.url("/feed")}], mentions_days=180)
         assert run_collect_dag()["run"] == "success"
         assert run_as_of(now)["run"] == "success"
         server.routes["/feed"] = Route(rss(recent + old, title="Lincolnshire news, changed"))
