@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch, helpers
 
 from earshot.alerts.model import ALERTS
+from earshot.core.people import without_handles
 from earshot.store.keeping import Erasing, Redaction, RetentionRule
 
 
@@ -61,26 +62,35 @@ RETENTION = RetentionRule("alerts", ALERTS, lambda r: r.alerts_days, _resolved_b
 
 def redact_quotes(es: Elasticsearch, erasing: Erasing) -> Redaction:
     """Each alert quoting an erased mention loses those evidence entries and nothing else:
-    its figures still say why it fired."""
-    ids, links = erasing.ids, erasing.links
+    its figures still say why it fired. An erased author's handle also leaves the titles of
+    the entries that stay and the window's significant words."""
+    ids, links, handles = erasing.ids, erasing.links, erasing.handles
     updates: dict[str, dict] = {}
     removed = 0
-    if (ids or links) and es.indices.exists(index=ALERTS):
+    if (ids or links or handles) and es.indices.exists(index=ALERTS):
         es.indices.refresh(index=ALERTS)
         query = {
             "bool": {
                 "should": [
                     {"terms": {"evidence.mentions.id": sorted(ids)}},
                     {"terms": {"evidence.mentions.url": sorted(links)}},
+                    {"terms": {"evidence.terms": sorted(handles)}},
+                    *({"match_phrase": {"evidence.mentions.title": h}} for h in sorted(handles)),
                 ],
                 "minimum_should_match": 1,
             }
         }
         for hit in helpers.scan(
-            es, index=ALERTS, query={"query": query}, _source_includes=["evidence.mentions"]
+            es, index=ALERTS, query={"query": query}, _source_includes=["evidence"]
         ):
-            listed = hit["_source"].get("evidence", {}).get("mentions", [])
-            kept = [m for m in listed if m.get("id") not in ids and m.get("url") not in links]
+            evidence = hit["_source"].get("evidence", {})
+            listed = evidence.get("mentions", [])
+            kept = [
+                m | {"title": without_handles(m.get("title") or "", handles)}
+                for m in listed
+                if m.get("id") not in ids and m.get("url") not in links
+            ]
+            terms = [t for t in evidence.get("terms", []) if t.lower() not in handles]
             removed += len(listed) - len(kept)
-            updates[hit["_id"]] = {"evidence": {"mentions": kept}}
+            updates[hit["_id"]] = {"evidence": {"mentions": kept, "terms": terms}}
     return Redaction("alert", ALERTS, updates, {"alerts": len(updates), "alert_evidence": removed})

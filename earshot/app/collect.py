@@ -18,6 +18,7 @@ from elasticsearch import Elasticsearch
 from earshot.core.errors import EarshotError
 from earshot.core.profile import Profile, profile_path
 from earshot.core.pseudonym import author_key
+from earshot.governance.retention import kept_since
 from earshot.store import audit
 from earshot.store.cursors import load_cursor, save_cursor
 from earshot.store.indices import ensure_indices
@@ -51,6 +52,7 @@ class SourceReport:
 
     source: str
     heard: int
+    past_retention: int
     not_about_force: int
     # Why those were dropped: other-force, other-sense, not-in-area, not-about-policing.
     dropped: dict[str, int]
@@ -62,19 +64,25 @@ class SourceReport:
         return asdict(self)
 
 
-def collect_source(es: Elasticsearch, profile: Profile, name: str) -> SourceReport:
+def collect_source(
+    es: Elasticsearch, profile: Profile, name: str, now: datetime | None = None
+) -> SourceReport:
     """Raises ListenerError (source unreadable), IndexingError or PseudonymKeyMissing; the
-    cursor then stays put."""
+    cursor then stays put. `now` is the clock's unless a test or a harness says otherwise."""
     source = profile.source(name)
     _require_pseudonym_key()
     ensure_indices(es)
     audit.note_profile(es, profile.model_dump(mode="json"))  # a changed profile is audited
     cursor = load_cursor(es, name)
-    heard = listener_for(source, now=datetime.now(UTC)).listen(cursor)
+    now = now or datetime.now(UTC)
+    heard = listener_for(source, now=now).listen(cursor)
     for warning in heard.warnings:
         log.warning("source %r: %s", name, warning)
+    # Already past retention: stored, it would be deleted tonight and heard again tomorrow.
+    kept_from = kept_since("mentions", profile.retention, now)
+    current = [m for m in heard.mentions if m.published >= kept_from]
     enricher = Enricher.for_profile(profile)
-    enriched = [enricher.enrich(m, is_reply=source.keep == "all") for m in heard.mentions]
+    enriched = [enricher.enrich(m, is_reply=source.keep == "all") for m in current]
     # The force's own posts are kept, labelled, so replies can be read against them.
     kept = [m for m in enriched if m.relevance or m.by_force]
     dropped = Counter(m.not_relevant for m in enriched if not (m.relevance or m.by_force))
@@ -83,6 +91,7 @@ def collect_source(es: Elasticsearch, profile: Profile, name: str) -> SourceRepo
     report = SourceReport(
         source=name,
         heard=len(heard.mentions),
+        past_retention=len(heard.mentions) - len(current),
         not_about_force=len(enriched) - len(kept),
         dropped=dict(sorted(dropped.items())),
         new=written.new,

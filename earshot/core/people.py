@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 AUTHOR_WITHHELD = "[author]"
 HANDLE_WITHHELD = "@[handle]"
+HANDLE_ERASED = "@[erased]"
 
 # @name, @name.bsky.social, @name@instance.example; a dot ending the sentence is not the handle's.
 _HANDLE = re.compile(r"(?<![\w@.])@\w+(?:\.\w+)*(?:@\w[\w-]*(?:\.[\w-]+)*)?")
@@ -26,4 +27,13 @@ def without_people(text: str, *, author: str | None, force_handles: Iterable[str
     return _HANDLE.sub(
         lambda m: m.group(0) if m.group(0)[1:].split("@")[0].lower() in own else HANDLE_WITHHELD,
         text,
+    )
+
+
+def without_handles(text: str, erased: Iterable[str]) -> str:
+    """The text with the erased people's @handles (bare, lower-cased) replaced, whole and in
+    any case: `@jane_doer` or `@jane_doe@other.example` is someone else and stays."""
+    gone = frozenset(erased)
+    return _HANDLE.sub(
+        lambda m: HANDLE_ERASED if m.group(0)[1:].lower() in gone else m.group(0), text
     )

@@ -5,7 +5,9 @@ shared, and never a neighbour at an address that canonicalises alike) or by thei
 (`by_author`: the keyed pseudonym, or the handle itself where it is kept). Their mentions
 are deleted, and every other kind of record that may quote them changes as its own package
 says (its erasure hook, listed in `HOOKS`): alerts lose those evidence entries, kept
-digests their text. Tombstones (store/tombstones.py) keep the posts from coming back.
+digests their text. Erasing an author also takes their @handle out of other people's posts
+and out of alert evidence: the others' words are theirs and stay, the handle is not.
+Tombstones (store/tombstones.py) keep the posts from coming back.
 
 Other records are changed before the mentions are deleted, so an erasure that fails
 half-way finds the same mentions when run again. The audit record names the person only
@@ -24,13 +26,17 @@ from earshot.alerts import records as alert_records
 from earshot.core.near_duplicates import canonical_url, identity_url
 from earshot.core.pseudonym import author_key
 from earshot.digest import records as digest_records
-from earshot.store import audit, tombstones
+from earshot.store import audit, naming, tombstones
 from earshot.store.fields import AUTHOR_KEY, CANONICAL_LINK, HANDLE, LINK, PUBLISHED
 from earshot.store.indices import MENTIONS
 from earshot.store.keeping import ErasedMention, Erasing, ErasureHook, Redaction
 
-# Every kind of record besides the mentions that may quote a mention.
-HOOKS: tuple[ErasureHook, ...] = (alert_records.redact_quotes, digest_records.redact_quotes)
+# Every kind of record that may quote a mention, or name its author in someone else's words.
+HOOKS: tuple[ErasureHook, ...] = (
+    naming.redact_handles,
+    alert_records.redact_quotes,
+    digest_records.redact_quotes,
+)
 
 _HUNT = {"ignore_unavailable": True, "allow_no_indices": True}
 
@@ -45,6 +51,7 @@ class Person:
     # The one post asked about, as `identity_url` gives it: what `query` finds is kept only
     # if it is at this address.
     post: str | None = None
+    handle: str | None = None  # bare: how other people's posts may name them
 
 
 def by_url(url: str) -> Person:
@@ -88,6 +95,7 @@ def by_author(handle: str) -> Person:
             }
         },
         audit_target=f"author:{pseudonym}",
+        handle=bare,
     )
 
 
@@ -120,6 +128,7 @@ def erase(es: Elasticsearch, person: Person, *, apply: bool, actor: str | None =
     erasing = Erasing(
         mentions=tuple(found),
         links=person.urls | {m.link for m in found if m.link},
+        handles=frozenset({person.handle.lower()} if person.handle else ()),
     )
     redactions = tuple(hook(es, erasing) for hook in HOOKS)
     erasure = Erasure(
@@ -132,7 +141,8 @@ def erase(es: Elasticsearch, person: Person, *, apply: bool, actor: str | None =
     if apply and (found or any(r.updates for r in redactions)):
         for redaction in redactions:
             for record_id, doc in redaction.updates.items():
-                es.update(index=redaction.index, id=record_id, doc=doc)
+                index = redaction.homes.get(record_id, redaction.index)
+                es.update(index=index, id=record_id, doc=doc)
         tombstones.remember(es, erasing.ids, erasing.links)
         deletes = (
             {"_op_type": "delete", "_index": index, "_id": m.id} for m, index in found.items()

@@ -63,7 +63,7 @@ def expire(
 ) -> list[Deletion]:
     """Delete one kind's records older than its retention period; audit each deletion."""
     rule = _BY_KIND[kind]
-    cutoff = _utc(now) - timedelta(days=rule.days(retention))
+    cutoff = kept_since(kind, retention, now)
     expired = rule.expired(cutoff.isoformat())
     if rule.monthly:
         deletions = [
@@ -82,6 +82,12 @@ def expire(
             actor=actor,
         )
     return done
+
+
+def kept_since(kind: str, retention: Retention, now: datetime) -> datetime:
+    """The cut-off for one kind as of `now`. Collection refuses mentions older than it too:
+    stored, they would be deleted that night and heard again by the next run."""
+    return _utc(now) - timedelta(days=_BY_KIND[kind].days(retention))
 
 
 def _utc(moment: datetime) -> datetime:

@@ -7,7 +7,7 @@ knowledge of an alert's evidence or a digest's text stays with the alerts and th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from elasticsearch import Elasticsearch
@@ -46,6 +46,9 @@ class Erasing:
 
     mentions: tuple[ErasedMention, ...]
     links: frozenset[str]
+    # The person's handle, bare and lower-cased, as other people's words may name them:
+    # only an erasure by author knows it.
+    handles: frozenset[str] = frozenset()
 
     @property
     def ids(self) -> frozenset[str]:
@@ -61,6 +64,8 @@ class Redaction:
     index: str
     updates: dict[str, dict]
     counts: dict[str, int]  # for the audit record and the command's summary
+    # Where a record lives when its kind is kept in monthly indices behind `index`.
+    homes: dict[str, str] = field(default_factory=dict)
 
 
 # Finds what quotes the mentions in one kind of record.

@@ -76,7 +76,7 @@ def test_a_changed_profile_is_recorded_once_per_change_however_many_sources_run(
             collect_source(es, load_profile(), name)
         assert len(audit.history(es, action="profile.change")) == 1
 
-        path.write_text(path.read_text() + "retention:\n  mentions_days: 90\n")
+        path.write_text(path.read_text().replace("mentions_days: 3650", "mentions_days: 3000"))
         for name in ("a", "b"):
             collect_source(es, load_profile(), name)
     changes = audit.history(es, action="profile.change")
@@ -84,8 +84,8 @@ def test_a_changed_profile_is_recorded_once_per_change_however_many_sources_run(
     change = changes[0]
     assert change["after"]["changed"] == ["retention"]
     assert change["before"]["hash"] == first["after"]["hash"] != change["after"]["hash"]
-    assert change["before"]["retention"]["mentions_days"] == 180
-    assert change["after"]["retention"]["mentions_days"] == 90
+    assert change["before"]["retention"]["mentions_days"] == 3650  # the tests' profile
+    assert change["after"]["retention"]["mentions_days"] == 3000
     assert change["actor"]["name"] and change["actor"]["principal"] == "elastic"
 
 

@@ -9,6 +9,7 @@ from elasticsearch.helpers import scan
 
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
+from earshot.core.profile import Retention
 from earshot.store.connection import connect
 from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS
@@ -18,6 +19,8 @@ from tests.conftest import news_items, rss
 pytestmark = pytest.mark.elasticsearch
 
 TOTAL = 6_000
+# The items span 250 days up to 20 November 2026: all inside a year's retention as of then.
+AS_OF = datetime(2026, 11, 21, tzinfo=UTC)
 
 
 def test_killed_elasticsearch_mid_run_then_rerun_indexes_every_mention_exactly_once(
@@ -30,12 +33,13 @@ def test_killed_elasticsearch_mid_run_then_rerun_indexes_every_mention_exactly_o
             [{"name": "big-feed", "url": server.url("/big.rss"), "max_bytes": 50_000_000}]
         )
         profile = load_profile()
+        profile = profile.model_copy(update={"retention": Retention(mentions_days=365)})
 
         failure: list[BaseException] = []
 
         def collect() -> None:
             try:
-                collect_source(connect(), profile, "big-feed")
+                collect_source(connect(), profile, "big-feed", now=AS_OF)
             except BaseException as e:  # the run is expected to die with the node
                 failure.append(e)
 
@@ -50,7 +54,7 @@ def test_killed_elasticsearch_mid_run_then_rerun_indexes_every_mention_exactly_o
         es_node.start()
         assert load_cursor(es, "big-feed") == {}  # the cursor did not advance past lost work
 
-        report = collect_source(connect(), profile, "big-feed")
+        report = collect_source(connect(), profile, "big-feed", now=AS_OF)
 
     es.indices.refresh(index=MENTIONS)
     assert report.new + report.already_indexed == TOTAL

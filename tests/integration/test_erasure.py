@@ -139,7 +139,13 @@ def test_erasure_is_audited_once_without_the_handle_in_clear(es, store):
     [record] = audit.history(es)
     assert record["action"] == "erasure"
     assert record["target"] == f"author:{author_key('jane_doe')}"
-    assert record["after"] == {"mentions": 5, "alerts": 1, "alert_evidence": 2, "digests": 2}
+    assert record["after"] == {
+        "mentions": 5,
+        "mentions_naming": 0,  # nobody else's post named her
+        "alerts": 1,
+        "alert_evidence": 2,
+        "digests": 2,
+    }
     assert record["actor"] == {"name": "dpo", "principal": "elastic"}
     assert record["@timestamp"]
     assert "jane" not in json.dumps(record).lower()
