@@ -35,6 +35,7 @@ from earshot.store.local_node import LocalNode, earshot_home
 # Started in this order, stopped in the reverse; each a `airflow <command>`.
 AIRFLOW_COMMANDS = ("api-server", "scheduler", "dag-processor", "triggerer")
 MAIL_SINK = "mail-sink"
+DESK = "desk"  # the response desk, for analysts on this machine or behind a TLS proxy
 SENDER = "earshot@localhost"  # the sink's; a real relay's connection names the force's own
 HEALTHY_TIMEOUT_SECONDS = 300
 STOP_TIMEOUT_SECONDS = 60
@@ -69,6 +70,10 @@ class Stack:
         return f"http://127.0.0.1:{self._ports()['api']}"
 
     @property
+    def desk_url(self) -> str:
+        return os.environ.get("EARSHOT_DESK_URL") or f"http://127.0.0.1:{self._ports()['desk']}"
+
+    @property
     def admin_password_file(self) -> Path:
         """Where Airflow's SimpleAuthManager writes the `admin` user's generated password."""
         return self.airflow_home / "simple_auth_manager_passwords.json.generated"
@@ -93,12 +98,17 @@ class Stack:
         for command in AIRFLOW_COMMANDS:
             if not self._alive(command):
                 self._launch(command, [_airflow(), command], env)
+        if not self._alive(DESK):
+            port = str(self._ports()["desk"])
+            self._launch(DESK, [_earshot(), "desk", "--host", "127.0.0.1", "--port", port], env)
         self._wait_healthy()
         return self.status()
 
     def stop(self) -> list[str]:
         """What was stopped; nothing when nothing ran."""
-        stopped = [name for name in (*reversed(AIRFLOW_COMMANDS), MAIL_SINK) if self._end(name)]
+        stopped = [
+            name for name in (DESK, *reversed(AIRFLOW_COMMANDS), MAIL_SINK) if self._end(name)
+        ]
         if self.postgres.stop():
             stopped.append("postgres")
         if self.node.stop():
@@ -110,6 +120,7 @@ class Stack:
             Part("postgres", self.postgres.running()),
             Part("api-server", self._alive("api-server"), f"Airflow {self.api_url}"),
             *(Part(name, self._alive(name)) for name in AIRFLOW_COMMANDS[1:]),
+            Part(DESK, self._alive(DESK), f"the response desk {self.desk_url}"),
         ]
         if not self._uses_own_relay():
             parts.append(Part(MAIL_SINK, self._alive(MAIL_SINK), f"Maildir {self.mail}"))
@@ -144,6 +155,9 @@ class Stack:
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.logs / "airflow"),
+            # The digest and alerts link to the desk; the desk signs its cookies with this.
+            "EARSHOT_DESK_URL": self.desk_url,
+            "EARSHOT_DESK_SECRET": os.environ.get("EARSHOT_DESK_SECRET") or keys["desk"],
         }
         if not self._uses_own_relay():
             env["AIRFLOW_CONN_SMTP_DEFAULT"] = (
@@ -164,24 +178,32 @@ class Stack:
         return bool(os.environ.get("AIRFLOW_CONN_SMTP_DEFAULT"))
 
     def _keys(self) -> dict[str, str]:
-        path = self.home / "airflow-keys.json"
-        if not path.exists():
-            from cryptography.fernet import Fernet
+        """Made on the first start and kept; a key a later version needs is added to them."""
+        from cryptography.fernet import Fernet
 
-            keys = {
-                "fernet": Fernet.generate_key().decode(),
-                "jwt": secrets.token_urlsafe(32),
-                "api": secrets.token_urlsafe(32),
-            }
+        path = self.home / "airflow-keys.json"
+        keys = json.loads(path.read_text()) if path.exists() else {}
+        made = {
+            "fernet": lambda: Fernet.generate_key().decode(),
+            "jwt": lambda: secrets.token_urlsafe(32),
+            "api": lambda: secrets.token_urlsafe(32),
+            "desk": lambda: secrets.token_urlsafe(32),
+        }
+        missing = {name: make() for name, make in made.items() if name not in keys}
+        if missing:
+            keys |= missing
             write_secret(path, json.dumps(keys))
-        return json.loads(path.read_text())
+        return keys
 
     def _ports(self) -> dict[str, int]:
         """Chosen once and kept, so the API server's URL and the database's stay the same."""
         path = self.home / "ports.json"
-        if not path.exists():
-            path.write_text(json.dumps({n: _free_port() for n in ("api", "postgres", "smtp")}))
-        return json.loads(path.read_text())
+        ports = json.loads(path.read_text()) if path.exists() else {}
+        missing = {n: _free_port() for n in ("api", "postgres", "smtp", "desk") if n not in ports}
+        if missing:
+            ports |= missing
+            path.write_text(json.dumps(ports))
+        return ports
 
     def _airflow_once(self, args: list[str], env: dict[str, str], log_name: str) -> None:
         log_file = self.logs / f"{log_name}.log"
@@ -212,7 +234,7 @@ class Stack:
         deadline = time.monotonic() + HEALTHY_TIMEOUT_SECONDS
         last = "no answer"
         while time.monotonic() < deadline:
-            for name in (*AIRFLOW_COMMANDS, MAIL_SINK):
+            for name in (*AIRFLOW_COMMANDS, MAIL_SINK, DESK):
                 if self._pid_file(name).exists() and not self._alive(name):
                     log_file = self.logs / f"{name}.log"
                     raise StackError(f"{name} exited: see {log_file}\n{_tail(log_file)}")
@@ -266,6 +288,10 @@ class Stack:
 
 def _airflow() -> str:
     return str(Path(sys.executable).with_name("airflow"))
+
+
+def _earshot() -> str:
+    return str(Path(sys.executable).with_name("earshot"))
 
 
 def _link(link: Path, target: Path) -> None:

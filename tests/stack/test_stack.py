@@ -90,8 +90,10 @@ def test_the_real_scheduler_collects_then_alerts_on_the_asset_then_mails_the_dig
     assert again.returncode == 0, again.stdout + again.stderr
     status = running_stack.earshot("stack", "status")
     assert status.returncode == 0, status.stdout
-    for part in ("postgres", "api-server", "scheduler", "dag-processor", "triggerer"):
+    for part in ("postgres", "api-server", "scheduler", "dag-processor", "triggerer", "desk"):
         assert f"{part} " in status.stdout and "stopped" not in status.stdout
+    desk = running_stack.stack.desk_url
+    _wait_for(lambda: _answers(f"{desk}/signin"), "the desk's sign-in page", running_stack)
 
     airflow = _airflow_api(running_stack.stack)
     for dag_id in ("earshot_collect", "earshot_alerts", "earshot_digest"):
@@ -127,6 +129,13 @@ def test_the_real_scheduler_collects_then_alerts_on_the_asset_then_mails_the_dig
     again = running_stack.earshot("stack", "stop")
     assert again.returncode == 0 and "Nothing was running" in again.stdout, again.stderr
     assert running_stack.earshot("stack", "status").returncode == 1
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _airflow_api(stack: Stack) -> httpx.Client:
