@@ -22,7 +22,7 @@ from earshot.core.profile import Profile
 from earshot.core.pseudonym import author_key
 from earshot.store import audit
 from earshot.store.clusters import assign_clusters
-from earshot.store.indices import ERASED, MENTIONS, ensure_indices, mentions_index
+from earshot.store.indices import ERASED, MENTIONS, mentions_index
 from earshot.store.tombstones import erased_links
 
 _LOOKUP_BATCH = 1_000
@@ -144,11 +144,6 @@ def index_mentions(
     report.already_indexed = len(existing)
     ingested = datetime.now(UTC)
     new = assign_clusters(es, [m for m in mentions if m.id not in existing])
-    months = {mentions_index(m.published) for m in new}
-    if not all(es.indices.exists(index=month) for month in months):
-        # A new month is made from the template, behind the alias readers use; without it
-        # Elasticsearch would make a bare index no search or status change can find.
-        ensure_indices(es)
     actions = _create_actions(new, ingested, handles)
     written: set[str] = set()
     for ok, item in helpers.streaming_bulk(

@@ -36,10 +36,10 @@ from earshot.digest.archive import DIGESTS, mark_sent
 from earshot.digest.daily import build_and_keep
 from earshot.governance.erasure import by_author, by_url, erase
 from earshot.governance.retention import apply_retention
-from earshot.governance.security import ADMIN_ROLE, ANALYST_ROLE, WRITER_ROLE
+from earshot.governance.security import ADMIN_ROLE, ANALYST_ROLE, MAINTENANCE_ROLE, WRITER_ROLE
 from earshot.store import audit
 from earshot.store.cursors import load_cursor, save_cursor
-from earshot.store.indices import CURSORS, MENTIONS, ensure_indices
+from earshot.store.indices import CURSORS, MENTIONS
 from earshot.store.local_node import LocalNode
 from earshot.store.mentions import index_mentions, set_status
 from listeners import load_profile
@@ -51,7 +51,12 @@ NOVEMBER = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 LAST_YEAR = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 # Somebody else's data in the force's cluster; the second merely looks like Earshot's.
 OTHER_INDICES = ("other-index", "earshot-notes")
-USERS = {WRITER_ROLE: "earshot-pipeline", ANALYST_ROLE: "earshot-analyst", ADMIN_ROLE: "dpo"}
+USERS = {
+    WRITER_ROLE: "earshot-pipeline",
+    MAINTENANCE_ROLE: "earshot-maintenance",
+    ANALYST_ROLE: "earshot-analyst",
+    ADMIN_ROLE: "dpo",
+}
 
 
 def _client(**auth) -> Elasticsearch:
@@ -73,6 +78,11 @@ def _as(role: str, passwords: dict[str, str]) -> Elasticsearch:
 @pytest.fixture
 def pipeline(es: Elasticsearch, passwords: dict[str, str]) -> Elasticsearch:
     return _as(WRITER_ROLE, passwords)
+
+
+@pytest.fixture
+def maintenance(es: Elasticsearch, passwords: dict[str, str]) -> Elasticsearch:
+    return _as(MAINTENANCE_ROLE, passwords)
 
 
 @pytest.fixture
@@ -115,8 +125,7 @@ def _forbidden_security_changes(client: Elasticsearch) -> tuple:
 
 @pytest.mark.elasticsearch
 def test_the_writer_role_runs_everything_a_collect_run_does(pipeline):
-    # collect_source: template and indices, cursor, exactly-once indexing, cursor again.
-    ensure_indices(pipeline)
+    # collect_source: cursor, exactly-once indexing, cursor again (setup made the indices).
     assert load_cursor(pipeline, "news") == {}
     report = index_mentions(pipeline, [mention(1, published=NOVEMBER), mention(2)])
     save_cursor(pipeline, "news", {"etag": '"abc"'})
@@ -179,24 +188,24 @@ def test_the_writer_role_runs_the_alerts_dag_and_its_notifications(es, pipeline,
 
 
 @pytest.mark.elasticsearch
-def test_the_writer_role_runs_retention_and_erasure(es, pipeline, other_indices):
-    """The maintenance DAG and `earshot erase` run with the pipeline's key."""
+def test_the_writer_and_maintenance_roles_run_erasure_and_retention(
+    es, pipeline, maintenance, other_indices
+):
+    """`earshot erase` runs with the pipeline's key, the maintenance DAG with its own."""
     old, current = mention(1, published=LAST_YEAR), mention(2, published=NOVEMBER)
-    ensure_indices(pipeline)  # as every collect run does first
     index_mentions(pipeline, [old, current])
     save_cursor(pipeline, "news", {})
     resolved = an_alert(LAST_YEAR).model_copy(
         update={"status": "resolved", "resolved": StatusChange(at=LAST_YEAR, by="analyst")}
     )
     keep_alert(pipeline, resolved)
-    audit.ensure_audit(es)
     es.index(
         index=f"{audit.AUDIT}-2024.01",
         document={"@timestamp": "2024-01-10T09:00:00+00:00", "action": "erasure", "target": "x"},
         refresh=True,
     )
 
-    deleted = apply_retention(pipeline, Retention(), NOVEMBER)
+    deleted = apply_retention(maintenance, Retention(), NOVEMBER)
     erased = erase(pipeline, by_url(current.url), apply=True)
 
     assert erased.mentions == (current.id,)
@@ -233,7 +242,6 @@ def test_the_writer_role_cannot_read_write_or_create_other_indices(pipeline, oth
 
 @pytest.mark.elasticsearch
 def test_the_writer_role_deletes_no_index_it_does_not_own(es, pipeline, other_indices):
-    ensure_indices(pipeline)
     keep_alert(pipeline, an_alert(NOVEMBER))
     # Its single indices lose documents to retention, never the whole index.
     for index in (*other_indices, CURSORS, ALERTS):
@@ -293,7 +301,6 @@ def test_the_analyst_role_cannot_write_or_delete_anything(es, pipeline, analyst)
 def test_the_analyst_role_sees_no_cursors_digests_audit_or_other_indices(
     pipeline, analyst, other_indices
 ):
-    ensure_indices(pipeline)
     audit.record(pipeline, "mention.status", "m1")
     for index in (CURSORS, audit.AUDIT, DIGESTS, *other_indices):
         _cannot(partial(analyst.search, index=index))
