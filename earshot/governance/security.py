@@ -5,9 +5,11 @@ The pipeline gets an API key limited to Earshot's own indices, so a leaked Airfl
 cannot read, write or delete anything else in the force's cluster. Indices are named
 exactly (monthly indices by a regular expression, never `earshot-*`), so an index of the
 force's that merely starts with `earshot-` is nobody's business here. No role may manage
-security, and no role can overwrite or edit an audit record: it is only added to, and
-deleted by retention once expired. The writer's privileges are exactly what the pipeline's
-own calls need (tests/policy/test_access.py runs those calls as a user holding this role).
+security or put a template or mapping (only `earshot setup` does, with an administrator's
+credentials), and no role can overwrite or edit an audit record or an erasure tombstone: they
+are only added to, and deleted by the maintenance key's retention once expired. The writer's
+privileges are exactly what the pipeline's own calls need (tests/policy/test_access.py runs
+those calls as a user holding this role).
 """
 
 from __future__ import annotations

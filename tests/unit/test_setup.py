@@ -9,8 +9,11 @@ import base64
 import stat
 from pathlib import Path
 
+import pytest
+
 from earshot.app.setup import write_secret
 from earshot.governance.security import ApiKey
+from earshot.store.connection import MAINTENANCE_KEY, PIPELINE_KEY, StoreUnavailable, connect
 
 
 def test_the_key_file_is_readable_by_its_owner_only_and_replaced_whole(tmp_path: Path):
@@ -26,3 +29,13 @@ def test_an_encoded_api_key_names_its_id():
     encoded = base64.b64encode(b"VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw").decode()
     assert ApiKey.from_encoded(encoded) == ApiKey(id="VuaCfGcBCdbkQm-e5aOx", encoded=encoded)
     assert ApiKey.from_encoded("not base64 at all!") is None
+
+
+def test_the_maintenance_job_never_falls_back_to_the_pipelines_key(monkeypatch):
+    monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", "https://es.force.example:9200")
+    monkeypatch.setenv(PIPELINE_KEY, "the-pipelines-key")
+    monkeypatch.delenv(MAINTENANCE_KEY, raising=False)
+    with pytest.raises(StoreUnavailable, match=f"^{MAINTENANCE_KEY} is not set"):
+        connect(MAINTENANCE_KEY)
+    monkeypatch.setenv(MAINTENANCE_KEY, "the-maintenance-key")
+    assert connect(MAINTENANCE_KEY)  # made without a request: the cluster need not exist
