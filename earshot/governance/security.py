@@ -34,8 +34,9 @@ WRITER_KEY_NAME = "earshot-writer"
 
 
 def _months_of(alias: str) -> str:
-    """The monthly indices behind `alias` (`earshot-mentions-2026.11`), and nothing else."""
-    return f"/{alias}-[0-9]{{4}}\\.[0-9]{{2}}/"
+    """The monthly indices behind `alias` (`earshot-mentions-2026.11`), and nothing else:
+    exactly the months its template shapes (store/indices.py, years 2000 to 2099)."""
+    return f"/{alias}-20[0-9]{{2}}\\.(0[1-9]|1[0-2])/"
 
 
 MENTION_INDICES = [MENTIONS, _months_of(MENTIONS)]

@@ -6,14 +6,17 @@ The roles setup creates are proven, role by role, in tests/policy/test_access.py
 from __future__ import annotations
 
 import base64
+import re
 import stat
 from pathlib import Path
 
 import pytest
 
 from earshot.app.setup import write_secret
-from earshot.governance.security import ApiKey
+from earshot.governance.security import AUDIT_INDICES, MENTION_INDICES, ApiKey
+from earshot.store.audit import AUDIT
 from earshot.store.connection import MAINTENANCE_KEY, PIPELINE_KEY, StoreUnavailable, connect
+from earshot.store.indices import MENTIONS, month_names
 
 
 def test_the_key_file_is_readable_by_its_owner_only_and_replaced_whole(tmp_path: Path):
@@ -39,3 +42,11 @@ def test_the_maintenance_job_never_falls_back_to_the_pipelines_key(monkeypatch):
         connect(MAINTENANCE_KEY)
     monkeypatch.setenv(MAINTENANCE_KEY, "the-maintenance-key")
     assert connect(MAINTENANCE_KEY)  # made without a request: the cluster need not exist
+
+
+def test_the_months_the_pipeline_may_create_are_exactly_those_a_template_shapes():
+    """Else the pipeline could make a month no template shapes: unmapped, behind no alias."""
+    for alias, grants in ((MENTIONS, MENTION_INDICES), (AUDIT, AUDIT_INDICES)):
+        allowed = re.compile(grants[1].strip("/"))
+        candidates = (f"{alias}-{y:04d}.{m:02d}" for y in range(1900, 2200) for m in range(100))
+        assert [n for n in candidates if allowed.fullmatch(n)] == month_names(alias)
