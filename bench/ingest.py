@@ -31,7 +31,8 @@ from bench.enrichment import texts
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
 from earshot.core.paths import DEFAULT_PROFILE
-from earshot.store.indices import CURSORS, MENTIONS, ensure_indices, mentions_index
+from earshot.governance.install import install
+from earshot.store.indices import CURSORS, MENTIONS, mentions_index
 from earshot.store.local_node import LocalNode
 from listeners import load_profile
 
@@ -105,7 +106,7 @@ def clear(es: Elasticsearch) -> None:
     names = es.indices.get(index=f"{MENTIONS}-*,{CURSORS},{PLAIN_INDEX}", ignore_unavailable=True)
     if names:
         es.indices.delete(index=",".join(names))
-    ensure_indices(es)
+    install(es)  # as `earshot setup` does
     es.indices.create(index=mentions_index(START))
     es.indices.create(index=PLAIN_INDEX)
 

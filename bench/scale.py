@@ -33,7 +33,8 @@ from earshot.desk.work import Filters, queue
 from earshot.digest.daily import build
 from earshot.governance.erasure import by_author, erase
 from earshot.governance.retention import apply_retention
-from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.governance.install import install
+from earshot.store.indices import MENTIONS
 from earshot.store.local_node import LocalNode
 from earshot.store.mentions import to_document
 from enrichment import Enricher
@@ -105,7 +106,7 @@ def _moment(rng: random.Random) -> datetime:
 
 
 def fill(es: Elasticsearch, count: int) -> float:
-    ensure_indices(es)
+    install(es)  # as `earshot setup` does
     started = time.perf_counter()
     actions = (
         {

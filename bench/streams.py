@@ -26,7 +26,8 @@ from elasticsearch import Elasticsearch, helpers
 from earshot.core.model import Mention, Place, Sentiment, mention_id
 from earshot.core.near_duplicates import signature
 from earshot.core.profile import KnownEvent
-from earshot.store.indices import MENTIONS, ensure_indices, mentions_index
+from earshot.governance.install import install
+from earshot.store.indices import MENTIONS, mentions_index
 from earshot.store.mentions import to_document
 
 SpikeSize = Literal["small", "medium", "large"]
@@ -205,7 +206,7 @@ def generate(settings: StreamSettings = StreamSettings()) -> Stream:
 
 def replay(es: Elasticsearch, stream: Stream) -> int:
     """Bulk-create every mention (clusters as generated), refresh once; the count written."""
-    ensure_indices(es)
+    install(es)  # what `earshot setup` makes: the bench runs as the admin
     written, _ = helpers.bulk(es, _create_actions(stream.mentions), chunk_size=2_000)
     es.indices.refresh(index=MENTIONS)
     return written

@@ -41,7 +41,7 @@ def earshot_maintenance():
 
         from earshot.app.task_failures import permanent_errors_fail_now
         from earshot.governance import retention
-        from earshot.store.connection import connect
+        from earshot.store.connection import MAINTENANCE_KEY, connect
         from listeners import load_profile
 
         context = get_current_context()
@@ -51,7 +51,7 @@ def earshot_maintenance():
         with permanent_errors_fail_now():
             periods = load_profile().retention
         deletions = retention.expire(
-            connect(), kind, periods, now, actor="airflow:earshot_maintenance"
+            connect(MAINTENANCE_KEY), kind, periods, now, actor="airflow:earshot_maintenance"
         )
         return [asdict(d) for d in deletions]
 

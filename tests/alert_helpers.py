@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 from elasticsearch import Elasticsearch, helpers
 
-from earshot.alerts.model import ALERTS, Alert, Evidence, EvidenceMention, ensure_alerts
+from earshot.alerts.model import ALERTS, Alert, Evidence, EvidenceMention
 from earshot.alerts.model import to_document as alert_document
 from earshot.core.model import Mention, Place, Sentiment, mention_id
 from earshot.core.near_duplicates import canonical_url, signature
 from earshot.store.clusters import assign_clusters
-from earshot.store.indices import MENTIONS, ensure_indices, mentions_index
+from earshot.store.indices import MENTIONS, mentions_index
 from earshot.store.mentions import to_document
 
 # Everyday talk: words a quiet week is made of.
@@ -163,7 +163,6 @@ def put_mentions(
     """Index as collection would (clusters assigned, the store's document shape), but with
     `event.ingested` a little after publication rather than now, so histories look
     collected as they happened. Refreshes, so the next search sees them."""
-    ensure_indices(es)
     clustered = assign_clusters(es, mentions)
     actions = (
         {
@@ -213,5 +212,4 @@ def an_alert(opened: datetime) -> Alert:
 
 
 def keep_alert(es: Elasticsearch, alert: Alert) -> None:
-    ensure_alerts(es)
     es.index(index=ALERTS, id=alert.id, document=alert_document(alert), refresh=True)

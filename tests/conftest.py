@@ -33,6 +33,7 @@ os.environ["EARSHOT_PSEUDONYM_KEY"] = "earshot-tests-pseudonym-key-0123456789abc
 
 from elasticsearch import Elasticsearch  # noqa: E402
 
+from earshot.governance.install import install  # noqa: E402
 from earshot.store.local_node import LocalNode, NodeError  # noqa: E402
 
 
@@ -55,13 +56,15 @@ def es_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNode]:
 
 @pytest.fixture
 def es(es_node: LocalNode) -> Iterator[Elasticsearch]:
-    """A client on an Earshot-empty cluster: each test starts from nothing."""
+    """A client on a cluster `earshot setup` has just installed, with no Earshot data: each
+    test starts from nothing the pipeline wrote."""
     client = Elasticsearch(
         os.environ["EARSHOT_ELASTICSEARCH_URL"],
         basic_auth=("elastic", es_node.password()),
         request_timeout=60,
     )
     _delete_earshot_indices(client)
+    install(client)
     yield client
     client.close()
 

@@ -34,7 +34,6 @@ from earshot.alerts.model import (
     Delivery,
     StatusChange,
     alert_id,
-    ensure_alerts,
     from_hit,
     to_document,
 )
@@ -43,6 +42,7 @@ from earshot.alerts.rule import Situation
 from earshot.core.errors import EarshotError
 from earshot.core.profile import AlertSettings
 from earshot.store.audit import actor_name, record
+from earshot.store.indices import require_installed
 
 MAX_COOLDOWN = timedelta(hours=24)
 EARSHOT = "earshot"
@@ -84,7 +84,7 @@ def apply(
 ) -> LifecycleReport:
     """Open, update, reopen and resolve alerts so each situation has at most one active;
     `settings` give the cooldown and what each rule needs to judge calm."""
-    ensure_alerts(es)
+    require_installed(es, ALERTS)
     now = as_utc(now)
     report = LifecycleReport()
     active, last_resolved = _recent(es, now)
@@ -137,7 +137,8 @@ def list_alerts(
     es: Elasticsearch, *, include_resolved: bool = False, size: int = 200
 ) -> list[Alert]:
     """Newest first; by default only what still needs someone (open and acknowledged).
-    Only reads, so an analyst who may only look can list them: no alerts index yet is none."""
+    Only reads, so an analyst who may only look can list them."""
+    require_installed(es, ALERTS)
     query = (
         {"match_all": {}} if include_resolved else {"terms": {"status": ["open", "acknowledged"]}}
     )
@@ -287,7 +288,7 @@ def _with_status(alert: Alert, status: str, change: StatusChange) -> Alert:
 
 
 def _change_by_person(es: Elasticsearch, id: str, status: str, by: str | None) -> Alert:
-    ensure_alerts(es)
+    require_installed(es, ALERTS)
     try:
         hit = es.get(index=ALERTS, id=id)
     except NotFoundError:

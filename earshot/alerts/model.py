@@ -14,7 +14,7 @@ from typing import Literal
 from elasticsearch import Elasticsearch
 from pydantic import BaseModel, ConfigDict
 
-from earshot.store.indices import ensure_index
+from earshot.store.indices import install_index
 
 ALERTS = "earshot-alerts"
 
@@ -154,11 +154,8 @@ MAPPING = {
 
 
 def ensure_alerts(es: Elasticsearch) -> None:
-    """Idempotent. One index: alerts are few, and retention deletes documents by age."""
-    if es.indices.exists(index=ALERTS):
-        es.indices.put_mapping(index=ALERTS, properties=MAPPING["properties"])
-    else:
-        ensure_index(es, ALERTS, MAPPING)
+    """Part of `earshot setup`. One index: alerts are few, and retention deletes by age."""
+    install_index(es, ALERTS, MAPPING)
 
 
 def to_document(alert: Alert) -> dict:

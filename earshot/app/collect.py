@@ -21,7 +21,7 @@ from earshot.core.pseudonym import author_key
 from earshot.governance.retention import kept_since
 from earshot.store import audit
 from earshot.store.cursors import load_cursor, save_cursor
-from earshot.store.indices import ensure_indices
+from earshot.store.indices import CURSORS, ERASED, require_installed
 from earshot.store.mentions import Handles, index_mentions
 from enrichment import Enricher
 from listeners import listener_for
@@ -71,7 +71,7 @@ def collect_source(
     cursor then stays put. `now` is the clock's unless a test or a harness says otherwise."""
     source = profile.source(name)
     _require_pseudonym_key()
-    ensure_indices(es)
+    require_installed(es, CURSORS, ERASED)  # setup's, made with the templates
     audit.note_profile(es, profile.model_dump(mode="json"))  # a changed profile is audited
     cursor = load_cursor(es, name)
     now = now or datetime.now(UTC)

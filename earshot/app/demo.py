@@ -16,8 +16,8 @@ from earshot.app.feed_server import FeedServer
 from earshot.app.report import print_counts, print_most_negative, print_response_queue
 from earshot.app.setup import default_pseudonym_key_file, use_pseudonym_key
 from earshot.core.pseudonym import PseudonymKeyMissing
+from earshot.governance.install import install
 from earshot.store.connection import connect
-from earshot.store.indices import ensure_indices
 from earshot.store.local_node import LocalNode, earshot_home
 from earshot.store.queries import mention_counts, most_negative, response_queue
 
@@ -32,7 +32,7 @@ def run_demo() -> None:
     running = node.start()
     console.print(f"Elasticsearch {running.url} is up (pid {running.pid}).")
     es = connect()
-    ensure_indices(es)
+    install(es)  # what `earshot setup` installs; the local node's key is its admin
     before = mention_counts(es).total
 
     home = earshot_home()

@@ -1,10 +1,12 @@
 """`earshot setup`: make a cluster ready for Earshot, as the force's IT team deploys it.
 
 Run with an administrator's credentials (compose's one-shot `setup` service uses `elastic`).
-Creates the index template and cursor index, the writer, analyst and admin roles, and the
-pipeline's API key; sets Kibana's `kibana_system` password when given one; imports the
-dashboards when given a Kibana. Safe to run on every `docker compose up`: a key that still
-works is kept (and given the current privileges), so Airflow's key never changes under it.
+Creates the index templates and Earshot's single indices (templates and mappings are put
+here only: the pipeline's key may not), the writer, maintenance, analyst, responder and
+admin roles, and the pipeline's API key; sets Kibana's `kibana_system` password when given
+one; imports the dashboards when given a Kibana. Safe to run on every `docker compose up`:
+a key that still works is kept (and given the current privileges), so Airflow's key never
+changes under it. `--check` changes nothing and reports, item by item.
 """
 
 from __future__ import annotations
@@ -56,15 +58,15 @@ def run_setup(
     kibana_target: KibanaTarget | None = None,
 ) -> SetupReport:
     """Every step is idempotent; the writer key is reused from `api_key_file` while valid."""
+    from earshot.governance.install import install
     from earshot.governance.security import (
         create_writer_key,
         ensure_roles,
         retire_writer_keys,
         set_kibana_system_password,
     )
-    from earshot.store.indices import ensure_indices
 
-    ensure_indices(es)
+    install(es)
     ensure_roles(es)
     key = _current_key(es, api_key_file)
     key_is_new = key is None
@@ -148,6 +150,13 @@ def write_secret(path: Path, secret: str) -> None:
 
 @deploy_app.command("setup")
 def setup(
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Change nothing: say, item by item, whether the cluster has what setup makes.",
+        ),
+    ] = False,
     api_key_file: Annotated[
         Path | None,
         typer.Option(
@@ -182,6 +191,9 @@ def setup(
     from earshot.governance.security import ROLES
     from earshot.store.connection import connect
 
+    if check:
+        _print_checks(connect())
+        return
     target = None
     if kibana_url:
         auth = KibanaAuth(user=kibana_user, password=kibana_password, api_key=kibana_api_key)
@@ -194,7 +206,7 @@ def setup(
         kibana_target=target,
     )
     roles = ", ".join(ROLES)
-    console.print(f"Index template, cursor index and roles {roles}: ready.")
+    console.print(f"Index templates, Earshot's indices and roles {roles}: ready.")
     _print_pseudonym_key(pseudonym_key)
     if api_key_file:
         state = "created" if report.key_is_new else "still valid, kept"
@@ -210,6 +222,21 @@ def setup(
         kibana.print_report(report.dashboards)
         if not report.dashboards.ok:
             raise typer.Exit(1)
+
+
+def _print_checks(es: Elasticsearch) -> None:
+    """One line per item; exits non-zero if any fails, so a deployment script can stop."""
+    from earshot.governance.install import check
+
+    results = check(es)
+    for result in results:
+        mark = "[green]pass[/green]" if result.ok else "[red]FAIL[/red]"
+        console.print(f"{mark}  {result.item}: {result.detail}", highlight=False)
+    failed = sum(not r.ok for r in results)
+    if failed:
+        console.print(f"{failed} of {len(results)} items fail: run `earshot setup` as an admin.")
+        raise typer.Exit(1)
+    console.print(f"All {len(results)} items as `earshot setup` makes them.")
 
 
 def _print_pseudonym_key(key: PseudonymKey) -> None:

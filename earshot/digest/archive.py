@@ -19,7 +19,7 @@ from earshot.core.mail import Delivery
 from earshot.digest.charts import Chart
 from earshot.digest.model import Figures
 from earshot.digest.render import Rendered
-from earshot.store.indices import ensure_index
+from earshot.store.indices import install_index, require_installed
 
 DIGESTS = "earshot-digests"
 
@@ -63,8 +63,8 @@ class Kept:
 
 
 def ensure_archive(es: Elasticsearch) -> None:
-    """Idempotent, like the mentions' indices: a fresh cluster just works."""
-    ensure_index(es, DIGESTS, MAPPING)
+    """Part of `earshot setup` (an administrator's key)."""
+    install_index(es, DIGESTS, MAPPING)
 
 
 def keep_built(
@@ -77,7 +77,7 @@ def keep_built(
     run: str,
 ) -> str:
     """Store a built digest; the same run building again replaces its own, nothing else."""
-    ensure_archive(es)
+    require_installed(es, DIGESTS)
     digest_id = f"{figures.day.day.isoformat()}.{run}"
     es.index(
         index=DIGESTS,

@@ -5,9 +5,11 @@ The pipeline gets an API key limited to Earshot's own indices, so a leaked Airfl
 cannot read, write or delete anything else in the force's cluster. Indices are named
 exactly (monthly indices by a regular expression, never `earshot-*`), so an index of the
 force's that merely starts with `earshot-` is nobody's business here. No role may manage
-security, and no role can overwrite or edit an audit record: it is only added to, and
-deleted by retention once expired. The writer's privileges are exactly what the pipeline's
-own calls need (tests/policy/test_access.py runs those calls as a user holding this role).
+security or put a template or mapping (only `earshot setup` does, with an administrator's
+credentials), and no role can overwrite or edit an audit record or an erasure tombstone: they
+are only added to, and deleted by the maintenance key's retention once expired. The writer's
+privileges are exactly what the pipeline's own calls need (tests/policy/test_access.py runs
+those calls as a user holding this role).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from earshot.store.audit import AUDIT
 from earshot.store.indices import CURSORS, ERASED, MENTIONS
 
 WRITER_ROLE = "earshot_writer"
+MAINTENANCE_ROLE = "earshot_maintenance"
 ANALYST_ROLE = "earshot_analyst"
 RESPONDER_ROLE = RESPONDER  # the desk checks it to show the workflow's buttons
 ADMIN_ROLE = "earshot_admin"
@@ -31,8 +34,9 @@ WRITER_KEY_NAME = "earshot-writer"
 
 
 def _months_of(alias: str) -> str:
-    """The monthly indices behind `alias` (`earshot-mentions-2026.11`), and nothing else."""
-    return f"/{alias}-[0-9]{{4}}\\.[0-9]{{2}}/"
+    """The monthly indices behind `alias` (`earshot-mentions-2026.11`), and nothing else:
+    exactly the months its template shapes (store/indices.py, years 2000 to 2099)."""
+    return f"/{alias}-20[0-9]{{2}}\\.(0[1-9]|1[0-2])/"
 
 
 MENTION_INDICES = [MENTIONS, _months_of(MENTIONS)]
@@ -40,46 +44,77 @@ AUDIT_INDICES = [AUDIT, _months_of(AUDIT)]
 # One index each: retention deletes their documents, never the index.
 SINGLE_INDICES = [CURSORS, ALERTS, DIGESTS, ERASED]
 
+# Adding and updating documents, by action name: the `index` and `create_doc` privileges
+# would also let a key put mappings (Elasticsearch warns it will stop in its next major). A
+# new field of a dynamic object (`labels`) still maps itself, through `auto_configure`.
+WRITE_DOCUMENTS = [
+    "indices:data/write/index*",
+    "indices:data/write/bulk*",
+    "indices:data/write/update*",
+]
+# Adding a document that is not there yet, and nothing else: append-only.
+ADD_DOCUMENTS = ["indices:data/write/index:op_type/create", "indices:data/write/bulk*"]
+
 WRITER_PRIVILEGES: dict = {
-    "cluster": ["manage_index_templates"],  # every run re-saves the mentions and audit templates
+    # No cluster privilege: templates and mappings are `earshot setup`'s (an administrator's).
+    "cluster": [],
     "indices": [
         {
             "names": MENTION_INDICES,
             "privileges": [
-                "create_index",  # a new month's index
+                "create_index",  # a new month's index, shaped by setup's template
                 "auto_configure",  # a new label's field, added by dynamic mapping
-                "index",  # mentions (bulk create), workflow status, new mapping fields
-                "read",  # the already-indexed lookup; retention and erasure find what to delete
-                "view_index_metadata",  # does the alias exist yet; which months are there
+                *WRITE_DOCUMENTS,  # mentions (bulk create), workflow status
+                "read",  # the already-indexed lookup; erasure finds what to delete
+                "view_index_metadata",  # does a month exist yet
                 "maintenance",  # refresh before the already-indexed lookup
-                "delete",  # erasure; expired mentions of the month that straddles the cut-off
-                "delete_index",  # retention drops whole expired months
+                "delete",  # erasure, one mention at a time; never a whole month
+            ],
+        },
+        {
+            "names": [CURSORS, ALERTS, DIGESTS],
+            "privileges": [
+                "auto_configure",  # dynamic mapping updates on write
+                *WRITE_DOCUMENTS,  # cursors, alerts and deliveries, digests built and sent
+                "read",
+                "view_index_metadata",
+                "maintenance",
+                "delete",  # erasure redacts and deletes document by document
+            ],
+        },
+        {
+            # Append-only: an audit record or a tombstone, once written, stays as written.
+            "names": [*AUDIT_INDICES, ERASED],
+            "privileges": [
+                "create_index",  # a new month's audit index, shaped by setup's template
+                *ADD_DOCUMENTS,  # add records; never overwrite, update or delete one
+                "read",  # the last profile change; is this post erased
+                "view_index_metadata",
+                "maintenance",  # one refresh after an erasure's tombstones
+            ],
+        },
+    ],
+}
+# The maintenance DAG's own key: retention, which alone drops whole expired months and
+# deletes expired audit records and tombstones. It adds nothing but its own audit records.
+MAINTENANCE_PRIVILEGES: dict = {
+    "cluster": [],
+    "indices": [
+        {
+            "names": [*MENTION_INDICES, *AUDIT_INDICES],
+            "privileges": [
+                "read",  # count what is kept, find what expired
+                "view_index_metadata",  # which months are there
+                "maintenance",  # refresh before counting
+                "delete",  # expired documents of the month that straddles the cut-off
+                "delete_index",  # a whole month once all of it has expired
             ],
         },
         {
             "names": SINGLE_INDICES,
-            "privileges": [
-                "create_index",  # on a fresh cluster
-                "auto_configure",  # dynamic mapping updates on write
-                "index",  # cursors, alerts and their deliveries, digests as built and sent
-                "read",
-                "view_index_metadata",
-                "maintenance",
-                "delete",  # retention and erasure, document by document
-            ],
+            "privileges": ["read", "view_index_metadata", "maintenance", "delete"],
         },
-        {
-            "names": AUDIT_INDICES,
-            "privileges": [
-                "create_index",  # a new month's audit index
-                "create_doc",  # add records; never overwrite or update one
-                "read",  # the last profile change; retention finds expired records
-                "view_index_metadata",  # which months are there
-                "maintenance",  # retention refreshes before it counts
-                "delete",  # expired records of the month that straddles the cut-off
-                "delete_index",  # retention drops whole expired months
-            ],
-        },
+        {"names": AUDIT_INDICES, "privileges": ["create_index", *ADD_DOCUMENTS]},
     ],
 }
 # Kibana: read-only use of every app (Discover, dashboards) in the default space.
@@ -99,25 +134,26 @@ ANALYST_PRIVILEGES: dict = {
     "applications": [_KIBANA_READ],
 }
 # The response desk: what an analyst reads, plus moving mentions and alerts along the
-# workflow and auditing it (record() re-saves the audit template, hence the cluster privilege).
+# workflow and auditing it.
 RESPONDER_PRIVILEGES: dict = {
-    "cluster": ["manage_index_templates"],
+    "cluster": [],
     "indices": [
         {
             "names": MENTION_INDICES,
             # auto_configure: the first assignee or outcome label adds its keyword field
-            "privileges": ["read", "view_index_metadata", "index", "auto_configure"],
+            "privileges": ["read", "view_index_metadata", *WRITE_DOCUMENTS, "auto_configure"],
         },
         {
             "names": [ALERTS],
-            "privileges": ["read", "view_index_metadata", "index", "auto_configure"],
+            "privileges": ["read", "view_index_metadata", *WRITE_DOCUMENTS, "auto_configure"],
         },
-        {"names": AUDIT_INDICES, "privileges": ["create_index", "create_doc"]},
+        {"names": AUDIT_INDICES, "privileges": ["create_index", *ADD_DOCUMENTS]},
     ],
     "applications": [_KIBANA_READ],
 }
+# Earshot's templates are `earshot setup`'s, which runs as a superuser: see the README.
 ADMIN_PRIVILEGES: dict = {
-    "cluster": ["manage_index_templates"],
+    "cluster": [],
     "indices": [
         {
             # Erasure, repairs, mappings, deleting what must go.
@@ -134,9 +170,13 @@ ADMIN_PRIVILEGES: dict = {
 }
 ROLES: dict[str, tuple[str, dict]] = {
     WRITER_ROLE: (
-        "Earshot's pipeline: writes, and deletes what expires or is erased, in Earshot's "
-        "indices only",
+        "Earshot's pipeline: writes Earshot's indices, deletes single erased records; "
+        "audit and erasure records append-only",
         WRITER_PRIVILEGES,
+    ),
+    MAINTENANCE_ROLE: (
+        "Earshot's maintenance DAG: deletes what has expired, whole months included",
+        MAINTENANCE_PRIVILEGES,
     ),
     ANALYST_ROLE: (
         "Earshot's comms analysts: read mentions and alerts, use Kibana read-only",

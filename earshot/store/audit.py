@@ -15,9 +15,10 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import ApiError, ConflictError, Elasticsearch
+from elasticsearch import ApiError, Elasticsearch
 
-from earshot.store.indices import ensure_monthly_template
+from earshot.core.errors import EarshotError
+from earshot.store.indices import install_monthly, monthly_template
 
 AUDIT = "earshot-audit"
 
@@ -35,14 +36,22 @@ _MAPPING = {
 }
 
 
+class AuditNotWritten(EarshotError):
+    """The change was made but its record refused: nobody may act unrecorded unnoticed."""
+
+
 def actor_name() -> str:
     """The person (or service) acting: EARSHOT_ACTOR when a wrapper knows better (the DAGs
     set it to `airflow:<dag id>`), else the operating-system login running the command."""
     return os.environ.get("EARSHOT_ACTOR") or getpass.getuser()
 
 
+AUDIT_TEMPLATE = monthly_template(AUDIT, _MAPPING, "Earshot audit trail, one index per month")
+
+
 def ensure_audit(es: Elasticsearch) -> None:
-    ensure_monthly_template(es, AUDIT, _MAPPING, "Earshot audit trail, one index per month")
+    """Part of `earshot setup` (an administrator's key)."""
+    install_monthly(es, AUDIT_TEMPLATE)
 
 
 def record(
@@ -61,25 +70,24 @@ def record(
     With `record_id`, writers that may notice the same change at once (parallel collect
     tasks) write it once: the first creates it, the rest find it there and return False.
     """
-    ensure_audit(es)
     now = datetime.now(UTC)
-    try:
-        es.index(
-            index=f"{AUDIT}-{now:%Y.%m}",
-            id=record_id,
-            op_type="create" if record_id else None,
-            document={
-                "@timestamp": now.isoformat(),
-                "action": action,
-                "target": target,
-                "actor": {"name": actor or actor_name(), "principal": _principal(es)},
-                "before": before or {},
-                "after": after or {},
-            },
-            refresh="wait_for",
-        )
-    except ConflictError:
+    # A bulk of one `create`: the keys may add a record (a bulk create) and nothing more,
+    # as a plain index request would also need the right to overwrite one.
+    created = {"_index": f"{AUDIT}-{now:%Y.%m}"} | ({"_id": record_id} if record_id else {})
+    document = {
+        "@timestamp": now.isoformat(),
+        "action": action,
+        "target": target,
+        "actor": {"name": actor or actor_name(), "principal": _principal(es)},
+        "before": before or {},
+        "after": after or {},
+    }
+    result = es.bulk(operations=[{"create": created}, document], refresh="wait_for")
+    item = result["items"][0]["create"]
+    if item["status"] == 409:
         return False
+    if "error" in item:
+        raise AuditNotWritten(f"audit record {action} on {target}: {item['error']['reason']}")
     return True
 
 

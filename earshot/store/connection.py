@@ -20,11 +20,22 @@ class StoreUnavailable(EarshotError):
     """No Elasticsearch is configured or running."""
 
 
-def connect() -> Elasticsearch:
-    """Production sets EARSHOT_ELASTICSEARCH_URL; development runs `earshot es start`."""
+PIPELINE_KEY = "EARSHOT_ELASTICSEARCH_API_KEY"
+# The maintenance DAG's own key (role earshot_maintenance): it alone drops whole months.
+MAINTENANCE_KEY = "EARSHOT_MAINTENANCE_API_KEY"
+
+
+def connect(api_key_variable: str = PIPELINE_KEY) -> Elasticsearch:
+    """Production sets EARSHOT_ELASTICSEARCH_URL; development runs `earshot es start`. A job
+    with its own key names its variable; with a user and password instead, it uses those."""
     url = os.environ.get("EARSHOT_ELASTICSEARCH_URL")
     if url:
-        api_key = os.environ.get("EARSHOT_ELASTICSEARCH_API_KEY")
+        api_key = os.environ.get(api_key_variable)
+        if not api_key and os.environ.get(PIPELINE_KEY):
+            raise StoreUnavailable(
+                f"{api_key_variable} is not set: this job needs its own API key, as the "
+                "pipeline's may not do what it does (see the README's Roles checklist)"
+            )
         user = os.environ.get("EARSHOT_ELASTICSEARCH_USER")
         password = os.environ.get("EARSHOT_ELASTICSEARCH_PASSWORD")
         auth = {"api_key": api_key} if api_key else {"basic_auth": (user, password)} if user else {}

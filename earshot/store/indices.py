@@ -9,6 +9,8 @@ from datetime import datetime
 
 from elasticsearch import ApiError, Elasticsearch
 
+from earshot.core.errors import EarshotError
+
 MENTIONS = "earshot-mentions"
 CURSORS = "earshot-cursors"
 # Ids of mentions erased at their author's request, so a feed that still carries the post
@@ -88,25 +90,49 @@ def mentions_index(published: datetime) -> str:
 
 # Earshot's indices are small: one shard, a replica once a second node joins.
 SMALL_INDEX = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
+# The months a template shapes, by exact name. A wildcard (`earshot-mentions-*`) would give
+# any index named like that, another team's `earshot-mentions-notes` say, Earshot's mapping
+# and alias, and so let Earshot's readers into it. Exact names are exactly the names the
+# roles let the pipeline create (governance/security.py), and nothing else.
+TEMPLATE_YEARS = range(2000, 2100)
 
 
-def ensure_monthly_template(
-    es: Elasticsearch, alias: str, mappings: dict, description: str
-) -> None:
-    """Monthly indices `<alias>-YYYY.MM` get the mapping and join the alias as they are made,
-    so retention can drop whole months and readers use one name."""
-    es.indices.put_index_template(
-        name=alias,
-        index_patterns=[f"{alias}-*"],
-        priority=200,
-        template={"settings": SMALL_INDEX, "mappings": mappings, "aliases": {alias: {}}},
-        meta={"description": description},
-    )
+class NotInstalled(EarshotError):
+    """Earshot's templates and indices are `earshot setup`'s job: the pipeline's key may not
+    make them, so it stops here rather than write into an index nothing shaped."""
 
 
-def ensure_index(es: Elasticsearch, name: str, mappings: dict) -> None:
-    """Create a single index once; another task creating it at the same moment is no error."""
+def month_names(alias: str) -> list[str]:
+    """Every `<alias>-YYYY.MM` a template shapes."""
+    return [f"{alias}-{year}.{month:02d}" for year in TEMPLATE_YEARS for month in range(1, 13)]
+
+
+def monthly_template(alias: str, mappings: dict, description: str) -> dict:
+    """Monthly indices get the mapping and join the alias as they are made, so retention can
+    drop whole months and readers use one name."""
+    return {
+        "name": alias,
+        "index_patterns": month_names(alias),
+        "priority": 200,
+        "template": {"settings": SMALL_INDEX, "mappings": mappings, "aliases": {alias: {}}},
+        "meta": {"description": description},
+    }
+
+
+def install_monthly(es: Elasticsearch, template: dict) -> None:
+    """The template, and the fields added since for months an older Earshot made."""
+    es.indices.put_index_template(**template)
+    alias = template["name"]
+    if es.indices.exists_alias(name=alias):
+        es.indices.put_mapping(
+            index=alias, properties=template["template"]["mappings"]["properties"]
+        )
+
+
+def install_index(es: Elasticsearch, name: str, mappings: dict) -> None:
+    """Create a single index, or add the fields added since to an older Earshot's."""
     if es.indices.exists(index=name):
+        es.indices.put_mapping(index=name, properties=mappings["properties"])
         return
     try:
         es.indices.create(index=name, settings=SMALL_INDEX, mappings=mappings)
@@ -115,23 +141,36 @@ def ensure_index(es: Elasticsearch, name: str, mappings: dict) -> None:
             raise
 
 
+def require_installed(es: Elasticsearch, *names: str) -> None:
+    """One clear line when `earshot setup` has not been run on this cluster."""
+    if es.indices.exists(index=",".join(names)):
+        return
+    missing = [name for name in names if not es.indices.exists(index=name)]
+    raise NotInstalled(
+        f"Elasticsearch has no {', '.join(missing)}: run `earshot setup` with an "
+        "administrator's credentials to install Earshot's templates and indices"
+    )
+
+
+MENTIONS_TEMPLATE = monthly_template(
+    MENTIONS, MENTION_MAPPING, "Earshot mentions, one index per month of publication"
+)
+CURSORS_MAPPING = {
+    "dynamic": "strict",
+    "properties": {
+        "source": _KEYWORD,
+        "state": {"type": "object", "enabled": False},
+        "updated": _DATE,
+    },
+}
+ERASED_MAPPING = {
+    "dynamic": "strict",
+    "properties": {"erased": _DATE, "link": {"type": "keyword"}},
+}
+
+
 def ensure_indices(es: Elasticsearch) -> None:
-    """Idempotent: every run may call it, so a fresh or wiped cluster just works."""
-    ensure_monthly_template(
-        es, MENTIONS, MENTION_MAPPING, "Earshot mentions, one index per month of publication"
-    )
-    if es.indices.exists_alias(name=MENTIONS):
-        # Months indexed by an older Earshot get the fields added since (additions only).
-        es.indices.put_mapping(index=MENTIONS, properties=MENTION_MAPPING["properties"])
-    ensure_index(
-        es,
-        CURSORS,
-        {
-            "dynamic": "strict",
-            "properties": {
-                "source": _KEYWORD,
-                "state": {"type": "object", "enabled": False},
-                "updated": _DATE,
-            },
-        },
-    )
+    """The store's part of `earshot setup` (an administrator's key): idempotent."""
+    install_monthly(es, MENTIONS_TEMPLATE)
+    install_index(es, CURSORS, CURSORS_MAPPING)
+    install_index(es, ERASED, ERASED_MAPPING)

@@ -22,7 +22,7 @@ from earshot.core.profile import Profile
 from earshot.core.pseudonym import author_key
 from earshot.store import audit
 from earshot.store.clusters import assign_clusters
-from earshot.store.indices import ERASED, MENTIONS, ensure_indices, mentions_index
+from earshot.store.indices import ERASED, MENTIONS, NotInstalled, mentions_index
 from earshot.store.tombstones import erased_links
 
 _LOOKUP_BATCH = 1_000
@@ -128,6 +128,21 @@ def to_document(mention: Mention, ingested: datetime, handles: Handles = KEEP_HA
     return doc
 
 
+def _make_months(es: Elasticsearch, months: set[str]) -> None:
+    """A new month is made from setup's template, behind the alias every reader uses. Made
+    and checked before anything is written: without the template it would be a bare index
+    that no search, status change or already-indexed lookup finds."""
+    for month in sorted(months):
+        if es.indices.exists(index=month):
+            continue
+        es.options(ignore_status=400).indices.create(index=month)  # 400: made meanwhile
+        if not es.indices.exists_alias(name=MENTIONS, index=month):
+            raise NotInstalled(
+                f"{month} was made without Earshot's template (nothing was written to it): "
+                "run `earshot setup` with an administrator's credentials, then delete it"
+            )
+
+
 def index_mentions(
     es: Elasticsearch,
     mentions: list[Mention],
@@ -145,11 +160,7 @@ def index_mentions(
     report.already_indexed = len(existing)
     ingested = datetime.now(UTC)
     new = assign_clusters(es, [m for m in mentions if m.id not in existing])
-    months = {mentions_index(m.published) for m in new}
-    if not all(es.indices.exists(index=month) for month in months):
-        # A new month is made from the template, behind the alias readers use; without it
-        # Elasticsearch would make a bare index no search or status change can find.
-        ensure_indices(es)
+    _make_months(es, {mentions_index(m.published) for m in new})
     actions = _create_actions(new, ingested, handles)
     written: set[str] = set()
     for ok, item in helpers.streaming_bulk(

@@ -17,10 +17,9 @@ from elasticsearch import Elasticsearch, helpers
 
 from earshot.core.model import Mention
 from earshot.core.near_duplicates import identity_url
-from earshot.store.indices import ERASED, ensure_index
+from earshot.store.indices import ERASED, require_installed
 
 _LOOKUP_BATCH = 1_000
-_PROPERTIES = {"erased": {"type": "date"}, "link": {"type": "keyword"}}
 
 
 def link_key(url: str | None) -> str | None:
@@ -30,15 +29,20 @@ def link_key(url: str | None) -> str | None:
 
 
 def remember(es: Elasticsearch, ids: Iterable[str], links: Iterable[str]) -> None:
-    """Tombstones for the erased mentions' ids and for every address the post was at."""
-    ensure_index(es, ERASED, {"dynamic": "strict", "properties": _PROPERTIES})
-    es.indices.put_mapping(index=ERASED, properties=_PROPERTIES)  # one made before `link`
+    """Tombstones for the erased mentions' ids and for every address the post was at.
+    Append-only (the pipeline's key may only add them): a post erased again keeps the
+    tombstone it has."""
+    require_installed(es, ERASED)
     now = datetime.now(UTC).isoformat()
     by_id = ({"_id": i, "_source": {"erased": now}} for i in sorted(ids))
     keys = sorted({key for key in map(link_key, links) if key})
     by_link = ({"_id": f"link:{key}", "_source": {"erased": now, "link": key}} for key in keys)
-    stones = ({"_index": ERASED, **stone} for source in (by_id, by_link) for stone in source)
-    helpers.bulk(es, stones)
+    stones = (
+        {"_op_type": "create", "_index": ERASED, **stone}
+        for source in (by_id, by_link)
+        for stone in source
+    )
+    helpers.bulk(es, stones, ignore_status=(409,))
     # Once for the whole erasure: a refresh wait on every bulk chunk took about a second each.
     es.indices.refresh(index=ERASED)
 

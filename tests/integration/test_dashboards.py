@@ -437,7 +437,8 @@ def heard(es: Elasticsearch) -> None:
 
 
 def _create_alerts_stand_in(es: Elasticsearch) -> None:
-    """An alerts index shaped only by the fields the objects rely on."""
+    """An alerts index shaped only by the fields the objects rely on (in place of setup's)."""
+    es.indices.delete(index=ALERTS.title)
     es.indices.create(
         index=ALERTS.title,
         mappings={"properties": {f: {"type": t} for f, t in ALERT_FIELDS.items()}},

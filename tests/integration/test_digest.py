@@ -13,7 +13,7 @@ from earshot.core.clock import FORCE_TIME_ZONE, LocalDay
 from earshot.core.desk_links import BadDeskUrl
 from earshot.digest import words
 from earshot.digest.daily import build
-from earshot.digest.model import Figures
+from earshot.digest.model import Alerts, Figures
 from earshot.digest.send import DeliveryError, send
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
@@ -357,8 +357,9 @@ def test_every_figure_equals_the_elasticsearch_count_it_comes_from(sent, es):
         "Bobby Bear came to school",
     ]
     assert all(not i.risk_flags for i in figures.praise)
-    # No alerts index yet: no alerts section, and no error.
-    assert figures.alerts is None and "ALERTS" not in text
+    # No alert raised yet (setup's index is empty): no alerts section, and no error.
+    assert figures.alerts == Alerts(opened=0, still_open=0, open_titles=())
+    assert "ALERTS" not in text
 
 
 def test_hostile_posts_arrive_neutralised(sent):
@@ -405,6 +406,7 @@ def test_alerts_show_once_the_alerts_index_exists(week, profile):
 
 def open_alerts(es) -> None:
     """Two open alerts (one opened on the day) and a closed one."""
+    es.indices.delete(index="earshot-alerts")  # setup's, for one shaped like the first
     es.indices.create(
         index="earshot-alerts",
         mappings={

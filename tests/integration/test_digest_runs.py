@@ -144,4 +144,4 @@ def test_command_with_no_one_to_mail_says_so_before_building(es, tmp_path, monke
     result = earshot("digest", "--date", "2026-11-18")
     assert result.returncode == 1
     assert "no recipients: set recipients.digest in the profile, or use --to" in result.stderr
-    assert not es.indices.exists(index=DIGESTS)
+    assert es.count(index=DIGESTS)["count"] == 0

@@ -7,7 +7,7 @@ import pytest
 from earshot.core.model import Mention, Response, Sentiment, mention_id
 from earshot.core.pseudonym import author_key
 from earshot.store.cursors import load_cursor, save_cursor
-from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.indices import MENTIONS, NotInstalled, ensure_indices
 from earshot.store.mentions import IndexingError, MentionNotFound, index_mentions, set_status
 from earshot.store.queries import mention_counts, most_negative, response_queue
 
@@ -172,11 +172,16 @@ def test_workflow_status_moves_on_and_survives_recollection(es):
         set_status(es, "nope", "done")
 
 
-def test_status_can_be_set_right_after_a_collect_on_a_cluster_never_set_up(es):
+def test_a_cluster_never_set_up_gets_no_bare_month_and_one_line_naming_setup(es):
+    es.indices.delete_index_template(name=MENTIONS)
+    with pytest.raises(NotInstalled, match=r"^earshot-mentions-2026.11 was made without .* setup"):
+        index_mentions(es, [mention(1)])
+    assert es.count(index="earshot-mentions-2026.11")["count"] == 0
+
+
+def test_status_can_be_set_right_after_a_collect(es):
     """`earshot status ID` straight after the run that stored it: the month the run made is
     behind the alias, and what the run wrote is already searchable."""
-    if es.indices.exists_index_template(name=MENTIONS):
-        es.indices.delete_index_template(name=MENTIONS)
     m = mention(1, score=-0.9)
     index_mentions(es, [m])
     assert [q.url for q in response_queue(es)] == [m.url]

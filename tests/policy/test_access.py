@@ -36,12 +36,13 @@ from earshot.digest.archive import DIGESTS, mark_sent
 from earshot.digest.daily import build_and_keep
 from earshot.governance.erasure import by_author, by_url, erase
 from earshot.governance.retention import apply_retention
-from earshot.governance.security import ADMIN_ROLE, ANALYST_ROLE, WRITER_ROLE
+from earshot.governance.security import ADMIN_ROLE, ANALYST_ROLE, MAINTENANCE_ROLE, WRITER_ROLE
 from earshot.store import audit
 from earshot.store.cursors import load_cursor, save_cursor
-from earshot.store.indices import CURSORS, MENTIONS, ensure_indices
+from earshot.store.indices import CURSORS, ERASED, MENTIONS
 from earshot.store.local_node import LocalNode
 from earshot.store.mentions import index_mentions, set_status
+from earshot.store.tombstones import remember
 from listeners import load_profile
 from tests.alert_helpers import an_alert, at, burst, keep_alert, put_mentions
 from tests.file_realm import realm_users
@@ -51,7 +52,12 @@ NOVEMBER = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 LAST_YEAR = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 # Somebody else's data in the force's cluster; the second merely looks like Earshot's.
 OTHER_INDICES = ("other-index", "earshot-notes")
-USERS = {WRITER_ROLE: "earshot-pipeline", ANALYST_ROLE: "earshot-analyst", ADMIN_ROLE: "dpo"}
+USERS = {
+    WRITER_ROLE: "earshot-pipeline",
+    MAINTENANCE_ROLE: "earshot-maintenance",
+    ANALYST_ROLE: "earshot-analyst",
+    ADMIN_ROLE: "dpo",
+}
 
 
 def _client(**auth) -> Elasticsearch:
@@ -73,6 +79,11 @@ def _as(role: str, passwords: dict[str, str]) -> Elasticsearch:
 @pytest.fixture
 def pipeline(es: Elasticsearch, passwords: dict[str, str]) -> Elasticsearch:
     return _as(WRITER_ROLE, passwords)
+
+
+@pytest.fixture
+def maintenance(es: Elasticsearch, passwords: dict[str, str]) -> Elasticsearch:
+    return _as(MAINTENANCE_ROLE, passwords)
 
 
 @pytest.fixture
@@ -115,8 +126,7 @@ def _forbidden_security_changes(client: Elasticsearch) -> tuple:
 
 @pytest.mark.elasticsearch
 def test_the_writer_role_runs_everything_a_collect_run_does(pipeline):
-    # collect_source: template and indices, cursor, exactly-once indexing, cursor again.
-    ensure_indices(pipeline)
+    # collect_source: cursor, exactly-once indexing, cursor again (setup made the indices).
     assert load_cursor(pipeline, "news") == {}
     report = index_mentions(pipeline, [mention(1, published=NOVEMBER), mention(2)])
     save_cursor(pipeline, "news", {"etag": '"abc"'})
@@ -179,24 +189,24 @@ def test_the_writer_role_runs_the_alerts_dag_and_its_notifications(es, pipeline,
 
 
 @pytest.mark.elasticsearch
-def test_the_writer_role_runs_retention_and_erasure(es, pipeline, other_indices):
-    """The maintenance DAG and `earshot erase` run with the pipeline's key."""
+def test_the_writer_and_maintenance_roles_run_erasure_and_retention(
+    es, pipeline, maintenance, other_indices
+):
+    """`earshot erase` runs with the pipeline's key, the maintenance DAG with its own."""
     old, current = mention(1, published=LAST_YEAR), mention(2, published=NOVEMBER)
-    ensure_indices(pipeline)  # as every collect run does first
     index_mentions(pipeline, [old, current])
     save_cursor(pipeline, "news", {})
     resolved = an_alert(LAST_YEAR).model_copy(
         update={"status": "resolved", "resolved": StatusChange(at=LAST_YEAR, by="analyst")}
     )
     keep_alert(pipeline, resolved)
-    audit.ensure_audit(es)
     es.index(
         index=f"{audit.AUDIT}-2024.01",
         document={"@timestamp": "2024-01-10T09:00:00+00:00", "action": "erasure", "target": "x"},
         refresh=True,
     )
 
-    deleted = apply_retention(pipeline, Retention(), NOVEMBER)
+    deleted = apply_retention(maintenance, Retention(), NOVEMBER)
     erased = erase(pipeline, by_url(current.url), apply=True)
 
     assert erased.mentions == (current.id,)
@@ -233,7 +243,6 @@ def test_the_writer_role_cannot_read_write_or_create_other_indices(pipeline, oth
 
 @pytest.mark.elasticsearch
 def test_the_writer_role_deletes_no_index_it_does_not_own(es, pipeline, other_indices):
-    ensure_indices(pipeline)
     keep_alert(pipeline, an_alert(NOVEMBER))
     # Its single indices lose documents to retention, never the whole index.
     for index in (*other_indices, CURSORS, ALERTS):
@@ -293,7 +302,6 @@ def test_the_analyst_role_cannot_write_or_delete_anything(es, pipeline, analyst)
 def test_the_analyst_role_sees_no_cursors_digests_audit_or_other_indices(
     pipeline, analyst, other_indices
 ):
-    ensure_indices(pipeline)
     audit.record(pipeline, "mention.status", "m1")
     for index in (CURSORS, audit.AUDIT, DIGESTS, *other_indices):
         _cannot(partial(analyst.search, index=index))
@@ -336,3 +344,113 @@ def test_the_admin_role_cannot_touch_other_indices_audit_records_or_security(
         lambda: admin.delete(index=record["_index"], id=record["_id"]),
         *_forbidden_security_changes(admin),
     )
+
+
+# Least privilege for the keys: nothing about templates or mappings for the pipeline, whole
+# months only with the maintenance key, audit records and tombstones append-only, and an index
+# merely named like Earshot's never behind Earshot's aliases.
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_cannot_put_a_template_that_would_take_in_another_teams_index(es, pipeline):
+    _cannot(
+        lambda: pipeline.indices.put_index_template(
+            name="team-b-into-earshot",
+            index_patterns=["team-b-*"],
+            priority=500,
+            template={"aliases": {MENTIONS: {}}},
+        ),
+        lambda: pipeline.indices.put_index_template(
+            name="block-team-b",
+            index_patterns=["team-b-*"],
+            priority=500,
+            template={"settings": {"index.blocks.write": True}},
+        ),
+        lambda: pipeline.indices.delete_index_template(name=MENTIONS),
+    )
+    assert not es.indices.exists_index_template(name="team-b-into-earshot")
+    assert es.indices.exists_index_template(name=MENTIONS)
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_cannot_put_a_mapping(es, pipeline):
+    index_mentions(pipeline, [mention(1, published=NOVEMBER)])
+    audit.record(pipeline, "mention.status", "m1")
+    _cannot(
+        partial(pipeline.indices.put_mapping, index=MENTIONS, properties={"x": {"type": "text"}}),
+        partial(pipeline.indices.put_mapping, index=ALERTS, properties={"x": {"type": "text"}}),
+        partial(pipeline.indices.put_mapping, index=ERASED, properties={"x": {"type": "text"}}),
+        partial(
+            pipeline.indices.put_mapping, index=audit.AUDIT, properties={"x": {"type": "text"}}
+        ),
+    )
+    assert (
+        "x"
+        not in es.indices.get_mapping(index=MENTIONS)["earshot-mentions-2026.11"]["mappings"][
+            "properties"
+        ]
+    )
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_cannot_delete_a_month(es, pipeline):
+    index_mentions(pipeline, [mention(1, published=LAST_YEAR)])
+    audit.record(pipeline, "mention.status", "m1")
+    audit_month = f"{audit.AUDIT}-{datetime.now(UTC):%Y.%m}"
+    _cannot(
+        partial(pipeline.indices.delete, index="earshot-mentions-2025.03"),
+        partial(pipeline.indices.delete, index=audit_month),
+    )
+    assert es.indices.exists(index=f"earshot-mentions-2025.03,{audit_month}")
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_cannot_delete_or_overwrite_an_audit_record(es, pipeline):
+    audit.record(pipeline, "erasure", "https://news.example/1")
+    record = es.search(index=audit.AUDIT)["hits"]["hits"][0]
+    _cannot(
+        partial(pipeline.delete, index=record["_index"], id=record["_id"]),
+        partial(pipeline.index, index=record["_index"], id=record["_id"], document={}),
+    )
+    assert es.get(index=record["_index"], id=record["_id"])["_source"]["action"] == "erasure"
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_adds_tombstones_but_cannot_delete_or_overwrite_one(es, pipeline):
+    remember(pipeline, ["m1"], ["https://news.example/1"])
+    remember(pipeline, ["m1"], [])  # erasing the same post again is no error
+    _cannot(
+        partial(pipeline.delete, index=ERASED, id="m1"),
+        partial(pipeline.index, index=ERASED, id="m1", document={"erased": "2000-01-01"}),
+    )
+    assert es.get(index=ERASED, id="m1")["_source"]["erased"] > "2026"
+
+
+@pytest.mark.elasticsearch
+def test_the_maintenance_key_drops_an_expired_month_and_nothing_current(es, pipeline, maintenance):
+    index_mentions(pipeline, [mention(1, published=LAST_YEAR), mention(2, published=NOVEMBER)])
+    deleted = apply_retention(maintenance, Retention(), NOVEMBER)
+    assert "earshot-mentions-2025.03" in {d.index for d in deleted if d.whole_index}
+    assert list(es.indices.get(index="earshot-mentions-*")) == ["earshot-mentions-2026.11"]
+
+
+@pytest.mark.elasticsearch
+def test_the_maintenance_key_cannot_write_mentions_templates_or_others_indices(es, maintenance):
+    es.index(index="team-b-notes", id="1", document={"note": "not Earshot's"}, refresh=True)
+    _cannot(
+        lambda: index_mentions(maintenance, [mention(1, published=NOVEMBER)]),
+        lambda: maintenance.indices.put_index_template(name="x", index_patterns=["team-b-*"]),
+        lambda: maintenance.indices.delete(index="team-b-notes"),
+    )
+    es.indices.delete(index="team-b-notes")
+
+
+@pytest.mark.elasticsearch
+def test_an_index_merely_named_like_earshots_does_not_join_the_alias(es, pipeline, analyst):
+    index_mentions(pipeline, [mention(1, published=NOVEMBER)])
+    for foreign in ("earshot-mentions-xyz", "earshot-mentions-2026.11-copy"):
+        es.index(index=foreign, document={"message": "team B's record"}, refresh=True)
+        assert not es.indices.exists_alias(name=MENTIONS, index=foreign)
+    pipeline.indices.refresh(index=MENTIONS)
+    assert analyst.count(index=MENTIONS)["count"] == 1
+    _cannot(partial(analyst.search, index="earshot-mentions-xyz"))

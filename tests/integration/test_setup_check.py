@@ -1,0 +1,74 @@
+"""`earshot setup --check` on the real node, and what the pipeline does on a cluster setup has
+not prepared: one line naming `earshot setup`, never an index nothing shaped."""
+
+from __future__ import annotations
+
+import pytest
+
+from earshot.app.collect import collect_source
+from earshot.core.paths import DEFAULT_PROFILE
+from earshot.governance.install import check
+from earshot.store.indices import CURSORS, ERASED, MENTIONS, NotInstalled
+from earshot.store.mentions import index_mentions
+from listeners import load_profile
+from tests.integration.test_cli import earshot
+from tests.integration.test_store import mention
+
+pytestmark = pytest.mark.elasticsearch
+
+INSTALLED = {
+    "index template earshot-mentions",
+    "index template earshot-audit",
+    "alias earshot-mentions",
+    "alias earshot-audit",
+    "index earshot-cursors",
+    "index earshot-erased",
+    "index earshot-alerts",
+    "index earshot-digests",
+}
+
+
+def test_check_passes_each_index_item_setup_installed(es):
+    index_mentions(es, [mention(1)])
+    results = {r.item: r for r in check(es)}
+    assert {item for item, r in results.items() if r.ok} == INSTALLED
+    # This node cannot hold native roles (tests/file_realm.py): --check says so, as a failure.
+    assert {item for item, r in results.items() if not r.ok} == {
+        "role earshot_writer",
+        "role earshot_maintenance",
+        "role earshot_analyst",
+        "role earshot_responder",
+        "role earshot_admin",
+    }
+
+
+def test_check_names_a_missing_template_and_a_foreign_index_behind_the_alias(es):
+    es.indices.delete_index_template(name="earshot-audit")
+    es.indices.create(index="earshot-mentions-notes", aliases={MENTIONS: {}})
+    results = {r.item: r for r in check(es)}
+    assert (
+        results["index template earshot-audit"].ok,
+        results["index template earshot-audit"].detail,
+    ) == (False, "missing")
+    assert not results["alias earshot-mentions"].ok
+    assert "earshot-mentions-notes" in results["alias earshot-mentions"].detail
+
+
+def test_the_check_command_prints_pass_or_fail_per_item_and_fails_overall(es):
+    es.indices.delete(index=CURSORS)
+    result = earshot("setup", "--check")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "pass  index template earshot-mentions: 1200 monthly index names, by name" in lines
+    assert "FAIL  index earshot-cursors: missing" in lines
+    assert lines[-1].endswith("run `earshot setup` as an admin.")
+
+
+def test_collect_on_a_cluster_setup_has_not_prepared_names_earshot_setup(es):
+    es.indices.delete(index=f"{CURSORS},{ERASED}")
+    profile = load_profile(DEFAULT_PROFILE)
+    with pytest.raises(
+        NotInstalled, match=r"no earshot-cursors, earshot-erased: run `earshot setup`"
+    ):
+        collect_source(es, profile, profile.sources[0].name)
+    assert not es.indices.exists(index=CURSORS)
