@@ -32,8 +32,8 @@ from earshot.core.paths import DEFAULT_PROFILE
 from earshot.desk.work import Filters, queue
 from earshot.digest.daily import build
 from earshot.governance.erasure import by_author, erase
-from earshot.governance.retention import apply_retention
 from earshot.governance.install import install
+from earshot.governance.retention import apply_retention
 from earshot.store.indices import MENTIONS
 from earshot.store.local_node import LocalNode
 from earshot.store.mentions import to_document
