@@ -131,9 +131,13 @@ class Harness:
         print(text, file=self.out, flush=True)
 
     def fresh(self) -> None:
+        """Nothing of the last case, and Earshot's indices as `earshot setup` leaves them."""
+        from earshot.governance.install import install
+
         names = list(self.es.indices.get(index="earshot-*", expand_wildcards="all"))
         if names:
             self.es.indices.delete(index=",".join(names))
+        install(self.es)
 
     def profile(self, url: str, **extra) -> None:
         self.sources([{"kind": "rss", "name": "local-news", "url": url} | extra])
