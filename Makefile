@@ -28,13 +28,13 @@ demo: $(STAMP)
 # one worker, so its fixtures are built once.
 test: $(STAMP) $(CHROMIUM) $(AXE)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadfile --ignore=tests/stack
+	$(BIN)/pytest -n 2 --dist loadfile
 
 .PHONY: test-stack stack stack-stop
 
 # The whole stack of `make stack` under its real scheduler: heavy, so on its own (CI runs it too).
 test-stack: $(STAMP)
-	$(BIN)/pytest -p no:xdist tests/stack
+	$(BIN)/pytest -p no:xdist -m stack tests/stack
 
 # The production shape on one machine without Docker (README, "Running it for real: make stack").
 stack: $(STAMP)

@@ -81,6 +81,7 @@ def running_stack() -> Iterator[RunningStack]:
             shutil.rmtree(home, ignore_errors=True)
 
 
+@pytest.mark.stack
 def test_the_real_scheduler_collects_then_alerts_on_the_asset_then_mails_the_digest(
     running_stack,
 ):
