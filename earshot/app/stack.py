@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from elasticsearch import Elasticsearch
 
 from earshot.app.airflow_env import airflow_env
 from earshot.app.postgres import LocalPostgres
 from earshot.app.setup import default_pseudonym_key_file, use_pseudonym_key, write_secret
 from earshot.core.errors import EarshotError
+from earshot.governance.install import install
 from earshot.store.local_node import LocalNode, earshot_home
 
 # Started in this order, stopped in the reverse; each a `airflow <command>`.
@@ -84,8 +86,11 @@ class Stack:
             folder.mkdir(parents=True, exist_ok=True)
         self.home.chmod(0o755)  # PostgreSQL's account must reach its folder inside
         if not os.environ.get("EARSHOT_ELASTICSEARCH_URL"):
-            self.node.start()
+            running = self.node.start()
             _link(self.logs / "elasticsearch", self.node.runtime / "logs")
+            # What `earshot setup` installs (the local node's `elastic` is its admin); the
+            # force's own cluster is set up by its administrator.
+            install(Elasticsearch(running.url, basic_auth=("elastic", self.node.password())))
         env = self._environment(database=self.postgres.start(self._ports()["postgres"]))
         if not all(self._alive(name) for name in AIRFLOW_COMMANDS):
             self._airflow_once(["db", "migrate"], env, "airflow-db-migrate")
