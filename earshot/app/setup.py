@@ -3,10 +3,11 @@
 Run with an administrator's credentials (compose's one-shot `setup` service uses `elastic`).
 Creates the index templates and Earshot's single indices (templates and mappings are put
 here only: the pipeline's key may not), the writer, maintenance, analyst, responder and
-admin roles, and the pipeline's API key; sets Kibana's `kibana_system` password when given
-one; imports the dashboards when given a Kibana. Safe to run on every `docker compose up`:
-a key that still works is kept (and given the current privileges), so Airflow's key never
-changes under it. `--check` changes nothing and reports, item by item.
+admin roles, and the API keys of the pipeline and of the maintenance DAG; sets Kibana's
+`kibana_system` password when given one; imports the dashboards when given a Kibana. Safe to
+run on every `docker compose up`: a key that still works is kept (and given the current
+privileges), so Airflow's keys never change under it. `--check` changes nothing and
+reports, item by item.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
 
     from dashboards.kibana_import import ImportReport, KibanaAuth
-    from earshot.governance.security import ApiKey
+    from earshot.governance.security import ApiKey, PipelineKey
 
 # `earshot setup` and `earshot kibana …`: what it takes to deploy Earshot.
 deploy_app = typer.Typer()
@@ -43,39 +44,35 @@ class KibanaTarget:
 
 
 @dataclass(frozen=True)
-class SetupReport:
+class KeyReport:
+    kind: PipelineKey
     key: ApiKey
-    key_is_new: bool
-    retired_keys: tuple[str, ...]
+    is_new: bool
+    retired: tuple[str, ...]
+    file: Path | None
+
+
+@dataclass(frozen=True)
+class SetupReport:
+    keys: tuple[KeyReport, ...]
     dashboards: ImportReport | None
 
 
 def run_setup(
     es: Elasticsearch,
     *,
-    api_key_file: Path | None,
+    key_files: dict[str, Path | None],
     kibana_system_password: str | None = None,
     kibana_target: KibanaTarget | None = None,
 ) -> SetupReport:
-    """Every step is idempotent; the writer key is reused from `api_key_file` while valid."""
+    """Every step is idempotent; each key is reused from its file (`key_files`, by key name)
+    while valid, so Airflow's keys never change under it."""
     from earshot.governance.install import install
-    from earshot.governance.security import (
-        create_writer_key,
-        ensure_roles,
-        retire_writer_keys,
-        set_kibana_system_password,
-    )
+    from earshot.governance.security import PIPELINE_KEYS, ensure_roles, set_kibana_system_password
 
     install(es)
     ensure_roles(es)
-    key = _current_key(es, api_key_file)
-    key_is_new = key is None
-    if key is None:
-        key = create_writer_key(es)
-        if api_key_file:
-            write_secret(api_key_file, key.encoded)
-    # With a key file, it is the one key in use: any other is a leftover.
-    retired = tuple(retire_writer_keys(es, keep=key)) if api_key_file else ()
+    keys = tuple(_ensure_key(es, kind, key_files.get(kind.name)) for kind in PIPELINE_KEYS)
     if kibana_system_password:
         set_kibana_system_password(es, kibana_system_password)
     imported = None
@@ -83,16 +80,24 @@ def run_setup(
         imported = kibana.import_to_kibana(
             kibana_target.url, space=kibana_target.space, auth=kibana_target.auth
         )
-    return SetupReport(key, key_is_new, retired, imported)
+    return SetupReport(keys, imported)
 
 
-def _current_key(es: Elasticsearch, api_key_file: Path | None) -> ApiKey | None:
-    from earshot.governance.security import ApiKey, renew_writer_key
+def _ensure_key(es: Elasticsearch, kind: PipelineKey, key_file: Path | None) -> KeyReport:
+    from earshot.governance.security import ApiKey, create_key, renew_key, retire_keys
 
-    if not api_key_file or not api_key_file.exists():
-        return None
-    key = ApiKey.from_encoded(api_key_file.read_text().strip())
-    return key if key and renew_writer_key(es, key) else None
+    key = None
+    if key_file and key_file.exists():
+        key = ApiKey.from_encoded(key_file.read_text().strip())
+        key = key if key and renew_key(es, kind, key) else None
+    is_new = key is None
+    if key is None:
+        key = create_key(es, kind)
+        if key_file:
+            write_secret(key_file, key.encoded)
+    # With a key file, it is the one key of its kind in use: any other is a leftover.
+    retired = tuple(retire_keys(es, kind, keep=key)) if key_file else ()
+    return KeyReport(kind, key, is_new, retired, key_file)
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,13 @@ def setup(
             help="Keep the pipeline's API key in this file (else it is printed).",
         ),
     ] = None,
+    maintenance_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="EARSHOT_MAINTENANCE_API_KEY_FILE",
+            help="Keep the maintenance DAG's API key in this file (else it is printed).",
+        ),
+    ] = None,
     pseudonym_key_file: Annotated[
         Path | None,
         typer.Option(
@@ -185,10 +197,10 @@ def setup(
     kibana_password: kibana.KibanaPassword = None,
     kibana_api_key: kibana.KibanaApiKey = None,
 ) -> None:
-    """Index template, cursor index, roles, the pipeline's API key, the authors' pseudonym key;
-    dashboards if given Kibana."""
+    """Index templates, Earshot's indices, roles, the pipeline's and the maintenance DAG's API
+    keys, the authors' pseudonym key; dashboards if given Kibana."""
     from dashboards.kibana_import import KibanaAuth
-    from earshot.governance.security import ROLES
+    from earshot.governance.security import MAINTENANCE_KEY, ROLES, WRITER_KEY
     from earshot.store.connection import connect
 
     if check:
@@ -201,21 +213,15 @@ def setup(
     pseudonym_key = use_pseudonym_key(pseudonym_key_file or default_pseudonym_key_file())
     report = run_setup(
         connect(),
-        api_key_file=api_key_file,
+        key_files={WRITER_KEY.name: api_key_file, MAINTENANCE_KEY.name: maintenance_key_file},
         kibana_system_password=kibana_system_password,
         kibana_target=target,
     )
     roles = ", ".join(ROLES)
     console.print(f"Index templates, Earshot's indices and roles {roles}: ready.")
     _print_pseudonym_key(pseudonym_key)
-    if api_key_file:
-        state = "created" if report.key_is_new else "still valid, kept"
-        console.print(f"Pipeline API key {report.key.id}: {state}, in {api_key_file}.")
-    else:
-        console.print("Pipeline API key created; give it to Airflow's workers as:")
-        print(f"EARSHOT_ELASTICSEARCH_API_KEY={report.key.encoded}")
-    if report.retired_keys:
-        console.print(f"Invalidated {len(report.retired_keys)} older pipeline API keys.")
+    for key in report.keys:
+        _print_key(key)
     if kibana_system_password:
         console.print("Password of kibana_system set.")
     if report.dashboards:
@@ -237,6 +243,19 @@ def _print_checks(es: Elasticsearch) -> None:
         console.print(f"{failed} of {len(results)} items fail: run `earshot setup` as an admin.")
         raise typer.Exit(1)
     console.print(f"All {len(results)} items as `earshot setup` makes them.")
+
+
+def _print_key(report: KeyReport) -> None:
+    """The key itself only when there is no file to keep it in: the operator copies it."""
+    about = f"API key {report.kind.name} ({report.kind.purpose})"
+    if report.file:
+        state = "created" if report.is_new else "still valid, kept"
+        console.print(f"{about} {report.key.id}: {state}, in {report.file}.")
+    else:
+        console.print(f"{about} created; give it to Airflow's workers as:")
+        print(f"{report.kind.variable}={report.key.encoded}")
+    if report.retired:
+        console.print(f"Invalidated {len(report.retired)} older {report.kind.name} keys.")
 
 
 def _print_pseudonym_key(key: PseudonymKey) -> None:

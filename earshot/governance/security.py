@@ -22,6 +22,7 @@ from elasticsearch import Elasticsearch, NotFoundError
 from earshot.alerts.model import ALERTS
 from earshot.desk.signin import RESPONDER
 from earshot.digest.archive import DIGESTS
+from earshot.store import connection
 from earshot.store.audit import AUDIT
 from earshot.store.indices import CURSORS, ERASED, MENTIONS
 
@@ -30,7 +31,6 @@ MAINTENANCE_ROLE = "earshot_maintenance"
 ANALYST_ROLE = "earshot_analyst"
 RESPONDER_ROLE = RESPONDER  # the desk checks it to show the workflow's buttons
 ADMIN_ROLE = "earshot_admin"
-WRITER_KEY_NAME = "earshot-writer"
 
 
 def _months_of(alias: str) -> str:
@@ -214,34 +214,62 @@ def ensure_roles(es: Elasticsearch) -> None:
         es.security.put_role(name=name, description=description, metadata=_ABOUT, **privileges)
 
 
-def create_writer_key(es: Elasticsearch) -> ApiKey:
-    """A key carrying the writer role's privileges, owned by whoever runs setup."""
+@dataclass(frozen=True)
+class PipelineKey:
+    """An API key setup makes for Airflow: one role's privileges, so each job holds only its
+    own (the pipeline's key cannot drop a month; the maintenance key cannot write mentions)."""
+
+    name: str
+    role: str
+    purpose: str
+    variable: str  # where Airflow's tasks find it (earshot.store.connection)
+
+    @property
+    def privileges(self) -> dict:
+        return ROLES[self.role][1]
+
+
+WRITER_KEY = PipelineKey(
+    "earshot-writer",
+    WRITER_ROLE,
+    "the Airflow pipeline: collect, alerts, digest",
+    connection.PIPELINE_KEY,
+)
+MAINTENANCE_KEY = PipelineKey(
+    "earshot-maintenance",
+    MAINTENANCE_ROLE,
+    "the maintenance DAG: retention",
+    connection.MAINTENANCE_KEY,
+)
+PIPELINE_KEYS = (WRITER_KEY, MAINTENANCE_KEY)
+
+
+def create_key(es: Elasticsearch, kind: PipelineKey) -> ApiKey:
+    """A key carrying one role's privileges, owned by whoever runs setup."""
     created = es.security.create_api_key(
-        name=WRITER_KEY_NAME,
-        role_descriptors={WRITER_ROLE: WRITER_PRIVILEGES},
-        metadata={
-            **_ABOUT,
-            "purpose": "the Airflow pipeline: collect, alerts, digest, maintenance",
-        },
+        name=kind.name,
+        role_descriptors={kind.role: kind.privileges},
+        metadata={**_ABOUT, "purpose": kind.purpose},
     )
     return ApiKey(id=created["id"], encoded=created["encoded"])
 
 
-def renew_writer_key(es: Elasticsearch, key: ApiKey) -> bool:
-    """Bring a still-valid key up to today's writer privileges. False if it is no longer valid."""
+def renew_key(es: Elasticsearch, kind: PipelineKey, key: ApiKey) -> bool:
+    """Bring a still-valid key up to today's privileges. False if it is no longer valid."""
     try:
         found = es.security.get_api_key(id=key.id, owner=True)["api_keys"]
     except NotFoundError:
         return False
-    if not found or found[0].get("invalidated") or found[0].get("name") != WRITER_KEY_NAME:
+    if not found or found[0].get("invalidated") or found[0].get("name") != kind.name:
         return False
-    es.security.update_api_key(id=key.id, role_descriptors={WRITER_ROLE: WRITER_PRIVILEGES})
+    es.security.update_api_key(id=key.id, role_descriptors={kind.role: kind.privileges})
     return True
 
 
-def retire_writer_keys(es: Elasticsearch, *, keep: ApiKey) -> list[str]:
-    """Invalidate every other writer key setup made, so a lost key file leaves none behind."""
-    keys = es.security.get_api_key(name=WRITER_KEY_NAME, owner=True, active_only=True)
+def retire_keys(es: Elasticsearch, kind: PipelineKey, *, keep: ApiKey) -> list[str]:
+    """Invalidate every other key of this kind setup made, so a lost key file leaves none
+    behind."""
+    keys = es.security.get_api_key(name=kind.name, owner=True, active_only=True)
     stale = [k["id"] for k in keys["api_keys"] if k["id"] != keep.id]
     if stale:
         es.security.invalidate_api_key(ids=stale)

@@ -4,7 +4,9 @@ variables, files, health checks, memory limits) is tests/integration/test_compos
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,8 @@ CONNECTIONS_EXAMPLE = PROJECT_DIR / "connections.env.example"
 COMPOSE = yaml.safe_load(COMPOSE_FILE.read_text())  # anchors and merge keys resolved
 SERVICES: dict[str, dict] = COMPOSE["services"]
 ONE_SHOT = [name for name, s in SERVICES.items() if s.get("restart") == "no"]
+# The API keys `earshot setup` makes and writes to the shared volume: empty in .env.example.
+SETUP_MAKES = ["EARSHOT_ELASTICSEARCH_API_KEY", "EARSHOT_MAINTENANCE_API_KEY"]
 AIRFLOW = ["airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"]
 
 
@@ -110,9 +114,12 @@ def test_airflow_runs_the_local_executor_on_postgres_with_earshots_settings():
             "AIRFLOW_CONN_SMTP_DEFAULT",
         ):
             assert variable in env, f"{name} lacks {variable}"
-        # The key `setup` writes is the key the Airflow services read.
-        key_file = SERVICES["setup"]["environment"]["EARSHOT_WRITER_API_KEY_FILE"]
-        assert env["EARSHOT_ELASTICSEARCH_API_KEY_FILE"] == key_file
+        # The keys `setup` writes are the keys the Airflow services read.
+        setup = SERVICES["setup"]["environment"]
+        assert env["EARSHOT_ELASTICSEARCH_API_KEY_FILE"] == setup["EARSHOT_WRITER_API_KEY_FILE"]
+        maintenance_file = setup["EARSHOT_MAINTENANCE_API_KEY_FILE"]
+        assert env["EARSHOT_MAINTENANCE_API_KEY_FILE"] == maintenance_file
+        assert maintenance_file != setup["EARSHOT_WRITER_API_KEY_FILE"]
     commands = {SERVICES[n]["command"][0] for n in AIRFLOW}
     assert commands == {"api-server", "scheduler", "dag-processor", "triggerer"}
 
@@ -132,9 +139,10 @@ def test_the_desk_signs_cookies_with_its_own_secret_and_is_linked_from_mail_and_
 
 def test_env_examples_hold_no_real_secrets():
     for name, value in env_example().items():
-        if re.search(r"PASSWORD|SECRET|KEY$", name) and name != "EARSHOT_ELASTICSEARCH_API_KEY":
+        if re.search(r"PASSWORD|SECRET|KEY$", name) and name not in SETUP_MAKES:
             assert value.startswith("change-me"), f"{name} in .env.example looks like a real secret"
-    assert env_example()["EARSHOT_ELASTICSEARCH_API_KEY"] == ""
+    for name in SETUP_MAKES:
+        assert env_example()[name] == "", f"{name}: setup makes it, .env.example leaves it empty"
     for name, value in env_example(CONNECTIONS_EXAMPLE).items():
         assert "change-me" in value, f"{name} in connections.env.example looks like a real secret"
 
@@ -173,9 +181,53 @@ def test_everything_it_copies_exists_and_local_state_and_secrets_stay_out_of_the
     assert {".venv", ".earshot", ".git", ".env", "connections.env"} <= set(ignored)
 
 
-def test_the_entrypoint_hands_over_to_airflows_and_reads_the_key_file():
+def test_the_entrypoint_hands_over_to_airflows():
     script = (PROJECT_DIR / "docker" / "earshot-entrypoint.sh").read_text()
     assert script.startswith("#!/usr/bin/env bash\n")
     assert 'exec /entrypoint "$@"' in script
-    assert "EARSHOT_ELASTICSEARCH_API_KEY_FILE" in script
     assert (PROJECT_DIR / "docker" / "earshot-entrypoint.sh").stat().st_mode & 0o111
+
+
+def run_entrypoint(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """The real script under bash, handing over to `env` instead of Airflow's entrypoint."""
+    script = (PROJECT_DIR / "docker" / "earshot-entrypoint.sh").read_text()
+    assert script.count("exec /entrypoint ") == 1
+    runnable = tmp_path / "entrypoint.sh"
+    runnable.write_text(script.replace("exec /entrypoint ", "exec env "))
+    return subprocess.run(
+        ["bash", str(runnable)],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_entrypoint_gives_each_job_the_key_setup_wrote_for_it(tmp_path):
+    (tmp_path / "writer").write_text("d3JpdGVyOnNlY3JldA==\n")
+    (tmp_path / "maintenance").write_text("bWFpbnQ6c2VjcmV0\n")
+    ran = run_entrypoint(
+        tmp_path,
+        EARSHOT_ELASTICSEARCH_API_KEY_FILE=str(tmp_path / "writer"),
+        EARSHOT_MAINTENANCE_API_KEY_FILE=str(tmp_path / "maintenance"),
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "EARSHOT_ELASTICSEARCH_API_KEY=d3JpdGVyOnNlY3JldA==" in ran.stdout.splitlines()
+    assert "EARSHOT_MAINTENANCE_API_KEY=bWFpbnQ6c2VjcmV0" in ran.stdout.splitlines()
+
+
+def test_the_entrypoint_keeps_a_key_from_env_and_names_a_missing_key_file(tmp_path):
+    (tmp_path / "writer").write_text("from-file\n")
+    ran = run_entrypoint(
+        tmp_path,
+        EARSHOT_ELASTICSEARCH_API_KEY="from-env",
+        EARSHOT_ELASTICSEARCH_API_KEY_FILE=str(tmp_path / "writer"),
+        EARSHOT_MAINTENANCE_API_KEY_FILE=str(tmp_path / "absent"),
+    )
+    assert ran.returncode == 1
+    assert f"no API key in {tmp_path / 'absent'}; has the setup service run?" in ran.stderr
+    kept = run_entrypoint(
+        tmp_path,
+        EARSHOT_ELASTICSEARCH_API_KEY="from-env",
+        EARSHOT_ELASTICSEARCH_API_KEY_FILE=str(tmp_path / "writer"),
+    )
+    assert "EARSHOT_ELASTICSEARCH_API_KEY=from-env" in kept.stdout.splitlines()
