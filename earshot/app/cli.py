@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from earshot.app.alerts_cli import alerts_app
-from earshot.app.demo_desk import DESK_PORT
+from earshot.app.background_desk import DESK_PORT
 from earshot.app.digest_cli import digest
 from earshot.app.erase_cli import audit_command, erase_command
 from earshot.app.failures import OneLineFailures
@@ -135,10 +135,10 @@ def desk(
 @app.command("desk-stop")
 def desk_stop() -> None:
     """Stop the desk `earshot demo` left running."""
-    from earshot.app.demo_desk import DemoDesk
+    from earshot.app.background_desk import BackgroundDesk
     from earshot.store.local_node import earshot_home
 
-    stopped = DemoDesk(earshot_home()).stop()
+    stopped = BackgroundDesk(earshot_home()).stop()
     console.print("The desk stopped." if stopped else "The desk was not running.")
 
 

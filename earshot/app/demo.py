@@ -10,8 +10,8 @@ from pathlib import Path
 from rich.console import Console
 
 from earshot.app.airflow_env import airflow_env
+from earshot.app.background_desk import BackgroundDesk, DeskError
 from earshot.app.collect import DEMO_VARIABLE
-from earshot.app.demo_desk import DemoDesk, DeskError
 from earshot.app.feed_server import FeedServer
 from earshot.app.report import print_counts, print_most_negative, print_response_queue
 from earshot.app.setup import default_pseudonym_key_file, use_pseudonym_key
@@ -92,7 +92,7 @@ def _open_the_desk(home: Path, node: LocalNode) -> None:
     """Last, so it is what the reader sees. The demo node has only its built-in users (its
     distribution cannot hold native ones), so the desk is signed into as `elastic`."""
     try:
-        desk = DemoDesk(home).start()
+        desk = BackgroundDesk(home).start()
     except DeskError as e:
         sys.exit(f"earshot demo: {e}")
     console.print(

@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,9 +26,11 @@ import httpx
 from elasticsearch import Elasticsearch
 
 from earshot.app.airflow_env import airflow_env
+from earshot.app.background_desk import BackgroundDesk
 from earshot.app.postgres import LocalPostgres
 from earshot.app.setup import default_pseudonym_key_file, use_pseudonym_key, write_secret
 from earshot.core.errors import EarshotError
+from earshot.core.processes import Background, free_port
 from earshot.governance.install import install
 from earshot.store.local_node import LocalNode, earshot_home
 
@@ -62,6 +62,9 @@ class Stack:
         self.mail = home / "mail"  # a Maildir: one file per message in mail/new
         self.postgres = LocalPostgres(home / "postgres", self.logs / "postgres.log")
         self.node = LocalNode.default()
+        self._parts = {
+            name: Background(home / f"{name}.pid") for name in (*AIRFLOW_COMMANDS, MAIL_SINK)
+        }
 
     @classmethod
     def default(cls) -> Stack:
@@ -103,17 +106,16 @@ class Stack:
         for command in AIRFLOW_COMMANDS:
             if not self._alive(command):
                 self._launch(command, [_airflow(), command], env)
-        if not self._alive(DESK):
-            port = str(self._ports()["desk"])
-            self._launch(DESK, [_earshot(), "desk", "--host", "127.0.0.1", "--port", port], env)
         self._wait_healthy()
+        self._desk.start(env)
         return self.status()
 
     def stop(self) -> list[str]:
         """What was stopped; nothing when nothing ran."""
-        stopped = [
-            name for name in (DESK, *reversed(AIRFLOW_COMMANDS), MAIL_SINK) if self._end(name)
-        ]
+        stopped = [DESK] if self._desk.stop() else []
+        for name in (*reversed(AIRFLOW_COMMANDS), MAIL_SINK):
+            if self._parts[name].stop(grace_seconds=STOP_TIMEOUT_SECONDS):
+                stopped.append(name)
         if self.postgres.stop():
             stopped.append("postgres")
         if self.node.stop():
@@ -125,7 +127,7 @@ class Stack:
             Part("postgres", self.postgres.running()),
             Part("api-server", self._alive("api-server"), f"Airflow {self.api_url}"),
             *(Part(name, self._alive(name)) for name in AIRFLOW_COMMANDS[1:]),
-            Part(DESK, self._alive(DESK), f"the response desk {self.desk_url}"),
+            Part(DESK, self._desk.status() is not None, f"the response desk {self.desk_url}"),
         ]
         if not self._uses_own_relay():
             parts.append(Part(MAIL_SINK, self._alive(MAIL_SINK), f"Maildir {self.mail}"))
@@ -204,7 +206,7 @@ class Stack:
         """Chosen once and kept, so the API server's URL and the database's stay the same."""
         path = self.home / "ports.json"
         ports = json.loads(path.read_text()) if path.exists() else {}
-        missing = {n: _free_port() for n in ("api", "postgres", "smtp", "desk") if n not in ports}
+        missing = {n: free_port() for n in ("api", "postgres", "smtp", "desk") if n not in ports}
         if missing:
             ports |= missing
             path.write_text(json.dumps(ports))
@@ -222,25 +224,16 @@ class Stack:
             )
 
     def _launch(self, name: str, cmd: list[str], env: dict[str, str]) -> None:
-        with (self.logs / f"{name}.log").open("a") as log:
-            process = subprocess.Popen(
-                cmd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.home,
-                start_new_session=True,  # its own process group: stop ends its workers too
-            )
-        self._pid_file(name).write_text(str(process.pid))
+        """In its own process group: stopping it ends its workers too."""
+        self._parts[name].start(cmd, log=self.logs / f"{name}.log", env=env, cwd=self.home)
 
     def _wait_healthy(self) -> None:
         """The API server reports the database and every Airflow component's heartbeat."""
         deadline = time.monotonic() + HEALTHY_TIMEOUT_SECONDS
         last = "no answer"
         while time.monotonic() < deadline:
-            for name in (*AIRFLOW_COMMANDS, MAIL_SINK, DESK):
-                if self._pid_file(name).exists() and not self._alive(name):
+            for name, part in self._parts.items():
+                if part.pid() and not part.alive():
                     log_file = self.logs / f"{name}.log"
                     raise StackError(f"{name} exited: see {log_file}\n{_tail(log_file)}")
             try:
@@ -254,49 +247,16 @@ class Stack:
             time.sleep(2)
         raise StackError(f"Airflow did not become healthy in time ({last}); logs in {self.logs}")
 
-    def _pid_file(self, name: str) -> Path:
-        return self.home / f"{name}.pid"
-
-    def _pid(self, name: str) -> int | None:
-        try:
-            return int(self._pid_file(name).read_text())
-        except (OSError, ValueError):
-            return None
-
     def _alive(self, name: str) -> bool:
-        """Its process group still has a member (a recycled pid leads no group of ours)."""
-        pid = self._pid(name)
-        if pid is None:
-            return False
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+        return self._parts[name].alive()
 
-    def _end(self, name: str) -> bool:
-        """SIGTERM the process group, SIGKILL what is left after a minute."""
-        alive = self._alive(name)
-        pid = self._pid(name)
-        if alive and pid is not None:
-            os.killpg(pid, signal.SIGTERM)
-            deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-            while self._alive(name):
-                if time.monotonic() > deadline:
-                    os.killpg(pid, signal.SIGKILL)
-                time.sleep(0.5)
-        self._pid_file(name).unlink(missing_ok=True)
-        return alive
+    @property
+    def _desk(self) -> BackgroundDesk:
+        return BackgroundDesk(self.home, self._ports()["desk"], log=self.logs / f"{DESK}.log")
 
 
 def _airflow() -> str:
     return str(Path(sys.executable).with_name("airflow"))
-
-
-def _earshot() -> str:
-    return str(Path(sys.executable).with_name("earshot"))
 
 
 def _link(link: Path, target: Path) -> None:
@@ -310,9 +270,3 @@ def _tail(log_file: Path, lines: int = 30) -> str:
         return "\n".join(log_file.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return ""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

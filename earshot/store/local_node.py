@@ -14,7 +14,6 @@ import os
 import pwd
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -26,6 +25,7 @@ import httpx
 
 from earshot.core.errors import EarshotError
 from earshot.core.paths import PROJECT_DIR
+from earshot.core.processes import Background, free_port
 
 VERSION = "9.2.4"
 ARTIFACT = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{VERSION}:zip"
@@ -56,6 +56,8 @@ class LocalNode:
         self.home = home
         self.runtime = _runtime_dir(home)
         self.dist = self.runtime / f"elasticsearch-{VERSION}"
+        # Elasticsearch daemonises itself (-d) and writes this file: no group of ours.
+        self._process = Background(self.runtime / "elasticsearch.pid", group=False)
 
     @classmethod
     def default(cls) -> LocalNode:
@@ -77,31 +79,21 @@ class LocalNode:
         if os.geteuid() == 0:
             _hand_to_service_user(self.runtime)
         self._launch(java_home)
-        running = RunningNode(url=f"http://127.0.0.1:{ports['http']}", pid=self._pid() or 0)
+        running = RunningNode(url=f"http://127.0.0.1:{ports['http']}", pid=self._process.pid() or 0)
         self._wait_healthy(running.url, password)
         return running
 
     def status(self) -> RunningNode | None:
         """The running node, or None; a stale pid file is not a running node."""
-        pid = self._pid()
+        pid = self._process.pid()
         ports = self._saved_ports()
-        if not pid or not ports or not process_alive(pid):
+        if not pid or not ports or not self._process.alive():
             return None
         return RunningNode(url=f"http://127.0.0.1:{ports['http']}", pid=pid)
 
     def stop(self, *, kill: bool = False) -> bool:
         """SIGTERM and wait, or SIGKILL when `kill` (crash tests). False if it was not running."""
-        pid = self._pid()
-        if not pid or not process_alive(pid):
-            return False
-        os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
-        deadline = time.monotonic() + 60
-        while process_alive(pid):
-            if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
-            time.sleep(0.2)
-        self._pid_file.unlink(missing_ok=True)
-        return True
+        return self._process.stop(grace_seconds=60, kill=kill)
 
     def password(self) -> str:
         return self._password_file.read_text().strip()
@@ -124,16 +116,6 @@ class LocalNode:
     def _password_file(self) -> Path:
         return self.home / "elastic-password"
 
-    @property
-    def _pid_file(self) -> Path:
-        return self.runtime / "elasticsearch.pid"
-
-    def _pid(self) -> int | None:
-        try:
-            return int(self._pid_file.read_text().strip())
-        except (OSError, ValueError):
-            return None
-
     def _saved_ports(self) -> dict[str, int] | None:
         try:
             return json.loads((self.home / "ports.json").read_text())
@@ -145,7 +127,7 @@ class LocalNode:
         ports = self._saved_ports()
         if ports and all(_port_free(p) for p in ports.values()):
             return ports
-        ports = {"http": _free_port(), "transport": _free_port()}
+        ports = {"http": free_port(), "transport": free_port()}
         (self.home / "ports.json").write_text(json.dumps(ports))
         return ports
 
@@ -195,7 +177,7 @@ class LocalNode:
         env.pop("JAVA_HOME", None)
         root = os.geteuid() == 0
         result = subprocess.run(
-            [str(self.dist / "bin" / "elasticsearch"), "-d", "-p", str(self._pid_file)],
+            [str(self.dist / "bin" / "elasticsearch"), "-d", "-p", str(self._process.pid_file)],
             env=env,
             user=SERVICE_USER if root else None,
             group=SERVICE_USER if root else None,
@@ -228,8 +210,7 @@ class LocalNode:
                 last = f"HTTP {r.status_code}: {r.text[:200]}"
             except httpx.HTTPError as e:
                 last = f"{type(e).__name__}: {e}"
-            pid = self._pid()
-            if pid and not process_alive(pid):
+            if self._process.pid() and not self._process.alive():
                 break
             time.sleep(1)
         raise NodeError(
@@ -334,27 +315,6 @@ def _run(cmd: list, *, env: dict | None = None, stdin: str | None = None) -> Non
         raise NodeError(
             f"{Path(str(cmd[0])).name} failed: {result.stderr.strip() or result.stdout.strip()}"
         )
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours still answers kill(0): reap it if it has exited.
-    try:
-        reaped, _ = os.waitpid(pid, os.WNOHANG)
-        return reaped == 0
-    except ChildProcessError:
-        return True
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _port_free(port: int) -> bool:

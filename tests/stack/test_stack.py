@@ -131,6 +131,16 @@ def test_the_real_scheduler_collects_then_alerts_on_the_asset_then_mails_the_dig
     assert again.returncode == 0 and "Nothing was running" in again.stdout, again.stderr
     assert running_stack.earshot("stack", "status").returncode == 1
 
+    # A second start after a stop comes up whole on the same database and node, and stops again.
+    restarted = running_stack.earshot("stack", "start")
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    _wait_for(lambda: _answers(f"{desk}/signin"), "the desk after a restart", running_stack)
+    health = f"{running_stack.stack.api_url}/api/v2/monitor/health"
+    _wait_for(lambda: _answers(health), "Airflow's API server after a restart", running_stack)
+    stopped = running_stack.earshot("stack", "stop")
+    assert stopped.returncode == 0 and "scheduler" in stopped.stdout, stopped.stderr
+    assert running_stack.earshot("stack", "status").returncode == 1
+
 
 def _answers(url: str) -> bool:
     try:
