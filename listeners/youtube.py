@@ -80,8 +80,8 @@ class YouTubeListener(Listener[YouTubeSource]):
     platform = "YouTube"
 
     def open(self, secrets: set[str]) -> None:
+        self.searched: Cursor = {}  # before anything can fail: see `spent`
         self.key = self.password(secrets, "API key")
-        self.searched: Cursor = {}
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
         found = []
