@@ -603,3 +603,12 @@ def test_a_refresh_refused_and_a_login_refused_fail_and_keep_no_session(pds, ear
     with pytest.raises(ListenerError, match="credentials refused: HTTP 401"):
         listen_to(pds)
     assert list((earshot_home / "bluesky-sessions").iterdir()) == []
+
+
+def test_a_kept_session_that_cannot_be_read_signs_in_again(pds, earshot_home):
+    listen_to(pds)
+    [kept] = (earshot_home / "bluesky-sessions").iterdir()
+    kept.write_text("{not json")
+    pds.calls.clear()
+    assert len(listen_to(pds).mentions) == 1
+    assert pds.calls == ["com.atproto.server.createSession", SEARCH_POSTS]

@@ -389,6 +389,8 @@ def test_replies_are_heard_those_a_thread_carries_and_the_rest_from_comments_lis
 
 
 def test_a_channel_thread_without_a_video_links_to_the_channel():
+    # docs/commentThreads, snippet.videoId: "If this property is not present or does not have
+    # a value, then the thread applies to the channel and not to a specific video."
     on_channel = thread(1, 5)
     del (
         on_channel["snippet"]["videoId"],
