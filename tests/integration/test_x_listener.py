@@ -361,3 +361,16 @@ def test_x_through_the_collect_dag_resumes_from_since_id(es, write_profile, run_
         assert server.requests[-1][0] == after(str(base + 2))
     es.indices.refresh(index=MENTIONS)
     assert mention_counts(es).by_source == {"x": 3}
+
+
+def test_posts_read_again_in_the_overlap_window_are_skipped_and_not_counted_against_the_cap():
+    """X bills a post read twice in a day once ("Daily deduplication",
+    https://docs.x.com/x-api/fundamentals/post-cap): only new posts use up the day's cap."""
+    routes = {search(): page([post(2), post(1)])}
+    with FeedServer(routes) as server:
+        first = XListener(source(server), now=NOW).listen({})
+        server.routes[after(post_id(2))] = page([post(3), post(2), post(1)])
+        again = XListener(source(server), now=NOW + timedelta(minutes=15)).listen(first.cursor)
+        assert server.requests[-1][0] == after(post_id(2))
+    assert [m.text[-3:] for m in again.mentions] == ["(3)"]
+    assert marks(again.cursor) == {"since_id": post_id(3)} | read_today(3)
