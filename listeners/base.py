@@ -58,6 +58,8 @@ class ListenerError(EarshotError):
         super().__init__(f"source {source!r}: {reason}")
         self.source = source
         self.reason = reason
+        # The cursor to save though the run failed (see `Listener.spent`); None: keep it.
+        self.cursor: Cursor | None = None
 
 
 class Mark(Protocol):
@@ -95,6 +97,14 @@ class Listener(Generic[SourceT]):
         self.held: str | None = None
 
     def listen(self, cursor: Cursor) -> Heard:
+        try:
+            return self._listen(cursor)
+        except ListenerError as e:
+            if spent := self.spent():
+                e.cursor = cursor | spent
+            raise
+
+    def _listen(self, cursor: Cursor) -> Heard:
         with self.failures() as secrets:
             self.open(secrets)
             streams = self.streams(cursor)
@@ -167,6 +177,11 @@ class Listener(Generic[SourceT]):
 
     def carried(self, cursor: Cursor) -> Cursor:
         """Cursor entries to keep that are not a stream's (the streams' own are kept)."""
+        return {}
+
+    def spent(self) -> Cursor:
+        """Cursor entries learnt this run at a cost that a failed run must not pay again (a
+        YouTube search), true whatever is indexed: saved even when the run fails."""
         return {}
 
     def skippable(self, stream: Stream, error: FetchError) -> str | None:

@@ -7,7 +7,8 @@ token to GET /xrpc/app.bsky.feed.searchPosts (q, sort=latest, since, limit ≤ 1
 cursor → {cursor, posts: [postView]}; https://docs.bsky.app/docs/api/app-bsky-feed-search-posts;
 a term of several words goes as a quoted phrase, in the Lucene syntax that page recommends).
 Sessions are rate-limited per account (30 per 5 minutes, 300 a day;
-https://docs.bsky.app/docs/advanced-guides/rate-limits), so a run opens exactly one; a 429
+https://docs.bsky.app/docs/advanced-guides/rate-limits), so the session is kept between runs
+and refreshed with com.atproto.server.refreshSession (listeners/bluesky_session.py); a 429
 says whether it was that login limit and when it lifts (RateLimit-Reset, else Retry-After
 in seconds or as an HTTP date). After login, calls go to the account's own PDS, the
 `#atproto_pds` service of the session's didDoc, as the atproto SDK does.
@@ -36,8 +37,9 @@ from earshot.core.connections import MissingCredentials, credentials
 from earshot.core.fetch import FetchError, post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import json_object, phrase, until, utc
+from listeners.api import error_json, json_object, phrase, until, utc
 from listeners.base import Cursor, Listener, Page, Stream
+from listeners.bluesky_session import Session, SessionFile
 from listeners.watermark import Watermark, posted
 
 PAGE_SIZE = 100
@@ -57,14 +59,19 @@ class BlueskyListener(Listener[BlueskySource]):
     platform = "Bluesky"
 
     def open(self, secrets: set[str]) -> None:
-        self.xrpc = str(self.source.service).rstrip("/") + "/xrpc/"
-        session = self._session(secrets)
-        token = session["accessJwt"]
-        secrets.add(token)
-        self.headers = {"Authorization": f"Bearer {token}"}
-        # From here on, the account's own PDS (as the atproto SDK does), not the entryway.
-        if pds := _own_pds(session.get("didDoc")):
-            self.xrpc = pds.rstrip("/") + "/xrpc/"
+        self.secrets = secrets
+        self.entryway = str(self.source.service).rstrip("/") + "/xrpc/"
+        self.account = credentials(self.source.connection)
+        if not (self.account.login and self.account.password):
+            raise MissingCredentials(
+                f"connection {self.source.connection!r} needs the account handle as login "
+                "and an app password as password"
+            )
+        secrets.add(self.account.password)
+        self.kept = SessionFile.of(
+            self.source.name, self.entryway, self.account.login, self.account.password
+        )
+        self._use(self.kept.load() or self._sign_in())
 
     def explain(self, error: FetchError) -> str | None:
         """A 429 says which limit and when it lifts: the entryway's RateLimit-Reset (Unix
@@ -85,21 +92,62 @@ class BlueskyListener(Listener[BlueskySource]):
             streams.append(Stream(key, pager, mark, _stamp, self._to_mention, posted(_stamp)))
         return streams
 
-    def _session(self, secrets: set[str]) -> dict:
-        """One session per run: createSession is limited per account, searches are not."""
-        account = credentials(self.source.connection)
-        if not (account.login and account.password):
-            raise MissingCredentials(
-                f"connection {self.source.connection!r} needs the account handle as login "
-                "and an app password as password"
-            )
-        secrets.add(account.password)
+    def _sign_in(self) -> Session:
+        """createSession, which the entryway limits per account: only with no kept session,
+        or when its refresh token is refused (revoked, expired, the app password gone)."""
         answer = post_json(
-            self.xrpc + "com.atproto.server.createSession",
-            data={"identifier": account.login, "password": account.password},
+            self.entryway + "com.atproto.server.createSession",
+            data={"identifier": self.account.login, "password": self.account.password},
             timeout=self.source.timeout_seconds,
         )
-        return json_object(answer)
+        return self._keep(json_object(answer), self.entryway)
+
+    def _renew(self) -> None:
+        """The access token expired: refreshSession with the refresh token, as the atproto
+        SDK does; a refused refresh signs in again, once."""
+        try:
+            answer = post_json(
+                self.xrpc + "com.atproto.server.refreshSession",
+                data=None,
+                headers={"Authorization": f"Bearer {self.session.refresh}"},
+                timeout=self.source.timeout_seconds,
+            )
+        except FetchError as e:
+            if e.status not in (400, 401):
+                raise
+            self.kept.forget()
+            self._use(self._sign_in())
+            return
+        self._use(self._keep(json_object(answer), self.xrpc))
+
+    def _keep(self, answer: dict, xrpc: str) -> Session:
+        """A new or refreshed session, saved at once: the old refresh token is spent.
+        From here on, calls go to the account's own PDS (as the atproto SDK does)."""
+        pds = _own_pds(answer.get("didDoc"))
+        session = Session(
+            access=answer["accessJwt"],
+            refresh=answer["refreshJwt"],
+            xrpc=pds.rstrip("/") + "/xrpc/" if pds else xrpc,
+        )
+        self.kept.save(session)
+        return session
+
+    def _use(self, session: Session) -> None:
+        self.secrets |= {session.access, session.refresh}
+        self.session = session
+        self.xrpc = session.xrpc
+        self.headers = {"Authorization": f"Bearer {session.access}"}
+
+    def _call(self, method: str, query: dict) -> object:
+        """A signed-in GET; an expired access token is renewed and the call asked once more."""
+        try:
+            body, _ = self.get(self.xrpc + method, query, self.headers)
+        except FetchError as e:
+            if not _token_refused(e):
+                raise
+            self._renew()
+            body, _ = self.get(self.xrpc + method, query, self.headers)
+        return body
 
     def _pager(self, term: str, mark: Watermark) -> Page:
         # Back through the overlap window: posts indexed late sort behind the watermark.
@@ -109,8 +157,7 @@ class BlueskyListener(Listener[BlueskySource]):
             query = {"q": phrase(term), "sort": "latest", "limit": PAGE_SIZE}
             query |= {"since": since} if since else {}
             query |= {"cursor": token} if token else {}
-            body, _ = self.get(self.xrpc + "app.bsky.feed.searchPosts", query, self.headers)
-            body = json_object(body)
+            body = json_object(self._call("app.bsky.feed.searchPosts", query))
             posts = body["posts"]
             if not isinstance(posts, list):
                 raise TypeError(f"posts is {type(posts).__name__}, not a list of posts")
@@ -129,6 +176,13 @@ class BlueskyListener(Listener[BlueskySource]):
             author="@" + author["handle"],
             published=utc(post["record"]["createdAt"]),
         )
+
+
+def _token_refused(error: FetchError) -> bool:
+    """The access token is no longer taken: `ExpiredToken` (400 from the PDS, 401 from some
+    services) or `InvalidToken` (com.atproto.server lexicons, XRPC error names)."""
+    refused = error_json(error).get("error") in {"ExpiredToken", "InvalidToken"}
+    return error.status in (400, 401) and refused
 
 
 def _own_pds(did_doc: object) -> str | None:

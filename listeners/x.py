@@ -3,23 +3,31 @@
 Follows X's documentation of GET /2/tweets/search/recent
 (https://docs.x.com/x-api/posts/search/api-reference/get-tweets-search-recent): app-only
 auth with the bearer token, newest first, up to 100 posts a page, `next_token` paging
-(https://docs.x.com/x-api/posts/search/integrate/paginate), `since_id` polling, authors'
+(https://docs.x.com/x-api/posts/search/integrate/paginate), `start_time` polling, authors'
 usernames from the `author_id` expansion, the full text of long posts from `note_tweet`
 (https://docs.x.com/x-api/fundamentals/data-dictionary), and the x-rate-limit-* headers and
 429 of https://docs.x.com/fundamentals/rate-limits. Recent search reaches back seven days.
 
-Cursor: `since_id`, the newest post id indexed; the next run asks only for newer posts. A
-run cut short (max_pages, the day's post budget, or the rate limit) also keeps `next_token`
-and `newest_id`: X documents that a next_token does not expire, so the next run reads the
-rest of that backlog first and only then moves since_id up, and nothing between runs is
-skipped. A next_token belongs to its query: `query` is kept beside it, and a changed query
-starts afresh from since_id. When the limit is spent (x-rate-limit-remaining 0, or a 429),
-`wait_until` keeps its reset time, and runs before then ask nothing.
+Cursor: `since_id`, the newest post id indexed. Search indexes some posts late, behind
+newer ones, so the next run does not ask `since_id` (which would never hear them) but
+`start_time`, the source's overlap window before that post (post ids are snowflakes, which
+carry their time), and skips the posts it heard there before (`heard:search`,
+listeners/overlap.py). X bills a post read again the same day once
+(https://docs.x.com/x-api/fundamentals/post-cap, "Daily deduplication"), so re-reading the
+window costs next to nothing, and only posts not heard before count against the day's cap.
 
-X refuses (400) a since_id older than the seven-day window, so a quiet search whose
-since_id has aged out asks from the window's start (`start_time`) instead; post ids are
-snowflakes, which carry their time. X is paid per post read: `day` and `read` count the
-posts read on the force's calendar day, and runs stop at the source's `max_posts_per_day`.
+A run cut short (max_pages, the day's post budget, or the rate limit) also keeps
+`next_token`, the `start_time` it was asked with, and `newest_id`: X documents that a
+next_token does not expire, so the next run reads the rest of that backlog first and only
+then moves since_id up, and nothing between runs is skipped. A next_token belongs to its
+query: `query` is kept beside it, and a changed query starts afresh from since_id. When the
+limit is spent (x-rate-limit-remaining 0, or a 429), `wait_until` keeps its reset time, and
+runs before then ask nothing.
+
+Recent search reaches back seven days and refuses (400) anything older, so a quiet search
+whose since_id has aged out asks from the window's start instead, with a warning. X is paid
+per post read: `day` and `read` count the posts read on the force's calendar day, and runs
+stop at the source's `max_posts_per_day`.
 """
 
 from __future__ import annotations
@@ -31,10 +39,12 @@ from pydantic import Field, HttpUrl
 
 from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.fetch import FetchError, RateLimited
-from earshot.core.model import Mention
+from earshot.core.model import Mention, mention_id
 from earshot.core.profile import ApiSource
+from listeners import overlap
 from listeners.api import error_json, json_object, until, utc
 from listeners.base import Cursor, Heard, Listener, pages
+from listeners.overlap import Recent
 
 PAGE_SIZE = 100
 MIN_PAGE_SIZE = 10  # the smallest max_results X accepts
@@ -47,6 +57,7 @@ FIELDS = {
 SEARCH_WINDOW = timedelta(days=7)
 WINDOW_MARGIN = timedelta(minutes=10)
 SNOWFLAKE_EPOCH_MS = 1288834974657  # a post id >> 22 is milliseconds since this
+HEARD = overlap.key("search")  # the posts heard in the overlap window
 
 
 class XSource(ApiSource):
@@ -79,30 +90,27 @@ class XListener(Listener[XSource]):
             bearer = self.password(secrets, "bearer token")
             warnings: list[str] = []
             if (since_id := cursor.get("since_id")) and posted_at(since_id) < self.window_start:
-                warnings.append(self._aged_out(since_id, "it is"))
-                cursor = self._from_window_start()
-            try:
-                return self._search(bearer, cursor, budget, warnings)
-            except FetchError as e:
-                if not (since_id := cursor.get("since_id")) or not _refuses_since_id(e):
-                    raise
-                warnings.append(self._aged_out(since_id, "X says it is"))
-                return self._search(bearer, self._from_window_start(), budget, warnings)
+                warnings.append(self._aged_out(since_id))
+                cursor = {"since_id": since_id}  # a backlog that old is past reading too
+            return self._search(bearer, cursor, budget, warnings)
 
     @property
     def window_start(self) -> datetime:
         return self.now - SEARCH_WINDOW + WINDOW_MARGIN
 
-    def _aged_out(self, since_id: str, who: str) -> str:
+    def _aged_out(self, since_id: str) -> str:
         start = _rfc3339(self.window_start)
         return (
-            f"since_id {since_id} is older than recent search's 7 days ({who}); "
+            f"since_id {since_id} is older than recent search's 7 days (it is); "
             f"searched from {start} instead"
         )
 
-    def _from_window_start(self) -> Cursor:
-        """In place of an aged since_id and its backlog (the day's count is the budget's)."""
-        return {"start_time": _rfc3339(self.window_start)}
+    def resumed_from(self, since_id: str | None) -> str | None:
+        """The start_time a run asks: the overlap window before the newest post heard, but
+        never before the start of the seven days recent search reaches back."""
+        if not since_id:
+            return None  # never heard: X's whole seven days
+        return _rfc3339(max(posted_at(since_id) - self.overlap, self.window_start))
 
     def _search(self, bearer: str, cursor: Cursor, budget: _Budget, warnings: list[str]) -> Heard:
         search = _Search(self, bearer, cursor, budget)
@@ -117,7 +125,8 @@ class XListener(Listener[XSource]):
                 raise  # no reset time to wait for: the run fails and says so
             search.spent, search.reset = True, reset  # paused, as tweepy waits for the reset
             warnings.append("X answered HTTP 429 Too Many Requests: the source is paused")
-        heard = {m.id: m for m in (self._to_mention(p, search.usernames) for p in posts)}
+        mentions = (self._to_mention(p, search.usernames) for p in posts)
+        heard = {m.id: m for m in mentions if not search.recent.knows(m.id)}
         return Heard(
             list(heard.values()),
             search.cursor_after(posts),
@@ -176,8 +185,12 @@ class _Search:
         self.url = str(listener.source.api_url).rstrip("/") + "/2/tweets/search/recent"
         self.bearer = bearer
         if cursor.get("query") != listener.source.query:  # the backlog was another query's
-            cursor = {k: v for k, v in cursor.items() if k in ("since_id", "start_time")}
+            cursor = {k: v for k, v in cursor.items() if k in ("since_id", HEARD)}
         self.cursor = cursor
+        self.recent = Recent.parse(cursor.get(HEARD), listener.overlap)
+        backlog = cursor.get("next_token")  # asked again as it was first asked
+        since_id = cursor.get("since_id")
+        self.start_time = cursor.get("start_time") if backlog else listener.resumed_from(since_id)
         self.budget = budget
         self.usernames: dict[str, str] = {}
         self.left: str | None = cursor.get("next_token")  # the next_token not yet read
@@ -189,9 +202,8 @@ class _Search:
         source = self.listener.source
         size = min(PAGE_SIZE, self.budget.left)
         params = {"query": source.query, "max_results": size, **FIELDS}
-        for key in ("since_id", "start_time"):
-            if value := self.cursor.get(key):
-                params[key] = value
+        if self.start_time:
+            params["start_time"] = self.start_time
         if token := token or self.cursor.get("next_token"):
             params["next_token"] = token
         body, headers = self.listener.get(
@@ -203,7 +215,7 @@ class _Search:
             raise TypeError(f"data is {type(posts).__name__}, not a list of posts")
         for user in body.get("includes", {}).get("users", []):
             self.usernames[str(user["id"])] = user["username"]
-        self.budget.read += len(posts)
+        self.budget.read += sum(not self.recent.knows(self._id(p)) for p in posts)
         self.left = body.get("meta", {}).get("next_token")
         if headers.get("x-rate-limit-remaining") == "0":
             self.spent = True
@@ -214,6 +226,9 @@ class _Search:
             return posts, None
         return posts, self.left
 
+    def _id(self, post: dict) -> str:
+        return mention_id(self.listener.source.name, str(post["id"]))
+
     def cursor_after(self, posts: list[dict]) -> Cursor:
         ids = [int(p["id"]) for p in posts]
         if newest_before := self.cursor.get("newest_id"):
@@ -223,13 +238,14 @@ class _Search:
         if self.left:
             after = {
                 "since_id": since_id,
-                "start_time": self.cursor.get("start_time"),
+                "start_time": self.start_time,
                 "next_token": self.left,
                 "newest_id": newest,
                 "query": self.listener.source.query,
             }
         else:
             after = {"since_id": newest or since_id}
+        after[HEARD] = str(self.recent.after((self._id(p), posted_at(p["id"])) for p in posts))
         if self.spent and self.reset:
             after["wait_until"] = self.reset.isoformat()
         if self.budget.read:
@@ -265,16 +281,6 @@ def _full_text(post: dict) -> str:
         if isinstance(note := post.get(field), dict) and note.get("text"):
             return note["text"]
     return post["text"]
-
-
-def _refuses_since_id(error: FetchError) -> bool:
-    """X's 400 for a since_id outside the window names since_id among the invalid parameters."""
-    if error.status != 400:
-        return False
-    problems = error_json(error).get("errors")
-    return isinstance(problems, list) and any(
-        isinstance(p, dict) and "since_id" in (p.get("parameters") or {}) for p in problems
-    )
 
 
 def _rfc3339(moment: datetime) -> str:

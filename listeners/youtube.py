@@ -1,24 +1,32 @@
 """YouTube: comments on the force's channel, and on videos found by searching for the force.
 
 Follows the YouTube Data API v3 reference: commentThreads.list with
-allThreadsRelatedToChannelId or videoId, part=snippet, order=time, maxResults=100 and
-pageToken / nextPageToken paging
-(https://developers.google.com/youtube/v3/docs/commentThreads/list), search.list with
-type=video and order=date (https://developers.google.com/youtube/v3/docs/search/list), the
-comment resource (https://developers.google.com/youtube/v3/docs/comments), errors
+allThreadsRelatedToChannelId or videoId, part=snippet,replies, order=time, maxResults=100
+and pageToken / nextPageToken paging
+(https://developers.google.com/youtube/v3/docs/commentThreads/list), comments.list with
+parentId for the replies a thread does not carry (its `replies.comments` are "a limited
+number"; snippet.totalReplyCount says how many there are:
+https://developers.google.com/youtube/v3/docs/commentThreads), search.list with type=video
+and order=date (https://developers.google.com/youtube/v3/docs/search/list), the comment
+resource (https://developers.google.com/youtube/v3/docs/comments), errors
 (https://developers.google.com/youtube/v3/docs/errors) and quota
-(https://developers.google.com/youtube/v3/getting-started#quota). The API key goes in the
-`key` parameter, as documented; errors and logs show `***`.
+(https://developers.google.com/youtube/data/determine_quota_cost: search.list has its own
+bucket of 100 calls a day, every other call here costs 1 of 10,000 units a day). The API key
+goes in the `key` parameter, as documented; errors and logs show `***`.
 
 Text: the comment resource documents textOriginal as returned only to the comment's author,
 so textDisplay, asked for as plain text, stands in when an API key does not get it.
 
 Streams: the channel, and each video a search term finds (its 25 newest). search.list is the
 call quota makes dear, so a term is searched again only every SEARCH_EVERY, and its videos
-are kept in the cursor meanwhile (`search:<term>`, `search:<term>:videos`).
+are kept in the cursor meanwhile (`search:<term>`, `search:<term>:videos`). Those are saved
+even when the run then fails (`spent`): a failed comment fetch does not search again.
 
-Cursor: per stream (`channel`, `video:<id>`), a Watermark (newest top-level comment time
-indexed, and the ids at that second). Threads come newest first and there is no "since":
+Items: each comment heard, a thread's top-level comment or one of its replies (given the
+thread around it, so both map alike). Replies are read for threads new to the watermark.
+
+Cursor: per stream (`channel`, `video:<id>`), a Watermark (newest comment time indexed, and
+the ids at that second). Threads come newest first and there is no "since":
 a stream is read until it reaches its watermark. A stream with more new threads than
 max_pages pages in one run loses the oldest of them, and that is warned. A video whose
 comments are disabled, or that is gone, is skipped with a warning; an exhausted quota fails
@@ -37,7 +45,7 @@ from earshot.core.fetch import FetchError, RateLimited
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import error_json, json_object, until, utc
-from listeners.base import Cursor, Listener, Stream
+from listeners.base import Cursor, Listener, Stream, pages
 from listeners.html_text import plain_text
 from listeners.watermark import Watermark, posted
 
@@ -72,10 +80,10 @@ class YouTubeListener(Listener[YouTubeSource]):
     platform = "YouTube"
 
     def open(self, secrets: set[str]) -> None:
+        self.searched: Cursor = {}  # before anything can fail: see `spent`
         self.key = self.password(secrets, "API key")
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
-        self.searched: Cursor = {}
         found = []
         if self.source.channel_id:
             found.append(("channel", {"allThreadsRelatedToChannelId": self.source.channel_id}))
@@ -85,6 +93,10 @@ class YouTubeListener(Listener[YouTubeSource]):
 
     def carried(self, cursor: Cursor) -> Cursor:
         """When each term was last searched, and the videos it found."""
+        return self.searched
+
+    def spent(self) -> Cursor:
+        """The searches made: their own quota bucket holds 100 calls a day."""
         return self.searched
 
     def skippable(self, stream: Stream, error: FetchError) -> str | None:
@@ -114,19 +126,45 @@ class YouTubeListener(Listener[YouTubeSource]):
         return found
 
     def _threads(self, key: str, query: dict, cursor: Cursor) -> Stream[dict]:
+        mark = Watermark.parse(cursor.get(key))
+
         def page(token: str | None) -> tuple[list[dict], str | None]:
             params = {
-                "part": "snippet",
+                "part": "snippet,replies",
                 **query,
                 "maxResults": PAGE_SIZE,
                 "order": "time",
                 "textFormat": "plainText",
             } | ({"pageToken": token} if token else {})
             body = self._get("/commentThreads", params)
+            heard = []
+            for thread in body["items"]:
+                heard.append(thread)
+                if mark.is_new(_stamp(thread)):
+                    heard += [_as_thread(reply, thread) for reply in self._replies(thread)]
+            return heard, body.get("nextPageToken")
+
+        return Stream(key, page, mark, _stamp, self._to_mention, posted(_stamp))
+
+    def _replies(self, thread: dict) -> list[dict]:
+        """The thread's replies: those it carries, else (when it carries fewer than
+        totalReplyCount) all of them from comments.list?parentId=."""
+        carried = thread.get("replies", {}).get("comments", [])
+        if len(carried) >= thread["snippet"].get("totalReplyCount", 0):
+            return carried
+        params = {
+            "part": "snippet",
+            "parentId": thread["snippet"]["topLevelComment"]["id"],
+            "maxResults": PAGE_SIZE,
+            "textFormat": "plainText",
+        }
+
+        def page(token: str | None) -> tuple[list[dict], str | None]:
+            body = self._get("/comments", params | ({"pageToken": token} if token else {}))
             return body["items"], body.get("nextPageToken")
 
-        mark = Watermark.parse(cursor.get(key))
-        return Stream(key, page, mark, _stamp, self._to_mention, posted(_stamp))
+        found = pages(page, source=self.source.name, max_pages=self.source.max_pages)
+        return [reply for batch in found for reply in batch]
 
     def _get(self, path: str, params: dict) -> dict:
         body, _ = self.get(str(self.source.api_url).rstrip("/") + path, {**params, "key": self.key})
@@ -140,9 +178,13 @@ class YouTubeListener(Listener[YouTubeSource]):
         comment = top["snippet"]
         comment_id = str(top.get("id") or thread["id"])
         video = thread["snippet"].get("videoId") or comment.get("videoId")
+        if video:
+            url = f"https://www.youtube.com/watch?v={video}&lc={comment_id}"
+        else:  # a comment on the channel itself, not on a video: the channel is its page
+            url = f"https://www.youtube.com/channel/{thread['snippet']['channelId']}"
         return self.mention(
             comment_id,
-            url=f"https://www.youtube.com/watch?v={video}&lc={comment_id}" if video else None,
+            url=url,
             text=comment.get("textOriginal") or comment["textDisplay"],
             author=comment.get("authorDisplayName"),
             published=utc(comment["publishedAt"]),
@@ -172,6 +214,11 @@ class YouTubeListener(Listener[YouTubeSource]):
                 f"API key refused ({said}); check the key in connection {self.source.connection!r}"
             )
         return f"YouTube API error {said}"
+
+
+def _as_thread(reply: dict, thread: dict) -> dict:
+    """A reply as an item of its own: the thread around it, with the reply on top."""
+    return {"id": reply["id"], "snippet": thread["snippet"] | {"topLevelComment": reply}}
 
 
 def _stamp(thread: dict) -> tuple[datetime, str]:

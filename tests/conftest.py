@@ -37,6 +37,15 @@ from earshot.governance.install import install  # noqa: E402
 from earshot.store.local_node import LocalNode, NodeError  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def earshot_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> Path:
+    """Each test its own EARSHOT_HOME: what a listener keeps between runs there (a Bluesky
+    session) must not carry from one test to the next."""
+    home = tmp_path_factory.mktemp("earshot-home")
+    monkeypatch.setenv("EARSHOT_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def es_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNode]:
     node = LocalNode(tmp_path_factory.mktemp("earshot-home") / "elasticsearch")

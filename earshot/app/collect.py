@@ -2,7 +2,8 @@
 
 The cursor is saved only after every kept mention is indexed, so a crash at any
 point means the next run hears the same items again, and the store's exactly-once
-writes make that harmless.
+writes make that harmless. A listener that fails leaves its cursor, but for what it spent
+quota to learn whatever is indexed (a YouTube search: `Listener.spent`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from earshot.store.cursors import load_cursor, save_cursor
 from earshot.store.indices import CURSORS, ERASED, require_installed
 from earshot.store.mentions import Handles, index_mentions
 from enrichment import Enricher
-from listeners import listener_for
+from listeners import ListenerError, listener_for
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,12 @@ def collect_source(
     audit.note_profile(es, profile.model_dump(mode="json"))  # a changed profile is audited
     cursor = load_cursor(es, name)
     now = now or datetime.now(UTC)
-    heard = listener_for(source, now=now).listen(cursor)
+    try:
+        heard = listener_for(source, now=now).listen(cursor)
+    except ListenerError as e:
+        if e.cursor is not None:  # what cost quota to learn, kept though the run failed
+            save_cursor(es, name, e.cursor)
+        raise
     for warning in heard.warnings:
         log.warning("source %r: %s", name, warning)
     # Already past retention: stored, it would be deleted tonight and heard again tomorrow.

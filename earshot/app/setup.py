@@ -23,6 +23,7 @@ from rich.console import Console
 
 from earshot.app import kibana
 from earshot.core.pseudonym import KEY_VARIABLE, MIN_KEY_CHARS, PseudonymKeyMissing
+from earshot.core.secret_file import write_secret
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -140,17 +141,6 @@ def _check_pseudonym_key(key: str, where: str) -> None:
             f"{where} must hold a random secret of at least {MIN_KEY_CHARS} characters, "
             'e.g. python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
         )
-
-
-def write_secret(path: Path, secret: str) -> None:
-    """Owner-only, and never half-written: Airflow may read it at any moment."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.unlink(missing_ok=True)
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(secret + "\n")
-    partial.replace(path)
 
 
 @deploy_app.command("setup")

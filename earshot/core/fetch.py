@@ -135,19 +135,20 @@ def get_json(
 def post_json(
     url: str,
     *,
-    data: dict,
+    data: dict | None,
     headers: dict[str, str] | None = None,
     timeout: float,
     as_form: bool = False,
 ) -> object:
     """For token and session endpoints (OAuth, AT Protocol): small answers, same errors,
-    the same cap and deadline."""
+    the same cap and deadline. `data=None` posts no body: an XRPC procedure without input
+    (refreshSession) refuses one."""
     with _request(
         "POST",
         url,
         headers=headers or {},
         timeout=timeout,
-        **({"data": data} if as_form else {"json": data}),
+        **({} if data is None else {"data": data} if as_form else {"json": data}),
     ) as response:
         _check(response, url, timeout)
         answer = _read_capped(response, TOKEN_ANSWER_BYTES, url, timeout)

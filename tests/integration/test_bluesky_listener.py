@@ -3,7 +3,11 @@ com.atproto.server.createSession and app.bsky.feed.searchPosts with postViews
 (https://docs.bsky.app/docs/api/app-bsky-feed-search-posts)."""
 
 import json
+import stat
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -235,7 +239,13 @@ def test_a_cursor_that_repeats_is_a_loop_not_more_pages():
         ),
         (
             SEARCH,
-            Route(b'{"error": "ExpiredToken", "message": "Token has expired"}', JSON, 401),
+            # Not a token to refresh (an expired one is: see the Pds tests below); XRPC's
+            # name for a 401 (lexicon error types, @atproto/xrpc ResponseType).
+            Route(
+                b'{"error": "AuthenticationRequired", "message": "Authentication Required"}',
+                JSON,
+                401,
+            ),
             "credentials refused: HTTP 401",
         ),
         (SEARCH, Route(b'{"error": "InternalServerError"}', JSON, 500), "HTTP 500"),
@@ -405,3 +415,200 @@ def test_a_login_limit_429_says_it_is_the_login_limit_and_when_to_try_again(head
         BlueskyListener(source(server), now=NOW).listen({})
     assert "login limit" in e.value.reason
     assert f"try again after {when}" in e.value.reason
+
+
+class Pds:
+    """A PDS on loopback that signs in, refreshes and checks tokens as the AT Protocol's
+    lexicons say (lexicons/com/atproto/server/createSession.json, refreshSession.json):
+    createSession and refreshSession answer {accessJwt, refreshJwt, handle, did}; a refresh
+    spends its refresh token and hands out a new pair (the atproto SDK saves the session on
+    each CREATE and REFRESH event for that reason: methods_mixin/session.py); refreshSession
+    takes the refreshJwt as its Bearer token and no body. An access token the PDS no longer
+    takes answers `ExpiredToken` ("Token has expired"); a refused refresh token too."""
+
+    def __init__(self, password: str = "abcd-efgh-ijkl-mnop", expired_status: int = 400):
+        self.password = password
+        self.expired_status = expired_status
+        self.access: set[str] = set()
+        self.refresh: set[str] = set()
+        self.calls: list[str] = []  # the XRPC methods asked, in order
+        self.issued = 0
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def expire_access_tokens(self) -> None:
+        self.access.clear()
+
+    def revoke_sessions(self) -> None:
+        """What an app password's revocation does: none of its tokens is taken any more."""
+        self.access.clear()
+        self.refresh.clear()
+
+    @property
+    def logins(self) -> int:
+        return self.calls.count("com.atproto.server.createSession")
+
+    def _pair(self) -> dict:
+        self.issued += 1
+        access, refresh = f"eyJ.access.{self.issued}", f"eyJ.refresh.{self.issued}"
+        self.access.add(access)
+        self.refresh.add(refresh)
+        return {
+            "did": "did:plc:lincscomms",
+            "handle": "lincscomms.bsky.social",
+            "accessJwt": access,
+            "refreshJwt": refresh,
+            "active": True,
+        }
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        pds = self
+        expired = {"error": "ExpiredToken", "message": "Token has expired"}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                method = self.path.removeprefix("/xrpc/")
+                pds.calls.append(method)
+                if method == "com.atproto.server.createSession":
+                    login = json.loads(body)
+                    if login.get("password") != pds.password:
+                        self.answer(401, {"error": "AuthenticationRequired"})
+                        return
+                    self.answer(200, pds._pair())
+                elif method == "com.atproto.server.refreshSession":
+                    token = self.bearer()
+                    if body or token not in pds.refresh:
+                        self.answer(400, expired)
+                        return
+                    pds.refresh.discard(token)  # spent: rotated
+                    self.answer(200, pds._pair())
+                else:
+                    self.answer(404, {"error": "MethodNotImplemented"})
+
+            def do_GET(self) -> None:
+                pds.calls.append(self.path.removeprefix("/xrpc/").split("?")[0])
+                if self.bearer() not in pds.access:
+                    self.answer(pds.expired_status, expired)
+                    return
+                self.answer(200, {"posts": [post(1)]})
+
+            def bearer(self) -> str:
+                return self.headers.get("Authorization", "").removeprefix("Bearer ")
+
+            def answer(self, status: int, payload: dict) -> None:
+                sent = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", JSON)
+                self.send_header("Content-Length", str(len(sent)))
+                self.end_headers()
+                self.wfile.write(sent)
+
+            def log_message(self, format: str, *args) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def pds() -> Iterator[Pds]:
+    server = Pds()
+    yield server
+    server.close()
+
+
+def listen_to(pds: Pds, cursor: dict[str, str] | None = None):
+    source = BlueskySource(
+        kind="bluesky",
+        name="bluesky",
+        connection="bluesky_lincs",
+        service=pds.url,
+        terms=["Lincolnshire Police"],
+    )
+    return BlueskyListener(source, now=NOW).listen(cursor or {})
+
+
+SEARCH_POSTS = "app.bsky.feed.searchPosts"
+
+
+def test_the_next_run_keeps_the_session_and_does_not_sign_in_again(pds, earshot_home):
+    listen_to(pds)
+    pds.calls.clear()
+    heard = listen_to(pds)
+    assert pds.calls == [SEARCH_POSTS]
+    assert len(heard.mentions) == 1
+    # Kept for the worker's own account only, and without the app password.
+    [kept] = (earshot_home / "bluesky-sessions").iterdir()
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    assert "abcd-efgh-ijkl-mnop" not in kept.read_text()
+
+
+@pytest.mark.parametrize("status", [400, 401])
+def test_an_expired_access_token_is_refreshed_not_signed_in_again(status):
+    pds = Pds(expired_status=status)
+    try:
+        listen_to(pds)
+        pds.expire_access_tokens()
+        pds.calls.clear()
+        heard = listen_to(pds)
+        assert pds.calls == [SEARCH_POSTS, "com.atproto.server.refreshSession", SEARCH_POSTS]
+        assert len(heard.mentions) == 1
+        # The refreshed session was kept: the run after uses it as it is.
+        pds.calls.clear()
+        listen_to(pds)
+        assert pds.calls == [SEARCH_POSTS]
+    finally:
+        pds.close()
+
+
+def test_a_refused_refresh_signs_in_once(pds):
+    listen_to(pds)
+    pds.revoke_sessions()
+    pds.calls.clear()
+    heard = listen_to(pds)
+    assert pds.calls == [
+        SEARCH_POSTS,
+        "com.atproto.server.refreshSession",
+        "com.atproto.server.createSession",
+        SEARCH_POSTS,
+    ]
+    assert len(heard.mentions) == 1
+
+
+def test_a_changed_app_password_is_not_outlived_by_the_kept_session(pds, monkeypatch):
+    listen_to(pds)
+    pds.password = "wxyz-wxyz-wxyz-wxyz"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_BLUESKY_LINCS", "generic://lincscomms.bsky.social:wxyz-wxyz-wxyz-wxyz@"
+    )
+    pds.calls.clear()
+    listen_to(pds)
+    assert pds.calls == ["com.atproto.server.createSession", SEARCH_POSTS]
+
+
+def test_a_refresh_refused_and_a_login_refused_fail_and_keep_no_session(pds, earshot_home):
+    listen_to(pds)
+    pds.revoke_sessions()
+    pds.password = "changed-on-bluesky"
+    with pytest.raises(ListenerError, match="credentials refused: HTTP 401"):
+        listen_to(pds)
+    assert list((earshot_home / "bluesky-sessions").iterdir()) == []
+
+
+def test_a_kept_session_that_cannot_be_read_signs_in_again(pds, earshot_home):
+    listen_to(pds)
+    [kept] = (earshot_home / "bluesky-sessions").iterdir()
+    kept.write_text("{not json")
+    pds.calls.clear()
+    assert len(listen_to(pds).mentions) == 1
+    assert pds.calls == ["com.atproto.server.createSession", SEARCH_POSTS]

@@ -104,8 +104,7 @@ def test_a_late_arrival_behind_the_cursor_is_heard_once(run):
 
 
 def test_every_cursor_based_listener_proves_it_hears_late_arrivals():
-    """X is the exception: its search answers by id (since_id) and its backlog cursor."""
-    cursor_based = {k for k in KINDS if not CONTRACTS[k].hears_a_changed_feed_whole} - {"x"}
+    cursor_based = {k for k in KINDS if not CONTRACTS[k].hears_a_changed_feed_whole}
     assert {k for k in KINDS if CONTRACTS[k].late} == cursor_based
 
 

@@ -15,7 +15,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.x import XListener, XSource
-from tests.listener_contract import Contract
+from tests.listener_contract import Contract, marks
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 RESET = NOW + timedelta(minutes=15)
@@ -86,6 +86,20 @@ def search(**params: str) -> str:
     return "/2/tweets/search/recent?" + urlencode(documented | params)
 
 
+def resumed(since_id: str) -> str:
+    """Where a run that heard `since_id` starts: the source's overlap window (60 minutes by
+    default) before that post, its time read from the snowflake id, and never before the
+    start of recent search's 7 days."""
+    posted = datetime.fromtimestamp(((int(since_id) >> 22) + 1288834974657) / 1000, UTC)
+    start = max(posted - timedelta(minutes=60), datetime.fromisoformat(WINDOW_START))
+    return start.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def after(since_id: str, **params: str) -> str:
+    """The search a run asks once it has heard `since_id`."""
+    return search(start_time=resumed(since_id), **params)
+
+
 def read_today(posts: int) -> dict[str, str]:
     """What the cursor counts against max_posts_per_day: posts read on NOW's UK day."""
     return {"day": "2026-11-21", "read": str(posts)}
@@ -110,14 +124,16 @@ def source(server: FeedServer, **settings) -> XSource:
 CONTRACT = {
     "x": Contract(
         source,
-        # X answers since_id itself (https://docs.x.com/x-api/posts/search/integrate/paginate)
-        first={search(): page([post(2), post(1)]), search(since_id=post_id(2)): page([])},
-        later={
-            search(since_id=post_id(2)): page([post(3)]),
-            search(since_id=post_id(3)): page([]),
-        },
-        listing=search(since_id=post_id(2)),
+        # X answers start_time itself (docs.x.com/x-api/posts/search/api-reference/
+        # get-tweets-search-recent): every post of the window, those heard before too. The
+        # posts' ids are a millisecond apart, so every run asks the same window.
+        first={search(): page([post(2), post(1)]), after(post_id(2)): page([post(2), post(1)])},
+        later={after(post_id(2)): page([post(3), post(2), post(1)])},
+        listing=after(post_id(2)),
         connection={"AIRFLOW_CONN_X_LINCS": f"generic://:{TOKEN}@"},
+        # Post 0 is older than the newest heard, and recent search listed it only after the
+        # last run: since_id would never hear it (X: "since_id ... more recent than").
+        late={after(post_id(2)): page([post(2), post(1), post(0)])},
     )
 }
 
@@ -138,14 +154,14 @@ def test_pages_follow_next_token_with_the_bearer_token_and_the_cursor_keeps_the_
     assert first.url == f"https://x.com/resident103/status/{post_id(3)}"
     assert first.published == datetime(2026, 11, 20, 3, 15, tzinfo=UTC)
     assert first.source_kind == "x"
-    assert heard.cursor == {"since_id": post_id(3)} | read_today(3)
+    assert marks(heard.cursor) == {"since_id": post_id(3)} | read_today(3)
     assert heard.warnings == []
 
 
-def test_next_run_asks_only_for_newer_posts_and_keeps_its_cursor_when_none():
-    with FeedServer({search(since_id=post_id(3)): page([])}) as server:
+def test_next_run_asks_from_the_overlap_window_and_keeps_its_cursor_when_none():
+    with FeedServer({after(post_id(3)): page([])}) as server:
         heard = XListener(source(server), now=NOW).listen({"since_id": post_id(3)})
-        assert [path for path, _ in server.requests] == [search(since_id=post_id(3))]
+        assert [path for path, _ in server.requests] == [after(post_id(3))]
     assert heard.mentions == []
     assert heard.cursor == {"since_id": post_id(3)}
 
@@ -153,13 +169,14 @@ def test_next_run_asks_only_for_newer_posts_and_keeps_its_cursor_when_none():
 def test_a_run_cut_by_max_pages_is_finished_by_the_next_before_since_id_moves():
     old = post_id(0)
     routes = {
-        search(since_id=old): page([post(5), post(4)], next_token="tok-4"),
-        search(since_id=old, next_token="tok-4"): page([post(3)]),
+        after(old): page([post(5), post(4)], next_token="tok-4"),
+        after(old, next_token="tok-4"): page([post(3)]),
     }
     with FeedServer(routes) as server:
         first = XListener(source(server, max_pages=1), now=NOW).listen({"since_id": old})
-        assert first.cursor == {
+        assert marks(first.cursor) == {
             "since_id": old,
+            "start_time": resumed(old),
             "next_token": "tok-4",
             "newest_id": post_id(5),
             "query": QUERY,
@@ -167,15 +184,15 @@ def test_a_run_cut_by_max_pages_is_finished_by_the_next_before_since_id_moves():
         assert "max_pages=1" in first.warnings[0]
         second = XListener(source(server, max_pages=1), now=NOW).listen(first.cursor)
     assert [m.text[-3:] for m in second.mentions] == ["(3)"]
-    assert second.cursor == {"since_id": post_id(5)} | read_today(3)
+    assert marks(second.cursor) == {"since_id": post_id(5)} | read_today(3)
 
 
 def test_a_changed_query_drops_the_old_querys_backlog_and_keeps_since_id():
     cursor = {"since_id": post_id(1), "next_token": "tok-old", "newest_id": post_id(9)}
-    with FeedServer({search(since_id=post_id(1)): page([post(2)])}) as server:
+    with FeedServer({after(post_id(1)): page([post(2)])}) as server:
         heard = XListener(source(server), now=NOW).listen(cursor | {"query": "Lincs Police"})
     assert [m.text[-3:] for m in heard.mentions] == ["(2)"]
-    assert heard.cursor == {"since_id": post_id(2)} | read_today(1)
+    assert marks(heard.cursor) == {"since_id": post_id(2)} | read_today(1)
 
 
 def test_a_spent_rate_limit_stops_cleanly_and_nothing_is_asked_until_it_resets():
@@ -197,7 +214,7 @@ def test_a_spent_rate_limit_stops_cleanly_and_nothing_is_asked_until_it_resets()
         later = XListener(source(server), now=RESET).listen(first.cursor)
         assert server.requests[-1][0] == search(next_token="tok-1")
     assert [m.text[-3:] for m in later.mentions] == ["(1)"]
-    assert later.cursor == {"since_id": post_id(2)} | read_today(2)
+    assert marks(later.cursor) == {"since_id": post_id(2)} | read_today(2)
 
 
 def problem(status: int, title: str, detail: str) -> bytes:
@@ -243,8 +260,8 @@ def test_platform_errors_name_the_source_and_the_reason_and_never_the_token(rout
 def test_a_429_pauses_the_source_until_x_rate_limit_reset_and_keeps_what_was_read():
     too_many = problem(429, "Too Many Requests", "Too Many Requests").encode()
     routes = {
-        search(since_id=post_id(1)): page([post(3)], next_token="tok-2"),
-        search(since_id=post_id(1), next_token="tok-2"): Route(
+        after(post_id(1)): page([post(3)], next_token="tok-2"),
+        after(post_id(1), next_token="tok-2"): Route(
             too_many, "application/json", status=429, headers=limits(0)
         ),
     }
@@ -260,62 +277,21 @@ def test_a_429_pauses_the_source_until_x_rate_limit_reset_and_keeps_what_was_rea
         assert paused.unchanged and len(server.requests) == 2
         assert "nothing asked until it resets" in paused.warnings[0]
 
-        server.routes[search(since_id=post_id(1), next_token="tok-2")] = page([post(2)])
+        server.routes[after(post_id(1), next_token="tok-2")] = page([post(2)])
         later = XListener(source(server), now=RESET).listen(first.cursor)
     assert [m.text[-3:] for m in later.mentions] == ["(2)"]
     assert later.cursor["since_id"] == post_id(3)
 
 
-def since_id_refused(since_id: str) -> Route:
-    """X's 400 for a since_id older than recent search's window. The body's shape is X's
-    invalid-request problem, as logged from the live API in
-    https://github.com/rooteco/tweetscape/issues/421 (the `parameters` naming since_id)."""
-    body = {
-        "errors": [
-            {
-                "parameters": {"since_id": [since_id]},
-                "message": f"Invalid 'since_id':'{since_id}'. 'since_id' must be a tweet id "
-                "created after 2026-11-14T07:00:00Z.",
-            }
-        ],
-        "title": "Invalid Request",
-        "detail": "One or more parameters to your request was invalid.",
-        "type": "https://api.twitter.com/2/problems/invalid-request",
-    }
-    return Route(json.dumps(body).encode(), "application/json", status=400)
-
-
 def test_a_quiet_search_whose_since_id_aged_out_searches_from_the_window_start():
     aged = str(snowflake(NOW - timedelta(days=9)))
-    routes = {
-        search(since_id=aged): since_id_refused(aged),
-        search(start_time=WINDOW_START): page([post(1)]),
-    }
+    routes = {search(start_time=WINDOW_START): page([post(1)])}
     with FeedServer(routes) as server:
         heard = XListener(source(server), now=NOW).listen({"since_id": aged})
         assert [path for path, _ in server.requests] == [search(start_time=WINDOW_START)]
     assert [m.text[-3:] for m in heard.mentions] == ["(1)"]
     assert heard.cursor["since_id"] == post_id(1)
     assert f"since_id {aged} is older than recent search's 7 days" in heard.warnings[0]
-
-
-def test_a_400_refusing_since_id_resets_to_the_window_start_with_a_warning():
-    # Inside the window by our clock, refused by X's (a clock off, a window shortened).
-    edge = str(snowflake(NOW - timedelta(days=6, hours=23)))
-    routes = {
-        search(since_id=edge): since_id_refused(edge),
-        search(start_time=WINDOW_START): page([]),
-        search(): page([]),  # no since_id: X searches its whole 7 days
-    }
-    with FeedServer(routes) as server:
-        heard = XListener(source(server), now=NOW).listen({"since_id": edge})
-        again = XListener(source(server), now=NOW).listen(heard.cursor)
-        assert [path for path, _ in server.requests][1:] == [
-            search(start_time=WINDOW_START),
-            search(),
-        ]
-    assert heard.mentions == [] and again.mentions == [] and again.warnings == []
-    assert "X says it is" in heard.warnings[0]
 
 
 @pytest.mark.parametrize("field", ["note_tweet", "note_post"])
@@ -345,7 +321,7 @@ def test_posts_read_stop_at_max_posts_per_day_and_the_next_day_reads_on():
 
         next_day = XListener(capped, now=NOW + timedelta(days=1)).listen(first.cursor)
     assert len(next_day.mentions) == 10
-    assert next_day.cursor == {"since_id": post_id(30), "day": "2026-11-22", "read": "10"}
+    assert marks(next_day.cursor) == {"since_id": post_id(30), "day": "2026-11-22", "read": "10"}
 
 
 def test_a_slow_api_times_out_at_the_sources_timeout():
@@ -380,8 +356,21 @@ def test_x_through_the_collect_dag_resumes_from_since_id(es, write_profile, run_
         es.indices.refresh(index=MENTIONS)
         assert mention_counts(es).by_source == {"x": 2}
 
-        server.routes[search(since_id=str(base + 2))] = page([recent(3)])
+        server.routes[after(str(base + 2))] = page([recent(3)])
         run_collect_dag()
-        assert server.requests[-1][0] == search(since_id=str(base + 2))
+        assert server.requests[-1][0] == after(str(base + 2))
     es.indices.refresh(index=MENTIONS)
     assert mention_counts(es).by_source == {"x": 3}
+
+
+def test_posts_read_again_in_the_overlap_window_are_skipped_and_not_counted_against_the_cap():
+    """X bills a post read twice in a day once ("Daily deduplication",
+    https://docs.x.com/x-api/fundamentals/post-cap): only new posts use up the day's cap."""
+    routes = {search(): page([post(2), post(1)])}
+    with FeedServer(routes) as server:
+        first = XListener(source(server), now=NOW).listen({})
+        server.routes[after(post_id(2))] = page([post(3), post(2), post(1)])
+        again = XListener(source(server), now=NOW + timedelta(minutes=15)).listen(first.cursor)
+        assert server.requests[-1][0] == after(post_id(2))
+    assert [m.text[-3:] for m in again.mentions] == ["(3)"]
+    assert marks(again.cursor) == {"since_id": post_id(3)} | read_today(3)

@@ -8,10 +8,12 @@ from urllib.parse import urlencode
 
 import pytest
 
+from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
+from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
-from listeners import ListenerError
+from listeners import ListenerError, load_profile
 from listeners.youtube import YouTubeListener, YouTubeSource
 from tests.listener_contract import Contract, marks
 
@@ -78,7 +80,7 @@ def found(*videos: str) -> Route:
 
 
 def threads_path(**params: str) -> str:
-    documented = {"part": "snippet"} | params
+    documented = {"part": "snippet,replies"} | params
     documented |= {"maxResults": 100, "order": "time", "textFormat": "plainText"}
     token = {"pageToken": documented.pop("pageToken")} if "pageToken" in documented else {}
     return f"{API}/commentThreads?" + urlencode(documented | token | {"key": KEY})
@@ -299,3 +301,143 @@ def test_youtube_through_the_collect_dag_hears_new_threads_only(es, write_profil
         run_collect_dag()
     es.indices.refresh(index=MENTIONS)
     assert mention_counts(es).by_source == {"youtube": 3}
+
+
+def reply(parent: str, n: int, minutes_ago: int, video: str = "vid0000001") -> dict:
+    """A reply as the comment resource documents it (docs/comments: snippet.parentId, its
+    id "<parent id>.<reply id>"), as it sits in a thread's replies.comments or in a
+    comments.list?parentId= answer."""
+    return {
+        "kind": "youtube#comment",
+        "etag": f"etag-reply{n}",
+        "id": f"{parent}.8r{n:04d}",
+        "snippet": {
+            "channelId": CHANNEL,
+            "videoId": video,
+            "textDisplay": f"Same here, thank you Lincolnshire Police ({n})",
+            "textOriginal": f"Same here, thank you Lincolnshire Police ({n})",
+            "parentId": parent,
+            "authorDisplayName": f"@neighbour{n}",
+            "likeCount": 0,
+            "publishedAt": stamp(minutes_ago),
+            "updatedAt": stamp(minutes_ago),
+        },
+    }
+
+
+def with_replies(item: dict, replies: list[dict], total: int | None = None) -> dict:
+    """A thread asked for with part=snippet,replies: `replies.comments` is "a limited number"
+    of replies, and snippet.totalReplyCount all of them (docs/commentThreads)."""
+    item = item | {"replies": {"comments": replies}}
+    item["snippet"] = item["snippet"] | {"totalReplyCount": total or len(replies)}
+    return item
+
+
+def comments_path(parent: str, **params: str) -> str:
+    documented = {"part": "snippet", "parentId": parent, "maxResults": 100}
+    documented |= {"textFormat": "plainText"} | params
+    return f"{API}/comments?" + urlencode(documented | {"key": KEY})
+
+
+def test_replies_are_heard_those_a_thread_carries_and_the_rest_from_comments_list():
+    short = thread(2, 30)  # carries both its replies
+    long = thread(1, 60)  # carries 1 of its 3 replies: the rest from comments.list
+    short_id, long_id = short["id"], long["id"]
+    routes = {
+        channel_path(): threads(
+            [
+                with_replies(short, [reply(short_id, 21, 5), reply(short_id, 22, 25)]),
+                with_replies(long, [reply(long_id, 11, 50)], total=3),
+            ]
+        ),
+        comments_path(long_id): Route(
+            json.dumps(
+                {
+                    "kind": "youtube#commentListResponse",
+                    "items": [reply(long_id, 11, 50), reply(long_id, 12, 40)],
+                    "nextPageToken": "Q0lER",
+                }
+            ).encode(),
+            "application/json",
+        ),
+        comments_path(long_id, pageToken="Q0lER"): Route(
+            json.dumps({"items": [reply(long_id, 13, 35)]}).encode(), "application/json"
+        ),
+    }
+    with FeedServer(routes) as server:
+        heard = YouTubeListener(source(server), now=NOW).listen({})
+        asked = [path for path, _ in server.requests]
+    assert asked == list(routes)
+    assert sorted(m.author for m in heard.mentions) == [
+        "@neighbour11",
+        "@neighbour12",
+        "@neighbour13",
+        "@neighbour21",
+        "@neighbour22",
+        "@resident1",
+        "@resident2",
+    ]
+    [newest] = [m for m in heard.mentions if m.author == "@neighbour21"]
+    assert newest.url == f"https://www.youtube.com/watch?v=vid0000001&lc={short_id}.8r0021"
+    assert newest.published == NOW - timedelta(minutes=5)
+    # The watermark is the newest comment heard, a reply here.
+    assert marks(heard.cursor) == {"channel": f"{newest.published.isoformat()} {short_id}.8r0021"}
+    # Heard once: the next run asks again and hears nothing new.
+    with FeedServer(routes) as server:
+        again = YouTubeListener(source(server), now=NOW).listen(heard.cursor)
+    assert again.mentions == []
+
+
+def test_a_channel_thread_without_a_video_links_to_the_channel():
+    # docs/commentThreads, snippet.videoId: "If this property is not present or does not have
+    # a value, then the thread applies to the channel and not to a specific video."
+    on_channel = thread(1, 5)
+    del (
+        on_channel["snippet"]["videoId"],
+        on_channel["snippet"]["topLevelComment"]["snippet"]["videoId"],
+    )
+    with FeedServer({channel_path(): threads([on_channel])}) as server:
+        [mention] = YouTubeListener(source(server), now=NOW).listen({}).mentions
+    assert mention.url == f"https://www.youtube.com/channel/{CHANNEL}"
+
+
+def search_then_failing_comments() -> dict[str, Route]:
+    return {
+        search_path(): found("vidAAAAAAA1"),
+        threads_path(videoId="vidAAAAAAA1"): google_error(500, "backendError", "Backend Error"),
+    }
+
+
+def test_a_failed_comment_fetch_keeps_the_search_in_the_cursor_to_save():
+    with FeedServer(search_then_failing_comments()) as server:
+        listener = YouTubeListener(source(server, channel_id=None, search=[TERM]), now=NOW)
+        with pytest.raises(ListenerError) as e:
+            listener.listen({"video:vidOLD0000": "2026-11-01T00:00:00+00:00 UgxOld"})
+    assert e.value.cursor == {
+        "video:vidOLD0000": "2026-11-01T00:00:00+00:00 UgxOld",
+        f"search:{TERM}": NOW.isoformat(),
+        f"search:{TERM}:videos": "vidAAAAAAA1",
+    }
+
+
+@pytest.mark.elasticsearch
+def test_a_collect_run_that_fails_on_comments_does_not_search_again(es, write_profile):
+    """search.list has its own bucket of 100 calls a day
+    (developers.google.com/youtube/data/determine_quota_cost): a retry must not spend it."""
+    with FeedServer(search_then_failing_comments()) as server:
+        entry = {"kind": "youtube", "name": "youtube", "connection": "youtube_lincs"}
+        profile = load_profile(
+            write_profile([entry | {"api_url": server.url(API), "search": [TERM]}])
+        )
+        now = datetime.now(UTC)
+        with pytest.raises(ListenerError, match="YouTube API error HTTP 500"):
+            collect_source(es, profile, "youtube", now=now)
+        server.routes[threads_path(videoId="vidAAAAAAA1")] = threads(
+            [thread(1, 3, video="vidAAAAAAA1", now=now)]
+        )
+        server.requests.clear()
+        report = collect_source(es, profile, "youtube", now=now + timedelta(minutes=15))
+        asked = [path for path, _ in server.requests]
+    assert asked == [threads_path(videoId="vidAAAAAAA1")]  # no search.list
+    assert report.new == 1
+    assert load_cursor(es, "youtube")[f"search:{TERM}"] == now.isoformat()

@@ -40,7 +40,9 @@ class EchoingPlatforms(BaseHTTPRequestHandler):
         elif self.path.startswith("/reddit/token"):
             self.answer(200, {"access_token": REDDIT_TOKEN, "token_type": "bearer"})
         elif self.path.startswith("/xrpc/com.atproto.server.createSession"):
-            self.answer(200, {"accessJwt": BLUESKY_JWT, "did": "did:plc:x"})
+            self.answer(
+                200, {"accessJwt": BLUESKY_JWT, "refreshJwt": BLUESKY_JWT, "did": "did:plc:x"}
+            )
         else:
             self.answer(500, {"error": self.echo(body)})
 
