@@ -28,9 +28,10 @@ from elasticsearch import Elasticsearch
 from earshot.app.airflow_env import airflow_env
 from earshot.app.background_desk import BackgroundDesk
 from earshot.app.postgres import LocalPostgres
-from earshot.app.setup import default_pseudonym_key_file, use_pseudonym_key, write_secret
+from earshot.app.setup import default_pseudonym_key_file, use_pseudonym_key
 from earshot.core.errors import EarshotError
 from earshot.core.processes import Background, free_port
+from earshot.core.secret_file import write_secret
 from earshot.governance.install import install
 from earshot.store.local_node import LocalNode, earshot_home
 
