@@ -35,7 +35,7 @@ from pydantic import Field, HttpUrl
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource, Strict
-from listeners.api import epoch, error_json, json_object, until
+from listeners.api import epoch, error_json, json_object, until, utc
 from listeners.base import Cursor, Listener, Stream
 from listeners.html_text import plain_text
 from listeners.watermark import Watermark, posted
@@ -143,8 +143,10 @@ class DisqusListener(Listener[DisqusSource]):
 
 
 def _created(post: dict) -> datetime:
-    created = datetime.fromisoformat(post["createdAt"])
-    return created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+    """createdAt is UTC without an offset; one given with an offset is read as written."""
+    stamp = post["createdAt"]
+    created = datetime.fromisoformat(stamp)
+    return utc(stamp) if created.tzinfo else created.replace(tzinfo=UTC)
 
 
 def _stamp(post: dict) -> tuple[datetime, str]:
