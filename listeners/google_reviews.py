@@ -5,12 +5,15 @@ Follows the My Business API v4 reference: accounts.locations.reviews.list
 (https://developers.google.com/my-business/reference/rest/v4/accounts.locations.reviews/list):
 GET /v4/accounts/{a}/locations/{l}/reviews with pageSize (at most 50), pageToken /
 nextPageToken and orderBy=updateTime desc; the Review resource (reviewId, reviewer
-{displayName, isAnonymous}, starRating ONE…FIVE, comment, createTime, updateTime,
-reviewReply); Google's JSON errors ({"error": {"code", "message", "status"}}); the quota
+{displayName, isAnonymous}, starRating ONE…FIVE or STAR_RATING_UNSPECIFIED, comment,
+createTime, updateTime, reviewReply); Google's JSON errors ({"error": {"code", "message",
+"status"}}); the quota
 (https://developers.google.com/my-business/content/limits: 300 requests a minute once Google
 approves the project, 0 before). OAuth 2.0 with the business.manage scope: the access token
 comes from the refresh token at Google's token endpoint
 (https://developers.google.com/identity/protocols/oauth2/web-server#offline), once a run.
+google-api-python-client's discovery cache holds no document for My Business v4, so the
+reference pages above are the shapes' source of truth.
 
 Edited reviews: a review is edited in place, its updateTime moves and it comes back to the top
 of the listing. It is one mention, its id the review's id and its time the review's createTime:
@@ -114,7 +117,7 @@ class GoogleReviewsListener(Listener[GoogleReviewsSource]):
         return self.mention(
             str(review["reviewId"]),
             url=str(place.reviews_url),
-            title=f"{STARS[review['starRating']]}-star review of {place.title}",
+            title=_title(review["starRating"], place),
             text=review["comment"],
             author=None if reviewer.get("isAnonymous") else reviewer.get("displayName"),
             published=utc(review["createTime"]),
@@ -145,6 +148,13 @@ class GoogleReviewsListener(Listener[GoogleReviewsSource]):
                 "Business Profile APIs, and the granting account must manage the place"
             )
         return f"Google Business Profile API error {said}"
+
+
+def _title(rating: str, place: Place) -> str:
+    """ "2-star review of Lincoln Police Station"; the enum's STAR_RATING_UNSPECIFIED (or a
+    value newer than this code) gives the title without stars rather than fail the place."""
+    stars = STARS.get(rating)
+    return f"{stars}-star review of {place.title}" if stars else f"Review of {place.title}"
 
 
 def _client(connection: str) -> Credentials:

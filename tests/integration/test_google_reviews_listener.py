@@ -164,6 +164,15 @@ def test_rating_only_and_anonymous_reviews():
     assert [(m.text[-3:], m.author) for m in heard.mentions] == [("(1)", None)]
 
 
+def test_a_review_without_a_star_rating_is_heard_titled_without_stars():
+    """The StarRating enum has STAR_RATING_UNSPECIFIED: one such review must not fail the
+    place's listening on every run."""
+    unrated = review(1, 5, starRating="STAR_RATING_UNSPECIFIED")
+    with FeedServer({TOKEN: granted(), reviews_path(): reviews([unrated])}) as server:
+        (heard,) = GoogleReviewsListener(source(server), now=NOW).listen({}).mentions
+    assert heard.title == "Review of Lincoln Police Station"
+
+
 def test_a_place_without_reviews_answers_an_empty_object_and_hears_nothing():
     empty = Route(b"{}", "application/json")  # proto3 JSON leaves out an empty list
     with FeedServer({TOKEN: granted(), reviews_path(): empty}) as server:
