@@ -12,9 +12,9 @@ logs show `***`.
 
 Order: newest first (order=desc), walked down to the stream's watermark like every other
 listener, so the overlap window hears a comment a moderator approved after the run that passed
-its place. Disqus's `since` is not used: with order=asc it would read oldest first, which the
-newest-first walk and its overlap re-read cannot follow, and with order=desc it bounds the
-listing from above, not below.
+its place. Disqus's `since` is not used: with order=asc it reads oldest first, which the
+newest-first walk and its overlap re-read cannot follow, and with order=desc users report it
+bounding the listing from above (the reference does not say), so it cannot stand for the cursor.
 
 Times: Disqus writes `createdAt` in UTC without an offset ("2026-11-21T06:50:00").
 
