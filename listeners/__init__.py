@@ -13,14 +13,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Union, get_args, get_origin
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from earshot.core.profile import Profile, SourceSettings, profile_path, read_profile
 from listeners.base import Heard, Listener, ListenerError
 from listeners.bluesky import BlueskyListener
+from listeners.disqus import DisqusListener
 from listeners.facebook import FacebookListener
+from listeners.google_reviews import GoogleReviewsListener
 from listeners.mastodon import MastodonListener
 from listeners.reddit import RedditListener
+from listeners.refused import refuse_unhearable
 from listeners.rss import RssListener
 from listeners.x import XListener
 from listeners.youtube import YouTubeListener
@@ -33,6 +36,8 @@ LISTENERS: tuple[type[Listener], ...] = (
     XListener,
     FacebookListener,
     YouTubeListener,
+    GoogleReviewsListener,
+    DisqusListener,
 )
 
 
@@ -44,8 +49,13 @@ def _source_models(listener: type[Listener]) -> tuple[type[SourceSettings], ...]
 
 
 LISTENER_FOR_MODEL = {model: lst for lst in LISTENERS for model in _source_models(lst)}
-# Every kind of source the profile accepts, told apart by its `kind`.
-Source = Annotated[Union[tuple(LISTENER_FOR_MODEL)], Field(discriminator="kind")]  # noqa: UP007
+# Every kind of source the profile accepts, told apart by its `kind`; a kind no API lets us
+# hear (TikTok) is refused saying why.
+Source = Annotated[
+    Union[tuple(LISTENER_FOR_MODEL)],  # noqa: UP007
+    Field(discriminator="kind"),
+    BeforeValidator(refuse_unhearable),
+]
 
 
 def load_profile(path: Path | None = None) -> Profile[Source]:

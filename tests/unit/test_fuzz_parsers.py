@@ -22,7 +22,9 @@ from earshot.core.model import Mention
 from listeners import ListenerError
 from listeners.base import failures
 from listeners.bluesky import BlueskyListener, BlueskySource
+from listeners.disqus import DisqusListener, DisqusSource
 from listeners.facebook import FacebookListener, FacebookSource
+from listeners.google_reviews import GoogleReviewsListener, GoogleReviewsSource, Place
 from listeners.mastodon import MastodonListener, MastodonSource
 from listeners.reddit import RedditListener, RedditSource
 from listeners.rss import RssListener, RssSource
@@ -32,7 +34,7 @@ from listeners.youtube import YouTubeListener, YouTubeSource
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
 FUZZ_CASES = 10_000
 FEED_CASES = 2_800
-PLATFORM_CASES = 1_200  # each of six platforms
+PLATFORM_CASES = 1_200  # each platform
 
 settings.register_profile(
     "earshot-fuzz",
@@ -282,6 +284,23 @@ youtube_thread = shaped(
         ),
     ),
 )
+google_review = shaped(
+    reviewId=text,
+    reviewer=shaped(displayName=text, isAnonymous=st.booleans()),
+    starRating=st.one_of(st.sampled_from(["ONE", "FIVE", "STAR_RATING_UNSPECIFIED"]), text),
+    comment=text,
+    createTime=iso_times,
+    updateTime=iso_times,
+)
+disqus_post = shaped(
+    id=ids,
+    message=text.map(lambda t: f"<p>{t}</p>"),
+    raw_message=text,
+    createdAt=st.one_of(iso_times, st.from_regex(r"\A20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-9:]{8}\Z")),
+    author=shaped(name=text, isAnonymous=st.booleans()),
+    thread=shaped(link=urls, title=text, clean_title=text),
+)
+PLACE = Place(location="accounts/1/locations/2", title="Station", reviews_url="https://m.example")
 
 CONNECTION = {"connection": "fuzz_conn"}
 PLATFORMS = {
@@ -325,6 +344,21 @@ PLATFORMS = {
         ),
         "YouTube",
         youtube_thread.map(lambda t: (t,)),
+    ),
+    "google_reviews": (
+        GoogleReviewsListener(
+            GoogleReviewsSource(kind="google_reviews", name="fz", places=[PLACE], **CONNECTION),
+            now=NOW,
+        ),
+        "Google Business Profile",
+        google_review.map(lambda r: (r, PLACE)),
+    ),
+    "disqus": (
+        DisqusListener(
+            DisqusSource(kind="disqus", name="fz", forums=[{"name": "f"}], **CONNECTION), now=NOW
+        ),
+        "Disqus",
+        disqus_post.map(lambda p: (p,)),
     ),
 }
 

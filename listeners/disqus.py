@@ -1,0 +1,153 @@
+"""Disqus: comments under local news articles, by the news site's forum and, if asked, thread.
+
+Follows the Disqus API 3.0 reference: forums/listPosts (https://disqus.com/api/docs/forums/
+listPosts/) and threads/listPosts (https://disqus.com/api/docs/threads/listPosts/) with
+limit=100, order=desc and related=thread (each post carries its article's link and title);
+cursor paging, more while `cursor.hasNext`, the next page asked with `cursor=<cursor.next>`
+(https://disqus.com/api/docs/cursors/); the X-Ratelimit-Limit / -Remaining / -Reset headers
+(https://disqus.com/api/docs/ratelimits/; a basic account has 1,000 requests an hour) and
+error bodies {"code": n, "response": "why"} (https://disqus.com/api/docs/errors/). The API key
+(the application's public key) goes in the `api_key` parameter, as documented; errors and
+logs show `***`.
+
+Order: newest first (order=desc), walked down to the stream's watermark like every other
+listener, so the overlap window hears a comment a moderator approved after the run that passed
+its place. Disqus's `since` is not used: with order=asc it reads oldest first, which the
+newest-first walk and its overlap re-read cannot follow, and with order=desc users report it
+bounding the listing from above (the reference does not say), so it cannot stand for the cursor.
+
+Times: Disqus writes `createdAt` in UTC without an offset ("2026-11-21T06:50:00").
+
+Cursor: per stream (`forum:<name>`, `thread:<id>`), a Watermark (newest comment time indexed,
+and the ids at that second). A stream with more new comments than max_pages pages (100 each)
+in one run loses the oldest of them, and that is warned. At a spent hourly budget the run stops
+asking and says when Disqus resets it; what was read is kept.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import httpx
+from pydantic import Field, HttpUrl
+
+from earshot.core.fetch import FetchError
+from earshot.core.model import Mention
+from earshot.core.profile import ApiSource, Strict
+from listeners.api import epoch, error_json, json_object, until, utc
+from listeners.base import Cursor, Listener, Stream
+from listeners.html_text import plain_text
+from listeners.watermark import Watermark, posted
+
+PAGE_SIZE = 100  # the documented maximum of `limit`
+RATE_LIMITED = 13  # Disqus error code: "you have exceeded the rate limit for this resource"
+BAD_KEY = {5}  # "invalid API key"
+
+
+class Forum(Strict):
+    """A news site's Disqus forum (its shortname, as in <shortname>.disqus.com); `threads`
+    names the articles to follow there (thread ids); none: every comment on the site."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
+    threads: list[Annotated[str, Field(pattern=r"^\d+$")]] = Field(default_factory=list)
+
+
+class DisqusSource(ApiSource):
+    """Comments on news sites' Disqus forums; the connection's password is the API key."""
+
+    kind: Literal["disqus"]
+    connection: str
+    api_url: HttpUrl = HttpUrl("https://disqus.com/api/3.0")
+    forums: list[Forum] = Field(min_length=1)
+
+
+class DisqusListener(Listener[DisqusSource]):
+    platform = "Disqus"
+
+    def open(self, secrets: set[str]) -> None:
+        self.key = self.password(secrets, "API key")
+
+    def streams(self, cursor: Cursor) -> list[Stream[dict]]:
+        found = []
+        for forum in self.source.forums:
+            if not forum.threads:
+                found.append((f"forum:{forum.name}", "/forums/listPosts", {"forum": forum.name}))
+            for thread in forum.threads:
+                query = {"forum": forum.name, "thread": thread}
+                found.append((f"thread:{thread}", "/threads/listPosts", query))
+        return [self._posts(key, path, query, cursor) for key, path, query in found]
+
+    def _posts(self, key: str, path: str, query: dict, cursor: Cursor) -> Stream[dict]:
+        def page(token: str | None) -> tuple[list[dict], str | None]:
+            params = {**query, "limit": PAGE_SIZE, "order": "desc", "related": "thread"}
+            body = self._get(path, params | ({"cursor": token} if token else {}))
+            posts = body["response"]
+            if not isinstance(posts, list):
+                raise TypeError(f"response is {type(posts).__name__}, not a list")
+            more = body["cursor"]
+            return posts, more["next"] if more.get("hasNext") else None
+
+        mark = Watermark.parse(cursor.get(key))
+        return Stream(key, page, mark, _stamp, self._to_mention, posted(_stamp))
+
+    def _get(self, path: str, params: dict) -> dict:
+        url = str(self.source.api_url).rstrip("/") + path + ".json"
+        body, headers = self.get(url, {**params, "api_key": self.key})
+        self._watch_budget(headers)
+        return json_object(body)
+
+    def _watch_budget(self, headers: httpx.Headers) -> None:
+        """Stop asking once the hour's requests are spent: past it every call is refused."""
+        try:
+            remaining = int(headers["x-ratelimit-remaining"])
+        except (KeyError, ValueError):
+            return  # no (readable) budget announced: nothing to hold back for
+        if remaining < 1 and not self.held:
+            self.held = (
+                f"Disqus hourly request limit spent (X-Ratelimit-Remaining 0){self._reset(headers)}"
+            )
+
+    def _reset(self, headers: httpx.Headers) -> str:
+        try:
+            return f", resets {until(epoch(headers['x-ratelimit-reset']), self.now)}"
+        except (KeyError, ValueError):
+            return ""
+
+    def _to_mention(self, post: dict) -> Mention | None:
+        """Deleted and spam comments are not heard; an anonymous author stays unnamed."""
+        if post.get("isDeleted") or post.get("isSpam"):
+            return None
+        thread = post["thread"]
+        author = post.get("author") or {}
+        return self.mention(
+            str(post["id"]),
+            url=f"{thread['link']}#comment-{post['id']}",
+            title=thread.get("clean_title") or thread.get("title") or "",
+            text=post.get("raw_message") or plain_text(post["message"]),
+            author=None if author.get("isAnonymous") else author.get("name"),
+            published=_created(post),
+        )
+
+    def explain(self, error: FetchError) -> str | None:
+        """Disqus errors are JSON: {"code": 13, "response": "You have exceeded …"}."""
+        found = error_json(error)
+        if "code" not in found:
+            return None
+        said = f"Disqus error {found['code']} (HTTP {error.status}): {found.get('response')}"
+        if found["code"] == RATE_LIMITED or error.status == 429:
+            return f"rate limited: {said}{self._reset(error.headers)}"
+        if found["code"] in BAD_KEY:
+            return f"{said}; check the API key in connection {self.source.connection!r}"
+        return said
+
+
+def _created(post: dict) -> datetime:
+    """createdAt is UTC without an offset; one given with an offset is read as written."""
+    stamp = post["createdAt"]
+    created = datetime.fromisoformat(stamp)
+    return utc(stamp) if created.tzinfo else created.replace(tzinfo=UTC)
+
+
+def _stamp(post: dict) -> tuple[datetime, str]:
+    return _created(post), str(post["id"])
