@@ -73,6 +73,7 @@ MENTION_MAPPING = {
                     }
                 },
                 "cluster": _KEYWORD,
+                "story_key": _KEYWORD,
                 "duplicate_of": _KEYWORD,
             }
         },
