@@ -20,11 +20,11 @@ from earshot.core.profile import Profile, profile_path
 from earshot.core.pseudonym import author_key
 from earshot.governance.retention import kept_since
 from earshot.store import audit
-from earshot.store.cursors import load_cursor, save_cursor
+from earshot.store.cursors import load_cursor, note_failure, save_cursor
 from earshot.store.indices import CURSORS, ERASED, require_installed
 from earshot.store.mentions import Handles, index_mentions
 from enrichment import Enricher
-from listeners import listener_for
+from listeners import ListenerError, listener_for
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,11 @@ def collect_source(
     audit.note_profile(es, profile.model_dump(mode="json"))  # a changed profile is audited
     cursor = load_cursor(es, name)
     now = now or datetime.now(UTC)
-    heard = listener_for(source, now=now).listen(cursor)
+    try:
+        heard = listener_for(source, now=now).listen(cursor)
+    except ListenerError as e:
+        note_failure(es, name, e.reason)  # the source's health line (`earshot stats`)
+        raise
     for warning in heard.warnings:
         log.warning("source %r: %s", name, warning)
     # Already past retention: stored, it would be deleted tonight and heard again tomorrow.
@@ -87,7 +91,7 @@ def collect_source(
     kept = [m for m in enriched if m.relevance or m.by_force]
     dropped = Counter(m.not_relevant for m in enriched if not (m.relevance or m.by_force))
     written = index_mentions(es, kept, handles=Handles.for_profile(profile))
-    save_cursor(es, name, heard.cursor)
+    save_cursor(es, name, heard.cursor, heard=len(heard.mentions), warnings=tuple(heard.warnings))
     report = SourceReport(
         source=name,
         heard=len(heard.mentions),
