@@ -50,13 +50,18 @@ def save_cursor(
 
 def note_failure(es: Elasticsearch, source: str, reason: str) -> None:
     """The source could not be heard: its reason (one line, query secrets blanked) and when,
-    added beside the cursor, which stays as it was."""
+    added beside the cursor, whose state stays as it was."""
     line = redact(" ".join(reason.split()))
     if len(line) > ERROR_CHARS:
         line = line[: ERROR_CHARS - 1] + "…"
-    failed = {"last_error": line, "last_error_at": datetime.now(UTC).isoformat()}
+    now = datetime.now(UTC).isoformat()
+    # `updated` too: retention keeps the cursor of a source still being tried, and no longer.
+    failed = {"last_error": line, "last_error_at": now}
     es.update(
-        index=CURSORS, id=source, doc={"source": source, "health": failed}, doc_as_upsert=True
+        index=CURSORS,
+        id=source,
+        doc={"source": source, "updated": now, "health": failed},
+        doc_as_upsert=True,
     )
 
 
