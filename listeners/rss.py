@@ -19,7 +19,7 @@ from pydantic import Field, HttpUrl, field_validator
 
 from earshot.core.fetch import FetchError, fetch
 from earshot.core.model import Mention
-from earshot.core.near_duplicates import identity_url
+from earshot.core.near_duplicates import identity_url, story_key
 from earshot.core.profile import SourceSettings
 from listeners.api import phrase
 from listeners.base import Cursor, Heard, Listener, ListenerError
@@ -183,9 +183,12 @@ class RssListener(Listener[RssSource | NewsSearchSource]):
         published = entry.get("published_parsed") or entry.get("updated_parsed")
         title = plain_text(entry.get("title", ""))
         author = entry.get("author") or None
+        site = entry.get("link")
         if isinstance(self.source, NewsSearchSource):
-            title, author = _publisher_named(title, entry.get("source") or {}, author)
-        return self.mention(
+            publisher = entry.get("source") or {}
+            title, author = _publisher_named(title, publisher, author)
+            site = publisher.get("href")  # the link is the engine's redirect
+        mention = self.mention(
             key,
             url=entry.get("link"),
             title=title,
@@ -193,6 +196,7 @@ class RssListener(Listener[RssSource | NewsSearchSource]):
             author=author,
             published=_utc(published) or self.now,
         )
+        return mention.model_copy(update={"story_key": story_key(site, title)})
 
 
 def _publisher_named(title: str, source: dict, author: str | None) -> tuple[str, str | None]:

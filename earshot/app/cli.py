@@ -90,16 +90,25 @@ def es_status() -> None:
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Mentions by source and by tone, from Elasticsearch."""
-    from earshot.app.report import print_counts
+    """Mentions by source and by tone, and each source's health, from Elasticsearch."""
+    from datetime import UTC, datetime
+
+    from earshot.app.report import print_counts, print_health
+    from earshot.app.source_health import source_health
     from earshot.store.connection import connect
     from earshot.store.queries import mention_counts
+    from listeners import load_profile
 
-    counts = mention_counts(connect())
+    es = connect()
+    counts = mention_counts(es)
+    sources = source_health(es, load_profile(), datetime.now(UTC))
     if as_json:
-        print(json.dumps(asdict(counts), indent=2, sort_keys=True))
+        health = None if sources is None else [asdict(s) for s in sources]
+        figures = asdict(counts) | {"sources": health}
+        print(json.dumps(figures, indent=2, sort_keys=True))
     else:
         print_counts(console, counts)
+        print_health(console, sources)
 
 
 @app.command()

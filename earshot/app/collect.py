@@ -21,7 +21,7 @@ from earshot.core.profile import Profile, profile_path
 from earshot.core.pseudonym import author_key
 from earshot.governance.retention import kept_since
 from earshot.store import audit
-from earshot.store.cursors import load_cursor, save_cursor
+from earshot.store.cursors import load_cursor, note_failure, save_cursor
 from earshot.store.indices import CURSORS, ERASED, require_installed
 from earshot.store.mentions import Handles, index_mentions
 from enrichment import Enricher
@@ -79,8 +79,8 @@ def collect_source(
     try:
         heard = listener_for(source, now=now).listen(cursor)
     except ListenerError as e:
-        if e.cursor is not None:  # what cost quota to learn, kept though the run failed
-            save_cursor(es, name, e.cursor)
+        # The source's health line (`earshot stats`), and what cost quota to learn.
+        note_failure(es, name, e.reason, spent=e.cursor)
         raise
     for warning in heard.warnings:
         log.warning("source %r: %s", name, warning)
@@ -93,7 +93,7 @@ def collect_source(
     kept = [m for m in enriched if m.relevance or m.by_force]
     dropped = Counter(m.not_relevant for m in enriched if not (m.relevance or m.by_force))
     written = index_mentions(es, kept, handles=Handles.for_profile(profile))
-    save_cursor(es, name, heard.cursor)
+    save_cursor(es, name, heard.cursor, heard=len(heard.mentions), warnings=tuple(heard.warnings))
     report = SourceReport(
         source=name,
         heard=len(heard.mentions),

@@ -10,8 +10,14 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from earshot.app.source_health import SourceHealth
 from earshot.core.safe_text import for_console, safe_link
 from earshot.store.queries import Listed, MentionCounts
+
+NO_HEALTH = (
+    "these credentials may not read earshot-cursors; each source's health is shown with "
+    "the pipeline's key"
+)
 
 
 def print_counts(console: Console, counts: MentionCounts) -> None:
@@ -28,6 +34,25 @@ def print_counts(console: Console, counts: MentionCounts) -> None:
         for key, count in sorted(figures.items(), key=lambda kv: -kv[1]):
             table.add_row(for_console(key), str(count))
         console.print(table)
+
+
+def print_health(console: Console, sources: list[SourceHealth] | None) -> None:
+    """Errors and limits are the platforms' own words: shown like any text from outside."""
+    if sources is None:
+        console.print(f"Sources: {NO_HEALTH}")
+        return
+    table = Table(title="Sources (times UK)")
+    for column in ("source", "last success", "last error", "heard last run", "limits"):
+        table.add_column(column)
+    for s in sources:
+        table.add_row(
+            for_console(s.source),
+            s.last_success or "never",
+            for_console(s.last_error or "none"),
+            "" if s.heard_last_run is None else str(s.heard_last_run),
+            for_console("; ".join(s.limits)),
+        )
+    console.print(table)
 
 
 def print_most_negative(console: Console, mentions: list[Listed]) -> None:

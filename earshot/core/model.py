@@ -90,6 +90,9 @@ class Mention(BaseModel):
     status: WorkflowStatus = "new"
     canonical_url: str | None = None
     signature: tuple[int, ...] = ()  # MinHash of the text, for near-duplicate clustering
+    # Site + headline, set by the feed listener: a news search result meets the publisher's
+    # own item by it (earshot.core.near_duplicates.story_key).
+    story_key: str | None = None
     cluster: str | None = None  # id of the first mention of the same story
 
 

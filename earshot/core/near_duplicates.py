@@ -4,8 +4,10 @@ Exact: the canonical URL (tracking parameters, fragments, mobile and AMP variant
 removed). Near: a MinHash signature of the text's word 3-shingles (datasketch's scheme);
 the store looks up earlier mentions sharing an LSH band and joins the cluster of the one
 whose estimated Jaccard similarity clears SAME_STORY. A text under MIN_WORDS words has no
-signature and no bands: it joins a story only through its canonical URL. Pure functions:
-the lookup is the store's job.
+signature and no bands: it joins a story only through its canonical URL. Story key: the
+publisher's site and the headline, for a news search result (Google News links to its own
+redirect and carries only the headline) and the publisher's own feed item of the same
+article. Pure functions: the lookup is the store's job.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ BANDS = 16  # 16 bands of 4 rows: pairs from about 0.5 similarity become candida
 ROWS = PERMUTATIONS // BANDS
 SAME_STORY = 0.6  # estimated Jaccard of 3-shingles: syndicated copies, not the same topic
 MIN_WORDS = 12  # below this, shared wording is coincidence ("Police appeal for witnesses")
+MIN_HEADLINE_WORDS = 3  # one site's "Court news" or "Appeal" is a column, not one article
 
 # Parameters that only say how a link was shared; the ones after them (`ref`, `s`) often do
 # too (`?s=20` on a shared post), but on some sites they name the page (`?s=` a search).
@@ -65,6 +68,17 @@ def _normalised(url: str | None, tracking: re.Pattern, kept_fragment: re.Pattern
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not tracking.match(k)))
     fragment = parts.fragment if kept_fragment.match(parts.fragment) else ""
     return urlunsplit(("https", host, path, query, fragment))
+
+
+def story_key(site: str | None, headline: str) -> str | None:
+    """The same article on the same site however a feed titled it: the site's host as
+    `canonical_url` has it, then the headline's words in lower case (quotes and dashes
+    vary between feeds). None without a site or with too short a headline."""
+    host = urlsplit(canonical_url(site) or "").hostname
+    words = _WORDS.findall(re.sub("['\u2019]", "", headline.lower()))
+    if not host or len(words) < MIN_HEADLINE_WORDS:
+        return None
+    return f"{host} {' '.join(words)}"
 
 
 def signature(text: str) -> tuple[int, ...]:

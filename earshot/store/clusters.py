@@ -1,6 +1,7 @@
 """Which story a new mention belongs to: the cluster of an earlier mention with the same
-canonical URL, else of one with a near-identical text (earshot.core.near_duplicates),
-else its own.
+canonical URL, else of one of another kind of feed with the same story key (a news search
+result and the publisher's own item: earshot.store.story_keys), else of one with a
+near-identical text (earshot.core.near_duplicates), else its own.
 
 Looked up in Elasticsearch, so clusters survive restarts and span sources: the batch's
 canonical URLs in one exact lookup per chunk, and its band keys in one multi-search per
@@ -18,6 +19,7 @@ from elasticsearch import Elasticsearch
 from earshot.core.model import Mention
 from earshot.core.near_duplicates import SAME_STORY, bands, similarity
 from earshot.store.indices import MENTIONS
+from earshot.store.story_keys import stored_stories
 
 CANDIDATES = 20
 CHUNK = 200
@@ -37,6 +39,7 @@ def assign_clusters(es: Elasticsearch, mentions: list[Mention]) -> list[Mention]
     """The mentions, oldest first, each with `cluster` set."""
     ordered = sorted(mentions, key=lambda m: m.published)
     by_url = _stored_by_url(es, ordered)
+    stories = stored_stories(es, ordered)
     stored = _stored_near(es, ordered)
     by_key: dict[str, list[Earlier]] = defaultdict(list)
     placed = []
@@ -45,11 +48,13 @@ def assign_clusters(es: Elasticsearch, mentions: list[Mention]) -> list[Mention]
         in_batch = [e for key in keys for e in reversed(by_key[key][-PER_KEY:])]
         cluster = (
             by_url.get(mention.canonical_url or "")
+            or stories.of(mention)
             or _most_similar(mention, in_batch + earlier)
             or mention.id
         )
         if mention.canonical_url:
             by_url.setdefault(mention.canonical_url, cluster)
+        stories.add(mention.story_key, mention.source_kind, cluster)
         for key in keys:
             by_key[key].append(Earlier(cluster, mention.signature))
         placed.append(mention.model_copy(update={"cluster": cluster}))

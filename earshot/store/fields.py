@@ -34,6 +34,7 @@ RESPONSE_ACTION = "earshot.response.action"
 RESPONSE_PRIORITY = "earshot.response.priority"
 RESPONSE_REASONS = "earshot.response.reasons"
 CLUSTER = "earshot.cluster"  # one story, however many near-duplicates repeat it
+STORY_KEY = "earshot.story_key"  # site + headline: a news search result meets its publisher's
 
 
 def time_range(start: datetime, end: datetime) -> dict:

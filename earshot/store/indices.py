@@ -73,6 +73,7 @@ MENTION_MAPPING = {
                     }
                 },
                 "cluster": _KEYWORD,
+                "story_key": _KEYWORD,
                 "duplicate_of": _KEYWORD,
             }
         },
@@ -161,6 +162,8 @@ CURSORS_MAPPING = {
         "source": _KEYWORD,
         "state": {"type": "object", "enabled": False},
         "updated": _DATE,
+        # Last success, last error, items heard and warnings of the last run (stats shows it).
+        "health": {"type": "object", "enabled": False},
     },
 }
 ERASED_MAPPING = {

@@ -110,6 +110,7 @@ def to_document(mention: Mention, ingested: datetime, handles: Handles = KEEP_HA
             "canonical_url": mention.canonical_url,
             "near_duplicate": {"bands": bands(mention.signature), "signature": mention.signature},
             "cluster": mention.cluster or mention.id,
+            "story_key": mention.story_key,
         },
     }
     optional = {

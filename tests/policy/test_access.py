@@ -38,7 +38,7 @@ from earshot.governance.erasure import by_author, by_url, erase
 from earshot.governance.retention import apply_retention
 from earshot.governance.security import ADMIN_ROLE, ANALYST_ROLE, MAINTENANCE_ROLE, WRITER_ROLE
 from earshot.store import audit
-from earshot.store.cursors import load_cursor, save_cursor
+from earshot.store.cursors import load_cursor, load_cursors, note_failure, save_cursor
 from earshot.store.indices import CURSORS, ERASED, MENTIONS
 from earshot.store.local_node import LocalNode
 from earshot.store.mentions import index_mentions, set_status
@@ -133,6 +133,8 @@ def test_the_writer_role_runs_everything_a_collect_run_does(pipeline):
     assert report.new == 2
     assert index_mentions(pipeline, [mention(1, published=NOVEMBER)]).already_indexed == 1
     assert load_cursor(pipeline, "news") == {"etag": '"abc"'}
+    note_failure(pipeline, "blog", "HTTP 503")  # a source that could not be heard
+    assert load_cursors(pipeline, ["news", "blog"])["blog"]["health"]["last_error"] == "HTTP 503"
     pipeline.indices.refresh(index=MENTIONS)
     hits = pipeline.search(index="earshot-mentions-2026.11", size=0, track_total_hits=True)
     assert hits["hits"]["total"]["value"] == 2
