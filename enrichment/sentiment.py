@@ -83,11 +83,13 @@ class TowardForce:
         text = text[:MAX_CHARS]
         if not (is_reply or self.refers_to(text)):
             return ("neither names the police nor answers the force",)
-        words = sorted(
-            {w for w in re.findall(r"[\w'-]+", text.lower()) if self.analyzer.lexicon.get(w)}
-        )
+        lexicon = self.analyzer.lexicon
+        hits = {w: lexicon[w] for w in re.findall(r"[\w'-]+", text.lower()) if lexicon.get(w)}
+        for pattern, token in self.phrases:
+            hits.update({m.group(0): lexicon[token] for m in pattern.finditer(text)})
+        words = ", ".join(f"{w} ({v:+.1f})" for w, v in sorted(hits.items()))
         judged = self.learned.judge(self._features(text, is_reply))
-        found = [f"policing lexicon: {', '.join(words)}"] if words else []
+        found = [f"policing lexicon: {words}"] if words else []
         return (*found, f"{judged.label} mostly because of {'; '.join(judged.strongest)}")
 
     def _features(self, text: str, is_reply: bool) -> dict[str, float]:
