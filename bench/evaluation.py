@@ -1,8 +1,10 @@
 """`make eval`: every enricher scored on the labelled sets in tests/data/.
 
 Prints precision, recall and F1 per label for the dev and held-out splits (rules are
-tuned on dev only), toward_force against plain VADER on the same texts, and tone's
-Pearson correlation with the human ratings of the VADER tweets.
+tuned on dev only); for held-out, each with its 95% bootstrap interval and the previous
+release's figure. Then toward_force against plain VADER on the same texts, on held-out and
+on a public set labelled for sentiment toward a named target, and tone's Pearson
+correlation with the human ratings of the VADER tweets.
 """
 
 from __future__ import annotations
