@@ -204,6 +204,10 @@ def main() -> None:
             console.print(f"held-out toward_force macro F1 minus plain VADER's: {gain}")
         else:
             console.print(split_table(title, tasks, None, {}))
+            console.print(
+                "toward_force's model is trained on dev: its dev figures are training figures "
+                "(`make train` prints its cross-validation on dev)."
+            )
     toward, plain = toward_target_pairs()
     boot = Bootstrap(len(toward))
     console.print(
