@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test eval bench bench-ingest bench-scale bench-alerts chaos digest-preview desk-preview lint es-start es-stop desk-stop clean
+.PHONY: demo test eval train bench bench-ingest bench-scale bench-alerts chaos digest-preview desk-preview lint es-start es-stop desk-stop clean
 
 # Debian's Chromium for the previews and the desk's browser tests: Playwright drives it and
 # never downloads a browser of its own.
@@ -45,6 +45,10 @@ stack-stop: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m bench.evaluation
+
+# Refits toward_force's learned model on the dev split into enrichment/data/ (same file each run).
+train: $(STAMP)
+	$(BIN)/python -m bench.train_toward_force
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.enrichment
