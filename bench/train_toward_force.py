@@ -140,9 +140,16 @@ def main(path: Path = MODEL_FILE) -> None:
     by_model, by_lexicon = cross_validate(rows, news)
     print(f"{FOLDS}-fold cross-validation on {len(rows)} dev rows, macro F1:")
     print(f"  lexicon alone {by_lexicon:.3f}, lexicon + learned model {by_model:.3f}")
+    print(f"wrote {path} ({train(path, rows, news)} features)")
+
+
+def train(path: Path, rows: Rows | None = None, news: Rows | None = None) -> int:
+    """Fit on all of dev and write the weights; the number of features."""
+    rows = dev_rows() if rows is None else rows
+    news = news_rows(TowardForce.for_force([])) if news is None else news
     vectoriser, model = fit(rows, news)
     write(vectoriser, model, sum(found is not None for found, _ in rows), len(news), path)
-    print(f"wrote {path} ({len(vectoriser.vocabulary_)} features)")
+    return len(vectoriser.vocabulary_)
 
 
 if __name__ == "__main__":
