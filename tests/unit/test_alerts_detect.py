@@ -14,6 +14,7 @@ from elasticsearch import Elasticsearch
 
 from earshot.alerts.detect import binomial_tail, find_spikes, tail_probability, window_end
 from earshot.core.profile import AlertSettings, KnownEvent
+from earshot.governance.install import install
 from tests.alert_helpers import LINCOLN, at, burst, put_mentions, rhythmic_history, talk
 from tests.conftest import _delete_earshot_indices
 
@@ -42,6 +43,7 @@ def history(es_node) -> Iterator[Elasticsearch]:
         request_timeout=60,
     )
     _delete_earshot_indices(client)
+    install(client)  # as `earshot setup` leaves a cluster: this module may run first
     mentions = rhythmic_history(HISTORY_FROM, HISTORY_TO)
     about = {"topics": ["public-order"], "places": [LINCOLN]}
     mentions += burst(BIG, 10, words=["riot", "van", "crash", "covered"], **about)
