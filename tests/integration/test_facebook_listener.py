@@ -195,6 +195,51 @@ def test_next_run_reads_each_post_only_down_to_what_was_indexed():
     }
 
 
+def tagged_path(**params: str) -> str:
+    documented = {"fields": "id,message,created_time,permalink_url,from{name,id}", "limit": 25}
+    return f"{GRAPH}/{PAGE}/tagged?" + urlencode(documented | params | {"access_token": TOKEN})
+
+
+def tagging(n: int, minutes_ago: int) -> dict:
+    """A public post tagging the Page, as /{page-id}/tagged answers (v26.0 reference: no
+    `from` unless the token's user wrote it)."""
+    return {
+        "id": f"5550001_{n}",
+        "message": f"Huge thanks to @Lincolnshire Police for finding my bike ({n})",
+        "created_time": graph_time(NOW - timedelta(minutes=minutes_ago)),
+        "permalink_url": f"https://www.facebook.com/5550001/posts/{n}",
+    }
+
+
+def test_posts_tagging_the_page_are_heard_once_when_the_source_asks_for_them():
+    routes = comments_on_a(1) | {
+        tagged_path(): listing([tagging(3, 2), tagging(2, 40)], after="VEFHMQ"),
+        tagged_path(after="VEFHMQ"): listing([tagging(1, 90)]),
+    }
+    with FeedServer(routes) as server:
+        first = FacebookListener(source(server, tagged=True), now=NOW).listen({})
+        tagged = [m for m in first.mentions if "bike" in m.text]
+        assert [(m.url, m.author) for m in tagged] == [
+            (f"https://www.facebook.com/5550001/posts/{n}", None) for n in (3, 2, 1)
+        ]
+        assert tagged[0].published == NOW - timedelta(minutes=2)
+        assert (
+            marks(first.cursor)["tagged"] == f"{(NOW - timedelta(minutes=2)).isoformat()} 5550001_3"
+        )
+        server.routes[tagged_path()] = listing([tagging(4, 1), tagging(3, 2), tagging(2, 40)])
+        later = FacebookListener(source(server, tagged=True), now=NOW).listen(first.cursor)
+    assert [m.url for m in later.mentions if "bike" in m.text] == [
+        "https://www.facebook.com/5550001/posts/4"
+    ]
+
+
+def test_a_source_without_tagged_never_asks_for_the_tagged_edge():
+    """/tagged may need Page Public Content Access; an app without it must still be heard."""
+    with FeedServer(comments_on_a(1)) as server:
+        FacebookListener(source(server), now=NOW).listen({})
+        assert not any("/tagged" in path for path, _ in server.requests)
+
+
 def usage(percent: int) -> tuple[tuple[str, str], ...]:
     value = {"call_count": percent, "total_cputime": 10, "total_time": 12}
     return (("X-App-Usage", json.dumps(value)),)
