@@ -17,6 +17,17 @@ announces the next; v21.0, the old default, is served only until 21 January 2027
 
 The force's own replies (a comment `from` the Page itself) are labelled the force's.
 
+Posts by others about the Page, from the Page edges the source names in `also_hear`:
+`tagged` (posts the Page is tagged in, GET /{page-id}/tagged,
+https://developers.facebook.com/docs/graph-api/reference/page/tagged) and `visitor_posts`
+(posts visitors left on the Page,
+https://developers.facebook.com/docs/graph-api/reference/page/visitor_posts). Opt-in: Meta
+says both "may" also need the Page Public Content Access feature (its own App Review),
+which a comments-only app does not have, and its visitor_posts reference says the edge is
+not served for Pages moved to the New Pages Experience. Graph returns a tagged post's
+`from` only to its author, so one is heard without it. Cursor: one Watermark per edge,
+under its name.
+
 Which posts: those published in the last POST_WINDOW (14 days). Most comments come in a
 post's first days, and every listened post costs a request per run; older posts drop out.
 
@@ -47,6 +58,8 @@ GRAPH_VERSION = "v26.0"
 POST_WINDOW = timedelta(days=14)
 POST_FIELDS = "id,message,created_time,permalink_url"
 COMMENT_FIELDS = "id,message,created_time,from{name,id},permalink_url"
+PAGE_POST_FIELDS = "id,message,created_time,permalink_url,from{name,id}"
+PageEdge = Literal["tagged", "visitor_posts"]
 USAGE_STOP = 95  # percent of any Graph usage limit at which a run stops asking
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}  # app, user, page, custom, Pages BUC
 TOKEN_CODES = {102, 190}  # session or access token expired, revoked or invalid
@@ -61,6 +74,7 @@ class FacebookSource(ApiSource):
     connection: str
     graph_url: HttpUrl = HttpUrl(f"https://graph.facebook.com/{GRAPH_VERSION}")
     page_id: str
+    also_hear: tuple[PageEdge, ...] = ()  # others' posts about the Page (see the module docstring)
 
 
 class FacebookListener(Listener[FacebookSource]):
@@ -71,7 +85,8 @@ class FacebookListener(Listener[FacebookSource]):
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
         self.posts, self.all_listed = self._recent_posts()
-        return [self._comments(post, cursor) for post in self.posts]
+        comments = [self._comments(post, cursor) for post in self.posts]
+        return [*(self._page_edge(e, cursor) for e in self.source.also_hear), *comments]
 
     def carried(self, cursor: Cursor) -> Cursor:
         """A post that left the window leaves the cursor, once every recent post was listed."""
@@ -117,6 +132,20 @@ class FacebookListener(Listener[FacebookSource]):
         key = f"post:{post_id}"
         mark = Watermark.parse(cursor.get(key))
         return Stream(key, page, mark, _stamp, mention, posted(_stamp))
+
+    def _page_edge(self, edge: PageEdge, cursor: Cursor) -> Stream[dict]:
+        """Others' posts on one Page edge, newest first, down to that edge's watermark."""
+
+        def page(after: str | None) -> tuple[list[dict], str | None]:
+            params = {"fields": PAGE_POST_FIELDS, "limit": 25} | ({"after": after} if after else {})
+            body = self._get(f"/{self.source.page_id}/{edge}", params)
+            return _data(body), _next(body)
+
+        def mention(post: dict) -> Mention | None:
+            return self._to_mention(post, post) if post.get("message") else None
+
+        mark = Watermark.parse(cursor.get(edge))
+        return Stream(edge, page, mark, _stamp, mention, posted(_stamp))
 
     def _get(self, path: str, params: dict) -> dict:
         body, headers = self.get(
@@ -168,8 +197,9 @@ class FacebookListener(Listener[FacebookSource]):
         return said
 
 
-def _stamp(comment: dict) -> tuple[datetime, str]:
-    return utc(comment["created_time"]), str(comment["id"])
+def _stamp(item: dict) -> tuple[datetime, str]:
+    """Where a comment or another's post sits in its newest-first listing."""
+    return utc(item["created_time"]), str(item["id"])
 
 
 def _data(body: dict) -> list[dict]:

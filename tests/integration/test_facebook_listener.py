@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
+from pydantic import ValidationError
 
 from earshot.app.feed_server import FeedServer, Route
 from earshot.core.fetch import FetchError, get_json
@@ -193,6 +194,71 @@ def test_next_run_reads_each_post_only_down_to_what_was_indexed():
     assert marks(heard.cursor) == {
         f"post:{POST_A}": f"{(NOW - timedelta(minutes=1)).isoformat()} 901_5005"
     }
+
+
+def edge_path(edge: str, **params: str) -> str:
+    """A Page edge of others' posts: /{page-id}/tagged or /{page-id}/visitor_posts."""
+    documented = {"fields": "id,message,created_time,permalink_url,from{name,id}", "limit": 25}
+    return f"{GRAPH}/{PAGE}/{edge}?" + urlencode(documented | params | {"access_token": TOKEN})
+
+
+def tagging(n: int, minutes_ago: int) -> dict:
+    """A public post tagging the Page, as /{page-id}/tagged answers (v26.0 reference: no
+    `from` unless the token's user wrote it)."""
+    return {
+        "id": f"5550001_{n}",
+        "message": f"Huge thanks to @Lincolnshire Police for finding my bike ({n})",
+        "created_time": graph_time(NOW - timedelta(minutes=minutes_ago)),
+        "permalink_url": f"https://www.facebook.com/5550001/posts/{n}",
+    }
+
+
+def test_posts_tagging_the_page_are_heard_once_when_the_source_asks_for_them():
+    routes = comments_on_a(1) | {
+        edge_path("tagged"): listing([tagging(3, 2), tagging(2, 40)], after="VEFHMQ"),
+        edge_path("tagged", after="VEFHMQ"): listing([tagging(1, 90)]),
+    }
+    with FeedServer(routes) as server:
+        first = FacebookListener(source(server, also_hear=["tagged"]), now=NOW).listen({})
+        tagged = [m for m in first.mentions if "bike" in m.text]
+        assert [(m.url, m.author) for m in tagged] == [
+            (f"https://www.facebook.com/5550001/posts/{n}", None) for n in (3, 2, 1)
+        ]
+        assert tagged[0].published == NOW - timedelta(minutes=2)
+        assert (
+            marks(first.cursor)["tagged"] == f"{(NOW - timedelta(minutes=2)).isoformat()} 5550001_3"
+        )
+        server.routes[edge_path("tagged")] = listing([tagging(4, 1), tagging(3, 2), tagging(2, 40)])
+        later = FacebookListener(source(server, also_hear=["tagged"]), now=NOW).listen(first.cursor)
+    assert [m.url for m in later.mentions if "bike" in m.text] == [
+        "https://www.facebook.com/5550001/posts/4"
+    ]
+
+
+def test_visitor_posts_on_the_page_are_heard_with_their_author():
+    """A visitor's post as /{page-id}/visitor_posts answers a page token (v26.0 reference)."""
+    visitor = tagging(7, 3) | {
+        "message": "Cars racing on the A46 every night, can someone come out?",
+        "from": {"name": "Resident 7", "id": "7007"},
+    }
+    routes = comments_on_a(1) | {edge_path("visitor_posts"): listing([visitor])}
+    with FeedServer(routes) as server:
+        heard = FacebookListener(source(server, also_hear=["visitor_posts"]), now=NOW).listen({})
+    by_visitor = [m.text for m in heard.mentions if m.author == "Resident 7"]
+    assert by_visitor == [visitor["message"]]
+    assert "visitor_posts" in marks(heard.cursor)
+
+
+def test_a_source_hears_others_posts_only_from_the_edges_it_names():
+    """Both edges may need Page Public Content Access; an app without it must still be heard."""
+    with FeedServer(comments_on_a(1)) as server:
+        FacebookListener(source(server), now=NOW).listen({})
+        assert not any(e in p for p, _ in server.requests for e in ("/tagged", "/visitor_posts"))
+    with pytest.raises(ValidationError, match=r"also_hear\.0"):
+        FacebookSource.model_validate(
+            {"kind": "facebook", "name": "f", "connection": "c", "page_id": PAGE}
+            | {"also_hear": ["feed"]}
+        )
 
 
 def usage(percent: int) -> tuple[tuple[str, str], ...]:
