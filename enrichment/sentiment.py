@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
 
 from earshot.core.model import Sentiment
 from enrichment.relevance import phrase_pattern
@@ -54,13 +54,20 @@ class TowardForce:
     analyzer: SentimentIntensityAnalyzer
     phrases: tuple[tuple[re.Pattern[str], str], ...]
     refers_to_force: re.Pattern[str]
+    # Words whose valence the adjustments changed, added or removed: a text with none of
+    # them (and no adjusted phrase) scores exactly as plain VADER scores it.
+    adjusted_words: frozenset[str]
 
     @classmethod
     def for_force(cls, force_terms: list[str]) -> TowardForce:
         return _build(tuple(force_terms))
 
-    def score(self, text: str, *, is_reply: bool = False) -> Sentiment:
-        """Neutral when the text neither refers to the force nor answers it.
+    def score(
+        self, text: str, *, is_reply: bool = False, plain_tone: Sentiment | None = None
+    ) -> Sentiment:
+        """Neutral when the text neither refers to the force nor answers it. `plain_tone`: plain
+        VADER's score of this same text, when known, reused where no adjustment applies
+        (VADER is most of enrichment's cost; most texts hold no adjusted word).
 
         Scoring the whole text (rather than only the sentences naming the force) did
         better on the dev split: people name the police in one sentence and judge them
@@ -69,7 +76,18 @@ class TowardForce:
         text = text[:MAX_CHARS]
         if not (is_reply or self.refers_to(text)):
             return _labelled(0.0)
-        return _labelled(self.analyzer.polarity_scores(self._tokenise_phrases(text))["compound"])
+        adjusted = self._tokenise_phrases(text)
+        if plain_tone is not None and adjusted == text and not self._holds_adjusted_word(text):
+            return plain_tone
+        return _labelled(self.analyzer.polarity_scores(adjusted)["compound"])
+
+    def _holds_adjusted_word(self, text: str) -> bool:
+        """VADER looks its lexicon up only by the text's own tokens, which for ASCII text (no
+        emoji for VADER to spell out) are SentiText's; other text is taken to hold one."""
+        if not text.isascii():
+            return True
+        tokens = SentiText(text.strip()).words_and_emoticons
+        return any(token.lower() in self.adjusted_words for token in tokens)
 
     def refers_to(self, text: str) -> bool:
         """Names the force, or the police in general ("officers", "101", "the cops")."""
@@ -93,9 +111,16 @@ def _build(force_terms: tuple[str, ...]) -> TowardForce:
         token = f"earshotphrase{n}"
         analyzer.lexicon[token] = float(valence)
         phrases.append((re.compile(rf"\b{pattern}\b", re.I), token))
+    plain = _analyzer().lexicon
+    adjusted_words = {
+        word
+        for word in plain.keys() | analyzer.lexicon.keys()
+        if plain.get(word) != analyzer.lexicon.get(word)
+    }
     bare = [t[1:] for t in force_terms if t[:1] in "@#"]
     return TowardForce(
         analyzer=analyzer,
         phrases=tuple(phrases),
         refers_to_force=phrase_pattern([*adjustments["force_words"], *force_terms, *bare]),
+        adjusted_words=frozenset(adjusted_words),
     )
