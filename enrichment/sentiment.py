@@ -18,6 +18,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
 
 from earshot.core.model import Sentiment
 from enrichment.relevance import phrase_pattern
+from enrichment.rule_files import Screen
 
 # VADER slows badly on long, emoji-heavy text; the opening of a post carries its tone.
 MAX_CHARS = 2_000
@@ -53,6 +54,8 @@ class TowardForce:
 
     analyzer: SentimentIntensityAnalyzer
     phrases: tuple[tuple[re.Pattern[str], str], ...]
+    # Which phrases could be in a text, from one scan: most texts hold none of the ~70.
+    phrase_screen: Screen
     refers_to_force: re.Pattern[str]
     # Words whose valence the adjustments changed, added or removed: a text with none of
     # them (and no adjusted phrase) scores exactly as plain VADER scores it.
@@ -94,8 +97,10 @@ class TowardForce:
         return bool(self.refers_to_force.search(text))
 
     def _tokenise_phrases(self, clause: str) -> str:
-        for pattern, token in self.phrases:
-            clause = pattern.sub(f" {token} ", clause)
+        worth = self.phrase_screen.may_match(clause)
+        for i, (pattern, token) in enumerate(self.phrases):
+            if i in worth:
+                clause = pattern.sub(f" {token} ", clause)
         return clause
 
 
@@ -121,6 +126,7 @@ def _build(force_terms: tuple[str, ...]) -> TowardForce:
     return TowardForce(
         analyzer=analyzer,
         phrases=tuple(phrases),
+        phrase_screen=Screen.of([pattern for pattern, _ in phrases]),
         refers_to_force=phrase_pattern([*adjustments["force_words"], *force_terms, *bare]),
         adjusted_words=frozenset(adjusted_words),
     )
