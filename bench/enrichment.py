@@ -31,10 +31,12 @@ def texts() -> list[str]:
 
 
 def per_second(work: Callable[[str], object], items: list[str]) -> float:
-    started = time.perf_counter()
+    """By this process's CPU time: the other processes on a shared machine barely move it,
+    where they swing wall-clock rates several-fold (enrichment does no I/O to wait on)."""
+    started = time.process_time()
     for item in items:
         work(item)
-    return len(items) / (time.perf_counter() - started)
+    return len(items) / (time.process_time() - started)
 
 
 def main() -> None:
