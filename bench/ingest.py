@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -28,12 +26,12 @@ from elasticsearch import Elasticsearch, helpers
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bench.enrichment import texts
+from bench.private_node import private_node
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.governance.install import install
 from earshot.store.indices import CURSORS, MENTIONS, mentions_index
-from earshot.store.local_node import LocalNode
 from listeners import load_profile
 
 SOURCE = "bench-feed"
@@ -147,20 +145,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, nargs="+", default=[2_000, 20_000])
     parser.add_argument("--pairs", type=int, default=3)
     args = parser.parse_args()
-    # The bench's own pseudonym secret, never a force's: authors are pseudonymised at ingest.
-    os.environ.setdefault("EARSHOT_PSEUDONYM_KEY", "earshot-bench-pseudonym-key-0123456789abcdef")
-    with tempfile.TemporaryDirectory(prefix="earshot-bench-ingest-") as folder:
-        node = LocalNode(Path(folder) / "elasticsearch")
-        running = node.start()
-        try:
-            es = Elasticsearch(
-                running.url, basic_auth=("elastic", node.password()), request_timeout=120
-            )
-            print(f"median of {args.pairs} alternating pairs, same node, same process")
-            for count in args.items:
-                measure(es, Path(folder), count, args.pairs)
-        finally:
-            node.destroy()
+    with private_node("ingest", request_timeout=120) as (es, folder):
+        print(f"median of {args.pairs} alternating pairs, same node, same process")
+        for count in args.items:
+            measure(es, folder, count, args.pairs)
 
 
 if __name__ == "__main__":

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import random
 import statistics
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from elasticsearch import Elasticsearch, helpers
 
 from bench.enrichment import texts
 from bench.evaluation import text_mention
+from bench.private_node import private_node
 from earshot.alerts.run import evaluate
 from earshot.core.clock import LocalDay
 from earshot.core.model import Mention, mention_id
@@ -35,7 +33,6 @@ from earshot.governance.erasure import by_author, erase
 from earshot.governance.install import install
 from earshot.governance.retention import apply_retention
 from earshot.store.indices import MENTIONS
-from earshot.store.local_node import LocalNode
 from earshot.store.mentions import to_document
 from enrichment import Enricher
 from listeners import load_profile
@@ -147,31 +144,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="timed runs of each step")
     args = parser.parse_args()
     logging.disable(logging.INFO)  # the client logs every request; the table is the output
-    os.environ.setdefault("EARSHOT_PSEUDONYM_KEY", "earshot-bench-pseudonym-key-0123456789abcdef")
     profile = load_profile(DEFAULT_PROFILE)
-    with tempfile.TemporaryDirectory(prefix="earshot-bench-scale-") as folder:
-        node = LocalNode(Path(folder) / "elasticsearch")
-        running = node.start()
-        try:
-            es = Elasticsearch(
-                running.url, basic_auth=("elastic", node.password()), request_timeout=300
-            )
-            filled = fill(es, args.mentions)
-            stored = es.count(index=MENTIONS)["count"]
-            print(f"{stored:,} mentions over {DAYS} days stored in {filled:.0f} s")
-            steps: list[tuple[str, Callable[[int], object]]] = [
-                ("response queue (desk)", lambda n: queue(es, Filters())),
-                ("alerts evaluation", lambda n: evaluate(es, profile, END - timedelta(hours=n))),
-                ("digest build", lambda n: build(es, profile, LocalDay(_day(n)))),
-                ("erasure by author", lambda n: erase(es, by_author(f"resident{n}"), apply=True)),
-                ("retention pass", lambda n: apply_retention(es, profile.retention, END)),
-            ]
-            print(f"{'step':<26}{'p50 ms':>10}{'p95 ms':>10}{'peak MB':>10}   ({args.runs} runs)")
-            for name, work in steps:
-                p50, p95, peak = percentiles(work, args.runs)
-                print(f"{name:<26}{p50:>10,.0f}{p95:>10,.0f}{peak:>10,.1f}")
-        finally:
-            node.destroy()
+    with private_node("scale", request_timeout=300) as (es, _):
+        filled = fill(es, args.mentions)
+        stored = es.count(index=MENTIONS)["count"]
+        print(f"{stored:,} mentions over {DAYS} days stored in {filled:.0f} s")
+        steps: list[tuple[str, Callable[[int], object]]] = [
+            ("response queue (desk)", lambda n: queue(es, Filters())),
+            ("alerts evaluation", lambda n: evaluate(es, profile, END - timedelta(hours=n))),
+            ("digest build", lambda n: build(es, profile, LocalDay(_day(n)))),
+            ("erasure by author", lambda n: erase(es, by_author(f"resident{n}"), apply=True)),
+            ("retention pass", lambda n: apply_retention(es, profile.retention, END)),
+        ]
+        print(f"{'step':<26}{'p50 ms':>10}{'p95 ms':>10}{'peak MB':>10}   ({args.runs} runs)")
+        for name, work in steps:
+            p50, p95, peak = percentiles(work, args.runs)
+            print(f"{name:<26}{p50:>10,.0f}{p95:>10,.0f}{peak:>10,.1f}")
 
 
 def _day(n: int) -> date:

@@ -56,9 +56,12 @@ class Enricher:
             words, plain, force_terms=force_terms, is_reply=is_reply, in_area=in_area
         )
         written_in = language(words)
+        plain_tone = tone(words)
         # VADER reads English only: a Polish thank-you would be scored on stray tokens.
         toward_force = (
-            self.toward_force.score(plain, is_reply=is_reply)
+            self.toward_force.score(
+                plain, is_reply=is_reply, plain_tone=plain_tone if plain == words else None
+            )
             if written_in in {"en", UNDETERMINED}
             else NOT_JUDGED
         )
@@ -71,7 +74,7 @@ class Enricher:
                 "force_terms": force_terms,
                 "relevance": verdict.relevance,
                 "not_relevant": verdict.not_relevant,
-                "tone": tone(words),
+                "tone": plain_tone,
                 "toward_force": toward_force,
                 "topics": self.topics.tags(words),
                 "risk_flags": risk_flags(words),

@@ -256,9 +256,15 @@ def _fixed(items: list) -> set[str] | None:
     return spelt
 
 
+# Words in nearly every mention Earshot keeps (relevance asks for the police): as a needle
+# they skip no more texts than "the" does.
+POLICE_TALK = frozenset({"police", "officer", "officers"})
+_POOR_NEEDLES = ENGLISH_FUNCTION_WORDS | POLICE_TALK
+
+
 def _selectivity(option: frozenset[str]) -> float:
     """Longer and fewer needles skip more texts; a word in every sentence skips none."""
-    return min(len(n) - 10 * (n in ENGLISH_FUNCTION_WORDS) for n in option) - len(option) / 100
+    return min(len(n) - 10 * (n in _POOR_NEEDLES) for n in option) - len(option) / 100
 
 
 # Longer than a post: an article or a blog, judged by its sentences, not by a word somewhere

@@ -15,11 +15,12 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
 
 from earshot.core.model import Sentiment
 from enrichment.learned import LearnedJudge, features
 from enrichment.relevance import phrase_pattern
+from enrichment.rule_files import Screen
 
 # VADER slows badly on long, emoji-heavy text; the opening of a post carries its tone.
 MAX_CHARS = 2_000
@@ -55,15 +56,24 @@ class TowardForce:
 
     analyzer: SentimentIntensityAnalyzer
     phrases: tuple[tuple[re.Pattern[str], str], ...]
+    # Which phrases could be in a text, from one scan: most texts hold none of the ~70.
+    phrase_screen: Screen
     refers_to_force: re.Pattern[str]
     learned: LearnedJudge
+    # Words whose valence the adjustments changed, added or removed: a text with none of
+    # them (and no adjusted phrase) scores exactly as plain VADER scores it.
+    adjusted_words: frozenset[str]
 
     @classmethod
     def for_force(cls, force_terms: list[str]) -> TowardForce:
         return _build(tuple(force_terms))
 
-    def score(self, text: str, *, is_reply: bool = False) -> Sentiment:
-        """Neutral when the text neither refers to the force nor answers it.
+    def score(
+        self, text: str, *, is_reply: bool = False, plain_tone: Sentiment | None = None
+    ) -> Sentiment:
+        """Neutral when the text neither refers to the force nor answers it. `plain_tone`: plain
+        VADER's score of this same text, when known, reused where no adjustment applies
+        (VADER is most of enrichment's cost; most texts hold no adjusted word).
 
         Scoring the whole text (rather than only the sentences naming the force) did
         better on the dev split: people name the police in one sentence and judge them
@@ -74,7 +84,7 @@ class TowardForce:
         text = text[:MAX_CHARS]
         if not (is_reply or self.refers_to(text)):
             return _labelled(0.0)
-        judged = self.learned.judge(self._features(text, is_reply))
+        judged = self.learned.judge(self._features(text, is_reply, plain_tone))
         return Sentiment(score=judged.score, label=judged.label)
 
     def reasons(self, text: str, *, is_reply: bool = False) -> tuple[str, ...]:
@@ -92,20 +102,38 @@ class TowardForce:
         found = [f"policing lexicon: {words}"] if words else []
         return (*found, f"{judged.label} mostly because of {'; '.join(judged.strongest)}")
 
-    def _features(self, text: str, is_reply: bool) -> dict[str, float]:
-        return features(text, lexicon_score=self.lexicon_score(text), is_reply=is_reply)
+    def _features(
+        self, text: str, is_reply: bool, plain_tone: Sentiment | None = None
+    ) -> dict[str, float]:
+        lexicon_score = self.lexicon_score(text, plain_tone)
+        return features(text, lexicon_score=lexicon_score, is_reply=is_reply)
 
-    def lexicon_score(self, text: str) -> float:
-        """VADER's compound with the policing lexicon, whether or not the text is about it."""
-        return self.analyzer.polarity_scores(self._tokenise_phrases(text))["compound"]
+    def lexicon_score(self, text: str, plain_tone: Sentiment | None = None) -> float:
+        """VADER's compound with the policing lexicon, whether or not the text is about it.
+        `plain_tone`, plain VADER's score of this same text, is that compound where no
+        adjustment applies."""
+        adjusted = self._tokenise_phrases(text)
+        if plain_tone is not None and adjusted == text and not self._holds_adjusted_word(text):
+            return plain_tone.score
+        return self.analyzer.polarity_scores(adjusted)["compound"]
+
+    def _holds_adjusted_word(self, text: str) -> bool:
+        """VADER looks its lexicon up only by the text's own tokens, which for ASCII text (no
+        emoji for VADER to spell out) are SentiText's; other text is taken to hold one."""
+        if not text.isascii():
+            return True
+        tokens = SentiText(text.strip()).words_and_emoticons
+        return any(token.lower() in self.adjusted_words for token in tokens)
 
     def refers_to(self, text: str) -> bool:
         """Names the force, or the police in general ("officers", "101", "the cops")."""
         return bool(self.refers_to_force.search(text))
 
     def _tokenise_phrases(self, clause: str) -> str:
-        for pattern, token in self.phrases:
-            clause = pattern.sub(f" {token} ", clause)
+        worth = self.phrase_screen.may_match(clause)
+        for i, (pattern, token) in enumerate(self.phrases):
+            if i in worth:
+                clause = pattern.sub(f" {token} ", clause)
         return clause
 
 
@@ -121,10 +149,18 @@ def _build(force_terms: tuple[str, ...]) -> TowardForce:
         token = f"earshotphrase{n}"
         analyzer.lexicon[token] = float(valence)
         phrases.append((re.compile(rf"\b{pattern}\b", re.I), token))
+    plain = _analyzer().lexicon
+    adjusted_words = {
+        word
+        for word in plain.keys() | analyzer.lexicon.keys()
+        if plain.get(word) != analyzer.lexicon.get(word)
+    }
     bare = [t[1:] for t in force_terms if t[:1] in "@#"]
     return TowardForce(
         analyzer=analyzer,
         phrases=tuple(phrases),
+        phrase_screen=Screen.of([pattern for pattern, _ in phrases]),
         refers_to_force=phrase_pattern([*adjustments["force_words"], *force_terms, *bare]),
         learned=LearnedJudge.load(),
+        adjusted_words=frozenset(adjusted_words),
     )

@@ -87,17 +87,18 @@ def signature(text: str) -> tuple[int, ...]:
     if len(words) < MIN_WORDS:
         return ()
     shingles = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
-    hashed = np.fromiter(map(_hash, shingles), dtype=np.uint32, count=len(shingles))
+    # The first four bytes of each SHA-1 (datasketch's sha1_hash32), premixed in one numpy pass.
+    first_bytes = b"".join(hashlib.sha1(s.encode()).digest()[:4] for s in shingles)
+    hashed = _murmur_finaliser(np.frombuffer(first_bytes, dtype="<u4"))
     return tuple((hashed[:, None] * _A + _B).min(axis=0).tolist())
 
 
-def _hash(shingle: str) -> int:
-    """datasketch's sha1_hash32, then MurmurHash3's finaliser (its pre-mix)."""
-    h = int.from_bytes(hashlib.sha1(shingle.encode()).digest()[:4], "little")
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+def _murmur_finaliser(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finaliser (datasketch's pre-mix), on uint32s, so products wrap as in C."""
+    h = h ^ (h >> 16)
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> 13)
+    h = h * np.uint32(0xC2B2AE35)
     return h ^ (h >> 16)
 
 

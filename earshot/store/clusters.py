@@ -4,14 +4,16 @@ result and the publisher's own item: earshot.store.story_keys), else of one with
 near-identical text (earshot.core.near_duplicates), else its own.
 
 Looked up in Elasticsearch, so clusters survive restarts and span sources: the batch's
-canonical URLs in one exact lookup per chunk, and its band keys in one multi-search per
-chunk, the candidates sharing most bands first, then the most recent. Mentions of one
+canonical URLs in one exact lookup per chunk, and its band keys in one search per chunk
+(a multi-search, one per mention, when a big story shares them), the candidates sharing
+most bands first, then the most recent. Mentions of one
 batch are matched to each other in memory, so nothing need be searchable yet.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from elasticsearch import Elasticsearch
@@ -23,8 +25,11 @@ from earshot.store.story_keys import stored_stories
 
 CANDIDATES = 20
 CHUNK = 200
+# Stored mentions sharing a band with a chunk, fetched at once; ranked here when no more.
+POOL = 1_000
 PER_KEY = 5  # mentions of this batch kept per band key: the story's latest few stand for it
 _BANDS = "earshot.near_duplicate.bands"
+_SIGNATURE = "earshot.near_duplicate.signature"
 _URL = "earshot.canonical_url"
 _SEARCH = {"index": MENTIONS, "ignore_unavailable": True, "allow_no_indices": True}
 
@@ -94,26 +99,67 @@ def _stored_near(es: Elasticsearch, mentions: list[Mention]) -> list[list[Earlie
     found: list[list[Earlier]] = [[] for _ in mentions]
     signed = [i for i, m in enumerate(mentions) if m.signature]
     for start in range(0, len(signed), CHUNK):
-        chunk = signed[start : start + CHUNK]
-        searches: list[dict] = []
-        for i in chunk:
-            searches += [_SEARCH, _candidate_query(mentions[i])]
-        for i, response in zip(chunk, es.msearch(searches=searches)["responses"], strict=True):
-            if "error" in response:
-                raise RuntimeError(f"near-duplicate lookup failed: {response['error']}")
-            found[i] = [_earlier(hit) for hit in response["hits"]["hits"]]
+        keys = {i: bands(mentions[i].signature) for i in signed[start : start + CHUNK]}
+        pool = _pool(es, keys.values())
+        for i, earlier in (
+            _ranked_by_elasticsearch(es, keys)
+            if pool is None
+            else {i: _ranked(pool, set(own)) for i, own in keys.items()}
+        ).items():
+            found[i] = earlier
     return found
 
 
-def _candidate_query(mention: Mention) -> dict:
-    # One point per band shared, so the score is how many of its bands a candidate shares.
-    shared = [
-        {"constant_score": {"filter": {"term": {_BANDS: key}}}} for key in bands(mention.signature)
+def _pool(es: Elasticsearch, keys: Iterable[list[str]]) -> list[tuple[set[str], Earlier]] | None:
+    """Every stored mention sharing a band key with any of the chunk's, newest first: one
+    search for the chunk, as most texts have no near-duplicate stored. None when there are
+    more than POOL (a big story re-shared all day); each mention then asks on its own."""
+    wanted = sorted({key for own in keys for key in own})
+    hits = es.search(
+        **_SEARCH,
+        query={"terms": {_BANDS: wanted}},
+        size=POOL,
+        track_total_hits=POOL + 1,
+        sort=[{"@timestamp": "desc"}],
+        source=["earshot.cluster", _SIGNATURE, _BANDS],
+    )["hits"]
+    if hits["total"]["value"] > POOL:
+        return None
+    return [
+        (set(hit["_source"]["earshot"]["near_duplicate"]["bands"]), _earlier(hit))
+        for hit in hits["hits"]
     ]
+
+
+def _ranked(pool: list[tuple[set[str], Earlier]], keys: set[str]) -> list[Earlier]:
+    """As `_candidate_query` ranks them: most bands shared, then newest (the pool's order)."""
+    shared = [(len(keys & stored), earlier) for stored, earlier in pool]
+    ranked = sorted((s for s in shared if s[0]), key=lambda s: -s[0])
+    return [earlier for _, earlier in ranked[:CANDIDATES]]
+
+
+def _ranked_by_elasticsearch(
+    es: Elasticsearch, keys: dict[int, list[str]]
+) -> dict[int, list[Earlier]]:
+    """One search per mention in a multi-search, each returning its CANDIDATES best."""
+    searches: list[dict] = []
+    for own in keys.values():
+        searches += [_SEARCH, _candidate_query(own)]
+    found: dict[int, list[Earlier]] = {}
+    for i, response in zip(keys, es.msearch(searches=searches)["responses"], strict=True):
+        if "error" in response:
+            raise RuntimeError(f"near-duplicate lookup failed: {response['error']}")
+        found[i] = [_earlier(hit) for hit in response["hits"]["hits"]]
+    return found
+
+
+def _candidate_query(keys: list[str]) -> dict:
+    # One point per band shared, so the score is how many of its bands a candidate shares.
+    shared = [{"constant_score": {"filter": {"term": {_BANDS: key}}}} for key in keys]
     return {
         "size": CANDIDATES,
         "query": {"bool": {"should": shared}},
-        "_source": ["earshot.cluster", "earshot.near_duplicate.signature"],
+        "_source": ["earshot.cluster", _SIGNATURE],
         "sort": ["_score", {"@timestamp": "desc"}],
     }
 

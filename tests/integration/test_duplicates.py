@@ -7,6 +7,7 @@ from datasketch import MinHash
 
 from earshot.core.model import Mention, mention_id
 from earshot.core.near_duplicates import PERMUTATIONS, bands, canonical_url, signature, similarity
+from earshot.store.clusters import POOL
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
 
@@ -168,3 +169,18 @@ def test_a_short_reshare_of_an_old_link_joins_its_story_among_ten_thousand_short
     assert stored["cluster"] == story.id
     in_story = es.count(index=MENTIONS, query={"term": {"earshot.cluster": story.id}})["count"]
     assert in_story == 2  # the story and its re-share; the short chatter is its own
+
+
+@pytest.mark.elasticsearch
+def test_a_copy_of_a_story_shared_more_than_a_thousand_times_still_joins_it(es):
+    """More stored copies than one search for the whole batch fetches: each asks on its own."""
+    ensure_indices(es)
+    copies = [
+        mention(n, copy_of_story(n, OUTLETS[n % len(OUTLETS)]), f"https://copy.example/{n}", n)
+        for n in range(POOL + 1)
+    ]
+    index_mentions(es, copies)
+    late = mention(7_000, copy_of_story(1, "Lincs FM"), "https://lincsfm.example/story", 9_000)
+    index_mentions(es, [late])
+    stored = es.get(index="earshot-mentions-2026.11", id=late.id)["_source"]["earshot"]
+    assert stored["cluster"] == copies[0].id

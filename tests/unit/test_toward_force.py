@@ -51,3 +51,16 @@ def test_crime_words_do_not_drown_praise_of_the_officers():
     text = "Terrible attack in Lincoln last night, officers were quick to help the injured victims"
     assert tone(text).label == "negative"
     assert toward(text) == "positive"
+
+
+def test_plain_vaders_score_is_reused_only_where_the_adjustments_change_nothing():
+    texts = [
+        "Lincolnshire Police were brilliant today, thank you",  # no adjusted word: reused
+        "Lincolnshire Police arrested a man after the stabbing",  # descriptive words
+        "Lincolnshire Police are useless and clueless",  # words with a policing valence
+        "Lincolnshire Police never turned up, waited three hours",  # an adjusted phrase
+        "Lincolnshire Police 😡 no show again",  # an emoji VADER spells out
+        "Thanks to the police, no one was hurt",
+    ]
+    for text in texts:
+        assert SCORER.score(text, plain_tone=tone(text)) == SCORER.score(text), text
