@@ -1,19 +1,35 @@
 """Facebook page comments against a loopback server replaying Graph API responses shaped as
-Meta documents them (page posts, post comments, cursor paging, error objects, usage headers)."""
+Meta documents them (page posts, post comments, cursor paging, error objects, usage headers).
+
+Meta's business SDK (facebook/facebook-python-business-sdk at commit
+94914f9dabd06f0a5cbed72b5824ee45e407cbe7, release 25.0.2) has no recorded Page payloads to
+replay: its tests (facebook_business/test/integration_*.py) patch `requests` with hand-written
+Ads objects. What it does define is checked instead: the fields Earshot asks for and the
+loopback server answers with are PagePost and Comment fields
+(facebook_business/adobjects/pagepost.py, comment.py, against the pinned facebook-business
+package), the comments edge's filter/order values are its Comment enums, and its cursor rule
+(api.py Cursor.load_next_page: `paging.cursors.after`, a next page only while `paging.next`
+is given) is the one `listing` below follows.
+"""
 
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+from facebook_business.adobjects.comment import Comment
+from facebook_business.adobjects.page import Page
+from facebook_business.adobjects.pagepost import PagePost
+from facebook_business.adobjects.user import User
 from pydantic import ValidationError
 
 from earshot.app.feed_server import FeedServer, Route
 from earshot.core.fetch import FetchError, get_json
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
-from listeners import ListenerError
+from listeners import ListenerError, facebook
 from listeners.facebook import FacebookListener, FacebookSource
 from tests.listener_contract import Contract, marks
 
@@ -152,6 +168,52 @@ def test_comments_on_recent_posts_are_read_page_by_page_with_the_page_token():
     assert marks(heard.cursor) == {
         f"post:{POST_A}": f"{(NOW - timedelta(minutes=5)).isoformat()} 901_5003"
     }
+
+
+def sdk_fields(kind) -> set[str]:
+    """The field names one of the business SDK's objects defines (its `Field` class)."""
+    return {v for k, v in vars(kind.Field).items() if not k.startswith("_")}
+
+
+def asked_fields(fields: str) -> dict[str, set[str]]:
+    """Graph's `fields` parameter: each field, with the sub-fields asked in braces."""
+    return {
+        name: set(sub.rstrip("}").split(",")) if sub else set()
+        for name, _, sub in (f.partition("{") for f in re.findall(r"[^,{]+(?:\{[^}]*\})?", fields))
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "kind"),
+    [
+        (facebook.POST_FIELDS, PagePost),
+        (facebook.PAGE_POST_FIELDS, PagePost),
+        (facebook.COMMENT_FIELDS, Comment),
+    ],
+    ids=["posts", "tagged-and-visitor-posts", "comments"],
+)
+def test_every_field_asked_for_is_one_metas_sdk_defines(fields, kind):
+    """A misspelt or retired field fails the whole request with Graph error 100."""
+    asked = asked_fields(fields)
+    assert set(asked) <= sdk_fields(kind)
+    for sub in asked.values():  # `from` is a person or a Page: both have a name and an id
+        assert sub <= sdk_fields(User) & sdk_fields(Page)
+
+
+def test_the_loopback_graph_answers_only_with_fields_metas_sdk_defines():
+    assert set(post(POST_A, 1)) <= sdk_fields(PagePost)
+    assert set(tagging(1, 1)) <= sdk_fields(PagePost)
+    assert set(comment(POST_A, 1, 1)) <= sdk_fields(Comment)
+
+
+def test_the_comments_edge_is_asked_in_orders_and_filters_metas_sdk_defines():
+    with FeedServer(comments_on_a(1)) as server:
+        FacebookListener(source(server), now=NOW).listen({})
+        asked = dict(parse_qsl(urlsplit(server.requests[-1][0]).query))
+    assert asked["filter"] in vars(Comment.Filter).values()
+    assert asked["order"] == Comment.Order.reverse_chronological  # newest first: see the cursor
+    for edge in ("tagged", "visitor_posts"):  # the Page edges `also_hear` may name
+        assert callable(getattr(Page, f"get_{edge}"))
 
 
 def test_the_default_graph_version_is_one_meta_still_serves():
