@@ -67,7 +67,7 @@ from listeners.watermark import Watermark, posted
 
 GRAPH_VERSION = "v26.0"
 POST_WINDOW = timedelta(days=14)
-POSTS_PAGE = 100  # posts asked per listing request: the most Graph's cursor paging gives
+POSTS_PAGE = 100  # posts asked per listing request; Graph may give fewer, paging goes on
 POST_FIELDS = "id,message,created_time,updated_time,permalink_url"
 COMMENT_FIELDS = "id,message,created_time,from{name,id},permalink_url"
 PAGE_POST_FIELDS = "id,message,created_time,permalink_url,from{name,id}"
@@ -137,6 +137,7 @@ class FacebookListener(Listener[FacebookSource]):
             self.cut = len(kept) < len(posts) or (not room and left is not None)
             return kept, None if self.held or not room else left
 
+        # Never the bound that stops it: every page but an empty last one lists a post.
         walk = pages(page, source=self.source.name, max_pages=self.source.max_posts)
         return [post for batch in walk for post in batch]
 
