@@ -1,0 +1,65 @@
+"""Prints the real public texts about the police that were offered for hand-labelling into
+tests/data/police_mentions.jsonl (issue 14 item 4), so the selection can be re-run.
+
+A simple keyword filter picks texts that mention the police; retweets of the same text and
+exact repeats are dropped, because one text labelled twice teaches nothing new. The labels
+were then written by hand from tests/data/LABELLING.md: this script never labels.
+
+Inputs are files taken unchanged from two MIT-licensed repositories:
+
+    git -C <davidson> show cb50f7e9eb855a99abc51423bf40df0e26d6fe30:data/labeled_data.csv
+    git -C <crisislex> show d67cddd51131dbb28842209014f67cffe359ff42:data/CrisisLexT26/\
+<event>/<event>-tweets_labeled.csv
+
+Usage: python -m bench.select_real_text davidson.csv crisis-event-1.csv [crisis-event-2.csv …]
+Each candidate is printed as one JSON line: source (set:row id), where it came from, text.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+POLICE = re.compile(r"\b(cops?|police\w*|policem[ae]n|officers?)\b", re.IGNORECASE)
+RETWEET = re.compile(r"^(RT\s+@\w+:?\s*)+|https?://\S+|\s+", re.IGNORECASE)
+
+
+def davidson(path: Path) -> Iterator[tuple[str, str, str]]:
+    """Davidson et al. 2017: `class` 0 hate speech, 1 offensive, 2 neither."""
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            yield f"davidson:{row['']}", f"class {row['class']}", row["tweet"]
+
+
+def crisislex(path: Path) -> Iterator[tuple[str, str, str]]:
+    """CrisisLexT26 labelled tweets; the event is the file's name."""
+    event = path.name.removesuffix("-tweets_labeled.csv")
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, skipinitialspace=True):
+            yield f"crisislext26:{row['Tweet ID']}", event, row["Tweet Text"]
+
+
+def candidates(rows: Iterator[tuple[str, str, str]]) -> Iterator[dict]:
+    seen: set[str] = set()
+    for source, origin, text in rows:
+        if not POLICE.search(text):
+            continue
+        key = RETWEET.sub(" ", text).strip().lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        yield {"source": source, "origin": origin, "text": text}
+
+
+def main(davidson_csv: str, *crisis_csvs: str) -> None:
+    for rows in [davidson(Path(davidson_csv)), *(crisislex(Path(p)) for p in crisis_csvs)]:
+        for candidate in candidates(rows):
+            print(json.dumps(candidate, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
