@@ -10,8 +10,11 @@ Inputs are files taken unchanged from two MIT-licensed repositories:
     git -C <davidson> show cb50f7e9eb855a99abc51423bf40df0e26d6fe30:data/labeled_data.csv
     git -C <crisislex> show d67cddd51131dbb28842209014f67cffe359ff42:data/CrisisLexT26/\
 <event>/<event>-tweets_labeled.csv
+    git -C <crisislex> show d67cddd51131dbb28842209014f67cffe359ff42:data/CrisisLexT6/\
+<event>/<event>-ontopic_offtopic.csv
 
-Usage: python -m bench.select_real_text davidson.csv crisis-event-1.csv [crisis-event-2.csv …]
+Usage: python -m bench.select_real_text davidson.csv crisis-1.csv [crisis-2.csv …]
+(the T26 files first, then the T6 files, each set in the order of its event names)
 Each candidate is printed as one JSON line: source (set:row id), where it came from, text.
 """
 
@@ -36,11 +39,16 @@ def davidson(path: Path) -> Iterator[tuple[str, str, str]]:
 
 
 def crisislex(path: Path) -> Iterator[tuple[str, str, str]]:
-    """CrisisLexT26 labelled tweets; the event is the file's name."""
-    event = path.name.removesuffix("-tweets_labeled.csv")
+    """CrisisLexT26 (`…-tweets_labeled.csv`) or CrisisLexT6 (`…-ontopic_offtopic.csv`)
+    tweets; the event is the file's name. T6 quotes its ids ('262…')."""
+    t6 = path.name.endswith("-ontopic_offtopic.csv")
+    event = path.name.removesuffix("-ontopic_offtopic.csv").removesuffix("-tweets_labeled.csv")
     with path.open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f, skipinitialspace=True):
-            yield f"crisislext26:{row['Tweet ID']}", event, row["Tweet Text"]
+            if t6:
+                yield f"crisislext6:{row['tweet id'].strip(chr(39))}", event, row["tweet"]
+            else:
+                yield f"crisislext26:{row['Tweet ID']}", event, row["Tweet Text"]
 
 
 def candidates(rows: Iterator[tuple[str, str, str]]) -> Iterator[dict]:
