@@ -5,16 +5,18 @@ A simple keyword filter picks texts that mention the police; retweets of the sam
 exact repeats are dropped, because one text labelled twice teaches nothing new. The labels
 were then written by hand from tests/data/LABELLING.md: this script never labels.
 
-Inputs are files taken unchanged from two MIT-licensed repositories:
+Inputs are files taken unchanged from public repositories (licences in tests/data/README.md):
 
     git -C <davidson> show cb50f7e9eb855a99abc51423bf40df0e26d6fe30:data/labeled_data.csv
     git -C <crisislex> show d67cddd51131dbb28842209014f67cffe359ff42:data/CrisisLexT26/\
 <event>/<event>-tweets_labeled.csv
     git -C <crisislex> show d67cddd51131dbb28842209014f67cffe359ff42:data/CrisisLexT6/\
 <event>/<event>-ontopic_offtopic.csv
+    git -C <crowdeval> show 45ad7d03e200159163a5b73f7334f92f3463f3c1:webapp/seeds/\
+kochkina_et_al_PHEME/<event>-all-rnr-threads.rumours.json
 
-Usage: python -m bench.select_real_text davidson.csv crisis-1.csv [crisis-2.csv …]
-(the T26 files first, then the T6 files, each set in the order of its event names)
+Usage: python -m bench.select_real_text davidson.csv crisis-1.csv … pheme-1.json …
+(the T26 files, then the T6 files, then the PHEME files, each in the order of its event names)
 Each candidate is printed as one JSON line: source (set:row id), where it came from, text.
 """
 
@@ -51,6 +53,17 @@ def crisislex(path: Path) -> Iterator[tuple[str, str, str]]:
                 yield f"crisislext26:{row['Tweet ID']}", event, row["Tweet Text"]
 
 
+def pheme(path: Path) -> Iterator[tuple[str, str, str]]:
+    """PHEME rumour source tweets (full tweet objects); the event is the file's name."""
+    event = path.name.removesuffix("-all-rnr-threads.rumours.json")
+    for tweet in json.loads(path.read_text(encoding="utf-8")):
+        yield f"pheme:{tweet['id_str']}", event, tweet["text"]
+
+
+def reader(path: Path) -> Iterator[tuple[str, str, str]]:
+    return pheme(path) if path.suffix == ".json" else crisislex(path)
+
+
 def candidates(rows: Iterator[tuple[str, str, str]]) -> Iterator[dict]:
     seen: set[str] = set()
     for source, origin, text in rows:
@@ -63,8 +76,8 @@ def candidates(rows: Iterator[tuple[str, str, str]]) -> Iterator[dict]:
         yield {"source": source, "origin": origin, "text": text}
 
 
-def main(davidson_csv: str, *crisis_csvs: str) -> None:
-    for rows in [davidson(Path(davidson_csv)), *(crisislex(Path(p)) for p in crisis_csvs)]:
+def main(davidson_csv: str, *others: str) -> None:
+    for rows in [davidson(Path(davidson_csv)), *(reader(Path(p)) for p in others)]:
         for candidate in candidates(rows):
             print(json.dumps(candidate, ensure_ascii=False))
 
