@@ -14,9 +14,11 @@ Inputs are files taken unchanged from public repositories (licences in tests/dat
 <event>/<event>-ontopic_offtopic.csv
     git -C <crowdeval> show 45ad7d03e200159163a5b73f7334f92f3463f3c1:webapp/seeds/\
 kochkina_et_al_PHEME/<event>-all-rnr-threads.rumours.json
+    git -C <goemotions> show b75f9d3a8b76bc1060687925b04ca98a1b8ea66b:data/original/<split>.tsv
 
-Usage: python -m bench.select_real_text davidson.csv crisis-1.csv … pheme-1.json …
-(the T26 files, then the T6 files, then the PHEME files, each in the order of its event names)
+Usage: python -m bench.select_real_text davidson.csv crisis-1.csv … pheme-1.json … go-1.tsv …
+(the T26 files, then the T6 files, then the PHEME files, each in the order of its event names,
+then the GoEmotions dev, test and train files)
 Each candidate is printed as one JSON line: source (set:row id), where it came from, text.
 """
 
@@ -60,8 +62,16 @@ def pheme(path: Path) -> Iterator[tuple[str, str, str]]:
         yield f"pheme:{tweet['id_str']}", event, tweet["text"]
 
 
+def goemotions(path: Path) -> Iterator[tuple[str, str, str]]:
+    """GoEmotions Reddit comments: text, emotion ids, comment id; no header."""
+    with path.open(encoding="utf-8", newline="") as f:
+        for text, _, comment in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            yield f"goemotions:{comment}", path.stem, text
+
+
 def reader(path: Path) -> Iterator[tuple[str, str, str]]:
-    return pheme(path) if path.suffix == ".json" else crisislex(path)
+    by_suffix = {".json": pheme, ".tsv": goemotions, ".csv": crisislex}
+    return by_suffix[path.suffix](path)
 
 
 def candidates(rows: Iterator[tuple[str, str, str]]) -> Iterator[dict]:
