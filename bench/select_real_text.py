@@ -65,7 +65,7 @@ def pheme(path: Path) -> Iterator[tuple[str, str, str]]:
 def goemotions(path: Path) -> Iterator[tuple[str, str, str]]:
     """GoEmotions Reddit comments: text, emotion ids, comment id; no header."""
     with path.open(encoding="utf-8", newline="") as f:
-        for text, _, comment in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+        for text, _, comment in csv.reader(f, delimiter="\t"):
             yield f"goemotions:{comment}", path.stem, text
 
 
