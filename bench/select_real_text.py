@@ -15,10 +15,12 @@ Inputs are files taken unchanged from public repositories (licences in tests/dat
     git -C <crowdeval> show 45ad7d03e200159163a5b73f7334f92f3463f3c1:webapp/seeds/\
 kochkina_et_al_PHEME/<event>-all-rnr-threads.rumours.json
     git -C <goemotions> show b75f9d3a8b76bc1060687925b04ca98a1b8ea66b:data/original/<split>.tsv
+    git -C <toxic_spans> show beaf170538df8275c3447b2e26070f2f82e55272:SemEval2021/data/\
+tsd_<split>.csv
 
 Usage: python -m bench.select_real_text davidson.csv crisis-1.csv … pheme-1.json … go-1.tsv …
-(the T26 files, then the T6 files, then the PHEME files, each in the order of its event names,
-then the GoEmotions dev, test and train files)
+tsd_1.csv … (the T26 files, then the T6 files, then the PHEME files, each in the order of its
+event names, then the GoEmotions dev, test and train files, then tsd_trial, tsd_train, tsd_test)
 Each candidate is printed as one JSON line: source (set:row id), where it came from, text.
 """
 
@@ -69,7 +71,17 @@ def goemotions(path: Path) -> Iterator[tuple[str, str, str]]:
             yield f"goemotions:{comment}", path.stem, text
 
 
+def toxic_spans(path: Path) -> Iterator[tuple[str, str, str]]:
+    """SemEval-2021 Toxic Spans (Civil Comments): no ids, so the split and row number."""
+    split = path.stem.removeprefix("tsd_")
+    with path.open(encoding="utf-8", newline="") as f:
+        for row, record in enumerate(csv.DictReader(f)):
+            yield f"toxicspans:{split}:{row}", path.stem, record["text"]
+
+
 def reader(path: Path) -> Iterator[tuple[str, str, str]]:
+    if path.name.startswith("tsd_"):
+        return toxic_spans(path)
     by_suffix = {".json": pheme, ".tsv": goemotions, ".csv": crisislex}
     return by_suffix[path.suffix](path)
 
