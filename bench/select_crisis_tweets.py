@@ -28,14 +28,53 @@ HANDLE = re.compile(r"@\w+")
 PUBLIC_HANDLES = {
     handle.lower()
     for handle in (
-        "@policescotland @Police_Memorial @GlasgowCC @AmbControl999 @Scotambservice "
-        "@scotfire_west @TrossachsSAR @MPSIslington @David_Cameron @AlexSalmond @jimmurphymp "
-        "@stephenfry @BBCBreaking @BBCNews @BBCScotlandNews @BBCNewsUS @STVNews @SkyNews "
-        "@SkyNewsBreak @itvnews @MetroUK @RT_com @ABC @AFP @AP @cnnbrk @CNN @CNNLive @GMA "
-        "@Daily_Record @Daily_Star @ScottishSun @NBCLA @DDNewsLive @cbcnewsbc @CBCNews @guardian "
-        "@NewsTalk2UE @FoxNews @BreakingNews @SportsCenter @eNCAnews @piersmorgan "
-        "@Boston_Police @MassStatePolice @YouTube"
-    ).split()
+        "@policescotland",
+        "@Police_Memorial",
+        "@GlasgowCC",
+        "@AmbControl999",
+        "@Scotambservice",
+        "@scotfire_west",
+        "@TrossachsSAR",
+        "@MPSIslington",
+        "@David_Cameron",
+        "@AlexSalmond",
+        "@jimmurphymp",
+        "@stephenfry",
+        "@BBCBreaking",
+        "@BBCNews",
+        "@BBCScotlandNews",
+        "@BBCNewsUS",
+        "@STVNews",
+        "@SkyNews",
+        "@SkyNewsBreak",
+        "@itvnews",
+        "@MetroUK",
+        "@RT_com",
+        "@ABC",
+        "@AFP",
+        "@AP",
+        "@cnnbrk",
+        "@CNN",
+        "@CNNLive",
+        "@GMA",
+        "@Daily_Record",
+        "@Daily_Star",
+        "@ScottishSun",
+        "@NBCLA",
+        "@DDNewsLive",
+        "@cbcnewsbc",
+        "@CBCNews",
+        "@guardian",
+        "@NewsTalk2UE",
+        "@FoxNews",
+        "@BreakingNews",
+        "@SportsCenter",
+        "@eNCAnews",
+        "@piersmorgan",
+        "@Boston_Police",
+        "@MassStatePolice",
+        "@YouTube",
+    )
 }
 
 
