@@ -68,6 +68,22 @@ def test_ids_are_unique():
     assert len({e["id"] for e in EXAMPLES}) == len(EXAMPLES)
 
 
+FORCE_NAMES = ("lincolnshire police", "lincs police", "@lincspolice", "heddlu swydd lincoln")
+
+
+def test_a_kept_rows_reason_holds_in_the_row_itself():
+    """LABELLING.md section 1: `named` names the force, `reply` answers its post,
+    `local-policing` places itself in the area."""
+    for e in EXAMPLES:
+        reason = e.get("relevance")
+        if reason == "named":
+            assert any(name in e["text"].lower() for name in FORCE_NAMES), e["id"]
+        elif reason == "reply":
+            assert e["is_reply"], e["id"]
+        elif reason == "local-policing":
+            assert e["in_area"], e["id"]
+
+
 @pytest.fixture(scope="module")
 def heldout():
     chosen = [e for e in EXAMPLES if e["split"] == "heldout"]
