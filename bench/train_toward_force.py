@@ -3,8 +3,10 @@ split of a public set of news sentences labelled for sentiment toward a person t
 (NewsMTSC, tests/data/README.md), and writes its weights to
 enrichment/data/toward_force_model.json.
 
-Only dev rows of our own set are used (never held-out). Only the texts the judge scores are
-trained on: English, and about the force or answering it; the rest are neutral by rule. The
+Only dev rows of our own set are used (never held-out), and only those the desk should hear:
+a row labelled `keep: false` is neutral by convention, not by judgement (LABELLING.md §1).
+Only the texts the judge scores are trained on: English, and about the force or answering it;
+the rest are neutral by rule. The
 news sentences count a twentieth of a dev row each: enough to teach the model that most
 talk about someone is neutral, too little to drown how people talk about the police (in
 cross-validation on dev, every feature kept, weights 0, 0.05, 0.2 and 1 gave 0.72, 0.73,
@@ -51,7 +53,7 @@ def dev_rows() -> Rows:
     judge = enricher.toward_force
     rows = []
     for e in load_examples():
-        if e["split"] != "dev":
+        if e["split"] != "dev" or e.get("keep") is False:
             continue
         plain = enricher.relevance.plain(f"\n{e['text']}")
         judged = e["language"] == "en" and (e["is_reply"] or judge.refers_to(plain))
