@@ -81,7 +81,8 @@ class InstagramSource(ApiSource):
     connection: str
     graph_url: HttpUrl = HttpUrl(f"https://graph.facebook.com/{GRAPH_VERSION}")
     ig_user_id: Annotated[str, Field(pattern=r"^\d+$")]
-    username: str  # the force's account name: its replies are labelled the force's
+    # The force's account name, without "@": its replies are labelled the force's.
+    username: Annotated[str, Field(pattern=r"^[A-Za-z0-9._]{1,30}$")]
     # Needs the Instagram Public Content Access feature (App Review); 30 a week at most.
     hashtags: list[Hashtag] = Field(default_factory=list, max_length=HASHTAG_BUDGET)
 

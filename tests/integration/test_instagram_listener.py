@@ -23,6 +23,9 @@ import pytest
 from pydantic import ValidationError
 
 from earshot.app.feed_server import FeedServer, Route
+from earshot.store.fields import BY_FORCE
+from earshot.store.indices import MENTIONS
+from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.instagram import InstagramListener, InstagramSource
 from tests.integration.test_facebook_listener import graph_error, graph_time, listing
@@ -305,13 +308,15 @@ def test_a_hashtag_queried_in_a_failed_run_stays_counted():
     )
 
 
-def test_the_profile_refuses_more_than_30_hashtags_and_hashtags_written_with_a_hash():
+def test_the_profile_refuses_more_than_30_hashtags_and_names_written_with_a_hash_or_at():
     settings = {"kind": "instagram", "name": "i", "connection": "c", "ig_user_id": IG_USER}
     settings |= {"username": FORCE}
     with pytest.raises(ValidationError, match="at most 30 items"):
         InstagramSource.model_validate(settings | {"hashtags": [f"t{i}" for i in range(31)]})
     with pytest.raises(ValidationError, match=r"hashtags\.0"):
         InstagramSource.model_validate(settings | {"hashtags": ["#lincoln"]})
+    with pytest.raises(ValidationError, match="username"):
+        InstagramSource.model_validate(settings | {"username": f"@{FORCE}"})
 
 
 @pytest.mark.parametrize(
@@ -343,3 +348,31 @@ def test_graph_errors_name_the_source_the_code_and_the_message(route, reason):
     assert str(e.value).startswith("source 'instagram': ")
     assert reason in str(e.value)
     assert TOKEN not in str(e.value)
+
+
+@pytest.mark.elasticsearch
+def test_instagram_through_the_collect_dag_hears_new_comments_once_and_the_forces_reply(
+    es, write_profile, run_collect_dag
+):
+    # the DAG listens at the real time: the medium must be inside its 14-day window
+    reply = comment(3, 5, "Thank you, we have passed this on.", username=FORCE)
+    first = [comment(2, 10, replies={"data": [reply]}), comment(1, 20)]
+    routes = comments_on_a() | {
+        media_path(): listing([medium(MEDIA_A) | {"timestamp": graph_time(datetime.now(UTC))}]),
+        comments_path(MEDIA_A): listing(first),
+    }
+    with FeedServer(routes) as server:
+        entry = {"kind": "instagram", "name": "instagram", "connection": "instagram_lincs"}
+        entry |= {"graph_url": server.url(GRAPH), "ig_user_id": IG_USER, "username": FORCE}
+        write_profile([entry | {"keep": "all"}])
+        assert run_collect_dag()["collect[instagram]"] == "success"
+        es.indices.refresh(index=MENTIONS)
+        assert mention_counts(es).by_source == {"instagram": 3}
+
+        newer = comment(4, 2, "Nobody came when I called 101")
+        server.routes[comments_path(MEDIA_A)] = listing([newer, *first])
+        run_collect_dag()
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).by_source == {"instagram": 4}
+    by_force = es.search(index=MENTIONS, query={"term": {BY_FORCE: True}})["hits"]["hits"]
+    assert [hit["_source"]["message"] for hit in by_force] == [reply["text"]]
