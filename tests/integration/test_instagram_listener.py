@@ -319,20 +319,20 @@ def test_the_profile_refuses_more_than_30_hashtags_and_names_written_with_a_hash
         InstagramSource.model_validate(settings | {"username": f"@{FORCE}"})
 
 
+# A user token dies with its user's password (Graph's subcode 460): use a system user's.
+PASSWORD_CHANGED = graph_error(
+    190, f"Error validating access token {TOKEN}: the user changed their password", subcode=460
+)
+
+
 @pytest.mark.parametrize(
     ("route", "reason"),
     [
         (
-            Route(
-                graph_error(
-                    190, f"Error validating access token {TOKEN}: Session has expired", subcode=463
-                ),
-                "application/json",
-                status=400,
-            ),
-            "Graph API error 190/463 (OAuthException, HTTP 400): Error validating access token "
-            "***: Session has expired; the access token has expired or been revoked: put a new "
-            "one in connection 'instagram_lincs'",
+            Route(PASSWORD_CHANGED, "application/json", status=400),
+            "Graph API error 190/460 (OAuthException, HTTP 400): Error validating access token "
+            "***: the user changed their password; the access token has expired or been "
+            "revoked: put a new one in connection 'instagram_lincs'",
         ),
         (
             Route(graph_error(10, "(#10) Application does not have permission"), status=403),
@@ -340,7 +340,7 @@ def test_the_profile_refuses_more_than_30_hashtags_and_names_written_with_a_hash
         ),
         (Route(b'{"data": [{"id": "1"}]}', "application/json"), "malformed Instagram payload"),
     ],
-    ids=["expired-token", "no-permission", "missing-fields"],
+    ids=["password-changed", "no-permission", "missing-fields"],
 )
 def test_graph_errors_name_the_source_the_code_and_the_message(route, reason):
     with FeedServer({media_path(): route}) as server, pytest.raises(ListenerError) as e:
