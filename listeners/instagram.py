@@ -67,6 +67,7 @@ COMMENT_FIELDS = "id,text,timestamp,username,replies{id,text,timestamp,username}
 TAGGED_FIELDS = "id,caption,timestamp,permalink,username"
 HASHTAG_BUDGET = 30  # unique hashtags an account may query …
 BUDGET_WINDOW = timedelta(days=7)  # … in this rolling window
+BUDGET_WARNING = 25  # counted hashtags from which each run warns that few are left
 BUDGET_KEY = "hashtag-budget"
 RECENT_MEDIA_PAGE = 50  # recent_media's documented maximum `limit`
 
@@ -116,10 +117,19 @@ class InstagramListener(Listener[InstagramSource]):
         ]
 
     def listen(self, cursor: Cursor) -> Heard:
-        """With the hashtags counted by this run's queries, known only once it has read."""
+        """With the hashtags counted by this run's queries, known only once it has read, and
+        a warning (in the source's health line) while few new hashtags are left."""
         heard = super().listen(cursor)
         kept = {k: v for k, v in heard.cursor.items() if k != BUDGET_KEY}
-        return replace(heard, cursor=kept | self.spent())
+        warnings = heard.warnings
+        if self.budget and len(self.budget) >= BUDGET_WARNING:
+            warnings = [
+                *warnings,
+                f"hashtag budget: {len(self.budget)} of {HASHTAG_BUDGET} unique hashtags "
+                f"counted in the last 7 days; the next one frees at "
+                f"{_frees(self.budget):%Y-%m-%d %H:%M} UTC",
+            ]
+        return replace(heard, cursor=kept | self.spent(), warnings=warnings)
 
     def carried(self, cursor: Cursor) -> Cursor:
         """Media that left the window leave the cursor, once every recent one was listed."""
@@ -148,14 +158,13 @@ class InstagramListener(Listener[InstagramSource]):
         wanted = {h.lower() for h in self.source.hashtags}
         if len(unique := counted.keys() | wanted) > HASHTAG_BUDGET:
             new = sorted(wanted - counted.keys())
-            frees = min(c.first_query for c in counted.values()) + BUDGET_WINDOW
             raise ListenerError(
                 self.source.name,
                 f"hashtag budget: Instagram allows {HASHTAG_BUDGET} unique hashtags per "
                 f"account in a rolling 7 days; querying {', '.join('#' + n for n in new)} "
                 f"would make {len(unique)} ({len(counted)} counted since "
                 f"{(self.now - BUDGET_WINDOW):%Y-%m-%d %H:%M} UTC); nothing was asked. The "
-                f"next one frees at {frees:%Y-%m-%d %H:%M} UTC",
+                f"next one frees at {_frees(counted):%Y-%m-%d %H:%M} UTC",
             )
         return counted
 
@@ -252,6 +261,11 @@ class InstagramListener(Listener[InstagramSource]):
 
     def explain(self, error: FetchError) -> str | None:
         return graph_error(error, "access token", self.source.connection)
+
+
+def _frees(budget: dict[str, Counted]) -> datetime:
+    """When the hashtag counted longest ago stops counting."""
+    return min(c.first_query for c in budget.values()) + BUDGET_WINDOW
 
 
 def _replies(comment: dict) -> list[dict]:

@@ -256,6 +256,7 @@ def test_a_hashtag_is_looked_up_once_and_its_recent_media_paged_through_the_repe
             (None, "(1)"),
         ]
         assert first.cursor["hashtag-budget"] == f"lincoln/{POLICE_TAG}/{int(NOW.timestamp())}"
+        assert first.warnings == []  # 1 of 30: nothing to warn of
         server.requests.clear()
         server.routes[recent_path(POLICE_TAG)] = listing([hashtagged(4, 1), hashtagged(3, 5)])
         later = listen(server, first.cursor, hashtags=["lincoln"], max_pages=3)
@@ -284,6 +285,19 @@ def test_a_hashtag_that_would_exceed_30_unique_in_7_days_is_refused_before_any_c
     )
     assert "next one frees at 2026-11-22 07:00 UTC" in refused.value.reason
     assert refused.value.cursor is None  # the saved budget stays as it was
+
+
+def test_a_run_warns_once_25_of_the_30_hashtags_are_counted():
+    """The warning reaches the source's health line in `earshot stats`; 24 counted plus
+    this run's first query of #lincoln make 25."""
+    cursor = {"hashtag-budget": counted([f"old{i}" for i in range(24)], days_ago=2)}
+    with FeedServer(hashtag_routes([hashtagged(1, 5)])) as server:
+        heard = listen(server, cursor, hashtags=["lincoln"])
+    assert heard.warnings == [
+        "hashtag budget: 25 of 30 unique hashtags counted in the last 7 days; the next one "
+        "frees at 2026-11-26 07:00 UTC"
+    ]
+    assert [m.text[-3:] for m in heard.mentions] == ["(1)"]
 
 
 def test_hashtags_counted_more_than_7_days_ago_no_longer_count():
