@@ -33,7 +33,8 @@ Hashtags: Meta allows an account 30 unique hashtags in a rolling 7 days; a hasht
 its first query for 7 days, and querying it again meanwhile is free and does not restart its
 clock. The cursor keeps each hashtag queried with its first-query time (and its id, to ask
 ig_hashtag_search once), also after a failed run; a run whose hashtags would make more than 30
-unique in the 7 days is refused before it asks anything.
+unique in the 7 days is refused before it asks anything; from BUDGET_WARNING counted, each run
+warns.
 
 Cursor: per stream (`media:<id>`, `tags`, `hashtag:<name>`), a Watermark (newest time
 indexed and the ids at that second); `hashtag-budget` holds the hashtags counted.
