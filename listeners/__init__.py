@@ -21,6 +21,7 @@ from listeners.bluesky import BlueskyListener
 from listeners.disqus import DisqusListener
 from listeners.facebook import FacebookListener
 from listeners.google_reviews import GoogleReviewsListener
+from listeners.instagram import InstagramListener
 from listeners.mastodon import MastodonListener
 from listeners.reddit import RedditListener
 from listeners.refused import refuse_unhearable
@@ -38,6 +39,7 @@ LISTENERS: tuple[type[Listener], ...] = (
     YouTubeListener,
     GoogleReviewsListener,
     DisqusListener,
+    InstagramListener,
 )
 
 

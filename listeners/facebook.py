@@ -51,6 +51,7 @@ more new comments than max_pages pages in one run can lose some, and that is war
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -132,7 +133,7 @@ class FacebookListener(Listener[FacebookSource]):
                 {"after": after} if after else {}
             )
             body = self._get(f"/{self.source.page_id}/posts", params)
-            posts, left = _data(body), _next(body)
+            posts, left = graph_data(body), next_after(body)
             kept, room = posts[:room], max(room - len(posts), 0)
             self.cut = len(kept) < len(posts) or (not room and left is not None)
             return kept, None if self.held or not room else left
@@ -153,7 +154,7 @@ class FacebookListener(Listener[FacebookSource]):
                 "limit": 100,
             } | ({"after": after} if after else {})
             body = self._get(f"/{post_id}/comments", params)
-            return _data(body), _next(body)
+            return graph_data(body), next_after(body)
 
         def mention(comment: dict) -> Mention | None:
             return self._to_mention(comment, post) if comment.get("message") else None
@@ -168,7 +169,7 @@ class FacebookListener(Listener[FacebookSource]):
         def page(after: str | None) -> tuple[list[dict], str | None]:
             params = {"fields": PAGE_POST_FIELDS, "limit": 25} | ({"after": after} if after else {})
             body = self._get(f"/{self.source.page_id}/{edge}", params)
-            return _data(body), _next(body)
+            return graph_data(body), next_after(body)
 
         def mention(post: dict) -> Mention | None:
             return self._to_mention(post, post) if post.get("message") else None
@@ -184,13 +185,7 @@ class FacebookListener(Listener[FacebookSource]):
         return json_object(body)
 
     def _watch_usage(self, headers: httpx.Headers) -> None:
-        """Stop asking near the limit: past it, Meta throttles the app for everyone using it."""
-        percent, where = _usage(headers)
-        if percent >= USAGE_STOP and not self.held:
-            self.held = (
-                f"Graph API usage at {percent}% ({where}); stopped asking, the rest is read "
-                f"next run{_regain(headers)}"
-            )
+        self.held = self.held or usage_held(headers)
 
     def _to_mention(self, comment: dict, post: dict) -> Mention:
         author = comment.get("from") or {}
@@ -206,24 +201,69 @@ class FacebookListener(Listener[FacebookSource]):
         return heard.model_copy(update={"by_force": True}) if by_force else heard
 
     def explain(self, error: FetchError) -> str | None:
-        """Graph errors are JSON: {"error": {"message", "type", "code", "error_subcode"}}."""
-        graph = error_json(error).get("error")
-        if not isinstance(graph, dict):
-            return None
-        code = graph.get("code")
-        subcode = f"/{graph['error_subcode']}" if graph.get("error_subcode") else ""
-        said = (
-            f"Graph API error {code}{subcode} ({graph.get('type')}, HTTP {error.status}): "
-            f"{graph.get('message')}"
+        return graph_error(error, "page access token", self.source.connection)
+
+
+def recent(
+    listener: Listener,
+    path: str,
+    fields: str,
+    posted: Callable[[dict], datetime],
+    get: Callable[[str, dict], dict],
+) -> tuple[list[dict], bool]:
+    """The items of a newest-first Graph listing (a Page's posts, an Instagram account's
+    media) posted inside POST_WINDOW, and whether all of them were listed."""
+    oldest = listener.now - POST_WINDOW
+    left: str | None = None
+
+    def page(after: str | None) -> tuple[list[dict], str | None]:
+        nonlocal left
+        params = {"fields": fields, "limit": 25} | ({"after": after} if after else {})
+        body = get(path, params)
+        items = graph_data(body)
+        left = next_after(body)
+        if items and posted(items[-1]) < oldest:
+            left = None  # newest first: the window ends on this page
+        inside = [item for item in items if posted(item) >= oldest]
+        return inside, None if listener.held else left
+
+    walk = pages(page, source=listener.source.name, max_pages=listener.source.max_pages)
+    found = [item for batch in walk for item in batch]
+    return found, not left and not listener.held
+
+
+def usage_held(headers: httpx.Headers) -> str | None:
+    """Why to stop asking near the limit: past it, Meta throttles the app for everyone using
+    it. None: keep asking."""
+    percent, where = _usage(headers)
+    if percent < USAGE_STOP:
+        return None
+    return (
+        f"Graph API usage at {percent}% ({where}); stopped asking, the rest is read "
+        f"next run{_regain(headers)}"
+    )
+
+
+def graph_error(error: FetchError, token: str, connection: str) -> str | None:
+    """Graph errors are JSON: {"error": {"message", "type", "code", "error_subcode"}}; an
+    expired `token` ("page access token") is named with the `connection` to put a new one in."""
+    graph = error_json(error).get("error")
+    if not isinstance(graph, dict):
+        return None
+    code = graph.get("code")
+    subcode = f"/{graph['error_subcode']}" if graph.get("error_subcode") else ""
+    said = (
+        f"Graph API error {code}{subcode} ({graph.get('type')}, HTTP {error.status}): "
+        f"{graph.get('message')}"
+    )
+    if code in TOKEN_CODES:
+        return (
+            f"{said}; the {token} has expired or been revoked: put a new one "
+            f"in connection {connection!r}"
         )
-        if code in TOKEN_CODES:
-            return (
-                f"{said}; the page access token has expired or been revoked: put a new one "
-                f"in connection {self.source.connection!r}"
-            )
-        if code in RATE_LIMIT_CODES or error.status == 429:
-            return f"rate limited: {said}{_regain(error.headers)}"
-        return said
+    if code in RATE_LIMIT_CODES or error.status == 429:
+        return f"rate limited: {said}{_regain(error.headers)}"
+    return said
 
 
 def _last_active(post: dict) -> datetime:
@@ -236,14 +276,14 @@ def _stamp(item: dict) -> tuple[datetime, str]:
     return utc(item["created_time"]), str(item["id"])
 
 
-def _data(body: dict) -> list[dict]:
+def graph_data(body: dict) -> list[dict]:
     found = body["data"]
     if not isinstance(found, list):
         raise TypeError(f"data is {type(found).__name__}, not a list")
     return found
 
 
-def _next(body: dict) -> str | None:
+def next_after(body: dict) -> str | None:
     """The `after` cursor, while Graph says there is a next page."""
     paging = body.get("paging") or {}
     return paging["cursors"]["after"] if paging.get("next") else None

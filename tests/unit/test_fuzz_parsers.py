@@ -25,6 +25,7 @@ from listeners.bluesky import BlueskyListener, BlueskySource
 from listeners.disqus import DisqusListener, DisqusSource
 from listeners.facebook import FacebookListener, FacebookSource
 from listeners.google_reviews import GoogleReviewsListener, GoogleReviewsSource, Place
+from listeners.instagram import InstagramListener, InstagramSource
 from listeners.mastodon import MastodonListener, MastodonSource
 from listeners.reddit import RedditListener, RedditSource
 from listeners.rss import RssListener, RssSource
@@ -300,6 +301,10 @@ disqus_post = shaped(
     author=shaped(name=text, isAnonymous=st.booleans()),
     thread=shaped(link=urls, title=text, clean_title=text),
 )
+instagram_item = shaped(  # a comment or reply (text), or a medium (caption)
+    id=ids, text=text, caption=text, timestamp=iso_times, username=text, permalink=urls
+)
+instagram_media = shaped(id=ids, caption=text, timestamp=iso_times, permalink=urls)
 PLACE = Place(location="accounts/1/locations/2", title="Station", reviews_url="https://m.example")
 
 CONNECTION = {"connection": "fuzz_conn"}
@@ -359,6 +364,16 @@ PLATFORMS = {
         ),
         "Disqus",
         disqus_post.map(lambda p: (p,)),
+    ),
+    "instagram": (
+        InstagramListener(
+            InstagramSource(
+                kind="instagram", name="fz", ig_user_id="1", username="f", **CONNECTION
+            ),
+            now=NOW,
+        ),
+        "Instagram",
+        st.tuples(instagram_item, instagram_media),
     ),
 }
 
