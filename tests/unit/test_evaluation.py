@@ -34,6 +34,30 @@ def test_every_labelled_mention_uses_only_the_enrichers_vocabulary():
         assert e["action"] in actions, e["id"]
 
 
+FIELDS = [
+    *("id", "split", "source", "text", "is_reply", "toward_force", "topics", "risk_flags"),
+    *("places", "in_area", "action", "language", "keep", "relevance"),
+]
+# Labelled before the keep decision existed; their other labels were left as they were.
+BEFORE_KEEP = {f"pm-{n:04d}" for n in range(1, 264)}
+
+
+def test_every_labelled_mention_says_whether_the_desk_keeps_it_and_why():
+    """A mention the desk does not keep is never judged, so its labels must be the neutral
+    ones; otherwise a scorer would count judgements Earshot is right not to make."""
+    for e in EXAMPLES:
+        assert list(e) == FIELDS, e["id"]
+        if e["keep"]:
+            assert e["relevance"] in {"named", "reply", "local-policing"}, e["id"]
+            assert e["relevance"] != "reply" or e["is_reply"], e["id"]
+        else:
+            assert e["relevance"] is None, e["id"]
+        if not e["keep"] and e["id"] not in BEFORE_KEEP:
+            unjudged = (e["toward_force"], e["topics"], e["risk_flags"], e["places"])
+            assert unjudged == ("neutral", [], [], []), e["id"]
+            assert (e["in_area"], e["action"]) == (False, "no-action"), e["id"]
+
+
 @pytest.fixture(scope="module")
 def heldout():
     chosen = [e for e in EXAMPLES if e["split"] == "heldout"]
