@@ -20,21 +20,13 @@ from pathlib import Path
 from sklearn.metrics import cohen_kappa_score
 
 from bench.evaluation import DATA, load_examples
+from enrichment.risk import FLAGS
 
 SAMPLE = DATA / "second_pass_sample.jsonl"
 SECOND = DATA / "second_pass.jsonl"
 SEED = 20261204
 SIZE = 150
 PER_LABEL = 6  # rows drawn first for each label value, so rare labels are in the sample
-FLAGS = (
-    "threat-to-staff",
-    "abuse-discrimination",
-    "could-prejudice-case",
-    "identifies-person",
-    "personal-data",
-    "possible-misinformation",
-    "crime-reported",
-)
 
 
 def strata(row: dict) -> list[str]:
