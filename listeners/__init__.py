@@ -25,6 +25,7 @@ from listeners.mastodon import MastodonListener
 from listeners.reddit import RedditListener
 from listeners.refused import refuse_unhearable
 from listeners.rss import RssListener
+from listeners.threads import ThreadsListener
 from listeners.x import XListener
 from listeners.youtube import YouTubeListener
 
@@ -38,6 +39,7 @@ LISTENERS: tuple[type[Listener], ...] = (
     YouTubeListener,
     GoogleReviewsListener,
     DisqusListener,
+    ThreadsListener,
 )
 
 

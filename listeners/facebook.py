@@ -50,7 +50,7 @@ from pydantic import HttpUrl
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import error_json, json_object, utc
+from listeners.api import graph_error, graph_page, json_object, utc
 from listeners.base import Cursor, Listener, Stream, pages
 from listeners.watermark import Watermark, posted
 
@@ -101,8 +101,7 @@ class FacebookListener(Listener[FacebookSource]):
             nonlocal left
             params = {"fields": POST_FIELDS, "limit": 25} | ({"after": after} if after else {})
             body = self._get(f"/{self.source.page_id}/posts", params)
-            posts = _data(body)
-            left = _next(body)
+            posts, left = graph_page(body)
             if posts and utc(posts[-1]["created_time"]) < oldest:
                 left = None  # newest first: the window ends on this page
             recent = [p for p in posts if utc(p["created_time"]) >= oldest]
@@ -124,7 +123,7 @@ class FacebookListener(Listener[FacebookSource]):
                 "limit": 100,
             } | ({"after": after} if after else {})
             body = self._get(f"/{post_id}/comments", params)
-            return _data(body), _next(body)
+            return graph_page(body)
 
         def mention(comment: dict) -> Mention | None:
             return self._to_mention(comment, post) if comment.get("message") else None
@@ -139,7 +138,7 @@ class FacebookListener(Listener[FacebookSource]):
         def page(after: str | None) -> tuple[list[dict], str | None]:
             params = {"fields": PAGE_POST_FIELDS, "limit": 25} | ({"after": after} if after else {})
             body = self._get(f"/{self.source.page_id}/{edge}", params)
-            return _data(body), _next(body)
+            return graph_page(body)
 
         def mention(post: dict) -> Mention | None:
             return self._to_mention(post, post) if post.get("message") else None
@@ -177,16 +176,10 @@ class FacebookListener(Listener[FacebookSource]):
         return heard.model_copy(update={"by_force": True}) if by_force else heard
 
     def explain(self, error: FetchError) -> str | None:
-        """Graph errors are JSON: {"error": {"message", "type", "code", "error_subcode"}}."""
-        graph = error_json(error).get("error")
-        if not isinstance(graph, dict):
+        """Graph errors are JSON error objects (see `graph_error`)."""
+        if not (found := graph_error(error, "Graph API")):
             return None
-        code = graph.get("code")
-        subcode = f"/{graph['error_subcode']}" if graph.get("error_subcode") else ""
-        said = (
-            f"Graph API error {code}{subcode} ({graph.get('type')}, HTTP {error.status}): "
-            f"{graph.get('message')}"
-        )
+        code, said = found
         if code in TOKEN_CODES:
             return (
                 f"{said}; the page access token has expired or been revoked: put a new one "
@@ -200,19 +193,6 @@ class FacebookListener(Listener[FacebookSource]):
 def _stamp(item: dict) -> tuple[datetime, str]:
     """Where a comment or another's post sits in its newest-first listing."""
     return utc(item["created_time"]), str(item["id"])
-
-
-def _data(body: dict) -> list[dict]:
-    found = body["data"]
-    if not isinstance(found, list):
-        raise TypeError(f"data is {type(found).__name__}, not a list")
-    return found
-
-
-def _next(body: dict) -> str | None:
-    """The `after` cursor, while Graph says there is a next page."""
-    paging = body.get("paging") or {}
-    return paging["cursors"]["after"] if paging.get("next") else None
 
 
 def _usage(headers: httpx.Headers) -> tuple[int, str]:
