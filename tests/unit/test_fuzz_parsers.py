@@ -27,6 +27,7 @@ from listeners.facebook import FacebookListener, FacebookSource
 from listeners.google_reviews import GoogleReviewsListener, GoogleReviewsSource, Place
 from listeners.mastodon import MastodonListener, MastodonSource
 from listeners.reddit import RedditListener, RedditSource
+from listeners.threads import ThreadsListener, ThreadsSource
 from listeners.rss import RssListener, RssSource
 from listeners.x import XListener, XSource
 from listeners.youtube import YouTubeListener, YouTubeSource
@@ -300,6 +301,7 @@ disqus_post = shaped(
     author=shaped(name=text, isAnonymous=st.booleans()),
     thread=shaped(link=urls, title=text, clean_title=text),
 )
+threads_post = shaped(id=ids, text=text, timestamp=iso_times, permalink=urls, username=text)
 PLACE = Place(location="accounts/1/locations/2", title="Station", reviews_url="https://m.example")
 
 CONNECTION = {"connection": "fuzz_conn"}
@@ -359,6 +361,11 @@ PLATFORMS = {
         ),
         "Disqus",
         disqus_post.map(lambda p: (p,)),
+    ),
+    "threads": (
+        ThreadsListener(ThreadsSource(kind="threads", name="fz", **CONNECTION), now=NOW),
+        "Threads",
+        st.tuples(threads_post, st.one_of(st.none(), text)),
     ),
 }
 
