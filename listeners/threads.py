@@ -25,7 +25,8 @@ Without App Review for threads_keyword_search, Meta searches only the token owne
 and says nothing: a search that hears only the force's own posts is that, not a quiet day.
 
 Replies: to the force's posts of the last POST_WINDOW (14 days), like the Facebook listener.
-A reply by the force's own account (its username, from GET /me) is labelled the force's.
+A reply by the force's own account (its username, from GET /me) is labelled the force's, and
+so is a post of its own that a search finds.
 
 Cursor: per stream (`keyword:<term>`, `tag:<tag>`, `post:<media id>`), a Watermark (newest
 post time indexed, and the ids at that second). Each search asks `since` the stream's overlap
@@ -58,7 +59,7 @@ HOUR = 3_600
 TOKEN_CODES = {190}  # access token expired, revoked or invalid
 PERMISSION_CODES = {10, 200}  # the app lacks a permission (App Review)
 RATE_LIMIT_CODES = {4, 17, 32, 613}
-Tag = Annotated[str, Field(pattern=r"^[^#\s]\S*$")]  # a topic tag, without "#"
+Tag = Annotated[str, Field(pattern=r"^[^#]")]  # a topic tag, without "#"
 
 
 class ThreadsSource(ApiSource):
@@ -70,7 +71,9 @@ class ThreadsSource(ApiSource):
     api_url: HttpUrl = HttpUrl(f"https://graph.threads.net/{API_VERSION}")
     keywords: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     tags: list[Tag] = Field(default_factory=list)
-    replies: bool = True  # replies to the force's posts (threads_read_replies)
+    # Replies to the force's posts (threads_read_replies): all talk to the force, so give them
+    # a source of their own with `keep: all`.
+    replies: bool = False
     # Queries a rolling 24 hours; the rest of Meta's 2,200 is left to the account's other apps.
     max_searches_per_day: int = Field(default=1_000, ge=1, le=QUERIES_A_DAY)
 

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 import pytest
 
 from earshot.app.feed_server import FeedServer, Route
+from earshot.store.indices import MENTIONS
+from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.threads import ThreadsListener, ThreadsSource
 from tests.listener_contract import Contract, marks
@@ -81,7 +83,7 @@ def source(server: FeedServer, **settings) -> ThreadsSource:
         name="threads",
         connection="threads_lincs",
         api_url=server.url(API),
-        **({"keywords": [TERM], "replies": False} | settings),
+        **({"keywords": [TERM]} | settings),
     )
 
 
@@ -259,6 +261,40 @@ def test_api_errors_name_the_source_and_the_reason_and_never_the_token(route, re
 
 def test_a_source_with_nothing_to_hear_is_refused():
     with pytest.raises(ValueError, match="give keywords, tags, or replies"):
-        ThreadsSource(kind="threads", name="t", connection="c", replies=False)
+        ThreadsSource(kind="threads", name="t", connection="c")
     with pytest.raises(ValueError):
         ThreadsSource(kind="threads", name="t", connection="c", tags=["#LincsPolice"])
+
+
+@pytest.mark.elasticsearch
+def test_threads_through_the_collect_dag_keeps_replies_and_search_posts_about_the_force(
+    es, write_profile, run_collect_dag
+):
+    """The set-up the README gives: a search source, and a replies source with `keep: all`.
+    The DAG listens at the real time: the force's post must be inside the 14-day window."""
+    now = datetime.now(UTC)
+    own = post(9, 120, username=FORCE, now=now, text="The A46 near Lincoln is closed")
+    chatter = "Anyone know a good curry house in Lincoln?"
+    replies = [
+        post(4, 3, username=FORCE, now=now, text="It has reopened now"),
+        post(3, 5, now=now, text="Nobody came when I called 101"),
+    ]
+    routes = me() | {
+        f"{API}/keyword_search": page([post(2, 10, now=now), post(1, 20, now=now, text=chatter)]),
+        f"{API}/me/threads": page([own]),
+        f"{API}/{own['id']}/conversation": page(replies),
+    }
+    with FeedServer(routes) as server:
+        entry = {"kind": "threads", "connection": "threads_lincs", "api_url": server.url(API)}
+        write_profile(
+            [
+                entry | {"name": "threads-search", "keywords": [TERM]},
+                entry | {"name": "threads-replies", "replies": True, "keep": "all"},
+            ]
+        )
+        states = run_collect_dag()
+        assert states["collect[threads-search]"] == "success"
+        assert states["collect[threads-replies]"] == "success"
+        run_collect_dag()  # nothing new: nothing stored twice
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).by_source == {"threads-search": 1, "threads-replies": 2}

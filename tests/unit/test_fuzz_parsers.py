@@ -27,8 +27,8 @@ from listeners.facebook import FacebookListener, FacebookSource
 from listeners.google_reviews import GoogleReviewsListener, GoogleReviewsSource, Place
 from listeners.mastodon import MastodonListener, MastodonSource
 from listeners.reddit import RedditListener, RedditSource
-from listeners.threads import ThreadsListener, ThreadsSource
 from listeners.rss import RssListener, RssSource
+from listeners.threads import ThreadsListener, ThreadsSource
 from listeners.x import XListener, XSource
 from listeners.youtube import YouTubeListener, YouTubeSource
 
@@ -363,7 +363,9 @@ PLATFORMS = {
         disqus_post.map(lambda p: (p,)),
     ),
     "threads": (
-        ThreadsListener(ThreadsSource(kind="threads", name="fz", **CONNECTION), now=NOW),
+        ThreadsListener(
+            ThreadsSource(kind="threads", name="fz", replies=True, **CONNECTION), now=NOW
+        ),
         "Threads",
         st.tuples(threads_post, st.one_of(st.none(), text)),
     ),
