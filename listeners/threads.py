@@ -5,7 +5,8 @@ Follows Meta's Threads API documentation: keyword and topic-tag search, GET /key
 with q, search_type=RECENT, search_mode=KEYWORD or TAG and since (Unix seconds)
 (https://developers.facebook.com/docs/threads/keyword-search,
 https://developers.facebook.com/docs/threads/reference/media-retrieval); the force's posts,
-GET /me/threads (https://developers.facebook.com/docs/threads/threads-media); their replies
+GET /me/threads with since and limit (https://developers.facebook.com/docs/threads/threads-media,
+https://developers.facebook.com/docs/threads/reference/user), reposts left out; their replies
 at every depth, newest first, GET /{media-id}/conversation with reverse=true
 (https://developers.facebook.com/docs/threads/retrieve-and-manage-replies/replies-and-conversations);
 cursor paging, `paging.cursors.after` while `paging.next` is given; Graph error objects
@@ -52,7 +53,9 @@ API_VERSION = "v1.0"
 POST_WINDOW = timedelta(days=14)
 SEARCH_FIELDS = "id,text,timestamp,permalink,username"
 REPLY_FIELDS = "id,text,timestamp,permalink,username,is_reply,root_post"
-POST_FIELDS = "id,timestamp,permalink"
+POST_FIELDS = "id,timestamp,permalink,media_type"
+POSTS_PAGE = 100  # the documented maximum of /me/threads' `limit`
+REPOST = "REPOST_FACADE"  # the force sharing another's post: its replies are that post's
 QUERIES_A_DAY = 2_200  # Meta's limit of keyword-search queries per user per rolling 24 hours
 BUDGET = "searches"  # the cursor key of the queries counted against it
 HOUR = 3_600
@@ -175,8 +178,9 @@ class ThreadsListener(Listener[ThreadsSource]):
 
         def page(after: str | None) -> tuple[list[dict], str | None]:
             nonlocal left
-            posts, left = self._page("/me/threads", {"fields": POST_FIELDS, "since": since}, after)
-            return posts, left
+            params = {"fields": POST_FIELDS, "since": since, "limit": POSTS_PAGE}
+            posts, left = self._page("/me/threads", params, after)
+            return [p for p in posts if p.get("media_type") != REPOST], left
 
         found = [
             p

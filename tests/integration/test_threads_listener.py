@@ -158,15 +158,17 @@ def test_replies_to_the_forces_posts_are_heard_at_every_depth_and_its_own_labell
     reply = {"is_reply": True, "root_post": {"id": own["id"]}}
     replies = [
         post(3, 5, username=FORCE, text="It has reopened now, thanks for waiting", **reply),
-        post(2, 9, text="How long will it be shut?", **reply),  # a reply to a reply
+        post(
+            2, 9, text="How long will it be shut?", **reply, replied_to={"id": "18000000000000004"}
+        ),  # to 4
         post(1, 30, text=None, media_type="IMAGE", **reply),  # a photo, no words
         post(4, 40, text="Which junction?", **reply) | {"permalink": None},
     ]
+    # The force sharing another's post: the replies under it are not to the force.
+    repost = post(8, 60, username=FORCE, media_type="REPOST_FACADE", text=None)
+    listed = {"fields": "id,timestamp,permalink,media_type", "since": since, "limit": 100}
     routes = me() | {
-        f"{API}/me/threads?"
-        + urlencode(
-            {"fields": "id,timestamp,permalink", "since": since, "access_token": TOKEN}
-        ): page([own]),
+        f"{API}/me/threads?" + urlencode(listed | {"access_token": TOKEN}): page([repost, own]),
         conversation: page(replies),
     }
     with FeedServer(routes) as server:
