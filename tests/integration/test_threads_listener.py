@@ -156,11 +156,10 @@ def test_replies_to_the_forces_posts_are_heard_at_every_depth_and_its_own_labell
         {"fields": REPLY_FIELDS, "reverse": "true", "access_token": TOKEN}
     )
     reply = {"is_reply": True, "root_post": {"id": own["id"]}}
+    to_reply_4 = {"replied_to": {"id": "18000000000000004"}}
     replies = [
         post(3, 5, username=FORCE, text="It has reopened now, thanks for waiting", **reply),
-        post(
-            2, 9, text="How long will it be shut?", **reply, replied_to={"id": "18000000000000004"}
-        ),  # to 4
+        post(2, 9, text="How long will it be shut?", **reply, **to_reply_4),  # a depth down
         post(1, 30, text=None, media_type="IMAGE", **reply),  # a photo, no words
         post(4, 40, text="Which junction?", **reply) | {"permalink": None},
     ]
