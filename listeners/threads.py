@@ -132,6 +132,15 @@ class SearchBudget:
         )
 
 
+def search_budget(source: ThreadsSource, state: Cursor, now: datetime) -> str | None:
+    """The budget line of a searching source's health (`earshot stats`), from its cursor."""
+    if not (source.keywords or source.tags):
+        return None
+    cap = source.max_searches_per_day
+    used = SearchBudget.of(state.get(BUDGET), now, cap).used
+    return f"{used} of max_searches_per_day {cap} search queries sent in the last 24 hours"
+
+
 class ThreadsListener(Listener[ThreadsSource]):
     platform = "Threads"
 

@@ -13,11 +13,13 @@ from urllib.parse import urlencode
 
 import pytest
 
+from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
-from listeners import ListenerError
+from listeners import ListenerError, load_profile
 from listeners.threads import ThreadsListener, ThreadsSource
+from tests.integration.test_cli import earshot
 from tests.listener_contract import Contract, marks
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
@@ -299,3 +301,29 @@ def test_threads_through_the_collect_dag_keeps_replies_and_search_posts_about_th
         run_collect_dag()  # nothing new: nothing stored twice
     es.indices.refresh(index=MENTIONS)
     assert mention_counts(es).by_source == {"threads-search": 1, "threads-replies": 2}
+
+
+@pytest.mark.elasticsearch
+def test_stats_shows_how_much_of_a_search_budget_is_spent(es, write_profile):
+    now = datetime.now(UTC)
+    routes = me() | {f"{API}/keyword_search": page([post(2, 10, now=now), post(1, 20, now=now)])}
+    with FeedServer(routes) as server:
+        write_profile(
+            [
+                {
+                    "kind": "threads",
+                    "name": "threads-search",
+                    "connection": "threads_lincs",
+                    "api_url": server.url(API),
+                    "keywords": [TERM],
+                    "max_searches_per_day": 50,
+                }
+            ]
+        )
+        collect_source(es, load_profile(), "threads-search")
+    result = earshot("stats", "--json")
+    assert result.returncode == 0, result.stderr
+    (line,) = json.loads(result.stdout)["sources"]
+    assert line["limits"] == [
+        "1 of max_searches_per_day 50 search queries sent in the last 24 hours"
+    ]
