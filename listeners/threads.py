@@ -20,7 +20,10 @@ The search budget: Meta lets one Threads user send 2,200 keyword-search queries 
 (the keyword-search page, "Limitations"). `searches` in the cursor keeps the queries this
 source sent that returned something, by the hour, for the last 24 hours; a source stops at its
 `max_searches_per_day` and says when the oldest of them ages out. It is saved even when the
-run then fails: Meta counted those queries whatever Earshot indexed.
+run then fails: Meta counted those queries whatever Earshot indexed. A search stopped by it
+keeps its mark, so a later run reads it again from the top: those pages cost again, and
+their posts, known in the overlap record, are not heard twice. Replies are read first: they
+cost no search budget, and a spent budget never holds them back.
 
 Without App Review for threads_keyword_search, Meta searches only the token owner's own posts
 and says nothing: a search that hears only the force's own posts is that, not a quiet day.
@@ -156,7 +159,7 @@ class ThreadsListener(Listener[ThreadsSource]):
         self.budget = SearchBudget.of(
             cursor.get(BUDGET), self.now, self.source.max_searches_per_day
         )
-        # Replies first: they cost no search budget, so a spent budget never holds them back.
+        # Replies first (see the module docstring).
         found = [self._replies(post, cursor) for post in self._recent_posts()]
         found += [self._search("keyword", term, cursor) for term in self.source.keywords]
         found += [self._search("tag", tag, cursor) for tag in self.source.tags]
