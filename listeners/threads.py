@@ -64,7 +64,7 @@ BUDGET = "searches"  # the cursor key of the queries counted against it
 HOUR = 3_600
 TOKEN_CODES = {190}  # access token expired, revoked or invalid
 PERMISSION_CODES = {10, 200}  # the app lacks a permission (App Review)
-RATE_LIMIT_CODES = {4, 17, 32, 613}
+RATE_LIMIT_CODES = {4, 17, 613}  # app, user, custom
 Tag = Annotated[str, Field(pattern=r"^[^#]")]  # a topic tag, without "#"
 
 

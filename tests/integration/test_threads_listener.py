@@ -215,6 +215,25 @@ def test_the_search_budget_stops_the_source_and_is_kept_for_24_hours():
     assert [m.text[-3:] for m in freed.mentions] == ["(3)"]
 
 
+def test_a_spent_search_budget_does_not_hold_back_the_replies():
+    own = post(9, 120, username=FORCE)
+    routes = me() | {
+        f"{API}/me/threads": page([own]),
+        f"{API}/{own['id']}/conversation": page([post(1, 5, text="Who do I call about this?")]),
+    }
+    spent = {"searches": f"{int(NOW.timestamp())}/2"}
+    with FeedServer(routes) as server:
+        threads = source(server, replies=True, max_searches_per_day=2)
+        heard = ThreadsListener(threads, now=NOW).listen(spent)
+        assert not any("keyword_search" in path for path, _ in server.requests)
+    assert [m.text for m in heard.mentions] == ["Who do I call about this?"]
+    assert heard.warnings == [
+        "Threads keyword search budget spent: 2 of max_searches_per_day 2 queries sent in the "
+        "last 24 hours; more from 2026-11-22T08:00:00Z, in 25 h 0 min"
+    ]
+    assert f"keyword:{TERM}" not in heard.cursor
+
+
 def test_a_search_that_finds_nothing_costs_no_budget():
     with FeedServer(me() | {search_path(): page([])}) as server:
         heard = ThreadsListener(source(server), now=NOW).listen({})
