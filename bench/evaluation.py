@@ -92,12 +92,28 @@ def predict(examples: list[dict]) -> list[Mention]:
 
 
 def label_sets(examples: list[dict], mentions: list[Mention]) -> dict[str, list]:
-    """(expected, predicted) per task; single-label tasks as one-element sets."""
+    """(expected, predicted) per task and row; single-label tasks as one-element sets.
 
-    def pairs(expected_of, predicted_of) -> list[tuple[set[str], set[str]]]:
-        return [(expected_of(e), predicted_of(m)) for e, m in zip(examples, mentions, strict=True)]
+    The keep decision is scored on every row, the judgements only on rows the desk should
+    hear (Earshot judges only what it keeps; rows labelled before `keep` existed are kept).
+    A row a task does not score is an empty pair, which counts nowhere, so every task keeps
+    one pair per row and the bootstrap resamples the same rows for all of them."""
+    both = list(zip(examples, mentions, strict=True))
+
+    def pairs(expected_of, predicted_of, scored=lambda e: e.get("keep", True)) -> Pairs:
+        return [(expected_of(e), predicted_of(m)) if scored(e) else (set(), set()) for e, m in both]
 
     return {
+        "keep": pairs(
+            lambda e: {"kept"} if e.get("keep", True) else set(),
+            lambda m: {"kept"} if m.relevance else set(),
+            scored=lambda e: True,
+        ),
+        "relevance": pairs(
+            lambda e: {e["relevance"]} if e["relevance"] else set(),
+            lambda m: {m.relevance} if m.relevance else set(),
+            scored=lambda e: "relevance" in e,
+        ),
         "toward_force": pairs(lambda e: {e["toward_force"]}, lambda m: {m.toward_force.label}),
         "plain VADER": pairs(lambda e: {e["toward_force"]}, lambda m: {m.tone.label}),
         "topics": pairs(lambda e: set(e["topics"]), lambda m: set(m.topics)),

@@ -8,7 +8,8 @@ cursor → {cursor, posts: [postView]}; https://docs.bsky.app/docs/api/app-bsky-
 a term of several words goes as a quoted phrase, in the Lucene syntax that page recommends).
 Sessions are rate-limited per account (30 per 5 minutes, 300 a day;
 https://docs.bsky.app/docs/advanced-guides/rate-limits), so the session is kept between runs
-and refreshed with com.atproto.server.refreshSession (listeners/bluesky_session.py); a 429
+and refreshed with com.atproto.server.refreshSession (listeners/bluesky_session.py) when
+the access token has expired or expires within REFRESH_AHEAD; a 429
 says whether it was that login limit and when it lifts (RateLimit-Reset, else Retry-After
 in seconds or as an HTTP date). After login, calls go to the account's own PDS, the
 `#atproto_pds` service of the session's didDoc, as the atproto SDK does.
@@ -43,6 +44,7 @@ from listeners.bluesky_session import Session, SessionFile
 from listeners.watermark import Watermark, posted
 
 PAGE_SIZE = 100
+REFRESH_AHEAD = timedelta(minutes=15)  # the atproto SDK's margin (listeners/bluesky_session.py)
 WEB = "https://bsky.app"
 
 
@@ -71,7 +73,10 @@ class BlueskyListener(Listener[BlueskySource]):
         self.kept = SessionFile.of(
             self.source.name, self.entryway, self.account.login, self.account.password
         )
-        self._use(self.kept.load() or self._sign_in())
+        kept = self.kept.load()
+        self._use(kept or self._sign_in())
+        if kept and (expires := kept.expires()) and expires - REFRESH_AHEAD <= self.now:
+            self._renew()  # no call spent on a token about to lapse
 
     def explain(self, error: FetchError) -> str | None:
         """A 429 says which limit and when it lifts: the entryway's RateLimit-Reset (Unix
@@ -103,8 +108,8 @@ class BlueskyListener(Listener[BlueskySource]):
         return self._keep(json_object(answer), self.entryway)
 
     def _renew(self) -> None:
-        """The access token expired: refreshSession with the refresh token, as the atproto
-        SDK does; a refused refresh signs in again, once."""
+        """The access token expired or is about to: refreshSession with the refresh token,
+        as the atproto SDK does; a refused refresh signs in again, once."""
         try:
             answer = post_json(
                 self.xrpc + "com.atproto.server.refreshSession",

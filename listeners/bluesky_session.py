@@ -14,13 +14,21 @@ maintenance key too, and a session can post as the force's account.
 The file records a fingerprint of the account and app password it was made with: a changed
 password in the connection makes it stale at once, and a password revoked on Bluesky makes
 the refresh fail, which signs in again once.
+
+A kept session is refreshed ahead of its access token's expiry (`Session.expires`), as the
+atproto SDK does 15 minutes before the access JWT's `exp`
+(MarshalX/atproto at 568529bbf35f9956ebb7760e1bc997040171c903,
+packages/atproto_client/client/methods_mixin/session.py `_should_refresh_session`, reading
+the claims with packages/atproto_server/auth/jwt.py `get_jwt_payload`).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,6 +41,21 @@ class Session:
     access: str  # accessJwt: sent with each call
     refresh: str  # refreshJwt: sent only to refreshSession
     xrpc: str  # the account's own PDS, where every call after sign-in goes
+
+    def expires(self) -> datetime | None:
+        """When the PDS stops taking the access token: the `exp` claim of its JWT.
+
+        Read without checking the signature: the PDS signs with a key the client does not
+        hold (and checks every call itself), so the claim can only time a refresh. None when
+        the token is not a JWT with an `exp`: it is then used until the PDS answers
+        ExpiredToken.
+        """
+        try:
+            claims = self.access.split(".")[1]
+            padded = claims + "=" * (-len(claims) % 4)
+            return datetime.fromtimestamp(json.loads(base64.urlsafe_b64decode(padded))["exp"], UTC)
+        except (IndexError, ValueError, KeyError, TypeError, OverflowError, OSError):
+            return None
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,18 @@ not served for Pages moved to the New Pages Experience. Graph returns a tagged p
 `from` only to its author, so one is heard without it. Cursor: one Watermark per edge,
 under its name.
 
-Which posts: those published in the last POST_WINDOW (14 days). Most comments come in a
-post's first days, and every listened post costs a request per run; older posts drop out.
+Which posts: the Page's newest `max_posts` (default 100, one request of POSTS_PAGE) are
+listed with `updated_time`, which the Page Post reference defines as the time the post was
+created, last edited or last commented on
+(https://developers.facebook.com/docs/graph-api/reference/page-post, field `updated_time`;
+also a PagePost field in Meta's business SDK, facebook_business/adobjects/pagepost.py).
+Comments are read on the listed posts that are active: published or updated in the last
+POST_WINDOW (14 days). So a new comment on a month-old post is heard, and an old post nobody
+touched costs no request. The /posts edge sorts by publish time and offers no order or
+filter by `updated_time` (the SDK's Page.get_posts takes include_hidden, limit, q,
+show_expired, with), so an active post older than the newest `max_posts` is not heard; a run
+whose listing was cut there says so. Meta's documented push for every new comment is the Page
+`feed` webhook, which needs a public HTTPS endpoint a pull pipeline does not have.
 
 Cursor: per post (`post:<id>`), a Watermark (newest comment time indexed, and the ids at that
 second). Comments come newest first; a post is read until its watermark. When a usage header
@@ -41,22 +51,24 @@ more new comments than max_pages pages in one run can lose some, and that is war
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Literal
 
 import httpx
-from pydantic import HttpUrl
+from pydantic import Field, HttpUrl
 
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import graph_error, graph_page, json_object, utc
-from listeners.base import Cursor, Listener, Stream, pages
+from listeners.base import Cursor, Heard, Listener, Stream, pages
 from listeners.watermark import Watermark, posted
 
 GRAPH_VERSION = "v26.0"
 POST_WINDOW = timedelta(days=14)
-POST_FIELDS = "id,message,created_time,permalink_url"
+POSTS_PAGE = 100  # posts asked per listing request; Graph may give fewer, paging goes on
+POST_FIELDS = "id,message,created_time,updated_time,permalink_url"
 COMMENT_FIELDS = "id,message,created_time,from{name,id},permalink_url"
 PAGE_POST_FIELDS = "id,message,created_time,permalink_url,from{name,id}"
 PageEdge = Literal["tagged", "visitor_posts"]
@@ -75,6 +87,7 @@ class FacebookSource(ApiSource):
     graph_url: HttpUrl = HttpUrl(f"https://graph.facebook.com/{GRAPH_VERSION}")
     page_id: str
     also_hear: tuple[PageEdge, ...] = ()  # others' posts about the Page (see the module docstring)
+    max_posts: int = Field(default=100, gt=0, le=1000)  # newest posts listed each run
 
 
 class FacebookListener(Listener[FacebookSource]):
@@ -83,33 +96,50 @@ class FacebookListener(Listener[FacebookSource]):
     def open(self, secrets: set[str]) -> None:
         self.token = self.password(secrets, "page access token")
 
+    def listen(self, cursor: Cursor) -> Heard:
+        heard = super().listen(cursor)
+        if not self.cut:
+            return heard
+        cut = (
+            f"listed the newest {self.source.max_posts} posts (max_posts) and the Page has "
+            "older ones: new comments on those are not heard"
+        )
+        return replace(heard, warnings=[*heard.warnings, cut])
+
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
-        self.posts, self.all_listed = self._recent_posts()
-        comments = [self._comments(post, cursor) for post in self.posts]
+        self.listed = self._listed_posts()
+        oldest = self.now - POST_WINDOW
+        active = [p for p in self.listed if _last_active(p) >= oldest]
+        comments = [self._comments(post, cursor) for post in active]
         return [*(self._page_edge(e, cursor) for e in self.source.also_hear), *comments]
 
     def carried(self, cursor: Cursor) -> Cursor:
-        """A post that left the window leaves the cursor, once every recent post was listed."""
-        return {} if self.all_listed else dict(cursor)
+        """A quiet listed post keeps its watermark for when it is commented on again; a post
+        no longer listed leaves the cursor, unless the listing itself was held short."""
+        if self.held:
+            return dict(cursor)
+        listed = {f"post:{p['id']}" for p in self.listed}
+        return {k: v for k, v in cursor.items() if k.removeprefix("heard:") in listed}
 
-    def _recent_posts(self) -> tuple[list[dict], bool]:
-        """The page's posts inside POST_WINDOW, newest first, and whether all were listed."""
-        oldest = self.now - POST_WINDOW
-        left: str | None = None
+    def _listed_posts(self) -> list[dict]:
+        """The Page's newest `max_posts` posts, newest first; `cut` says if it has more."""
+        self.cut = False
+        room = self.source.max_posts
 
         def page(after: str | None) -> tuple[list[dict], str | None]:
-            nonlocal left
-            params = {"fields": POST_FIELDS, "limit": 25} | ({"after": after} if after else {})
+            nonlocal room
+            params = {"fields": POST_FIELDS, "limit": POSTS_PAGE} | (
+                {"after": after} if after else {}
+            )
             body = self._get(f"/{self.source.page_id}/posts", params)
             posts, left = graph_page(body)
-            if posts and utc(posts[-1]["created_time"]) < oldest:
-                left = None  # newest first: the window ends on this page
-            recent = [p for p in posts if utc(p["created_time"]) >= oldest]
-            return recent, None if self.held else left
+            kept, room = posts[:room], max(room - len(posts), 0)
+            self.cut = len(kept) < len(posts) or (not room and left is not None)
+            return kept, None if self.held or not room else left
 
-        walk = pages(page, source=self.source.name, max_pages=self.source.max_pages)
-        posts = [p for batch in walk for p in batch]
-        return posts, not left and not self.held
+        # Never the bound that stops it: every page but an empty last one lists a post.
+        walk = pages(page, source=self.source.name, max_pages=self.source.max_posts)
+        return [post for batch in walk for post in batch]
 
     def _comments(self, post: dict, cursor: Cursor) -> Stream[dict]:
         """The post's comments, newest first, down to its watermark."""
@@ -188,6 +218,11 @@ class FacebookListener(Listener[FacebookSource]):
         if code in RATE_LIMIT_CODES or error.status == 429:
             return f"rate limited: {said}{_regain(error.headers)}"
         return said
+
+
+def _last_active(post: dict) -> datetime:
+    """When the post was last published, edited or commented on (`updated_time`)."""
+    return utc(post.get("updated_time") or post["created_time"])
 
 
 def _stamp(item: dict) -> tuple[datetime, str]:

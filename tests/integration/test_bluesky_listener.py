@@ -2,6 +2,7 @@
 com.atproto.server.createSession and app.bsky.feed.searchPosts with postViews
 (https://docs.bsky.app/docs/api/app-bsky-feed-search-posts)."""
 
+import base64
 import json
 import stat
 import threading
@@ -17,6 +18,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
 from listeners.bluesky import BlueskyListener, BlueskySource
+from listeners.bluesky_session import Session
 from tests.listener_contract import Contract, marks
 
 NOW = datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
@@ -417,6 +419,26 @@ def test_a_login_limit_429_says_it_is_the_login_limit_and_when_to_try_again(head
     assert f"try again after {when}" in e.value.reason
 
 
+def access_jwt(expires: datetime, n: int) -> str:
+    """An access token as a PDS signs it: a JWT (header.claims.signature, base64url without
+    padding) whose claims carry `exp`, the expiry the atproto SDK reads to refresh ahead
+    (packages/atproto_server/auth/jwt.py get_jwt_payload)."""
+
+    def part(value: dict | bytes) -> str:
+        raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    claims = {
+        "scope": "com.atproto.appPass",
+        "sub": "did:plc:lincscomms",
+        "aud": "did:web:pds.example",
+        "iat": int((expires - timedelta(hours=2)).timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": f"access-{n}",
+    }
+    return ".".join([part({"typ": "at+jwt", "alg": "ES256K"}), part(claims), part(b"sig%d" % n)])
+
+
 class Pds:
     """A PDS on loopback that signs in, refreshes and checks tokens as the AT Protocol's
     lexicons say (lexicons/com/atproto/server/createSession.json, refreshSession.json):
@@ -426,9 +448,15 @@ class Pds:
     takes the refreshJwt as its Bearer token and no body. An access token the PDS no longer
     takes answers `ExpiredToken` ("Token has expired"); a refused refresh token too."""
 
-    def __init__(self, password: str = "abcd-efgh-ijkl-mnop", expired_status: int = 400):
+    def __init__(
+        self,
+        password: str = "abcd-efgh-ijkl-mnop",
+        expired_status: int = 400,
+        access_lifetime: timedelta = timedelta(hours=2),
+    ):
         self.password = password
         self.expired_status = expired_status
+        self.access_lifetime = access_lifetime  # from NOW, the listener's clock
         self.access: set[str] = set()
         self.refresh: set[str] = set()
         self.calls: list[str] = []  # the XRPC methods asked, in order
@@ -459,7 +487,8 @@ class Pds:
 
     def _pair(self) -> dict:
         self.issued += 1
-        access, refresh = f"eyJ.access.{self.issued}", f"eyJ.refresh.{self.issued}"
+        access = access_jwt(NOW + self.access_lifetime, self.issued)
+        refresh = f"eyJ.refresh.{self.issued}"
         self.access.add(access)
         self.refresh.add(refresh)
         return {
@@ -569,6 +598,36 @@ def test_an_expired_access_token_is_refreshed_not_signed_in_again(status):
         assert pds.calls == [SEARCH_POSTS]
     finally:
         pds.close()
+
+
+def test_a_kept_session_about_to_expire_is_refreshed_before_the_search():
+    """The atproto SDK refreshes 15 minutes before the access JWT's `exp` (methods_mixin/
+    session.py _should_refresh_session): no call is spent on a token about to lapse."""
+    pds = Pds(access_lifetime=timedelta(minutes=1))
+    try:
+        listen_to(pds)
+        pds.calls.clear()
+        heard = listen_to(pds)
+        assert pds.calls == ["com.atproto.server.refreshSession", SEARCH_POSTS]
+        assert len(heard.mentions) == 1
+    finally:
+        pds.close()
+
+
+def test_a_kept_session_with_hours_left_is_used_as_it_is(pds):
+    listen_to(pds)  # access tokens good for 2 hours, as bsky.social gives them
+    pds.calls.clear()
+    listen_to(pds)
+    assert pds.calls == [SEARCH_POSTS]
+
+
+@pytest.mark.parametrize(
+    "access",
+    ["opaque-token", "eyJ.bm90IGpzb24.sig", "eyJ.eyJzdWIiOiAiZGlkOnBsYzp4In0.sig", "eyJ.W10.sig"],
+    ids=["not-a-jwt", "claims-not-json", "no-exp", "claims-not-an-object"],
+)
+def test_an_access_token_with_no_readable_expiry_is_used_until_the_pds_refuses_it(access):
+    assert Session(access, "eyJ.refresh.1", "https://pds.example/xrpc/").expires() is None
 
 
 def test_a_refused_refresh_signs_in_once(pds):

@@ -1,19 +1,35 @@
 """Facebook page comments against a loopback server replaying Graph API responses shaped as
-Meta documents them (page posts, post comments, cursor paging, error objects, usage headers)."""
+Meta documents them (page posts, post comments, cursor paging, error objects, usage headers).
+
+Meta's business SDK (facebook/facebook-python-business-sdk at commit
+94914f9dabd06f0a5cbed72b5824ee45e407cbe7, release 25.0.2) has no recorded Page payloads to
+replay: its tests (facebook_business/test/integration_*.py) patch `requests` with hand-written
+Ads objects. What it does define is checked instead: the fields Earshot asks for and the
+loopback server answers with are PagePost and Comment fields
+(facebook_business/adobjects/pagepost.py, comment.py, against the pinned facebook-business
+package), the comments edge's filter/order values are its Comment enums, and its cursor rule
+(api.py Cursor.load_next_page: `paging.cursors.after`, a next page only while `paging.next`
+is given) is the one `listing` below follows.
+"""
 
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+from facebook_business.adobjects.comment import Comment
+from facebook_business.adobjects.page import Page
+from facebook_business.adobjects.pagepost import PagePost
+from facebook_business.adobjects.user import User
 from pydantic import ValidationError
 
 from earshot.app.feed_server import FeedServer, Route
 from earshot.core.fetch import FetchError, get_json
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
-from listeners import ListenerError
+from listeners import ListenerError, facebook
 from listeners.facebook import FacebookListener, FacebookSource
 from tests.listener_contract import Contract, marks
 
@@ -28,11 +44,16 @@ def graph_time(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%S+0000")  # how Graph writes times
 
 
-def post(post_id: str, days_ago: float, now: datetime = NOW) -> dict:
+def post(post_id: str, days_ago: float, now: datetime = NOW, active_days_ago=None) -> dict:
+    """A Page post; `updated_time` is its last edit or comment (Page Post reference), here
+    `active_days_ago`, else its publish time."""
+    created = graph_time(now - timedelta(days=days_ago))
+    updated = created if active_days_ago is None else graph_time(now - timedelta(active_days_ago))
     return {
         "id": post_id,
         "message": "Officers are at the scene in Lincoln; please avoid the area.",
-        "created_time": graph_time(now - timedelta(days=days_ago)),
+        "created_time": created,
+        "updated_time": updated,
         "permalink_url": f"https://www.facebook.com/{PAGE}/posts/{post_id.split('_')[1]}",
     }
 
@@ -59,7 +80,7 @@ def listing(data: list[dict], after: str | None = None, headers=()) -> Route:
 
 
 def posts_path(**params: str) -> str:
-    documented = {"fields": "id,message,created_time,permalink_url", "limit": 25}
+    documented = {"fields": "id,message,created_time,updated_time,permalink_url", "limit": 100}
     return f"{GRAPH}/{PAGE}/posts?" + urlencode(documented | params | {"access_token": TOKEN})
 
 
@@ -122,9 +143,7 @@ CONTRACT = {
 def test_comments_on_recent_posts_are_read_page_by_page_with_the_page_token():
     routes = {
         posts_path(): listing([post(POST_A, 1)], after="UE9TVDE"),
-        posts_path(after="UE9TVDE"): listing(
-            [post(POST_B, 3), post(POST_OLD, 20)], after="UE9TVDI"
-        ),
+        posts_path(after="UE9TVDE"): listing([post(POST_B, 3), post(POST_OLD, 20)]),
         comments_path(POST_A): listing([comment(POST_A, 3, 5), comment(POST_A, 2, 9)], "Q09NMQ"),
         comments_path(POST_A, after="Q09NMQ"): listing([comment(POST_A, 1, 30)]),
         comments_path(POST_B): listing([]),
@@ -134,7 +153,7 @@ def test_comments_on_recent_posts_are_read_page_by_page_with_the_page_token():
         asked = [path for path, _ in server.requests]
     assert asked == [
         posts_path(),
-        posts_path(after="UE9TVDE"),  # ends the listing: its last post is out of the window
+        posts_path(after="UE9TVDE"),  # the listing ends; the quiet 20-day-old post costs nothing
         comments_path(POST_A),
         comments_path(POST_A, after="Q09NMQ"),
         comments_path(POST_B),
@@ -149,6 +168,52 @@ def test_comments_on_recent_posts_are_read_page_by_page_with_the_page_token():
     assert marks(heard.cursor) == {
         f"post:{POST_A}": f"{(NOW - timedelta(minutes=5)).isoformat()} 901_5003"
     }
+
+
+def sdk_fields(kind) -> set[str]:
+    """The field names one of the business SDK's objects defines (its `Field` class)."""
+    return {v for k, v in vars(kind.Field).items() if not k.startswith("_")}
+
+
+def asked_fields(fields: str) -> dict[str, set[str]]:
+    """Graph's `fields` parameter: each field, with the sub-fields asked in braces."""
+    return {
+        name: set(sub.rstrip("}").split(",")) if sub else set()
+        for name, _, sub in (f.partition("{") for f in re.findall(r"[^,{]+(?:\{[^}]*\})?", fields))
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "kind"),
+    [
+        (facebook.POST_FIELDS, PagePost),
+        (facebook.PAGE_POST_FIELDS, PagePost),
+        (facebook.COMMENT_FIELDS, Comment),
+    ],
+    ids=["posts", "tagged-and-visitor-posts", "comments"],
+)
+def test_every_field_asked_for_is_one_metas_sdk_defines(fields, kind):
+    """A misspelt or retired field fails the whole request with Graph error 100."""
+    asked = asked_fields(fields)
+    assert set(asked) <= sdk_fields(kind)
+    for sub in asked.values():  # `from` is a person or a Page: both have a name and an id
+        assert sub <= sdk_fields(User) & sdk_fields(Page)
+
+
+def test_the_loopback_graph_answers_only_with_fields_metas_sdk_defines():
+    assert set(post(POST_A, 1)) <= sdk_fields(PagePost)
+    assert set(tagging(1, 1)) <= sdk_fields(PagePost)
+    assert set(comment(POST_A, 1, 1)) <= sdk_fields(Comment)
+
+
+def test_the_comments_edge_is_asked_in_orders_and_filters_metas_sdk_defines():
+    with FeedServer(comments_on_a(1)) as server:
+        FacebookListener(source(server), now=NOW).listen({})
+        asked = dict(parse_qsl(urlsplit(server.requests[-1][0]).query))
+    assert asked["filter"] in vars(Comment.Filter).values()
+    assert asked["order"] == Comment.Order.reverse_chronological  # newest first: see the cursor
+    for edge in ("tagged", "visitor_posts"):  # the Page edges `also_hear` may name
+        assert callable(getattr(Page, f"get_{edge}"))
 
 
 def test_the_default_graph_version_is_one_meta_still_serves():
@@ -194,6 +259,49 @@ def test_next_run_reads_each_post_only_down_to_what_was_indexed():
     assert marks(heard.cursor) == {
         f"post:{POST_A}": f"{(NOW - timedelta(minutes=1)).isoformat()} 901_5005"
     }
+
+
+def test_a_new_comment_on_a_month_old_post_is_heard_and_a_quiet_old_post_costs_nothing():
+    """Graph moves a post's `updated_time` when it is commented on (Page Post reference: "the
+    time when the post was created, last edited or the time of the last comment")."""
+    busy, quiet = post(POST_OLD, 30, active_days_ago=0.01), post(POST_B, 20)
+    today = comment(POST_OLD, 1, 14, "Any news on the burglary in Sleaford last month?")
+    marks_before = {
+        f"post:{POST_B}": f"{(NOW - timedelta(days=19)).isoformat()} 902_5009",
+        f"post:{POST_OLD}": f"{(NOW - timedelta(days=29)).isoformat()} 800_5000",
+    }
+    routes = {
+        posts_path(): listing([post(POST_A, 1), quiet, busy]),
+        comments_path(POST_A): listing([]),
+        comments_path(POST_OLD): listing([today]),
+    }
+    with FeedServer(routes) as server:
+        heard = FacebookListener(source(server), now=NOW).listen(marks_before)
+        asked = [path for path, _ in server.requests]
+    assert asked == [posts_path(), comments_path(POST_A), comments_path(POST_OLD)]
+    assert [m.text for m in heard.mentions] == [today["message"]]
+    assert marks(heard.cursor) == {
+        f"post:{POST_B}": marks_before[f"post:{POST_B}"],  # kept for its next comment
+        f"post:{POST_OLD}": f"{(NOW - timedelta(minutes=14)).isoformat()} 800_5001",
+    }
+
+
+def test_only_the_newest_max_posts_are_listed_and_a_cut_listing_is_warned():
+    cursor = {f"post:{POST_OLD}": f"{(NOW - timedelta(days=2)).isoformat()} 800_5000"}
+    routes = {
+        posts_path(): listing([post(POST_A, 1), post(POST_B, 2), post(POST_OLD, 3)], "UE9TVDE"),
+        comments_path(POST_A): listing([comment(POST_A, 1, 10)]),
+        comments_path(POST_B): listing([]),
+    }
+    with FeedServer(routes) as server:
+        heard = FacebookListener(source(server, max_posts=2), now=NOW).listen(cursor)
+        asked = [path for path, _ in server.requests]
+    assert asked == [posts_path(), comments_path(POST_A), comments_path(POST_B)]
+    assert heard.warnings == [
+        "listed the newest 2 posts (max_posts) and the Page has older ones: new comments on "
+        "those are not heard"
+    ]
+    assert f"post:{POST_OLD}" not in heard.cursor  # past the cap: the cursor does not grow
 
 
 def edge_path(edge: str, **params: str) -> str:

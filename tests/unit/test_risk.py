@@ -395,9 +395,10 @@ def test_screening_by_words_never_changes_a_flag():
     """Rules none of whose words are in a text are skipped; testing every rule on every
     labelled mention (and shouted, and with the Kelvin sign for a k) agrees."""
     texts = [e["text"] for e in load_examples()]
+    rules, about_police = load_rules(), load_about_police()
     for text in [*texts, *(t.upper() for t in texts), *(t.replace("k", "\u212a") for t in texts)]:
-        about = load_about_police() if len(text) > LONG_TEXT else None
-        fired = {r.flag for r in load_rules() if r.fires(text, Sentences.of(text), about)}
+        about = about_police if len(text) > LONG_TEXT else None
+        fired = {r.flag for r in rules if r.fires(text, Sentences.of(text), about)}
         every = tuple(sorted(fired))
         assert risk_flags(text) == every, text
 

@@ -1,0 +1,117 @@
+"""How far two labellers agree on police_mentions.jsonl: the check that the labels measure
+the texts and not one person's reading of them (tests/data/LABELLING.md, "A second pass").
+
+    python -m bench.agreement sample   # writes the second labeller's texts (no labels)
+    python -m bench.agreement          # Cohen's kappa and percent agreement per field
+
+The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
+the not-kept rows are in it (rare labels would otherwise be missing from 150 rows), and
+written with only what the second labeller may see: id, text and is_reply.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sklearn.metrics import cohen_kappa_score
+
+from bench.evaluation import DATA, load_examples
+
+SAMPLE = DATA / "second_pass_sample.jsonl"
+SECOND = DATA / "second_pass.jsonl"
+SEED = 20261204
+SIZE = 150
+PER_LABEL = 6  # rows drawn first for each label value, so rare labels are in the sample
+FLAGS = (
+    "threat-to-staff",
+    "abuse-discrimination",
+    "could-prejudice-case",
+    "identifies-person",
+    "personal-data",
+    "possible-misinformation",
+    "crime-reported",
+)
+
+
+def strata(row: dict) -> list[str]:
+    return [
+        f"action:{row['action']}",
+        f"toward_force:{row['toward_force']}",
+        f"keep:{row.get('keep', True)}",
+        *(f"flag:{f}" for f in row["risk_flags"]),
+    ]
+
+
+def draw(rows: list[dict], *, seed: int = SEED, size: int = SIZE) -> list[dict]:
+    rng = random.Random(seed)
+    shuffled = rng.sample(rows, len(rows))
+    chosen: dict[str, dict] = {}
+    for stratum in sorted({s for row in rows for s in strata(row)}):
+        for row in [r for r in shuffled if stratum in strata(r)][:PER_LABEL]:
+            chosen.setdefault(row["id"], row)
+    for row in shuffled:
+        if len(chosen) >= size:
+            break
+        chosen.setdefault(row["id"], row)
+    return sorted(chosen.values(), key=lambda r: r["id"])
+
+
+def write_sample(path: Path = SAMPLE) -> None:
+    rows = draw(load_examples())
+    lines = (json.dumps({k: r[k] for k in ("id", "text", "is_reply")}) for r in rows)
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    print(f"{len(rows)} rows (seed {SEED}) written to {path}")
+
+
+# Each field as one value per row; a multi-label field as one yes/no per label.
+FIELDS: dict[str, Callable[[dict], object]] = {
+    "keep": lambda r: r.get("keep", True),
+    "relevance": lambda r: r.get("relevance"),
+    "toward_force": lambda r: r["toward_force"],
+    "action": lambda r: r["action"],
+    "in_area": lambda r: r["in_area"],
+    "language": lambda r: r["language"],
+    "topics (exact set)": lambda r: tuple(sorted(r["topics"])),
+    "places (exact set)": lambda r: tuple(sorted(r["places"])),
+    "risk flags (exact set)": lambda r: tuple(sorted(r["risk_flags"])),
+    **{f"flag {f}": (lambda r, f=f: f in r["risk_flags"]) for f in FLAGS},
+}
+
+
+def agreement(first: list[dict], second: list[dict]) -> list[tuple[str, int, float, float]]:
+    """(field, rows, percent agreement, Cohen's kappa). Judgements are compared only where
+    both labellers kept the row: a row not kept carries no judgement (LABELLING.md §1)."""
+    by_id = {r["id"]: r for r in first}
+    pairs = [(by_id[r["id"]], r) for r in second]
+    figures = []
+    for field, value in FIELDS.items():
+        rows = pairs if field == "keep" else [(a, b) for a, b in pairs if _kept(a) and _kept(b)]
+        a = [json.dumps(value(x)) for x, _ in rows]
+        b = [json.dumps(value(y)) for _, y in rows]
+        agreed = sum(x == y for x, y in zip(a, b, strict=True)) / len(rows)
+        kappa = cohen_kappa_score(a, b) if len(set(a) | set(b)) > 1 else 1.0
+        figures.append((field, len(rows), agreed, float(kappa)))
+    return figures
+
+
+def _kept(row: dict) -> bool:
+    return row.get("keep", True)
+
+
+def main() -> None:
+    if sys.argv[1:] == ["sample"]:
+        write_sample()
+        return
+    second = load_examples(SECOND)
+    print(f"{len(second)} rows labelled twice ({SECOND.name} against {SAMPLE.name}'s ids)")
+    print(f"{'field':<34}{'rows':>6}{'agree':>8}{'kappa':>8}")
+    for field, rows, agreed, kappa in agreement(load_examples(), second):
+        print(f"{field:<34}{rows:>6}{agreed:>8.0%}{kappa:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

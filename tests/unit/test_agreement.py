@@ -1,0 +1,44 @@
+"""The second labelling pass: its sample holds every label the guide defines, and the
+agreement figures move when, and only when, the labellers differ."""
+
+import copy
+
+from bench.agreement import FLAGS, agreement, draw
+from bench.evaluation import load_examples
+
+ROWS = load_examples()
+
+
+def figures(second: list[dict]) -> dict[str, tuple[float, float]]:
+    return {field: (agreed, kappa) for field, _, agreed, kappa in agreement(ROWS, second)}
+
+
+def test_the_sample_is_fixed_by_its_seed_and_holds_every_action_and_flag():
+    sample = draw(ROWS)
+    assert [r["id"] for r in sample] == [r["id"] for r in draw(ROWS)]
+    assert len(sample) >= 150
+    assert {r["action"] for r in sample} == {r["action"] for r in ROWS}
+    assert {f for r in sample for f in r["risk_flags"]} == set(FLAGS)
+
+
+def test_identical_labels_agree_fully_and_a_changed_tone_lowers_only_tone():
+    sample = draw(ROWS)
+    assert all(kappa == 1.0 for _, kappa in figures(sample).values())
+    second = copy.deepcopy(sample)
+    kept = [row for row in second if row.get("keep", True)]
+    for row in kept[:30]:
+        row["toward_force"] = "positive" if row["toward_force"] != "positive" else "negative"
+    changed = figures(second)
+    assert changed["toward_force"][0] == (len(kept) - 30) / len(kept)
+    assert changed["toward_force"][1] < 0.9
+    assert {f for f, (_, kappa) in changed.items() if kappa < 1.0} == {"toward_force"}
+
+
+def test_a_row_the_second_labeller_does_not_keep_counts_against_keep_only():
+    sample = draw(ROWS)
+    second = copy.deepcopy(sample)
+    dropped = next(r for r in second if r.get("keep", True))
+    dropped.update(keep=False, relevance=None, toward_force="neutral", action="no-action")
+    changed = figures(second)
+    assert changed["keep"][0] < 1.0
+    assert changed["toward_force"] == (1.0, 1.0)
