@@ -26,6 +26,7 @@ from listeners.mastodon import MastodonListener
 from listeners.reddit import RedditListener
 from listeners.refused import refuse_unhearable
 from listeners.rss import RssListener
+from listeners.threads import ThreadsListener
 from listeners.x import XListener
 from listeners.youtube import YouTubeListener
 
@@ -40,6 +41,7 @@ LISTENERS: tuple[type[Listener], ...] = (
     GoogleReviewsListener,
     DisqusListener,
     InstagramListener,
+    ThreadsListener,
 )
 
 

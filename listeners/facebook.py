@@ -62,7 +62,7 @@ from pydantic import Field, HttpUrl
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import error_json, json_object, utc
+from listeners.api import graph_data, graph_reason, json_object, next_after, utc
 from listeners.base import Cursor, Heard, Listener, Stream, pages
 from listeners.watermark import Watermark, posted
 
@@ -245,17 +245,11 @@ def usage_held(headers: httpx.Headers) -> str | None:
 
 
 def graph_error(error: FetchError, token: str, connection: str) -> str | None:
-    """Graph errors are JSON: {"error": {"message", "type", "code", "error_subcode"}}; an
-    expired `token` ("page access token") is named with the `connection` to put a new one in."""
-    graph = error_json(error).get("error")
-    if not isinstance(graph, dict):
+    """A Graph error object in words; an expired `token` ("page access token") is named with
+    the `connection` to put a new one in."""
+    if not (found := graph_reason(error, "Graph API")):
         return None
-    code = graph.get("code")
-    subcode = f"/{graph['error_subcode']}" if graph.get("error_subcode") else ""
-    said = (
-        f"Graph API error {code}{subcode} ({graph.get('type')}, HTTP {error.status}): "
-        f"{graph.get('message')}"
-    )
+    code, said = found
     if code in TOKEN_CODES:
         return (
             f"{said}; the {token} has expired or been revoked: put a new one "
@@ -274,19 +268,6 @@ def _last_active(post: dict) -> datetime:
 def _stamp(item: dict) -> tuple[datetime, str]:
     """Where a comment or another's post sits in its newest-first listing."""
     return utc(item["created_time"]), str(item["id"])
-
-
-def graph_data(body: dict) -> list[dict]:
-    found = body["data"]
-    if not isinstance(found, list):
-        raise TypeError(f"data is {type(found).__name__}, not a list")
-    return found
-
-
-def next_after(body: dict) -> str | None:
-    """The `after` cursor, while Graph says there is a next page."""
-    paging = body.get("paging") or {}
-    return paging["cursors"]["after"] if paging.get("next") else None
 
 
 def _usage(headers: httpx.Headers) -> tuple[int, str]:

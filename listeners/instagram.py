@@ -51,16 +51,9 @@ from pydantic import Field, HttpUrl
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import json_object, utc
+from listeners.api import graph_data, json_object, next_after, utc
 from listeners.base import Cursor, Heard, Listener, ListenerError, Stream
-from listeners.facebook import (
-    GRAPH_VERSION,
-    graph_data,
-    graph_error,
-    next_after,
-    recent,
-    usage_held,
-)
+from listeners.facebook import GRAPH_VERSION, graph_error, recent, usage_held
 from listeners.watermark import Watermark, posted
 
 MEDIA_FIELDS = "id,caption,timestamp,permalink"

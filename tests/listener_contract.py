@@ -26,6 +26,9 @@ class Contract:
     # A feed has no per-item cursor: a changed feed is heard whole, and the store's
     # exactly-once writes absorb what was heard before.
     hears_a_changed_feed_whole: bool = False
+    # Cursor keys counting requests the platform charges even when nothing is new (Threads'
+    # search budget counts every query that answers, the overlap re-read too): they move.
+    counted: tuple[str, ...] = ()
 
 
 def marks(cursor: dict[str, str]) -> dict[str, str]:

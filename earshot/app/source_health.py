@@ -12,6 +12,7 @@ from elasticsearch import Elasticsearch
 from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.profile import Profile
 from earshot.store.cursors import CursorsUnreadable, load_cursors
+from listeners.threads import ThreadsSource, search_budget
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ class SourceHealth:
     last_success: str | None  # None: never heard
     last_error: str | None  # "<when>: <reason>", secrets blanked
     heard_last_run: int | None  # items the last successful run heard, before relevance
-    limits: list[str]  # paused by a rate limit, the day's paid budget, the last run's warnings
+    # paused by a rate limit, the day's paid budget or search budget, the last run's warnings
+    limits: list[str]
 
 
 def source_health(es: Elasticsearch, profile: Profile, now: datetime) -> list[SourceHealth] | None:
@@ -39,6 +41,9 @@ def source_health(es: Elasticsearch, profile: Profile, now: datetime) -> list[So
         doc = docs.get(source.name, {})
         health, state = doc.get("health", {}), doc.get("state", {})
         error = health.get("last_error")
+        limits = _limits(state, getattr(source, "max_posts_per_day", None), now)
+        if isinstance(source, ThreadsSource) and (budget := search_budget(source, state, now)):
+            limits.append(budget)
         lines.append(
             SourceHealth(
                 source=source.name,
@@ -46,8 +51,7 @@ def source_health(es: Elasticsearch, profile: Profile, now: datetime) -> list[So
                 last_success=_local(health.get("last_success")),
                 last_error=f"{_local(health.get('last_error_at'))}: {error}" if error else None,
                 heard_last_run=health.get("heard"),
-                limits=_limits(state, getattr(source, "max_posts_per_day", None), now)
-                or list(health.get("warnings", [])),
+                limits=limits or list(health.get("warnings", [])),
             )
         )
     return lines

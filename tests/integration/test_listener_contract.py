@@ -77,7 +77,10 @@ def test_second_run_with_the_cursor_hears_nothing_new(run):
     cursor = run.listen({}).cursor
     again = run.listen(cursor)
     assert again.mentions == []
-    assert again.cursor == cursor
+    counted = run.contract.counted
+    assert {k: v for k, v in again.cursor.items() if k not in counted} == {
+        k: v for k, v in cursor.items() if k not in counted
+    }
 
 
 def test_a_run_with_the_cursor_hears_only_what_is_new_and_nothing_twice(run):

@@ -29,6 +29,7 @@ from listeners.instagram import InstagramListener, InstagramSource
 from listeners.mastodon import MastodonListener, MastodonSource
 from listeners.reddit import RedditListener, RedditSource
 from listeners.rss import RssListener, RssSource
+from listeners.threads import ThreadsListener, ThreadsSource
 from listeners.x import XListener, XSource
 from listeners.youtube import YouTubeListener, YouTubeSource
 
@@ -305,6 +306,7 @@ instagram_item = shaped(  # a comment or reply (text), or a medium (caption)
     id=ids, text=text, caption=text, timestamp=iso_times, username=text, permalink=urls
 )
 instagram_media = shaped(id=ids, caption=text, timestamp=iso_times, permalink=urls)
+threads_post = shaped(id=ids, text=text, timestamp=iso_times, permalink=urls, username=text)
 PLACE = Place(location="accounts/1/locations/2", title="Station", reviews_url="https://m.example")
 
 CONNECTION = {"connection": "fuzz_conn"}
@@ -374,6 +376,13 @@ PLATFORMS = {
         ),
         "Instagram",
         st.tuples(instagram_item, instagram_media),
+    ),
+    "threads": (
+        ThreadsListener(
+            ThreadsSource(kind="threads", name="fz", replies=True, **CONNECTION), now=NOW
+        ),
+        "Threads",
+        st.tuples(threads_post, st.one_of(st.none(), text)),
     ),
 }
 
