@@ -28,7 +28,7 @@ demo: $(STAMP)
 # one worker, so its fixtures are built once.
 test: $(STAMP) $(CHROMIUM) $(AXE)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 .PHONY: test-stack stack stack-stop
 
