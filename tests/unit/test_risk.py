@@ -159,63 +159,46 @@ def test_threat_to_a_neighbour_is_not_a_threat_to_staff():
 @pytest.mark.parametrize(
     "text",
     [
+        # Wishing them dead.
         "Those coppers on Tritton Road, I hope they all die in a fire",
         "Every single one of the Boston feds deserves a bullet",
         "A good copper is a dead copper",
         "Police are vermin and vermin should be exterminated",
-    ],
-)
-def test_wishing_officers_dead_is_a_threat(text):
-    assert flagged("threat-to-staff", text)
-
-
-def test_wishing_officers_well_or_deserving_praise_is_not_a_threat():
-    assert not flagged("threat-to-staff", "Every one of those coppers deserves a medal")
-    assert not flagged("threat-to-staff", "I hope the police dogs don't die in those hot vans")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+        # Veiled threats and intimidation.
         "That PCSO in Sleaford had better hope I never bump into him off duty",
         "Be a shame if something happened to that copper's lovely new car",
         "@LincsPolice we've been watching you.",
         "If the coppers raid our street again we're ready for them",
         "Wonder if PC Hart wants his address shared round the estate",
+        # Attacks on their stations and aircraft, and a gun aimed at them in emoji.
+        "Somebody should lob a brick through the windows at the cop shop",
+        "Who fancies shooting down the police drone tonight",
+        "fuck the police \U0001f52b\U0001f52b",
+        # Polish ("I know where that policeman lives"), Romanian ("let the station burn").
+        "Wiem gdzie mieszka ten policjant z Lincoln",
+        "Să ardă secția de poliție din Boston",
     ],
 )
-def test_veiled_threats_and_intimidation_of_officers_are_threats(text):
+def test_threats_to_staff_in_their_common_phrasings(text):
     assert flagged("threat-to-staff", text)
 
 
-def test_everyday_hope_shame_and_readiness_near_the_police_are_not_threats():
-    assert not flagged(
-        "threat-to-staff", "It would be a shame if anything happened to the bus route, police say"
-    )
-    assert not flagged("threat-to-staff", "We've been watching the police helicopter for an hour")
-    assert not flagged("threat-to-staff", "Police say they are ready for the Christmas market")
-
-
-def test_attacks_on_police_stations_and_aircraft_are_threats_but_news_of_them_is_not():
-    assert flagged(
-        "threat-to-staff", "Somebody should lob a brick through the windows at the cop shop"
-    )
-    assert flagged("threat-to-staff", "Who fancies shooting down the police drone tonight")
-    assert not flagged(
-        "threat-to-staff", "Vandals threw bricks through shop windows on Silver Street, police said"
-    )
-    assert not flagged("threat-to-staff", "Teen arrested for shooting down a police drone")
-
-
-def test_a_gun_emoji_aimed_at_the_police_is_a_threat():
-    assert flagged("threat-to-staff", "fuck the police \U0001f52b\U0001f52b")
-    assert not flagged("threat-to-staff", "Armed police seize guns in Boston raid \U0001f46e")
-
-
-def test_threats_in_polish_and_romanian_are_threats():
-    assert flagged("threat-to-staff", "Wiem gdzie mieszka ten policjant z Lincoln")
-    assert flagged("threat-to-staff", "Să ardă secția de poliție din Boston")
-    assert not flagged("threat-to-staff", "Policja wie, gdzie mieszka sprawca")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Every one of those coppers deserves a medal",
+        "I hope the police dogs don't die in those hot vans",
+        "It would be a shame if anything happened to the bus route, police say",
+        "We've been watching the police helicopter for an hour",
+        "Police say they are ready for the Christmas market",
+        "Vandals threw bricks through shop windows on Silver Street, police said",
+        "Teen arrested for shooting down a police drone",
+        "Armed police seize guns in Boston raid \U0001f46e",
+        "Policja wie, gdzie mieszka sprawca",
+    ],
+)
+def test_near_misses_of_threat_phrasings_are_not_threats(text):
+    assert not flagged("threat-to-staff", text)
 
 
 # --- abuse-discrimination --------------------------------------------------------------
