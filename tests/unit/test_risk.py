@@ -320,6 +320,46 @@ def test_news_about_a_victim_does_not_identify_them():
     assert not flagged("identifies-person", "The man who was attacked is in a stable condition")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A victim or witness named through what happened to them or what they did.
+        "The old man who got conned out of his savings in Horncastle is Bert Dawson",
+        "Victim of the Ruskington burglary is my auntie, she's devastated",
+        "The witness who saw the crash on the A15 is the lad from the garage",
+        "The boy who called 999 about the fight is Kieran, lives on Bailgate",
+        # A child or victim in a case or appeal, named.
+        "The girl in the Skegness appeal is Chloe Mason's little sister",
+        # Who reported it or will give evidence.
+        "It was Gary from the Spar who rang 999, he'll be a witness",
+        "Emma Bell from year 9 is the one who reported him to the police",
+        # A child named with an age, in praise as much as in worry.
+        "Well done to our Lily (7) who helped officers find her nan",
+        "Big shout out to 10 year old Mason Reid for ringing 999",
+        # A picture shared of a victim; Polish "the girl beaten up in Spalding is...".
+        "Here's a pic of the boy who got stabbed so you all know who he is",
+        "Dziewczyna pobita w Spalding to Ola Kowalska",
+    ],
+)
+def test_identifying_a_victim_witness_or_child_in_its_common_phrasings(text):
+    assert flagged("identifies-person", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The woman who was injured is in a stable condition in hospital",
+        "The victim in the Sleaford case was a man in his 50s",
+        "It was Sarah from the control room who called me back, brilliant service",
+        "Tributes have been paid to 9 year old Oliver Grant, who died after the crash",
+        "Schedule (6) of the Act sets out the powers",
+        "The boy who was hit by a car has been named locally as Sam Ellis",
+    ],
+)
+def test_near_misses_of_identifying_phrasings_identify_no_one(text):
+    assert not flagged("identifies-person", text)
+
+
 # --- personal-data ---------------------------------------------------------------------
 
 
