@@ -290,6 +290,46 @@ def test_ordinary_uses_of_previous_and_definitely_are_not_prejudice():
     assert not flagged("could-prejudice-case", "It's clearly Lincolnshire Police's fault")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Guilt asserted of someone charged, arrested or suspected, or the trial dismissed.
+        "The lad arrested over the Bourne stabbing is definitely guilty",
+        "That woman charged with the Boston fraud is a liar and a thief",
+        "The suspect is clearly her ex, everyone in Spilsby knows",
+        "No need for a trial, he did it, simple as",
+        # Previous wrongdoing.
+        "She did the same at her last care home, ask anyone",
+        "He was inside for burglary before, the same lad",
+        # Naming the suspect, or where the wrongdoer lives.
+        "It's the lad from the Chinese takeaway, he's the one they arrested",
+        "The guy who keeps selling weed by the park lives at 9 Park Lane",
+        "Dealer outside the Spar, his name is Kev",
+        # A public figure named as under investigation; Romanian "the one in the police video is".
+        "Councillor Jim Barker is being investigated by Lincolnshire Police",
+        "Cel din filmarea poliției e Marian de la service",
+    ],
+)
+def test_prejudicing_a_case_in_its_common_phrasings(text):
+    assert flagged("could-prejudice-case", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The man charged with the robbery was found guilty at Lincoln Crown Court",
+        "They tried that before in Lincoln and it didn't work",
+        "He was inside for ten minutes and came out with a pasty",
+        "It's the team from the Lincoln station that deserve the credit",
+        "The man who helped us lives on Elm Road, what a gent",
+        "The crash is being investigated by Lincolnshire Police",
+        "Allegations against Lincolnshire Police are being looked into",
+    ],
+)
+def test_near_misses_of_prejudicial_phrasings_are_not_prejudice(text):
+    assert not flagged("could-prejudice-case", text)
+
+
 # --- identifies-person -----------------------------------------------------------------
 
 
