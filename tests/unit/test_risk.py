@@ -559,6 +559,48 @@ def test_crime_history_handled_reports_and_news_are_not_a_crime_reported_now(tex
     assert not flagged("crime-reported", text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A crime just seen, or going on now.
+        "A lad has just snatched a woman's handbag outside Boots and legged it up the High St",
+        "Kids throwing stones at cars on the bypass again tonight",
+        "Fly-tipping in the lay-by on the A17 right now, white van",
+        "Dealing going on outside our flats every night and nobody cares",
+        # Asking others to act, or someone who looks at risk.
+        "Bloke slumped at the bus stop on Newland, has anyone called an ambulance?",
+        "There's an old man wandering on the road by the roundabout, seems disoriented",
+        # Threatened, said by the one at risk.
+        "My ex keeps texting saying he's going to smash my windows, I'm terrified",
+        # Missing, or reported and nobody has come.
+        "Our Maisie has gone missing from Skegness beach, please share",
+        "Rang 999 half an hour ago about a fight on the Brayford and still nobody",
+        # Accused to their face; Romanian and Polish live reports.
+        "You're a thief and a liar, I've reported you to the police",
+        "Cineva sparge geamul mașinii vecinului chiar acum",
+        "Ktoś włamuje się do auta sąsiada, teraz!",
+    ],
+)
+def test_more_phrasings_of_a_crime_reported(text):
+    assert flagged("crime-reported", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Someone just stole my heart at the Lincoln Christmas market lol",
+        "Someone stole my heart, should I call 999 lol",
+        "Hare coursing season: police urge farmers to report sightings",
+        "Can someone check whether the 101 line is working today",
+        "That new kit doesn't look right on the Imps",
+        "My brother's going to kill me for sharing this lol",
+        "Police raid drug house on our estate, three arrested",
+    ],
+)
+def test_near_misses_of_a_crime_reported_are_not_reports(text):
+    assert not flagged("crime-reported", text)
+
+
 def test_what_a_rule_needs_nearby_must_be_in_the_same_sentence():
     """Recent means this crime is recent: "last night" in the next sentence is another story."""
     assert flagged("crime-reported", "My bike got nicked from outside Tesco last night.")
