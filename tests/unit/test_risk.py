@@ -473,6 +473,52 @@ def test_a_force_correcting_a_rumour_is_not_misinformation():
     assert not flagged("possible-misinformation", "Man jailed for hoax 999 calls")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Hearsay credited to no one who can be checked.
+        "Police scanner says there are two gunmen at the retail park",
+        "Screenshot going round says the force is closing every station in the county",
+        "Se spune că poliția confiscă telefoanele la Boston",
+        "Podobno policja w Boston zamyka sklepy",
+        # Alarm passed on.
+        "Spread the word, there's a gunman in Sleaford",
+        # The police said to hide things or to have lost control.
+        "Police know who did it but won't say because of who his dad is",
+        "Cops have lost control of the town centre",
+        # Made-up police policy.
+        "Police will arrest anyone out after 9pm in Louth now",
+        "Officers can't stop you anymore if you're on an e-scooter",
+        "Curfew in Boston from 7pm tonight, official",
+        # Unconfirmed deaths, guesses at a police presence, scares.
+        "Missing lad from Spalding has been found dead, so sad",
+        "Three kids dead after the crash on the A16",
+        "The road's closed because they found a body in the dyke",
+        "A puma is on the loose near Sleaford, keep your kids in",
+        "Gang of lads stabbing people in the town centre, stay safe",
+    ],
+)
+def test_possible_misinformation_in_its_common_phrasings(text):
+    assert flagged("possible-misinformation", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Police said three people were killed in the crash on the A16",
+        "Reports that 10 people died were wrong, police confirm",
+        "Police advise: keep your kids inside while the smoke clears",
+        "Police say there is no curfew in Gainsborough",
+        "A Lincolnshire Police source told the BBC the man was known to them",
+        "Lincs Police apparently has the best response times in the region",
+        "The officer lied in court, the IOPC found",
+        "The road was closed because of a crash, police said",
+    ],
+)
+def test_near_misses_of_misinformation_phrasings_are_not_rumours(text):
+    assert not flagged("possible-misinformation", text)
+
+
 # --- crime-reported --------------------------------------------------------------------
 
 
