@@ -233,6 +233,41 @@ def test_slurs_are_abuse():
     assert flagged("abuse-discrimination", "".join(["absolute ", "ret", "ard"]))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Dehumanising or sneering insults.
+        "Those inbred plod in Boston couldn't find their own feet",
+        "Sleaford coppers are just knuckle-dragging thugs",
+        "Bunch of power hungry assholes in Lincs Police",
+        "Look at them apes in uniform outside the Cornhill",
+        "That fat copper at the station needs a diet",
+        # Sneering at who an officer is; gloating over a death.
+        "Lincs Police hiring token officers again",
+        "One less pig on the roads after that crash",
+        # Polish and Romanian.
+        "Jebać policję w Lincoln",
+        "Muie poliția din Boston",
+    ],
+)
+def test_abuse_in_its_common_phrasings(text):
+    assert flagged("abuse-discrimination", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The apes at Twycross Zoo are brilliant",
+        "That officer was useless and a disgrace",
+        "Fat chance the coppers will come out for a stolen bike",
+        "Good riddance to the old police station, it was an eyesore",
+        "Policyjne psy znalazły narkotyki w Boston",
+    ],
+)
+def test_near_misses_of_abuse_phrasings_are_not_abuse(text):
+    assert not flagged("abuse-discrimination", text)
+
+
 def test_place_names_and_nationalities_are_not_slurs():
     assert risk_flags("Scunthorpe United fans cause no trouble, say police") == ()
     assert risk_flags("Pakistani community leaders meet the chief constable") == ()
