@@ -170,6 +170,11 @@ def test_threat_to_a_neighbour_is_not_a_threat_to_staff():
         "@LincsPolice we've been watching you.",
         "If the coppers raid our street again we're ready for them",
         "Wonder if PC Hart wants his address shared round the estate",
+        # Violence promised.
+        "I'm going to kick that sergeant's head in",
+        "If that copper comes round again he's getting glassed",
+        "Coppers better not show their faces on the estate again",
+        "We know where the inspector's kids go to school",
         # Attacks on their stations and aircraft, and a gun aimed at them in emoji.
         "Somebody should lob a brick through the windows at the cop shop",
         "Who fancies shooting down the police drone tonight",
@@ -195,6 +200,8 @@ def test_threats_to_staff_in_their_common_phrasings(text):
         "Teen arrested for shooting down a police drone",
         "Armed police seize guns in Boston raid \U0001f46e",
         "Policja wie, gdzie mieszka sprawca",
+        "Officers helped us get the car out, or else we'd still be stuck",
+        "I know where the police station is, it's by the library",
     ],
 )
 def test_near_misses_of_threat_phrasings_are_not_threats(text):
@@ -340,6 +347,8 @@ def test_ordinary_uses_of_previous_and_definitely_are_not_prejudice():
         "It's the lad from the Chinese takeaway, he's the one they arrested",
         "The guy who keeps selling weed by the park lives at 9 Park Lane",
         "Dealer outside the Spar, his name is Kev",
+        "That's obviously the lad from Ermine in the CCTV",
+        "The man they arrested is a known wife beater",
         # A public figure named as under investigation; Romanian "the one in the police video is".
         "Councillor Jim Barker is being investigated by Lincolnshire Police",
         "Cel din filmarea poliției e Marian de la service",
@@ -656,6 +665,9 @@ def test_crime_history_handled_reports_and_news_are_not_a_crime_reported_now(tex
         # Missing, or reported and nobody has come.
         "Our Maisie has gone missing from Skegness beach, please share",
         "Rang 999 half an hour ago about a fight on the Brayford and still nobody",
+        "My neighbour hasn't been seen since Friday and her post is piling up",
+        "Just been mugged on Newland, they took my bag",
+        "Car driving the wrong way down the A15 right now!!",
         # Accused to their face; Romanian and Polish live reports.
         "You're a thief and a liar, I've reported you to the police",
         "Cineva sparge geamul mașinii vecinului chiar acum",
@@ -676,6 +688,9 @@ def test_more_phrasings_of_a_crime_reported(text):
         "That new kit doesn't look right on the Imps",
         "My brother's going to kill me for sharing this lol",
         "Police raid drug house on our estate, three arrested",
+        "A man has just been jailed for attacking his neighbour",
+        "Drink driving campaign: police urge you to report drink drivers now",
+        "The missing man has not been seen since Friday, police said",
     ],
 )
 def test_near_misses_of_a_crime_reported_are_not_reports(text):
