@@ -175,6 +175,8 @@ def test_threat_to_a_neighbour_is_not_a_threat_to_staff():
         "If that copper comes round again he's getting glassed",
         "Coppers better not show their faces on the estate again",
         "We know where the inspector's kids go to school",
+        "if a pig ever pulls me over again im gonna stab him",
+        "Somebody needs to petrol bomb that nick",
         # Attacks on their stations and aircraft, and a gun aimed at them in emoji.
         "Somebody should lob a brick through the windows at the cop shop",
         "Who fancies shooting down the police drone tonight",
@@ -202,6 +204,7 @@ def test_threats_to_staff_in_their_common_phrasings(text):
         "Policja wie, gdzie mieszka sprawca",
         "Officers helped us get the car out, or else we'd still be stuck",
         "I know where the police station is, it's by the library",
+        "Someone's nicked the bins from outside the nick",
     ],
 )
 def test_near_misses_of_threat_phrasings_are_not_threats(text):
@@ -349,6 +352,7 @@ def test_ordinary_uses_of_previous_and_definitely_are_not_prejudice():
         "Dealer outside the Spar, his name is Kev",
         "That's obviously the lad from Ermine in the CCTV",
         "The man they arrested is a known wife beater",
+        "She's guilty, everyone knows it",
         # A public figure named as under investigation; Romanian "the one in the police video is".
         "Councillor Jim Barker is being investigated by Lincolnshire Police",
         "Cel din filmarea poliției e Marian de la service",
@@ -365,6 +369,7 @@ def test_prejudicing_a_case_in_its_common_phrasings(text):
         "They tried that before in Lincoln and it didn't work",
         "He was inside for ten minutes and came out with a pasty",
         "It's the team from the Lincoln station that deserve the credit",
+        "He's not guilty, the jury said so",
         "The man who helped us lives on Elm Road, what a gent",
         "The crash is being investigated by Lincolnshire Police",
         "Allegations against Lincolnshire Police are being looked into",
@@ -419,6 +424,7 @@ def test_news_about_a_victim_does_not_identify_them():
         "Emma Bell from year 9 is the one who reported him to the police",
         # A child named with an age, in praise as much as in worry.
         "Well done to our Lily (7) who helped officers find her nan",
+        "The little boy who was knocked down is Alfie, he goes to Bardney primary",
         "Big shout out to 10 year old Mason Reid for ringing 999",
         # A picture shared of a victim; Polish "the girl beaten up in Spalding is...".
         "Here's a pic of the boy who got stabbed so you all know who he is",
@@ -668,6 +674,8 @@ def test_crime_history_handled_reports_and_news_are_not_a_crime_reported_now(tex
         "My neighbour hasn't been seen since Friday and her post is piling up",
         "Just been mugged on Newland, they took my bag",
         "Car driving the wrong way down the A15 right now!!",
+        "My mum's been scammed out of her savings this morning",
+        "There's a bloke exposing himself by the river",
         # Accused to their face; Romanian and Polish live reports.
         "You're a thief and a liar, I've reported you to the police",
         "Cineva sparge geamul mașinii vecinului chiar acum",
@@ -691,6 +699,8 @@ def test_more_phrasings_of_a_crime_reported(text):
         "A man has just been jailed for attacking his neighbour",
         "Drink driving campaign: police urge you to report drink drivers now",
         "The missing man has not been seen since Friday, police said",
+        "A woman watching her kids at the park told us she felt safe",
+        "My mum's been scammed before, years ago, so she's careful",
     ],
 )
 def test_near_misses_of_a_crime_reported_are_not_reports(text):
