@@ -252,6 +252,7 @@ def test_slurs_are_abuse():
         "Bunch of power hungry assholes in Lincs Police",
         "Look at them apes in uniform outside the Cornhill",
         "That fat copper at the station needs a diet",
+        "Punk ass coppers on the Brayford again",
         # Sneering at who an officer is; gloating over a death.
         "Lincs Police hiring token officers again",
         "One less pig on the roads after that crash",
@@ -546,6 +547,9 @@ def test_a_force_correcting_a_rumour_is_not_misinformation():
         "The road's closed because they found a body in the dyke",
         "A puma is on the loose near Sleaford, keep your kids in",
         "Gang of lads stabbing people in the town centre, stay safe",
+        # Sweeping claims presented as fact.
+        "Half the force are bent, 60% of Lincs cops are on the take",
+        "It's not illegal for the police to shoot you in this country",
     ],
 )
 def test_possible_misinformation_in_its_common_phrasings(text):
@@ -563,6 +567,7 @@ def test_possible_misinformation_in_its_common_phrasings(text):
         "Lincs Police apparently has the best response times in the region",
         "The officer lied in court, the IOPC found",
         "The road was closed because of a crash, police said",
+        "30% of new police officers are women, the force's figures show",
     ],
 )
 def test_near_misses_of_misinformation_phrasings_are_not_rumours(text):
