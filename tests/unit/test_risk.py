@@ -177,6 +177,8 @@ def test_threat_to_a_neighbour_is_not_a_threat_to_staff():
         "We know where the inspector's kids go to school",
         "if a pig ever pulls me over again im gonna stab him",
         "Somebody needs to petrol bomb that nick",
+        "I'll be waiting outside for that sergeant when he finishes tonight",
+        "That PCSO deserves a good kicking",
         # Attacks on their stations and aircraft, and a gun aimed at them in emoji.
         "Somebody should lob a brick through the windows at the cop shop",
         "Who fancies shooting down the police drone tonight",
@@ -205,6 +207,7 @@ def test_threats_to_staff_in_their_common_phrasings(text):
         "Officers helped us get the car out, or else we'd still be stuck",
         "I know where the police station is, it's by the library",
         "Someone's nicked the bins from outside the nick",
+        "We'll be waiting for the police to finish their enquiries before we open",
     ],
 )
 def test_near_misses_of_threat_phrasings_are_not_threats(text):
@@ -253,6 +256,7 @@ def test_slurs_are_abuse():
         "Look at them apes in uniform outside the Cornhill",
         "That fat copper at the station needs a diet",
         "Punk ass coppers on the Brayford again",
+        "She only got the job because she's a woman, typical Lincs Police",
         # Sneering at who an officer is; gloating over a death.
         "Lincs Police hiring token officers again",
         "One less pig on the roads after that crash",
@@ -354,6 +358,9 @@ def test_ordinary_uses_of_previous_and_definitely_are_not_prejudice():
         "That's obviously the lad from Ermine in the CCTV",
         "The man they arrested is a known wife beater",
         "She's guilty, everyone knows it",
+        "The bloke in the e-fit looks exactly like Wayne from the Crown",
+        "It was definitely the stepdad.",
+        "He's been in trouble with the police since he was 12",
         # A public figure named as under investigation; Romanian "the one in the police video is".
         "Councillor Jim Barker is being investigated by Lincolnshire Police",
         "Cel din filmarea poliției e Marian de la service",
@@ -371,6 +378,7 @@ def test_prejudicing_a_case_in_its_common_phrasings(text):
         "He was inside for ten minutes and came out with a pasty",
         "It's the team from the Lincoln station that deserve the credit",
         "He's not guilty, the jury said so",
+        "That's clearly the neighbour's cat in the video",
         "The man who helped us lives on Elm Road, what a gent",
         "The crash is being investigated by Lincolnshire Police",
         "Allegations against Lincolnshire Police are being looked into",
@@ -426,6 +434,8 @@ def test_news_about_a_victim_does_not_identify_them():
         # A child named with an age, in praise as much as in worry.
         "Well done to our Lily (7) who helped officers find her nan",
         "The little boy who was knocked down is Alfie, he goes to Bardney primary",
+        "That's our granddaughter in the police appeal video",
+        "The girl who was attacked, she's in year 8 at the academy",
         "Big shout out to 10 year old Mason Reid for ringing 999",
         # A picture shared of a victim; Polish "the girl beaten up in Spalding is...".
         "Here's a pic of the boy who got stabbed so you all know who he is",
@@ -547,6 +557,10 @@ def test_a_force_correcting_a_rumour_is_not_misinformation():
         "The road's closed because they found a body in the dyke",
         "A puma is on the loose near Sleaford, keep your kids in",
         "Gang of lads stabbing people in the town centre, stay safe",
+        "Reports of a gunman at the Waterside, avoid the area!!",
+        "They've shut down the entire city centre, no one in or out",
+        "My mate who works at the hospital says two officers are dead",
+        "Police are lying about the crash, they're lying",
         # Sweeping claims presented as fact.
         "Half the force are bent, 60% of Lincs cops are on the take",
         "It's not illegal for the police to shoot you in this country",
@@ -568,6 +582,8 @@ def test_possible_misinformation_in_its_common_phrasings(text):
         "The officer lied in court, the IOPC found",
         "The road was closed because of a crash, police said",
         "30% of new police officers are women, the force's figures show",
+        "Officers were called following reports of a stabbing on Newland",
+        "Rumours of a lockdown at the college are untrue",
     ],
 )
 def test_near_misses_of_misinformation_phrasings_are_not_rumours(text):
@@ -680,6 +696,7 @@ def test_crime_history_handled_reports_and_news_are_not_a_crime_reported_now(tex
         "Just been mugged on Newland, they took my bag",
         "Car driving the wrong way down the A15 right now!!",
         "My mum's been scammed out of her savings this morning",
+        "There's been a stabbing outside the kebab shop on Newland",
         "There's a bloke exposing himself by the river",
         # Accused to their face; Romanian and Polish live reports.
         "You're a thief and a liar, I've reported you to the police",
@@ -706,6 +723,7 @@ def test_more_phrasings_of_a_crime_reported(text):
         "The missing man has not been seen since Friday, police said",
         "A woman watching her kids at the park told us she felt safe",
         "My mum's been scammed before, years ago, so she's careful",
+        "There's been a spate of burglaries in Spalding, police say",
     ],
 )
 def test_near_misses_of_a_crime_reported_are_not_reports(text):
