@@ -364,6 +364,8 @@ def test_ordinary_uses_of_previous_and_definitely_are_not_prejudice():
         # A public figure named as under investigation; Romanian "the one in the police video is".
         "Councillor Jim Barker is being investigated by Lincolnshire Police",
         "Cel din filmarea poliției e Marian de la service",
+        "Wszyscy wiedzą, że to syn sąsiada",
+        "Toată lumea știe că el a furat bicicleta",
     ],
 )
 def test_prejudicing_a_case_in_its_common_phrasings(text):
@@ -702,6 +704,8 @@ def test_crime_history_handled_reports_and_news_are_not_a_crime_reported_now(tex
         "You're a thief and a liar, I've reported you to the police",
         "Cineva sparge geamul mașinii vecinului chiar acum",
         "Ktoś włamuje się do auta sąsiada, teraz!",
+        "Ukradli mi rower spod sklepu w nocy, Boston",
+        "Mi-au furat mașina din fața casei azi-noapte, acum am observat",
     ],
 )
 def test_more_phrasings_of_a_crime_reported(text):
@@ -724,6 +728,7 @@ def test_more_phrasings_of_a_crime_reported(text):
         "A woman watching her kids at the park told us she felt safe",
         "My mum's been scammed before, years ago, so she's careful",
         "There's been a spate of burglaries in Spalding, police say",
+        "Ukradli mi rower w 2019 roku i nic",
     ],
 )
 def test_near_misses_of_a_crime_reported_are_not_reports(text):
