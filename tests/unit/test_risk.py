@@ -381,6 +381,7 @@ def test_prejudicing_a_case_in_its_common_phrasings(text):
         "It's the team from the Lincoln station that deserve the credit",
         "He's not guilty, the jury said so",
         "That's clearly the neighbour's cat in the video",
+        "The man arrested on suspicion of murder is the victim's son, police said",
         "The man who helped us lives on Elm Road, what a gent",
         "The crash is being investigated by Lincolnshire Police",
         "Allegations against Lincolnshire Police are being looked into",
@@ -542,6 +543,7 @@ def test_a_force_correcting_a_rumour_is_not_misinformation():
         # Hearsay credited to no one who can be checked.
         "Police scanner says there are two gunmen at the retail park",
         "Screenshot going round says the force is closing every station in the county",
+        "Message going round on WhatsApp says police are stopping every car",
         "Se spune că poliția confiscă telefoanele la Boston",
         "Podobno policja w Boston zamyka sklepy",
         # Alarm passed on.
@@ -586,6 +588,7 @@ def test_possible_misinformation_in_its_common_phrasings(text):
         "30% of new police officers are women, the force's figures show",
         "Officers were called following reports of a stabbing on Newland",
         "Rumours of a lockdown at the college are untrue",
+        "Lincs Police post says the A46 is closed at Riseholme",
     ],
 )
 def test_near_misses_of_misinformation_phrasings_are_not_rumours(text):
