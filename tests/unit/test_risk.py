@@ -156,6 +156,64 @@ def test_threat_to_a_neighbour_is_not_a_threat_to_staff():
     assert not flagged("threat-to-staff", "I'll kill him if he parks across my drive again")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Wishing them dead.
+        "Those coppers on Tritton Road, I hope they all die in a fire",
+        "Every single one of the Boston feds deserves a bullet",
+        "A good copper is a dead copper",
+        "Police are vermin and vermin should be exterminated",
+        # Veiled threats and intimidation.
+        "That PCSO in Sleaford had better hope I never bump into him off duty",
+        "Be a shame if something happened to that copper's lovely new car",
+        "@LincsPolice we've been watching you.",
+        "If the coppers raid our street again we're ready for them",
+        "Wonder if PC Hart wants his address shared round the estate",
+        # Violence promised.
+        "I'm going to kick that sergeant's head in",
+        "If that copper comes round again he's getting glassed",
+        "Coppers better not show their faces on the estate again",
+        "We know where the inspector's kids go to school",
+        "if a pig ever pulls me over again im gonna stab him",
+        "Somebody needs to petrol bomb that nick",
+        "I'll be waiting outside for that sergeant when he finishes tonight",
+        "That PCSO deserves a good kicking",
+        # Attacks on their stations and aircraft, and a gun aimed at them in emoji.
+        "Somebody should lob a brick through the windows at the cop shop",
+        "Who fancies shooting down the police drone tonight",
+        "fuck the police \U0001f52b\U0001f52b",
+        # Polish ("I know where that policeman lives"), Romanian ("let the station burn").
+        "Wiem gdzie mieszka ten policjant z Lincoln",
+        "Să ardă secția de poliție din Boston",
+    ],
+)
+def test_threats_to_staff_in_their_common_phrasings(text):
+    assert flagged("threat-to-staff", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Every one of those coppers deserves a medal",
+        "I hope the police dogs don't die in those hot vans",
+        "It would be a shame if anything happened to the bus route, police say",
+        "We've been watching the police helicopter for an hour",
+        "Police say they are ready for the Christmas market",
+        "Vandals threw bricks through shop windows on Silver Street, police said",
+        "Teen arrested for shooting down a police drone",
+        "Armed police seize guns in Boston raid \U0001f46e",
+        "Policja wie, gdzie mieszka sprawca",
+        "Officers helped us get the car out, or else we'd still be stuck",
+        "I know where the police station is, it's by the library",
+        "Someone's nicked the bins from outside the nick",
+        "We'll be waiting for the police to finish their enquiries before we open",
+    ],
+)
+def test_near_misses_of_threat_phrasings_are_not_threats(text):
+    assert not flagged("threat-to-staff", text)
+
+
 # --- abuse-discrimination --------------------------------------------------------------
 
 
@@ -186,6 +244,43 @@ def test_slurs_are_abuse():
     assert flagged("abuse-discrimination", "Deport the lot of them and the useless police too")
     assert flagged("abuse-discrimination", "Women shouldn't be police, she couldn't cuff a toddler")
     assert flagged("abuse-discrimination", "".join(["absolute ", "ret", "ard"]))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Dehumanising or sneering insults.
+        "Those inbred plod in Boston couldn't find their own feet",
+        "Sleaford coppers are just knuckle-dragging thugs",
+        "Bunch of power hungry assholes in Lincs Police",
+        "Look at them apes in uniform outside the Cornhill",
+        "That fat copper at the station needs a diet",
+        "Punk ass coppers on the Brayford again",
+        "She only got the job because she's a woman, typical Lincs Police",
+        # Sneering at who an officer is; gloating over a death.
+        "Lincs Police hiring token officers again",
+        "One less pig on the roads after that crash",
+        # Polish and Romanian.
+        "Jebać policję w Lincoln",
+        "Muie poliția din Boston",
+    ],
+)
+def test_abuse_in_its_common_phrasings(text):
+    assert flagged("abuse-discrimination", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The apes at Twycross Zoo are brilliant",
+        "That officer was useless and a disgrace",
+        "Fat chance the coppers will come out for a stolen bike",
+        "Good riddance to the old police station, it was an eyesore",
+        "Policyjne psy znalazły narkotyki w Boston",
+    ],
+)
+def test_near_misses_of_abuse_phrasings_are_not_abuse(text):
+    assert not flagged("abuse-discrimination", text)
 
 
 def test_place_names_and_nationalities_are_not_slurs():
@@ -245,6 +340,57 @@ def test_ordinary_uses_of_previous_and_definitely_are_not_prejudice():
     assert not flagged("could-prejudice-case", "It's clearly Lincolnshire Police's fault")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Guilt asserted of someone charged, arrested or suspected, or the trial dismissed.
+        "The lad arrested over the Bourne stabbing is definitely guilty",
+        "That woman charged with the Boston fraud is a liar and a thief",
+        "The suspect is clearly her ex, everyone in Spilsby knows",
+        "No need for a trial, he did it, simple as",
+        # Previous wrongdoing.
+        "She did the same at her last care home, ask anyone",
+        "He was inside for burglary before, the same lad",
+        # Naming the suspect, or where the wrongdoer lives.
+        "It's the lad from the Chinese takeaway, he's the one they arrested",
+        "The guy who keeps selling weed by the park lives at 9 Park Lane",
+        "Dealer outside the Spar, his name is Kev",
+        "That's obviously the lad from Ermine in the CCTV",
+        "The man they arrested is a known wife beater",
+        "She's guilty, everyone knows it",
+        "The bloke in the e-fit looks exactly like Wayne from the Crown",
+        "It was definitely the stepdad.",
+        "He's been in trouble with the police since he was 12",
+        # A public figure named as under investigation; Romanian "the one in the police video is".
+        "Councillor Jim Barker is being investigated by Lincolnshire Police",
+        "Cel din filmarea poliției e Marian de la service",
+        "Wszyscy wiedzą, że to syn sąsiada",
+        "Toată lumea știe că el a furat bicicleta",
+    ],
+)
+def test_prejudicing_a_case_in_its_common_phrasings(text):
+    assert flagged("could-prejudice-case", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The man charged with the robbery was found guilty at Lincoln Crown Court",
+        "They tried that before in Lincoln and it didn't work",
+        "He was inside for ten minutes and came out with a pasty",
+        "It's the team from the Lincoln station that deserve the credit",
+        "He's not guilty, the jury said so",
+        "That's clearly the neighbour's cat in the video",
+        "The man arrested on suspicion of murder is the victim's son, police said",
+        "The man who helped us lives on Elm Road, what a gent",
+        "The crash is being investigated by Lincolnshire Police",
+        "Allegations against Lincolnshire Police are being looked into",
+    ],
+)
+def test_near_misses_of_prejudicial_phrasings_are_not_prejudice(text):
+    assert not flagged("could-prejudice-case", text)
+
+
 # --- identifies-person -----------------------------------------------------------------
 
 
@@ -273,6 +419,49 @@ def test_child_named_with_age_near_an_incident_identifies_a_person():
 def test_news_about_a_victim_does_not_identify_them():
     assert not flagged("identifies-person", "The victim, a man in his 40s, is in hospital")
     assert not flagged("identifies-person", "The man who was attacked is in a stable condition")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A victim or witness named through what happened to them or what they did.
+        "The old man who got conned out of his savings in Horncastle is Bert Dawson",
+        "Victim of the Ruskington burglary is my auntie, she's devastated",
+        "The witness who saw the crash on the A15 is the lad from the garage",
+        "The boy who called 999 about the fight is Kieran, lives on Bailgate",
+        # A child or victim in a case or appeal, named.
+        "The girl in the Skegness appeal is Chloe Mason's little sister",
+        # Who reported it or will give evidence.
+        "It was Gary from the Spar who rang 999, he'll be a witness",
+        "Emma Bell from year 9 is the one who reported him to the police",
+        # A child named with an age, in praise as much as in worry.
+        "Well done to our Lily (7) who helped officers find her nan",
+        "The little boy who was knocked down is Alfie, he goes to Bardney primary",
+        "That's our granddaughter in the police appeal video",
+        "The girl who was attacked, she's in year 8 at the academy",
+        "Big shout out to 10 year old Mason Reid for ringing 999",
+        # A picture shared of a victim; Polish "the girl beaten up in Spalding is...".
+        "Here's a pic of the boy who got stabbed so you all know who he is",
+        "Dziewczyna pobita w Spalding to Ola Kowalska",
+    ],
+)
+def test_identifying_a_victim_witness_or_child_in_its_common_phrasings(text):
+    assert flagged("identifies-person", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The woman who was injured is in a stable condition in hospital",
+        "The victim in the Sleaford case was a man in his 50s",
+        "It was Sarah from the control room who called me back, brilliant service",
+        "Tributes have been paid to 9 year old Oliver Grant, who died after the crash",
+        "Schedule (6) of the Act sets out the powers",
+        "The boy who was hit by a car has been named locally as Sam Ellis",
+    ],
+)
+def test_near_misses_of_identifying_phrasings_identify_no_one(text):
+    assert not flagged("identifies-person", text)
 
 
 # --- personal-data ---------------------------------------------------------------------
@@ -346,6 +535,64 @@ def test_a_force_correcting_a_rumour_is_not_misinformation():
         "possible-misinformation", "Officers are investigating an apparently unprovoked attack"
     )
     assert not flagged("possible-misinformation", "Man jailed for hoax 999 calls")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Hearsay credited to no one who can be checked.
+        "Police scanner says there are two gunmen at the retail park",
+        "Screenshot going round says the force is closing every station in the county",
+        "Message going round on WhatsApp says police are stopping every car",
+        "Se spune că poliția confiscă telefoanele la Boston",
+        "Podobno policja w Boston zamyka sklepy",
+        # Alarm passed on.
+        "Spread the word, there's a gunman in Sleaford",
+        # The police said to hide things or to have lost control.
+        "Police know who did it but won't say because of who his dad is",
+        "Cops have lost control of the town centre",
+        # Made-up police policy.
+        "Police will arrest anyone out after 9pm in Louth now",
+        "Officers can't stop you anymore if you're on an e-scooter",
+        "Curfew in Boston from 7pm tonight, official",
+        # Unconfirmed deaths, guesses at a police presence, scares.
+        "Missing lad from Spalding has been found dead, so sad",
+        "Three kids dead after the crash on the A16",
+        "The road's closed because they found a body in the dyke",
+        "A puma is on the loose near Sleaford, keep your kids in",
+        "Gang of lads stabbing people in the town centre, stay safe",
+        "Reports of a gunman at the Waterside, avoid the area!!",
+        "They've shut down the entire city centre, no one in or out",
+        "My mate who works at the hospital says two officers are dead",
+        "Police are lying about the crash, they're lying",
+        # Sweeping claims presented as fact.
+        "Half the force are bent, 60% of Lincs cops are on the take",
+        "It's not illegal for the police to shoot you in this country",
+    ],
+)
+def test_possible_misinformation_in_its_common_phrasings(text):
+    assert flagged("possible-misinformation", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Police said three people were killed in the crash on the A16",
+        "Reports that 10 people died were wrong, police confirm",
+        "Police advise: keep your kids inside while the smoke clears",
+        "Police say there is no curfew in Gainsborough",
+        "A Lincolnshire Police source told the BBC the man was known to them",
+        "Lincs Police apparently has the best response times in the region",
+        "The officer lied in court, the IOPC found",
+        "The road was closed because of a crash, police said",
+        "30% of new police officers are women, the force's figures show",
+        "Officers were called following reports of a stabbing on Newland",
+        "Rumours of a lockdown at the college are untrue",
+        "Lincs Police post says the A46 is closed at Riseholme",
+    ],
+)
+def test_near_misses_of_misinformation_phrasings_are_not_rumours(text):
+    assert not flagged("possible-misinformation", text)
 
 
 # --- crime-reported --------------------------------------------------------------------
@@ -431,6 +678,63 @@ def test_crime_reported_in_its_common_phrasings(text):
     ],
 )
 def test_crime_history_handled_reports_and_news_are_not_a_crime_reported_now(text):
+    assert not flagged("crime-reported", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A crime just seen, or going on now.
+        "A lad has just snatched a woman's handbag outside Boots and legged it up the High St",
+        "Kids throwing stones at cars on the bypass again tonight",
+        "Fly-tipping in the lay-by on the A17 right now, white van",
+        "Dealing going on outside our flats every night and nobody cares",
+        # Asking others to act, or someone who looks at risk.
+        "Bloke slumped at the bus stop on Newland, has anyone called an ambulance?",
+        "There's an old man wandering on the road by the roundabout, seems disoriented",
+        # Threatened, said by the one at risk.
+        "My ex keeps texting saying he's going to smash my windows, I'm terrified",
+        # Missing, or reported and nobody has come.
+        "Our Maisie has gone missing from Skegness beach, please share",
+        "Rang 999 half an hour ago about a fight on the Brayford and still nobody",
+        "My neighbour hasn't been seen since Friday and her post is piling up",
+        "Just been mugged on Newland, they took my bag",
+        "Car driving the wrong way down the A15 right now!!",
+        "My mum's been scammed out of her savings this morning",
+        "There's been a stabbing outside the kebab shop on Newland",
+        "There's a bloke exposing himself by the river",
+        # Accused to their face; Romanian and Polish live reports.
+        "You're a thief and a liar, I've reported you to the police",
+        "Cineva sparge geamul mașinii vecinului chiar acum",
+        "Ktoś włamuje się do auta sąsiada, teraz!",
+        "Ukradli mi rower spod sklepu w nocy, Boston",
+        "Mi-au furat mașina din fața casei azi-noapte, acum am observat",
+    ],
+)
+def test_more_phrasings_of_a_crime_reported(text):
+    assert flagged("crime-reported", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Someone just stole my heart at the Lincoln Christmas market lol",
+        "Someone stole my heart, should I call 999 lol",
+        "Hare coursing season: police urge farmers to report sightings",
+        "Can someone check whether the 101 line is working today",
+        "That new kit doesn't look right on the Imps",
+        "My brother's going to kill me for sharing this lol",
+        "Police raid drug house on our estate, three arrested",
+        "A man has just been jailed for attacking his neighbour",
+        "Drink driving campaign: police urge you to report drink drivers now",
+        "The missing man has not been seen since Friday, police said",
+        "A woman watching her kids at the park told us she felt safe",
+        "My mum's been scammed before, years ago, so she's careful",
+        "There's been a spate of burglaries in Spalding, police say",
+        "Ukradli mi rower w 2019 roku i nic",
+    ],
+)
+def test_near_misses_of_a_crime_reported_are_not_reports(text):
     assert not flagged("crime-reported", text)
 
 
