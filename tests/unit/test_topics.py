@@ -315,6 +315,36 @@ def test_officer_conduct():
     assert "officer-conduct" not in tags("Two officers waded into the river to rescue a dog")
 
 
+def test_officer_conduct_force_used_on_someone():
+    assert "officer-conduct" in tags(
+        "My uncle was tasered by two Lincs Police officers on his own drive"
+    )
+    assert "officer-conduct" in tags("The police roughed him up for filming them")
+    assert "officer-conduct" in tags("Another police shooting and nobody will answer for it")
+    assert "officer-conduct" in tags("Trigger happy lot, the whole department")
+    assert "officer-conduct" not in tags("Officer injured while arresting a man in Boston")
+
+
+def test_officer_conduct_an_investigation_handled_badly():
+    assert "officer-conduct" in tags("Police never even bothered to investigate my dad's death")
+    assert "officer-conduct" in tags("Her family say Lincolnshire Police covered it up for years")
+    assert "officer-conduct" in tags("The family have started a civil claim against the force")
+    assert "officer-conduct" in tags("That sergeant needs to be sacked, simple as")
+    assert "officer-conduct" not in tags("Police are investigating a burglary in Ruskington")
+    assert "officer-conduct" not in tags("Officers said they were not investigating any offence")
+
+
+def test_officer_conduct_how_officers_are_and_the_one_who_came():
+    assert "officer-conduct" in tags("Why are the police in Boston always so rude to people?")
+    assert "officer-conduct" in tags("Crooked officers, the lot of them")
+    assert "officer-conduct" in tags("The PCSO who attended laughed at my mum")
+    assert "officer-conduct" in tags(
+        "To the officer who stayed with my grandad for two hours: thank you"
+    )
+    assert "officer-conduct" not in tags("The officer who was hurt in the crash is home now")
+    assert "officer-conduct" not in tags("Lazy Sunday at the beach in Skegness")
+
+
 def test_praise_thanks():
     assert "praise-thanks" in tags("Thank you officers, brilliant work finding our son")
     assert "praise-thanks" in tags("Massive thanks to the PCSOs in Gainsborough")
