@@ -426,6 +426,17 @@ def test_incident():
     assert "incident" not in tags("Incident room number for the inquiry is in the article")
 
 
+def test_incident_a_major_incident_as_it_unfolds():
+    assert "incident" in tags("Police confirm three people have died and 12 are seriously injured")
+    assert "incident" in tags("Armed stand-off in Bourne, they say there are hostages inside")
+    assert "incident" in tags("Never seen so many coppers in my life, something big in Louth")
+    assert "incident" in tags("Trouble kicking off outside the Spoons in Boston right now")
+    assert "incident" in tags("Flooding in Horncastle again, officers knocking on doors")
+    assert "incident" in tags("Keep your kids inside, police say there's a gas main gone")
+    assert "incident" not in tags("Spalding won on a penalty shoot-out, Bobby Bear in goal")
+    assert "incident" not in tags("Two lanes of the A1 are due to be resurfaced in June")
+
+
 def test_screening_by_words_never_changes_a_tag():
     """The tagger skips topics none of whose words are in a text; searching every topic's
     regex in every labelled mention (and shouted, and with curly apostrophes) agrees."""
