@@ -29,6 +29,12 @@ def tags(text: str) -> tuple[str, ...]:
     return TAGGER.tags(text)
 
 
+def assert_tagged(label: str, fires: list[str], quiet: list[str]) -> None:
+    """Every text in `fires` gets the label and none in `quiet` does; a failure lists them all."""
+    assert [text for text in fires if label not in tags(text)] == []
+    assert [text for text in quiet if label in tags(text)] == []
+
+
 # --- the taxonomy file -----------------------------------------------------------------
 
 
@@ -290,6 +296,24 @@ def test_contact_999_101():
     assert "contact-999-101" not in tags("Police are investigating 101 burglaries this year")
 
 
+def test_contact_telling_someone_to_go_to_the_police():
+    assert_tagged(
+        "contact-999-101",
+        fires=[
+            "If he turns up again just ring the police, don't argue with him",
+            "You need to report him to your local police, this is harassment",
+            "She's going to Lincs Police tomorrow to make a statement",
+            "Made a police report about the scam, got a reference by email",
+            "Reported it online on Sunday, not heard anything since",
+        ],
+        quiet=[
+            "The old police station in Sleaford is being turned into flats",
+            "Lincs Police called to a fight at the station",
+            "Officers reported a rise in shed break-ins this autumn",
+        ],
+    )
+
+
 def test_appeal_asking_people_to_call_101_is_appeal_and_contact():
     # The labelled set (tests/data) counts "call 101 / Crimestoppers / report online" as contact.
     assert tags("Police appeal: call 101 quoting incident 123") == ("appeal", "contact-999-101")
@@ -316,33 +340,50 @@ def test_officer_conduct():
 
 
 def test_officer_conduct_force_used_on_someone():
-    assert "officer-conduct" in tags(
-        "My uncle was tasered by two Lincs Police officers on his own drive"
+    assert_tagged(
+        "officer-conduct",
+        fires=[
+            "My uncle was tasered by two Lincs Police officers on his own drive",
+            "The police roughed him up for filming them",
+            "Another police shooting and nobody will answer for it",
+            "Trigger happy lot, the whole department",
+        ],
+        quiet=[
+            "Officer injured while arresting a man in Boston",
+        ],
     )
-    assert "officer-conduct" in tags("The police roughed him up for filming them")
-    assert "officer-conduct" in tags("Another police shooting and nobody will answer for it")
-    assert "officer-conduct" in tags("Trigger happy lot, the whole department")
-    assert "officer-conduct" not in tags("Officer injured while arresting a man in Boston")
 
 
 def test_officer_conduct_an_investigation_handled_badly():
-    assert "officer-conduct" in tags("Police never even bothered to investigate my dad's death")
-    assert "officer-conduct" in tags("Her family say Lincolnshire Police covered it up for years")
-    assert "officer-conduct" in tags("The family have started a civil claim against the force")
-    assert "officer-conduct" in tags("That sergeant needs to be sacked, simple as")
-    assert "officer-conduct" not in tags("Police are investigating a burglary in Ruskington")
-    assert "officer-conduct" not in tags("Officers said they were not investigating any offence")
+    assert_tagged(
+        "officer-conduct",
+        fires=[
+            "Police never even bothered to investigate my dad's death",
+            "Her family say Lincolnshire Police covered it up for years",
+            "The family have started a civil claim against the force",
+            "That sergeant needs to be sacked, simple as",
+        ],
+        quiet=[
+            "Police are investigating a burglary in Ruskington",
+            "Officers said they were not investigating any offence",
+        ],
+    )
 
 
 def test_officer_conduct_how_officers_are_and_the_one_who_came():
-    assert "officer-conduct" in tags("Why are the police in Boston always so rude to people?")
-    assert "officer-conduct" in tags("Crooked officers, the lot of them")
-    assert "officer-conduct" in tags("The PCSO who attended laughed at my mum")
-    assert "officer-conduct" in tags(
-        "To the officer who stayed with my grandad for two hours: thank you"
+    assert_tagged(
+        "officer-conduct",
+        fires=[
+            "Why are the police in Boston always so rude to people?",
+            "Crooked officers, the lot of them",
+            "The PCSO who attended laughed at my mum",
+            "To the officer who stayed with my grandad for two hours: thank you",
+        ],
+        quiet=[
+            "The officer who was hurt in the crash is home now",
+            "Lazy Sunday at the beach in Skegness",
+        ],
     )
-    assert "officer-conduct" not in tags("The officer who was hurt in the crash is home now")
-    assert "officer-conduct" not in tags("Lazy Sunday at the beach in Skegness")
 
 
 def test_praise_thanks():
@@ -427,14 +468,21 @@ def test_incident():
 
 
 def test_incident_a_major_incident_as_it_unfolds():
-    assert "incident" in tags("Police confirm three people have died and 12 are seriously injured")
-    assert "incident" in tags("Armed stand-off in Bourne, they say there are hostages inside")
-    assert "incident" in tags("Never seen so many coppers in my life, something big in Louth")
-    assert "incident" in tags("Trouble kicking off outside the Spoons in Boston right now")
-    assert "incident" in tags("Flooding in Horncastle again, officers knocking on doors")
-    assert "incident" in tags("Keep your kids inside, police say there's a gas main gone")
-    assert "incident" not in tags("Spalding won on a penalty shoot-out, Bobby Bear in goal")
-    assert "incident" not in tags("Two lanes of the A1 are due to be resurfaced in June")
+    assert_tagged(
+        "incident",
+        fires=[
+            "Police confirm three people have died and 12 are seriously injured",
+            "Armed stand-off in Bourne, they say there are hostages inside",
+            "Never seen so many coppers in my life, something big in Louth",
+            "Trouble kicking off outside the Spoons in Boston right now",
+            "Flooding in Horncastle again, officers knocking on doors",
+            "Keep your kids inside, police say there's a gas main gone",
+        ],
+        quiet=[
+            "Spalding won on a penalty shoot-out, Bobby Bear in goal",
+            "Two lanes of the A1 are due to be resurfaced in June",
+        ],
+    )
 
 
 def test_screening_by_words_never_changes_a_tag():
