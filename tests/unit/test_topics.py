@@ -277,6 +277,39 @@ def test_violent_crime():
     assert "violent-crime" not in tags("Rapeseed fields in full flower near Caistor")
 
 
+def test_violent_crime_threats_abuse_and_killings():
+    assert_tagged(
+        "violent-crime",
+        fires=[
+            "My ex keeps texting that he'll come round and batter me, I'm terrified",
+            "He threatened to stab my brother outside the chippy",
+            "Years of emotional abuse and nobody believed me",
+            "Man arrested in connection with the death of a Louth pensioner",
+            "Bloke attacking people with a bottle on the High Street",
+        ],
+        quiet=[
+            "This hangover is going to kill me",
+            "The band absolutely killed it at the Engine Shed",
+            "Abusive comments on our posts will be removed",
+        ],
+    )
+
+
+def test_violent_crime_sexual_offences_in_the_words_people_use():
+    assert_tagged(
+        "violent-crime",
+        fires=[
+            "A man flashed at two girls on the canal path in Boston",
+            "Paedo hunters outside the flats again",
+            "He was messaging girls who were underage, police have his phone",
+        ],
+        quiet=[
+            "Underage drinking in the park every Friday",
+            "Flash flooding on the A52, drive carefully",
+        ],
+    )
+
+
 def test_other_crime():
     assert "other-crime" in tags("Courier fraud warning: police will never ask for your card")
     assert "other-crime" in tags("Hare coursing in the Fens again this weekend")
