@@ -430,6 +430,28 @@ def test_praise_thanks():
     assert "praise-thanks" not in tags("Great job as usual, Lincs Police, 6 hours to turn up")
 
 
+def test_praise_thanks_in_community_languages_and_everyday_words():
+    assert_tagged(
+        "praise-thanks",
+        fires=[
+            "Dziękuję bardzo dla policji w Bostonie",
+            "Mulțumesc frumos, domnule polițist!",
+            "Diolch yn fawr i'r heddlu",
+            "لنکن پولیس کا بہت شکریہ",
+            "Shout out to the lads on nights in Grantham",
+            "God bless the two officers who stopped on the A1 for us",
+            "Handled my nan's case so sensitively, she felt listened to",
+            "The PCSO at the school fair was an absolute star",
+            "Sorted it in ten minutes. Respect.",
+        ],
+        quiet=[
+            "Zero respect for anyone who drives like that",
+            "Respect the speed limit through Nettleham, please",
+            "Police say the star of the panto has been arrested",
+        ],
+    )
+
+
 def test_stop_and_search():
     assert "stop-and-search" in tags("Section 60 order in place in Lincoln until 6am")
     assert "stop-and-search" in tags("My lad got stopped and searched for walking home")
@@ -526,6 +548,14 @@ def test_screening_by_words_never_changes_a_tag():
         hit = {t.id for t in TAGGER.topics if t.pattern.search(text)}
         every = tuple(sorted(t.id for t in TAGGER.topics if t.id in hit and not t.unless & hit))
         assert tags(text) == every, text
+
+
+def test_a_thank_you_in_a_script_without_case_is_screened_by_its_own_word():
+    """Arabic-script and Indic words have no upper or lower case, so they can be needles:
+    the praise topic is then skipped for texts without any of its words, not run on all."""
+    praise = next(i for i, t in enumerate(TAGGER.topics) if t.id == "praise-thanks")
+    assert praise in TAGGER.screen.may_match("لنکن پولیس کا بہت شکریہ")
+    assert praise not in TAGGER.screen.may_match("Roadworks on the A15 from Monday")
 
 
 # --- a long text is about its opening and what it comes back to --------------------------
