@@ -361,6 +361,23 @@ def test_response_times():
     assert "response-times" not in tags("Officers came to the school to talk about safety")
 
 
+def test_response_times_waiting_to_hear_back():
+    assert_tagged(
+        "response-times",
+        fires=[
+            "Reported the shed break-in a fortnight ago and still no call back",
+            "Can someone please get back to me about my car, it's been ten days",
+            "Nobody has looked at the doorbell video I sent in",
+            "I've emailed them five times now and heard nothing",
+            "Two officers came within the hour, really reassuring",
+        ],
+        quiet=[
+            "Still no update from the council on the bins",
+            "Rang my mum back after the match",
+        ],
+    )
+
+
 def test_officer_conduct():
     assert "officer-conduct" in tags("IOPC investigating after a man was injured during arrest")
     assert "officer-conduct" in tags("The officer was so rude to my mum, I've made a complaint")
@@ -510,6 +527,21 @@ def test_missing_person():
     assert "missing-person" not in tags("You're missing the point about policing")
     assert "missing-person" not in tags("I'm missing my train because of the closure")
     assert "missing-person" not in tags("My son said the police didn't come back after that")
+
+
+def test_missing_person_the_long_search():
+    assert_tagged(
+        "missing-person",
+        fires=[
+            "Police say the search for the missing fisherman has been scaled back",
+            "A year on from his disappearance, his mum is still putting up posters",
+            "Fingertip search of the woods behind the school this morning",
+        ],
+        quiet=[
+            "Stop and search use fell by a third last year",
+            "My search for a decent kebab in Spalding continues",
+        ],
+    )
 
 
 def test_incident():
