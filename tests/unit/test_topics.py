@@ -228,12 +228,38 @@ def test_possession_of_weapons():
     assert "possession-of-weapons" not in tags("Knife and fork sets at the charity shop")
 
 
+def test_possession_of_weapons_guns_in_use():
+    assert_tagged(
+        "possession-of-weapons",
+        fires=[
+            "Reports of shots fired near the Sincil Bank flats",
+            "Someone was shooting at the police from a car on the A15",
+            "They say the officers are taking heavy fire, this is insane",
+        ],
+        quiet=[
+            "Lincoln City lost on penalties after a shoot-out",
+            "He fired at goal from thirty yards",
+        ],
+    )
+
+
 def test_public_order():
     assert "public-order" in tags("Mass brawl outside a nightclub in Boston")
     assert "public-order" in tags("Man charged with affray after the match")
     assert "public-order" in tags("There's a fight outside the Wetherspoons")
     assert "public-order" not in tags("Raising awareness of eating disorders")
     assert "public-order" not in tags("The garden is a riot of colour this spring")
+
+
+def test_public_order_riots_and_curfews():
+    assert_tagged(
+        "public-order",
+        fires=[
+            "Riot vans lined up outside the hotel in Skegness",
+            "Rumour of a curfew in Boston after last night",
+        ],
+        quiet=["The new cafe is a riot of colour inside"],
+    )
 
 
 def test_robbery():
@@ -475,6 +501,21 @@ def test_stop_and_search():
     assert "stop-and-search" in tags("Stop and search figures published")
     assert "stop-and-search" not in tags("Search continues for missing man")
     assert "stop-and-search" not in tags("The bus stop outside the school has been moved")
+
+
+def test_stop_and_search_told_by_the_person_stopped():
+    assert_tagged(
+        "stop-and-search",
+        fires=[
+            "Got stopped by two officers in Boston again for nothing",
+            "The copper who stopped me had no idea why he was doing it",
+            "They stop him every week just because he's Romanian",
+        ],
+        quiet=[
+            "The police stopped the match for ten minutes",
+            "Stopped by the chippy on the way home",
+        ],
+    )
 
 
 def test_roads():
