@@ -176,6 +176,20 @@ def test_anti_social_behaviour():
     assert "anti-social-behaviour" not in tags("Asbestos found in the old station building")
 
 
+def test_anti_social_behaviour_dumping_and_loud_music():
+    assert_tagged(
+        "anti-social-behaviour",
+        fires=[
+            "Someone keeps dumping mattresses at the end of our lane",
+            "Flat upstairs blasting music till 3am again, we've got work",
+        ],
+        quiet=[
+            "Dumping the old sofa at the tip on Saturday",
+            "Loud music at the carnival was great",
+        ],
+    )
+
+
 def test_bicycle_theft():
     assert "bicycle-theft" in tags("My son's bike was nicked from outside the library")
     assert tags("Stolen e-bike recovered in Lincoln") == ("bicycle-theft",)
@@ -193,12 +207,38 @@ def test_burglary():
     assert "burglary" not in tags("Police made a breakthrough in the case")
 
 
+def test_burglary_as_the_neighbour_sees_it():
+    assert_tagged(
+        "burglary",
+        fires=[
+            "Two lads just kicked the front door in at number 12",
+            "Someone's been in our garage overnight, the padlock snapped and tools gone",
+            "Back door lock drilled, came home to the place turned over",
+        ],
+        quiet=[
+            "Police kicked the door in during the drugs raid",
+            "Someone's been in the garden eating the strawberries, probably the fox",
+        ],
+    )
+
+
 def test_criminal_damage_arson():
     assert "criminal-damage-arson" in tags("Kids smashed my car windscreen with a brick")
     assert "criminal-damage-arson" in tags("Wheelie bins set alight on Monks Road again")
     assert "criminal-damage-arson" in tags("Arson attack on the community centre")
     assert "criminal-damage-arson" in tags("Graffiti all over the underpass")
     assert "criminal-damage-arson" not in tags("Fire crews tackled a chimney fire in Sleaford")
+
+
+def test_criminal_damage_setting_fires():
+    assert_tagged(
+        "criminal-damage-arson",
+        fires=[
+            "Kids setting fire to the bins behind the Co-op",
+            "That barn fire was started deliberately",
+        ],
+        quiet=["Setting up the fireworks display on the green"],
+    )
 
 
 def test_drugs():
@@ -209,6 +249,14 @@ def test_drugs():
     assert "drugs" not in tags("Police crack down on speeding in villages")
     assert "drugs" not in tags("Spent the morning weeding the garden")
     assert "drugs" not in tags("Drug driving arrests up over Christmas")
+
+
+def test_drugs_a_dealer_on_our_street():
+    assert_tagged(
+        "drugs",
+        fires=["There's a dealer on our estate selling to school kids"],
+        quiet=["Car dealer on the A46 has the best prices"],
+    )
 
 
 def test_other_theft_is_theft_no_other_category_covers():
@@ -273,6 +321,14 @@ def test_shoplifting():
     assert tags("Prolific shoplifter banned from Lincoln city centre") == ("shoplifting",)
     assert "shoplifting" in tags("Caught stealing meat from Aldi for the third time")
     assert "shoplifting" not in tags("Shop local in Louth this Christmas")
+
+
+def test_shoplifting_and_snatch_thefts_keep_their_own_words():
+    assert_tagged(
+        "theft-from-the-person",
+        fires=["A lad grabbed her purse and ran off towards the bus station"],
+        quiet=["She grabbed her purse and ran for the bus"],
+    )
 
 
 def test_theft_from_the_person():
@@ -341,6 +397,17 @@ def test_other_crime():
     assert "other-crime" in tags("Hare coursing in the Fens again this weekend")
     assert "other-crime" in tags("Rogue traders targeting pensioners in Spilsby")
     assert "other-crime" not in tags("Christmas lights switch-on in Stamford")
+
+
+def test_other_crime_livestock_worrying_and_kidnap():
+    assert_tagged(
+        "other-crime",
+        fires=[
+            "Sheep worrying on the Wolds again, two ewes dead",
+            "Rumour that a man tried to abduct a child outside the school",
+        ],
+        quiet=["Worrying news about the sheep prices at market"],
+    )
 
 
 # --- service themes --------------------------------------------------------------------
@@ -529,6 +596,18 @@ def test_roads():
     assert "roads" not in tags("The road to recovery after the pandemic")
 
 
+def test_roads_camera_vans_and_knocked_off_bikes():
+    assert_tagged(
+        "roads",
+        fires=[
+            "Camera van parked on the A17 by Sutterton, slow down",
+            "Boy knocked off his bike outside the school on Wragby Road",
+            "Road reopened after the lorry crash near Long Sutton",
+        ],
+        quiet=["My nan knocked off a cake from the shelf in Tesco"],
+    )
+
+
 def test_custody():
     assert "custody" in tags("Left in the police cells for 20 hours with no blanket")
     assert "custody" in tags("Inquest into death in custody opens")
@@ -539,6 +618,14 @@ def test_custody():
     assert "custody" not in tags("Child custody battle in the family court")
 
 
+def test_custody_named_by_its_place():
+    assert_tagged(
+        "custody",
+        fires=["The staff at Grantham custody were kind to my son"],
+        quiet=["She won custody of the kids", "Mum has custody at weekends"],
+    )
+
+
 def test_recruitment():
     assert "recruitment" in tags("We're recruiting PCSOs across the county: apply now")
     assert "recruitment" in tags("Ever thought about joining the force as a special constable?")
@@ -547,6 +634,14 @@ def test_recruitment():
 
 
 # --- incidents -------------------------------------------------------------------------
+
+
+def test_recruitment_hiring_officers():
+    assert_tagged(
+        "recruitment",
+        fires=["The county is hiring 50 more officers this year"],
+        quiet=["Hiring a van for the move next week"],
+    )
 
 
 def test_appeal():
