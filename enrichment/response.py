@@ -45,9 +45,9 @@ def _harmful_misinformation(m: Mention) -> bool:
 
 
 def _service_complaint(m: Mention) -> bool:
-    """A service topic not raised in praise; appeals name 101 without complaining."""
-    not_praise = m.toward_force is None or m.toward_force.label != "positive"
-    return not_praise and bool(SERVICE_TOPICS & set(m.topics)) and "appeal" not in m.topics
+    """A service topic raised against the force. Advice to "call Lincs Police" or an appeal
+    naming 101 is about the service without complaining of it."""
+    return _negative(m) and bool(SERVICE_TOPICS & set(m.topics)) and "appeal" not in m.topics
 
 
 def _positive(m: Mention) -> bool:

@@ -61,6 +61,14 @@ def test_service_complaint_is_put_right_and_a_rant_is_only_monitored():
     assert recommend(mention(toward="negative")).action == "monitor"
 
 
+def test_advice_to_call_the_police_is_no_complaint():
+    """ "If he comes back, call Lincs Police" is about contacting the force, not against it."""
+    assert recommend(mention(topics=["contact-999-101"])).action == "no-action"
+    assert recommend(mention(topics=["contact-999-101"], toward="negative")).action == (
+        "put-it-right"
+    )
+
+
 def test_praise_is_thanked_and_plain_news_needs_nothing():
     assert recommend(mention(toward="positive")).action == "thank"
     assert recommend(mention()).action == "no-action"
