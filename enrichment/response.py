@@ -94,17 +94,19 @@ RULES: tuple[Rule, ...] = (
         _harmful_misinformation,
         "possible misinformation that could cause harm: correct the facts and escalate",
     ),
-    Rule(
-        "moderate-preserve",
-        60,
-        _flag("personal-data"),
-        "shares personal data: hide it and keep a copy",
-    ),
+    # Before personal data: a complaint that gives the writer's own email or phone number
+    # to be called back is still a complaint to put right (and the data is still hidden).
     Rule(
         "put-it-right",
         60,
         _service_complaint,
         "complains about the service: put it right, or signpost the complaints process",
+    ),
+    Rule(
+        "moderate-preserve",
+        60,
+        _flag("personal-data"),
+        "shares personal data: hide it and keep a copy",
     ),
     Rule(
         "correct-facts",

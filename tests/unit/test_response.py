@@ -69,6 +69,15 @@ def test_advice_to_call_the_police_is_no_complaint():
     )
 
 
+def test_a_complaint_giving_the_writers_own_number_is_put_right_and_the_number_hidden():
+    response = recommend(
+        mention(flags=["personal-data"], topics=["response-times"], toward="negative")
+    )
+    assert response.action == "put-it-right"
+    assert any("personal data" in r for r in response.reasons)
+    assert recommend(mention(flags=["personal-data"])).action == "moderate-preserve"
+
+
 def test_praise_is_thanked_and_plain_news_needs_nothing():
     assert recommend(mention(toward="positive")).action == "thank"
     assert recommend(mention()).action == "no-action"
