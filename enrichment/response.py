@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from earshot.core.model import Mention, Response, ResponseAction
+from enrichment.claims import claims_about_force
 
 # Topics where a misleading claim can hurt someone, so a correction cannot wait.
 HARM_TOPICS = {"incident", "violent-crime", "missing-person", "possession-of-weapons"}
@@ -44,10 +45,16 @@ def _harmful_misinformation(m: Mention) -> bool:
     )
 
 
+def _claim(m: Mention) -> bool:
+    return bool(claims_about_force(f"{m.title}\n{m.text}"))
+
+
 def _service_complaint(m: Mention) -> bool:
     """A service topic raised against the force. Advice to "call Lincs Police" or an appeal
-    naming 101 is about the service without complaining of it."""
-    return _negative(m) and bool(SERVICE_TOPICS & set(m.topics)) and "appeal" not in m.topics
+    naming 101 is about the service without complaining of it, and "you can't report online"
+    is a claim about how it works, to answer with the facts."""
+    complaint = _negative(m) and bool(SERVICE_TOPICS & set(m.topics)) and "appeal" not in m.topics
+    return complaint and not _claim(m)
 
 
 def _positive(m: Mention) -> bool:
@@ -113,6 +120,13 @@ RULES: tuple[Rule, ...] = (
         45,
         _flag("possible-misinformation"),
         "may be factually wrong: correct it with the facts",
+    ),
+    Rule(
+        "correct-facts",
+        45,
+        _claim,
+        "states how the force works (its money, stations, numbers or rules): check it and "
+        "correct it with the facts",
     ),
     Rule(
         "monitor",

@@ -8,7 +8,7 @@ from enrichment.response import recommend
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
 
-def mention(*, flags=(), topics=(), toward="neutral", in_area=False) -> Mention:
+def mention(*, flags=(), topics=(), toward="neutral", in_area=False, text="") -> Mention:
     score = {"positive": 0.6, "neutral": 0.0, "negative": -0.6}[toward]
     return Mention(
         id="m",
@@ -16,7 +16,7 @@ def mention(*, flags=(), topics=(), toward="neutral", in_area=False) -> Mention:
         source_kind="rss",
         url=None,
         title="",
-        text="",
+        text=text,
         author=None,
         published=NOW,
         fetched=NOW,
@@ -76,6 +76,17 @@ def test_a_complaint_giving_the_writers_own_number_is_put_right_and_the_number_h
     assert response.action == "put-it-right"
     assert any("personal data" in r for r in response.reasons)
     assert recommend(mention(flags=["personal-data"])).action == "moderate-preserve"
+
+
+def test_a_claim_about_how_the_force_works_is_answered_with_the_facts_not_monitored():
+    claim = "Officers get a bonus for every speeding ticket, that's why they sit on the A16"
+    response = recommend(mention(toward="negative", text=claim))
+    assert response.action == "correct-facts"
+    assert "how the force works" in response.reasons[0]
+    online = "You can't report anything online, it's phone only, useless"
+    assert recommend(
+        mention(topics=["contact-999-101"], toward="negative", text=online)
+    ).action == ("correct-facts")
 
 
 def test_praise_is_thanked_and_plain_news_needs_nothing():
