@@ -306,7 +306,10 @@ def test_public_order_riots_and_curfews():
             "Riot vans lined up outside the hotel in Skegness",
             "Rumour of a curfew in Boston after last night",
         ],
-        quiet=["The new cafe is a riot of colour inside"],
+        quiet=[
+            "The new cafe is a riot of colour inside",
+            "He was given a curfew and a tag at Lincoln Crown Court",
+        ],
     )
 
 
@@ -373,6 +376,7 @@ def test_violent_crime_threats_abuse_and_killings():
             "This hangover is going to kill me",
             "The band absolutely killed it at the Engine Shed",
             "Abusive comments on our posts will be removed",
+            "The bookies made a killing on the Lincoln Handicap",
         ],
     )
 
@@ -676,6 +680,7 @@ def test_missing_person_the_long_search():
         quiet=[
             "Stop and search use fell by a third last year",
             "My search for a decent kebab in Spalding continues",
+            "My bike lock has disappeared off the shed",
         ],
     )
 
@@ -704,6 +709,9 @@ def test_incident_a_major_incident_as_it_unfolds():
         quiet=[
             "Spalding won on a penalty shoot-out, Bobby Bear in goal",
             "Two lanes of the A1 are due to be resurfaced in June",
+            "Re-enactment of the Siege of Lincoln at the castle this summer",
+            "Survivors of domestic abuse can talk to Operation NOVA in confidence",
+            "101 has been flooded with calls about the fireworks",
         ],
     )
 
