@@ -432,9 +432,10 @@ def test_contact_telling_someone_to_go_to_the_police():
         fires=[
             "If he turns up again just ring the police, don't argue with him",
             "You need to report him to your local police, this is harassment",
-            "She's going to Lincs Police tomorrow to make a statement",
             "Made a police report about the scam, got a reference by email",
             "Reported it online on Sunday, not heard anything since",
+            "Please report the messages he sent you to the police",
+            "Ask the police to do a welfare check on him",
         ],
         quiet=[
             "The old police station in Sleaford is being turned into flats",
@@ -659,6 +660,20 @@ def test_appeal():
     assert "appeal" not in tags("The new café has a lot of appeal")
 
 
+def test_appeal_answered_by_someone_who_saw_it():
+    assert_tagged(
+        "appeal",
+        fires=[
+            "The man in your appeal photo drinks in the Red Lion most nights",
+            "Your missing teenager is at the bus station right now",
+        ],
+        quiet=[
+            "The appeal court judges threw out his case",
+            "The appeal against his sentence was rejected",
+        ],
+    )
+
+
 def test_missing_person():
     assert "missing-person" in tags("Missing Boston teenager found safe and well")
     assert "missing-person" in tags("Have you seen him? Last seen in Skegness on Friday")
@@ -712,6 +727,7 @@ def test_incident_a_major_incident_as_it_unfolds():
             "Re-enactment of the Siege of Lincoln at the castle this summer",
             "Survivors of domestic abuse can talk to Operation NOVA in confidence",
             "101 has been flooded with calls about the fireworks",
+            "Police under fire over 101 waiting times",
         ],
     )
 
