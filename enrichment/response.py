@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from earshot.core.model import Mention, Response, ResponseAction
+from enrichment.claims import claims_about_force
 
 # Topics where a misleading claim can hurt someone, so a correction cannot wait.
 HARM_TOPICS = {"incident", "violent-crime", "missing-person", "possession-of-weapons"}
@@ -44,10 +45,16 @@ def _harmful_misinformation(m: Mention) -> bool:
     )
 
 
+def _claim(m: Mention) -> bool:
+    return bool(claims_about_force(f"{m.title}\n{m.text}"))
+
+
 def _service_complaint(m: Mention) -> bool:
-    """A service topic not raised in praise; appeals name 101 without complaining."""
-    not_praise = m.toward_force is None or m.toward_force.label != "positive"
-    return not_praise and bool(SERVICE_TOPICS & set(m.topics)) and "appeal" not in m.topics
+    """A service topic raised against the force. Advice to "call Lincs Police" or an appeal
+    naming 101 is about the service without complaining of it, and "you can't report online"
+    is a claim about how it works, to answer with the facts."""
+    complaint = _negative(m) and bool(SERVICE_TOPICS & set(m.topics)) and "appeal" not in m.topics
+    return complaint and not _claim(m)
 
 
 def _positive(m: Mention) -> bool:
@@ -94,12 +101,8 @@ RULES: tuple[Rule, ...] = (
         _harmful_misinformation,
         "possible misinformation that could cause harm: correct the facts and escalate",
     ),
-    Rule(
-        "moderate-preserve",
-        60,
-        _flag("personal-data"),
-        "shares personal data: hide it and keep a copy",
-    ),
+    # Before personal data: a complaint that gives the writer's own email or phone number
+    # to be called back is still a complaint to put right (and the data is still hidden).
     Rule(
         "put-it-right",
         60,
@@ -107,10 +110,23 @@ RULES: tuple[Rule, ...] = (
         "complains about the service: put it right, or signpost the complaints process",
     ),
     Rule(
+        "moderate-preserve",
+        60,
+        _flag("personal-data"),
+        "shares personal data: hide it and keep a copy",
+    ),
+    Rule(
         "correct-facts",
         45,
         _flag("possible-misinformation"),
         "may be factually wrong: correct it with the facts",
+    ),
+    Rule(
+        "correct-facts",
+        45,
+        _claim,
+        "states how the force works (its money, stations, numbers or rules): check it and "
+        "correct it with the facts",
     ),
     Rule(
         "monitor",

@@ -231,9 +231,9 @@ def _spellings(op: object, av: object) -> set[str] | None:
     """Every string one item matches, when they are few and fixed: "k", "[ao]",
     "(?:ook|ake)", "s?". So "t(?:ook|ake)" gives the needles "took" and "take", not "ake"."""
     if op is re_constants.LITERAL:
-        return {chr(av).lower()} if av < 128 else None
+        return {chr(av).lower()} if _as_written(av) else None
     if op is re_constants.IN:
-        fixed = all(o is re_constants.LITERAL and a < 128 for o, a in av)
+        fixed = all(o is re_constants.LITERAL and _as_written(a) for o, a in av)
         return {chr(a).lower() for _, a in av} if fixed else None
     if op is re_constants.SUBPATTERN:
         return _fixed(av[-1].data)
@@ -244,6 +244,14 @@ def _spellings(op: object, av: object) -> set[str] | None:
         inner = _fixed(av[2].data)
         return inner | {""} if inner is not None else None
     return None
+
+
+def _as_written(code: int) -> bool:
+    """ASCII, or a letter with no case (Arabic, Urdu, Bengali, Gurmukhi): a needle that
+    `folded` text holds exactly when the regex matches. Other letters have case folds that
+    lower() does not mirror (the Greek final sigma), so they are no needle."""
+    letter = chr(code)
+    return code < 128 or letter.lower() == letter.upper() == letter
 
 
 def _fixed(items: list) -> set[str] | None:

@@ -81,8 +81,10 @@ class TopicTagger:
     screen: Screen
 
     @classmethod
-    def from_taxonomy(cls, campaigns: list[Campaign]) -> TopicTagger:
-        topics = (*_taxonomy(), *_campaign_topics(campaigns))
+    def from_taxonomy(cls, campaigns: list[Campaign], path: Path | None = None) -> TopicTagger:
+        """`path`: another taxonomy file (a benchmark's older version); else the shipped one."""
+        fixed = _taxonomy() if path is None else load_taxonomy(path)
+        topics = (*fixed, *_campaign_topics(campaigns))
         return cls(topics=topics, screen=Screen.of([t.pattern for t in topics]))
 
     def tags(self, text: str) -> tuple[str, ...]:

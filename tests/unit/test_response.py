@@ -8,7 +8,7 @@ from enrichment.response import recommend
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
 
 
-def mention(*, flags=(), topics=(), toward="neutral", in_area=False) -> Mention:
+def mention(*, flags=(), topics=(), toward="neutral", in_area=False, text="") -> Mention:
     score = {"positive": 0.6, "neutral": 0.0, "negative": -0.6}[toward]
     return Mention(
         id="m",
@@ -16,7 +16,7 @@ def mention(*, flags=(), topics=(), toward="neutral", in_area=False) -> Mention:
         source_kind="rss",
         url=None,
         title="",
-        text="",
+        text=text,
         author=None,
         published=NOW,
         fetched=NOW,
@@ -59,6 +59,34 @@ def test_service_complaint_is_put_right_and_a_rant_is_only_monitored():
         "put-it-right"
     )
     assert recommend(mention(toward="negative")).action == "monitor"
+
+
+def test_advice_to_call_the_police_is_no_complaint():
+    """ "If he comes back, call Lincs Police" is about contacting the force, not against it."""
+    assert recommend(mention(topics=["contact-999-101"])).action == "no-action"
+    assert recommend(mention(topics=["contact-999-101"], toward="negative")).action == (
+        "put-it-right"
+    )
+
+
+def test_a_complaint_giving_the_writers_own_number_is_put_right_and_the_number_hidden():
+    response = recommend(
+        mention(flags=["personal-data"], topics=["response-times"], toward="negative")
+    )
+    assert response.action == "put-it-right"
+    assert any("personal data" in r for r in response.reasons)
+    assert recommend(mention(flags=["personal-data"])).action == "moderate-preserve"
+
+
+def test_a_claim_about_how_the_force_works_is_answered_with_the_facts_not_monitored():
+    claim = "Officers get a bonus for every speeding ticket, that's why they sit on the A16"
+    response = recommend(mention(toward="negative", text=claim))
+    assert response.action == "correct-facts"
+    assert "how the force works" in response.reasons[0]
+    online = "You can't report anything online, it's phone only, useless"
+    assert recommend(
+        mention(topics=["contact-999-101"], toward="negative", text=online)
+    ).action == ("correct-facts")
 
 
 def test_praise_is_thanked_and_plain_news_needs_nothing():
