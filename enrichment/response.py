@@ -20,6 +20,9 @@ SERVICE_TOPICS = {
     "custody",
     "stop-and-search",
 }
+# How much likelier negative than positive a text judged neutral must be to count against
+# the force in a service complaint.
+LEANING = 0.3
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,20 @@ def _claim(m: Mention) -> bool:
     return bool(claims_about_force(f"{m.title}\n{m.text}"))
 
 
+def _leans_against(m: Mention) -> bool:
+    """Judged negative, or neutral but clearly leaning negative (at least 0.3 likelier
+    negative than positive): "you never turned up last night" is a complaint even where the
+    judge is unsure of its tone. The margin leaves the dev split's actions as they were."""
+    judged = m.toward_force
+    return judged is not None and judged.label != "positive" and judged.score <= -LEANING
+
+
 def _service_complaint(m: Mention) -> bool:
     """A service topic raised against the force. Advice to "call Lincs Police" or an appeal
     naming 101 is about the service without complaining of it, and "you can't report online"
     is a claim about how it works, to answer with the facts."""
-    complaint = _negative(m) and bool(SERVICE_TOPICS & set(m.topics)) and "appeal" not in m.topics
+    topics = set(m.topics)
+    complaint = _leans_against(m) and bool(SERVICE_TOPICS & topics) and "appeal" not in topics
     return complaint and not _claim(m)
 
 
