@@ -109,6 +109,11 @@ class RelevanceJudge:
         """The text with police words in another sense blanked: "fashion police", "Room 101"."""
         return self.other_senses.sub(" ", text) if self.screen.may_match(text) else text
 
+    def about_policing(self, plain: str) -> bool:
+        """A police word or a policing phrasing ("my van was stolen", "jailed") in the text as
+        `plain` left it: with the force named, this settles an ambiguous place (Boston)."""
+        return bool(self.police_words.search(plain))
+
     def judge(
         self, text: str, plain: str, *, force_terms: tuple[str, ...], is_reply: bool, in_area: bool
     ) -> Verdict:
