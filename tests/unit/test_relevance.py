@@ -70,6 +70,13 @@ def test_a_joint_appeal_naming_this_force_is_kept_though_it_names_another():
         ("RAF Cranwell flight sergeant wins a fitness award in Sleaford", "other-sense"),
         ("Flood victims in Wainfleet still waiting for the insurance", "other-sense"),
         ("Politicians in Spalding argue over the bypass again", "not-about-policing"),
+        ("Has anyone seen my keys? Lost them somewhere in Sleaford", "not-about-policing"),
+        (
+            "The car park at Skegness charged in full though the barrier was up",
+            "not-about-policing",
+        ),
+        ("This heat is going to kill me, Skegness is roasting", "not-about-policing"),
+        ("Knocked off work early for a pint in Horncastle", "not-about-policing"),
         ("I suspect Skegness will be rammed this weekend", "not-about-policing"),
         ("Grantham got mugged off by the ref in the last minute", "other-sense"),
     ],
@@ -155,12 +162,19 @@ def test_a_long_blog_advising_police_on_social_media_is_not_flagged():
         "Vandals have sprayed paint all over the bus shelter in Horncastle",
         "Someone just tried to break into the van parked opposite us in Ruskington",
         "Hare coursers out on the fields past Holbeach again tonight",
+        "Lad on a bike snatched my mum's handbag outside the Sleaford Tesco",
+        "My wallet got lifted at the Skegness fair, cards gone",
+        "Ex keeps texting that he'll come round and batter me. Horncastle",
+        "Drunk lad in a white Corsa just drove off from the Ruskington chippy, swerving",
+        "Little girl knocked off her scooter by a van in Sleaford, driver didn't stop",
         # a court result
         "Sleaford man jailed for two years for dangerous driving",
+        "The coach charged in Horncastle last week has been suspended by the club",
         "Horncastle woman charged with fraud after taking money from elderly neighbours",
         # a missing person
         "Missing teenager from Sleaford, last seen at the bus station, please share",
         "My son hasn't come home and his phone is off, it's 2am. Horncastle",
+        "Has anyone seen my grandad? Walked out of the care home in Sleaford an hour ago",
         # custody, sergeants, stop and search
         "The custody sergeant in Grantham was decent to me, fair play",
         "Stopped and searched again walking through Skegness, nothing found as usual",
