@@ -246,7 +246,9 @@ def _build(area_json: str) -> Gazetteer:
 
     # Longest first, so "North Hykeham" wins over "Hykeham" and "Boston Spa" over "Boston".
     ordered = sorted(spellings.values(), key=lambda s: (-len(s), s))
-    names = re.compile(rf"(?<![\w@])(?=[A-Z])(?:{'|'.join(map(_spelling, ordered))})(?!\w)")
+    # A post may shout a name ("STOLEN IN SPALDING"): capitals count as the name as written.
+    written = "|".join(f"{_spelling(s)}|{_spelling(s.upper())}" for s in ordered)
+    names = re.compile(rf"(?<![\w@])(?=[A-Z])(?:{written})(?!\w)")
     return Gazetteer(
         places=tuple(sorted(places.values(), key=lambda p: p.name)),
         ambiguous=ambiguous,
@@ -292,16 +294,19 @@ def _containing(keys: set[str], names: Iterable[str]) -> set[str]:
 def _key(name: str) -> str:
     """One form for every way of writing a name: St/St./Saint, hyphens, spacing, curly quotes."""
     words = re.split(_SEP, name.replace("\u2019", "'").strip())
-    return " ".join("saint" if w in ("St", "St.", "Saint") else w.lower() for w in words)
+    return " ".join("saint" if w.lower() in ("st", "st.", "saint") else w.lower() for w in words)
 
 
 def _spelling(name: str) -> str:
     """The regex for a proper name as written: capitals as given, lowercase joining words
-    (le, on, in, upon) also capitalised, St/St./Saint alike, any whitespace or hyphens between."""
+    (le, on, in, upon) also capitalised, St/St./Saint alike (in capitals too), any whitespace or
+    hyphens between."""
     parts = []
     for word in re.split(_SEP, name.strip()):
         if word in ("St", "St.", "Saint"):
             parts.append(r"(?:Saint|St\.?)")
+        elif word in ("ST", "ST.", "SAINT"):
+            parts.append(r"(?:SAINT|ST\.?)")
         elif word[0].islower():
             parts.append(f"[{word[0]}{word[0].upper()}]" + _escape(word[1:]))
         else:
