@@ -76,6 +76,10 @@ def test_a_joint_appeal_naming_this_force_is_kept_though_it_names_another():
             "not-about-policing",
         ),
         ("This heat is going to kill me, Skegness is roasting", "not-about-policing"),
+        (
+            "Somebody's been in the Sleaford paper again for the Christmas lights",
+            "not-about-policing",
+        ),
         ("Knocked off work early for a pint in Horncastle", "not-about-policing"),
         ("I suspect Skegness will be rammed this weekend", "not-about-policing"),
         ("Grantham got mugged off by the ref in the last minute", "other-sense"),
@@ -181,6 +185,9 @@ def test_a_long_blog_advising_police_on_social_media_is_not_flagged():
         # the police in the area's community languages
         "Policja w Sleaford była bardzo pomocna po kradzieży roweru",
         "Poliția din Spalding a venit repede, mulțumesc",
+        "Rower ukradziony spod szkoły w Sleaford, czerwony, pomóżcie",
+        "Mi-au furat bicicleta din fața magazinului în Spalding",
+        "Someone's been in our garage overnight in Ruskington, tools gone",
     ],
 )
 def test_local_talk_about_policing_without_a_police_word_is_kept(text):
