@@ -50,7 +50,12 @@ class Enricher:
         force_terms = self.force.terms_in(words)
         plain = self.relevance.plain(words)
         # Talk about the police, or to the force, settles ambiguous names such as Boston.
-        about_policing = bool(force_terms) or is_reply or self.toward_force.refers_to(plain)
+        about_policing = (
+            bool(force_terms)
+            or is_reply
+            or self.toward_force.refers_to(plain)
+            or self.relevance.about_policing(plain)
+        )
         places, in_area = self.places.find(words, force_named=about_policing)
         verdict = self.relevance.judge(
             words, plain, force_terms=force_terms, is_reply=is_reply, in_area=in_area

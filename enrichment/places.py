@@ -86,9 +86,21 @@ ABROAD_AFTER = (
 # Police Department, Lincoln Motors). The area's own brands, teams and films are the profile's
 # `area.place_names.named_after`.
 NOT_PLACE_AFTER = (
-    "Police Department", "Police Dept", "PD", "P.D.", "Fire Department", "Sheriff", "County",
+    "Police Department", "police department", "Police Dept", "PD", "P.D.", "Police Commissioner",
+    "police commissioner", "Fire Department", "Sheriff", "County",
     "Motor", "Motors", "Financial", "Electric", "Dynamics", "Scientific", "Consulting Group",
     "Legal",
+)  # fmt: skip
+
+# Anywhere in the text: it is about America, so talk of the police there does not settle an
+# ambiguous name ("FBI agents and Boston police", "Police in New York and Boston"); an area word
+# or an unambiguous in-area place still does.
+US_TALK = (
+    "FBI", "F.B.I.", "NYPD", "LAPD", "SWAT", "sheriff", "sheriff's", "New York", "NYC",
+    "Los Angeles", "Chicago", "Philadelphia", "Houston", "Washington DC", "Washington D.C.",
+    "San Francisco",
+    # The states, but for those that are also given names or places here (Georgia, Washington).
+    *(s for s in US_STATES if s not in ("Georgia", "Washington", "Virginia", "Indiana", "Maine")),
 )  # fmt: skip
 
 # A context word after a compass word names a neighbouring area: "North Lincolnshire" and "North
@@ -140,7 +152,7 @@ class Gazetteer:
             if entry.place is not None and not self._not_the_place(text, m.start(), m.end()):
                 found.append(entry)
 
-        local, area_named = force_named, False
+        local, area_named = force_named and not _US_TALK.search(text), False
         if self.context is not None:
             for m in self.context.finditer(text):
                 if _OTHER_AREA_BEFORE.search(text, max(0, m.start() - 20), m.start()):
@@ -234,7 +246,9 @@ def _build(area_json: str) -> Gazetteer:
 
     # Longest first, so "North Hykeham" wins over "Hykeham" and "Boston Spa" over "Boston".
     ordered = sorted(spellings.values(), key=lambda s: (-len(s), s))
-    names = re.compile(rf"(?<![\w@])(?=[A-Z])(?:{'|'.join(map(_spelling, ordered))})(?!\w)")
+    # A post may shout a name ("STOLEN IN SPALDING"): capitals count as the name as written.
+    written = "|".join(f"{_spelling(s)}|{_spelling(s.upper())}" for s in ordered)
+    names = re.compile(rf"(?<![\w@])(?=[A-Z])(?:{written})(?!\w)")
     return Gazetteer(
         places=tuple(sorted(places.values(), key=lambda p: p.name)),
         ambiguous=ambiguous,
@@ -280,16 +294,19 @@ def _containing(keys: set[str], names: Iterable[str]) -> set[str]:
 def _key(name: str) -> str:
     """One form for every way of writing a name: St/St./Saint, hyphens, spacing, curly quotes."""
     words = re.split(_SEP, name.replace("\u2019", "'").strip())
-    return " ".join("saint" if w in ("St", "St.", "Saint") else w.lower() for w in words)
+    return " ".join("saint" if w.lower() in ("st", "st.", "saint") else w.lower() for w in words)
 
 
 def _spelling(name: str) -> str:
     """The regex for a proper name as written: capitals as given, lowercase joining words
-    (le, on, in, upon) also capitalised, St/St./Saint alike, any whitespace or hyphens between."""
+    (le, on, in, upon) also capitalised, St/St./Saint alike (in capitals too), any whitespace or
+    hyphens between."""
     parts = []
     for word in re.split(_SEP, name.strip()):
         if word in ("St", "St.", "Saint"):
             parts.append(r"(?:Saint|St\.?)")
+        elif word in ("ST", "ST.", "SAINT"):
+            parts.append(r"(?:SAINT|ST\.?)")
         elif word[0].islower():
             parts.append(f"[{word[0]}{word[0].upper()}]" + _escape(word[1:]))
         else:
@@ -324,6 +341,7 @@ _NOT_PLACE_BEFORE = re.compile(
 _OTHER_AREA_BEFORE = re.compile(
     rf"(?<![\w.])(?:(?i:{_words(COMPASS)})|(?:{_words(COMPASS_ABBREVIATIONS)})\.?)[\s\-]+\Z"
 )
+_US_TALK = re.compile(rf"(?<![\w.])(?:{_words(US_TALK)})(?![\w])")
 _FORCE_AFTER = re.compile(rf"(?:['\u2019]s)?\s+(?:{_words(FORCE_AFTER)})(?!\w)", re.IGNORECASE)
 
 

@@ -109,6 +109,11 @@ class RelevanceJudge:
         """The text with police words in another sense blanked: "fashion police", "Room 101"."""
         return self.other_senses.sub(" ", text) if self.screen.may_match(text) else text
 
+    def about_policing(self, plain: str) -> bool:
+        """A police word or a policing phrasing ("my van was stolen", "jailed") in the text as
+        `plain` left it: with the force named, this settles an ambiguous place (Boston)."""
+        return bool(self.police_words.search(plain))
+
     def judge(
         self, text: str, plain: str, *, force_terms: tuple[str, ...], is_reply: bool, in_area: bool
     ) -> Verdict:
@@ -130,11 +135,14 @@ class RelevanceJudge:
 
 @cache
 def load_vocabulary(path: Path = RULES_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The police words and their other senses; read once per process."""
-    raw = read_rules(path, top_keys={"police_words", "other_senses"})
+    """What makes a text about policing (its police words or a policing phrasing: a crime
+    reported, a court result, a 101 call) and the other senses of those words; read once
+    per process."""
+    raw = read_rules(path, top_keys={"police_words", "policing_phrases", "other_senses"})
     words = raw.get("police_words")
     if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
         raise TaxonomyError(f"{path}: police_words: expected a list of words and phrases")
-    return phrase_pattern(words), compile_phrases(
-        raw.get("other_senses"), {}, f"{path}: other_senses"
-    )
+    other_senses = compile_phrases(raw.get("other_senses"), {}, f"{path}: other_senses")
+    phrasings = compile_phrases(raw.get("policing_phrases"), {}, f"{path}: policing_phrases")
+    about_policing = re.compile(f"{phrase_pattern(words).pattern}|{phrasings.pattern}", re.I)
+    return about_policing, other_senses

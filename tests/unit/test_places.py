@@ -296,6 +296,16 @@ def test_names_match_only_as_proper_nouns(gazetteer: Gazetteer) -> None:
     assert names(gazetteer, "Skegnessy and Spaldings") == []
 
 
+def test_a_shouted_name_is_the_place_and_a_shouted_ambiguous_one_still_needs_context(
+    gazetteer: Gazetteer,
+) -> None:
+    assert names(gazetteer, "VAN STOLEN IN SPALDING LAST NIGHT, SHARE") == ["Spalding"]
+    assert names(gazetteer, "DO NOT GO TO CHAPEL ST LEONARDS TONIGHT") == ["Chapel Saint Leonards"]
+    assert names(gazetteer, "ROAD CLOSED IN BOSTON") == []
+    assert names(gazetteer, "ROAD CLOSED IN BOSTON, LINCS") == ["Boston"]
+    assert names(gazetteer, "BOSTON, MA SNOWED IN", force_named=True) == []
+
+
 def test_the_gazetteer_is_built_once_per_area(
     gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -60,6 +60,29 @@ def test_a_joint_appeal_naming_this_force_is_kept_though_it_names_another():
         ("Humberside Police appeal after a burglary in Grimsby", "other-force"),
         ("British Transport Police called to Lincoln station after a fight", "other-force"),
         ("Police appeal after a burglary in Peterborough", "not-in-area"),
+        # other senses of the phrasings that need no police word
+        ("My nan turns 101 in Skegness this week, what a woman", "not-about-policing"),
+        ("Mablethorpe stole the show at the seaside awards", "not-about-policing"),
+        ("Daylight robbery, nine pounds to park at Skegness for the afternoon", "other-sense"),
+        ("Was charged £6 to park at Skegness, never again", "not-about-policing"),
+        ("Our cat has gone missing in Sleaford, ginger tom, very friendly", "not-about-policing"),
+        ("Joint custody of the kids sorted at last, moving to Sleaford", "other-sense"),
+        ("RAF Cranwell flight sergeant wins a fitness award in Sleaford", "other-sense"),
+        ("Flood victims in Wainfleet still waiting for the insurance", "other-sense"),
+        ("Politicians in Spalding argue over the bypass again", "not-about-policing"),
+        ("Has anyone seen my keys? Lost them somewhere in Sleaford", "not-about-policing"),
+        (
+            "The car park at Skegness charged in full though the barrier was up",
+            "not-about-policing",
+        ),
+        ("This heat is going to kill me, Skegness is roasting", "not-about-policing"),
+        (
+            "Somebody's been in the Sleaford paper again for the Christmas lights",
+            "not-about-policing",
+        ),
+        ("Knocked off work early for a pint in Horncastle", "not-about-policing"),
+        ("I suspect Skegness will be rammed this weekend", "not-about-policing"),
+        ("Grantham got mugged off by the ref in the last minute", "other-sense"),
     ],
 )
 def test_other_forces_other_places_and_other_senses_are_not_kept(text, why):
@@ -127,3 +150,69 @@ def test_a_long_blog_advising_police_on_social_media_is_not_flagged():
     assert "could-prejudice-case" not in mention.risk_flags
     assert mention.risk_flags == ()
     assert mention.response.action != "refer-to-investigator"
+
+
+# --- talk about policing that uses no police word: families of phrasings -------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a 101 call or a crime reference
+        "Rang 101 about the quad bikes on the rec in Sleaford, still waiting",
+        "Gave them my crime ref for the Horncastle shop break-in, heard nothing since",
+        # a crime done or being reported
+        "My bike was stolen from outside Grantham library this afternoon",
+        "Vandals have sprayed paint all over the bus shelter in Horncastle",
+        "Someone just tried to break into the van parked opposite us in Ruskington",
+        "Hare coursers out on the fields past Holbeach again tonight",
+        "Lad on a bike snatched my mum's handbag outside the Sleaford Tesco",
+        "My wallet got lifted at the Skegness fair, cards gone",
+        "Ex keeps texting that he'll come round and batter me. Horncastle",
+        "Drunk lad in a white Corsa just drove off from the Ruskington chippy, swerving",
+        "Little girl knocked off her scooter by a van in Sleaford, driver didn't stop",
+        # a court result
+        "Sleaford man jailed for two years for dangerous driving",
+        "The coach charged in Horncastle last week has been suspended by the club",
+        "Horncastle woman charged with fraud after taking money from elderly neighbours",
+        # a missing person
+        "Missing teenager from Sleaford, last seen at the bus station, please share",
+        "My son hasn't come home and his phone is off, it's 2am. Horncastle",
+        "Has anyone seen my grandad? Walked out of the care home in Sleaford an hour ago",
+        # custody, sergeants, stop and search
+        "The custody sergeant in Grantham was decent to me, fair play",
+        "Stopped and searched again walking through Skegness, nothing found as usual",
+        # the police in the area's community languages
+        "Policja w Sleaford była bardzo pomocna po kradzieży roweru",
+        "Poliția din Spalding a venit repede, mulțumesc",
+        "Rower ukradziony spod szkoły w Sleaford, czerwony, pomóżcie",
+        "Mi-au furat bicicleta din fața magazinului în Spalding",
+        "Someone's been in our garage overnight in Ruskington, tools gone",
+    ],
+)
+def test_local_talk_about_policing_without_a_police_word_is_kept(text):
+    mention = enriched(text)
+    assert (mention.relevance, mention.not_relevant) == ("local-policing", None), mention.places
+
+
+def test_a_crime_in_boston_settles_boston_as_the_area_town():
+    """Boston is also Massachusetts: talk of a stabbing there, with no force named, is the
+    local town's news unless the text is plainly about America."""
+    mention = enriched("Man stabbed outside a shop in Boston town centre last night")
+    assert (mention.relevance, [p.name for p in mention.places]) == ("local-policing", ["Boston"])
+    polish = enriched("Chłopak pobity w Bostonie, policja szuka świadków")
+    assert (polish.relevance, [p.name for p in polish.places]) == ("local-policing", ["Boston"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FBI agents and Boston police hunt a suspect after the shooting",
+        "Boston police commissioner says a suspect is in custody",
+        "Police in New York and Boston step up patrols after the attack",
+        "Polícia de Boston investiga roubo em Cambridge, Massachusetts",
+    ],
+)
+def test_policing_in_the_american_boston_is_not_in_the_area(text):
+    mention = enriched(text)
+    assert (mention.relevance, mention.not_relevant, mention.places) == (None, "not-in-area", ())
