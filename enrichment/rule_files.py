@@ -76,6 +76,11 @@ def compile_phrases(patterns: object, vocab: dict[str, str], where: str) -> re.P
     makes it optional), an apostrophe matches a straight or a curly one, and {name} inserts
     the vocab entry. Each phrase is compiled alone first, so a bad one is named by its text.
     """
+    return whole_words(phrase_sources(patterns, vocab, where))
+
+
+def phrase_sources(patterns: object, vocab: dict[str, str], where: str) -> list[str]:
+    """Each phrase's regex source, checked, as `compile_phrases` joins them."""
     if isinstance(patterns, str):
         patterns = [patterns]
     if not isinstance(patterns, list) or not patterns:
@@ -96,6 +101,11 @@ def compile_phrases(patterns: object, vocab: dict[str, str], where: str) -> re.P
         except re.error as e:
             raise TaxonomyError(f"{where}: pattern {pattern!r} does not compile: {e}") from e
         sources.append(source)
+    return sources
+
+
+def whole_words(sources: list[str]) -> re.Pattern[str]:
+    """Any of the phrase sources, as whole words, in any case."""
     body = "|".join(f"(?:{s})" for s in sources)
     # A hashtag is a word too: "#ACAB", "#burglary". Handles stay whole through \w.
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)

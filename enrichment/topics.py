@@ -21,9 +21,10 @@ from enrichment.rule_files import (
     TaxonomyError,
     check_description,
     check_keys,
-    compile_phrases,
     fixed_entries,
+    phrase_sources,
     read_rules,
+    whole_words,
 )
 
 TAXONOMY = Path(__file__).parent / "data" / "topics.yaml"
@@ -65,38 +66,59 @@ OPENING_SENTENCES = 3
 
 @dataclass(frozen=True)
 class Topic:
-    """One label, its phrases compiled into a single regex, and the labels it gives way to."""
+    """One label, its phrases compiled into a single regex, and the labels it gives way to.
+    `phrases`: the same phrases one regex each, so a short text is searched only for the
+    phrases whose words it holds, not for a whole topic's alternation."""
 
     id: str
     pattern: re.Pattern[str]
+    phrases: tuple[re.Pattern[str], ...]
     unless: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class TopicTagger:
     """Built once per profile; `tags` is then one screening pass and a regex search per
-    topic whose words are in the text."""
+    phrase whose words are in the text."""
 
     topics: tuple[Topic, ...]
-    screen: Screen
+    phrases: tuple[re.Pattern[str], ...]  # every topic's phrases, in order
+    owners: tuple[int, ...]  # the topic of each phrase
+    screen: Screen  # over `phrases`
 
     @classmethod
     def from_taxonomy(cls, campaigns: list[Campaign], path: Path | None = None) -> TopicTagger:
         """`path`: another taxonomy file (a benchmark's older version); else the shipped one."""
         fixed = _taxonomy() if path is None else load_taxonomy(path)
         topics = (*fixed, *_campaign_topics(campaigns))
-        return cls(topics=topics, screen=Screen.of([t.pattern for t in topics]))
+        owned = [(i, p) for i, t in enumerate(topics) for p in t.phrases]
+        phrases = tuple(p for _, p in owned)
+        owners = tuple(i for i, _ in owned)
+        return cls(topics=topics, phrases=phrases, owners=owners, screen=Screen.of(phrases))
+
+    def worth_searching(self, text: str) -> set[int]:
+        """Indices of the topics with a phrase whose words are in the text."""
+        return {self.owners[i] for i in self.screen.may_match(text)}
 
     def tags(self, text: str) -> tuple[str, ...]:
         """Sorted label ids; a catch-all topic drops out when a more specific one it names fired."""
-        worth = self.screen.may_match(text)
-        about = _about if len(text) > LONG_TEXT else _mentions
-        hit = {t.id for i, t in enumerate(self.topics) if i in worth and about(t.pattern, text)}
+        if len(text) > LONG_TEXT:
+            worth = self.worth_searching(text)
+            topics = enumerate(self.topics)
+            hit = {t.id for i, t in topics if i in worth and _about(t.pattern, text)}
+        else:
+            hit = self._mentioned(text)
         return tuple(sorted(t.id for t in self.topics if t.id in hit and not t.unless & hit))
 
-
-def _mentions(pattern: re.Pattern[str], text: str) -> bool:
-    return bool(pattern.search(text))
+    def _mentioned(self, text: str) -> set[str]:
+        """A topic is mentioned when any one of its phrases is: one small search per phrase
+        worth it, the topic's other phrases skipped once one has matched."""
+        hit: set[int] = set()
+        for i in sorted(self.screen.may_match(text)):
+            owner = self.owners[i]
+            if owner not in hit and self.phrases[i].search(text):
+                hit.add(owner)
+        return {self.topics[i].id for i in hit}
 
 
 def _about(pattern: re.Pattern[str], text: str) -> bool:
@@ -128,10 +150,12 @@ def load_taxonomy(path: Path = TAXONOMY) -> tuple[Topic, ...]:
         unless = spec.get("unless") or []
         if not isinstance(unless, list) or not set(unless) <= set(LABELS) - {label}:
             raise TaxonomyError(f"{where}.unless: expected a list of other label ids")
+        sources = phrase_sources(spec["patterns"], vocab, f"{where}.patterns")
         built.append(
             Topic(
                 id=label,
-                pattern=compile_phrases(spec["patterns"], vocab, f"{where}.patterns"),
+                pattern=whole_words(sources),
+                phrases=tuple(whole_words([source]) for source in sources),
                 unless=frozenset(unless),
             )
         )
@@ -149,7 +173,8 @@ def _campaign_topics(campaigns: list[Campaign]) -> list[Topic]:
     terms: dict[str, list[str]] = {}
     for campaign in campaigns:
         terms.setdefault(campaign_label(campaign.name), []).extend(campaign.terms)
-    return [Topic(id=label, pattern=_term_pattern(ts)) for label, ts in terms.items()]
+    patterns = {label: _term_pattern(ts) for label, ts in terms.items()}
+    return [Topic(id=label, pattern=p, phrases=(p,)) for label, p in patterns.items()]
 
 
 def _term_pattern(terms: list[str]) -> re.Pattern[str]:
