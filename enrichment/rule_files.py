@@ -202,6 +202,38 @@ class Screen:
         return candidates
 
 
+@dataclass(frozen=True)
+class PhraseIndex:
+    """Which of several regexes match a text, each regex given as its phrases (whole-word
+    patterns, as `whole_words` joins them). A regex matches where one of its phrases does,
+    so one screening pass picks the phrases whose words are in the text and a small search
+    for each stands in for the whole alternation: same answer, a fraction of the work."""
+
+    phrases: tuple[re.Pattern[str], ...]
+    owners: tuple[int, ...]  # the regex each phrase belongs to
+    screen: Screen  # over `phrases`
+
+    @classmethod
+    def of(cls, phrase_lists: Sequence[Sequence[re.Pattern[str]]]) -> PhraseIndex:
+        owned = [(i, p) for i, phrases in enumerate(phrase_lists) for p in phrases]
+        phrases = tuple(p for _, p in owned)
+        return cls(phrases, tuple(i for i, _ in owned), Screen.of(phrases))
+
+    def worth_searching(self, text: str) -> set[int]:
+        """Indices of the regexes with a phrase whose words are in the text."""
+        return {self.owners[i] for i in self.screen.may_match(text)}
+
+    def matching(self, text: str) -> set[int]:
+        """Indices of the regexes that match the text; once one of a regex's phrases has
+        matched, its others are not searched."""
+        hit: set[int] = set()
+        for i in sorted(self.screen.may_match(text)):
+            owner = self.owners[i]
+            if owner not in hit and self.phrases[i].search(text):
+                hit.add(owner)
+        return hit
+
+
 def folded(text: str) -> str:
     """The text as `needles` are looked for in it: lower case, odd case-folds made ASCII."""
     return text.translate(_FOLD_TO_ASCII).lower()

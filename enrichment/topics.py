@@ -16,7 +16,7 @@ from earshot.core.profile import Campaign
 from enrichment.relevance import phrase_pattern
 from enrichment.rule_files import (
     LONG_TEXT,
-    Screen,
+    PhraseIndex,
     Sentences,
     TaxonomyError,
     check_description,
@@ -82,43 +82,22 @@ class TopicTagger:
     phrase whose words are in the text."""
 
     topics: tuple[Topic, ...]
-    phrases: tuple[re.Pattern[str], ...]  # every topic's phrases, in order
-    owners: tuple[int, ...]  # the topic of each phrase
-    screen: Screen  # over `phrases`
+    index: PhraseIndex  # over every topic's phrases
 
     @classmethod
     def from_taxonomy(cls, campaigns: list[Campaign], path: Path | None = None) -> TopicTagger:
         """`path`: another taxonomy file (a benchmark's older version); else the shipped one."""
         fixed = _taxonomy() if path is None else load_taxonomy(path)
         topics = (*fixed, *_campaign_topics(campaigns))
-        owned = [(i, p) for i, t in enumerate(topics) for p in t.phrases]
-        phrases = tuple(p for _, p in owned)
-        owners = tuple(i for i, _ in owned)
-        return cls(topics=topics, phrases=phrases, owners=owners, screen=Screen.of(phrases))
-
-    def worth_searching(self, text: str) -> set[int]:
-        """Indices of the topics with a phrase whose words are in the text."""
-        return {self.owners[i] for i in self.screen.may_match(text)}
+        return cls(topics=topics, index=PhraseIndex.of([t.phrases for t in topics]))
 
     def tags(self, text: str) -> tuple[str, ...]:
         """Sorted label ids; a catch-all topic drops out when a more specific one it names fired."""
+        found = self.index.matching(text)
         if len(text) > LONG_TEXT:
-            worth = self.worth_searching(text)
-            topics = enumerate(self.topics)
-            hit = {t.id for i, t in topics if i in worth and _about(t.pattern, text)}
-        else:
-            hit = self._mentioned(text)
+            found = {i for i in found if _about(self.topics[i].pattern, text)}
+        hit = {self.topics[i].id for i in found}
         return tuple(sorted(t.id for t in self.topics if t.id in hit and not t.unless & hit))
-
-    def _mentioned(self, text: str) -> set[str]:
-        """A topic is mentioned when any one of its phrases is: one small search per phrase
-        worth it, the topic's other phrases skipped once one has matched."""
-        hit: set[int] = set()
-        for i in sorted(self.screen.may_match(text)):
-            owner = self.owners[i]
-            if owner not in hit and self.phrases[i].search(text):
-                hit.add(owner)
-        return {self.topics[i].id for i in hit}
 
 
 def _about(pattern: re.Pattern[str], text: str) -> bool:
