@@ -255,7 +255,7 @@ def _required(items: list) -> frozenset[str] | None:
         if spellings is not None and len(run) * len(spellings) <= _MAX_SPELLINGS:
             run = {r + s for r in run for s in spellings}
             continue
-        if min(map(len, run)) >= _MIN_NEEDLE:
+        if all(map(_useful, run)):
             options.append(frozenset(run))
         run = {""}
         if op is re_constants.SUBPATTERN:
@@ -267,6 +267,17 @@ def _required(items: list) -> frozenset[str] | None:
             if all(branches):
                 options.append(frozenset().union(*branches))
     return max(filter(None, options), key=_selectivity, default=None)
+
+
+_SENTENCE_MARKS = frozenset(".,;:!?'\"()-")
+
+
+def _useful(needle: str) -> bool:
+    """Two characters or more, or one that is neither a letter nor in every sentence: most
+    posts have no "@", no emoji and no "0", so a phone number or email rule can skip them."""
+    if len(needle) == 1:
+        return not needle.isalpha() and needle not in _SENTENCE_MARKS
+    return len(needle) >= _MIN_NEEDLE
 
 
 def _spellings(op: object, av: object) -> set[str] | None:
