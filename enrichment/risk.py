@@ -20,11 +20,10 @@ from enrichment.rule_files import (
     TaxonomyError,
     check_description,
     check_keys,
+    compile_each,
     compile_phrases,
     fixed_entries,
-    phrase_sources,
     read_rules,
-    whole_words,
 )
 
 RULES_FILE = Path(__file__).parent / "data" / "risk.yaml"
@@ -114,11 +113,11 @@ def _rule(flag: str, spec: object, vocab: dict[str, str], where: str, unless: li
     if not isinstance(within, int) or isinstance(within, bool) or within < 0:
         raise TaxonomyError(f"{where}.within: expected a whole number of characters")
     unless = [spec["unless"], *unless] if "unless" in spec else unless
-    sources = phrase_sources(spec["pattern"], vocab, f"{where}.pattern")
+    pattern, phrases = compile_each(spec["pattern"], vocab, f"{where}.pattern")
     return Rule(
         flag=flag,
-        pattern=whole_words(sources),
-        phrases=tuple(whole_words([source]) for source in sources),
+        pattern=pattern,
+        phrases=phrases,
         requires=compile_phrases(spec["requires"], vocab, f"{where}.requires")
         if "requires" in spec
         else None,

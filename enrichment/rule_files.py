@@ -79,6 +79,14 @@ def compile_phrases(patterns: object, vocab: dict[str, str], where: str) -> re.P
     return whole_words(phrase_sources(patterns, vocab, where))
 
 
+def compile_each(
+    patterns: object, vocab: dict[str, str], where: str
+) -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    """As `compile_phrases`, and each phrase as a regex of its own, for a `PhraseIndex`."""
+    sources = phrase_sources(patterns, vocab, where)
+    return whole_words(sources), tuple(whole_words([source]) for source in sources)
+
+
 def phrase_sources(patterns: object, vocab: dict[str, str], where: str) -> list[str]:
     """Each phrase's regex source, checked, as `compile_phrases` joins them."""
     if isinstance(patterns, str):

@@ -21,10 +21,9 @@ from enrichment.rule_files import (
     TaxonomyError,
     check_description,
     check_keys,
+    compile_each,
     fixed_entries,
-    phrase_sources,
     read_rules,
-    whole_words,
 )
 
 TAXONOMY = Path(__file__).parent / "data" / "topics.yaml"
@@ -129,15 +128,8 @@ def load_taxonomy(path: Path = TAXONOMY) -> tuple[Topic, ...]:
         unless = spec.get("unless") or []
         if not isinstance(unless, list) or not set(unless) <= set(LABELS) - {label}:
             raise TaxonomyError(f"{where}.unless: expected a list of other label ids")
-        sources = phrase_sources(spec["patterns"], vocab, f"{where}.patterns")
-        built.append(
-            Topic(
-                id=label,
-                pattern=whole_words(sources),
-                phrases=tuple(whole_words([source]) for source in sources),
-                unless=frozenset(unless),
-            )
-        )
+        pattern, phrases = compile_each(spec["patterns"], vocab, f"{where}.patterns")
+        built.append(Topic(id=label, pattern=pattern, phrases=phrases, unless=frozenset(unless)))
     return tuple(built)
 
 
