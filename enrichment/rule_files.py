@@ -332,8 +332,11 @@ _POOR_NEEDLES = ENGLISH_FUNCTION_WORDS | POLICE_TALK
 
 
 def _selectivity(option: frozenset[str]) -> float:
-    """Longer and fewer needles skip more texts; a word in every sentence skips none."""
-    return min(len(n) - 10 * (n in _POOR_NEEDLES) for n in option) - len(option) / 100
+    """Longer and fewer needles skip more texts; a word in every sentence skips none, and
+    one character ("@", a digit) is a last resort: many posts have it."""
+    return min(len(n) - 10 * (n in _POOR_NEEDLES or len(n) == 1) for n in option) - (
+        len(option) / 100
+    )
 
 
 # Longer than a post: an article or a blog, judged by its sentences, not by a word somewhere
