@@ -294,8 +294,8 @@ def _spellings(op: object, av: object) -> set[str] | None:
     if op is re_constants.LITERAL:
         return {chr(av).lower()} if _as_written(av) else None
     if op is re_constants.IN:
-        fixed = all(o is re_constants.LITERAL and _as_written(a) for o, a in av)
-        return {chr(a).lower() for _, a in av} if fixed else None
+        codes = _class_codes(av)
+        return {chr(c).lower() for c in codes} if codes is not None else None
     if op is re_constants.SUBPATTERN:
         return _fixed(av[-1].data)
     if op is re_constants.BRANCH:
@@ -304,7 +304,22 @@ def _spellings(op: object, av: object) -> set[str] | None:
     if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT) and av[:2] == (0, 1):
         inner = _fixed(av[2].data)
         return inner | {""} if inner is not None else None
+    if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT) and av[0] == av[1] <= 3:
+        return _fixed(list(av[2].data) * av[0])  # "[o0]{2}": the class twice
     return None
+
+
+def _class_codes(items: list) -> list[int] | None:
+    """The characters of a small class such as "[ao]" or "[1-9]", each as written."""
+    codes: list[int] = []
+    for op, av in items:
+        if op is re_constants.LITERAL:
+            codes.append(av)
+        elif op is re_constants.RANGE and av[1] - av[0] < _MAX_SPELLINGS:
+            codes.extend(range(av[0], av[1] + 1))
+        else:
+            return None
+    return codes if all(map(_as_written, codes)) else None
 
 
 def _as_written(code: int) -> bool:

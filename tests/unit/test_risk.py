@@ -651,11 +651,17 @@ def test_screening_by_words_never_changes_a_flag():
 
 
 @pytest.mark.parametrize(
-    "text", ["Email jo.bloggs@example.co.uk", "ring me on 07700 900461", "coming for you 🔪"]
+    "text",
+    [
+        "Email jo.bloggs@example.co.uk",
+        "ring me on 07700 900461",
+        "coming for you 🔪",
+        "It was Jane Smith, 34, who",
+    ],
 )
 def test_a_rule_with_no_word_is_screened_by_the_symbol_it_needs(text):
-    """An email, a mobile number or a knife emoji has no word to screen by, but an "@", a
-    "7" or the emoji itself: a post without them is spared those rules' regexes."""
+    """An email, a mobile number, a knife emoji or a name and age has no word to screen by,
+    but an "@", a "7", the emoji or a digit: a post without them is spared those regexes."""
     rules = load_rules()
     index = PhraseIndex.of([rule.phrases for rule in rules])
     matching = index.matching(text)
