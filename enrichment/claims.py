@@ -14,10 +14,11 @@ from pathlib import Path
 
 from enrichment.rule_files import (
     LONG_TEXT,
+    PhraseIndex,
     TaxonomyError,
     check_description,
     check_keys,
-    compile_phrases,
+    compile_each,
     read_rules,
 )
 
@@ -31,13 +32,16 @@ class Claim:
     kind: str
     description: str
     pattern: re.Pattern[str]
+    phrases: tuple[re.Pattern[str], ...]  # the pattern's phrases one regex each, to screen
 
 
 def claims_about_force(text: str) -> tuple[str, ...]:
     """What kinds of claim a short post makes, in words for the analyst; empty for articles."""
     if len(text) > LONG_TEXT:
         return ()
-    return tuple(c.description for c in _claims() if c.pattern.search(text))
+    claims, index = _claims()
+    made = index.matching(text)
+    return tuple(c.description for i, c in enumerate(claims) if i in made)
 
 
 def load_claims(path: Path = CLAIMS_FILE) -> tuple[Claim, ...]:
@@ -50,11 +54,12 @@ def load_claims(path: Path = CLAIMS_FILE) -> tuple[Claim, ...]:
         where = f"{path}: claims.{kind}"
         check_keys(spec, where, required={"description", "patterns"}, optional=set())
         check_description(spec["description"], where)
-        pattern = compile_phrases(spec["patterns"], {}, f"{where}.patterns")
-        built.append(Claim(kind=kind, description=spec["description"], pattern=pattern))
+        pattern, phrases = compile_each(spec["patterns"], {}, f"{where}.patterns")
+        built.append(Claim(kind, spec["description"], pattern, phrases))
     return tuple(built)
 
 
 @cache
-def _claims() -> tuple[Claim, ...]:
-    return load_claims()
+def _claims() -> tuple[tuple[Claim, ...], PhraseIndex]:
+    claims = load_claims()
+    return claims, PhraseIndex.of([c.phrases for c in claims])

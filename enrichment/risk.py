@@ -15,11 +15,12 @@ from pathlib import Path
 
 from enrichment.rule_files import (
     LONG_TEXT,
-    Screen,
+    PhraseIndex,
     Sentences,
     TaxonomyError,
     check_description,
     check_keys,
+    compile_each,
     compile_phrases,
     fixed_entries,
     read_rules,
@@ -43,10 +44,12 @@ DEFAULT_WITHIN = 100
 
 @dataclass(frozen=True)
 class Rule:
-    """A pattern, and optionally what must (or must not) appear near the match."""
+    """A pattern, and optionally what must (or must not) appear near the match. `phrases`:
+    the pattern's phrases one regex each, to tell cheaply whether it matches at all."""
 
     flag: str
     pattern: re.Pattern[str]
+    phrases: tuple[re.Pattern[str], ...]
     requires: re.Pattern[str] | None = None
     unless: re.Pattern[str] | None = None
     within: int = DEFAULT_WITHIN
@@ -70,12 +73,16 @@ class Rule:
 def risk_flags(text: str) -> tuple[str, ...]:
     """Sorted flag ids; a flag already raised is not tested again."""
     raised: set[str] = set()
-    rules, screen, about_police = _rules()
-    worth = screen.may_match(text)
+    rules, index, about_police = _rules()
+    # Only a rule whose pattern matches somewhere can fire: most texts have none.
+    matching = sorted(index.matching(text))
+    if not matching:
+        return ()
     sentences = Sentences.of(text)
     about = about_police if len(text) > LONG_TEXT else None
-    for i, rule in enumerate(rules):
-        if i in worth and rule.flag not in raised and rule.fires(text, sentences, about):
+    for i in matching:
+        rule = rules[i]
+        if rule.flag not in raised and rule.fires(text, sentences, about):
             raised.add(rule.flag)
     return tuple(sorted(raised))
 
@@ -106,9 +113,11 @@ def _rule(flag: str, spec: object, vocab: dict[str, str], where: str, unless: li
     if not isinstance(within, int) or isinstance(within, bool) or within < 0:
         raise TaxonomyError(f"{where}.within: expected a whole number of characters")
     unless = [spec["unless"], *unless] if "unless" in spec else unless
+    pattern, phrases = compile_each(spec["pattern"], vocab, f"{where}.pattern")
     return Rule(
         flag=flag,
-        pattern=compile_phrases(spec["pattern"], vocab, f"{where}.pattern"),
+        pattern=pattern,
+        phrases=phrases,
         requires=compile_phrases(spec["requires"], vocab, f"{where}.requires")
         if "requires" in spec
         else None,
@@ -125,7 +134,7 @@ def load_about_police(path: Path = RULES_FILE) -> re.Pattern[str]:
 
 
 @cache
-def _rules() -> tuple[tuple[Rule, ...], Screen, re.Pattern[str]]:
+def _rules() -> tuple[tuple[Rule, ...], PhraseIndex, re.Pattern[str]]:
     """Read and compiled on first use, once per process."""
     rules = load_rules()
-    return rules, Screen.of([rule.pattern for rule in rules]), load_about_police()
+    return rules, PhraseIndex.of([rule.phrases for rule in rules]), load_about_police()

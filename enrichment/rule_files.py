@@ -76,6 +76,19 @@ def compile_phrases(patterns: object, vocab: dict[str, str], where: str) -> re.P
     makes it optional), an apostrophe matches a straight or a curly one, and {name} inserts
     the vocab entry. Each phrase is compiled alone first, so a bad one is named by its text.
     """
+    return whole_words(phrase_sources(patterns, vocab, where))
+
+
+def compile_each(
+    patterns: object, vocab: dict[str, str], where: str
+) -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    """As `compile_phrases`, and each phrase as a regex of its own, for a `PhraseIndex`."""
+    sources = phrase_sources(patterns, vocab, where)
+    return whole_words(sources), tuple(whole_words([source]) for source in sources)
+
+
+def phrase_sources(patterns: object, vocab: dict[str, str], where: str) -> list[str]:
+    """Each phrase's regex source, checked, as `compile_phrases` joins them."""
     if isinstance(patterns, str):
         patterns = [patterns]
     if not isinstance(patterns, list) or not patterns:
@@ -96,6 +109,11 @@ def compile_phrases(patterns: object, vocab: dict[str, str], where: str) -> re.P
         except re.error as e:
             raise TaxonomyError(f"{where}: pattern {pattern!r} does not compile: {e}") from e
         sources.append(source)
+    return sources
+
+
+def whole_words(sources: list[str]) -> re.Pattern[str]:
+    """Any of the phrase sources, as whole words, in any case."""
     body = "|".join(f"(?:{s})" for s in sources)
     # A hashtag is a word too: "#ACAB", "#burglary". Handles stay whole through \w.
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
@@ -192,6 +210,38 @@ class Screen:
         return candidates
 
 
+@dataclass(frozen=True)
+class PhraseIndex:
+    """Which of several regexes match a text, each regex given as its phrases (whole-word
+    patterns, as `whole_words` joins them). A regex matches where one of its phrases does,
+    so one screening pass picks the phrases whose words are in the text and a small search
+    for each stands in for the whole alternation: same answer, a fraction of the work."""
+
+    phrases: tuple[re.Pattern[str], ...]
+    owners: tuple[int, ...]  # the regex each phrase belongs to
+    screen: Screen  # over `phrases`
+
+    @classmethod
+    def of(cls, phrase_lists: Sequence[Sequence[re.Pattern[str]]]) -> PhraseIndex:
+        owned = [(i, p) for i, phrases in enumerate(phrase_lists) for p in phrases]
+        phrases = tuple(p for _, p in owned)
+        return cls(phrases, tuple(i for i, _ in owned), Screen.of(phrases))
+
+    def worth_searching(self, text: str) -> set[int]:
+        """Indices of the regexes with a phrase whose words are in the text."""
+        return {self.owners[i] for i in self.screen.may_match(text)}
+
+    def matching(self, text: str) -> set[int]:
+        """Indices of the regexes that match the text; once one of a regex's phrases has
+        matched, its others are not searched."""
+        hit: set[int] = set()
+        for i in sorted(self.screen.may_match(text)):
+            owner = self.owners[i]
+            if owner not in hit and self.phrases[i].search(text):
+                hit.add(owner)
+        return hit
+
+
 def folded(text: str) -> str:
     """The text as `needles` are looked for in it: lower case, odd case-folds made ASCII."""
     return text.translate(_FOLD_TO_ASCII).lower()
@@ -213,7 +263,7 @@ def _required(items: list) -> frozenset[str] | None:
         if spellings is not None and len(run) * len(spellings) <= _MAX_SPELLINGS:
             run = {r + s for r in run for s in spellings}
             continue
-        if min(map(len, run)) >= _MIN_NEEDLE:
+        if all(map(_useful, run)):
             options.append(frozenset(run))
         run = {""}
         if op is re_constants.SUBPATTERN:
@@ -227,14 +277,25 @@ def _required(items: list) -> frozenset[str] | None:
     return max(filter(None, options), key=_selectivity, default=None)
 
 
+_SENTENCE_MARKS = frozenset(".,;:!?'\"()-")
+
+
+def _useful(needle: str) -> bool:
+    """Two characters or more, or one that is neither a letter nor in every sentence: most
+    posts have no "@", no emoji and no "0", so a phone number or email rule can skip them."""
+    if len(needle) == 1:
+        return not needle.isalpha() and needle not in _SENTENCE_MARKS
+    return len(needle) >= _MIN_NEEDLE
+
+
 def _spellings(op: object, av: object) -> set[str] | None:
     """Every string one item matches, when they are few and fixed: "k", "[ao]",
     "(?:ook|ake)", "s?". So "t(?:ook|ake)" gives the needles "took" and "take", not "ake"."""
     if op is re_constants.LITERAL:
         return {chr(av).lower()} if _as_written(av) else None
     if op is re_constants.IN:
-        fixed = all(o is re_constants.LITERAL and _as_written(a) for o, a in av)
-        return {chr(a).lower() for _, a in av} if fixed else None
+        codes = _class_codes(av)
+        return {chr(c).lower() for c in codes} if codes is not None else None
     if op is re_constants.SUBPATTERN:
         return _fixed(av[-1].data)
     if op is re_constants.BRANCH:
@@ -243,7 +304,22 @@ def _spellings(op: object, av: object) -> set[str] | None:
     if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT) and av[:2] == (0, 1):
         inner = _fixed(av[2].data)
         return inner | {""} if inner is not None else None
+    if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT) and av[0] == av[1] <= 3:
+        return _fixed(list(av[2].data) * av[0])  # "[o0]{2}": the class twice
     return None
+
+
+def _class_codes(items: list) -> list[int] | None:
+    """The characters of a small class such as "[ao]" or "[1-9]", each as written."""
+    codes: list[int] = []
+    for op, av in items:
+        if op is re_constants.LITERAL:
+            codes.append(av)
+        elif op is re_constants.RANGE and av[1] - av[0] < _MAX_SPELLINGS:
+            codes.extend(range(av[0], av[1] + 1))
+        else:
+            return None
+    return codes if all(map(_as_written, codes)) else None
 
 
 def _as_written(code: int) -> bool:
@@ -271,8 +347,11 @@ _POOR_NEEDLES = ENGLISH_FUNCTION_WORDS | POLICE_TALK
 
 
 def _selectivity(option: frozenset[str]) -> float:
-    """Longer and fewer needles skip more texts; a word in every sentence skips none."""
-    return min(len(n) - 10 * (n in _POOR_NEEDLES) for n in option) - len(option) / 100
+    """Longer and fewer needles skip more texts; a word in every sentence skips none, and
+    one character ("@", a digit) is a last resort: many posts have it."""
+    return min(len(n) - 10 * (n in _POOR_NEEDLES or len(n) == 1) for n in option) - (
+        len(option) / 100
+    )
 
 
 # Longer than a post: an article or a blog, judged by its sentences, not by a word somewhere

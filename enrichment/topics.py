@@ -16,12 +16,12 @@ from earshot.core.profile import Campaign
 from enrichment.relevance import phrase_pattern
 from enrichment.rule_files import (
     LONG_TEXT,
-    Screen,
+    PhraseIndex,
     Sentences,
     TaxonomyError,
     check_description,
     check_keys,
-    compile_phrases,
+    compile_each,
     fixed_entries,
     read_rules,
 )
@@ -65,38 +65,38 @@ OPENING_SENTENCES = 3
 
 @dataclass(frozen=True)
 class Topic:
-    """One label, its phrases compiled into a single regex, and the labels it gives way to."""
+    """One label, its phrases compiled into a single regex, and the labels it gives way to.
+    `phrases`: the same phrases one regex each, so a short text is searched only for the
+    phrases whose words it holds, not for a whole topic's alternation."""
 
     id: str
     pattern: re.Pattern[str]
+    phrases: tuple[re.Pattern[str], ...]
     unless: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class TopicTagger:
     """Built once per profile; `tags` is then one screening pass and a regex search per
-    topic whose words are in the text."""
+    phrase whose words are in the text."""
 
     topics: tuple[Topic, ...]
-    screen: Screen
+    index: PhraseIndex  # over every topic's phrases
 
     @classmethod
     def from_taxonomy(cls, campaigns: list[Campaign], path: Path | None = None) -> TopicTagger:
         """`path`: another taxonomy file (a benchmark's older version); else the shipped one."""
         fixed = _taxonomy() if path is None else load_taxonomy(path)
         topics = (*fixed, *_campaign_topics(campaigns))
-        return cls(topics=topics, screen=Screen.of([t.pattern for t in topics]))
+        return cls(topics=topics, index=PhraseIndex.of([t.phrases for t in topics]))
 
     def tags(self, text: str) -> tuple[str, ...]:
         """Sorted label ids; a catch-all topic drops out when a more specific one it names fired."""
-        worth = self.screen.may_match(text)
-        about = _about if len(text) > LONG_TEXT else _mentions
-        hit = {t.id for i, t in enumerate(self.topics) if i in worth and about(t.pattern, text)}
+        found = self.index.matching(text)
+        if len(text) > LONG_TEXT:
+            found = {i for i in found if _about(self.topics[i].pattern, text)}
+        hit = {self.topics[i].id for i in found}
         return tuple(sorted(t.id for t in self.topics if t.id in hit and not t.unless & hit))
-
-
-def _mentions(pattern: re.Pattern[str], text: str) -> bool:
-    return bool(pattern.search(text))
 
 
 def _about(pattern: re.Pattern[str], text: str) -> bool:
@@ -128,13 +128,8 @@ def load_taxonomy(path: Path = TAXONOMY) -> tuple[Topic, ...]:
         unless = spec.get("unless") or []
         if not isinstance(unless, list) or not set(unless) <= set(LABELS) - {label}:
             raise TaxonomyError(f"{where}.unless: expected a list of other label ids")
-        built.append(
-            Topic(
-                id=label,
-                pattern=compile_phrases(spec["patterns"], vocab, f"{where}.patterns"),
-                unless=frozenset(unless),
-            )
-        )
+        pattern, phrases = compile_each(spec["patterns"], vocab, f"{where}.patterns")
+        built.append(Topic(id=label, pattern=pattern, phrases=phrases, unless=frozenset(unless)))
     return tuple(built)
 
 
@@ -149,7 +144,8 @@ def _campaign_topics(campaigns: list[Campaign]) -> list[Topic]:
     terms: dict[str, list[str]] = {}
     for campaign in campaigns:
         terms.setdefault(campaign_label(campaign.name), []).extend(campaign.terms)
-    return [Topic(id=label, pattern=_term_pattern(ts)) for label, ts in terms.items()]
+    patterns = {label: _term_pattern(ts) for label, ts in terms.items()}
+    return [Topic(id=label, pattern=p, phrases=(p,)) for label, p in patterns.items()]
 
 
 def _term_pattern(terms: list[str]) -> re.Pattern[str]:

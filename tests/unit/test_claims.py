@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.evaluation import load_examples
 from enrichment.claims import claims_about_force, load_claims
-from enrichment.rule_files import TaxonomyError
+from enrichment.rule_files import LONG_TEXT, TaxonomyError
 
 CLAIMS = {
     "money": [
@@ -63,3 +64,17 @@ def test_a_malformed_claims_file_names_the_entry(tmp_path: Path):
     path.write_text(yaml.safe_dump({"claims": {"money": {"description": "x", "patterns": ["(x"]}}}))
     with pytest.raises(TaxonomyError, match=r"\(x"):
         load_claims(path)
+
+
+def test_screening_by_words_never_changes_a_claim():
+    """Claims none of whose phrases' words are in a text are skipped; searching every
+    claim's whole pattern in every labelled mention (and shouted) agrees."""
+    claims = load_claims()
+    texts = [e["text"] for e in load_examples()]
+    for text in [*texts, *(t.upper() for t in texts), *(p for ps in CLAIMS.values() for p in ps)]:
+        every = (
+            ()
+            if len(text) > LONG_TEXT
+            else tuple(c.description for c in claims if c.pattern.search(text))
+        )
+        assert claims_about_force(text) == every, text

@@ -13,7 +13,7 @@ from enrichment.risk import (
     load_rules,
     risk_flags,
 )
-from enrichment.rule_files import TaxonomyError
+from enrichment.rule_files import PhraseIndex, TaxonomyError
 
 
 def flagged(flag: str, text: str) -> bool:
@@ -648,6 +648,26 @@ def test_screening_by_words_never_changes_a_flag():
         fired = {r.flag for r in rules if r.fires(text, Sentences.of(text), about)}
         every = tuple(sorted(fired))
         assert risk_flags(text) == every, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Email jo.bloggs@example.co.uk",
+        "ring me on 07700 900461",
+        "coming for you 🔪",
+        "It was Jane Smith, 34, who",
+    ],
+)
+def test_a_rule_with_no_word_is_screened_by_the_symbol_it_needs(text):
+    """An email, a mobile number, a knife emoji or a name and age has no word to screen by,
+    but an "@", a "7", the emoji or a digit: a post without them is spared those regexes."""
+    rules = load_rules()
+    index = PhraseIndex.of([rule.phrases for rule in rules])
+    matching = index.matching(text)
+    assert matching, "no rule matches the text"
+    assert matching <= index.worth_searching(text)
+    assert not matching & index.worth_searching("Thanks to the officers who came round")
 
 
 # --- judged in context: the sentence that carries the signal -----------------------------

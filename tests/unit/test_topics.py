@@ -746,8 +746,8 @@ def test_a_thank_you_in_a_script_without_case_is_screened_by_its_own_word():
     """Arabic-script and Indic words have no upper or lower case, so they can be needles:
     the praise topic is then skipped for texts without any of its words, not run on all."""
     praise = next(i for i, t in enumerate(TAGGER.topics) if t.id == "praise-thanks")
-    assert praise in TAGGER.screen.may_match("لنکن پولیس کا بہت شکریہ")
-    assert praise not in TAGGER.screen.may_match("Roadworks on the A15 from Monday")
+    assert praise in TAGGER.index.worth_searching("لنکن پولیس کا بہت شکریہ")
+    assert praise not in TAGGER.index.worth_searching("Roadworks on the A15 from Monday")
 
 
 # --- a long text is about its opening and what it comes back to --------------------------
