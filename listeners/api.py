@@ -33,33 +33,6 @@ def error_json(error: FetchError) -> dict:
     return found if isinstance(found, dict) else {}
 
 
-def graph_reason(error: FetchError, api: str) -> tuple[object, str] | None:
-    """A Graph API error object ({"error": {"message", "type", "code", "error_subcode"}}, as
-    Facebook and Threads send): its code, and the reason in `api`'s own words; None if the
-    response carried none."""
-    graph = error_json(error).get("error")
-    if not isinstance(graph, dict):
-        return None
-    code = graph.get("code")
-    subcode = f"/{graph['error_subcode']}" if graph.get("error_subcode") else ""
-    said = f"{api} error {code}{subcode} ({graph.get('type')}, HTTP {error.status}): "
-    return code, said + str(graph.get("message"))
-
-
-def graph_data(body: dict) -> list[dict]:
-    """A Graph API list page's items (Facebook, Instagram, Threads)."""
-    found = body["data"]
-    if not isinstance(found, list):
-        raise TypeError(f"data is {type(found).__name__}, not a list")
-    return found
-
-
-def next_after(body: dict) -> str | None:
-    """The page's `paging.cursors.after` token, while `paging.next` says there is a next page."""
-    paging = body.get("paging") or {}
-    return paging["cursors"]["after"] if paging.get("next") else None
-
-
 def utc(timestamp: str) -> datetime:
     """ISO 8601 as the platforms write it ("…Z", "….000Z", "…+0000"), as an aware UTC time;
     a time whose UTC falls outside the calendar (year 1 at +02:00) is a ValueError too."""

@@ -10,8 +10,8 @@ https://developers.facebook.com/docs/graph-api/results), error objects
 of https://developers.facebook.com/docs/graph-api/overview/rate-limiting. The page access
 token goes in the `access_token` parameter, as documented; errors and logs show `***`.
 
-Graph version: GRAPH_VERSION, the one place it is named: the newest when last checked
-(v26.0, released 29 July 2026; each version is served about two years,
+Graph version: GRAPH_VERSION (listeners/graph.py), the one place it is named: the newest when
+last checked (v26.0, released 29 July 2026; each version is served about two years,
 https://developers.facebook.com/docs/graph-api/changelog/versions/). Move it on when Meta
 announces the next; v21.0, the old default, is served only until 21 January 2027.
 
@@ -50,10 +50,8 @@ more new comments than max_pages pages in one run can lose some, and that is war
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 import httpx
@@ -62,22 +60,23 @@ from pydantic import Field, HttpUrl
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import graph_data, graph_reason, json_object, next_after, utc
+from listeners.api import json_object, utc
 from listeners.base import Cursor, Heard, Listener, Stream, pages
+from listeners.graph import (
+    GRAPH_VERSION,
+    POST_WINDOW,
+    graph_data,
+    graph_error,
+    next_after,
+    usage_held,
+)
 from listeners.watermark import Watermark, posted
 
-GRAPH_VERSION = "v26.0"
-POST_WINDOW = timedelta(days=14)
 POSTS_PAGE = 100  # posts asked per listing request; Graph may give fewer, paging goes on
 POST_FIELDS = "id,message,created_time,updated_time,permalink_url"
 COMMENT_FIELDS = "id,message,created_time,from{name,id},permalink_url"
 PAGE_POST_FIELDS = "id,message,created_time,permalink_url,from{name,id}"
 PageEdge = Literal["tagged", "visitor_posts"]
-USAGE_STOP = 95  # percent of any Graph usage limit at which a run stops asking
-RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}  # app, user, page, custom, Pages BUC
-TOKEN_CODES = {102, 190}  # session or access token expired, revoked or invalid
-USAGE_HEADERS = ("x-app-usage", "x-page-usage")
-BUSINESS_USAGE = "x-business-use-case-usage"
 
 
 class FacebookSource(ApiSource):
@@ -201,63 +200,7 @@ class FacebookListener(Listener[FacebookSource]):
         return heard.model_copy(update={"by_force": True}) if by_force else heard
 
     def explain(self, error: FetchError) -> str | None:
-        return graph_error(error, "page access token", self.source.connection)
-
-
-def recent(
-    listener: Listener,
-    path: str,
-    fields: str,
-    posted: Callable[[dict], datetime],
-    get: Callable[[str, dict], dict],
-) -> tuple[list[dict], bool]:
-    """The items of a newest-first Graph listing (a Page's posts, an Instagram account's
-    media) posted inside POST_WINDOW, and whether all of them were listed."""
-    oldest = listener.now - POST_WINDOW
-    left: str | None = None
-
-    def page(after: str | None) -> tuple[list[dict], str | None]:
-        nonlocal left
-        params = {"fields": fields, "limit": 25} | ({"after": after} if after else {})
-        body = get(path, params)
-        items = graph_data(body)
-        left = next_after(body)
-        if items and posted(items[-1]) < oldest:
-            left = None  # newest first: the window ends on this page
-        inside = [item for item in items if posted(item) >= oldest]
-        return inside, None if listener.held else left
-
-    walk = pages(page, source=listener.source.name, max_pages=listener.source.max_pages)
-    found = [item for batch in walk for item in batch]
-    return found, not left and not listener.held
-
-
-def usage_held(headers: httpx.Headers) -> str | None:
-    """Why to stop asking near the limit: past it, Meta throttles the app for everyone using
-    it. None: keep asking."""
-    percent, where = _usage(headers)
-    if percent < USAGE_STOP:
-        return None
-    return (
-        f"Graph API usage at {percent}% ({where}); stopped asking, the rest is read "
-        f"next run{_regain(headers)}"
-    )
-
-
-def graph_error(error: FetchError, token: str, connection: str) -> str | None:
-    """A Graph error object in words; an expired `token` ("page access token") is named with
-    the `connection` to put a new one in."""
-    if not (found := graph_reason(error, "Graph API")):
-        return None
-    code, said = found
-    if code in TOKEN_CODES:
-        return (
-            f"{said}; the {token} has expired or been revoked: put a new one "
-            f"in connection {connection!r}"
-        )
-    if code in RATE_LIMIT_CODES or error.status == 429:
-        return f"rate limited: {said}{_regain(error.headers)}"
-    return said
+        return graph_error(error, self.source.connection, token="page access token")
 
 
 def _last_active(post: dict) -> datetime:
@@ -268,44 +211,3 @@ def _last_active(post: dict) -> datetime:
 def _stamp(item: dict) -> tuple[datetime, str]:
     """Where a comment or another's post sits in its newest-first listing."""
     return utc(item["created_time"]), str(item["id"])
-
-
-def _usage(headers: httpx.Headers) -> tuple[int, str]:
-    """The highest share (percent) of any Graph limit in use, and the header that says so.
-
-    X-App-Usage / X-Page-Usage: {"call_count": 28, "total_cputime": 25, "total_time": 25};
-    X-Business-Use-Case-Usage: {"<id>": [{"type": "pages", "call_count": 98, …}]}.
-    """
-    found: list[tuple[int, str]] = []
-    for name in USAGE_HEADERS:
-        for field, value in _header_json(headers, name).items():
-            found.append((_percent(value), f"{name} {field}"))
-    for entries in _header_json(headers, BUSINESS_USAGE).values():
-        for entry in entries if isinstance(entries, list) else []:
-            for field in ("call_count", "total_cputime", "total_time"):
-                found.append((_percent(entry.get(field)), f"{BUSINESS_USAGE} {field}"))
-    return max(found, default=(0, ""))
-
-
-def _regain(headers: httpx.Headers) -> str:
-    """Meta's own estimate of the wait, when its business usage header gives one."""
-    minutes = [
-        entry.get("estimated_time_to_regain_access", 0)
-        for entries in _header_json(headers, BUSINESS_USAGE).values()
-        for entry in (entries if isinstance(entries, list) else [])
-    ]
-    wait = max((m for m in minutes if isinstance(m, int)), default=0)
-    return f"; Meta estimates access returns in {wait} min" if wait else ""
-
-
-def _header_json(headers: httpx.Headers, name: str) -> dict:
-    """A usage header's JSON; an unreadable one is ignored rather than fail the run."""
-    try:
-        found = json.loads(headers.get(name, "{}"))
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def _percent(value: object) -> int:
-    return int(value) if isinstance(value, int | float) else 0

@@ -51,9 +51,16 @@ from pydantic import Field, HttpUrl
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import graph_data, json_object, next_after, utc
+from listeners.api import json_object, utc
 from listeners.base import Cursor, Heard, Listener, ListenerError, Stream
-from listeners.facebook import GRAPH_VERSION, graph_error, recent, usage_held
+from listeners.graph import (
+    GRAPH_VERSION,
+    graph_data,
+    graph_error,
+    next_after,
+    recent,
+    usage_held,
+)
 from listeners.watermark import Watermark, posted
 
 MEDIA_FIELDS = "id,caption,timestamp,permalink"
@@ -254,7 +261,7 @@ class InstagramListener(Listener[InstagramSource]):
         return heard.model_copy(update={"by_force": True}) if by_force else heard
 
     def explain(self, error: FetchError) -> str | None:
-        return graph_error(error, "access token", self.source.connection)
+        return graph_error(error, self.source.connection)
 
 
 def _frees(budget: dict[str, Counted]) -> datetime:

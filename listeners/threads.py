@@ -40,7 +40,7 @@ window before its watermark, so a quiet search answers empty and costs no budget
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, HttpUrl, model_validator
@@ -48,12 +48,12 @@ from pydantic import Field, HttpUrl, model_validator
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import graph_data, graph_reason, json_object, next_after, until, utc
+from listeners.api import json_object, until, utc
 from listeners.base import Cursor, Listener, Stream, pages
+from listeners.graph import POST_WINDOW, graph_data, graph_error, next_after
 from listeners.watermark import Watermark, posted
 
 API_VERSION = "v1.0"
-POST_WINDOW = timedelta(days=14)
 SEARCH_FIELDS = "id,text,timestamp,permalink,username"
 REPLY_FIELDS = "id,text,timestamp,permalink,username,is_reply,root_post"
 POST_FIELDS = "id,timestamp,permalink,media_type"
@@ -62,9 +62,6 @@ REPOST = "REPOST_FACADE"  # the force sharing another's post: its replies are th
 QUERIES_A_DAY = 2_200  # Meta's limit of keyword-search queries per user per rolling 24 hours
 BUDGET = "searches"  # the cursor key of the queries counted against it
 HOUR = 3_600
-TOKEN_CODES = {190}  # access token expired, revoked or invalid
-PERMISSION_CODES = {10, 200}  # the app lacks a permission (App Review)
-RATE_LIMIT_CODES = {4, 17, 613}  # app, user, custom
 Tag = Annotated[str, Field(pattern=r"^[^#]")]  # a topic tag, without "#"
 
 
@@ -271,24 +268,12 @@ class ThreadsListener(Listener[ThreadsSource]):
         return heard.model_copy(update={"by_force": True}) if by_force else heard
 
     def explain(self, error: FetchError) -> str | None:
-        """Threads errors are Graph error objects (see `graph_reason`)."""
-        if not (found := graph_reason(error, "Threads API")):
-            return None
-        code, said = found
-        if code in TOKEN_CODES:
-            return (
-                f"{said}; the access token has expired or been revoked (long-lived tokens last "
-                f"60 days unless refreshed): put a new one in connection "
-                f"{self.source.connection!r}"
-            )
-        if code in PERMISSION_CODES:
-            return (
-                f"{said}; the Meta app needs threads_keyword_search and threads_read_replies, "
-                "approved in App Review, and the token must grant them"
-            )
-        if code in RATE_LIMIT_CODES or error.status == 429:
-            return f"rate limited: {said}"
-        return said
+        return graph_error(
+            error,
+            self.source.connection,
+            api="Threads API",
+            needs="threads_keyword_search and threads_read_replies",
+        )
 
 
 def _hour(moment: datetime) -> int:
