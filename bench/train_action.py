@@ -14,6 +14,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
@@ -123,7 +124,7 @@ def cross_validate(rows: list[Row]) -> dict[Choice, float]:
     return {choice: statistics.fmean(scores) for choice, scores in per_fold.items()}
 
 
-def main() -> None:
+def main(path: Path = MODEL_FILE) -> None:
     rows = dev_rows()
     results = cross_validate(rows)
     rules_alone = results.pop(RULES_ALONE)
@@ -145,11 +146,11 @@ def main() -> None:
         f"{threshold:.0%} sure: {best:.3f} (best of all {top:.3f}); "
         + ("ships" if ships else "does not beat the rules: written but never overrules")
     )
-    features = train(rows, chosen if ships else RULES_ALONE)
-    print(f"wrote {MODEL_FILE} ({features} features)")
+    features = train(rows, chosen if ships else RULES_ALONE, path)
+    print(f"wrote {path} ({features} features)")
 
 
-def train(rows: list[Row], choice: Choice, path=MODEL_FILE) -> int:
+def train(rows: list[Row], choice: Choice, path: Path) -> int:
     """Fit on all kept dev rows and write the weights with how they join the rules."""
     vectoriser, model = fit(rows)
     policy, words_must_tip, threshold = choice

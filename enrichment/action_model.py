@@ -13,7 +13,7 @@ weights, so retraining never needs a code change.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import get_args
@@ -66,29 +66,36 @@ class SecondOpinion:
         return _load(path)
 
     def overrules(self, mention: Mention, ruled: str) -> Weighing | None:
-        """The model's verdict where it is sure enough to differ from the rules, else None."""
+        """The model's verdict where it is sure enough to differ from the rules, else None;
+        its strongest features are those that tipped it away from the rules' action."""
         if mention.by_force or ruled in self.rules_always_win:
             return None
         found = action_features(mention, ruled)
         weighed = self.model.weigh(found)
-        return weighed if self.convinced(weighed, found, ruled) else None
+        if not self.convinced(weighed, found, ruled):
+            return None
+        tipping = [name for push, name in self._pushes(found, weighed.label, ruled)[:3] if push > 0]
+        return replace(weighed, strongest=tuple(tipping))
 
     def convinced(self, weighed: Weighing, found: dict[str, float], ruled: str) -> bool:
         if ruled in self.rules_always_win or weighed.label == ruled:
             return False
         if weighed.probability[weighed.label] < self.threshold:
             return False
-        return not self.words_must_tip or self._words_push(found, weighed.label, ruled) > 0
+        if not self.words_must_tip:
+            return True
+        pushes = self._pushes(found, weighed.label, ruled)
+        return sum(push for push, name in pushes if name.startswith(_WORDS)) > 0
 
-    def _words_push(self, found: dict[str, float], label: str, ruled: str) -> float:
-        """How far the words and word pairs alone favour `label` over `ruled`."""
+    def _pushes(self, found: dict[str, float], label: str, ruled: str) -> list[tuple[float, str]]:
+        """How far each feature favours `label` over `ruled`, strongest first."""
         mine, theirs = ACTIONS.index(label), ACTIONS.index(ruled)
-        pushes = (
-            value * (weight[mine] - weight[theirs])
+        pushes = [
+            (value * (weight[mine] - weight[theirs]), name)
             for name, value in found.items()
-            if name.startswith(_WORDS) and (weight := self.model.weights.get(name))
-        )
-        return sum(pushes)
+            if (weight := self.model.weights.get(name))
+        ]
+        return sorted(pushes, reverse=True)
 
 
 def because(weighed: Weighing) -> str:
