@@ -24,7 +24,13 @@ from bench.linear_model import SEED, as_linear_model, fit_linear, write_weights
 from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher
-from enrichment.action_model import ACTIONS, MODEL_FILE, SecondOpinion, action_features
+from enrichment.action_model import (
+    ACTIONS,
+    MODEL_FILE,
+    SecondOpinion,
+    action_features,
+    distinct_words,
+)
 from enrichment.learned import LinearModel
 from enrichment.response import by_rules
 from listeners import load_profile
@@ -37,19 +43,23 @@ NEVER = 1.01
 # Fewer than this apart in cross-validated macro F1 is noise on a few hundred rows: the
 # safer way of joining the rules is chosen.
 NOISE = 0.01
-# The ways the model may join the rules, safest last, each with the actions the rules keep
-# to themselves.
+# The ways the model may join the rules, safest last: the actions the rules keep to
+# themselves (the model is not asked), and the actions the model may choose.
 SAFETY = ("contact-handling", "moderate-preserve", "refer-to-investigator", "escalate")
+NOT_SAFETY = tuple(a for a in ACTIONS if a not in SAFETY)
 # Letting the model overrule the safety rules too scored 0.84 against 0.83, within noise,
 # and a word count should not talk the desk out of a reported crime or a threat.
-POLICIES: dict[str, tuple[str, ...]] = {
-    "the safety rules always win": SAFETY,
+POLICIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "the safety rules always win": (SAFETY, ACTIONS),
+    "the safety actions are the rules' alone": (SAFETY, NOT_SAFETY),
     "the model decides only where the rules say no-action, monitor or thank": (
-        *SAFETY,
-        "put-it-right",
-        "correct-facts",
+        (*SAFETY, "put-it-right", "correct-facts"),
+        NOT_SAFETY,
     ),
-    "the model decides only where no rule applies": tuple(a for a in ACTIONS if a != "no-action"),
+    "the model decides only where no rule applies": (
+        tuple(a for a in ACTIONS if a != "no-action"),
+        NOT_SAFETY,
+    ),
 }
 THRESHOLDS = tuple(round(0.1 + 0.05 * i, 2) for i in range(18))
 
@@ -87,9 +97,16 @@ Choice = tuple[str, bool, float]  # policy, words must tip, threshold
 RULES_ALONE: Choice = ("rules alone", False, NEVER)
 
 
-def opinion(model: LinearModel, choice: Choice) -> SecondOpinion:
+def opinion(model: LinearModel, choice: Choice, most_words: int) -> SecondOpinion:
     policy, words_must_tip, threshold = choice
-    return SecondOpinion(model, frozenset(POLICIES.get(policy, ())), threshold, words_must_tip)
+    always_win, chooses_from = POLICIES.get(policy, ((), ()))
+    return SecondOpinion(
+        model, frozenset(always_win), frozenset(chooses_from), threshold, words_must_tip, most_words
+    )
+
+
+def most_words(rows: list[Row]) -> int:
+    return max(distinct_words(r.found) for r in rows)
 
 
 def choices() -> list[Choice]:
@@ -111,10 +128,11 @@ def cross_validate(rows: list[Row]) -> dict[Choice, float]:
     per_fold: dict[Choice, list[float]] = {}
     for train, test in folds:
         model = as_linear_model(*fit([rows[i] for i in train]))
+        longest = most_words([rows[i] for i in train])
         weighed = [(rows[i], model.weigh(rows[i].found)) for i in test]
         truth = [expected[i] for i in test]
         for choice in [RULES_ALONE, *choices()]:
-            judge = opinion(model, choice)
+            judge = opinion(model, choice, longest)
             decided = [
                 w.label if judge.convinced(w, row.found, row.ruled) else row.ruled
                 for row, w in weighed
@@ -158,9 +176,11 @@ def train(rows: list[Row], choice: Choice, path: Path) -> int:
     settings = {
         "C": C,
         "joined": policy,
-        "rules_always_win": sorted(POLICIES.get(policy, ())),
+        "rules_always_win": sorted(POLICIES.get(policy, ((), ()))[0]),
+        "model_chooses_from": sorted(POLICIES.get(policy, ((), ()))[1]),
         "words_must_tip": words_must_tip,
         "threshold": threshold,
+        "most_words": most_words(rows),
     }
     write_weights(path, vectoriser, model, ACTIONS, trained_on, settings)
     return len(vectoriser.vocabulary_)

@@ -50,16 +50,25 @@ def action_features(mention: Mention, ruled: str) -> dict[str, float]:
     return found
 
 
+def distinct_words(found: dict[str, float]) -> int:
+    return sum(name.startswith(_WORDS[0]) for name in found)
+
+
 @dataclass(frozen=True)
 class SecondOpinion:
     model: LinearModel
     # Actions the rules decide alone: the model is not asked when they apply.
     rules_always_win: frozenset[str]
+    # Actions the model may recommend: the others only a rule can give, with its reason.
+    model_chooses_from: frozenset[str]
     # How likely the model's action must be to overrule the rules; above 1, it never does.
     threshold: float
     # Overrule only where the text's words, not just the signals the rules already read,
     # tip the model away from the rules' action: the model is for phrasings rules miss.
     words_must_tip: bool
+    # The model learned from posts and comments; an article longer than any text it saw is
+    # beyond what it knows (its words would add up to a shout), so the rules judge it alone.
+    most_words: int
 
     @classmethod
     def load(cls, path: Path = MODEL_FILE) -> SecondOpinion:
@@ -79,6 +88,8 @@ class SecondOpinion:
 
     def convinced(self, weighed: Weighing, found: dict[str, float], ruled: str) -> bool:
         if ruled in self.rules_always_win or weighed.label == ruled:
+            return False
+        if weighed.label not in self.model_chooses_from or distinct_words(found) > self.most_words:
             return False
         if weighed.probability[weighed.label] < self.threshold:
             return False
@@ -116,6 +127,8 @@ def _load(path: Path) -> SecondOpinion:
     return SecondOpinion(
         model=LinearModel.load(path, ACTIONS),
         rules_always_win=frozenset(stored["rules_always_win"]),
+        model_chooses_from=frozenset(stored["model_chooses_from"]),
         threshold=stored["threshold"],
         words_must_tip=stored["words_must_tip"],
+        most_words=stored["most_words"],
     )

@@ -3,6 +3,7 @@ says why in words, leaves the safety rules alone, and is exactly what `make trai
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,10 @@ def test_a_model_file_for_other_actions_is_refused_by_name(tmp_path):
     wrong.write_text(json.dumps(stored), encoding="utf-8")
     with pytest.raises(ValueError, match=r"wrong\.json: labels"):
         SecondOpinion.load(wrong)
+
+
+def test_an_article_longer_than_any_text_the_model_learned_from_is_judged_by_the_rules(enricher):
+    """The model learned from posts; 3,000 words of a blog would add up to a shout."""
+    blog = (Path(__file__).parent / "texts" / "blog_social_media_advice.txt").read_text()
+    mention = answer(enricher, f"Still waiting for a call back about my statement.\n{blog}")
+    assert mention.response == by_rules(mention)
