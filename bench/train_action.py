@@ -15,6 +15,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
@@ -43,22 +44,35 @@ NEVER = 1.01
 # Fewer than this apart in cross-validated macro F1 is noise on a few hundred rows: the
 # safer way of joining the rules is chosen.
 NOISE = 0.01
-# The ways the model may join the rules, safest last: the actions the rules keep to
-# themselves (the model is not asked), and the actions the model may choose.
+
+
+class Policy(NamedTuple):
+    """How the model joins the rules: the actions and flags whose rules decide alone (the
+    model is not asked), and the actions the model may choose."""
+
+    always_win: tuple[str, ...]
+    flags: tuple[str, ...]
+    chooses_from: tuple[str, ...]
+
+
 SAFETY = ("contact-handling", "moderate-preserve", "refer-to-investigator", "escalate")
 NOT_SAFETY = tuple(a for a in ACTIONS if a not in SAFETY)
-# Letting the model overrule the safety rules too scored 0.84 against 0.83, within noise,
-# and a word count should not talk the desk out of a reported crime or a threat.
-POLICIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "the safety rules always win": (SAFETY, ACTIONS),
-    "the safety actions are the rules' alone": (SAFETY, NOT_SAFETY),
-    "the model decides only where the rules say no-action, monitor or thank": (
-        (*SAFETY, "put-it-right", "correct-facts"),
-        NOT_SAFETY,
+# moderate-preserve is shared: threats and abuse, and the privacy rules (a victim named, a
+# phone number) whose action the labelling guide often gives otherwise.
+THREATS = ("threat-to-staff", "abuse-discrimination")
+# The ways of joining, safest last. Letting the model overrule every rule scored no better
+# (0.84), and a word count should not talk the desk out of a reported crime or a threat.
+POLICIES: dict[str, Policy] = {
+    "the safety rules always win (threats, crimes, cases, harmful rumours), not privacy": Policy(
+        tuple(a for a in SAFETY if a != "moderate-preserve"), THREATS, ACTIONS
     ),
-    "the model decides only where no rule applies": (
-        tuple(a for a in ACTIONS if a != "no-action"),
-        NOT_SAFETY,
+    "the safety and privacy rules always win": Policy(SAFETY, (), ACTIONS),
+    "the safety actions are the rules' alone": Policy(SAFETY, (), NOT_SAFETY),
+    "the model decides only where the rules say no-action, monitor or thank": Policy(
+        (*SAFETY, "put-it-right", "correct-facts"), (), NOT_SAFETY
+    ),
+    "the model decides only where no rule applies": Policy(
+        tuple(a for a in ACTIONS if a != "no-action"), (), NOT_SAFETY
     ),
 }
 THRESHOLDS = tuple(round(0.1 + 0.05 * i, 2) for i in range(18))
@@ -99,9 +113,15 @@ RULES_ALONE: Choice = ("rules alone", False, NEVER)
 
 def opinion(model: LinearModel, choice: Choice, most_words: int) -> SecondOpinion:
     policy, words_must_tip, threshold = choice
-    always_win, chooses_from = POLICIES.get(policy, ((), ()))
+    always_win, flags, chooses_from = POLICIES.get(policy, Policy((), (), ()))
     return SecondOpinion(
-        model, frozenset(always_win), frozenset(chooses_from), threshold, words_must_tip, most_words
+        model,
+        frozenset(always_win),
+        frozenset(flags),
+        frozenset(chooses_from),
+        threshold,
+        words_must_tip,
+        most_words,
     )
 
 
@@ -176,8 +196,9 @@ def train(rows: list[Row], choice: Choice, path: Path) -> int:
     settings = {
         "C": C,
         "joined": policy,
-        "rules_always_win": sorted(POLICIES.get(policy, ((), ()))[0]),
-        "model_chooses_from": sorted(POLICIES.get(policy, ((), ()))[1]),
+        "rules_always_win": sorted(POLICIES.get(policy, Policy((), (), ())).always_win),
+        "flags_always_win": sorted(POLICIES.get(policy, Policy((), (), ())).flags),
+        "model_chooses_from": sorted(POLICIES.get(policy, Policy((), (), ())).chooses_from),
         "words_must_tip": words_must_tip,
         "threshold": threshold,
         "most_words": most_words(rows),

@@ -25,6 +25,7 @@ MODEL_FILE = Path(__file__).parent / "data" / "action_model.json"
 # scikit-learn orders a model's labels alphabetically.
 ACTIONS: tuple[str, ...] = tuple(sorted(get_args(ResponseAction)))
 RULES_SAY = "rules say "
+FLAG = "flag "
 _WORDS = ("word: ", "pair: ")
 
 
@@ -33,7 +34,7 @@ def action_features(mention: Mention, ruled: str) -> dict[str, float]:
 
     Shared by training and scoring, so the two can never disagree on a feature."""
     found = words_and_pairs(f"{mention.title}\n{mention.text}")
-    found.update({f"flag {flag}": 1.0 for flag in mention.risk_flags})
+    found.update({f"{FLAG}{flag}": 1.0 for flag in mention.risk_flags})
     found.update({f"topic {topic}": 1.0 for topic in mention.topics})
     if mention.toward_force is not None:
         found[f"toward force {mention.toward_force.label}"] = 1.0
@@ -59,6 +60,9 @@ class SecondOpinion:
     model: LinearModel
     # Actions the rules decide alone: the model is not asked when they apply.
     rules_always_win: frozenset[str]
+    # Risk flags whose rules decide alone too, where their action is shared with rules the
+    # model may overrule (a threat is moderated; a phone number the rules may misjudge).
+    flags_always_win: frozenset[str]
     # Actions the model may recommend: the others only a rule can give, with its reason.
     model_chooses_from: frozenset[str]
     # How likely the model's action must be to overrule the rules; above 1, it never does.
@@ -88,6 +92,8 @@ class SecondOpinion:
 
     def convinced(self, weighed: Weighing, found: dict[str, float], ruled: str) -> bool:
         if ruled in self.rules_always_win or weighed.label == ruled:
+            return False
+        if any(f"{FLAG}{flag}" in found for flag in self.flags_always_win):
             return False
         if weighed.label not in self.model_chooses_from or distinct_words(found) > self.most_words:
             return False
@@ -127,6 +133,7 @@ def _load(path: Path) -> SecondOpinion:
     return SecondOpinion(
         model=LinearModel.load(path, ACTIONS),
         rules_always_win=frozenset(stored["rules_always_win"]),
+        flags_always_win=frozenset(stored["flags_always_win"]),
         model_chooses_from=frozenset(stored["model_chooses_from"]),
         threshold=stored["threshold"],
         words_must_tip=stored["words_must_tip"],

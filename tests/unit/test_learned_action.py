@@ -64,6 +64,32 @@ def test_a_reported_crime_is_never_overruled_however_the_words_read(enricher):
     assert not any(reason.startswith("learned") for reason in mention.response.reasons)
 
 
+def test_thanks_that_name_a_child_are_thanked_and_the_child_still_flagged(enricher):
+    """The privacy rules' moderate-preserve is the model's to overrule: the guide thanks
+    praise that happens to name a child, and the flag still has the name hidden."""
+    mention = answer(
+        enricher,
+        "So grateful to the officers who found our Alfie (7) when he got lost at the carnival "
+        "in Boston, you were brilliant",
+    )
+    assert "identifies-person" in mention.risk_flags
+    assert by_rules(mention).action == "moderate-preserve"
+    assert mention.response.action == "thank"
+    assert "topic praise-thanks" in mention.response.reasons[0]
+    assert mention.response.reasons[1].startswith("the rules alone said moderate-preserve: ")
+
+
+def test_a_threat_wrapped_in_thanks_stays_with_the_rules(enricher):
+    mention = answer(
+        enricher,
+        "So grateful to the officers who searched all night, but the sergeant who nicked my "
+        "brother deserves a bullet",
+    )
+    assert "threat-to-staff" in mention.risk_flags
+    assert mention.response.action == "moderate-preserve"
+    assert mention.response.reasons[0].startswith("threatens officers or staff")
+
+
 def test_make_train_fits_exactly_the_committed_file(tmp_path):
     """Byte for byte, with the way of joining the rules that cross-validation chose."""
     fitted = tmp_path / "fitted.json"
