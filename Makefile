@@ -46,9 +46,11 @@ stack-stop: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m bench.evaluation
 
-# Refits toward_force's learned model on the dev split into enrichment/data/ (same file each run).
+# Refits the learned models (toward_force, then the action's second opinion, which reads the
+# tone toward the force) on the dev split into enrichment/data/ (same files each run).
 train: $(STAMP)
 	$(BIN)/python -m bench.train_toward_force
+	$(BIN)/python -m bench.train_action
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.enrichment

@@ -14,29 +14,25 @@ which is how the model earned its place. The same data and seed give the same fi
 
 from __future__ import annotations
 
-import json
 import statistics
-from collections import Counter
 from pathlib import Path
 
-import sklearn
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from bench.evaluation import load_examples
+from bench.linear_model import SEED, fit_linear, write_weights
 from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
 from enrichment import Enricher
 from enrichment.learned import LABELS, LEXICON_SCORE, MODEL_FILE, features
 from enrichment.sentiment import TowardForce
 from listeners import load_profile
 
-SEED = 20261204
 # Regularisation: 0.3 to 10 gave the same cross-validated macro F1 on dev (0.69-0.71).
 C = 1.0
 FOLDS = 5
-DECIMALS = 4
 NEWS = PROJECT_DIR / "bench" / "data" / "newsmtsc_train.jsonl"
 NEWS_WEIGHT = 0.05
 # A word or pair seen once teaches nothing and only grows the file (3 lost 0.02 on dev).
@@ -73,16 +69,13 @@ def news_rows(judge: TowardForce) -> Rows:
 def fit(rows: Rows, news: Rows) -> tuple[DictVectorizer, LogisticRegression]:
     judged = [(found, label, 1.0) for found, label in rows if found is not None]
     judged += [(found, label, NEWS_WEIGHT) for found, label in news if found is not None]
-    seen = Counter(name for found, _, _ in judged for name in found)
-    kept = [{n: v for n, v in found.items() if seen[n] >= MIN_COUNT} for found, _, _ in judged]
-    vectoriser = DictVectorizer(sort=True)
-    model = LogisticRegression(C=C, max_iter=5_000, random_state=SEED)
-    model.fit(
-        vectoriser.fit_transform(kept),
+    return fit_linear(
+        [found for found, _, _ in judged],
         [label for _, label, _ in judged],
+        c=C,
+        min_count=MIN_COUNT,
         sample_weight=[weight for _, _, weight in judged],
     )
-    return vectoriser, model
 
 
 def cross_validate(rows: Rows, news: Rows) -> tuple[float, float]:
@@ -113,26 +106,11 @@ def _lexicon_label(score: float) -> str:
 def write(
     vectoriser: DictVectorizer, model: LogisticRegression, rows: int, news: int, path: Path
 ) -> None:
-    if tuple(model.classes_) != LABELS:
-        raise ValueError(f"labels {list(model.classes_)}, expected {list(LABELS)}")
-    columns = model.coef_.T.round(DECIMALS).tolist()
-    weights = {
-        name: w
-        for name, w in zip(vectoriser.get_feature_names_out(), columns, strict=True)
-        if any(w)
-    }
-    about = {
-        "trained_on": f"{rows} dev rows of tests/data/police_mentions.jsonl and {news} "
-        f"sentences of {NEWS.name} at weight {NEWS_WEIGHT}",
-        "scikit_learn": sklearn.__version__,
-        "C": C,
-        "labels": list(LABELS),
-        "intercept": model.intercept_.round(DECIMALS).tolist(),
-    }
-    # One feature a line, so a retrained model reads as a diff of the features that moved.
-    lines = ",\n".join(f"  {json.dumps(name)}: {json.dumps(w)}" for name, w in weights.items())
-    head = json.dumps(about, indent=1)[:-2]
-    path.write_text(f'{head},\n "weights": {{\n{lines}\n }}\n}}\n', encoding="utf-8")
+    trained_on = (
+        f"{rows} dev rows of tests/data/police_mentions.jsonl and {news} "
+        f"sentences of {NEWS.name} at weight {NEWS_WEIGHT}"
+    )
+    write_weights(path, vectoriser, model, LABELS, trained_on, {"C": C})
 
 
 def main(path: Path = MODEL_FILE) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from earshot.core.model import Mention, Response, ResponseAction
+from enrichment.action_model import SecondOpinion, because
 from enrichment.claims import claims_about_force
 
 # Topics where a misleading claim can hurt someone, so a correction cannot wait.
@@ -150,9 +151,25 @@ RULES: tuple[Rule, ...] = (
 )
 
 NO_ACTION = Response(action="no-action", priority=0, reasons=("nothing here needs a response",))
+# An action the learned model chooses is as urgent as the first rule that gives it.
+PRIORITY = {rule.action: rule.priority for rule in reversed(RULES)}
 
 
 def recommend(mention: Mention) -> Response:
+    """The rules decide; the learned model overrules them where it is sure enough (a
+    phrasing no rule was written for), naming the features that made it sure."""
+    ruled = by_rules(mention)
+    weighed = SecondOpinion.load().overrules(mention, ruled.action)
+    if weighed is None:
+        return ruled
+    return Response(
+        action=weighed.label,
+        priority=_urgency(PRIORITY[weighed.label], mention),
+        reasons=(because(weighed), f"the rules alone said {ruled.action}: {ruled.reasons[0]}"),
+    )
+
+
+def by_rules(mention: Mention) -> Response:
     """The first rule that applies sets the action; later risk rules that apply add
     their reasons (the catch-alls, monitor and thank, add nothing to a real action)."""
     applying = [rule for rule in RULES if rule.applies(mention)]
@@ -162,6 +179,10 @@ def recommend(mention: Mention) -> Response:
     extra = [rule.reason for rule in others if rule.action not in {"monitor", "thank"}]
     return Response(
         action=first.action,
-        priority=min(first.priority + (5 if mention.in_area else 0), 100),
+        priority=_urgency(first.priority, mention),
         reasons=tuple(dict.fromkeys([first.reason, *extra])),
     )
+
+
+def _urgency(priority: int, mention: Mention) -> int:
+    return min(priority + (5 if mention.in_area else 0), 100)

@@ -1,0 +1,113 @@
+"""The learned second opinion on the action: it routes complaints no rule was written for,
+says why in words, leaves the safety rules alone, and is exactly what `make train` fits."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bench import train_action
+from bench.evaluation import text_mention
+from earshot.core.paths import DEFAULT_PROFILE
+from enrichment import Enricher
+from enrichment.action_model import MODEL_FILE, SecondOpinion
+from enrichment.response import by_rules
+from listeners import load_profile
+
+NOW = datetime(2026, 12, 4, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+
+
+def answer(enricher: Enricher, text: str):
+    """A reply under the force's own post, as the desk hears it."""
+    return enricher.enrich(text_mention(text, id="t", source="test", now=NOW), is_reply=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two weeks since I gave my statement and nobody has rung me back like they promised",
+        "A month since my car was broken into and not one update from the officer in charge",
+    ],
+)
+def test_a_complaint_that_no_service_rule_covers_is_put_right_with_the_models_reasons(
+    enricher, text
+):
+    mention = answer(enricher, text)
+    assert by_rules(mention).action == "monitor", "a rule now covers this: pick another phrasing"
+    response = mention.response
+    assert response.action == "put-it-right"
+    assert response.priority == 60
+    learned, rules = response.reasons
+    assert learned.startswith("learned (") and "% sure): " in learned
+    assert "'my'" in learned, "the reason names the words that tipped the model"
+    assert rules.startswith("the rules alone said monitor: ")
+
+
+def test_the_same_story_told_as_thanks_is_not_a_complaint(enricher):
+    response = answer(
+        enricher, "Gave my statement two weeks ago, the officer rang me back today as promised"
+    ).response
+    assert response.action == "thank"
+    assert not any(reason.startswith("learned") for reason in response.reasons)
+
+
+def test_a_reported_crime_is_never_overruled_however_the_words_read(enricher):
+    mention = answer(enricher, "Someone is trying car doors on our street right now, nobody came")
+    assert "crime-reported" in mention.risk_flags
+    assert mention.response.action == "contact-handling"
+    assert not any(reason.startswith("learned") for reason in mention.response.reasons)
+
+
+def test_thanks_that_name_a_child_are_thanked_and_the_child_still_flagged(enricher):
+    """The privacy rules' moderate-preserve is the model's to overrule: the guide thanks
+    praise that happens to name a child, and the flag still has the name hidden."""
+    mention = answer(
+        enricher,
+        "So grateful to the officers who found our Alfie (7) when he got lost at the carnival "
+        "in Boston, you were brilliant",
+    )
+    assert "identifies-person" in mention.risk_flags
+    assert by_rules(mention).action == "moderate-preserve"
+    assert mention.response.action == "thank"
+    assert "topic praise-thanks" in mention.response.reasons[0]
+    assert mention.response.reasons[1].startswith("the rules alone said moderate-preserve: ")
+
+
+def test_a_threat_wrapped_in_thanks_stays_with_the_rules(enricher):
+    mention = answer(
+        enricher,
+        "So grateful to the officers who searched all night, but the sergeant who nicked my "
+        "brother deserves a bullet",
+    )
+    assert "threat-to-staff" in mention.risk_flags
+    assert mention.response.action == "moderate-preserve"
+    assert mention.response.reasons[0].startswith("threatens officers or staff")
+
+
+def test_make_train_fits_exactly_the_committed_file(tmp_path):
+    """Byte for byte, with the way of joining the rules that cross-validation chose."""
+    fitted = tmp_path / "fitted.json"
+    train_action.main(fitted)
+    assert fitted.read_bytes() == MODEL_FILE.read_bytes(), "run `make train` and commit the file"
+
+
+def test_a_model_file_for_other_actions_is_refused_by_name(tmp_path):
+    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    stored["labels"] = stored["labels"][:-1]
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps(stored), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"wrong\.json: labels"):
+        SecondOpinion.load(wrong)
+
+
+def test_an_article_longer_than_any_text_the_model_learned_from_is_judged_by_the_rules(enricher):
+    """The model learned from posts; 3,000 words of a blog would add up to a shout."""
+    blog = (Path(__file__).parent / "texts" / "blog_social_media_advice.txt").read_text()
+    mention = answer(enricher, f"Still waiting for a call back about my statement.\n{blog}")
+    assert mention.response == by_rules(mention)
