@@ -115,17 +115,28 @@ class RelevanceJudge:
         return bool(self.police_words.search(plain))
 
     def judge(
-        self, text: str, plain: str, *, force_terms: tuple[str, ...], is_reply: bool, in_area: bool
+        self,
+        text: str,
+        plain: str,
+        *,
+        force_terms: tuple[str, ...],
+        is_reply: bool,
+        in_area: bool,
+        policing: bool | None = None,
     ) -> Verdict:
         """Named or answering the force first: a joint appeal with Humberside Police that
-        names this force is this force's news. `plain` is the text as `plain` left it."""
+        names this force is this force's news. `plain` is the text as `plain` left it;
+        `policing`, when the caller has it, is `about_policing(plain)`: the search is the
+        dearest step of a judgement, not to be run twice on one text."""
         if force_terms:
             return Verdict(relevance="named")
         if is_reply:
             return Verdict(relevance="reply")
         if self.other_forces and self.other_forces.search(plain):
             return Verdict(not_relevant="other-force")
-        if not self.police_words.search(plain):
+        if policing is None:
+            policing = self.about_policing(plain)
+        if not policing:
             in_another_sense = plain != text and self.police_words.search(text)
             return Verdict(not_relevant="other-sense" if in_another_sense else "not-about-policing")
         if not in_area:
