@@ -10,6 +10,7 @@ import re._parser as re_parser
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
@@ -270,8 +271,10 @@ class PhraseIndex:
         return hit
 
 
+@lru_cache(maxsize=4)
 def folded(text: str) -> str:
-    """The text as `needles` are looked for in it: lower case, odd case-folds made ASCII."""
+    """The text as `needles` are looked for in it: lower case, odd case-folds made ASCII.
+    Kept for the last few texts: relevance, topics and risk each screen the same one."""
     return text.translate(_FOLD_TO_ASCII).lower()
 
 
