@@ -49,16 +49,20 @@ class Enricher:
         words = f"{mention.title}\n{mention.text}"[:MAX_CHARS]
         force_terms = self.force.terms_in(words)
         plain = self.relevance.plain(words)
+        # Named or answering the force, the judge needs no police words: spare the search.
+        policing = not force_terms and not is_reply and self.relevance.about_policing(plain)
         # Talk about the police, or to the force, settles ambiguous names such as Boston.
         about_policing = (
-            bool(force_terms)
-            or is_reply
-            or self.toward_force.refers_to(plain)
-            or self.relevance.about_policing(plain)
+            bool(force_terms) or is_reply or policing or self.toward_force.refers_to(plain)
         )
         places, in_area = self.places.find(words, force_named=about_policing)
         verdict = self.relevance.judge(
-            words, plain, force_terms=force_terms, is_reply=is_reply, in_area=in_area
+            words,
+            plain,
+            force_terms=force_terms,
+            is_reply=is_reply,
+            in_area=in_area,
+            policing=policing,
         )
         written_in = language(words)
         plain_tone = tone(words)

@@ -15,7 +15,14 @@ from pathlib import Path
 
 from earshot.core.model import NotRelevant, Relevance
 from earshot.core.profile import Force
-from enrichment.rule_files import Screen, TaxonomyError, compile_phrases, read_rules
+from enrichment.rule_files import (
+    PhraseIndex,
+    Screen,
+    TaxonomyError,
+    compile_each,
+    compile_phrases,
+    read_rules,
+)
 
 RULES_FILE = Path(__file__).parent / "data" / "relevance.yaml"
 
@@ -90,6 +97,9 @@ class RelevanceJudge:
     """Compiled once per profile: the police words, their other senses, the other forces."""
 
     police_words: re.Pattern[str]
+    # The same words and phrasings one regex each: a text is searched only for those whose
+    # words it holds, and no further once one matches.
+    police_index: PhraseIndex
     other_senses: re.Pattern[str]
     other_forces: re.Pattern[str] | None
     # Most texts hold none of the other senses' words: one scan spares them the regex.
@@ -97,9 +107,10 @@ class RelevanceJudge:
 
     @classmethod
     def for_force(cls, force: Force) -> RelevanceJudge:
-        police_words, other_senses = load_vocabulary()
+        police_words, police_index, other_senses = load_vocabulary()
         return cls(
             police_words=police_words,
+            police_index=police_index,
             other_senses=other_senses,
             other_forces=phrase_pattern(force.other_forces) if force.other_forces else None,
             screen=Screen.of([other_senses]),
@@ -112,20 +123,31 @@ class RelevanceJudge:
     def about_policing(self, plain: str) -> bool:
         """A police word or a policing phrasing ("my van was stolen", "jailed") in the text as
         `plain` left it: with the force named, this settles an ambiguous place (Boston)."""
-        return bool(self.police_words.search(plain))
+        return bool(self.police_index.matching(plain))
 
     def judge(
-        self, text: str, plain: str, *, force_terms: tuple[str, ...], is_reply: bool, in_area: bool
+        self,
+        text: str,
+        plain: str,
+        *,
+        force_terms: tuple[str, ...],
+        is_reply: bool,
+        in_area: bool,
+        policing: bool | None = None,
     ) -> Verdict:
         """Named or answering the force first: a joint appeal with Humberside Police that
-        names this force is this force's news. `plain` is the text as `plain` left it."""
+        names this force is this force's news. `plain` is the text as `plain` left it;
+        `policing`, when the caller has it, is `about_policing(plain)`: the search is the
+        dearest step of a judgement, not to be run twice on one text."""
         if force_terms:
             return Verdict(relevance="named")
         if is_reply:
             return Verdict(relevance="reply")
         if self.other_forces and self.other_forces.search(plain):
             return Verdict(not_relevant="other-force")
-        if not self.police_words.search(plain):
+        if policing is None:
+            policing = self.about_policing(plain)
+        if not policing:
             in_another_sense = plain != text and self.police_words.search(text)
             return Verdict(not_relevant="other-sense" if in_another_sense else "not-about-policing")
         if not in_area:
@@ -134,15 +156,20 @@ class RelevanceJudge:
 
 
 @cache
-def load_vocabulary(path: Path = RULES_FILE) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def load_vocabulary(
+    path: Path = RULES_FILE,
+) -> tuple[re.Pattern[str], PhraseIndex, re.Pattern[str]]:
     """What makes a text about policing (its police words or a policing phrasing: a crime
-    reported, a court result, a 101 call) and the other senses of those words; read once
-    per process."""
+    reported, a court result, a 101 call), as one regex and as an index of its parts, and
+    the other senses of those words; read once per process."""
     raw = read_rules(path, top_keys={"police_words", "policing_phrases", "other_senses"})
     words = raw.get("police_words")
     if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
         raise TaxonomyError(f"{path}: police_words: expected a list of words and phrases")
     other_senses = compile_phrases(raw.get("other_senses"), {}, f"{path}: other_senses")
-    phrasings = compile_phrases(raw.get("policing_phrases"), {}, f"{path}: policing_phrases")
+    phrasings, phrasing_parts = compile_each(
+        raw.get("policing_phrases"), {}, f"{path}: policing_phrases"
+    )
     about_policing = re.compile(f"{phrase_pattern(words).pattern}|{phrasings.pattern}", re.I)
-    return about_policing, other_senses
+    parts = (*(phrase_pattern([word]) for word in words), *phrasing_parts)
+    return about_policing, PhraseIndex.of([parts]), other_senses

@@ -10,6 +10,7 @@ import re._parser as re_parser
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import ahocorasick
@@ -82,9 +83,37 @@ def compile_phrases(patterns: object, vocab: dict[str, str], where: str) -> re.P
 def compile_each(
     patterns: object, vocab: dict[str, str], where: str
 ) -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
-    """As `compile_phrases`, and each phrase as a regex of its own, for a `PhraseIndex`."""
+    """As `compile_phrases`, and each phrase as regexes of its own, for a `PhraseIndex`: one
+    per alternative of a phrase written "a|b|c", so each is screened by its own words and a
+    search is the size of one alternative, not of the whole phrase."""
     sources = phrase_sources(patterns, vocab, where)
-    return whole_words(sources), tuple(whole_words([source]) for source in sources)
+    alternatives = [a for source in sources for a in _alternatives(source)]
+    return whole_words(sources), tuple(whole_words([a]) for a in alternatives)
+
+
+def _alternatives(source: str) -> list[str]:
+    """The source split at each "|" outside brackets and classes: a text matches the phrase
+    where it matches one of them, the same whole-word checks either side."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            # A ']' straight after '[' or '[^' is a literal, not the end of the class.
+            i += len(re.match(r"\[\^?\]?", source[i:]).group(0))
+            continue
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        elif c == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+        i += 1
+    return [*parts, source[start:]]
 
 
 def phrase_sources(patterns: object, vocab: dict[str, str], where: str) -> list[str]:
@@ -242,8 +271,10 @@ class PhraseIndex:
         return hit
 
 
+@lru_cache(maxsize=4)
 def folded(text: str) -> str:
-    """The text as `needles` are looked for in it: lower case, odd case-folds made ASCII."""
+    """The text as `needles` are looked for in it: lower case, odd case-folds made ASCII.
+    Kept for the last few texts: relevance, topics and risk each screen the same one."""
     return text.translate(_FOLD_TO_ASCII).lower()
 
 

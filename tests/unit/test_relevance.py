@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.evaluation import load_examples
 from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher
@@ -216,3 +217,14 @@ def test_a_crime_in_boston_settles_boston_as_the_area_town():
 def test_policing_in_the_american_boston_is_not_in_the_area(text):
     mention = enriched(text)
     assert (mention.relevance, mention.not_relevant, mention.places) == (None, "not-in-area", ())
+
+
+def test_screening_by_words_never_changes_whether_a_text_is_about_policing():
+    """Only the police words and phrasings whose words are in a text are searched for;
+    searching the whole vocabulary in every labelled mention (and shouted, and with curly
+    apostrophes and the Kelvin sign for a k) agrees."""
+    judge = ENRICHER.relevance
+    texts = [e["text"] for e in load_examples()]
+    variants = [(t.upper(), t.replace("'", "\u2019"), t.replace("k", "\u212a")) for t in texts]
+    for text in [*texts, *(v for three in variants for v in three)]:
+        assert judge.about_policing(text) == bool(judge.police_words.search(text)), text
