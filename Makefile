@@ -46,9 +46,10 @@ stack-stop: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m bench.evaluation
 
-# Refits toward_force's learned model on the dev split into enrichment/data/ (same file each run).
+# Refits the learned models (toward_force, risk flags) on the dev split into enrichment/data/ (same file each run).
 train: $(STAMP)
 	$(BIN)/python -m bench.train_toward_force
+	$(BIN)/python -m bench.train_flags
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.enrichment

@@ -152,9 +152,10 @@ RULES: tuple[Rule, ...] = (
 NO_ACTION = Response(action="no-action", priority=0, reasons=("nothing here needs a response",))
 
 
-def recommend(mention: Mention) -> Response:
+def recommend(mention: Mention, learned: tuple[str, ...] = ()) -> Response:
     """The first rule that applies sets the action; later risk rules that apply add
-    their reasons (the catch-alls, monitor and thank, add nothing to a real action)."""
+    their reasons (the catch-alls, monitor and thank, add nothing to a real action).
+    `learned`: why a learned model raised a flag, in words, so the desk can judge it."""
     applying = [rule for rule in RULES if rule.applies(mention)]
     if not applying:
         return NO_ACTION
@@ -163,5 +164,5 @@ def recommend(mention: Mention) -> Response:
     return Response(
         action=first.action,
         priority=min(first.priority + (5 if mention.in_area else 0), 100),
-        reasons=tuple(dict.fromkeys([first.reason, *extra])),
+        reasons=tuple(dict.fromkeys([first.reason, *extra, *learned])),
     )
