@@ -26,6 +26,10 @@ LEARNED_FLAGS = (
     "personal-data",
 )
 
+# Vocab that means something only inside a rule's case-sensitive address: alone, the postcode
+# areas match "s" in "she's" and the street suffixes match "way" and "walk".
+ADDRESS_PARTS = {"street", "postcode_area"}
+
 
 def judge_risk(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Sorted flag ids, and a reason in words for each flag only the model raised."""
@@ -58,6 +62,7 @@ def _vocab() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(
         (name, compile_phrases(f"{{{name}}}", vocab, f"{RULES_FILE}: vocab.{name}"))
         for name in vocab
+        if name not in ADDRESS_PARTS
     )
 
 
