@@ -20,6 +20,7 @@ from pathlib import Path
 
 import sklearn
 from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RepeatedStratifiedKFold
 
@@ -35,10 +36,18 @@ FOLDS = 5
 REPEATS = 5
 DECIMALS = 4
 MIN_COUNT = 2
-PRECISION = 0.8
+# Above the goal of 0.8: a dev fold's precision rests on a dozen raised rows, and at 0.8 the
+# crime, identity and prejudice models raised flags on the court reports and unnamed victims
+# that tests/unit/test_risk.py lists as near misses.
+PRECISION = 0.9
 # A fifth of the flagged texts it never saw: the rules find 0.07-0.35 of the phrasings they
 # were not written for (held-out), so a model finding this many at PRECISION adds to them.
 MIN_RECALL = 0.2
+# "who", "is", "at" alone: with 25 flagged rows the model learned them as evidence (0.56 for
+# "The man who was attacked is in a stable condition"); without them, personal-data's
+# cross-validated recall rose from 0.35 to 0.58. Unweighted features are ignored at scoring,
+# so the list is needed in training only.
+FUNCTION_WORDS = frozenset(f"word: {w}" for w in ENGLISH_STOP_WORDS)
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
 
@@ -77,7 +86,7 @@ def dev_rows() -> list[Row]:
 
 
 def fit(rows: list[Row], flag: str) -> tuple[DictVectorizer, LogisticRegression]:
-    seen = Counter(name for row in rows for name in row.found)
+    seen = Counter(name for row in rows for name in row.found if name not in FUNCTION_WORDS)
     kept = [{n: v for n, v in row.found.items() if seen[n] >= MIN_COUNT} for row in rows]
     vectoriser = DictVectorizer(sort=True)
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=5_000, random_state=SEED)

@@ -31,6 +31,10 @@ def test_a_news_line_about_an_unnamed_child_is_not_flagged():
     assert judge_risk("A girl was taken to hospital after the crash, police said") == ((), ())
 
 
+def test_asking_to_be_messaged_without_giving_a_number_is_not_personal_data():
+    assert judge_risk("My number is in my bio, DM me if you saw it") == ((), ())
+
+
 def test_a_flag_the_rules_raise_carries_no_learned_reason():
     flags, reasons = judge_risk("Ring me on 07700 900123 if you saw who did it")
     assert "personal-data" in flags
