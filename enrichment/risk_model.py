@@ -8,13 +8,12 @@ made it, so the desk can see why and judge it.
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 
 from enrichment.learned import LearnedFlag, load_flags, words_and_pairs
 from enrichment.risk import FLAGS, RULES_FILE, risk_flags
-from enrichment.rule_files import compile_phrases, read_rules
+from enrichment.rule_files import PhraseIndex, compile_each, read_rules
 
 MODEL_FILE = Path(__file__).parent / "data" / "risk_flags_model.json"
 # The flags where a miss costs most: a crime or threat unrouted, a person or case exposed.
@@ -52,18 +51,19 @@ def features(text: str) -> dict[str, float]:
     uses ("says: harm", "says: recent"): the model can learn "a threat said to the police"
     from examples that share the families but not the words. Shared by training and scoring."""
     found = words_and_pairs(text)
-    found.update({f"says: {name}": 1.0 for name, words in _vocab() if words.search(text)})
+    names, index = _vocab()
+    found.update({f"says: {names[i]}": 1.0 for i in index.matching(text)})
     return found
 
 
 @cache
-def _vocab() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _vocab() -> tuple[tuple[str, ...], PhraseIndex]:
+    """The vocab families' names, and an index telling which of them a text uses: the same
+    answer as searching each, in half the time."""
     vocab = read_rules(RULES_FILE, top_keys={"vocab", "flags"}).get("vocab") or {}
-    return tuple(
-        (name, compile_phrases(f"{{{name}}}", vocab, f"{RULES_FILE}: vocab.{name}"))
-        for name in vocab
-        if name not in ADDRESS_PARTS
-    )
+    names = tuple(name for name in vocab if name not in ADDRESS_PARTS)
+    phrases = [compile_each(f"{{{n}}}", vocab, f"{RULES_FILE}: vocab.{n}")[1] for n in names]
+    return names, PhraseIndex.of(phrases)
 
 
 def load_models(path: Path = MODEL_FILE) -> dict[str, LearnedFlag]:
