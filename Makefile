@@ -46,10 +46,11 @@ stack-stop: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m bench.evaluation
 
-# Refits the learned models (toward_force, then the action's second opinion, which reads the
-# tone toward the force) on the dev split into enrichment/data/ (same files each run).
+# Refits the learned models on the dev split into enrichment/data/ (same files each run):
+# toward_force and the risk flags first, then the action's second opinion, which reads both.
 train: $(STAMP)
 	$(BIN)/python -m bench.train_toward_force
+	$(BIN)/python -m bench.train_flags
 	$(BIN)/python -m bench.train_action
 
 bench: $(STAMP)

@@ -15,7 +15,7 @@ from enrichment.language import UNDETERMINED, language
 from enrichment.places import Gazetteer
 from enrichment.relevance import ForceMatcher, RelevanceJudge
 from enrichment.response import recommend
-from enrichment.risk import risk_flags
+from enrichment.risk_model import judge_risk
 from enrichment.sentiment import TowardForce, tone
 from enrichment.topics import TopicTagger
 
@@ -74,6 +74,7 @@ class Enricher:
             if written_in in {"en", UNDETERMINED}
             else NOT_JUDGED
         )
+        flags, learned = judge_risk(words)
         enriched = mention.model_copy(
             update={
                 "is_reply": is_reply,
@@ -86,13 +87,13 @@ class Enricher:
                 "tone": plain_tone,
                 "toward_force": toward_force,
                 "topics": self.topics.tags(words),
-                "risk_flags": risk_flags(words),
+                "risk_flags": flags,
                 "places": places,
                 "in_area": in_area,
                 "language": written_in,
             }
         )
-        return enriched.model_copy(update={"response": recommend(enriched)})
+        return enriched.model_copy(update={"response": recommend(enriched, learned)})
 
 
 __all__ = ["Enricher", "ForceMatcher"]

@@ -1,10 +1,11 @@
-"""The learned half of `toward_force`: a linear model over a text's words and the policing
-lexicon's own score, trained by `make train` (bench/train_toward_force.py).
+"""Learned models beside the rules: linear models over a text's words and word pairs,
+trained by `make train` (bench/train_toward_force.py, bench/train_flags.py).
 
-The lexicon is precise on the phrasings it was written for; the model adds the words and
-pairs of words that labelled complaints and praise share ("still waiting", "thank you").
-Its weights are a JSON file, so loading it runs no code, and scoring a text is a sparse
-dot product over a few dozen features.
+The `toward_force` judge also reads the policing lexicon's own score; the risk-flag models
+(enrichment/risk_model.py) read the words alone. Rules and lexicons are precise on the
+phrasings they were written for; a model adds the words and pairs of words that labelled
+texts share ("still waiting", "just been"). Weights are JSON files, so loading one runs no
+code, and scoring a text is a sparse dot product over a few dozen features.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
@@ -29,7 +31,8 @@ REPLY = "answers the force"
 
 
 def words_and_pairs(text: str) -> dict[str, float]:
-    """Words and word pairs (lower case), the text features every learned model shares."""
+    """Words and word pairs (lower case). Shared by every model's training and scoring, so
+    the two can never tokenise differently."""
     words = _TOKENS.findall(text.lower())
     found: dict[str, float] = {f"word: {w}": 1.0 for w in words}
     found.update({f"pair: {a} {b}": 1.0 for a, b in pairwise(words)})
@@ -37,9 +40,7 @@ def words_and_pairs(text: str) -> dict[str, float]:
 
 
 def features(text: str, *, lexicon_score: float, is_reply: bool) -> dict[str, float]:
-    """Words and word pairs (lower case) plus the lexicon's compound score and verdict.
-
-    Shared by training and scoring, so the two can never tokenise differently."""
+    """Words and word pairs plus the lexicon's compound score and verdict."""
     found = words_and_pairs(text)
     found[LEXICON_SCORE] = lexicon_score
     found[LEXICON_NEGATIVE] = float(lexicon_score <= -0.05)
@@ -92,11 +93,11 @@ class LinearModel:
         top = max(totals)
         exps = [math.exp(t - top) for t in totals]
         probability = {label: e / sum(exps) for label, e in zip(self.labels, exps, strict=True)}
-        ranked = sorted(pushes, key=lambda p: -p[0] * self.weights[p[1]][best])
-        strongest = tuple(
-            name for value, name in ranked[:3] if value * self.weights[name][best] > 0
+        return Weighing(
+            label=self.labels[best],
+            probability=probability,
+            strongest=strongest(pushes, lambda name: self.weights[name][best]),
         )
-        return Weighing(label=self.labels[best], probability=probability, strongest=strongest)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,54 @@ class LearnedJudge:
             score=round(weighed.probability["positive"] - weighed.probability["negative"], 4),
             strongest=weighed.strongest,
         )
+
+
+def strongest(
+    pushes: list[tuple[float, str]], weight: Callable[[str], float], most: int = 3
+) -> tuple[str, ...]:
+    """The (value, feature) pushes that moved a score hardest toward a verdict, strongest
+    first: what a judge names as its reasons."""
+    ranked = sorted(pushes, key=lambda p: -p[0] * weight(p[1]))
+    return tuple(name for value, name in ranked[:most] if value * weight(name) > 0)
+
+
+@dataclass(frozen=True)
+class LearnedFlag:
+    """Binary logistic regression for one risk flag, with the probability above which the
+    flag is raised (chosen by cross-validation on dev, bench/train_flags.py)."""
+
+    weights: dict[str, float]
+    intercept: float
+    threshold: float
+
+    def judge(self, found: dict[str, float]) -> tuple[float, tuple[str, ...]]:
+        """P(flag) and the features that pushed hardest toward it."""
+        total = self.intercept
+        pushes: list[tuple[float, str]] = []
+        for name, value in found.items():
+            weight = self.weights.get(name)
+            if weight is None or not value:
+                continue
+            total += value * weight
+            pushes.append((value, name))
+        return 1 / (1 + math.exp(-total)), strongest(pushes, self.weights.__getitem__)
+
+
+@cache
+def load_flags(path: Path) -> dict[str, LearnedFlag]:
+    """Flag id to its model, for the flags whose model earned its place in training."""
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return {
+            flag: LearnedFlag(
+                weights=dict(model["weights"]),
+                intercept=float(model["intercept"]),
+                threshold=float(model["threshold"]),
+            )
+            for flag, model in stored["flags"].items()
+        }
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"{path}: expected flags with weights, intercept, threshold") from error
 
 
 @cache

@@ -1,0 +1,190 @@
+"""`make train`: fits one small logistic regression per safety-critical risk flag on the dev
+split's words, word pairs and rule-vocab families, and writes the weights of those that earn
+their place to enrichment/data/risk_flags_model.json.
+
+The rules (enrichment/data/risk.yaml) were written from dev, so they catch nearly every dev
+row and miss most phrasings they were not written for. A model is judged on dev rows it did
+not see (5-fold cross-validation, repeated): each flag's threshold is the lowest probability
+at which the model alone keeps precision at PRECISION or better, and the flag ships only if
+the model then finds at least MIN_RECALL of the flagged rows it never saw while rule-or-model
+stays at PRECISION or better and is no worse than the rules alone in F1 (a model that only
+adds false alarms to rules that already find every dev row does not ship). Only dev rows
+are used (never held-out). The same data and seed give the same file, byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import sklearn
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import RepeatedStratifiedKFold
+
+from bench.evaluation import load_examples
+from enrichment.risk import risk_flags
+from enrichment.risk_model import LEARNED_FLAGS, MODEL_FILE, features
+
+SEED = 20261205
+C = 1.0
+FOLDS = 5
+# With 22-32 flagged dev rows, one split's figures move by a row or two: each row's unseen
+# probability is averaged over REPEATS differently shuffled splits.
+REPEATS = 5
+DECIMALS = 4
+MIN_COUNT = 2
+# Above the goal of 0.8: a dev fold's precision rests on a dozen raised rows, and at 0.8 the
+# crime, identity and prejudice models raised flags on the court reports and unnamed victims
+# that tests/unit/test_risk.py lists as near misses.
+PRECISION = 0.9
+# A fifth of the flagged texts it never saw: the rules find 0.07-0.35 of the phrasings they
+# were not written for (held-out), so a model finding this many at PRECISION adds to them.
+MIN_RECALL = 0.2
+# "who", "is", "at" alone: with 25 flagged rows the model learned them as evidence (0.56 for
+# "The man who was attacked is in a stable condition"); without them, personal-data's
+# cross-validated recall rose from 0.35 to 0.58. Unweighted features are ignored at scoring,
+# so the list is needed in training only.
+FUNCTION_WORDS = frozenset(f"word: {w}" for w in ENGLISH_STOP_WORDS)
+THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+
+
+@dataclass(frozen=True)
+class Row:
+    found: dict[str, float]
+    flags: frozenset[str]
+    by_rules: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One flag's cross-validated figures on dev, and whether its model ships."""
+
+    flag: str
+    threshold: float | None
+    model: tuple[float, float]
+    rules: tuple[float, float]
+    either: tuple[float, float]
+
+    @property
+    def ships(self) -> bool:
+        return (
+            self.threshold is not None
+            and self.model[1] >= MIN_RECALL
+            and self.either[0] >= PRECISION
+            and _f1(self.either) >= _f1(self.rules)
+        )
+
+
+def dev_rows() -> list[Row]:
+    return [
+        Row(features(e["text"]), frozenset(e["risk_flags"]), frozenset(risk_flags(e["text"])))
+        for e in load_examples()
+        if e["split"] == "dev"
+    ]
+
+
+def fit(rows: list[Row], flag: str) -> tuple[DictVectorizer, LogisticRegression]:
+    seen = Counter(name for row in rows for name in row.found if name not in FUNCTION_WORDS)
+    kept = [{n: v for n, v in row.found.items() if seen[n] >= MIN_COUNT} for row in rows]
+    vectoriser = DictVectorizer(sort=True)
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=5_000, random_state=SEED)
+    model.fit(vectoriser.fit_transform(kept), [flag in row.flags for row in rows])
+    return vectoriser, model
+
+
+def cross_validate(rows: list[Row], flag: str) -> Verdict:
+    """Out-of-fold probabilities on dev (each row's mean over the repeats); the threshold
+    and figures they give."""
+    expected = [flag in row.flags for row in rows]
+    probability = [0.0] * len(rows)
+    folds = RepeatedStratifiedKFold(n_splits=FOLDS, n_repeats=REPEATS, random_state=SEED)
+    for train, test in folds.split(rows, expected):
+        vectoriser, model = fit([rows[i] for i in train], flag)
+        scored = model.predict_proba(vectoriser.transform([rows[i].found for i in test]))[:, 1]
+        for i, p in zip(test, scored, strict=True):
+            probability[i] += float(p) / REPEATS
+    by_rules = [flag in row.by_rules for row in rows]
+    threshold = next(
+        (t for t in THRESHOLDS if _scores(expected, [p >= t for p in probability])[0] >= PRECISION),
+        None,
+    )
+    by_model = [threshold is not None and p >= threshold for p in probability]
+    return Verdict(
+        flag=flag,
+        threshold=threshold,
+        model=_scores(expected, by_model),
+        rules=_scores(expected, by_rules),
+        either=_scores(expected, [a or b for a, b in zip(by_model, by_rules, strict=True)]),
+    )
+
+
+def _f1(scores: tuple[float, float]) -> float:
+    precision, recall = scores
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _scores(expected: list[bool], predicted: list[bool]) -> tuple[float, float]:
+    """(precision, recall); precision 0 when nothing is predicted."""
+    tp = sum(e and p for e, p in zip(expected, predicted, strict=True))
+    return tp / max(sum(predicted), 1), tp / max(sum(expected), 1)
+
+
+def write(rows: list[Row], verdicts: list[Verdict], path: Path) -> None:
+    """One feature a line, so a retrained model reads as a diff of the features that moved."""
+    models = []
+    for verdict in verdicts:
+        if not verdict.ships:
+            continue
+        vectoriser, model = fit(rows, verdict.flag)
+        weights = {
+            name: w
+            for name, w in zip(
+                vectoriser.get_feature_names_out(),
+                model.coef_[0].round(DECIMALS).tolist(),
+                strict=True,
+            )
+            if w
+        }
+        lines = ",\n".join(f"    {json.dumps(n)}: {json.dumps(w)}" for n, w in weights.items())
+        models.append(
+            f"  {json.dumps(verdict.flag)}: {{\n"
+            f'   "threshold": {verdict.threshold},\n'
+            f'   "intercept": {round(float(model.intercept_[0]), DECIMALS)},\n'
+            f'   "weights": {{\n{lines}\n   }}\n  }}'
+        )
+    about = {
+        "trained_on": f"{len(rows)} dev rows of tests/data/police_mentions.jsonl",
+        "scikit_learn": sklearn.__version__,
+        "C": C,
+        "not_shipped": [v.flag for v in verdicts if not v.ships],
+    }
+    head = json.dumps(about, indent=1)[:-2]
+    body = ",\n".join(models)
+    path.write_text(f'{head},\n "flags": {{\n{body}\n }}\n}}\n', encoding="utf-8")
+
+
+def train(path: Path = MODEL_FILE) -> list[Verdict]:
+    rows = dev_rows()
+    verdicts = [cross_validate(rows, flag) for flag in LEARNED_FLAGS]
+    write(rows, verdicts, path)
+    return verdicts
+
+
+def main(path: Path = MODEL_FILE) -> None:
+    verdicts = train(path)
+    print(f"{FOLDS}-fold cross-validation on dev, {REPEATS} times, precision/recall:")
+    for v in verdicts:
+        print(
+            f"  {v.flag:22} rules {v.rules[0]:.2f}/{v.rules[1]:.2f}  model alone "
+            f"{v.model[0]:.2f}/{v.model[1]:.2f} at {v.threshold}  rules or model "
+            f"{v.either[0]:.2f}/{v.either[1]:.2f}  {'ships' if v.ships else 'not shipped'}"
+        )
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

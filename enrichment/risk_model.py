@@ -1,0 +1,86 @@
+"""Risk flags from the rules OR a small learned model per safety-critical flag.
+
+The rules (risk.py) are precise but blind to phrasings they were not written for: "just been
+done over, they took the telly" reports a crime in words no rule lists. A model trained on
+the dev split's words (bench/train_flags.py) raises such a flag too, and says which words
+made it, so the desk can see why and judge it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from enrichment.learned import LearnedFlag, load_flags, words_and_pairs
+from enrichment.risk import FLAGS, RULES_FILE, risk_flags
+from enrichment.rule_files import PhraseIndex, compile_each, read_rules
+
+MODEL_FILE = Path(__file__).parent / "data" / "risk_flags_model.json"
+# The flags where a miss costs most: a crime or threat unrouted, a person or case exposed.
+LEARNED_FLAGS = (
+    "crime-reported",
+    "threat-to-staff",
+    "identifies-person",
+    "could-prejudice-case",
+    "personal-data",
+)
+
+# Vocab that means something only inside a rule's case-sensitive address: alone, the postcode
+# areas match "s" in "she's" and the street suffixes match "way" and "walk".
+ADDRESS_PARTS = {"street", "postcode_area"}
+
+
+def judge_risk(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Sorted flag ids, and a reason in words for each flag only the model raised."""
+    by_rules = risk_flags(text)
+    models = {flag: m for flag, m in load_models().items() if flag not in by_rules}
+    if not models:
+        return by_rules, ()
+    found = features(text)
+    reasons = {}
+    for flag, model in models.items():
+        probability, strongest = model.judge(found)
+        if probability >= model.threshold:
+            reasons[flag] = _reason(flag, probability, strongest)
+    flags = tuple(sorted({*by_rules, *reasons}))
+    return flags, tuple(reasons[flag] for flag in sorted(reasons))
+
+
+def features(text: str) -> dict[str, float]:
+    """Words and word pairs, plus each family of words in the rules' vocab that the text
+    uses ("says: harm", "says: recent"): the model can learn "a threat said to the police"
+    from examples that share the families but not the words. Shared by training and scoring."""
+    found = words_and_pairs(text)
+    names, index = _vocab()
+    found.update({f"says: {names[i]}": 1.0 for i in index.matching(text)})
+    return found
+
+
+@cache
+def _vocab() -> tuple[tuple[str, ...], PhraseIndex]:
+    """The vocab families' names, and an index telling which of them a text uses: the same
+    answer as searching each, in half the time."""
+    vocab = read_rules(RULES_FILE, top_keys={"vocab", "flags"}).get("vocab") or {}
+    names = tuple(name for name in vocab if name not in ADDRESS_PARTS)
+    phrases = [compile_each(f"{{{n}}}", vocab, f"{RULES_FILE}: vocab.{n}")[1] for n in names]
+    return names, PhraseIndex.of(phrases)
+
+
+def load_models(path: Path = MODEL_FILE) -> dict[str, LearnedFlag]:
+    models = load_flags(path)
+    unknown = set(models) - set(FLAGS)
+    if unknown:
+        raise ValueError(f"{path}: no such risk flag {sorted(unknown)}")
+    return models
+
+
+def _reason(flag: str, probability: float, strongest: tuple[str, ...]) -> str:
+    """ "crime-reported (learned, 0.91): 'just been', 'took', words for recent"."""
+    words = ", ".join(_in_words(name) for name in strongest)
+    return f"{flag} (learned, {probability:.2f}): {words}"
+
+
+def _in_words(feature: str) -> str:
+    """'just been' for a word pair; "words for harm" for a vocab family."""
+    kind, said = feature.split(": ", 1)
+    return f"words for {said}" if kind == "says" else f"'{said}'"

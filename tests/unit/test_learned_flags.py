@@ -1,0 +1,97 @@
+"""The learned risk flags: a phrasing no rule lists is still flagged, with the words that made
+it, and those words reach the desk; the committed weights are what `make train` fits."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from bench import train_flags
+from bench.evaluation import text_mention
+from earshot.core.paths import DEFAULT_PROFILE
+from enrichment import Enricher
+from enrichment.risk import risk_flags
+from enrichment.risk_model import MODEL_FILE, judge_risk, load_models
+from listeners import load_profile
+
+# A child named as the one in hospital, in words no rule in risk.yaml was written for.
+CHILD_NAMED = "Her nan says the little girl in hospital is called Amy, she's only 6"
+
+
+def test_a_child_named_in_words_no_rule_lists_is_flagged_with_the_models_reasons():
+    assert risk_flags(CHILD_NAMED) == (), "a rule now covers this; pick a phrasing none does"
+    flags, reasons = judge_risk(CHILD_NAMED)
+    assert flags == ("identifies-person",)
+    (reason,) = reasons
+    assert reason.startswith("identifies-person (learned, 0.")
+    assert "words for victim" in reason
+
+
+def test_a_news_line_about_an_unnamed_child_is_not_flagged():
+    assert judge_risk("A girl was taken to hospital after the crash, police said") == ((), ())
+
+
+def test_asking_to_be_messaged_without_giving_a_number_is_not_personal_data():
+    assert judge_risk("My number is in my bio, DM me if you saw it") == ((), ())
+
+
+def test_a_flag_the_rules_raise_carries_no_learned_reason():
+    flags, reasons = judge_risk("Ring me on 07700 900123 if you saw who did it")
+    assert "personal-data" in flags
+    assert not any(reason.startswith("personal-data") for reason in reasons)
+
+
+def test_the_models_reasons_reach_the_desk_with_the_flags_action():
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    now = datetime(2026, 12, 5, tzinfo=UTC)
+    mention = enricher.enrich(text_mention(CHILD_NAMED, id="t1", source="x", now=now))
+    assert "identifies-person" in mention.risk_flags
+    assert mention.response.action == "moderate-preserve"
+    assert any(r.startswith("identifies-person (learned") for r in mention.response.reasons)
+
+
+def test_make_train_fits_exactly_the_committed_file(tmp_path):
+    """Byte for byte, so training is reproducible and the committed file is not stale."""
+    fitted = tmp_path / "fitted.json"
+    train_flags.train(fitted)
+    assert fitted.read_bytes() == MODEL_FILE.read_bytes(), "run `make train` and commit the file"
+
+
+def test_a_model_file_for_a_flag_that_does_not_exist_is_refused_by_name(tmp_path):
+    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    stored["flags"]["rude-words"] = next(iter(stored["flags"].values()))
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps(stored), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"wrong\.json: no such risk flag \['rude-words'\]"):
+        load_models(wrong)
+
+
+def test_a_model_file_without_a_threshold_is_refused_by_name(tmp_path):
+    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    for model in stored["flags"].values():
+        del model["threshold"]
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps(stored), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"wrong\.json: expected flags with weights"):
+        load_models(wrong)
+
+
+def test_a_model_that_only_adds_false_alarms_to_the_rules_does_not_ship():
+    """On dev the rules found every personal-data row; a model adding only false alarms there
+    would cost the desk without finding anything the rules miss."""
+    finds_more = train_flags.Verdict(
+        flag="personal-data",
+        threshold=0.3,
+        model=(0.94, 0.58),
+        rules=(0.96, 0.9),
+        either=(0.95, 0.96),
+    )
+    only_alarms = train_flags.Verdict(
+        flag="personal-data",
+        threshold=0.3,
+        model=(0.94, 0.58),
+        rules=(0.96, 0.96),
+        either=(0.93, 0.96),
+    )
+    assert finds_more.ships
+    assert not only_alarms.ships
