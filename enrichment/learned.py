@@ -79,16 +79,20 @@ class LinearModel:
     def load(cls, path: Path, labels: tuple[str, ...]) -> LinearModel:
         return _load(path, labels)
 
-    def weigh(self, found: dict[str, float]) -> Weighing:
-        totals = list(self.intercept)
+    def weigh(self, found: dict[str, float], *, explained: bool = True) -> Weighing:
+        """`explained=False`: skip ranking the strongest features, for a caller that names
+        its own reasons (sorting them costs more than the sum)."""
+        rows: list[tuple[float, ...]] = []
         pushes: list[tuple[float, str]] = []
         for name, value in found.items():
             weight = self.weights.get(name)
             if weight is None or not value:
                 continue
-            for i, w in enumerate(weight):
-                totals[i] += value * w
+            rows.append(weight if value == 1.0 else tuple(value * w for w in weight))
             pushes.append((value, name))
+        # Column sums in C, feature by feature in the same order as a loop would add them.
+        columns = zip(*rows, strict=True) if rows else ((),) * len(self.intercept)
+        totals = [sum(column, start) for start, column in zip(self.intercept, columns, strict=True)]
         best = max(range(len(totals)), key=totals.__getitem__)
         top = max(totals)
         exps = [math.exp(t - top) for t in totals]
@@ -96,7 +100,7 @@ class LinearModel:
         return Weighing(
             label=self.labels[best],
             probability=probability,
-            strongest=strongest(pushes, lambda name: self.weights[name][best]),
+            strongest=strongest(pushes, lambda name: self.weights[name][best]) if explained else (),
         )
 
 
@@ -137,17 +141,16 @@ class LearnedFlag:
     intercept: float
     threshold: float
 
-    def judge(self, found: dict[str, float]) -> tuple[float, tuple[str, ...]]:
-        """P(flag) and the features that pushed hardest toward it."""
-        total = self.intercept
-        pushes: list[tuple[float, str]] = []
-        for name, value in found.items():
-            weight = self.weights.get(name)
-            if weight is None or not value:
-                continue
-            total += value * weight
-            pushes.append((value, name))
-        return 1 / (1 + math.exp(-total)), strongest(pushes, self.weights.__getitem__)
+    def probability(self, found: dict[str, float]) -> float:
+        total = self.intercept + sum(
+            value * weight for name, value in found.items() if (weight := self.weights.get(name))
+        )
+        return 1 / (1 + math.exp(-total))
+
+    def strongest(self, found: dict[str, float]) -> tuple[str, ...]:
+        """The features that pushed hardest toward the flag: asked only of a raised one."""
+        pushes = [(value, name) for name, value in found.items() if name in self.weights and value]
+        return strongest(pushes, self.weights.__getitem__)
 
 
 @cache

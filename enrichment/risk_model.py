@@ -39,9 +39,9 @@ def judge_risk(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     found = features(text)
     reasons = {}
     for flag, model in models.items():
-        probability, strongest = model.judge(found)
+        probability = model.probability(found)
         if probability >= model.threshold:
-            reasons[flag] = _reason(flag, probability, strongest)
+            reasons[flag] = _reason(flag, probability, model.strongest(found))
     flags = tuple(sorted({*by_rules, *reasons}))
     return flags, tuple(reasons[flag] for flag in sorted(reasons))
 
