@@ -25,6 +25,9 @@ from earshot.store.story_keys import stored_stories
 
 CANDIDATES = 20
 CHUNK = 200
+# Canonical URLs per exact lookup: one term and at most one hit each, so a round trip to
+# Elasticsearch costs more than a long list (as with ids, store/mentions.py).
+URL_CHUNK = 1_000
 # Stored mentions sharing a band with a chunk, fetched at once; ranked here when no more.
 POOL = 1_000
 PER_KEY = 5  # mentions of this batch kept per band key: the story's latest few stand for it
@@ -83,8 +86,8 @@ def _stored_by_url(es: Elasticsearch, mentions: list[Mention]) -> dict[str, str]
     """The story each canonical URL already stored belongs to (that of its first mention)."""
     urls = sorted({m.canonical_url for m in mentions if m.canonical_url})
     found: dict[str, str] = {}
-    for start in range(0, len(urls), CHUNK):
-        chunk = urls[start : start + CHUNK]
+    for start in range(0, len(urls), URL_CHUNK):
+        chunk = urls[start : start + URL_CHUNK]
         hits = es.search(
             **_SEARCH,
             query={"terms": {_URL: chunk}},
