@@ -9,6 +9,7 @@ falls on both. The figure to read is the ratio (median of the pairs), not the ab
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import random
 import statistics
@@ -99,7 +100,8 @@ def timed(run: Callable[[], int], expected: int) -> float:
 
 def clear(es: Elasticsearch) -> None:
     """Each run meets no stored mention, cursor or cluster, but finds its indices made (and
-    Earshot's audit of the profile kept), as on the second day of a deployment. Outside the
+    Earshot's audit of the profile kept), as on the second day of a deployment; and no
+    garbage the other run left, which would make one run pay for the other's. Outside the
     timed part."""
     names = es.indices.get(index=f"{MENTIONS}-*,{CURSORS},{PLAIN_INDEX}", ignore_unavailable=True)
     if names:
@@ -107,6 +109,7 @@ def clear(es: Elasticsearch) -> None:
     install(es)  # as `earshot setup` does
     es.indices.create(index=mentions_index(START))
     es.indices.create(index=PLAIN_INDEX)
+    gc.collect()
 
 
 def write_profile(folder: Path, url: str, size: int) -> Path:

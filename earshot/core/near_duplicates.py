@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from operator import eq
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -118,4 +119,6 @@ def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     """Estimated Jaccard similarity: the share of permutations whose minimum agrees."""
     if not a or not b:
         return 0.0
-    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+    if len(a) != len(b):
+        raise ValueError(f"signatures of {len(a)} and {len(b)} permutations cannot be compared")
+    return sum(map(eq, a, b)) / len(a)

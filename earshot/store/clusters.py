@@ -25,6 +25,9 @@ from earshot.store.story_keys import stored_stories
 
 CANDIDATES = 20
 CHUNK = 200
+# Canonical URLs per exact lookup: one term and at most one hit each, so a round trip to
+# Elasticsearch costs more than a long list (as with ids, store/mentions.py).
+URL_CHUNK = 1_000
 # Stored mentions sharing a band with a chunk, fetched at once; ranked here when no more.
 POOL = 1_000
 PER_KEY = 5  # mentions of this batch kept per band key: the story's latest few stand for it
@@ -34,7 +37,7 @@ _URL = "earshot.canonical_url"
 _SEARCH = {"index": MENTIONS, "ignore_unavailable": True, "allow_no_indices": True}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # told apart by identity: hashing 64 numbers costs more
 class Earlier:
     cluster: str
     signature: tuple[int, ...]
@@ -43,14 +46,15 @@ class Earlier:
 def assign_clusters(es: Elasticsearch, mentions: list[Mention]) -> list[Mention]:
     """The mentions, oldest first, each with `cluster` set."""
     ordered = sorted(mentions, key=lambda m: m.published)
+    # Band keys are hashes: made once per mention, not once per lookup.
+    keys = [bands(m.signature) for m in ordered]
     by_url = _stored_by_url(es, ordered)
     stories = stored_stories(es, ordered)
-    stored = _stored_near(es, ordered)
+    stored = _stored_near(es, keys)
     by_key: dict[str, list[Earlier]] = defaultdict(list)
     placed = []
-    for mention, earlier in zip(ordered, stored, strict=True):
-        keys = bands(mention.signature)
-        in_batch = [e for key in keys for e in reversed(by_key[key][-PER_KEY:])]
+    for mention, own, earlier in zip(ordered, keys, stored, strict=True):
+        in_batch = [e for key in own for e in reversed(by_key[key][-PER_KEY:])]
         cluster = (
             by_url.get(mention.canonical_url or "")
             or stories.of(mention)
@@ -60,26 +64,30 @@ def assign_clusters(es: Elasticsearch, mentions: list[Mention]) -> list[Mention]
         if mention.canonical_url:
             by_url.setdefault(mention.canonical_url, cluster)
         stories.add(mention.story_key, mention.source_kind, cluster)
-        for key in keys:
-            by_key[key].append(Earlier(cluster, mention.signature))
+        here = Earlier(cluster, mention.signature)
+        for key in own:
+            by_key[key].append(here)
         placed.append(mention.model_copy(update={"cluster": cluster}))
     return placed
 
 
 def _most_similar(mention: Mention, candidates: list[Earlier]) -> str | None:
-    """Candidates come most recent first, so of two equally similar the later story wins."""
-    best = max(candidates, key=lambda c: similarity(mention.signature, c.signature), default=None)
-    if best and similarity(mention.signature, best.signature) >= SAME_STORY:
-        return best.cluster
-    return None
+    """Candidates come most recent first, so of two equally similar the later story wins.
+    One that shares several bands is listed once per band: judged once."""
+    best, best_score = None, 0.0
+    for candidate in dict.fromkeys(candidates):
+        score = similarity(mention.signature, candidate.signature)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best.cluster if best and best_score >= SAME_STORY else None
 
 
 def _stored_by_url(es: Elasticsearch, mentions: list[Mention]) -> dict[str, str]:
     """The story each canonical URL already stored belongs to (that of its first mention)."""
     urls = sorted({m.canonical_url for m in mentions if m.canonical_url})
     found: dict[str, str] = {}
-    for start in range(0, len(urls), CHUNK):
-        chunk = urls[start : start + CHUNK]
+    for start in range(0, len(urls), URL_CHUNK):
+        chunk = urls[start : start + URL_CHUNK]
         hits = es.search(
             **_SEARCH,
             query={"terms": {_URL: chunk}},
@@ -94,17 +102,18 @@ def _stored_by_url(es: Elasticsearch, mentions: list[Mention]) -> dict[str, str]
     return found
 
 
-def _stored_near(es: Elasticsearch, mentions: list[Mention]) -> list[list[Earlier]]:
-    """For each mention, stored ones sharing a band key: most bands shared first, then newest."""
-    found: list[list[Earlier]] = [[] for _ in mentions]
-    signed = [i for i, m in enumerate(mentions) if m.signature]
+def _stored_near(es: Elasticsearch, keys: list[list[str]]) -> list[list[Earlier]]:
+    """For each mention's band keys, stored mentions sharing one: most bands shared first,
+    then newest."""
+    found: list[list[Earlier]] = [[] for _ in keys]
+    signed = [i for i, own in enumerate(keys) if own]
     for start in range(0, len(signed), CHUNK):
-        keys = {i: bands(mentions[i].signature) for i in signed[start : start + CHUNK]}
-        pool = _pool(es, keys.values())
+        chunk = {i: keys[i] for i in signed[start : start + CHUNK]}
+        pool = _pool(es, chunk.values())
         for i, earlier in (
-            _ranked_by_elasticsearch(es, keys)
+            _ranked_by_elasticsearch(es, chunk)
             if pool is None
-            else {i: _ranked(pool, set(own)) for i, own in keys.items()}
+            else {i: _ranked(pool, set(own)) for i, own in chunk.items()}
         ).items():
             found[i] = earlier
     return found

@@ -20,7 +20,7 @@ from earshot.core.model import Mention
 from earshot.store.fields import PLATFORM, PUBLISHED, STORY_KEY
 from earshot.store.indices import MENTIONS
 
-CHUNK = 200
+CHUNK = 1_000  # keys per exact lookup, at most one hit each: as canonical URLs (clusters.py)
 STORY_WINDOW = timedelta(days=3)  # a search engine lists an article within hours of its feed
 _SEARCH = {"index": MENTIONS, "ignore_unavailable": True, "allow_no_indices": True}
 
