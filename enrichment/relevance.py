@@ -133,20 +133,19 @@ class RelevanceJudge:
         force_terms: tuple[str, ...],
         is_reply: bool,
         in_area: bool,
-        policing: bool | None = None,
+        policing: bool,
     ) -> Verdict:
         """Named or answering the force first: a joint appeal with Humberside Police that
         names this force is this force's news. `plain` is the text as `plain` left it;
-        `policing`, when the caller has it, is `about_policing(plain)`: the search is the
-        dearest step of a judgement, not to be run twice on one text."""
+        `policing` is `about_policing(plain)`, which the caller has already searched for (the
+        dearest step of a judgement, not to be run twice), or anything when the force is
+        named or answered."""
         if force_terms:
             return Verdict(relevance="named")
         if is_reply:
             return Verdict(relevance="reply")
         if self.other_forces and self.other_forces.search(plain):
             return Verdict(not_relevant="other-force")
-        if policing is None:
-            policing = self.about_policing(plain)
         if not policing:
             in_another_sense = plain != text and self.police_words.search(text)
             return Verdict(not_relevant="other-sense" if in_another_sense else "not-about-policing")

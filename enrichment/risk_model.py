@@ -66,6 +66,7 @@ def _vocab() -> tuple[tuple[str, ...], PhraseIndex]:
     return names, PhraseIndex.of(phrases)
 
 
+@cache  # asked for every text: the check of its flags is made once
 def load_models(path: Path = MODEL_FILE) -> dict[str, LearnedFlag]:
     models = load_flags(path)
     unknown = set(models) - set(FLAGS)

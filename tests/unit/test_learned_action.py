@@ -1,7 +1,6 @@
 """The learned second opinion on the action: it routes complaints no rule was written for,
 says why in words, leaves the safety rules alone, and is exactly what `make train` fits."""
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from enrichment import Enricher
 from enrichment.action_model import MODEL_FILE, SecondOpinion
 from enrichment.response import by_rules
 from listeners import load_profile
+from tests.model_files import assert_fits_committed, spoiled_copy
 
 NOW = datetime(2026, 12, 4, tzinfo=UTC)
 
@@ -92,16 +92,11 @@ def test_a_threat_wrapped_in_thanks_stays_with_the_rules(enricher):
 
 def test_make_train_fits_exactly_the_committed_file(tmp_path):
     """Byte for byte, with the way of joining the rules that cross-validation chose."""
-    fitted = tmp_path / "fitted.json"
-    train_action.main(fitted)
-    assert fitted.read_bytes() == MODEL_FILE.read_bytes(), "run `make train` and commit the file"
+    assert_fits_committed(train_action.main, MODEL_FILE, tmp_path)
 
 
 def test_a_model_file_for_other_actions_is_refused_by_name(tmp_path):
-    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    stored["labels"] = stored["labels"][:-1]
-    wrong = tmp_path / "wrong.json"
-    wrong.write_text(json.dumps(stored), encoding="utf-8")
+    wrong = spoiled_copy(MODEL_FILE, tmp_path, lambda m: m.update(labels=m["labels"][:-1]))
     with pytest.raises(ValueError, match=r"wrong\.json: labels"):
         SecondOpinion.load(wrong)
 

@@ -1,7 +1,7 @@
 """The learned risk flags: a phrasing no rule lists is still flagged, with the words that made
 it, and those words reach the desk; the committed weights are what `make train` fits."""
 
-import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +13,7 @@ from enrichment import Enricher
 from enrichment.risk import risk_flags
 from enrichment.risk_model import MODEL_FILE, judge_risk, load_models
 from listeners import load_profile
+from tests.model_files import assert_fits_committed, spoiled_copy
 
 # A child named as the one in hospital, in words no rule in risk.yaml was written for.
 CHILD_NAMED = "Her nan says the little girl in hospital is called Amy, she's only 6"
@@ -52,26 +53,24 @@ def test_the_models_reasons_reach_the_desk_with_the_flags_action():
 
 def test_make_train_fits_exactly_the_committed_file(tmp_path):
     """Byte for byte, so training is reproducible and the committed file is not stale."""
-    fitted = tmp_path / "fitted.json"
-    train_flags.train(fitted)
-    assert fitted.read_bytes() == MODEL_FILE.read_bytes(), "run `make train` and commit the file"
+    assert_fits_committed(train_flags.train, MODEL_FILE, tmp_path)
 
 
 def test_a_model_file_for_a_flag_that_does_not_exist_is_refused_by_name(tmp_path):
-    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    stored["flags"]["rude-words"] = next(iter(stored["flags"].values()))
-    wrong = tmp_path / "wrong.json"
-    wrong.write_text(json.dumps(stored), encoding="utf-8")
+    def add_a_flag(model: dict) -> None:
+        model["flags"]["rude-words"] = next(iter(model["flags"].values()))
+
+    wrong = spoiled_copy(MODEL_FILE, tmp_path, add_a_flag)
     with pytest.raises(ValueError, match=r"wrong\.json: no such risk flag \['rude-words'\]"):
         load_models(wrong)
 
 
 def test_a_model_file_without_a_threshold_is_refused_by_name(tmp_path):
-    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    for model in stored["flags"].values():
-        del model["threshold"]
-    wrong = tmp_path / "wrong.json"
-    wrong.write_text(json.dumps(stored), encoding="utf-8")
+    def drop_thresholds(model: dict) -> None:
+        for flag in model["flags"].values():
+            del flag["threshold"]
+
+    wrong = spoiled_copy(MODEL_FILE, tmp_path, drop_thresholds)
     with pytest.raises(ValueError, match=r"wrong\.json: expected flags with weights"):
         load_models(wrong)
 
@@ -86,12 +85,6 @@ def test_a_model_that_only_adds_false_alarms_to_the_rules_does_not_ship():
         rules=(0.96, 0.9),
         either=(0.95, 0.96),
     )
-    only_alarms = train_flags.Verdict(
-        flag="personal-data",
-        threshold=0.3,
-        model=(0.94, 0.58),
-        rules=(0.96, 0.96),
-        either=(0.93, 0.96),
-    )
+    only_alarms = replace(finds_more, rules=(0.96, 0.96), either=(0.93, 0.96))
     assert finds_more.ships
     assert not only_alarms.ships

@@ -1,13 +1,12 @@
 """The learned half of toward_force: the committed weights are what `make train` fits, and
 the judge still says why in words."""
 
-import json
-
 import pytest
 
 from bench import train_toward_force
 from enrichment.learned import MODEL_FILE, LearnedJudge
 from enrichment.sentiment import TowardForce
+from tests.model_files import assert_fits_committed, spoiled_copy
 
 SCORER = TowardForce.for_force(["Lincolnshire Police", "Lincs Police", "@LincsPolice"])
 
@@ -31,16 +30,11 @@ def test_the_committed_model_labels_dev_rows_as_scikit_learn_did_at_training(tra
 def test_make_train_fits_exactly_the_committed_file(tmp_path):
     """Byte for byte: the file committed from an earlier `make train` is what a fit here
     writes, so training is reproducible and the file is not stale."""
-    fitted = tmp_path / "fitted.json"
-    train_toward_force.train(fitted)
-    assert fitted.read_bytes() == MODEL_FILE.read_bytes(), "run `make train` and commit the file"
+    assert_fits_committed(train_toward_force.train, MODEL_FILE, tmp_path)
 
 
 def test_a_model_file_for_other_labels_is_refused_by_name(tmp_path):
-    stored = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    stored["labels"] = ["bad", "meh", "good"]
-    wrong = tmp_path / "wrong.json"
-    wrong.write_text(json.dumps(stored), encoding="utf-8")
+    wrong = spoiled_copy(MODEL_FILE, tmp_path, lambda m: m.update(labels=["bad", "meh", "good"]))
     with pytest.raises(ValueError, match=r"wrong\.json: labels"):
         LearnedJudge.load(wrong)
 

@@ -114,7 +114,14 @@ def test_a_profile_without_other_forces_drops_no_one_for_naming_a_force():
     force = profile.force.model_copy(update={"other_forces": []})
     judge = RelevanceJudge.for_force(force)
     text = "Humberside Police called to Skegness"
-    verdict = judge.judge(text, text, force_terms=(), is_reply=False, in_area=True)
+    verdict = judge.judge(
+        text,
+        text,
+        force_terms=(),
+        is_reply=False,
+        in_area=True,
+        policing=judge.about_policing(text),
+    )
     assert verdict.relevance == "local-policing"
 
 
