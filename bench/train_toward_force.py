@@ -10,7 +10,12 @@ talk about someone is neutral, too little to drown how people talk about the pol
 Measured 2026-12-05 (538 kept dev rows, 5-fold macro F1 on dev; and on the news training
 split, 5 folds of it held out in turn): weights 0.05, 0.1, 0.2, 0.5 and 1 gave 0.627, 0.622,
 0.619, 0.613, 0.603 on dev and 0.577, 0.588, 0.588, 0.586, 0.586 on the news; character
-3-5-grams beside the words lost 0.03-0.06 on dev. Before fitting, it prints that
+3-5-grams beside the words lost 0.03-0.06 on dev. The words either side of each reference to
+the target (3 a side, by side) gained in both cross-validations (0.649 and 0.606 at 0.05;
+0.642 and 0.615 at 0.1, the weight the rule then picked) and on the public test set (+0.09
+over VADER against +0.07), but not on held-out (0.64 either way), and the desk's own examples
+broke ("you never turned up last night" no longer counted against the force; "nobody has rung
+me back like they promised" read as praise): not shipped. Before fitting, it prints that
 cross-validation against the lexicon alone (0.509), which is how the model earned its
 place. The same data and seed give the same file, byte for byte.
 """
