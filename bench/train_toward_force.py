@@ -12,7 +12,8 @@ split, 5 folds of it held out in turn): weights 0.05, 0.1, 0.2, 0.5 and 1 gave 0
 0.619, 0.613, 0.603 on dev and 0.577, 0.588, 0.588, 0.586, 0.586 on the news; character
 3-5-grams beside the words lost 0.03-0.06 on dev. The words either side of each reference to
 the target (3 a side, by side) gained in both cross-validations (0.649 and 0.606 at 0.05;
-0.642 and 0.615 at 0.1, the weight the rule then picked) and on the public test set (+0.09
+0.642 and 0.615 at 0.1, the weight picked by the rule written down first: the best on
+the news among those within 0.01 of the best on dev) and on the public test set (+0.09
 over VADER against +0.07), but not on held-out (0.64 either way), and the desk's own examples
 broke ("you never turned up last night" no longer counted against the force; "nobody has rung
 me back like they promised" read as praise): not shipped. Before fitting, it prints that
