@@ -44,8 +44,10 @@ class Enricher:
             places=Gazetteer.for_area(profile.area),
         )
 
-    def enrich(self, mention: Mention, *, is_reply: bool = False) -> Mention:
-        """`is_reply`: the item answers the force's own post, so "you" means the force."""
+    def judge(self, mention: Mention, *, is_reply: bool = False) -> Judged:
+        """Whether the desk keeps the mention, and why: the cheap part, run on all that is
+        heard. Most of a noisy stream is dropped here, and `complete` is spared for it.
+        `is_reply`: the item answers the force's own post, so "you" means the force."""
         words = f"{mention.title}\n{mention.text}"[:MAX_CHARS]
         force_terms = self.force.terms_in(words)
         plain = self.relevance.plain(words)
@@ -64,12 +66,31 @@ class Enricher:
             in_area=in_area,
             policing=policing,
         )
+        judged = mention.model_copy(
+            update={
+                "is_reply": is_reply,
+                "by_force": mention.by_force or self.owns(mention.author),
+                "force_terms": force_terms,
+                "relevance": verdict.relevance,
+                "not_relevant": verdict.not_relevant,
+                "places": places,
+                "in_area": in_area,
+            }
+        )
+        return Judged(judged, words=words, plain=plain)
+
+    def complete(self, judged: Judged) -> Mention:
+        """Tone, tone toward the force, flags, topics and the recommended response: the
+        costly part, for what is kept (and for every labelled text in `make eval`)."""
+        words, plain, mention = judged.words, judged.plain, judged.mention
         written_in = language(words)
         plain_tone = tone(words)
         # VADER reads English only: a Polish thank-you would be scored on stray tokens.
         toward_force = (
             self.toward_force.score(
-                plain, is_reply=is_reply, plain_tone=plain_tone if plain == words else None
+                plain,
+                is_reply=mention.is_reply,
+                plain_tone=plain_tone if plain == words else None,
             )
             if written_in in {"en", UNDETERMINED}
             else NOT_JUDGED
@@ -77,23 +98,34 @@ class Enricher:
         flags, learned = judge_risk(words)
         enriched = mention.model_copy(
             update={
-                "is_reply": is_reply,
-                "by_force": mention.by_force or self.owns(mention.author),
                 "canonical_url": canonical_url(mention.url),
                 "signature": signature(words),
-                "force_terms": force_terms,
-                "relevance": verdict.relevance,
-                "not_relevant": verdict.not_relevant,
                 "tone": plain_tone,
                 "toward_force": toward_force,
                 "topics": self.topics.tags(words),
                 "risk_flags": flags,
-                "places": places,
-                "in_area": in_area,
                 "language": written_in,
             }
         )
         return enriched.model_copy(update={"response": recommend(enriched, learned)})
 
+    def enrich(self, mention: Mention, *, is_reply: bool = False) -> Mention:
+        """Everything, kept or not: `judge`, then `complete`."""
+        return self.complete(self.judge(mention, is_reply=is_reply))
 
-__all__ = ["Enricher", "ForceMatcher"]
+
+@dataclass(frozen=True)
+class Judged:
+    """A mention with its relevance decided, and the texts `complete` reads again."""
+
+    mention: Mention
+    words: str  # title and text, as judged
+    plain: str  # the same with police words in another sense blanked ("fashion police")
+
+    @property
+    def kept(self) -> bool:
+        """The force's own posts are kept, labelled, so replies can be read against them."""
+        return bool(self.mention.relevance) or self.mention.by_force
+
+
+__all__ = ["Enricher", "ForceMatcher", "Judged"]

@@ -109,17 +109,16 @@ def collect_source(
     kept_from = kept_since("mentions", profile.retention, now)
     current = [m for m in heard.mentions if m.published >= kept_from]
     enricher = Enricher.for_profile(profile)
-    enriched = [enricher.enrich(m, is_reply=source.keep == "all") for m in current]
-    # The force's own posts are kept, labelled, so replies can be read against them.
-    kept = [m for m in enriched if m.relevance or m.by_force]
-    dropped = Counter(m.not_relevant for m in enriched if not (m.relevance or m.by_force))
+    judged = [enricher.judge(m, is_reply=source.keep == "all") for m in current]
+    kept = [enricher.complete(j) for j in judged if j.kept]
+    dropped = Counter(j.mention.not_relevant for j in judged if not j.kept)
     written = index_mentions(es, kept, handles=Handles.for_profile(profile))
     save_cursor(es, name, heard.cursor, heard=len(heard.mentions), warnings=tuple(heard.warnings))
     report = SourceReport(
         source=name,
         heard=len(heard.mentions),
         past_retention=len(heard.mentions) - len(current),
-        not_about_force=len(enriched) - len(kept),
+        not_about_force=len(judged) - len(kept),
         dropped=dict(sorted(dropped.items())),
         new=written.new,
         already_indexed=written.already_indexed,

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+from bench.evaluation import text_mention
 from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.core.profile import Campaign, Force
@@ -17,6 +18,11 @@ FORCE = Force(
     exclude=["Lincolnshire Police Federation"],
 )
 MATCHER = ForceMatcher.from_profile(FORCE)
+
+
+def heard(author: str, text: str) -> Mention:
+    posted = text_mention(text, id=author, source="x", now=datetime(2026, 11, 20, tzinfo=UTC))
+    return posted.model_copy(update={"author": author, "source_kind": "x"})
 
 
 def test_force_named_in_any_spelling_the_profile_gives():
@@ -84,21 +90,6 @@ def test_the_forces_own_accounts_are_recognised_on_any_platform():
 
 def test_the_forces_own_post_is_labelled_and_needs_no_response_but_a_reply_is_a_mention():
     enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
-    now = datetime(2026, 11, 20, tzinfo=UTC)
-
-    def heard(author: str, text: str) -> Mention:
-        return Mention(
-            id=author,
-            source="x",
-            source_kind="x",
-            url=None,
-            title="",
-            text=text,
-            author=author,
-            published=now,
-            fetched=now,
-        )
-
     own = enricher.enrich(heard("@LincsPolice", "Appeal: have you seen this man? Call 101."))
     reply = enricher.enrich(heard("@resident", "@LincsPolice you never turned up last night"))
     assert own.by_force and own.response.action == "no-action"
@@ -123,3 +114,23 @@ def test_non_english_posts_are_tagged_and_not_misjudged_by_an_english_lexicon():
     enriched = enricher.enrich(polish)
     assert enriched.language == "pl"
     assert enriched.toward_force.label == "neutral"
+
+
+def test_what_is_dropped_is_dropped_with_its_reason_before_the_costly_part_runs():
+    """collect judges everything heard and completes only what it keeps: most of a noisy
+    stream is dropped, so its tone, flags and response are never worked out."""
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    dropped = enricher.judge(heard("@fan", "The fashion police would arrest me for this coat"))
+    assert not dropped.kept and dropped.mention.not_relevant == "other-sense"
+    assert dropped.mention.tone is None and dropped.mention.response is None
+
+    reply = heard("@resident", "@LincsPolice you never turned up last night")
+    kept = enricher.judge(reply.model_copy(update={"url": "https://x.example/1?utm_source=feed"}))
+    assert kept.kept and kept.mention.relevance == "named" and kept.mention.tone is None
+    own = enricher.judge(heard("@LincsPolice", "Our opening hours over Christmas"))
+    assert own.kept and own.mention.by_force  # kept, labelled, though it names nothing
+
+    completed = enricher.complete(kept)
+    assert completed.relevance == "named" and completed.tone is not None
+    assert completed.response.action == "put-it-right"
+    assert completed.canonical_url == "https://x.example/1"
