@@ -149,6 +149,12 @@ def main() -> None:
         filled = fill(es, args.mentions)
         stored = es.count(index=MENTIONS)["count"]
         print(f"{stored:,} mentions over {DAYS} days stored in {filled:.0f} s")
+        # What a deployment must size its disks and shards by (as written, before merges).
+        size = es.indices.stats(index=MENTIONS, metric="store")["_all"]["primaries"]["store"]
+        print(
+            f"primary store {size['size_in_bytes'] / 2**30:.2f} GiB, "
+            f"{size['size_in_bytes'] / max(stored, 1):,.0f} bytes per mention"
+        )
         steps: list[tuple[str, Callable[[int], object]]] = [
             ("response queue (desk)", lambda n: queue(es, Filters())),
             ("alerts evaluation", lambda n: evaluate(es, profile, END - timedelta(hours=n))),
