@@ -52,5 +52,10 @@ def test_a_run_counts_what_it_dropped_by_reason_and_stores_why_it_kept_the_rest(
     stored = {h["_source"]["earshot"]["title"]: h["_source"] for h in scan(es, index=MENTIONS)}
     why = {title: doc["earshot"]["relevance"] for title, doc in stored.items()}
     assert why == {ITEMS[0]: "named", ITEMS[1]: "local-policing"}
+    # Dropped after the relevance judgement alone, kept ones are still enriched whole.
+    for doc in stored.values():
+        assert {"tone", "toward_force", "response"} <= doc["earshot"].keys()
+        assert doc["earshot"]["language"] == "en"
+        assert doc["earshot"]["canonical_url"].startswith("https://news.example/")
     # A keyword field: analysts filter on it in Kibana and `earshot stats` counts by it.
     assert es.count(index=MENTIONS, query={"term": {RELEVANCE: "local-policing"}})["count"] == 1
