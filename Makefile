@@ -57,7 +57,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.enrichment
 
 # One RSS source through Earshot's collect next to a plain httpx → feedparser → VADER → bulk
-# loop, alternately on one local node; ARGS="--items 2000 --pairs 3" to choose.
+# loop, alternately on one local node; ARGS="--items 2000 --pairs 3" to choose, and
+# ARGS="--off-topic 0.5" for a feed half of whose items do not name the force.
 bench-ingest: $(STAMP)
 	$(BIN)/python -m bench.ingest $(ARGS)
 
