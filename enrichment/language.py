@@ -38,6 +38,12 @@ UNDETERMINED = "und"
 # Below this share of letters lingua guesses; "lol" or "101!!" is not Welsh.
 MIN_LETTERS = 12
 MIN_CONFIDENCE = 0.5
+# The quick detector (trigrams only, four times faster) settles a text as English when this
+# sure; the full one judges the rest. Of the 1,568 bench, labelled and news texts that reach a
+# detector, the quick one settles 1,096: the full one agrees on 1,055, calls 40 short
+# English tweets undetermined ("Oh Yay! Butler won!") and one, a post calling the force
+# liars, Welsh: its tone toward the force then goes unjudged.
+QUICK_ENGLISH_FROM = 0.9
 # English's commonest words. A text in ASCII letters made up largely of them is English to
 # any detector, so the detector (the slowest part of enrichment) is asked only about the rest.
 # Words that are also words in a community language ("a", "i", "no", "me") are left out.
@@ -58,18 +64,24 @@ _NOT_ASCII_LETTER = re.compile(r"[^\W\d_a-zA-Z]")
 
 
 @cache
-def _detector() -> LanguageDetector:
-    return LanguageDetectorBuilder.from_languages(*LANGUAGES).build()
+def _detector(*, quick: bool = False) -> LanguageDetector:
+    builder = LanguageDetectorBuilder.from_languages(*LANGUAGES)
+    return (builder.with_low_accuracy_mode() if quick else builder).build()
 
 
 def language(text: str) -> str:
     """ISO 639-1 code, or "und" when the text is too short or unclear to tell."""
     if len(list(islice(_LETTERS.finditer(text), MIN_LETTERS))) < MIN_LETTERS:
         return UNDETERMINED
-    if _plainly_english(text):
+    if _plainly_english(text) or _likely(text[:1_000], quick=True) == "en":
         return "en"
-    best = _detector().compute_language_confidence_values(text[:1_000])[0]
-    if best.value < MIN_CONFIDENCE:
+    return _likely(text[:1_000])
+
+
+def _likely(text: str, *, quick: bool = False) -> str:
+    """The detector's most likely language, or "und" when it is unsure."""
+    best = _detector(quick=quick).compute_language_confidence_values(text)[0]
+    if best.value < (QUICK_ENGLISH_FROM if quick else MIN_CONFIDENCE):
         return UNDETERMINED
     return best.language.iso_code_639_1.name.lower()
 

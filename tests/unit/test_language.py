@@ -20,3 +20,11 @@ def test_posts_typed_without_accents_are_still_told_apart_from_english():
     assert language("Dziekuje policji za szybka pomoc w Bostonie, to jest super") == "pl"
     assert language("Multumesc politiei pentru ajutorul de aseara, a fost in regula") == "ro"
     assert language("Gracias a la policia por la ayuda de anoche, fue muy rapido") == "es"
+
+
+def test_short_english_tweets_are_english_not_undetermined():
+    """Real tweets (the VADER set, tests/data/vader_tweets_ground_truth.tsv, MIT) that lingua's
+    full detector alone leaves undetermined; its quick mode settles them."""
+    assert language("Oh Yay! Butler won! I love it when Florida loses :D") == "en"
+    assert language("Blah blah blah. Snow. More snow. Blah blah blah.") == "en"
+    assert language("I feel funny. Funny strange not funny haha.") == "en"
