@@ -31,6 +31,10 @@ DATA = PROJECT_DIR / "tests" / "data"
 SPLITS = ("dev", "heldout")
 TONES = ("positive", "neutral", "negative")
 PUBLIC_TOWARD_TARGET = DATA / "newsmtsc_devtest_rw.jsonl"
+# Posts written from the labelling guide alone by writers who never saw the rules or the
+# labelled set (tests/data/README.md): do the rules carry over to another hand's phrasings?
+WRITER_PROBES = DATA / "writer_probes"
+PROBED_FLAGS = ("crime-reported", "threat-to-staff")
 # The held-out figures of the release before this one, to print beside today's.
 PREVIOUS = PROJECT_DIR / "bench" / "data" / "previous_eval.json"
 
@@ -202,6 +206,25 @@ def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs
     return list(zip(expected, toward, strict=True)), list(zip(expected, plain, strict=True))
 
 
+def writer_probe_pairs(path: Path) -> Pairs:
+    """(labelled, raised) of the probed flags, each post enriched whole as a post."""
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    now = datetime.now(UTC)
+    probed = set(PROBED_FLAGS)
+    return [
+        (
+            set(row["risk_flags"]),
+            set(
+                enricher.enrich(
+                    text_mention(row["text"], id=row["id"], source=path.stem, now=now)
+                ).risk_flags
+            )
+            & probed,
+        )
+        for row in load_examples(path)
+    ]
+
+
 def main() -> None:
     # Wide enough for a figure and its interval in every column of the held-out table.
     console = Console(width=150)
@@ -231,6 +254,15 @@ def main() -> None:
         f"person): toward_force macro F1 {boot.macro_f1(toward, TONES)}, plain VADER "
         f"{boot.macro_f1(plain, TONES)}, difference {boot.difference(toward, plain, TONES)}"
     )
+    for path in sorted(WRITER_PROBES.glob("*.jsonl")):
+        pairs = writer_probe_pairs(path)
+        boot = Bootstrap(len(pairs))
+        figures = "; ".join(
+            f"{flag} precision {(found := boot.scores(pairs, flag)).precision}, recall "
+            f"{found.recall} ({scores(pairs, flag).support} posts)"
+            for flag in PROBED_FLAGS
+        )
+        console.print(f"{path.name} ({len(pairs)} posts by another hand): {figures}")
     r, n = tone_correlation()
     console.print(f"tone vs human ratings of {n} VADER tweets: Pearson r = {r:.3f}")
 

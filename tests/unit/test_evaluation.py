@@ -10,12 +10,15 @@ from rich.console import Console
 from bench.bootstrap import Bootstrap
 from bench.evaluation import (
     PREVIOUS,
+    PROBED_FLAGS,
+    WRITER_PROBES,
     label_sets,
     load_examples,
     macro_f1,
     predict,
     split_table,
     tone_correlation,
+    writer_probe_pairs,
 )
 from earshot.core.model import ResponseAction
 from enrichment.risk import FLAGS
@@ -116,3 +119,29 @@ def test_the_heldout_table_gives_each_figure_an_interval_and_the_previous_releas
     macro = next(line for line in lines if "toward_force" in line and "macro" in line)
     assert re.search(r"0\.\d\d \[0\.\d\d to 0\.\d\d\]", macro), macro
     assert macro.rstrip(" │").endswith("0.58"), macro
+
+
+PROBES = sorted(WRITER_PROBES.glob("*.jsonl"))
+
+
+def test_each_writers_probe_labels_only_the_probed_flags_with_enough_of_each():
+    assert PROBES, f"no writer probes in {WRITER_PROBES}"
+    for path in PROBES:
+        rows = load_examples(path)
+        assert len({r["id"] for r in rows}) == len(rows), path
+        for flag in PROBED_FLAGS:
+            assert sum(flag in r["risk_flags"] for r in rows) >= 40, (path, flag)
+        assert all(set(r["risk_flags"]) <= set(PROBED_FLAGS) for r in rows), path
+
+
+@pytest.mark.parametrize("path", PROBES, ids=lambda p: p.stem)
+def test_the_rules_stay_precise_on_another_writers_posts(path):
+    """The near misses of a writer who never saw the rules (angry posts that threaten no
+    one, crime talk that reports nothing) must not raise the flags. Recall on these posts
+    is low (README, "Measured on labelled data"); a flag raised must still be right."""
+    pairs = writer_probe_pairs(path)
+    for flag in PROBED_FLAGS:
+        raised = [expected for expected, predicted in pairs if flag in predicted]
+        assert raised, (path.name, flag, "never raised")
+        right = sum(flag in expected for expected in raised)
+        assert right / len(raised) >= 0.80, (path.name, flag, right, len(raised))
