@@ -208,20 +208,11 @@ def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs
 
 def writer_probe_pairs(path: Path) -> Pairs:
     """(labelled, raised) of the probed flags, each post enriched whole as a post."""
-    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
-    now = datetime.now(UTC)
+    rows = [{**row, "is_reply": False} for row in load_examples(path)]
     probed = set(PROBED_FLAGS)
     return [
-        (
-            set(row["risk_flags"]),
-            set(
-                enricher.enrich(
-                    text_mention(row["text"], id=row["id"], source=path.stem, now=now)
-                ).risk_flags
-            )
-            & probed,
-        )
-        for row in load_examples(path)
+        (set(row["risk_flags"]), set(mention.risk_flags) & probed)
+        for row, mention in zip(rows, predict(rows), strict=True)
     ]
 
 

@@ -73,9 +73,10 @@ def language(text: str) -> str:
     """ISO 639-1 code, or "und" when the text is too short or unclear to tell."""
     if len(list(islice(_LETTERS.finditer(text), MIN_LETTERS))) < MIN_LETTERS:
         return UNDETERMINED
-    if _plainly_english(text) or _likely(text[:1_000], quick=True) == "en":
+    opening = text[:1_000]
+    if _plainly_english(text) or _likely(opening, quick=True) == "en":
         return "en"
-    return _likely(text[:1_000])
+    return _likely(opening)
 
 
 def _likely(text: str, *, quick: bool = False) -> str:
