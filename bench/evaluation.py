@@ -34,7 +34,8 @@ PUBLIC_TOWARD_TARGET = DATA / "newsmtsc_devtest_rw.jsonl"
 # Posts written from the labelling guide alone by writers who never saw the rules or the
 # labelled set (tests/data/README.md): do the rules carry over to another hand's phrasings?
 WRITER_PROBES = DATA / "writer_probes"
-PROBED_FLAGS = ("crime-reported", "threat-to-staff")
+# More writers' posts, for `make train` only: the models learn from them, never judged on them.
+WRITER_TRAINING = DATA / "writer_training"
 # The held-out figures of the release before this one, to print beside today's.
 PREVIOUS = PROJECT_DIR / "bench" / "data" / "previous_eval.json"
 
@@ -206,11 +207,18 @@ def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs
     return list(zip(expected, toward, strict=True)), list(zip(expected, plain, strict=True))
 
 
-def writer_probe_pairs(path: Path) -> Pairs:
-    """(labelled, raised) of the probed flags, each post enriched whole as a post."""
+def labelled_flags(rows: list[dict]) -> frozenset[str]:
+    """The flags a writer's file labels: each writer was asked for a few flags only, with
+    dozens of posts carrying each, so a flag no post carries was not asked for."""
+    return frozenset(flag for row in rows for flag in row["risk_flags"])
+
+
+def writer_probe_pairs(path: Path) -> tuple[frozenset[str], Pairs]:
+    """The flags the file labels, and (labelled, raised) of those flags for each post,
+    enriched whole as a post."""
     rows = [{**row, "is_reply": False} for row in load_examples(path)]
-    probed = set(PROBED_FLAGS)
-    return [
+    probed = labelled_flags(rows)
+    return probed, [
         (set(row["risk_flags"]), set(mention.risk_flags) & probed)
         for row, mention in zip(rows, predict(rows), strict=True)
     ]
@@ -246,12 +254,12 @@ def main() -> None:
         f"{boot.macro_f1(plain, TONES)}, difference {boot.difference(toward, plain, TONES)}"
     )
     for path in sorted(WRITER_PROBES.glob("*.jsonl")):
-        pairs = writer_probe_pairs(path)
+        probed, pairs = writer_probe_pairs(path)
         boot = Bootstrap(len(pairs))
         figures = "; ".join(
             f"{flag} precision {(found := boot.scores(pairs, flag)).precision}, recall "
             f"{found.recall} ({scores(pairs, flag).support} posts)"
-            for flag in PROBED_FLAGS
+            for flag in sorted(probed)
         )
         console.print(f"{path.name} ({len(pairs)} posts by another hand): {figures}")
     r, n = tone_correlation()

@@ -10,18 +10,20 @@ from rich.console import Console
 from bench.bootstrap import Bootstrap
 from bench.evaluation import (
     PREVIOUS,
-    PROBED_FLAGS,
     WRITER_PROBES,
+    WRITER_TRAINING,
     label_sets,
     load_examples,
     macro_f1,
     predict,
     split_table,
+    labelled_flags,
     tone_correlation,
     writer_probe_pairs,
 )
 from earshot.core.model import ResponseAction
 from enrichment.risk import FLAGS
+from enrichment.risk_model import LEARNED_FLAGS
 from enrichment.topics import LABELS
 
 EXAMPLES = load_examples()
@@ -122,25 +124,37 @@ def test_the_heldout_table_gives_each_figure_an_interval_and_the_previous_releas
 
 
 PROBES = sorted(WRITER_PROBES.glob("*.jsonl"))
+WRITERS = PROBES + sorted(WRITER_TRAINING.glob("*.jsonl"))
 
 
-def test_each_writers_probe_labels_only_the_probed_flags_with_enough_of_each():
+@pytest.mark.parametrize("path", WRITERS, ids=lambda p: p.stem)
+def test_each_writers_file_labels_a_few_safety_flags_with_enough_of_each(path):
+    rows = load_examples(path)
+    assert len({r["id"] for r in rows}) == len(rows), path
+    flags = labelled_flags(rows)
+    assert flags and flags <= set(LEARNED_FLAGS), (path, flags)
+    for flag in flags:
+        assert sum(flag in r["risk_flags"] for r in rows) >= 30, (path, flag)
+
+
+def test_the_texts_judged_on_are_not_the_texts_trained_on():
+    """`make train` learns from writer_training/ only: a probe post or held-out row seen in
+    training would make its figure a training figure."""
     assert PROBES, f"no writer probes in {WRITER_PROBES}"
-    for path in PROBES:
-        rows = load_examples(path)
-        assert len({r["id"] for r in rows}) == len(rows), path
-        for flag in PROBED_FLAGS:
-            assert sum(flag in r["risk_flags"] for r in rows) >= 40, (path, flag)
-        assert all(set(r["risk_flags"]) <= set(PROBED_FLAGS) for r in rows), path
+    probed = {r["text"].casefold() for path in PROBES for r in load_examples(path)}
+    probed |= {e["text"].casefold() for e in EXAMPLES if e["split"] == "heldout"}
+    for path in WRITER_TRAINING.glob("*.jsonl"):
+        assert not probed & {r["text"].casefold() for r in load_examples(path)}, path
+    assert {p.name for p in PROBES}.isdisjoint(p.name for p in WRITER_TRAINING.glob("*"))
 
 
 @pytest.mark.parametrize("path", PROBES, ids=lambda p: p.stem)
-def test_the_rules_stay_precise_on_another_writers_posts(path):
-    """The near misses of a writer who never saw the rules (angry posts that threaten no
-    one, crime talk that reports nothing) must not raise the flags. Recall on these posts
-    is low (README, "Measured on labelled data"); a flag raised must still be right."""
-    pairs = writer_probe_pairs(path)
-    for flag in PROBED_FLAGS:
+def test_the_flags_stay_precise_on_another_writers_posts(path):
+    """The near misses of a writer whose posts nothing was trained or tuned on (angry posts
+    that threaten no one, crime talk that reports nothing, court results, officers named)
+    must not raise the flags: a flag raised must still be right."""
+    probed, pairs = writer_probe_pairs(path)
+    for flag in probed:
         raised = [expected for expected, predicted in pairs if flag in predicted]
         assert raised, (path.name, flag, "never raised")
         right = sum(flag in expected for expected in raised)

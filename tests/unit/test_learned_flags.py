@@ -88,3 +88,18 @@ def test_a_model_that_only_adds_false_alarms_to_the_rules_does_not_ship():
     only_alarms = replace(finds_more, rules=(0.96, 0.96), either=(0.93, 0.96))
     assert finds_more.ships
     assert not only_alarms.ships
+
+
+def test_a_model_beside_imprecise_rules_ships_only_if_it_keeps_their_precision():
+    """The threat rules alone are below PRECISION on the training rows: a model that finds
+    more at their precision ships, one that finds more by lowering it does not."""
+    keeps = train_flags.Verdict(
+        flag="threat-to-staff",
+        threshold=0.75,
+        model=(0.93, 0.22),
+        rules=(0.85, 0.37),
+        either=(0.86, 0.51),
+    )
+    lowers = replace(keeps, either=(0.80, 0.60))
+    assert keeps.ships
+    assert not lowers.ships
