@@ -24,6 +24,8 @@ from bench.bootstrap import Bootstrap, Pairs
 from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
 from enrichment import Enricher
+from enrichment.action_model import ACTIONS
+from enrichment.response import by_rules
 from enrichment.sentiment import tone
 from listeners import load_profile
 
@@ -36,6 +38,9 @@ PUBLIC_TOWARD_TARGET = DATA / "newsmtsc_devtest_rw.jsonl"
 WRITER_PROBES = DATA / "writer_probes"
 # More writers' posts, for `make train` only: the models learn from them, never judged on them.
 WRITER_TRAINING = DATA / "writer_training"
+# In both folders: posts labelled for a few risk flags, and posts labelled with an action.
+FLAG_POSTS = "writer_*.jsonl"
+ACTION_POSTS = "actions_*.jsonl"
 # The held-out figures of the release before this one, to print beside today's.
 PREVIOUS = PROJECT_DIR / "bench" / "data" / "previous_eval.json"
 
@@ -224,6 +229,17 @@ def writer_probe_pairs(path: Path) -> tuple[frozenset[str], Pairs]:
     ]
 
 
+def writer_action_pairs(path: Path) -> tuple[Pairs, Pairs]:
+    """(labelled, recommended) action for each post, and (labelled, the rules' own action):
+    does the learned second opinion help on another hand's posts?"""
+    rows = load_examples(path)
+    mentions = predict(rows)
+    expected = [{row["action"]} for row in rows]
+    chosen = [{m.response.action} for m in mentions]
+    ruled = [{by_rules(m).action} for m in mentions]
+    return list(zip(expected, chosen, strict=True)), list(zip(expected, ruled, strict=True))
+
+
 def main() -> None:
     # Wide enough for a figure and its interval in every column of the held-out table.
     console = Console(width=150)
@@ -253,7 +269,7 @@ def main() -> None:
         f"person): toward_force macro F1 {boot.macro_f1(toward, TONES)}, plain VADER "
         f"{boot.macro_f1(plain, TONES)}, difference {boot.difference(toward, plain, TONES)}"
     )
-    for path in sorted(WRITER_PROBES.glob("*.jsonl")):
+    for path in sorted(WRITER_PROBES.glob(FLAG_POSTS)):
         probed, pairs = writer_probe_pairs(path)
         boot = Bootstrap(len(pairs))
         figures = "; ".join(
@@ -262,6 +278,14 @@ def main() -> None:
             for flag in sorted(probed)
         )
         console.print(f"{path.name} ({len(pairs)} posts by another hand): {figures}")
+    for path in sorted(WRITER_PROBES.glob(ACTION_POSTS)):
+        chosen, ruled = writer_action_pairs(path)
+        boot = Bootstrap(len(chosen))
+        console.print(
+            f"{path.name} ({len(chosen)} posts by another hand, {len(ACTIONS)} actions): action "
+            f"macro F1 {boot.macro_f1(chosen, ACTIONS)}, the rules alone "
+            f"{boot.macro_f1(ruled, ACTIONS)}"
+        )
     r, n = tone_correlation()
     console.print(f"tone vs human ratings of {n} VADER tweets: Pearson r = {r:.3f}")
 

@@ -1,5 +1,6 @@
 """`make train`: fits the learned second opinion on the recommended action on the kept rows
-of the dev split (never held-out) and writes enrichment/data/action_model.json.
+of the dev split and the training writers' posts (never held-out, never the writer probes)
+and writes enrichment/data/action_model.json.
 
 Each row is enriched as the pipeline would (flags, topics, tone toward the force, the rules'
 own action) and the model learns which of those signals and which words go with the
@@ -20,7 +21,7 @@ from typing import NamedTuple
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from bench.evaluation import load_examples, text_mention
+from bench.evaluation import ACTION_POSTS, WRITER_TRAINING, load_examples, text_mention
 from bench.linear_model import SEED, as_linear_model, fit_linear, write_weights
 from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE
@@ -87,17 +88,24 @@ class Row:
     expected: str
 
 
-def dev_rows() -> list[Row]:
-    """Kept dev rows, enriched; a row the desk would not hear is not judged at all."""
+def training_rows() -> list[Row]:
+    """Kept dev rows and the training writers' posts (all about the force), enriched; a row
+    the desk would not hear is not judged at all."""
+    examples = [e for e in load_examples() if e["split"] == "dev" and e.get("keep", True)]
+    for path in sorted(WRITER_TRAINING.glob(ACTION_POSTS)):
+        examples += load_examples(path)
     enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
     now = datetime.now(UTC)
-    rows = []
-    for e in load_examples():
-        if e["split"] != "dev" or not e.get("keep", True):
-            continue
-        mention = text_mention(e["text"], id=e["id"], source="training", now=now)
-        rows.append(_row(enricher.enrich(mention, is_reply=e["is_reply"]), e["action"]))
-    return rows
+    return [
+        _row(
+            enricher.enrich(
+                text_mention(e["text"], id=e["id"], source="training", now=now),
+                is_reply=e["is_reply"],
+            ),
+            e["action"],
+        )
+        for e in examples
+    ]
 
 
 def _row(mention: Mention, expected: str) -> Row:
@@ -165,13 +173,13 @@ def cross_validate(rows: list[Row]) -> dict[Choice, float]:
 
 
 def main(path: Path = MODEL_FILE) -> None:
-    rows = dev_rows()
+    rows = training_rows()
     results = cross_validate(rows)
     rules_alone = results.pop(RULES_ALONE)
     top = max(results.values())
     # The first (safest) way within NOISE of the best.
     chosen = next(choice for choice in choices() if results[choice] >= top - NOISE)
-    print(f"{FOLDS}-fold cross-validation on {len(rows)} kept dev rows, action macro F1:")
+    print(f"{FOLDS}-fold cross-validation on {len(rows)} training rows, action macro F1:")
     print(f"  rules alone {rules_alone:.3f}")
     for policy in POLICIES:
         for words_must_tip in (True, False):
@@ -191,10 +199,13 @@ def main(path: Path = MODEL_FILE) -> None:
 
 
 def train(rows: list[Row], choice: Choice, path: Path) -> int:
-    """Fit on all kept dev rows and write the weights with how they join the rules."""
+    """Fit on all training rows and write the weights with how they join the rules."""
     vectoriser, model = fit(rows)
     policy, words_must_tip, threshold = choice
-    trained_on = f"{len(rows)} kept dev rows of tests/data/police_mentions.jsonl"
+    trained_on = (
+        f"{len(rows)} rows: the kept dev rows of tests/data/police_mentions.jsonl and the "
+        f"posts of tests/data/writer_training/{ACTION_POSTS}"
+    )
     settings = {
         "C": C,
         "joined": policy,

@@ -30,7 +30,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RepeatedStratifiedKFold
 
-from bench.evaluation import WRITER_TRAINING, labelled_flags, load_examples
+from bench.evaluation import FLAG_POSTS, WRITER_TRAINING, labelled_flags, load_examples
 from enrichment.risk import risk_flags
 from enrichment.risk_model import LEARNED_FLAGS, MODEL_FILE, features
 
@@ -90,7 +90,7 @@ class Verdict:
 def training_rows() -> list[Row]:
     """The dev split (every flag labelled) and each training writer's file (its own flags)."""
     rows = [_row(e, frozenset(LEARNED_FLAGS)) for e in load_examples() if e["split"] == "dev"]
-    for path in sorted(WRITER_TRAINING.glob("*.jsonl")):
+    for path in sorted(WRITER_TRAINING.glob(FLAG_POSTS)):
         written = load_examples(path)
         rows += [_row(e, labelled_flags(written)) for e in written]
     return rows

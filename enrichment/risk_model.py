@@ -13,7 +13,7 @@ from pathlib import Path
 
 from enrichment.learned import LearnedFlag, load_flags, words_and_pairs
 from enrichment.risk import FLAGS, RULES_FILE, risk_flags
-from enrichment.rule_files import LONG_TEXT, PhraseIndex, Sentences, compile_each, read_rules
+from enrichment.rule_files import LONG_TEXT, PhraseIndex, compile_each, read_rules
 
 MODEL_FILE = Path(__file__).parent / "data" / "risk_flags_model.json"
 # The flags where a miss costs most: a crime or threat unrouted, a person or case exposed.
@@ -34,32 +34,18 @@ def judge_risk(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Sorted flag ids, and a reason in words for each flag only the model raised."""
     by_rules = risk_flags(text)
     models = {flag: m for flag, m in load_models().items() if flag not in by_rules}
-    if not models:
+    # The models learned from posts: the words of a whole article together look like
+    # anything ("?", "person", "lane" made a blog a crime report), so the rules judge it alone.
+    if not models or len(text) > LONG_TEXT:
         return by_rules, ()
-    pieces = [features(piece) for piece in _pieces(text)]
+    found = features(text)
     reasons = {}
     for flag, model in models.items():
-        probability, found = max(
-            ((model.probability(found), found) for found in pieces), key=lambda pair: pair[0]
-        )
+        probability = model.probability(found)
         if probability >= model.threshold:
             reasons[flag] = _reason(flag, probability, model.strongest(found))
     flags = tuple(sorted({*by_rules, *reasons}))
     return flags, tuple(reasons[flag] for flag in sorted(reasons))
-
-
-def _pieces(text: str) -> list[str]:
-    """A long text as runs of whole sentences of about LONG_TEXT characters each: the models
-    learned from posts, and the words of a whole article together look like anything."""
-    if len(text) <= LONG_TEXT:
-        return [text]
-    sentences = Sentences.of(text)
-    pieces, start = [], 0
-    for sentence_start in sentences.starts[1:]:
-        if sentence_start - start > LONG_TEXT:
-            pieces.append(text[start:sentence_start])
-            start = sentence_start
-    return [*pieces, text[start:]]
 
 
 def features(text: str) -> dict[str, float]:

@@ -9,15 +9,16 @@ from rich.console import Console
 
 from bench.bootstrap import Bootstrap
 from bench.evaluation import (
+    FLAG_POSTS,
     PREVIOUS,
     WRITER_PROBES,
     WRITER_TRAINING,
     label_sets,
+    labelled_flags,
     load_examples,
     macro_f1,
     predict,
     split_table,
-    labelled_flags,
     tone_correlation,
     writer_probe_pairs,
 )
@@ -123,8 +124,8 @@ def test_the_heldout_table_gives_each_figure_an_interval_and_the_previous_releas
     assert macro.rstrip(" │").endswith("0.58"), macro
 
 
-PROBES = sorted(WRITER_PROBES.glob("*.jsonl"))
-WRITERS = PROBES + sorted(WRITER_TRAINING.glob("*.jsonl"))
+PROBES = sorted(WRITER_PROBES.glob(FLAG_POSTS))
+WRITERS = PROBES + sorted(WRITER_TRAINING.glob(FLAG_POSTS))
 
 
 @pytest.mark.parametrize("path", WRITERS, ids=lambda p: p.stem)
@@ -140,12 +141,13 @@ def test_each_writers_file_labels_a_few_safety_flags_with_enough_of_each(path):
 def test_the_texts_judged_on_are_not_the_texts_trained_on():
     """`make train` learns from writer_training/ only: a probe post or held-out row seen in
     training would make its figure a training figure."""
-    assert PROBES, f"no writer probes in {WRITER_PROBES}"
-    probed = {r["text"].casefold() for path in PROBES for r in load_examples(path)}
+    judged = sorted(WRITER_PROBES.glob("*.jsonl"))
+    assert judged, f"no writer probes in {WRITER_PROBES}"
+    probed = {r["text"].casefold() for path in judged for r in load_examples(path)}
     probed |= {e["text"].casefold() for e in EXAMPLES if e["split"] == "heldout"}
     for path in WRITER_TRAINING.glob("*.jsonl"):
         assert not probed & {r["text"].casefold() for r in load_examples(path)}, path
-    assert {p.name for p in PROBES}.isdisjoint(p.name for p in WRITER_TRAINING.glob("*"))
+        assert not (WRITER_PROBES / path.name).exists(), path
 
 
 @pytest.mark.parametrize("path", PROBES, ids=lambda p: p.stem)
