@@ -9,6 +9,7 @@ from rich.console import Console
 
 from bench.bootstrap import Bootstrap
 from bench.evaluation import (
+    ACTION_POSTS,
     FLAG_POSTS,
     PREVIOUS,
     WRITER_PROBES,
@@ -20,9 +21,11 @@ from bench.evaluation import (
     predict,
     split_table,
     tone_correlation,
+    writer_action_pairs,
     writer_probe_pairs,
 )
 from earshot.core.model import ResponseAction
+from enrichment.action_model import ACTIONS
 from enrichment.risk import FLAGS
 from enrichment.risk_model import LEARNED_FLAGS
 from enrichment.topics import LABELS
@@ -161,3 +164,16 @@ def test_the_flags_stay_precise_on_another_writers_posts(path):
         assert raised, (path.name, flag, "never raised")
         right = sum(flag in expected for expected in raised)
         assert right / len(raised) >= 0.80, (path.name, flag, right, len(raised))
+
+
+ACTION_PROBES = sorted(WRITER_PROBES.glob(ACTION_POSTS))
+
+
+@pytest.mark.parametrize("path", ACTION_PROBES, ids=lambda p: p.stem)
+def test_the_second_opinion_does_no_worse_than_the_rules_on_another_writers_actions(path):
+    """The action model learned from dev and the training writers; on posts by a writer it
+    never saw, it must not recommend worse than the rules alone would."""
+    rows = load_examples(path)
+    assert {r["action"] for r in rows} == set(ACTIONS), path
+    chosen, ruled = writer_action_pairs(path)
+    assert macro_f1(chosen, ACTIONS) >= macro_f1(ruled, ACTIONS), path.name
