@@ -1,15 +1,15 @@
-"""`make train`: fits one small logistic regression per safety-critical risk flag on the
+"""`make train`: fits one small logistic regression per risk flag on the
 words, word pairs and rule-vocab families of the dev split and the training writers' posts,
 and writes the weights of those that earn their place to enrichment/data/risk_flags_model.json.
 
 The rules (enrichment/data/risk.yaml) were written from dev, so they catch nearly every dev
 row and miss most phrasings they were not written for. A model is judged on rows it did
 not see (5-fold cross-validation, repeated): each flag's threshold is the lowest probability
-at which the model alone keeps precision at PRECISION or better, and the flag ships only if
-the model then finds at least MIN_RECALL of the flagged rows it never saw while rule-or-model
-stays at PRECISION (or the rules' own precision, if lower) and is no worse than the rules
-alone in F1 (a model that only adds false alarms to rules that already find every dev row
-does not ship).
+at which the model alone keeps precision at PRECISION or better and rule-or-model stays at
+PRECISION (or the rules' own precision, if lower), and the flag ships only if the model then
+finds at least MIN_RECALL of the flagged rows it never saw and rule-or-model is no worse than
+the rules alone in F1 (a model that only adds false alarms to rules that already find every
+dev row does not ship).
 
 Beside dev, each file in tests/data/writer_training/ teaches the flags it labels: posts by
 writers who never saw the rules, so the models learn phrasings the rules were not written
@@ -31,8 +31,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 from bench.evaluation import FLAG_POSTS, WRITER_TRAINING, labelled_flags, load_examples
-from enrichment.risk import risk_flags
-from enrichment.risk_model import LEARNED_FLAGS, MODEL_FILE, features
+from enrichment.risk import FLAGS, risk_flags
+from enrichment.risk_model import MODEL_FILE, features
 
 SEED = 20261205
 C = 1.0
@@ -89,7 +89,7 @@ class Verdict:
 
 def training_rows() -> list[Row]:
     """The dev split (every flag labelled) and each training writer's file (its own flags)."""
-    rows = [_row(e, frozenset(LEARNED_FLAGS)) for e in load_examples() if e["split"] == "dev"]
+    rows = [_row(e, frozenset(FLAGS)) for e in load_examples() if e["split"] == "dev"]
     for path in sorted(WRITER_TRAINING.glob(FLAG_POSTS)):
         written = load_examples(path)
         rows += [_row(e, labelled_flags(written)) for e in written]
@@ -124,10 +124,15 @@ def cross_validate(rows: list[Row], flag: str) -> Verdict:
         for i, p in zip(test, scored, strict=True):
             probability[i] += float(p) / REPEATS
     by_rules = [flag in row.by_rules for row in rows]
-    threshold = next(
-        (t for t in THRESHOLDS if _scores(expected, [p >= t for p in probability])[0] >= PRECISION),
-        None,
-    )
+    floor = min(PRECISION, _scores(expected, by_rules)[0])
+
+    def precise(t: float) -> bool:
+        """The model alone at PRECISION, and no less precise beside the rules than they are."""
+        alone = [p >= t for p in probability]
+        either = [a or b for a, b in zip(alone, by_rules, strict=True)]
+        return _scores(expected, alone)[0] >= PRECISION and _scores(expected, either)[0] >= floor
+
+    threshold = next((t for t in THRESHOLDS if precise(t)), None)
     by_model = [threshold is not None and p >= threshold for p in probability]
     return Verdict(
         flag=flag,
@@ -175,7 +180,7 @@ def write(rows: list[Row], verdicts: list[Verdict], path: Path) -> None:
     about = {
         "trained_on": "the dev split of tests/data/police_mentions.jsonl and, for the flags "
         "each labels, the files in tests/data/writer_training/",
-        "rows_per_flag": {f: sum(f in row.labelled for row in rows) for f in LEARNED_FLAGS},
+        "rows_per_flag": {f: sum(f in row.labelled for row in rows) for f in FLAGS},
         "scikit_learn": sklearn.__version__,
         "C": C,
         "not_shipped": [v.flag for v in verdicts if not v.ships],
@@ -187,7 +192,7 @@ def write(rows: list[Row], verdicts: list[Verdict], path: Path) -> None:
 
 def train(path: Path = MODEL_FILE) -> list[Verdict]:
     rows = training_rows()
-    verdicts = [cross_validate(rows, flag) for flag in LEARNED_FLAGS]
+    verdicts = [cross_validate(rows, flag) for flag in FLAGS]
     write(rows, verdicts, path)
     return verdicts
 

@@ -1,4 +1,4 @@
-"""Risk flags from the rules OR a small learned model per safety-critical flag.
+"""Risk flags from the rules OR a small learned model per flag.
 
 The rules (risk.py) are precise but blind to phrasings they were not written for: "just been
 done over, they took the telly" reports a crime in words no rule lists. A model trained on
@@ -16,15 +16,6 @@ from enrichment.risk import FLAGS, RULES_FILE, risk_flags
 from enrichment.rule_files import LONG_TEXT, PhraseIndex, compile_each, read_rules
 
 MODEL_FILE = Path(__file__).parent / "data" / "risk_flags_model.json"
-# The flags where a miss costs most: a crime or threat unrouted, a person or case exposed.
-LEARNED_FLAGS = (
-    "crime-reported",
-    "threat-to-staff",
-    "identifies-person",
-    "could-prejudice-case",
-    "personal-data",
-)
-
 # Vocab that means something only inside a rule's case-sensitive address: alone, the postcode
 # areas match "s" in "she's" and the street suffixes match "way" and "walk".
 ADDRESS_PARTS = {"street", "postcode_area"}

@@ -27,7 +27,6 @@ from bench.evaluation import (
 from earshot.core.model import ResponseAction
 from enrichment.action_model import ACTIONS
 from enrichment.risk import FLAGS
-from enrichment.risk_model import LEARNED_FLAGS
 from enrichment.topics import LABELS
 
 EXAMPLES = load_examples()
@@ -136,7 +135,7 @@ def test_each_writers_file_labels_a_few_safety_flags_with_enough_of_each(path):
     rows = load_examples(path)
     assert len({r["id"] for r in rows}) == len(rows), path
     flags = labelled_flags(rows)
-    assert flags and flags <= set(LEARNED_FLAGS), (path, flags)
+    assert flags and flags <= set(FLAGS), (path, flags)
     for flag in flags:
         assert sum(flag in r["risk_flags"] for r in rows) >= 30, (path, flag)
 

@@ -107,29 +107,39 @@ def test_a_model_beside_imprecise_rules_ships_only_if_it_keeps_their_precision()
 
 # Phrasings no rule lists, written for this test (not in any training file): the flag comes
 # from the model, which learned from the training writers' posts.
-SHEDS_NOW = (
-    "there's a bloke with a torch going round the sheds on the allotments off Boultham Park "
-    "Rd, can see him from my window as i type"
+# Phrasings no rule in risk.yaml lists, written for these tests and in no training file.
+UNLISTED = {
+    "crime-reported": (
+        "there's a bloke with a torch going round the sheds on the allotments off Boultham Park "
+        "Rd, can see him from my window as i type"
+    ),
+    "threat-to-staff": (
+        "that sergeant from Sleaford wants to remember his kids walk home past our estate every day"
+    ),
+    "possible-misinformation": (
+        "Everyone in the Spalding group is saying the missing girl was taken by a man in a white "
+        "van, police know but say nothing"
+    ),
+    "abuse-discrimination": "the lot on that caravan site are filthy little rats",
+}
+
+
+@pytest.mark.parametrize("flag", UNLISTED)
+def test_a_phrasing_no_rule_lists_raises_its_flag_with_the_models_reason(flag):
+    text = UNLISTED[flag]
+    assert risk_flags(text) == (), "a rule now covers this; pick a phrasing none does"
+    flags, reasons = judge_risk(text)
+    assert flags == (flag,)
+    assert reasons[0].startswith(f"{flag} (learned, 0.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll be putting in a formal complaint about how that officer spoke to my son",
+        "Police say the missing girl from Spalding has been found safe and well",
+    ],
+    ids=["a complaint about an officer", "what the police said about a missing girl"],
 )
-KIDS_WALK_HOME = (
-    "that sergeant from Sleaford wants to remember his kids walk home past our estate every day"
-)
-
-
-def test_a_break_in_going_on_now_in_words_no_rule_lists_is_a_crime_reported():
-    assert risk_flags(SHEDS_NOW) == (), "a rule now covers this; pick a phrasing none does"
-    flags, reasons = judge_risk(SHEDS_NOW)
-    assert flags == ("crime-reported",)
-    assert reasons[0].startswith("crime-reported (learned, 0.")
-
-
-def test_a_veiled_threat_through_an_officers_children_is_a_threat_to_staff():
-    assert risk_flags(KIDS_WALK_HOME) == (), "a rule now covers this; pick a phrasing none does"
-    flags, reasons = judge_risk(KIDS_WALK_HOME)
-    assert flags == ("threat-to-staff",)
-    assert "words for officer" in reasons[0]
-
-
-def test_a_complaint_about_an_officer_is_neither_a_threat_nor_a_crime_report():
-    complaint = "I'll be putting in a formal complaint about how that officer spoke to my son"
-    assert judge_risk(complaint) == ((), ())
+def test_near_misses_in_the_same_words_raise_nothing(text):
+    assert judge_risk(text) == ((), ())
