@@ -1,15 +1,16 @@
-"""`make train`: fits one small logistic regression per risk flag on the
-words, word pairs and rule-vocab families of the dev split and the training writers' posts,
-and writes the weights of those that earn their place to enrichment/data/risk_flags_model.json.
+"""`make train`: fits one small logistic regression per risk flag on the words, word pairs
+and rule-vocab families of the kept dev rows and the training writers' posts, and writes the
+weights of those that earn their place to enrichment/data/risk_flags_model.json.
 
 The rules (enrichment/data/risk.yaml) were written from dev, so they catch nearly every dev
 row and miss most phrasings they were not written for. A model is judged on rows it did
 not see (5-fold cross-validation, repeated): each flag's threshold is the lowest probability
-at which the model alone keeps precision at PRECISION or better and rule-or-model stays at
-PRECISION (or the rules' own precision, if lower), and the flag ships only if the model then
-finds at least MIN_RECALL of the flagged rows it never saw and rule-or-model is no worse than
-the rules alone in F1 (a model that only adds false alarms to rules that already find every
-dev row does not ship).
+at which the model alone keeps precision at PRECISION or better, rule-or-model stays at
+PRECISION (or the rules' own precision, if lower), and rule-or-model on the dev rows, where
+flags are as rare as in the stream, stays at STREAM_PRECISION; the flag ships only if the
+model then finds at least MIN_RECALL of the flagged rows it never saw and rule-or-model is no
+worse than the rules alone in F1 (a model that only adds false alarms to rules that already
+find every dev row does not ship).
 
 Beside dev, each file in tests/data/writer_training/ teaches the flags it labels: posts by
 writers who never saw the rules, so the models learn phrasings the rules were not written
@@ -46,6 +47,12 @@ MIN_COUNT = 2
 # crime, identity and prejudice models raised flags on the court reports and unnamed victims
 # that tests/unit/test_risk.py lists as near misses.
 PRECISION = 0.9
+# The issue's goal, on the dev rows alone: there flags are as rare as in the stream the desk
+# hears (2-4% of posts), while a writer's file is a third flagged, so a model's false alarms
+# cost more precision there. With the dev rows not kept still counted (as they were until
+# 2026-12-05), rules-or-model was 0.79 precise on dev for crime, 0.78 for threats and 0.6 for
+# abuse at thresholds 0.9 precise on all rows; on the kept rows none is below 0.81 today.
+STREAM_PRECISION = 0.8
 # A fifth of the flagged texts it never saw: the rules find 0.07-0.35 of the phrasings they
 # were not written for (held-out), so a model finding this many at PRECISION adds to them.
 MIN_RECALL = 0.2
@@ -65,6 +72,8 @@ class Row:
     # The flags this row is labelled for: a writer's file labels only the flags it was
     # written for, so its posts are no evidence about the others.
     labelled: frozenset[str]
+    # A dev row: flags as rare as the desk meets them.
+    in_stream: bool
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ class Verdict:
     model: tuple[float, float]
     rules: tuple[float, float]
     either: tuple[float, float]
+    # Rules or model on the dev rows alone.
+    in_stream: tuple[float, float]
 
     @property
     def ships(self) -> bool:
@@ -83,23 +94,28 @@ class Verdict:
             self.threshold is not None
             and self.model[1] >= MIN_RECALL
             and self.either[0] >= min(PRECISION, self.rules[0])
+            and self.in_stream[0] >= STREAM_PRECISION
             and _f1(self.either) >= _f1(self.rules)
         )
 
 
 def training_rows() -> list[Row]:
-    """The dev split (every flag labelled) and each training writer's file (its own flags)."""
-    rows = [_row(e, frozenset(FLAGS)) for e in load_examples() if e["split"] == "dev"]
+    """The kept rows of the dev split (every flag labelled) and each training writer's file
+    (its own flags)."""
+    # A row the desk would not hear carries neutral labels by convention, not by reading
+    # (tests/data/LABELLING.md): its slurs and threats were never judged.
+    dev = [e for e in load_examples() if e["split"] == "dev" and e.get("keep", True)]
+    rows = [_row(e, frozenset(FLAGS), in_stream=True) for e in dev]
     for path in sorted(WRITER_TRAINING.glob(FLAG_POSTS)):
         written = load_examples(path)
-        rows += [_row(e, labelled_flags(written)) for e in written]
+        rows += [_row(e, labelled_flags(written), in_stream=False) for e in written]
     return rows
 
 
-def _row(example: dict, labelled: frozenset[str]) -> Row:
+def _row(example: dict, labelled: frozenset[str], *, in_stream: bool) -> Row:
     text = example["text"]
     by_rules = frozenset(risk_flags(text))
-    return Row(features(text), frozenset(example["risk_flags"]), by_rules, labelled)
+    return Row(features(text), frozenset(example["risk_flags"]), by_rules, labelled, in_stream)
 
 
 def fit(rows: list[Row], flag: str) -> tuple[DictVectorizer, LogisticRegression]:
@@ -125,21 +141,35 @@ def cross_validate(rows: list[Row], flag: str) -> Verdict:
             probability[i] += float(p) / REPEATS
     by_rules = [flag in row.by_rules for row in rows]
     floor = min(PRECISION, _scores(expected, by_rules)[0])
+    stream = [row.in_stream for row in rows]
+
+    def in_stream(predicted: list[bool]) -> tuple[float, float]:
+        return _scores(
+            [e for e, s in zip(expected, stream, strict=True) if s],
+            [p for p, s in zip(predicted, stream, strict=True) if s],
+        )
 
     def precise(t: float) -> bool:
-        """The model alone at PRECISION, and no less precise beside the rules than they are."""
+        """The model alone at PRECISION; beside the rules, no less precise than they are, and
+        at STREAM_PRECISION where flags are as rare as in the stream."""
         alone = [p >= t for p in probability]
         either = [a or b for a, b in zip(alone, by_rules, strict=True)]
-        return _scores(expected, alone)[0] >= PRECISION and _scores(expected, either)[0] >= floor
+        return (
+            _scores(expected, alone)[0] >= PRECISION
+            and _scores(expected, either)[0] >= floor
+            and in_stream(either)[0] >= STREAM_PRECISION
+        )
 
     threshold = next((t for t in THRESHOLDS if precise(t)), None)
     by_model = [threshold is not None and p >= threshold for p in probability]
+    either = [a or b for a, b in zip(by_model, by_rules, strict=True)]
     return Verdict(
         flag=flag,
         threshold=threshold,
         model=_scores(expected, by_model),
         rules=_scores(expected, by_rules),
-        either=_scores(expected, [a or b for a, b in zip(by_model, by_rules, strict=True)]),
+        either=_scores(expected, either),
+        in_stream=in_stream(either),
     )
 
 
@@ -207,7 +237,8 @@ def main(path: Path = MODEL_FILE) -> None:
         print(
             f"  {v.flag:22} rules {v.rules[0]:.2f}/{v.rules[1]:.2f}  model alone "
             f"{v.model[0]:.2f}/{v.model[1]:.2f} at {v.threshold}  rules or model "
-            f"{v.either[0]:.2f}/{v.either[1]:.2f}  {'ships' if v.ships else 'not shipped'}"
+            f"{v.either[0]:.2f}/{v.either[1]:.2f} (on dev {v.in_stream[0]:.2f}/"
+            f"{v.in_stream[1]:.2f})  {'ships' if v.ships else 'not shipped'}"
         )
     print(f"wrote {path}")
 

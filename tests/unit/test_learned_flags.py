@@ -75,38 +75,37 @@ def test_a_model_file_without_a_threshold_is_refused_by_name(tmp_path):
         load_models(wrong)
 
 
-def test_a_model_that_only_adds_false_alarms_to_the_rules_does_not_ship():
-    """On dev the rules found every personal-data row; a model adding only false alarms there
-    would cost the desk without finding anything the rules miss."""
-    finds_more = train_flags.Verdict(
-        flag="personal-data",
-        threshold=0.3,
-        model=(0.94, 0.58),
-        rules=(0.96, 0.9),
-        either=(0.95, 0.96),
-    )
-    only_alarms = replace(finds_more, rules=(0.96, 0.96), either=(0.93, 0.96))
-    assert finds_more.ships
-    assert not only_alarms.ships
+# Cross-validated figures of a threat model that ships: beside rules that are themselves
+# below PRECISION, it finds more at their precision, also where flags are as rare as in the
+# stream.
+SHIPS = train_flags.Verdict(
+    flag="threat-to-staff",
+    threshold=0.75,
+    model=(0.93, 0.3),
+    rules=(0.85, 0.37),
+    either=(0.86, 0.51),
+    in_stream=(0.85, 0.9),
+)
 
 
-def test_a_model_beside_imprecise_rules_ships_only_if_it_keeps_their_precision():
-    """The threat rules alone are below PRECISION on the training rows: a model that finds
-    more at their precision ships, one that finds more by lowering it does not."""
-    keeps = train_flags.Verdict(
-        flag="threat-to-staff",
-        threshold=0.75,
-        model=(0.93, 0.22),
-        rules=(0.85, 0.37),
-        either=(0.86, 0.51),
-    )
-    lowers = replace(keeps, either=(0.80, 0.60))
-    assert keeps.ships
-    assert not lowers.ships
+@pytest.mark.parametrize(
+    "change",
+    [
+        # Beside rules that already find every row, it would only add false alarms.
+        {"rules": (0.96, 0.96), "either": (0.93, 0.96)},
+        # It finds more by lowering the rules' own precision.
+        {"either": (0.80, 0.60)},
+        # Precise on the writers' posts, a third of them flagged, but not on the dev rows,
+        # where a flag is on 2-4% of posts and the same false alarms cost far more.
+        {"in_stream": (0.63, 0.94)},
+    ],
+    ids=["only false alarms", "less precise than the rules", "false alarms in the stream"],
+)
+def test_a_model_ships_only_if_it_adds_to_the_rules_at_their_precision(change):
+    assert SHIPS.ships
+    assert not replace(SHIPS, **change).ships
 
 
-# Phrasings no rule lists, written for this test (not in any training file): the flag comes
-# from the model, which learned from the training writers' posts.
 # Phrasings no rule in risk.yaml lists, written for these tests and in no training file.
 UNLISTED = {
     "crime-reported": (
