@@ -38,7 +38,7 @@ from enrichment.response import by_rules
 from listeners import load_profile
 
 # Regularisation: the most regularised of 0.3, 1 and 3 within NOISE of the best. On the 1,205
-# rows of dev and writers G, M, N, Y and Z (2026-12-05) they gave 0.764, 0.777 and 0.773 at
+# rows of dev and writers G, M, N, Y and Z (2026-12-05) they gave 0.757, 0.769 and 0.772 at
 # their chosen joins: 1. (On 937 rows, before Y and Z, 0.758, 0.762 and 0.767 chose 0.3; at
 # 1 and 3 words any post uses, "as" or the force's handle, talked two of the desk's own
 # examples out of the rules' thank and put-it-right. With Y and Z they no longer do.)
