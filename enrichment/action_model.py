@@ -13,6 +13,7 @@ weights, so retraining never needs a code change.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -33,7 +34,7 @@ def action_features(mention: Mention, ruled: str) -> dict[str, float]:
     """Everything `recommend` sees, named as an analyst would read it in a reason.
 
     Shared by training and scoring, so the two can never disagree on a feature."""
-    found = words_and_pairs(f"{mention.title}\n{mention.text}")
+    found = words_and_pairs(_without_force_names(f"{mention.title}\n{mention.text}", mention))
     found.update({f"{FLAG}{flag}": 1.0 for flag in mention.risk_flags})
     found.update({f"topic {topic}": 1.0 for topic in mention.topics})
     if mention.toward_force is not None:
@@ -49,6 +50,16 @@ def action_features(mention: Mention, ruled: str) -> dict[str, float]:
         found["in the force area"] = 1.0
     found[f"{RULES_SAY}{ruled}"] = 1.0
     return found
+
+
+def _without_force_names(text: str, mention: Mention) -> str:
+    """The force's own names say nothing about what to do: every mention kept as named has
+    one, and whether a writer wrote "@LincsPolice" or "Lincs Police" is their habit. Learned,
+    the handle tipped "@LincsPolice you never turned up last night" from put-it-right to
+    monitor."""
+    for term in mention.force_terms:
+        text = re.sub(re.escape(term), " ", text, flags=re.IGNORECASE)
+    return text
 
 
 def distinct_words(found: dict[str, float]) -> int:

@@ -10,7 +10,7 @@ from bench import train_action
 from bench.evaluation import text_mention
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher
-from enrichment.action_model import MODEL_FILE, SecondOpinion
+from enrichment.action_model import MODEL_FILE, SecondOpinion, action_features
 from enrichment.response import by_rules
 from listeners import load_profile
 from tests.model_files import assert_fits_committed, spoiled_copy
@@ -106,3 +106,12 @@ def test_an_article_longer_than_any_text_the_model_learned_from_is_judged_by_the
     blog = (Path(__file__).parent / "texts" / "blog_social_media_advice.txt").read_text()
     mention = answer(enricher, f"Still waiting for a call back about my statement.\n{blog}")
     assert mention.response == by_rules(mention)
+
+
+def test_the_forces_own_names_are_not_words_the_model_weighs(enricher):
+    """Which spelling of the force's name a writer uses is their habit, not what the post
+    asks of the desk."""
+    mention = answer(enricher, "@LincsPolice you never turned up, Lincs Police are useless")
+    words = {n for n in action_features(mention, "monitor") if n.startswith(("word: ", "pair: "))}
+    assert "word: useless" in words
+    assert not [w for w in words if "lincs" in w], words
