@@ -67,6 +67,7 @@ def index_mention(
     topics: tuple[str, ...] = ("response times",),
     place: str = "Leeds",
     published: datetime = PUBLISHED,
+    title: str | None = None,
 ) -> None:
     """A mention as enrichment leaves it: new, ranked, with a recommended reply."""
     es.index(
@@ -79,7 +80,7 @@ def index_mention(
             "url": {"full": url},
             "event": {"provider": "news", "dataset": "earshot.rss"},
             "earshot": {
-                "title": text[:80],
+                "title": text[:80] if title is None else title,
                 "status": "new",
                 "risk_flags": list(risk_flags),
                 "topics": list(topics),

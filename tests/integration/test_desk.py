@@ -115,6 +115,20 @@ def test_revealing_risky_words_is_audited_by_name(desk, desk_passwords, mentions
 
 
 @pytest.mark.elasticsearch
+def test_an_articles_headline_is_shown_with_its_words_and_withheld_with_them(
+    desk, desk_passwords, mentions
+):
+    """A news item's text is its summary: the headline says what it is about."""
+    index_mention(mentions, "article", "The victim says she is recovering.", title="Nobody came")
+    index_mention(
+        mentions, "flagged", "words about self-harm", title="A self-harm title", risk_flags=("x",)
+    )
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+    assert "Nobody came" in client.get("/item/article").text
+    assert "A self-harm title" not in client.get("/item/flagged").text
+
+
+@pytest.mark.elasticsearch
 def test_an_analyst_sees_no_buttons_and_a_forged_change_is_refused(desk, desk_passwords, mentions):
     client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
     item = client.get("/item/m1")
