@@ -208,7 +208,7 @@ def write(rows: list[Row], verdicts: list[Verdict], path: Path) -> None:
             f'   "weights": {{\n{lines}\n   }}\n  }}'
         )
     about = {
-        "trained_on": "the dev split of tests/data/police_mentions.jsonl and, for the flags "
+        "trained_on": "the kept dev rows of tests/data/police_mentions.jsonl and, for the flags "
         "each labels, the files in tests/data/writer_training/",
         "rows_per_flag": {f: sum(f in row.labelled for row in rows) for f in FLAGS},
         "scikit_learn": sklearn.__version__,
