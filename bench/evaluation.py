@@ -26,6 +26,7 @@ from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
 from enrichment import Enricher
 from enrichment.action_model import ACTIONS
 from enrichment.response import by_rules
+from enrichment.risk import FLAGS
 from enrichment.sentiment import tone
 from listeners import load_profile
 
@@ -38,9 +39,11 @@ PUBLIC_TOWARD_TARGET = DATA / "newsmtsc_devtest_rw.jsonl"
 WRITER_PROBES = DATA / "writer_probes"
 # More writers' posts, for `make train` only: the models learn from them, never judged on them.
 WRITER_TRAINING = DATA / "writer_training"
-# In both folders: posts labelled for a few risk flags, and posts labelled with an action.
+# In both folders: posts labelled for a few risk flags, posts labelled with an action, and a
+# day's stream labelled for every flag and an action, flags as rare as the desk meets them.
 FLAG_POSTS = "writer_*.jsonl"
 ACTION_POSTS = "actions_*.jsonl"
+STREAM_POSTS = "stream_*.jsonl"
 # The held-out figures of the release before this one, to print beside today's.
 PREVIOUS = PROJECT_DIR / "bench" / "data" / "previous_eval.json"
 
@@ -212,17 +215,35 @@ def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs
     return list(zip(expected, toward, strict=True)), list(zip(expected, plain, strict=True))
 
 
-def labelled_flags(rows: list[dict]) -> frozenset[str]:
-    """The flags a writer's file labels: each writer was asked for a few flags only, with
-    dozens of posts carrying each, so a flag no post carries was not asked for."""
+def flag_files(folder: Path) -> list[Path]:
+    """The writers' files in a folder that label risk flags."""
+    return sorted([*folder.glob(FLAG_POSTS), *folder.glob(STREAM_POSTS)])
+
+
+def action_files(folder: Path) -> list[Path]:
+    """The writers' files in a folder that label the recommended action."""
+    return sorted([*folder.glob(ACTION_POSTS), *folder.glob(STREAM_POSTS)])
+
+
+def at_stream_rates(path: Path) -> bool:
+    """Flags in this file are as rare as in the stream the desk hears."""
+    return path.match(STREAM_POSTS)
+
+
+def labelled_flags(path: Path, rows: list[dict]) -> frozenset[str]:
+    """The flags a writer's file labels. A stream writer judged every flag on every post; the
+    others were asked for a few flags only, with dozens of posts carrying each, so a flag no
+    post of theirs carries was not asked for."""
+    if at_stream_rates(path):
+        return frozenset(FLAGS)
     return frozenset(flag for row in rows for flag in row["risk_flags"])
 
 
 def writer_probe_pairs(path: Path) -> tuple[frozenset[str], Pairs]:
     """The flags the file labels, and (labelled, raised) of those flags for each post,
     enriched whole as a post."""
-    rows = [{**row, "is_reply": False} for row in load_examples(path)]
-    probed = labelled_flags(rows)
+    rows = [{"is_reply": False, **row} for row in load_examples(path)]
+    probed = labelled_flags(path, rows)
     return probed, [
         (set(row["risk_flags"]), set(mention.risk_flags) & probed)
         for row, mention in zip(rows, predict(rows), strict=True)
@@ -269,7 +290,7 @@ def main() -> None:
         f"person): toward_force macro F1 {boot.macro_f1(toward, TONES)}, plain VADER "
         f"{boot.macro_f1(plain, TONES)}, difference {boot.difference(toward, plain, TONES)}"
     )
-    for path in sorted(WRITER_PROBES.glob(FLAG_POSTS)):
+    for path in flag_files(WRITER_PROBES):
         probed, pairs = writer_probe_pairs(path)
         boot = Bootstrap(len(pairs))
         figures = "; ".join(
@@ -278,7 +299,7 @@ def main() -> None:
             for flag in sorted(probed)
         )
         console.print(f"{path.name} ({len(pairs)} posts by another hand): {figures}")
-    for path in sorted(WRITER_PROBES.glob(ACTION_POSTS)):
+    for path in action_files(WRITER_PROBES):
         chosen, ruled = writer_action_pairs(path)
         boot = Bootstrap(len(chosen))
         console.print(

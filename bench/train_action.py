@@ -21,7 +21,14 @@ from typing import NamedTuple
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from bench.evaluation import ACTION_POSTS, WRITER_TRAINING, load_examples, text_mention
+from bench.evaluation import (
+    ACTION_POSTS,
+    STREAM_POSTS,
+    WRITER_TRAINING,
+    action_files,
+    load_examples,
+    text_mention,
+)
 from bench.linear_model import SEED, as_linear_model, fit_linear, write_weights
 from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE
@@ -96,7 +103,7 @@ def training_rows() -> list[Row]:
     """Kept dev rows and the training writers' posts (all about the force), enriched; a row
     the desk would not hear is not judged at all."""
     examples = [e for e in load_examples() if e["split"] == "dev" and e.get("keep", True)]
-    for path in sorted(WRITER_TRAINING.glob(ACTION_POSTS)):
+    for path in action_files(WRITER_TRAINING):
         examples += load_examples(path)
     enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
     now = datetime.now(UTC)
@@ -208,7 +215,7 @@ def train(rows: list[Row], choice: Choice, path: Path) -> int:
     policy, words_must_tip, threshold = choice
     trained_on = (
         f"{len(rows)} rows: the kept dev rows of tests/data/police_mentions.jsonl and the "
-        f"posts of tests/data/writer_training/{ACTION_POSTS}"
+        f"posts of tests/data/writer_training/{ACTION_POSTS} and {STREAM_POSTS}"
     )
     settings = {
         "C": C,

@@ -9,11 +9,13 @@ from rich.console import Console
 
 from bench.bootstrap import Bootstrap
 from bench.evaluation import (
-    ACTION_POSTS,
     FLAG_POSTS,
     PREVIOUS,
+    STREAM_POSTS,
     WRITER_PROBES,
     WRITER_TRAINING,
+    action_files,
+    flag_files,
     label_sets,
     labelled_flags,
     load_examples,
@@ -126,18 +128,34 @@ def test_the_heldout_table_gives_each_figure_an_interval_and_the_previous_releas
     assert macro.rstrip(" │").endswith("0.58"), macro
 
 
-PROBES = sorted(WRITER_PROBES.glob(FLAG_POSTS))
-WRITERS = PROBES + sorted(WRITER_TRAINING.glob(FLAG_POSTS))
+PROBES = flag_files(WRITER_PROBES)
+FEW_FLAGS = sorted([*WRITER_PROBES.glob(FLAG_POSTS), *WRITER_TRAINING.glob(FLAG_POSTS)])
+STREAMS = sorted([*WRITER_PROBES.glob(STREAM_POSTS), *WRITER_TRAINING.glob(STREAM_POSTS)])
 
 
-@pytest.mark.parametrize("path", WRITERS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", FEW_FLAGS, ids=lambda p: p.stem)
 def test_each_writers_file_labels_a_few_safety_flags_with_enough_of_each(path):
     rows = load_examples(path)
     assert len({r["id"] for r in rows}) == len(rows), path
-    flags = labelled_flags(rows)
+    flags = labelled_flags(path, rows)
     assert flags and flags <= set(FLAGS), (path, flags)
     for flag in flags:
         assert sum(flag in r["risk_flags"] for r in rows) >= 30, (path, flag)
+
+
+@pytest.mark.parametrize("path", STREAMS, ids=lambda p: p.stem)
+def test_a_stream_writers_posts_carry_every_flag_at_the_streams_rates(path):
+    """The brief (tests/data/writer_briefs/stream.md): every post judged for all seven flags
+    and an action; most posts carry no flag, and each flag is on a few."""
+    rows = load_examples(path)
+    assert len({r["id"] for r in rows}) == len(rows), path
+    assert labelled_flags(path, rows) == set(FLAGS), path
+    for row in rows:
+        assert set(row["risk_flags"]) <= set(FLAGS), row["id"]
+        assert row["action"] in ACTIONS and isinstance(row["is_reply"], bool), row["id"]
+    assert sum(not r["risk_flags"] for r in rows) >= len(rows) / 2, path
+    for flag in FLAGS:
+        assert sum(flag in r["risk_flags"] for r in rows) >= 3, (path, flag)
 
 
 def test_the_texts_judged_on_are_not_the_texts_trained_on():
@@ -165,7 +183,7 @@ def test_the_flags_stay_precise_on_another_writers_posts(path):
         assert right / len(raised) >= 0.80, (path.name, flag, right, len(raised))
 
 
-ACTION_PROBES = sorted(WRITER_PROBES.glob(ACTION_POSTS))
+ACTION_PROBES = action_files(WRITER_PROBES)
 
 
 @pytest.mark.parametrize("path", ACTION_PROBES, ids=lambda p: p.stem)
@@ -173,6 +191,6 @@ def test_the_second_opinion_does_no_worse_than_the_rules_on_another_writers_acti
     """The action model learned from dev and the training writers; on posts by a writer it
     never saw, it must not recommend worse than the rules alone would."""
     rows = load_examples(path)
-    assert {r["action"] for r in rows} == set(ACTIONS), path
+    assert {r["action"] for r in rows} <= set(ACTIONS), path
     chosen, ruled = writer_action_pairs(path)
     assert macro_f1(chosen, ACTIONS) >= macro_f1(ruled, ACTIONS), path.name
