@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import sklearn
@@ -38,8 +39,12 @@ from bench.evaluation import (
     labelled_flags,
     load_examples,
 )
+from earshot.core.paths import DEFAULT_PROFILE
+from enrichment.learned import words_and_pairs
+from enrichment.places import Gazetteer
 from enrichment.risk import FLAGS, risk_flags
 from enrichment.risk_model import MODEL_FILE, features
+from listeners import load_profile
 
 SEED = 20261205
 C = 1.0
@@ -68,6 +73,34 @@ MIN_RECALL = 0.2
 # so the list is needed in training only.
 FUNCTION_WORDS = frozenset(f"word: {w}" for w in ENGLISH_STOP_WORDS)
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
+
+
+@cache
+def _place_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The one-word names of places in the force area, and the word pairs inside longer ones.
+    Where a writer set a story is their choice, not what it says: learned, "'police',
+    'spalding'" raised a rumour on "Police say the missing girl from Spalding has been found
+    safe and well". Like the function words, they are left out in training only (a word with
+    no weight is ignored at scoring)."""
+    words, pairs = set(), set()
+    for place in Gazetteer.for_area(load_profile(DEFAULT_PROFILE).area).places:
+        found = words_and_pairs(place.name)
+        named = [f for f in found if f.startswith("word: ")]
+        if len(named) == 1:
+            words.add(named[0].removeprefix("word: "))
+        pairs.update(f for f in found if f.startswith("pair: "))
+    return frozenset(words), frozenset(pairs)
+
+
+def _learnable(feature: str) -> bool:
+    """Not a function word, and not where the post is set."""
+    if feature in FUNCTION_WORDS:
+        return False
+    words, pairs = _place_words()
+    kind, said = feature.split(": ", 1)
+    if kind == "word":
+        return said not in words
+    return kind != "pair" or (feature not in pairs and not words.intersection(said.split(" ")))
 
 
 @dataclass(frozen=True)
@@ -126,7 +159,7 @@ def _row(example: dict, labelled: frozenset[str], *, in_stream: bool) -> Row:
 
 
 def fit(rows: list[Row], flag: str) -> tuple[DictVectorizer, LogisticRegression]:
-    seen = Counter(name for row in rows for name in row.found if name not in FUNCTION_WORDS)
+    seen = Counter(name for row in rows for name in row.found if _learnable(name))
     kept = [{n: v for n, v in row.found.items() if seen[n] >= MIN_COUNT} for row in rows]
     vectoriser = DictVectorizer(sort=True)
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=5_000, random_state=SEED)

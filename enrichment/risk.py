@@ -126,6 +126,19 @@ def _rule(flag: str, spec: object, vocab: dict[str, str], where: str, unless: li
     )
 
 
+@cache
+def flag_exceptions(path: Path = RULES_FILE) -> dict[str, re.Pattern[str]]:
+    """Each flag's own `unless`: what the labelling guide says the flag never is, whoever
+    raises it. It cancels the flag's learned model too, which reads the whole text."""
+    raw = read_rules(path, top_keys={"vocab", "flags"})
+    vocab = raw.get("vocab") or {}
+    return {
+        flag: compile_phrases(spec["unless"], vocab, f"{path}: flags.{flag}.unless")
+        for flag, spec in (raw.get("flags") or {}).items()
+        if isinstance(spec, dict) and "unless" in spec
+    }
+
+
 def load_about_police(path: Path = RULES_FILE) -> re.Pattern[str]:
     """The police or an incident, in the rules file's own words (its `police` and `incident`
     vocab), so one edit there widens both the rules and what a long text is judged near."""

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from enrichment.learned import LearnedFlag, load_flags, words_and_pairs
-from enrichment.risk import FLAGS, RULES_FILE, risk_flags
+from enrichment.risk import FLAGS, RULES_FILE, flag_exceptions, risk_flags
 from enrichment.rule_files import LONG_TEXT, PhraseIndex, compile_each, read_rules
 
 MODEL_FILE = Path(__file__).parent / "data" / "risk_flags_model.json"
@@ -24,7 +24,12 @@ ADDRESS_PARTS = {"street", "postcode_area"}
 def judge_risk(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Sorted flag ids, and a reason in words for each flag only the model raised."""
     by_rules = risk_flags(text)
-    models = {flag: m for flag, m in load_models().items() if flag not in by_rules}
+    never = flag_exceptions()
+    models = {
+        flag: m
+        for flag, m in load_models().items()
+        if flag not in by_rules and not (flag in never and never[flag].search(text))
+    }
     # The models learned from posts: the words of a whole article together look like
     # anything ("?", "person", "lane" made a blog a crime report), so the rules judge it alone.
     if not models or len(text) > LONG_TEXT:

@@ -15,7 +15,6 @@ from bench.evaluation import (
     WRITER_PROBES,
     WRITER_TRAINING,
     action_files,
-    flag_files,
     label_sets,
     labelled_flags,
     load_examples,
@@ -128,7 +127,6 @@ def test_the_heldout_table_gives_each_figure_an_interval_and_the_previous_releas
     assert macro.rstrip(" │").endswith("0.58"), macro
 
 
-PROBES = flag_files(WRITER_PROBES)
 FEW_FLAGS = sorted([*WRITER_PROBES.glob(FLAG_POSTS), *WRITER_TRAINING.glob(FLAG_POSTS)])
 STREAMS = sorted([*WRITER_PROBES.glob(STREAM_POSTS), *WRITER_TRAINING.glob(STREAM_POSTS)])
 
@@ -170,7 +168,7 @@ def test_the_texts_judged_on_are_not_the_texts_trained_on():
         assert not (WRITER_PROBES / path.name).exists(), path
 
 
-@pytest.mark.parametrize("path", PROBES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(WRITER_PROBES.glob(FLAG_POSTS)), ids=lambda p: p.stem)
 def test_the_flags_stay_precise_on_another_writers_posts(path):
     """The near misses of a writer whose posts nothing was trained or tuned on (angry posts
     that threaten no one, crime talk that reports nothing, court results, officers named)
@@ -181,6 +179,20 @@ def test_the_flags_stay_precise_on_another_writers_posts(path):
         assert raised, (path.name, flag, "never raised")
         right = sum(flag in expected for expected in raised)
         assert right / len(raised) >= 0.80, (path.name, flag, right, len(raised))
+
+
+@pytest.mark.parametrize("path", sorted(WRITER_PROBES.glob(STREAM_POSTS)), ids=lambda p: p.stem)
+def test_a_flag_raised_in_a_days_stream_is_right_four_times_in_five(path):
+    """In a stream writer's day, flags are as rare as the desk meets them, so each false
+    alarm costs more precision than among another writer's posts, a third of them flagged.
+    With six to nine posts per flag, one post moves a flag's figure by 0.1 or more: the bar
+    is held over all seven flags together, and every flag must still be raised."""
+    probed, pairs = writer_probe_pairs(path)
+    for flag in probed:
+        assert any(flag in predicted for _, predicted in pairs), (path.name, flag)
+    raised = sum(len(predicted) for _, predicted in pairs)
+    right = sum(len(expected & predicted) for expected, predicted in pairs)
+    assert right / raised >= 0.80, (path.name, right, raised)
 
 
 ACTION_PROBES = action_files(WRITER_PROBES)
