@@ -385,6 +385,9 @@ def test_prejudicing_a_case_in_its_common_phrasings(text):
         "The man who helped us lives on Elm Road, what a gent",
         "The crash is being investigated by Lincolnshire Police",
         "Allegations against Lincolnshire Police are being looked into",
+        # What a video or picture is like, not who is in it.
+        "the copper in that video is a fat useless lump",
+        "That footage is a disgrace, sack the lot of them",
     ],
 )
 def test_near_misses_of_prejudicial_phrasings_are_not_prejudice(text):
