@@ -143,3 +143,19 @@ def test_a_phrasing_no_rule_lists_raises_its_flag_with_the_models_reason(flag):
 )
 def test_near_misses_in_the_same_words_raise_nothing(text):
     assert judge_risk(text) == ((), ())
+
+
+def test_no_flag_model_weighs_where_in_the_force_area_a_post_is_set():
+    """Writers set their rumours in Spalding and their threats in Boston: learned, the town
+    was evidence ("'police', 'spalding'" raised a rumour on a police statement)."""
+    towns, pairs = train_flags._place_words()
+    assert {"spalding", "boston", "lincoln", "skegness", "grantham"} <= towns
+    for flag, model in load_models().items():
+        placed = [
+            name
+            for name in model.weights
+            if name.removeprefix("word: ") in towns
+            or name in pairs
+            or (name.startswith("pair: ") and towns & set(name.split(" ")[1:]))
+        ]
+        assert not placed, (flag, placed[:5])
