@@ -3,6 +3,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
 
     python -m bench.agreement sample   # writes the second labeller's texts (no labels)
     python -m bench.agreement          # Cohen's kappa and percent agreement per field
+    python -m bench.agreement streams  # the same for the stream writers' flags and actions
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
 the not-kept rows are in it (rare labels would otherwise be missing from 150 rows), and
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from sklearn.metrics import cohen_kappa_score
 
-from bench.evaluation import DATA, load_examples
+from bench.evaluation import DATA, STREAM_POSTS, WRITER_TRAINING, load_examples
 from enrichment.risk import FLAGS
 
 SAMPLE = DATA / "second_pass_sample.jsonl"
@@ -27,6 +28,11 @@ SECOND = DATA / "second_pass.jsonl"
 SEED = 20261204
 SIZE = 150
 PER_LABEL = 6  # rows drawn first for each label value, so rare labels are in the sample
+# The stream writers' labels (tests/data/writer_training/stream_*.jsonl) checked the same way:
+# STREAM_SIZE posts, half of them flagged (flags are on a fifth of their posts, so a plain
+# draw would hold a handful of each), labelled again from the brief's definitions alone.
+STREAM_SECOND = DATA / "stream_second_pass.jsonl"
+STREAM_SIZE = 120
 
 
 def strata(row: dict) -> list[str]:
@@ -52,6 +58,20 @@ def draw(rows: list[dict], *, seed: int = SEED, size: int = SIZE) -> list[dict]:
     return sorted(chosen.values(), key=lambda r: r["id"])
 
 
+def draw_streams(rows: list[dict], *, seed: int = SEED + 1) -> list[dict]:
+    rng = random.Random(seed)
+    flagged = [r for r in rows if r["risk_flags"]]
+    plain = [r for r in rows if not r["risk_flags"]]
+    half = STREAM_SIZE // 2
+    return sorted(rng.sample(flagged, half) + rng.sample(plain, half), key=lambda r: r["id"])
+
+
+def stream_rows() -> list[dict]:
+    return [
+        row for path in sorted(WRITER_TRAINING.glob(STREAM_POSTS)) for row in load_examples(path)
+    ]
+
+
 def write_sample(path: Path = SAMPLE) -> None:
     rows = draw(load_examples())
     lines = (json.dumps({k: r[k] for k in ("id", "text", "is_reply")}) for r in rows)
@@ -74,13 +94,21 @@ FIELDS: dict[str, Callable[[dict], object]] = {
 }
 
 
-def agreement(first: list[dict], second: list[dict]) -> list[tuple[str, int, float, float]]:
+# A stream writer labelled only the flags and the action.
+STREAM_FIELDS = {
+    f: FIELDS[f] for f in ("action", "risk flags (exact set)", *(f"flag {f}" for f in FLAGS))
+}
+
+
+def agreement(
+    first: list[dict], second: list[dict], fields: dict[str, Callable[[dict], object]] = FIELDS
+) -> list[tuple[str, int, float, float]]:
     """(field, rows, percent agreement, Cohen's kappa). Judgements are compared only where
     both labellers kept the row: a row not kept carries no judgement (LABELLING.md §1)."""
     by_id = {r["id"]: r for r in first}
     pairs = [(by_id[r["id"]], r) for r in second]
     figures = []
-    for field, value in FIELDS.items():
+    for field, value in fields.items():
         rows = pairs if field == "keep" else [(a, b) for a, b in pairs if _kept(a) and _kept(b)]
         a = [json.dumps(value(x)) for x, _ in rows]
         b = [json.dumps(value(y)) for _, y in rows]
@@ -98,10 +126,14 @@ def main() -> None:
     if sys.argv[1:] == ["sample"]:
         write_sample()
         return
-    second = load_examples(SECOND)
-    print(f"{len(second)} rows labelled twice ({SECOND.name} against {SAMPLE.name}'s ids)")
+    if sys.argv[1:] == ["streams"]:
+        first, second, fields = stream_rows(), load_examples(STREAM_SECOND), STREAM_FIELDS
+        print(f"{len(second)} stream writers' posts labelled twice ({STREAM_SECOND.name})")
+    else:
+        first, second, fields = load_examples(), load_examples(SECOND), FIELDS
+        print(f"{len(second)} rows labelled twice ({SECOND.name} against {SAMPLE.name}'s ids)")
     print(f"{'field':<34}{'rows':>6}{'agree':>8}{'kappa':>8}")
-    for field, rows, agreed, kappa in agreement(load_examples(), second):
+    for field, rows, agreed, kappa in agreement(first, second, fields):
         print(f"{field:<34}{rows:>6}{agreed:>8.0%}{kappa:>8.2f}")
 
 

@@ -3,7 +3,15 @@ agreement figures move when, and only when, the labellers differ."""
 
 import copy
 
-from bench.agreement import FLAGS, agreement, draw
+from bench.agreement import (
+    FLAGS,
+    STREAM_FIELDS,
+    STREAM_SECOND,
+    agreement,
+    draw,
+    draw_streams,
+    stream_rows,
+)
 from bench.evaluation import load_examples
 
 ROWS = load_examples()
@@ -42,3 +50,15 @@ def test_a_row_the_second_labeller_does_not_keep_counts_against_keep_only():
     changed = figures(second)
     assert changed["keep"][0] < 1.0
     assert changed["toward_force"] == (1.0, 1.0)
+
+
+def test_the_stream_writers_second_pass_labels_the_sample_drawn_by_its_seed():
+    """If a stream writer's file is added or changed, the sample moves and this says so: the
+    agreement reported in tests/data/README.md would no longer be about the posts trained on."""
+    sample = draw_streams(stream_rows())
+    second = load_examples(STREAM_SECOND)
+    assert [r["id"] for r in second] == [r["id"] for r in sample]
+    assert sum(bool(r["risk_flags"]) for r in sample) == len(sample) // 2
+    assert {f for r in sample for f in r["risk_flags"]} == set(FLAGS)
+    figures = {f: kappa for f, _, _, kappa in agreement(sample, sample, STREAM_FIELDS)}
+    assert set(figures) == {"action", "risk flags (exact set)", *(f"flag {f}" for f in FLAGS)}
