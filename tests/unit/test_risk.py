@@ -177,6 +177,8 @@ def test_threat_to_a_neighbour_is_not_a_threat_to_staff():
         "We know where the inspector's kids go to school",
         "if a pig ever pulls me over again im gonna stab him",
         "Somebody needs to petrol bomb that nick",
+        # The police in slang the vocab once missed.
+        "someone should torch the fuzz van outside the Co-op",
         "I'll be waiting outside for that sergeant when he finishes tonight",
         "That PCSO deserves a good kicking",
         # Attacks on their stations and aircraft, and a gun aimed at them in emoji.
