@@ -298,6 +298,12 @@ def main() -> None:
             f"{found.recall} ({scores(pairs, flag).support} posts)"
             for flag in sorted(probed)
         )
+        if at_stream_rates(path):
+            together = boot.micro(pairs)
+            figures += (
+                f"; all seven together precision {together.precision}, recall "
+                f"{together.recall} ({micro(pairs).support} flags)"
+            )
         console.print(f"{path.name} ({len(pairs)} posts by another hand): {figures}")
     for path in action_files(WRITER_PROBES):
         chosen, ruled = writer_action_pairs(path)
