@@ -59,6 +59,7 @@ def draw(rows: list[dict], *, seed: int = SEED, size: int = SIZE) -> list[dict]:
 
 
 def draw_streams(rows: list[dict], *, seed: int = SEED + 1) -> list[dict]:
+    """STREAM_SIZE stream posts, half flagged, fixed by the seed: the second labeller's sample."""
     rng = random.Random(seed)
     flagged = [r for r in rows if r["risk_flags"]]
     plain = [r for r in rows if not r["risk_flags"]]

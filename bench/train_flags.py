@@ -76,7 +76,7 @@ THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
 
 @cache
-def _place_words() -> tuple[frozenset[str], frozenset[str]]:
+def place_words() -> tuple[frozenset[str], frozenset[str]]:
     """The one-word names of places in the force area, and the word pairs inside longer ones.
     Where a writer set a story is their choice, not what it says: learned, "'police',
     'spalding'" raised a rumour on "Police say the missing girl from Spalding has been found
@@ -96,7 +96,7 @@ def _learnable(feature: str) -> bool:
     """Not a function word, and not where the post is set."""
     if feature in FUNCTION_WORDS:
         return False
-    words, pairs = _place_words()
+    words, pairs = place_words()
     kind, said = feature.split(": ", 1)
     if kind == "word":
         return said not in words

@@ -148,7 +148,7 @@ def test_near_misses_in_the_same_words_raise_nothing(text):
 def test_no_flag_model_weighs_where_in_the_force_area_a_post_is_set():
     """Writers set their rumours in Spalding and their threats in Boston: learned, the town
     was evidence ("'police', 'spalding'" raised a rumour on a police statement)."""
-    towns, pairs = train_flags._place_words()
+    towns, pairs = train_flags.place_words()
     assert {"spalding", "boston", "lincoln", "skegness", "grantham"} <= towns
     for flag, model in load_models().items():
         placed = [
