@@ -24,15 +24,17 @@ ADDRESS_PARTS = {"street", "postcode_area"}
 def judge_risk(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Sorted flag ids, and a reason in words for each flag only the model raised."""
     by_rules = risk_flags(text)
+    # The models learned from posts: the words of a whole article together look like
+    # anything ("?", "person", "lane" made a blog a crime report), so the rules judge it alone.
+    if len(text) > LONG_TEXT:
+        return by_rules, ()
     never = flag_exceptions()
     models = {
         flag: m
         for flag, m in load_models().items()
         if flag not in by_rules and not (flag in never and never[flag].search(text))
     }
-    # The models learned from posts: the words of a whole article together look like
-    # anything ("?", "person", "lane" made a blog a crime report), so the rules judge it alone.
-    if not models or len(text) > LONG_TEXT:
+    if not models:
         return by_rules, ()
     found = features(text)
     reasons = {}
