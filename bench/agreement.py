@@ -4,6 +4,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement sample   # writes the second labeller's texts (no labels)
     python -m bench.agreement          # Cohen's kappa and percent agreement per field
     python -m bench.agreement streams  # the same for the stream writers' flags and actions
+    python -m bench.agreement real     # and for the real comments' flags and actions
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
 the not-kept rows are in it (rare labels would otherwise be missing from 150 rows), and
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from sklearn.metrics import cohen_kappa_score
 
-from bench.evaluation import DATA, STREAM_POSTS, WRITER_TRAINING, load_examples
+from bench.evaluation import DATA, REAL_POSTS, STREAM_POSTS, WRITER_TRAINING, load_examples
 from enrichment.risk import FLAGS
 
 SAMPLE = DATA / "second_pass_sample.jsonl"
@@ -33,6 +34,9 @@ PER_LABEL = 6  # rows drawn first for each label value, so rare labels are in th
 # draw would hold a handful of each), labelled again from the brief's definitions alone.
 STREAM_SECOND = DATA / "stream_second_pass.jsonl"
 STREAM_SIZE = 120
+# The real comments' labels (tests/data/writer_training/real_comments.jsonl): 60 of the 216,
+# drawn before either labeller began, labelled by a third from the same brief.
+REAL_SECOND = DATA / "real_second_pass.jsonl"
 
 
 def strata(row: dict) -> list[str]:
@@ -67,10 +71,8 @@ def draw_streams(rows: list[dict], *, seed: int = SEED + 1) -> list[dict]:
     return sorted(rng.sample(flagged, half) + rng.sample(plain, half), key=lambda r: r["id"])
 
 
-def stream_rows() -> list[dict]:
-    return [
-        row for path in sorted(WRITER_TRAINING.glob(STREAM_POSTS)) for row in load_examples(path)
-    ]
+def stream_rows(kind: str = STREAM_POSTS) -> list[dict]:
+    return [row for path in sorted(WRITER_TRAINING.glob(kind)) for row in load_examples(path)]
 
 
 def write_sample(path: Path = SAMPLE) -> None:
@@ -95,7 +97,7 @@ FIELDS: dict[str, Callable[[dict], object]] = {
 }
 
 
-# A stream writer labelled only the flags and the action.
+# A stream writer, or a labeller of real comments, labelled only the flags and the action.
 STREAM_FIELDS = {
     f: FIELDS[f] for f in ("action", "risk flags (exact set)", *(f"flag {f}" for f in FLAGS))
 }
@@ -130,6 +132,9 @@ def main() -> None:
     if sys.argv[1:] == ["streams"]:
         first, second, fields = stream_rows(), load_examples(STREAM_SECOND), STREAM_FIELDS
         print(f"{len(second)} stream writers' posts labelled twice ({STREAM_SECOND.name})")
+    elif sys.argv[1:] == ["real"]:
+        first, second, fields = stream_rows(REAL_POSTS), load_examples(REAL_SECOND), STREAM_FIELDS
+        print(f"{len(second)} real comments labelled twice ({REAL_SECOND.name})")
     else:
         first, second, fields = load_examples(), load_examples(SECOND), FIELDS
         print(f"{len(second)} rows labelled twice ({SECOND.name} against {SAMPLE.name}'s ids)")

@@ -44,6 +44,11 @@ WRITER_TRAINING = DATA / "writer_training"
 FLAG_POSTS = "writer_*.jsonl"
 ACTION_POSTS = "actions_*.jsonl"
 STREAM_POSTS = "stream_*.jsonl"
+# Real public comments about the police, labelled for every flag and an action by labellers
+# given the guide's definitions alone (tests/data/writer_briefs/real_labelling.md): the
+# register writers do not write (misspelt, crude, long-winded), for the flag models only: they
+# are not about the force as the desk hears it, so the action's signals would be wrong.
+REAL_POSTS = "real_*.jsonl"
 # The held-out figures of the release before this one, to print beside today's.
 PREVIOUS = PROJECT_DIR / "bench" / "data" / "previous_eval.json"
 
@@ -217,7 +222,7 @@ def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs
 
 def flag_files(folder: Path) -> list[Path]:
     """The writers' files in a folder that label risk flags."""
-    return sorted([*folder.glob(FLAG_POSTS), *folder.glob(STREAM_POSTS)])
+    return sorted([*folder.glob(FLAG_POSTS), *folder.glob(STREAM_POSTS), *folder.glob(REAL_POSTS)])
 
 
 def action_files(folder: Path) -> list[Path]:
@@ -231,10 +236,10 @@ def at_stream_rates(path: Path) -> bool:
 
 
 def labelled_flags(path: Path, rows: list[dict]) -> frozenset[str]:
-    """The flags a writer's file labels. A stream writer judged every flag on every post; the
-    others were asked for a few flags only, with dozens of posts carrying each, so a flag no
-    post of theirs carries was not asked for."""
-    if at_stream_rates(path):
+    """The flags a writer's file labels. A stream writer or a labeller of real comments judged
+    every flag on every post; the others were asked for a few flags only, with dozens of posts
+    carrying each, so a flag no post of theirs carries was not asked for."""
+    if at_stream_rates(path) or path.match(REAL_POSTS):
         return frozenset(FLAGS)
     return frozenset(flag for row in rows for flag in row["risk_flags"])
 

@@ -22,6 +22,13 @@ Usage: python -m bench.select_real_text davidson.csv crisis-1.csv … pheme-1.js
 tsd_1.csv … (the T26 files, then the T6 files, then the PHEME files, each in the order of its
 event names, then the GoEmotions dev, test and train files, then tsd_trial, tsd_train, tsd_test)
 Each candidate is printed as one JSON line: source (set:row id), where it came from, text.
+
+    python -m bench.select_real_text --unused tsd_trial.csv tsd_train.csv tsd_test.csv \
+go_dev.tsv go_test.tsv go_train.tsv
+
+prints the candidates of those files that police_mentions.jsonl does not already hold (by
+source or by text): the comments labelled for the flag models' training in
+tests/data/writer_training/real_comments.jsonl, so no held-out row's text is trained on.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+
+from bench.evaluation import load_examples
 
 POLICE = re.compile(r"\b(cops?|police\w*|policem[ae]n|officers?)\b", re.IGNORECASE)
 RETWEET = re.compile(r"^(RT\s+@\w+:?\s*)+|https?://\S+|\s+", re.IGNORECASE)
@@ -98,9 +107,45 @@ def candidates(rows: Iterator[tuple[str, str, str]]) -> Iterator[dict]:
         yield {"source": source, "origin": origin, "text": text}
 
 
-def main(davidson_csv: str, *others: str) -> None:
-    for rows in [davidson(Path(davidson_csv)), *(reader(Path(p)) for p in others)]:
-        for candidate in candidates(rows):
+def unused(found: Iterator[dict]) -> Iterator[dict]:
+    """The candidates not already in police_mentions.jsonl, as they are or retargeted, nor
+    from an event it sampled by hand (a near-repeat of one of its tweets, the same headline
+    with another link, would put a held-out row's words in training)."""
+    labelled = load_examples()
+    rows = {row_key(e["source"]) for e in labelled}
+    texts = {e["text"].strip().casefold() for e in labelled}
+    for candidate in found:
+        if candidate["origin"] in SAMPLED_EVENTS:
+            continue
+        if (
+            row_key(candidate["source"]) not in rows
+            and candidate["text"].strip().casefold() not in texts
+        ):
+            yield candidate
+
+
+# CrisisLexT26 events police_mentions.jsonl took tweets from (bench/select_crisis_tweets.py).
+SAMPLED_EVENTS = frozenset(
+    {"2013_Glasgow_helicopter_crash", "2013_Boston_bombings", "2013_Boston_Bombings"}
+)
+
+
+def row_key(source: str) -> tuple[str, str]:
+    """(set, row) of a `source`: CrisisLex tweets by id whichever script labelled them
+    (`crisislext26:<id>`, `crisislex-glasgow:<id>`)."""
+    kind, _, row = source.removesuffix(":retargeted").partition(":")
+    return ("crisislex", row) if kind.startswith("crisislex") else (kind, row)
+
+
+def main(first: str, *others: str) -> None:
+    if first == "--unused":
+        streams = [unused(candidates(reader(Path(p)))) for p in others]
+    else:
+        streams = [
+            candidates(rows) for rows in [davidson(Path(first)), *map(reader, map(Path, others))]
+        ]
+    for found in streams:
+        for candidate in found:
             print(json.dumps(candidate, ensure_ascii=False))
 
 

@@ -11,10 +11,12 @@ from bench.bootstrap import Bootstrap
 from bench.evaluation import (
     FLAG_POSTS,
     PREVIOUS,
+    REAL_POSTS,
     STREAM_POSTS,
     WRITER_PROBES,
     WRITER_TRAINING,
     action_files,
+    flag_files,
     label_sets,
     labelled_flags,
     load_examples,
@@ -155,6 +157,28 @@ def test_a_stream_writers_posts_carry_every_flag_at_the_streams_rates(path):
     assert sum(not r["risk_flags"] for r in rows) >= len(rows) / 2, path
     for flag in FLAGS:
         assert sum(flag in r["risk_flags"] for r in rows) >= 3, (path, flag)
+
+
+REAL = sorted(WRITER_TRAINING.glob(REAL_POSTS))
+
+
+def test_real_comments_are_trained_on_and_none_is_a_row_of_the_labelled_set():
+    """Real public comments (tests/data/README.md) go to the flag models with every flag
+    judged. Each names the set and row it came from; one the labelled set already holds, as it
+    is or retargeted to the force, would put a held-out row's words in training."""
+    assert REAL, f"no real comments in {WRITER_TRAINING}"
+    labelled = {e["source"].removesuffix(":retargeted") for e in EXAMPLES}
+    texts = {e["text"].casefold() for e in EXAMPLES}
+    for path in REAL:
+        rows = load_examples(path)
+        assert labelled_flags(path, rows) == set(FLAGS), path
+        assert len({r["source"] for r in rows}) == len({r["id"] for r in rows}) == len(rows)
+        for row in rows:
+            assert row["source"].startswith(("toxicspans:", "goemotions:")), row["id"]
+            assert row["source"] not in labelled and row["text"].casefold() not in texts, row["id"]
+            assert set(row["risk_flags"]) <= set(FLAGS), row["id"]
+            assert row["action"] in ACTIONS and row["is_reply"] is False, row["id"]
+    assert path in flag_files(WRITER_TRAINING) and path not in action_files(WRITER_TRAINING)
 
 
 def test_the_texts_judged_on_are_not_the_texts_trained_on():
