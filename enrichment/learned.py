@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
@@ -133,40 +133,58 @@ def strongest(
 
 
 @dataclass(frozen=True)
-class LearnedFlag:
-    """Binary logistic regression for one risk flag, with the probability above which the
-    flag is raised (chosen by cross-validation on dev, bench/train_flags.py)."""
+class LearnedFlags:
+    """Binary logistic regressions, one per risk flag, each with the probability above which
+    its flag is raised (chosen by cross-validation on dev, bench/train_flags.py). A feature's
+    weights for every flag sit in one tuple, so a text's features are looked up once, not once
+    per flag."""
 
-    weights: dict[str, float]
-    intercept: float
-    threshold: float
+    flags: tuple[str, ...]
+    weights: dict[str, tuple[float, ...]]  # 0.0 where a flag's model has no such feature
+    intercepts: tuple[float, ...]
+    thresholds: tuple[float, ...]
 
-    def probability(self, found: dict[str, float]) -> float:
-        total = self.intercept + sum(
-            value * weight for name, value in found.items() if (weight := self.weights.get(name))
-        )
-        return 1 / (1 + math.exp(-total))
+    def raised(self, found: dict[str, float], asked: Collection[str]) -> dict[str, Raised]:
+        """The flags among `asked` whose model passes its threshold on these features, each
+        present (1.0, as `words_and_pairs` gives them)."""
+        rows = [weight for name in found if (weight := self.weights.get(name))]
+        columns = zip(*rows, strict=True) if rows else ((),) * len(self.flags)
+        raised = {}
+        for i, (flag, column) in enumerate(zip(self.flags, columns, strict=True)):
+            if flag not in asked:
+                continue
+            probability = 1 / (1 + math.exp(-(self.intercepts[i] + sum(column))))
+            if probability >= self.thresholds[i]:
+                pushes = [(1.0, name) for name in found if name in self.weights]
+                pushed = strongest(pushes, lambda name, i=i: self.weights[name][i])
+                raised[flag] = Raised(probability, pushed)
+        return raised
 
-    def strongest(self, found: dict[str, float]) -> tuple[str, ...]:
-        """The features that pushed hardest toward the flag: asked only of a raised one."""
-        pushes = [(value, name) for name, value in found.items() if name in self.weights and value]
-        return strongest(pushes, self.weights.__getitem__)
+
+@dataclass(frozen=True)
+class Raised:
+    probability: float
+    strongest: tuple[str, ...]  # the features that pushed hardest toward the flag
 
 
 @cache
-def load_flags(path: Path) -> dict[str, LearnedFlag]:
-    """Flag id to its model, for the flags whose model earned its place in training."""
+def load_flags(path: Path) -> LearnedFlags:
+    """Every flag whose model earned its place in training."""
     stored = json.loads(path.read_text(encoding="utf-8"))
     try:
-        return {
-            flag: LearnedFlag(
-                weights=dict(model["weights"]),
-                intercept=float(model["intercept"]),
-                threshold=float(model["threshold"]),
-            )
-            for flag, model in stored["flags"].items()
-        }
-    except (KeyError, TypeError, AttributeError) as error:
+        models = stored["flags"]
+        flags = tuple(models)
+        weights: dict[str, list[float]] = {}
+        for i, flag in enumerate(flags):
+            for name, weight in dict(models[flag]["weights"]).items():
+                weights.setdefault(name, [0.0] * len(flags))[i] = float(weight)
+        return LearnedFlags(
+            flags=flags,
+            weights={name: tuple(w) for name, w in weights.items()},
+            intercepts=tuple(float(models[f]["intercept"]) for f in flags),
+            thresholds=tuple(float(models[f]["threshold"]) for f in flags),
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise ValueError(f"{path}: expected flags with weights, intercept, threshold") from error
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from enrichment.learned import LearnedFlag, load_flags, words_and_pairs
+from enrichment.learned import LearnedFlags, load_flags, words_and_pairs
 from enrichment.risk import FLAGS, RULES_FILE, flag_exceptions, risk_flags
 from enrichment.rule_files import LONG_TEXT, PhraseIndex, compile_each, read_rules
 
@@ -29,21 +29,19 @@ def judge_risk(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if len(text) > LONG_TEXT:
         return by_rules, ()
     never = flag_exceptions()
-    models = {
-        flag: m
-        for flag, m in load_models().items()
+    models = load_models()
+    asked = {
+        flag
+        for flag in models.flags
         if flag not in by_rules and not (flag in never and never[flag].search(text))
     }
-    if not models:
+    if not asked:
         return by_rules, ()
-    found = features(text)
-    reasons = {}
-    for flag, model in models.items():
-        probability = model.probability(found)
-        if probability >= model.threshold:
-            reasons[flag] = _reason(flag, probability, model.strongest(found))
-    flags = tuple(sorted({*by_rules, *reasons}))
-    return flags, tuple(reasons[flag] for flag in sorted(reasons))
+    raised = models.raised(features(text), asked)
+    flags = tuple(sorted({*by_rules, *raised}))
+    return flags, tuple(
+        _reason(flag, raised[flag].probability, raised[flag].strongest) for flag in sorted(raised)
+    )
 
 
 def features(text: str) -> dict[str, float]:
@@ -67,9 +65,9 @@ def _vocab() -> tuple[tuple[str, ...], PhraseIndex]:
 
 
 @cache  # asked for every text: the check of its flags is made once
-def load_models(path: Path = MODEL_FILE) -> dict[str, LearnedFlag]:
+def load_models(path: Path = MODEL_FILE) -> LearnedFlags:
     models = load_flags(path)
-    unknown = set(models) - set(FLAGS)
+    unknown = set(models.flags) - set(FLAGS)
     if unknown:
         raise ValueError(f"{path}: no such risk flag {sorted(unknown)}")
     return models

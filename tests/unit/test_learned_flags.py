@@ -150,12 +150,11 @@ def test_no_flag_model_weighs_where_in_the_force_area_a_post_is_set():
     was evidence ("'police', 'spalding'" raised a rumour on a police statement)."""
     towns, pairs = train_flags.place_words()
     assert {"spalding", "boston", "lincoln", "skegness", "grantham"} <= towns
-    for flag, model in load_models().items():
-        placed = [
-            name
-            for name in model.weights
-            if name.removeprefix("word: ") in towns
-            or name in pairs
-            or (name.startswith("pair: ") and towns & set(name.split(" ")[1:]))
-        ]
-        assert not placed, (flag, placed[:5])
+    placed = [
+        name
+        for name in load_models().weights
+        if name.removeprefix("word: ") in towns
+        or name in pairs
+        or (name.startswith("pair: ") and towns & set(name.split(" ")[1:]))
+    ]
+    assert not placed, placed[:5]
