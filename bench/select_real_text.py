@@ -108,33 +108,15 @@ def candidates(rows: Iterator[tuple[str, str, str]]) -> Iterator[dict]:
 
 
 def unused(found: Iterator[dict]) -> Iterator[dict]:
-    """The candidates not already in police_mentions.jsonl, as they are or retargeted, nor
-    from an event it sampled by hand (a near-repeat of one of its tweets, the same headline
-    with another link, would put a held-out row's words in training)."""
+    """The candidates not already in police_mentions.jsonl by set and row, as they are or
+    retargeted, or by text. For the comment sets (Toxic Spans, GoEmotions): a tweet set's
+    near-repeats (the same headline with another link) would need more than this."""
     labelled = load_examples()
-    rows = {row_key(e["source"]) for e in labelled}
+    rows = {e["source"].removesuffix(":retargeted") for e in labelled}
     texts = {e["text"].strip().casefold() for e in labelled}
     for candidate in found:
-        if candidate["origin"] in SAMPLED_EVENTS:
-            continue
-        if (
-            row_key(candidate["source"]) not in rows
-            and candidate["text"].strip().casefold() not in texts
-        ):
+        if candidate["source"] not in rows and candidate["text"].strip().casefold() not in texts:
             yield candidate
-
-
-# CrisisLexT26 events police_mentions.jsonl took tweets from (bench/select_crisis_tweets.py).
-SAMPLED_EVENTS = frozenset(
-    {"2013_Glasgow_helicopter_crash", "2013_Boston_bombings", "2013_Boston_Bombings"}
-)
-
-
-def row_key(source: str) -> tuple[str, str]:
-    """(set, row) of a `source`: CrisisLex tweets by id whichever script labelled them
-    (`crisislext26:<id>`, `crisislex-glasgow:<id>`)."""
-    kind, _, row = source.removesuffix(":retargeted").partition(":")
-    return ("crisislex", row) if kind.startswith("crisislex") else (kind, row)
 
 
 def main(first: str, *others: str) -> None:
