@@ -84,7 +84,7 @@ class TowardForce:
         text = text[:MAX_CHARS]
         if not (is_reply or self.refers_to(text)):
             return _labelled(0.0)
-        judged = self.learned.judge(self._features(text, is_reply, plain_tone))
+        judged = self.learned.judge(self._features(text, is_reply, plain_tone), explained=False)
         return Sentiment(score=judged.score, label=judged.label)
 
     def reasons(self, text: str, *, is_reply: bool = False) -> tuple[str, ...]:
