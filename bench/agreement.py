@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from sklearn.metrics import cohen_kappa_score
@@ -34,6 +34,11 @@ PER_LABEL = 6  # rows drawn first for each label value, so rare labels are in th
 # draw would hold a handful of each), labelled again from the brief's definitions alone.
 STREAM_SECOND = DATA / "stream_second_pass.jsonl"
 STREAM_SIZE = 120
+# The stream writers whose posts that sample was drawn from (2026-12-05): the English ones.
+# The Polish and Romanian streams (BZ, CA), written later, are not in it.
+STREAM_SECOND_WRITERS = frozenset(
+    "ar as at au av aw ax az ba bb bc bd be bf bm bn".split()  # noqa: SIM905
+)
 # The real comments' labels (tests/data/writer_training/real_comments.jsonl): 60 of the 216,
 # drawn before either labeller began, labelled by a third from the same brief.
 REAL_SECOND = DATA / "real_second_pass.jsonl"
@@ -71,8 +76,12 @@ def draw_streams(rows: list[dict], *, seed: int = SEED + 1) -> list[dict]:
     return sorted(rng.sample(flagged, half) + rng.sample(plain, half), key=lambda r: r["id"])
 
 
-def stream_rows(kind: str = STREAM_POSTS) -> list[dict]:
-    return [row for path in sorted(WRITER_TRAINING.glob(kind)) for row in load_examples(path)]
+def stream_rows(kind: str = STREAM_POSTS, *, written_by: Collection[str] = ()) -> list[dict]:
+    """Every row of the training files of a kind, or of those writers' files only."""
+    paths = sorted(WRITER_TRAINING.glob(kind))
+    if written_by:
+        paths = [p for p in paths if p.stem.split("_", 1)[1] in written_by]
+    return [row for path in paths for row in load_examples(path)]
 
 
 def write_sample(path: Path = SAMPLE) -> None:

@@ -145,6 +145,34 @@ def test_near_misses_in_the_same_words_raise_nothing(text):
     assert judge_risk(text) == ((), ())
 
 
+# Written for these tests (in no training file): what Boston's and Spalding's Polish and
+# Romanian speakers post. The models learned their words from writers in those languages,
+# among as many ordinary posts as flagged ones in each, so the language itself is no alarm.
+ORDINARY_IN_COMMUNITY_LANGUAGES = [
+    "Dzień dobry, czy ktoś wie do której jest otwarty komisariat w Boston? Muszę oddać "
+    "znaleziony portfel",
+    "Dziękuję policji za szybką pomoc wczoraj na West Street, bardzo mili ludzie",
+    "Bună ziua, știe cineva dacă poliția din Spalding are un număr pentru obiecte pierdute?",
+    "Mulțumesc poliției din Boston pentru ajutor, au fost foarte amabili cu mama mea",
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY_IN_COMMUNITY_LANGUAGES)
+def test_an_ordinary_post_in_polish_or_romanian_raises_nothing(text):
+    assert judge_risk(text) == ((), ())
+
+
+def test_a_live_report_in_romanian_no_rule_lists_is_raised_by_the_model():
+    text = (
+        "Cineva tocmai a spart geamul mașinii de lângă mine pe Pinchbeck Road chiar acum, "
+        "unde e poliția?"
+    )
+    assert risk_flags(text) == (), "a rule now covers this; pick a phrasing none does"
+    flags, reasons = judge_risk(text)
+    assert flags == ("crime-reported",)
+    assert "'acum'" in reasons[0], reasons
+
+
 def test_no_flag_model_weighs_where_in_the_force_area_a_post_is_set():
     """Writers set their rumours in Spalding and their threats in Boston: learned, the town
     was evidence ("'police', 'spalding'" raised a rumour on a police statement)."""
