@@ -5,6 +5,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement          # Cohen's kappa and percent agreement per field
     python -m bench.agreement streams  # the same for the stream writers' flags and actions
     python -m bench.agreement real     # and for the real comments' flags and actions
+    python -m bench.agreement streams polish-romanian  # and the Polish and Romanian streams
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
 the not-kept rows are in it (rare labels would otherwise be missing from 150 rows), and
@@ -42,6 +43,9 @@ STREAM_SECOND_WRITERS = frozenset(
 # The real comments' labels (tests/data/writer_training/real_comments.jsonl): 60 of the 216,
 # drawn before either labeller began, labelled by a third from the same brief.
 REAL_SECOND = DATA / "real_second_pass.jsonl"
+# 30 posts of each of the Polish and Romanian streams (BZ, CA), 15 flagged and 15 not, drawn
+# at random and labelled by another instance from the stream brief's definitions.
+POLISH_ROMANIAN_SECOND = DATA / "stream_second_pass_polish_romanian.jsonl"
 
 
 def strata(row: dict) -> list[str]:
@@ -112,6 +116,19 @@ STREAM_FIELDS = {
 }
 
 
+# The second passes over the writers' and labellers' training files: the command's words,
+# then the kind of file, the second labeller's file, and what was labelled twice.
+LABELLED_TWICE = {
+    ("streams",): (STREAM_POSTS, STREAM_SECOND, "stream writers' posts"),
+    ("streams", "polish-romanian"): (
+        STREAM_POSTS,
+        POLISH_ROMANIAN_SECOND,
+        "Polish and Romanian stream posts",
+    ),
+    ("real",): (REAL_POSTS, REAL_SECOND, "real comments"),
+}
+
+
 def agreement(
     first: list[dict], second: list[dict], fields: dict[str, Callable[[dict], object]] = FIELDS
 ) -> list[tuple[str, int, float, float]]:
@@ -138,12 +155,10 @@ def main() -> None:
     if sys.argv[1:] == ["sample"]:
         write_sample()
         return
-    if sys.argv[1:] == ["streams"]:
-        first, second, fields = stream_rows(), load_examples(STREAM_SECOND), STREAM_FIELDS
-        print(f"{len(second)} stream writers' posts labelled twice ({STREAM_SECOND.name})")
-    elif sys.argv[1:] == ["real"]:
-        first, second, fields = stream_rows(REAL_POSTS), load_examples(REAL_SECOND), STREAM_FIELDS
-        print(f"{len(second)} real comments labelled twice ({REAL_SECOND.name})")
+    if tuple(sys.argv[1:]) in LABELLED_TWICE:
+        (kind, path, what), fields = LABELLED_TWICE[tuple(sys.argv[1:])], STREAM_FIELDS
+        first, second = stream_rows(kind), load_examples(path)
+        print(f"{len(second)} {what} labelled twice ({path.name})")
     else:
         first, second, fields = load_examples(), load_examples(SECOND), FIELDS
         print(f"{len(second)} rows labelled twice ({SECOND.name} against {SAMPLE.name}'s ids)")

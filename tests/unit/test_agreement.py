@@ -5,6 +5,7 @@ import copy
 
 from bench.agreement import (
     FLAGS,
+    POLISH_ROMANIAN_SECOND,
     REAL_SECOND,
     STREAM_FIELDS,
     STREAM_SECOND,
@@ -79,3 +80,18 @@ def test_the_real_comments_second_pass_labels_rows_of_the_file_and_agrees_on_its
     }
     assert figures["risk flags (exact set)"][0] >= 0.95, figures
     assert figures["action"][0] >= 0.85, figures
+
+
+def test_the_polish_and_romanian_streams_second_pass_holds_half_flagged_posts_of_each():
+    """The sample tests/data/README.md reports on: 15 flagged and 15 plain posts of each of BZ
+    and CA by their writers' labels, the second labeller agreeing on nearly every flag."""
+    first = {r["id"]: r for r in stream_rows(written_by={"bz", "ca"})}
+    second = load_examples(POLISH_ROMANIAN_SECOND)
+    for writer in ("bz", "ca"):
+        drawn = [first[r["id"]] for r in second if r["id"].startswith(f"stream-{writer}-")]
+        assert len(drawn) == 30, writer
+        assert sum(bool(r["risk_flags"]) for r in drawn) == 15, writer
+    figures = {
+        f: agreed for f, _, agreed, _ in agreement(list(first.values()), second, STREAM_FIELDS)
+    }
+    assert figures["risk flags (exact set)"] >= 0.95, figures
