@@ -22,7 +22,8 @@ from pathlib import Path
 MODEL_FILE = Path(__file__).parent / "data" / "toward_force_model.json"
 LABELS = ("negative", "neutral", "positive")
 
-_TOKENS = re.compile(r"[a-z0-9']+|[!?]")
+# Words, "!" and "?", and each emoji: in posts a 🐷 or a 🔪 says as much as a word.
+_TOKENS = re.compile(r"[a-z0-9']+|[!?]|[\u2600-\u27bf\U0001f300-\U0001faff]")
 # What the lexicon says, as features beside the words: the model learns how far to trust it.
 LEXICON_SCORE = "lexicon: score"
 LEXICON_NEGATIVE = "lexicon: negative"
