@@ -9,7 +9,7 @@ at which the model alone keeps precision at PRECISION or better, rule-or-model s
 PRECISION (or the rules' own precision, if lower), and rule-or-model on the rows where flags
 are as rare as in the stream (dev and the stream writers' posts) stays at STREAM_PRECISION;
 the flag ships only if the model then finds at least MIN_RECALL of the flagged rows it never
-saw and rule-or-model is no worse than the rules alone in F1 (a model that only adds false
+saw and rule-or-model beats the rules alone in F1 by MIN_GAIN (a model that only adds false
 alarms to rules that already find every dev row does not ship).
 
 Beside dev, each file in tests/data/writer_training/ teaches the flags it labels: posts by
@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import sklearn
+from scipy.sparse import csr_matrix
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
@@ -47,7 +49,7 @@ from enrichment.risk_model import MODEL_FILE, features
 from listeners import load_profile
 
 SEED = 20261205
-C = 1.0
+C = 4.0
 FOLDS = 5
 # With 22-32 flagged dev rows, one split's figures move by a row or two: each row's unseen
 # probability is averaged over REPEATS differently shuffled splits.
@@ -67,6 +69,10 @@ STREAM_PRECISION = 0.8
 # A fifth of the flagged texts it never saw: the rules find 0.07-0.35 of the phrasings they
 # were not written for (held-out), so a model finding this many at PRECISION adds to them.
 MIN_RECALL = 0.2
+# Beside rules that already find nearly all of a flag, a model that only ties them in F1 adds
+# false alarms of the kinds the rules were written to avoid: personal-data's NB-LR model tied
+# (0.955 against 0.954) and read "My number is in my bio, DM me if you saw it" as personal data.
+MIN_GAIN = 0.01
 # "who", "is", "at" alone: with 25 flagged rows the model learned them as evidence (0.56 for
 # "The man who was attacked is in a stable condition"); without them, personal-data's
 # cross-validated recall rose from 0.35 to 0.58. Unweighted features are ignored at scoring,
@@ -134,7 +140,7 @@ class Verdict:
             and self.model[1] >= MIN_RECALL
             and self.either[0] >= min(PRECISION, self.rules[0])
             and self.in_stream[0] >= STREAM_PRECISION
-            and _f1(self.either) >= _f1(self.rules)
+            and _f1(self.either) >= _f1(self.rules) + MIN_GAIN
         )
 
 
@@ -159,12 +165,28 @@ def _row(example: dict, labelled: frozenset[str], *, in_stream: bool) -> Row:
 
 
 def fit(rows: list[Row], flag: str) -> tuple[DictVectorizer, LogisticRegression]:
+    """A logistic regression over features scaled by how much likelier each is in flagged
+    rows than in the rest (the naive-Bayes log-count ratio: NB-LR, after Wang and Manning,
+    ACL 2012). A word seen in a handful of threats starts out as evidence instead of
+    waiting for the regression to find it. The ratios are folded into the weights, so a
+    text is scored on its plain features, as before."""
     seen = Counter(name for row in rows for name in row.found if _learnable(name))
     kept = [{n: v for n, v in row.found.items() if seen[n] >= MIN_COUNT} for row in rows]
     vectoriser = DictVectorizer(sort=True)
+    found = vectoriser.fit_transform(kept)
+    flagged = np.array([flag in row.flags for row in rows])
+    ratio = np.log(_share(found[flagged]) / _share(found[~flagged]))
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=5_000, random_state=SEED)
-    model.fit(vectoriser.fit_transform(kept), [flag in row.flags for row in rows])
+    model.fit(found.multiply(ratio).tocsr(), flagged)
+    model.coef_ = model.coef_ * ratio
     return vectoriser, model
+
+
+def _share(found: csr_matrix) -> np.ndarray:
+    """Each feature's share of all feature counts in these rows, one added to every count
+    (Laplace), so a feature never seen among them is rare, not impossible."""
+    counts = np.asarray(found.sum(axis=0)).ravel() + 1.0
+    return counts / counts.sum()
 
 
 def cross_validate(rows: list[Row], flag: str) -> Verdict:

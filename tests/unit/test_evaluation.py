@@ -136,12 +136,15 @@ STREAMS = sorted([*WRITER_PROBES.glob(STREAM_POSTS), *WRITER_TRAINING.glob(STREA
 
 @pytest.mark.parametrize("path", FEW_FLAGS, ids=lambda p: p.stem)
 def test_each_writers_file_labels_a_few_safety_flags_with_enough_of_each(path):
+    """A flag no post carries was not asked for (`labelled_flags`), so each flag asked for
+    must be carried by dozens: at least 25, what the sixth round's briefs asked of the flag
+    they put second (tests/data/README.md)."""
     rows = load_examples(path)
     assert len({r["id"] for r in rows}) == len(rows), path
     flags = labelled_flags(path, rows)
     assert flags and flags <= set(FLAGS), (path, flags)
     for flag in flags:
-        assert sum(flag in r["risk_flags"] for r in rows) >= 30, (path, flag)
+        assert sum(flag in r["risk_flags"] for r in rows) >= 25, (path, flag)
 
 
 @pytest.mark.parametrize("path", STREAMS, ids=lambda p: p.stem)
