@@ -6,6 +6,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement streams  # the same for the stream writers' flags and actions
     python -m bench.agreement real     # and for the real comments' flags and actions
     python -m bench.agreement streams polish-romanian  # and the Polish and Romanian streams
+    python -m bench.agreement threats  # and the threat writers' threats and live reports
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
 the not-kept rows are in it (rare labels would otherwise be missing from 150 rows), and
@@ -22,7 +23,14 @@ from pathlib import Path
 
 from sklearn.metrics import cohen_kappa_score
 
-from bench.evaluation import DATA, REAL_POSTS, STREAM_POSTS, WRITER_TRAINING, load_examples
+from bench.evaluation import (
+    DATA,
+    FLAG_POSTS,
+    REAL_POSTS,
+    STREAM_POSTS,
+    WRITER_TRAINING,
+    load_examples,
+)
 from enrichment.risk import FLAGS
 
 SAMPLE = DATA / "second_pass_sample.jsonl"
@@ -46,6 +54,9 @@ REAL_SECOND = DATA / "real_second_pass.jsonl"
 # 30 posts of each of the Polish and Romanian streams (BZ, CA), 15 flagged and 15 not, drawn
 # at random and labelled by another instance from the stream brief's definitions.
 POLISH_ROMANIAN_SECOND = DATA / "stream_second_pass_polish_romanian.jsonl"
+# 30 threats and 30 other posts of the English threat-and-crime writers (A … CD), drawn at
+# random (seed 20261206) and labelled again for those two flags from the brief's definitions.
+THREAT_SECOND = DATA / "threat_second_pass.jsonl"
 
 
 def strata(row: dict) -> list[str]:
@@ -116,16 +127,22 @@ STREAM_FIELDS = {
 }
 
 
+# A few-flag writer labelled only the flags their brief asked for.
+THREAT_FIELDS = {f"flag {f}": FIELDS[f"flag {f}"] for f in ("threat-to-staff", "crime-reported")}
+
+
 # The second passes over the writers' and labellers' training files: the command's words,
-# then the kind of file, the second labeller's file, and what was labelled twice.
+# then the kind of file, the second labeller's file, what was labelled twice, and the fields.
 LABELLED_TWICE = {
-    ("streams",): (STREAM_POSTS, STREAM_SECOND, "stream writers' posts"),
+    ("streams",): (STREAM_POSTS, STREAM_SECOND, "stream writers' posts", STREAM_FIELDS),
     ("streams", "polish-romanian"): (
         STREAM_POSTS,
         POLISH_ROMANIAN_SECOND,
         "Polish and Romanian stream posts",
+        STREAM_FIELDS,
     ),
-    ("real",): (REAL_POSTS, REAL_SECOND, "real comments"),
+    ("real",): (REAL_POSTS, REAL_SECOND, "real comments", STREAM_FIELDS),
+    ("threats",): (FLAG_POSTS, THREAT_SECOND, "threat writers' posts", THREAT_FIELDS),
 }
 
 
@@ -156,7 +173,7 @@ def main() -> None:
         write_sample()
         return
     if tuple(sys.argv[1:]) in LABELLED_TWICE:
-        (kind, path, what), fields = LABELLED_TWICE[tuple(sys.argv[1:])], STREAM_FIELDS
+        kind, path, what, fields = LABELLED_TWICE[tuple(sys.argv[1:])]
         first, second = stream_rows(kind), load_examples(path)
         print(f"{len(second)} {what} labelled twice ({path.name})")
     else:

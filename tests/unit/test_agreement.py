@@ -10,12 +10,14 @@ from bench.agreement import (
     STREAM_FIELDS,
     STREAM_SECOND,
     STREAM_SECOND_WRITERS,
+    THREAT_FIELDS,
+    THREAT_SECOND,
     agreement,
     draw,
     draw_streams,
     stream_rows,
 )
-from bench.evaluation import REAL_POSTS, load_examples
+from bench.evaluation import FLAG_POSTS, REAL_POSTS, load_examples
 
 ROWS = load_examples()
 
@@ -95,3 +97,19 @@ def test_the_polish_and_romanian_streams_second_pass_holds_half_flagged_posts_of
         f: agreed for f, _, agreed, _ in agreement(list(first.values()), second, STREAM_FIELDS)
     }
     assert figures["risk flags (exact set)"] >= 0.95, figures
+
+
+def test_the_threat_writers_second_pass_holds_their_threats_and_agrees_on_them():
+    """The figures tests/data/README.md reports for the threat-and-crime writers: 30 of their
+    threats and 30 other posts, each a row of their files by id and text, in English, and the
+    second labeller agreeing on nearly every threat and live report."""
+    first = {r["id"]: r for r in stream_rows(FLAG_POSTS)}
+    second = load_examples(THREAT_SECOND)
+    drawn = [first[r["id"]] for r in second]
+    assert all(a["text"] == b["text"] for a, b in zip(drawn, second, strict=True))
+    assert sum("threat-to-staff" in r["risk_flags"] for r in drawn) == 30
+    assert len(drawn) == 60
+    assert not any(r["id"].startswith(("writer-bv-", "writer-bw-")) for r in drawn)
+    figures = {f: agreed for f, _, agreed, _ in agreement(drawn, second, THREAT_FIELDS)}
+    assert figures["flag threat-to-staff"] >= 0.95, figures
+    assert figures["flag crime-reported"] >= 0.95, figures
