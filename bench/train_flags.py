@@ -108,6 +108,8 @@ def _learnable(feature: str) -> bool:
     kind, said = feature.split(": ", 1)
     if kind == "word":
         return said not in words
+    if kind == "skip":
+        return not words.intersection(said.split(" "))
     return kind != "pair" or (feature not in pairs and not words.intersection(said.split(" ")))
 
 

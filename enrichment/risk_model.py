@@ -48,7 +48,7 @@ def features(text: str) -> dict[str, float]:
     """Words and word pairs, plus each family of words in the rules' vocab that the text
     uses ("says: harm", "says: recent"): the model can learn "a threat said to the police"
     from examples that share the families but not the words. Shared by training and scoring."""
-    found = words_and_pairs(text)
+    found = words_and_pairs(text, skips=True)
     names, index = _vocab()
     found.update({f"says: {names[i]}": 1.0 for i in index.matching(text)})
     return found
@@ -80,6 +80,9 @@ def _reason(flag: str, probability: float, strongest: tuple[str, ...]) -> str:
 
 
 def _in_words(feature: str) -> str:
-    """'just been' for a word pair; "words for harm" for a vocab family."""
+    """'just been' for a word pair; 'hope … all' for a word and the word two on; "words for
+    harm" for a vocab family."""
     kind, said = feature.split(": ", 1)
-    return f"words for {said}" if kind == "says" else f"'{said}'"
+    if kind == "says":
+        return f"words for {said}"
+    return f"'{said.replace(' ', ' … ')}'" if kind == "skip" else f"'{said}'"

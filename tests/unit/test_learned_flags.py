@@ -29,6 +29,17 @@ def test_a_child_named_in_words_no_rule_lists_is_flagged_with_the_models_reasons
     assert "words for victim" in reason
 
 
+def test_a_death_wish_with_a_word_between_is_a_threat_and_its_reason_shows_the_gap():
+    """ "hope the lot of them die" shares "hope … lot" with the writers' death wishes: the
+    skip pair is a reason the desk can read, the gap shown, never a pair the text lacks."""
+    text = "hope the lot of them die slow"
+    assert risk_flags(text) == (), "a rule now covers this; pick a phrasing none does"
+    flags, (reason,) = judge_risk(text)
+    assert flags == ("threat-to-staff",)
+    assert "'hope … lot'" in reason
+    assert "'hope lot'" not in reason
+
+
 def test_a_news_line_about_an_unnamed_child_is_not_flagged():
     assert judge_risk("A girl was taken to hospital after the crash, police said") == ((), ())
 
