@@ -108,9 +108,10 @@ def _learnable(feature: str) -> bool:
     kind, said = feature.split(": ", 1)
     if kind == "word":
         return said not in words
-    if kind == "skip":
-        return not words.intersection(said.split(" "))
-    return kind != "pair" or (feature not in pairs and not words.intersection(said.split(" ")))
+    # A word pair or a skip pair ("hope … all"): neither may hold a place's word.
+    return kind not in {"pair", "skip"} or (
+        feature not in pairs and not words.intersection(said.split(" "))
+    )
 
 
 @dataclass(frozen=True)

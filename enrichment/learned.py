@@ -34,7 +34,7 @@ REPLY = "answers the force"
 def words_and_pairs(text: str, *, skips: bool = False) -> dict[str, float]:
     """Words and word pairs (lower case). Shared by every model's training and scoring, so
     the two can never tokenise differently. `skips`: each word with the word two on too, for
-    the flag models, so "hope they all die" and "hope u all die" share "hope _ all" (kept by
+    the flag models, so "hope they all die" and "hope u all die" share "hope … all" (kept by
     cross-validation on 2026-12-06: the six flags' mean F1 0.8664 → 0.8699)."""
     words = _TOKENS.findall(text.lower())
     found: dict[str, float] = {f"word: {w}": 1.0 for w in words}
