@@ -7,6 +7,8 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement real     # and for the real comments' flags and actions
     python -m bench.agreement streams polish-romanian  # and the Polish and Romanian streams
     python -m bench.agreement threats  # and the threat writers' threats and live reports
+    python -m bench.agreement cases    # and the case, identity and personal-data writers'
+    python -m bench.agreement abuse    # and the abuse and rumour writers'
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
 the not-kept rows are in it (rare labels would otherwise be missing from 150 rows), and
@@ -57,6 +59,18 @@ POLISH_ROMANIAN_SECOND = DATA / "stream_second_pass_polish_romanian.jsonl"
 # 30 threats and 30 other posts of the English threat-and-crime writers (A … CD), drawn at
 # random (seed 20261206) and labelled again for those two flags from the brief's definitions.
 THREAT_SECOND = DATA / "threat_second_pass.jsonl"
+# WRITERS_SIZE posts, half flagged, of the English writers on one brief (`draw_writers`),
+# labelled again for that brief's flags from its definitions alone; the texts to label come
+# from `python -m bench.agreement sample cases` (or abuse).
+WRITERS_SIZE = 60
+# writer_briefs/case_identity_personal_data.md
+CASE_SECOND = DATA / "case_second_pass.jsonl"
+CASE_SECOND_WRITERS = frozenset(
+    "e k l v w x ad ae af al am an bj bk bl bq br".split()  # noqa: SIM905
+)
+# writer_briefs/abuse_and_misinformation.md
+ABUSE_SECOND = DATA / "abuse_second_pass.jsonl"
+ABUSE_SECOND_WRITERS = frozenset({"o", "q", "r"})
 
 
 def strata(row: dict) -> list[str]:
@@ -82,13 +96,23 @@ def draw(rows: list[dict], *, seed: int = SEED, size: int = SIZE) -> list[dict]:
     return sorted(chosen.values(), key=lambda r: r["id"])
 
 
-def draw_streams(rows: list[dict], *, seed: int = SEED + 1) -> list[dict]:
-    """STREAM_SIZE stream posts, half flagged, fixed by the seed: the second labeller's sample."""
+def draw_half_flagged(rows: list[dict], *, size: int, seed: int) -> list[dict]:
+    """`size` posts, half flagged, fixed by the seed: a second labeller's sample of writers'
+    posts, where flags are too rare for a plain draw to hold more than a handful."""
     rng = random.Random(seed)
     flagged = [r for r in rows if r["risk_flags"]]
     plain = [r for r in rows if not r["risk_flags"]]
-    half = STREAM_SIZE // 2
+    half = size // 2
     return sorted(rng.sample(flagged, half) + rng.sample(plain, half), key=lambda r: r["id"])
+
+
+def draw_streams(rows: list[dict]) -> list[dict]:
+    return draw_half_flagged(rows, size=STREAM_SIZE, seed=SEED + 1)
+
+
+def draw_writers(writers: Collection[str]) -> list[dict]:
+    rows = stream_rows(FLAG_POSTS, written_by=writers)
+    return draw_half_flagged(rows, size=WRITERS_SIZE, seed=SEED + 3)
 
 
 def stream_rows(kind: str = STREAM_POSTS, *, written_by: Collection[str] = ()) -> list[dict]:
@@ -129,6 +153,13 @@ STREAM_FIELDS = {
 
 # A few-flag writer labelled only the flags their brief asked for.
 THREAT_FIELDS = {f"flag {f}": FIELDS[f"flag {f}"] for f in ("threat-to-staff", "crime-reported")}
+CASE_FIELDS = {
+    f"flag {f}": FIELDS[f"flag {f}"]
+    for f in ("could-prejudice-case", "identifies-person", "personal-data")
+}
+ABUSE_FIELDS = {
+    f"flag {f}": FIELDS[f"flag {f}"] for f in ("abuse-discrimination", "possible-misinformation")
+}
 
 
 # The second passes over the writers' and labellers' training files: the command's words,
@@ -143,6 +174,8 @@ LABELLED_TWICE = {
     ),
     ("real",): (REAL_POSTS, REAL_SECOND, "real comments", STREAM_FIELDS),
     ("threats",): (FLAG_POSTS, THREAT_SECOND, "threat writers' posts", THREAT_FIELDS),
+    ("cases",): (FLAG_POSTS, CASE_SECOND, "case and identity writers' posts", CASE_FIELDS),
+    ("abuse",): (FLAG_POSTS, ABUSE_SECOND, "abuse and rumour writers' posts", ABUSE_FIELDS),
 }
 
 
@@ -171,6 +204,12 @@ def _kept(row: dict) -> bool:
 def main() -> None:
     if sys.argv[1:] == ["sample"]:
         write_sample()
+        return
+    drawn_from = {"cases": CASE_SECOND_WRITERS, "abuse": ABUSE_SECOND_WRITERS}
+    if sys.argv[1:2] == ["sample"] and sys.argv[2:] and sys.argv[2] in drawn_from:
+        # the second labeller's texts, to stdout
+        for row in draw_writers(drawn_from[sys.argv[2]]):
+            print(json.dumps({"id": row["id"], "text": row["text"]}, ensure_ascii=False))
         return
     if tuple(sys.argv[1:]) in LABELLED_TWICE:
         kind, path, what, fields = LABELLED_TWICE[tuple(sys.argv[1:])]

@@ -3,7 +3,15 @@ agreement figures move when, and only when, the labellers differ."""
 
 import copy
 
+import pytest
+
 from bench.agreement import (
+    ABUSE_FIELDS,
+    ABUSE_SECOND,
+    ABUSE_SECOND_WRITERS,
+    CASE_FIELDS,
+    CASE_SECOND,
+    CASE_SECOND_WRITERS,
     FLAGS,
     POLISH_ROMANIAN_SECOND,
     REAL_SECOND,
@@ -15,6 +23,7 @@ from bench.agreement import (
     agreement,
     draw,
     draw_streams,
+    draw_writers,
     stream_rows,
 )
 from bench.evaluation import FLAG_POSTS, REAL_POSTS, load_examples
@@ -113,3 +122,27 @@ def test_the_threat_writers_second_pass_holds_their_threats_and_agrees_on_them()
     figures = {f: agreed for f, _, agreed, _ in agreement(drawn, second, THREAT_FIELDS)}
     assert figures["flag threat-to-staff"] >= 0.95, figures
     assert figures["flag crime-reported"] >= 0.95, figures
+
+
+@pytest.mark.parametrize(
+    ("writers", "second_pass", "fields"),
+    [
+        (CASE_SECOND_WRITERS, CASE_SECOND, CASE_FIELDS),
+        (ABUSE_SECOND_WRITERS, ABUSE_SECOND, ABUSE_FIELDS),
+    ],
+    ids=["case-identity-personal-data", "abuse-misinformation"],
+)
+def test_a_brief_s_second_pass_labels_the_sample_drawn_by_its_seed_and_agrees(
+    writers, second_pass, fields
+):
+    """The figures tests/data/README.md reports for the writers on one brief: the 60 posts
+    `draw_writers` draws from their files (half flagged), each a row by id and text, and the
+    second labeller agreeing on nearly every one of the brief's flags."""
+    sample = draw_writers(writers)
+    second = load_examples(second_pass)
+    assert [r["id"] for r in second] == [r["id"] for r in sample]
+    assert all(a["text"] == b["text"] for a, b in zip(sample, second, strict=True))
+    assert sum(bool(r["risk_flags"]) for r in sample) == 30
+    assert {f for r in sample for f in r["risk_flags"]} == {f.removeprefix("flag ") for f in fields}
+    figures = {f: agreed for f, _, agreed, _ in agreement(sample, second, fields)}
+    assert min(figures.values()) >= 0.95, figures
