@@ -21,7 +21,6 @@ The same data and seed give the same file, byte for byte.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -116,6 +115,7 @@ def _learnable(feature: str) -> bool:
 
 @dataclass(frozen=True)
 class Row:
+    # The text's learnable features (`_learnable`), sifted once, not once a fold.
     found: dict[str, float]
     flags: frozenset[str]
     by_rules: frozenset[str]
@@ -166,25 +166,41 @@ def training_rows() -> list[Row]:
 def _row(example: dict, labelled: frozenset[str], *, in_stream: bool) -> Row:
     text = example["text"]
     by_rules = frozenset(risk_flags(text))
-    return Row(features(text), frozenset(example["risk_flags"]), by_rules, labelled, in_stream)
+    found = {name: value for name, value in features(text).items() if _learnable(name)}
+    return Row(found, frozenset(example["risk_flags"]), by_rules, labelled, in_stream)
 
 
-def fit(rows: list[Row], flag: str) -> tuple[DictVectorizer, LogisticRegression]:
+@dataclass(frozen=True)
+class Vectorised:
+    """The rows' features as one matrix, its columns in name order: each fold takes its rows
+    and the columns seen often enough in them, instead of vectorising its rows again (the
+    same matrix DictVectorizer would build from them, so the same model)."""
+
+    names: np.ndarray
+    found: csr_matrix
+
+    @classmethod
+    def of(cls, rows: list[Row]) -> Vectorised:
+        vectoriser = DictVectorizer(sort=True)
+        found = vectoriser.fit_transform([row.found for row in rows])
+        return cls(vectoriser.get_feature_names_out(), found)
+
+
+def fit(found: csr_matrix, flagged: np.ndarray) -> tuple[np.ndarray, LogisticRegression]:
     """A logistic regression over features scaled by how much likelier each is in flagged
     rows than in the rest (the naive-Bayes log-count ratio: NB-LR, after Wang and Manning,
     ACL 2012). A word seen in a handful of threats starts out as evidence instead of
     waiting for the regression to find it. The ratios are folded into the weights, so a
-    text is scored on its plain features, as before."""
-    seen = Counter(name for row in rows for name in row.found if _learnable(name))
-    kept = [{n: v for n, v in row.found.items() if seen[n] >= MIN_COUNT} for row in rows]
-    vectoriser = DictVectorizer(sort=True)
-    found = vectoriser.fit_transform(kept)
-    flagged = np.array([flag in row.flags for row in rows])
+    text is scored on its plain features, as before. Returns the columns it reads (those
+    in MIN_COUNT rows or more) and the model over them."""
+    columns = np.flatnonzero(found.getnnz(axis=0) >= MIN_COUNT)
+    found = found[:, columns]
+    found.sort_indices()
     ratio = np.log(_share(found[flagged]) / _share(found[~flagged]))
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=5_000, random_state=SEED)
     model.fit(found.multiply(ratio).tocsr(), flagged)
     model.coef_ = model.coef_ * ratio
-    return vectoriser, model
+    return columns, model
 
 
 def _share(found: csr_matrix) -> np.ndarray:
@@ -199,11 +215,14 @@ def cross_validate(rows: list[Row], flag: str) -> Verdict:
     repeats); the threshold and figures they give."""
     rows = [row for row in rows if flag in row.labelled]
     expected = [flag in row.flags for row in rows]
+    found, flagged = Vectorised.of(rows).found, np.array(expected)
     probability = [0.0] * len(rows)
     folds = RepeatedStratifiedKFold(n_splits=FOLDS, n_repeats=REPEATS, random_state=SEED)
     for train, test in folds.split(rows, expected):
-        vectoriser, model = fit([rows[i] for i in train], flag)
-        scored = model.predict_proba(vectoriser.transform([rows[i].found for i in test]))[:, 1]
+        columns, model = fit(found[train], flagged[train])
+        unseen = found[test][:, columns]
+        unseen.sort_indices()  # as DictVectorizer leaves them, so the sums add up alike
+        scored = model.predict_proba(unseen)[:, 1]
         for i, p in zip(test, scored, strict=True):
             probability[i] += float(p) / REPEATS
     by_rules = [flag in row.by_rules for row in rows]
@@ -257,11 +276,14 @@ def write(rows: list[Row], verdicts: list[Verdict], path: Path) -> None:
     for verdict in verdicts:
         if not verdict.ships:
             continue
-        vectoriser, model = fit([r for r in rows if verdict.flag in r.labelled], verdict.flag)
+        labelled = [r for r in rows if verdict.flag in r.labelled]
+        vectorised = Vectorised.of(labelled)
+        flagged = np.array([verdict.flag in r.flags for r in labelled])
+        columns, model = fit(vectorised.found, flagged)
         weights = {
             name: w
             for name, w in zip(
-                vectoriser.get_feature_names_out(),
+                vectorised.names[columns].tolist(),
                 model.coef_[0].round(DECIMALS).tolist(),
                 strict=True,
             )
