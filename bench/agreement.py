@@ -9,6 +9,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement threats  # and the threat writers' threats and live reports
     python -m bench.agreement cases    # and the case, identity and personal-data writers'
     python -m bench.agreement abuse    # and the abuse and rumour writers'
+    python -m bench.agreement sample threats  # a writers' sample's texts (cases, abuse, …)
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
 the not-kept rows are in it (rare labels would otherwise be missing from 150 rows), and
@@ -53,12 +54,15 @@ STREAM_SECOND_WRITERS = frozenset(
 # The real comments' labels (tests/data/writer_training/real_comments.jsonl): 60 of the 216,
 # drawn before either labeller began, labelled by a third from the same brief.
 REAL_SECOND = DATA / "real_second_pass.jsonl"
-# 30 posts of each of the Polish and Romanian streams (BZ, CA), 15 flagged and 15 not, drawn
-# at random and labelled by another instance from the stream brief's definitions.
+# 30 posts of each of the Polish and Romanian streams (BZ, CA), 15 flagged and 15 not
+# (`draw_polish_romanian`), labelled by another instance from the stream brief's definitions.
 POLISH_ROMANIAN_SECOND = DATA / "stream_second_pass_polish_romanian.jsonl"
-# 30 threats and 30 other posts of the English threat-and-crime writers (A … CD), drawn at
-# random (seed 20261206) and labelled again for those two flags from the brief's definitions.
+# 30 threats and 30 other posts of the English threat-and-crime writers (`draw_threats`),
+# labelled again for those two flags from the brief's definitions.
 THREAT_SECOND = DATA / "threat_second_pass.jsonl"
+THREAT_SECOND_WRITERS = frozenset(
+    "a c d i j s t u aa ab ac ai aj ak bg bh bi bo bp cb cc cd".split()  # noqa: SIM905
+)
 # WRITERS_SIZE posts, half flagged, of the English writers on one brief (`draw_writers`),
 # labelled again for that brief's flags from its definitions alone; the texts to label come
 # from `python -m bench.agreement sample cases` (or abuse).
@@ -96,23 +100,49 @@ def draw(rows: list[dict], *, seed: int = SEED, size: int = SIZE) -> list[dict]:
     return sorted(chosen.values(), key=lambda r: r["id"])
 
 
-def draw_half_flagged(rows: list[dict], *, size: int, seed: int) -> list[dict]:
-    """`size` posts, half flagged, fixed by the seed: a second labeller's sample of writers'
-    posts, where flags are too rare for a plain draw to hold more than a handful."""
-    rng = random.Random(seed)
-    flagged = [r for r in rows if r["risk_flags"]]
-    plain = [r for r in rows if not r["risk_flags"]]
+def half_flagged(
+    rows: list[dict], *, size: int, rng: random.Random, flag: str | None = None
+) -> list[dict]:
+    """`size` posts, half flagged (with `flag`, or with any flag): a second labeller's sample
+    of writers' posts, where flags are too rare for a plain draw to hold more than a handful."""
+
+    def carries(row: dict) -> bool:
+        return flag in row["risk_flags"] if flag else bool(row["risk_flags"])
+
+    flagged = [r for r in rows if carries(r)]
+    others = [r for r in rows if not carries(r)]
     half = size // 2
-    return sorted(rng.sample(flagged, half) + rng.sample(plain, half), key=lambda r: r["id"])
+    return sorted(rng.sample(flagged, half) + rng.sample(others, half), key=lambda r: r["id"])
 
 
 def draw_streams(rows: list[dict]) -> list[dict]:
-    return draw_half_flagged(rows, size=STREAM_SIZE, seed=SEED + 1)
+    return half_flagged(rows, size=STREAM_SIZE, rng=random.Random(SEED + 1))
+
+
+def draw_polish_romanian() -> list[dict]:
+    """15 flagged and 15 plain posts of each of BZ and CA, one draw after the other."""
+    rng = random.Random(SEED + 2)
+    drawn = [half_flagged(stream_rows(written_by={w}), size=30, rng=rng) for w in ("bz", "ca")]
+    return sorted(drawn[0] + drawn[1], key=lambda r: r["id"])
+
+
+def draw_threats() -> list[dict]:
+    rows = stream_rows(FLAG_POSTS, written_by=THREAT_SECOND_WRITERS)
+    return half_flagged(rows, size=60, rng=random.Random(SEED + 2), flag="threat-to-staff")
 
 
 def draw_writers(writers: Collection[str]) -> list[dict]:
     rows = stream_rows(FLAG_POSTS, written_by=writers)
-    return draw_half_flagged(rows, size=WRITERS_SIZE, seed=SEED + 3)
+    return half_flagged(rows, size=WRITERS_SIZE, rng=random.Random(SEED + 3))
+
+
+# The writers' samples by name: `python -m bench.agreement sample NAME` prints their texts.
+DRAWS: dict[str, Callable[[], list[dict]]] = {
+    "polish-romanian": draw_polish_romanian,
+    "threats": draw_threats,
+    "cases": lambda: draw_writers(CASE_SECOND_WRITERS),
+    "abuse": lambda: draw_writers(ABUSE_SECOND_WRITERS),
+}
 
 
 def stream_rows(kind: str = STREAM_POSTS, *, written_by: Collection[str] = ()) -> list[dict]:
@@ -205,10 +235,9 @@ def main() -> None:
     if sys.argv[1:] == ["sample"]:
         write_sample()
         return
-    drawn_from = {"cases": CASE_SECOND_WRITERS, "abuse": ABUSE_SECOND_WRITERS}
-    if sys.argv[1:2] == ["sample"] and sys.argv[2:] and sys.argv[2] in drawn_from:
+    if sys.argv[1:2] == ["sample"] and sys.argv[2:] and sys.argv[2] in DRAWS:
         # the second labeller's texts, to stdout
-        for row in draw_writers(drawn_from[sys.argv[2]]):
+        for row in DRAWS[sys.argv[2]]():
             print(json.dumps({"id": row["id"], "text": row["text"]}, ensure_ascii=False))
         return
     if tuple(sys.argv[1:]) in LABELLED_TWICE:

@@ -22,7 +22,9 @@ from bench.agreement import (
     THREAT_SECOND,
     agreement,
     draw,
+    draw_polish_romanian,
     draw_streams,
+    draw_threats,
     draw_writers,
     stream_rows,
 )
@@ -98,6 +100,7 @@ def test_the_polish_and_romanian_streams_second_pass_holds_half_flagged_posts_of
     and CA by their writers' labels, the second labeller agreeing on nearly every flag."""
     first = {r["id"]: r for r in stream_rows(written_by={"bz", "ca"})}
     second = load_examples(POLISH_ROMANIAN_SECOND)
+    assert [r["id"] for r in second] == [r["id"] for r in draw_polish_romanian()]
     for writer in ("bz", "ca"):
         drawn = [first[r["id"]] for r in second if r["id"].startswith(f"stream-{writer}-")]
         assert len(drawn) == 30, writer
@@ -114,6 +117,7 @@ def test_the_threat_writers_second_pass_holds_their_threats_and_agrees_on_them()
     second labeller agreeing on nearly every threat and live report."""
     first = {r["id"]: r for r in stream_rows(FLAG_POSTS)}
     second = load_examples(THREAT_SECOND)
+    assert [r["id"] for r in second] == [r["id"] for r in draw_threats()]
     drawn = [first[r["id"]] for r in second]
     assert all(a["text"] == b["text"] for a, b in zip(drawn, second, strict=True))
     assert sum("threat-to-staff" in r["risk_flags"] for r in drawn) == 30
