@@ -142,6 +142,22 @@ def test_news_of_a_threat_to_an_officer_is_not_one():
     assert not flagged("threat-to-staff", "An officer was stabbed while on patrol in Lincoln")
 
 
+def test_a_threat_someone_else_made_or_violence_others_did_is_told_not_made():
+    """From the writers' near misses and real comment threads (training files): the text talks
+    about a threat; the poster makes none. The same words said by the poster still count."""
+    for told in (
+        "The bloke in this video shouting 'I'll stab you' at the officer deserves the maximum",
+        "\"I'll burn your house down\" - that's what he told officers while they cuffed him",
+        "Echo says a bloke got 18 months for posting that he'd 'stab the next copper he saw'",
+        "This is what they chant when protesting: 'KILL THE COPS!'",
+        "they are scumbags who kill cops",
+        "They want to kill white cops and loot towns",
+    ):
+        assert not flagged("threat-to-staff", told), told
+    assert flagged("threat-to-staff", "they kept shouting at me, so I'll stab the next copper")
+    assert flagged("threat-to-staff", "kill all coppers 🐷🐷 #ACAB")
+
+
 def test_everyday_phrases_near_the_police_are_not_threats():
     assert not flagged("threat-to-staff", "Kill the Bill protest planned in Lincoln")
     assert not flagged("threat-to-staff", "I'd kill for a police pension like theirs")
