@@ -119,16 +119,25 @@ def draw_streams(rows: list[dict]) -> list[dict]:
     return half_flagged(rows, size=STREAM_SIZE, rng=random.Random(SEED + 1))
 
 
+# The seed of the next two samples, drawn on 2026-12-06 by a script outside the repository:
+# these functions give exactly the posts labelled then.
+DRAWN_OUTSIDE_SEED = SEED + 2
+
+
 def draw_polish_romanian() -> list[dict]:
-    """15 flagged and 15 plain posts of each of BZ and CA, one draw after the other."""
-    rng = random.Random(SEED + 2)
-    drawn = [half_flagged(stream_rows(written_by={w}), size=30, rng=rng) for w in ("bz", "ca")]
+    """WRITERS_SIZE // 2 posts of each of BZ and CA, half flagged, one draw after the other."""
+    rng = random.Random(DRAWN_OUTSIDE_SEED)
+    drawn = [
+        half_flagged(stream_rows(written_by={w}), size=WRITERS_SIZE // 2, rng=rng)
+        for w in ("bz", "ca")
+    ]
     return sorted(drawn[0] + drawn[1], key=lambda r: r["id"])
 
 
 def draw_threats() -> list[dict]:
     rows = stream_rows(FLAG_POSTS, written_by=THREAT_SECOND_WRITERS)
-    return half_flagged(rows, size=60, rng=random.Random(SEED + 2), flag="threat-to-staff")
+    rng = random.Random(DRAWN_OUTSIDE_SEED)
+    return half_flagged(rows, size=WRITERS_SIZE, rng=rng, flag="threat-to-staff")
 
 
 def draw_writers(writers: Collection[str]) -> list[dict]:
@@ -181,15 +190,14 @@ STREAM_FIELDS = {
 }
 
 
-# A few-flag writer labelled only the flags their brief asked for.
-THREAT_FIELDS = {f"flag {f}": FIELDS[f"flag {f}"] for f in ("threat-to-staff", "crime-reported")}
-CASE_FIELDS = {
-    f"flag {f}": FIELDS[f"flag {f}"]
-    for f in ("could-prejudice-case", "identifies-person", "personal-data")
-}
-ABUSE_FIELDS = {
-    f"flag {f}": FIELDS[f"flag {f}"] for f in ("abuse-discrimination", "possible-misinformation")
-}
+def flag_fields(*flags: str) -> dict[str, Callable[[dict], object]]:
+    """A few-flag writer labelled only the flags their brief asked for."""
+    return {f"flag {f}": FIELDS[f"flag {f}"] for f in flags}
+
+
+THREAT_FIELDS = flag_fields("threat-to-staff", "crime-reported")
+CASE_FIELDS = flag_fields("could-prejudice-case", "identifies-person", "personal-data")
+ABUSE_FIELDS = flag_fields("abuse-discrimination", "possible-misinformation")
 
 
 # The second passes over the writers' and labellers' training files: the command's words,
@@ -235,8 +243,9 @@ def main() -> None:
     if sys.argv[1:] == ["sample"]:
         write_sample()
         return
-    if sys.argv[1:2] == ["sample"] and sys.argv[2:] and sys.argv[2] in DRAWS:
-        # the second labeller's texts, to stdout
+    if sys.argv[1:2] == ["sample"]:  # a writers' sample: the second labeller's texts, to stdout
+        if len(sys.argv) != 3 or sys.argv[2] not in DRAWS:
+            raise SystemExit(f"sample: name one of {', '.join(DRAWS)}, or none")
         for row in DRAWS[sys.argv[2]]():
             print(json.dumps({"id": row["id"], "text": row["text"]}, ensure_ascii=False))
         return

@@ -170,20 +170,18 @@ def _row(example: dict, labelled: frozenset[str], *, in_stream: bool) -> Row:
     return Row(found, frozenset(example["risk_flags"]), by_rules, labelled, in_stream)
 
 
-@dataclass(frozen=True)
-class Vectorised:
-    """The rows' features as one matrix, its columns in name order: each fold takes its rows
-    and the columns seen often enough in them, instead of vectorising its rows again (the
-    same matrix DictVectorizer would build from them, so the same model)."""
-
-    names: np.ndarray
-    found: csr_matrix
-
-    @classmethod
-    def of(cls, rows: list[Row]) -> Vectorised:
-        vectoriser = DictVectorizer(sort=True)
-        found = vectoriser.fit_transform([row.found for row in rows])
-        return cls(vectoriser.get_feature_names_out(), found)
+def labelled_for(
+    rows: list[Row], flag: str
+) -> tuple[list[Row], np.ndarray, csr_matrix, np.ndarray]:
+    """The rows labelled for the flag, which of them carry it, their features as one matrix
+    and its columns' names, in name order. Each fold takes its rows and the columns seen
+    often enough in them instead of vectorising its rows again: the matrix DictVectorizer
+    would build from them, so the same model, in a third of the time."""
+    rows = [row for row in rows if flag in row.labelled]
+    vectoriser = DictVectorizer(sort=True)
+    found = vectoriser.fit_transform([row.found for row in rows])
+    flagged = np.array([flag in row.flags for row in rows])
+    return rows, flagged, found, vectoriser.get_feature_names_out()
 
 
 def fit(found: csr_matrix, flagged: np.ndarray) -> tuple[np.ndarray, LogisticRegression]:
@@ -195,7 +193,6 @@ def fit(found: csr_matrix, flagged: np.ndarray) -> tuple[np.ndarray, LogisticReg
     in MIN_COUNT rows or more) and the model over them."""
     columns = np.flatnonzero(found.getnnz(axis=0) >= MIN_COUNT)
     found = found[:, columns]
-    found.sort_indices()
     ratio = np.log(_share(found[flagged]) / _share(found[~flagged]))
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=5_000, random_state=SEED)
     model.fit(found.multiply(ratio).tocsr(), flagged)
@@ -213,16 +210,13 @@ def _share(found: csr_matrix) -> np.ndarray:
 def cross_validate(rows: list[Row], flag: str) -> Verdict:
     """Out-of-fold probabilities on the rows labelled for the flag (each row's mean over the
     repeats); the threshold and figures they give."""
-    rows = [row for row in rows if flag in row.labelled]
-    expected = [flag in row.flags for row in rows]
-    found, flagged = Vectorised.of(rows).found, np.array(expected)
+    rows, flagged, found, _ = labelled_for(rows, flag)
+    expected = flagged.tolist()
     probability = [0.0] * len(rows)
     folds = RepeatedStratifiedKFold(n_splits=FOLDS, n_repeats=REPEATS, random_state=SEED)
     for train, test in folds.split(rows, expected):
         columns, model = fit(found[train], flagged[train])
-        unseen = found[test][:, columns]
-        unseen.sort_indices()  # as DictVectorizer leaves them, so the sums add up alike
-        scored = model.predict_proba(unseen)[:, 1]
+        scored = model.predict_proba(found[test][:, columns])[:, 1]
         for i, p in zip(test, scored, strict=True):
             probability[i] += float(p) / REPEATS
     by_rules = [flag in row.by_rules for row in rows]
@@ -276,14 +270,12 @@ def write(rows: list[Row], verdicts: list[Verdict], path: Path) -> None:
     for verdict in verdicts:
         if not verdict.ships:
             continue
-        labelled = [r for r in rows if verdict.flag in r.labelled]
-        vectorised = Vectorised.of(labelled)
-        flagged = np.array([verdict.flag in r.flags for r in labelled])
-        columns, model = fit(vectorised.found, flagged)
+        _, flagged, found, names = labelled_for(rows, verdict.flag)
+        columns, model = fit(found, flagged)
         weights = {
             name: w
             for name, w in zip(
-                vectorised.names[columns].tolist(),
+                names[columns].tolist(),
                 model.coef_[0].round(DECIMALS).tolist(),
                 strict=True,
             )

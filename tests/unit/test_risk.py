@@ -151,11 +151,18 @@ def test_a_threat_someone_else_made_or_violence_others_did_is_told_not_made():
         "Echo says a bloke got 18 months for posting that he'd 'stab the next copper he saw'",
         "This is what they chant when protesting: 'KILL THE COPS!'",
         "they are scumbags who kill cops",
-        "They want to kill white cops and loot towns",
+        "But they're not too scared to throw a fist in the air as they shoot a cop",
     ):
         assert not flagged("threat-to-staff", told), told
-    assert flagged("threat-to-staff", "they kept shouting at me, so I'll stab the next copper")
-    assert flagged("threat-to-staff", "kill all coppers 🐷🐷 #ACAB")
+    for made in (
+        "they kept shouting at me, so I'll stab the next copper",
+        "Locked me up for tweeting, I'll stab the next copper I see",
+        "Anyone who kills a copper deserves a medal, I'd shoot the pigs myself",
+        "People shoot cops in America, I'll shoot the next copper here too",
+        "I'm telling you 'I will stab the next copper'",
+        "kill all coppers 🐷🐷 #ACAB",
+    ):
+        assert flagged("threat-to-staff", made), made
 
 
 def test_everyday_phrases_near_the_police_are_not_threats():
