@@ -115,7 +115,8 @@ def half_flagged(
     return sorted(rng.sample(flagged, half) + rng.sample(others, half), key=lambda r: r["id"])
 
 
-def draw_streams(rows: list[dict]) -> list[dict]:
+def draw_streams() -> list[dict]:
+    rows = stream_rows(written_by=STREAM_SECOND_WRITERS)
     return half_flagged(rows, size=STREAM_SIZE, rng=random.Random(SEED + 1))
 
 
@@ -147,6 +148,7 @@ def draw_writers(writers: Collection[str]) -> list[dict]:
 
 # The writers' samples by name: `python -m bench.agreement sample NAME` prints their texts.
 DRAWS: dict[str, Callable[[], list[dict]]] = {
+    "streams": draw_streams,
     "polish-romanian": draw_polish_romanian,
     "threats": draw_threats,
     "cases": lambda: draw_writers(CASE_SECOND_WRITERS),
