@@ -5,7 +5,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement          # Cohen's kappa and percent agreement per field
     python -m bench.agreement streams  # the same for the stream writers' flags and actions
     python -m bench.agreement real     # and for the real comments' flags and actions
-    python -m bench.agreement streams polish-romanian  # and the Polish and Romanian streams
+    python -m bench.agreement polish-romanian  # and the Polish and Romanian streams
     python -m bench.agreement threats  # and the threat writers' threats and live reports
     python -m bench.agreement cases    # and the case, identity and personal-data writers'
     python -m bench.agreement abuse    # and the abuse and rumour writers'
@@ -22,6 +22,8 @@ import json
 import random
 import sys
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sklearn.metrics import cohen_kappa_score
@@ -41,40 +43,12 @@ SECOND = DATA / "second_pass.jsonl"
 SEED = 20261204
 SIZE = 150
 PER_LABEL = 6  # rows drawn first for each label value, so rare labels are in the sample
-# The stream writers' labels (tests/data/writer_training/stream_*.jsonl) checked the same way:
-# STREAM_SIZE posts, half of them flagged (flags are on a fifth of their posts, so a plain
-# draw would hold a handful of each), labelled again from the brief's definitions alone.
-STREAM_SECOND = DATA / "stream_second_pass.jsonl"
-STREAM_SIZE = 120
-# The stream writers whose posts that sample was drawn from (2026-12-05): the English ones.
-# The Polish and Romanian streams (BZ, CA), written later, are not in it.
-STREAM_SECOND_WRITERS = frozenset(
-    "ar as at au av aw ax az ba bb bc bd be bf bm bn".split()  # noqa: SIM905
-)
-# The real comments' labels (tests/data/writer_training/real_comments.jsonl): 60 of the 216,
-# drawn before either labeller began, labelled by a third from the same brief.
-REAL_SECOND = DATA / "real_second_pass.jsonl"
-# 30 posts of each of the Polish and Romanian streams (BZ, CA), 15 flagged and 15 not
-# (`draw_polish_romanian`), labelled by another instance from the stream brief's definitions.
-POLISH_ROMANIAN_SECOND = DATA / "stream_second_pass_polish_romanian.jsonl"
-# 30 threats and 30 other posts of the English threat-and-crime writers (`draw_threats`),
-# labelled again for those two flags from the brief's definitions.
-THREAT_SECOND = DATA / "threat_second_pass.jsonl"
-THREAT_SECOND_WRITERS = frozenset(
-    "a c d i j s t u aa ab ac ai aj ak bg bh bi bo bp cb cc cd".split()  # noqa: SIM905
-)
-# WRITERS_SIZE posts, half flagged, of the English writers on one brief (`draw_writers`),
-# labelled again for that brief's flags from its definitions alone; the texts to label come
-# from `python -m bench.agreement sample cases` (or abuse).
+# A writers' sample: this many posts, half of them flagged (flags are on a fifth of a stream
+# writer's posts, so a plain draw would hold a handful of each).
 WRITERS_SIZE = 60
-# writer_briefs/case_identity_personal_data.md
-CASE_SECOND = DATA / "case_second_pass.jsonl"
-CASE_SECOND_WRITERS = frozenset(
-    "e k l v w x ad ae af al am an bj bk bl bq br".split()  # noqa: SIM905
-)
-# writer_briefs/abuse_and_misinformation.md
-ABUSE_SECOND = DATA / "abuse_second_pass.jsonl"
-ABUSE_SECOND_WRITERS = frozenset({"o", "q", "r"})
+# The seed of the threat and the Polish and Romanian samples, drawn on 2026-12-06 by a
+# script outside the repository: their draws give exactly the posts labelled then.
+DRAWN_OUTSIDE_SEED = SEED + 2
 
 
 def strata(row: dict) -> list[str]:
@@ -115,14 +89,17 @@ def half_flagged(
     return sorted(rng.sample(flagged, half) + rng.sample(others, half), key=lambda r: r["id"])
 
 
-def draw_streams() -> list[dict]:
-    rows = stream_rows(written_by=STREAM_SECOND_WRITERS)
-    return half_flagged(rows, size=STREAM_SIZE, rng=random.Random(SEED + 1))
-
-
-# The seed of the next two samples, drawn on 2026-12-06 by a script outside the repository:
-# these functions give exactly the posts labelled then.
-DRAWN_OUTSIDE_SEED = SEED + 2
+def draw_writers(
+    writers: Collection[str],
+    *,
+    kind: str = FLAG_POSTS,
+    size: int = WRITERS_SIZE,
+    seed: int = SEED + 3,
+    flag: str | None = None,
+) -> list[dict]:
+    """A second labeller's sample of those writers' training files, half flagged."""
+    rows = stream_rows(kind, written_by=writers)
+    return half_flagged(rows, size=size, rng=random.Random(seed), flag=flag)
 
 
 def draw_polish_romanian() -> list[dict]:
@@ -133,27 +110,6 @@ def draw_polish_romanian() -> list[dict]:
         for w in ("bz", "ca")
     ]
     return sorted(drawn[0] + drawn[1], key=lambda r: r["id"])
-
-
-def draw_threats() -> list[dict]:
-    rows = stream_rows(FLAG_POSTS, written_by=THREAT_SECOND_WRITERS)
-    rng = random.Random(DRAWN_OUTSIDE_SEED)
-    return half_flagged(rows, size=WRITERS_SIZE, rng=rng, flag="threat-to-staff")
-
-
-def draw_writers(writers: Collection[str]) -> list[dict]:
-    rows = stream_rows(FLAG_POSTS, written_by=writers)
-    return half_flagged(rows, size=WRITERS_SIZE, rng=random.Random(SEED + 3))
-
-
-# The writers' samples by name: `python -m bench.agreement sample NAME` prints their texts.
-DRAWS: dict[str, Callable[[], list[dict]]] = {
-    "streams": draw_streams,
-    "polish-romanian": draw_polish_romanian,
-    "threats": draw_threats,
-    "cases": lambda: draw_writers(CASE_SECOND_WRITERS),
-    "abuse": lambda: draw_writers(ABUSE_SECOND_WRITERS),
-}
 
 
 def stream_rows(kind: str = STREAM_POSTS, *, written_by: Collection[str] = ()) -> list[dict]:
@@ -197,25 +153,72 @@ def flag_fields(*flags: str) -> dict[str, Callable[[dict], object]]:
     return {f"flag {f}": FIELDS[f"flag {f}"] for f in flags}
 
 
-THREAT_FIELDS = flag_fields("threat-to-staff", "crime-reported")
-CASE_FIELDS = flag_fields("could-prejudice-case", "identifies-person", "personal-data")
-ABUSE_FIELDS = flag_fields("abuse-discrimination", "possible-misinformation")
+@dataclass(frozen=True)
+class SecondPass:
+    """Another labeller's pass over some of the writers' or labellers' training files."""
+
+    kind: str  # which training files: FLAG_POSTS, STREAM_POSTS or REAL_POSTS
+    file: Path  # the second labeller's rows
+    what: str
+    fields: dict[str, Callable[[dict], object]]  # what was labelled twice
+    # The sample, as code draws it; None where it was drawn before either labeller began.
+    draw: Callable[[], list[dict]] | None = None
 
 
-# The second passes over the writers' and labellers' training files: the command's words,
-# then the kind of file, the second labeller's file, what was labelled twice, and the fields.
-LABELLED_TWICE = {
-    ("streams",): (STREAM_POSTS, STREAM_SECOND, "stream writers' posts", STREAM_FIELDS),
-    ("streams", "polish-romanian"): (
+# `python -m bench.agreement NAME` prints a pass's agreement, `sample NAME` its texts.
+SECOND_PASSES = {
+    # The English stream writers (2026-12-05), every flag and the action.
+    "streams": SecondPass(
         STREAM_POSTS,
-        POLISH_ROMANIAN_SECOND,
+        DATA / "stream_second_pass.jsonl",
+        "stream writers' posts",
+        STREAM_FIELDS,
+        partial(
+            draw_writers,
+            "ar as at au av aw ax az ba bb bc bd be bf bm bn".split(),  # noqa: SIM905
+            kind=STREAM_POSTS,
+            size=120,
+            seed=SEED + 1,
+        ),
+    ),
+    "polish-romanian": SecondPass(
+        STREAM_POSTS,
+        DATA / "stream_second_pass_polish_romanian.jsonl",
         "Polish and Romanian stream posts",
         STREAM_FIELDS,
+        draw_polish_romanian,
     ),
-    ("real",): (REAL_POSTS, REAL_SECOND, "real comments", STREAM_FIELDS),
-    ("threats",): (FLAG_POSTS, THREAT_SECOND, "threat writers' posts", THREAT_FIELDS),
-    ("cases",): (FLAG_POSTS, CASE_SECOND, "case and identity writers' posts", CASE_FIELDS),
-    ("abuse",): (FLAG_POSTS, ABUSE_SECOND, "abuse and rumour writers' posts", ABUSE_FIELDS),
+    # 60 of the 216 real comments, labelled by a third labeller from the same brief.
+    "real": SecondPass(REAL_POSTS, DATA / "real_second_pass.jsonl", "real comments", STREAM_FIELDS),
+    # The English writers of writer_briefs/threat_and_crime.md.
+    "threats": SecondPass(
+        FLAG_POSTS,
+        DATA / "threat_second_pass.jsonl",
+        "threat writers' posts",
+        flag_fields("threat-to-staff", "crime-reported"),
+        partial(
+            draw_writers,
+            "a c d i j s t u aa ab ac ai aj ak bg bh bi bo bp cb cc cd".split(),  # noqa: SIM905
+            seed=DRAWN_OUTSIDE_SEED,
+            flag="threat-to-staff",
+        ),
+    ),
+    # writer_briefs/case_identity_personal_data.md
+    "cases": SecondPass(
+        FLAG_POSTS,
+        DATA / "case_second_pass.jsonl",
+        "case and identity writers' posts",
+        flag_fields("could-prejudice-case", "identifies-person", "personal-data"),
+        partial(draw_writers, "e k l v w x ad ae af al am an bj bk bl bq br".split()),  # noqa: SIM905
+    ),
+    # writer_briefs/abuse_and_misinformation.md
+    "abuse": SecondPass(
+        FLAG_POSTS,
+        DATA / "abuse_second_pass.jsonl",
+        "abuse and rumour writers' posts",
+        flag_fields("abuse-discrimination", "possible-misinformation"),
+        partial(draw_writers, ("o", "q", "r")),
+    ),
 }
 
 
@@ -242,24 +245,31 @@ def _kept(row: dict) -> bool:
 
 
 def main() -> None:
-    if sys.argv[1:] == ["sample"]:
+    args = sys.argv[1:]
+    if args == ["sample"]:
         write_sample()
-        return
-    if sys.argv[1:2] == ["sample"]:  # a writers' sample: the second labeller's texts, to stdout
-        if len(sys.argv) != 3 or sys.argv[2] not in DRAWS:
-            raise SystemExit(f"sample: name one of {', '.join(DRAWS)}, or none")
-        for row in DRAWS[sys.argv[2]]():
+    elif args[:1] == ["sample"]:  # a writers' sample: the second labeller's texts, to stdout
+        drawn = {name: p.draw for name, p in SECOND_PASSES.items() if p.draw}
+        if len(args) != 2 or args[1] not in drawn:
+            raise SystemExit(f"sample: name one of {', '.join(drawn)}, or none")
+        for row in drawn[args[1]]():
             print(json.dumps({"id": row["id"], "text": row["text"]}, ensure_ascii=False))
-        return
-    if tuple(sys.argv[1:]) in LABELLED_TWICE:
-        kind, path, what, fields = LABELLED_TWICE[tuple(sys.argv[1:])]
-        first, second = stream_rows(kind), load_examples(path)
-        print(f"{len(second)} {what} labelled twice ({path.name})")
-    else:
-        first, second, fields = load_examples(), load_examples(SECOND), FIELDS
+    elif len(args) == 1 and args[0] in SECOND_PASSES:
+        second_pass = SECOND_PASSES[args[0]]
+        second = load_examples(second_pass.file)
+        print(f"{len(second)} {second_pass.what} labelled twice ({second_pass.file.name})")
+        show(agreement(stream_rows(second_pass.kind), second, second_pass.fields))
+    elif not args:
+        second = load_examples(SECOND)
         print(f"{len(second)} rows labelled twice ({SECOND.name} against {SAMPLE.name}'s ids)")
+        show(agreement(load_examples(), second))
+    else:
+        raise SystemExit(f"name one of {', '.join(SECOND_PASSES)}, sample [NAME], or none")
+
+
+def show(figures: list[tuple[str, int, float, float]]) -> None:
     print(f"{'field':<34}{'rows':>6}{'agree':>8}{'kappa':>8}")
-    for field, rows, agreed, kappa in agreement(first, second, fields):
+    for field, rows, agreed, kappa in figures:
         print(f"{field:<34}{rows:>6}{agreed:>8.0%}{kappa:>8.2f}")
 
 

@@ -6,28 +6,14 @@ import copy
 import pytest
 
 from bench.agreement import (
-    ABUSE_FIELDS,
-    ABUSE_SECOND,
-    ABUSE_SECOND_WRITERS,
-    CASE_FIELDS,
-    CASE_SECOND,
-    CASE_SECOND_WRITERS,
     FLAGS,
-    POLISH_ROMANIAN_SECOND,
-    REAL_SECOND,
+    SECOND_PASSES,
     STREAM_FIELDS,
-    STREAM_SECOND,
-    THREAT_FIELDS,
-    THREAT_SECOND,
     agreement,
     draw,
-    draw_polish_romanian,
-    draw_streams,
-    draw_threats,
-    draw_writers,
     stream_rows,
 )
-from bench.evaluation import FLAG_POSTS, REAL_POSTS, load_examples
+from bench.evaluation import REAL_POSTS, load_examples
 
 ROWS = load_examples()
 
@@ -67,13 +53,24 @@ def test_a_row_the_second_labeller_does_not_keep_counts_against_keep_only():
     assert changed["toward_force"] == (1.0, 1.0)
 
 
-def test_the_stream_writers_second_pass_labels_the_sample_drawn_by_its_seed():
-    """If a stream writer's file is added or changed, the sample moves and this says so: the
-    agreement reported in tests/data/README.md would no longer be about the posts trained on."""
-    sample = draw_streams()
-    second = load_examples(STREAM_SECOND)
+DRAWN = [name for name, second_pass in SECOND_PASSES.items() if second_pass.draw]
+
+
+@pytest.mark.parametrize("name", DRAWN)
+def test_each_second_pass_labels_the_sample_its_code_draws(name):
+    """If a writer's file is added or changed, the sample moves and this says so: the agreement
+    reported in tests/data/README.md would no longer be about the posts trained on."""
+    second_pass = SECOND_PASSES[name]
+    sample = second_pass.draw()
+    second = load_examples(second_pass.file)
     assert [r["id"] for r in second] == [r["id"] for r in sample]
-    assert sum(bool(r["risk_flags"]) for r in sample) == len(sample) // 2
+    # The stream passes' files hold ids and labels only; the others hold the text labelled.
+    assert all(b.get("text", a["text"]) == a["text"] for a, b in zip(sample, second, strict=True))
+
+
+def test_the_stream_writers_sample_is_half_flagged_and_holds_every_flag():
+    sample = SECOND_PASSES["streams"].draw()
+    assert sum(bool(r["risk_flags"]) for r in sample) == len(sample) // 2 == 60
     assert {f for r in sample for f in r["risk_flags"]} == set(FLAGS)
     figures = {f: kappa for f, _, _, kappa in agreement(sample, sample, STREAM_FIELDS)}
     assert set(figures) == {"action", "risk flags (exact set)", *(f"flag {f}" for f in FLAGS)}
@@ -83,7 +80,7 @@ def test_the_real_comments_second_pass_labels_rows_of_the_file_and_agrees_on_its
     """The figures tests/data/README.md reports for the real comments: a third labeller's 60,
     each a row of the file by id and text, agreeing on every flag and on most actions."""
     first = {r["id"]: r for r in stream_rows(REAL_POSTS)}
-    second = load_examples(REAL_SECOND)
+    second = load_examples(SECOND_PASSES["real"].file)
     assert len(second) == 60
     assert all(first[r["id"]]["text"] == r["text"] for r in second)
     figures = {
@@ -94,57 +91,38 @@ def test_the_real_comments_second_pass_labels_rows_of_the_file_and_agrees_on_its
     assert figures["action"][0] >= 0.85, figures
 
 
-def test_the_polish_and_romanian_streams_second_pass_holds_half_flagged_posts_of_each():
-    """The sample tests/data/README.md reports on: 15 flagged and 15 plain posts of each of BZ
-    and CA by their writers' labels, the second labeller agreeing on nearly every flag."""
-    first = {r["id"]: r for r in stream_rows(written_by={"bz", "ca"})}
-    second = load_examples(POLISH_ROMANIAN_SECOND)
-    assert [r["id"] for r in second] == [r["id"] for r in draw_polish_romanian()]
+def test_the_polish_and_romanian_sample_holds_half_flagged_posts_of_each():
+    sample = SECOND_PASSES["polish-romanian"].draw()
     for writer in ("bz", "ca"):
-        drawn = [first[r["id"]] for r in second if r["id"].startswith(f"stream-{writer}-")]
+        drawn = [r for r in sample if r["id"].startswith(f"stream-{writer}-")]
         assert len(drawn) == 30, writer
         assert sum(bool(r["risk_flags"]) for r in drawn) == 15, writer
+
+
+def test_the_threat_sample_holds_thirty_english_threats_in_sixty():
+    sample = SECOND_PASSES["threats"].draw()
+    assert sum("threat-to-staff" in r["risk_flags"] for r in sample) == 30
+    assert len(sample) == 60
+    assert not any(r["id"].startswith(("writer-bv-", "writer-bw-")) for r in sample)
+
+
+def test_a_briefs_sample_holds_its_flags_and_no_others():
+    for name in ("cases", "abuse"):
+        second_pass = SECOND_PASSES[name]
+        flags = {f.removeprefix("flag ") for f in second_pass.fields}
+        assert {f for r in second_pass.draw() for f in r["risk_flags"]} == flags, name
+
+
+@pytest.mark.parametrize("name", DRAWN)
+def test_each_drawn_second_pass_agrees_on_nearly_every_flag(name):
+    """The figures tests/data/README.md reports: the second labeller agrees on nearly every
+    flag the pass asked for (every flag and the exact set, for the streams)."""
+    second_pass = SECOND_PASSES[name]
     figures = {
-        f: agreed for f, _, agreed, _ in agreement(list(first.values()), second, STREAM_FIELDS)
+        f: agreed
+        for f, _, agreed, _ in agreement(
+            second_pass.draw(), load_examples(second_pass.file), second_pass.fields
+        )
+        if f != "action"
     }
-    assert figures["risk flags (exact set)"] >= 0.95, figures
-
-
-def test_the_threat_writers_second_pass_holds_their_threats_and_agrees_on_them():
-    """The figures tests/data/README.md reports for the threat-and-crime writers: 30 of their
-    threats and 30 other posts, each a row of their files by id and text, in English, and the
-    second labeller agreeing on nearly every threat and live report."""
-    first = {r["id"]: r for r in stream_rows(FLAG_POSTS)}
-    second = load_examples(THREAT_SECOND)
-    assert [r["id"] for r in second] == [r["id"] for r in draw_threats()]
-    drawn = [first[r["id"]] for r in second]
-    assert all(a["text"] == b["text"] for a, b in zip(drawn, second, strict=True))
-    assert sum("threat-to-staff" in r["risk_flags"] for r in drawn) == 30
-    assert len(drawn) == 60
-    assert not any(r["id"].startswith(("writer-bv-", "writer-bw-")) for r in drawn)
-    figures = {f: agreed for f, _, agreed, _ in agreement(drawn, second, THREAT_FIELDS)}
-    assert figures["flag threat-to-staff"] >= 0.95, figures
-    assert figures["flag crime-reported"] >= 0.95, figures
-
-
-@pytest.mark.parametrize(
-    ("writers", "second_pass", "fields"),
-    [
-        (CASE_SECOND_WRITERS, CASE_SECOND, CASE_FIELDS),
-        (ABUSE_SECOND_WRITERS, ABUSE_SECOND, ABUSE_FIELDS),
-    ],
-    ids=["case-identity-personal-data", "abuse-misinformation"],
-)
-def test_each_brief_second_pass_labels_the_sample_drawn_by_its_seed_and_agrees(
-    writers, second_pass, fields
-):
-    """The figures tests/data/README.md reports for the writers on one brief: the 60 posts
-    `draw_writers` draws from their files (half flagged), each a row by id and text, and the
-    second labeller agreeing on nearly every one of the brief's flags."""
-    sample = draw_writers(writers)
-    second = load_examples(second_pass)
-    assert [r["id"] for r in second] == [r["id"] for r in sample]
-    assert all(a["text"] == b["text"] for a, b in zip(sample, second, strict=True))
-    assert {f for r in sample for f in r["risk_flags"]} == {f.removeprefix("flag ") for f in fields}
-    figures = {f: agreed for f, _, agreed, _ in agreement(sample, second, fields)}
     assert min(figures.values()) >= 0.95, figures
