@@ -43,8 +43,8 @@ SECOND = DATA / "second_pass.jsonl"
 SEED = 20261204
 SIZE = 150
 PER_LABEL = 6  # rows drawn first for each label value, so rare labels are in the sample
-# A writers' sample: this many posts, half of them flagged (flags are on a fifth of a stream
-# writer's posts, so a plain draw would hold a handful of each).
+# A sample of one brief's writers: this many posts, half of them flagged, so each flag has
+# dozens of rows (the English streams' sample is 120).
 WRITERS_SIZE = 60
 # The seed of the threat and the Polish and Romanian samples, drawn on 2026-12-06 by a
 # script outside the repository: their draws give exactly the posts labelled then.
@@ -78,7 +78,8 @@ def half_flagged(
     rows: list[dict], *, size: int, rng: random.Random, flag: str | None = None
 ) -> list[dict]:
     """`size` posts, half flagged (with `flag`, or with any flag): a second labeller's sample
-    of writers' posts, where flags are too rare for a plain draw to hold more than a handful."""
+    of writers' posts, where a plain draw would hold too few of each flag (they are on about
+    a quarter of a stream writer's posts)."""
 
     def carries(row: dict) -> bool:
         return flag in row["risk_flags"] if flag else bool(row["risk_flags"])
@@ -165,7 +166,8 @@ class SecondPass:
     draw: Callable[[], list[dict]] | None = None
 
 
-# `python -m bench.agreement NAME` prints a pass's agreement, `sample NAME` its texts.
+# `python -m bench.agreement NAME` prints a pass's agreement; `sample NAME` its texts, where
+# it has a draw.
 SECOND_PASSES = {
     # The English stream writers (2026-12-05), every flag and the action.
     "streams": SecondPass(
