@@ -31,7 +31,7 @@ def answer(enricher: Enricher, text: str):
 @pytest.mark.parametrize(
     "text",
     [
-        "Two weeks since I gave my statement and nobody has rung me back like they promised",
+        "Three weeks since I gave my statement and still no word from anyone",
         "A month since my car was broken into and not one update from the officer in charge",
     ],
 )
@@ -47,6 +47,16 @@ def test_a_complaint_that_no_service_rule_covers_is_put_right_with_the_models_re
     assert learned.startswith("learned (") and "% sure): " in learned
     assert "'my'" in learned, "the reason names the words that tipped the model"
     assert rules.startswith("the rules alone said monitor: ")
+
+
+def test_a_promise_to_ring_back_not_kept_is_a_complaint_to_put_right(enricher):
+    """Read as negative toward the force, it is a complaint by the rules themselves (it was
+    the model's second opinion that made it one before the toward model learned from the
+    writers' complaints)."""
+    text = "Two weeks since I gave my statement and nobody has rung me back like they promised"
+    mention = answer(enricher, text)
+    assert mention.toward_force.label == "negative"
+    assert mention.response.action == "put-it-right"
 
 
 def test_the_same_story_told_as_thanks_is_not_a_complaint(enricher):
