@@ -1,7 +1,7 @@
 """`make train`: fits the learned half of `toward_force` on the dev split, plus the training
 split of a public set of news sentences labelled for sentiment toward a person they name
-(NewsMTSC, tests/data/README.md), and writes its weights to
-enrichment/data/toward_force_model.json.
+(NewsMTSC, tests/data/README.md) and the training writers' complaints and praise
+(`writer_rows`), and writes its weights to enrichment/data/toward_force_model.json.
 
 Only dev rows of our own set are used (never held-out). Only the texts the judge scores are
 trained on: English, and about the force or answering it; the rest are neutral by rule. The
