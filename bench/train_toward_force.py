@@ -3,7 +3,7 @@ split of a public set of news sentences labelled for sentiment toward a person t
 (NewsMTSC, tests/data/README.md) and the training writers' complaints and praise
 (`writer_rows`), and writes its weights to enrichment/data/toward_force_model.json.
 
-Only dev rows of our own set are used (never held-out). Only the texts the judge scores are
+Of our own labelled set only dev rows are used (never held-out). Only the texts the judge scores are
 trained on: English, and about the force or answering it; the rest are neutral by rule. The
 news sentences count a twentieth of a dev row each: enough to teach the model that most
 talk about someone is neutral, too little to drown how people talk about the police.
@@ -71,16 +71,13 @@ Rows = list[tuple[dict[str, float] | None, str]]
 def dev_rows() -> Rows:
     """(features, label) per dev row; features None where the rule says neutral unjudged."""
     enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
-    judge = enricher.toward_force
     rows = []
     for e in load_examples():
         # A row the desk would not hear is labelled neutral by convention, not by reading.
         if e["split"] != "dev" or not e.get("keep", True):
             continue
-        plain = enricher.relevance.plain(f"\n{e['text']}")
-        judged = e["language"] == "en" and (e["is_reply"] or judge.refers_to(plain))
-        found = features(plain, lexicon_score=judge.lexicon_score(plain), is_reply=e["is_reply"])
-        rows.append((found if judged else None, e["toward_force"]))
+        found = _read(enricher, e["text"], e["is_reply"]) if e["language"] == "en" else None
+        rows.append((found, e["toward_force"]))
     return rows
 
 
@@ -88,19 +85,26 @@ def writer_rows() -> Rows:
     """(features, label) for the writers' complaints and praise the judge would score: in
     English (or too short to tell) and about the force or answering it, as in production."""
     enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
-    judge = enricher.toward_force
     rows = []
     for path in action_files(WRITER_TRAINING):
         for post in load_examples(path):
             toward = TOWARD_BY_ACTION.get(post["action"])
-            plain = enricher.relevance.plain(f"\n{post['text']}")
-            is_reply = post["is_reply"]
-            if not toward or language(plain) not in {"en", UNDETERMINED}:
+            if not toward or language(post["text"]) not in {"en", UNDETERMINED}:
                 continue
-            if is_reply or judge.refers_to(plain):
-                score = judge.lexicon_score(plain)
-                rows.append((features(plain, lexicon_score=score, is_reply=is_reply), toward))
+            found = _read(enricher, post["text"], post["is_reply"])
+            if found is not None:
+                rows.append((found, toward))
     return rows
+
+
+def _read(enricher: Enricher, text: str, is_reply: bool) -> dict[str, float] | None:
+    """What the model reads of a text; None where the judge does not score it (it neither
+    refers to the police nor answers the force), so the rule says neutral."""
+    plain = enricher.relevance.plain(f"\n{text}")
+    judge = enricher.toward_force
+    if not (is_reply or judge.refers_to(plain)):
+        return None
+    return features(plain, lexicon_score=judge.lexicon_score(plain), is_reply=is_reply)
 
 
 def news_rows(judge: TowardForce) -> Rows:
