@@ -9,6 +9,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement threats  # and the threat writers' threats and live reports
     python -m bench.agreement cases    # and the case, identity and personal-data writers'
     python -m bench.agreement abuse    # and the abuse and rumour writers'
+    python -m bench.agreement topics   # and the topic labellers'
     python -m bench.agreement sample threats  # a writers' sample's texts (cases, abuse, …)
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
@@ -29,14 +30,17 @@ from pathlib import Path
 from sklearn.metrics import cohen_kappa_score
 
 from bench.evaluation import (
+    ACTION_POSTS,
     DATA,
     FLAG_POSTS,
     REAL_POSTS,
     STREAM_POSTS,
+    TOPIC_POSTS,
     WRITER_TRAINING,
     load_examples,
 )
 from enrichment.risk import FLAGS
+from enrichment.topics import LABELS as TOPICS
 
 SAMPLE = DATA / "second_pass_sample.jsonl"
 SECOND = DATA / "second_pass.jsonl"
@@ -113,6 +117,42 @@ def draw_polish_romanian() -> list[dict]:
     return sorted(drawn[0] + drawn[1], key=lambda r: r["id"])
 
 
+# The topic labellers' posts (2026-12-06): drawn from the English stream and action writers'
+# posts, TOPIC_LABELLERS posts each, and TOPIC_SECOND_SIZE of each labeller's for the second
+# pass, all with one generator in this order, so the draw gives exactly the posts labelled.
+TOPIC_SEED = 20261206
+TOPIC_LABELLERS = ("ce", "cf", "cg")
+TOPIC_POSTS_EACH = 300
+TOPIC_SECOND_SIZE = 30
+NOT_ENGLISH = {"bz", "ca"}  # the Polish and Romanian streams
+
+
+def draw_topic_posts() -> tuple[dict[str, list[dict]], list[dict]]:
+    """Each topic labeller's posts, and the second labeller's (shuffled, as labelled)."""
+    paths = sorted([*WRITER_TRAINING.glob(STREAM_POSTS), *WRITER_TRAINING.glob(ACTION_POSTS)])
+    posts = [
+        {"id": row["id"], "text": row["text"], "is_reply": row.get("is_reply", False)}
+        for path in paths
+        if path.stem.split("_", 1)[1] not in NOT_ENGLISH
+        for row in load_examples(path)
+    ]
+    rng = random.Random(TOPIC_SEED)
+    drawn = rng.sample(posts, TOPIC_POSTS_EACH * len(TOPIC_LABELLERS))
+    each = {
+        name: drawn[i * TOPIC_POSTS_EACH : (i + 1) * TOPIC_POSTS_EACH]
+        for i, name in enumerate(TOPIC_LABELLERS)
+    }
+    second = [row for rows in each.values() for row in rng.sample(rows, TOPIC_SECOND_SIZE)]
+    rng.shuffle(second)
+    return each, second
+
+
+def topic_second_sample() -> list[dict]:
+    """The second topic labeller's posts as the first labellers labelled them."""
+    labelled = {row["id"]: row for row in stream_rows(TOPIC_POSTS)}
+    return [labelled[row["id"]] for row in draw_topic_posts()[1]]
+
+
 def stream_rows(kind: str = STREAM_POSTS, *, written_by: Collection[str] = ()) -> list[dict]:
     """Every row of the training files of a kind, or of those writers' files only."""
     paths = sorted(WRITER_TRAINING.glob(kind))
@@ -149,6 +189,13 @@ STREAM_FIELDS = {
 }
 
 
+# A topic labeller labelled only the topics.
+TOPIC_FIELDS: dict[str, Callable[[dict], object]] = {
+    "topics (exact set)": FIELDS["topics (exact set)"],
+    **{f"topic {t}": (lambda r, t=t: t in r["topics"]) for t in TOPICS},
+}
+
+
 def flag_fields(*flags: str) -> dict[str, Callable[[dict], object]]:
     """A few-flag writer labelled only the flags their brief asked for."""
     return {f"flag {f}": FIELDS[f"flag {f}"] for f in flags}
@@ -158,7 +205,7 @@ def flag_fields(*flags: str) -> dict[str, Callable[[dict], object]]:
 class SecondPass:
     """Another labeller's pass over some of the writers' or labellers' training files."""
 
-    kind: str  # which training files: FLAG_POSTS, STREAM_POSTS or REAL_POSTS
+    kind: str  # which training files: FLAG_POSTS, STREAM_POSTS, REAL_POSTS or TOPIC_POSTS
     file: Path  # the second labeller's rows
     what: str
     fields: dict[str, Callable[[dict], object]]  # what was labelled twice
@@ -220,6 +267,14 @@ SECOND_PASSES = {
         "abuse and rumour writers' posts",
         flag_fields("abuse-discrimination", "possible-misinformation"),
         partial(draw_writers, ("o", "q", "r")),
+    ),
+    # writer_briefs/topics.md: 30 posts of each of the three topic labellers'.
+    "topics": SecondPass(
+        TOPIC_POSTS,
+        DATA / "topic_second_pass.jsonl",
+        "topic labellers' posts",
+        TOPIC_FIELDS,
+        topic_second_sample,
     ),
 }
 

@@ -49,6 +49,9 @@ STREAM_POSTS = "stream_*.jsonl"
 # register writers do not write (misspelt, crude, long-winded), for the flag models only: they
 # are not about the force as the desk hears it, so the action's signals would be wrong.
 REAL_POSTS = "real_*.jsonl"
+# Posts from the writers' files above labelled again, for topics only, by labellers given the
+# guide's topic definitions alone (tests/data/writer_briefs/topics.md).
+TOPIC_POSTS = "topics_*.jsonl"
 # The held-out figures of the release before this one, to print beside today's.
 PREVIOUS = PROJECT_DIR / "bench" / "data" / "previous_eval.json"
 

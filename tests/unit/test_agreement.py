@@ -9,11 +9,14 @@ from bench.agreement import (
     FLAGS,
     SECOND_PASSES,
     STREAM_FIELDS,
+    TOPIC_FIELDS,
+    TOPIC_SECOND_SIZE,
     agreement,
     draw,
+    draw_topic_posts,
     stream_rows,
 )
-from bench.evaluation import FLAG_POSTS, REAL_POSTS, STREAM_POSTS, load_examples
+from bench.evaluation import FLAG_POSTS, REAL_POSTS, STREAM_POSTS, TOPIC_POSTS, load_examples
 
 ROWS = load_examples()
 
@@ -64,8 +67,13 @@ def test_each_second_pass_labels_the_sample_its_code_draws(name):
     sample = second_pass.draw()
     second = load_examples(second_pass.file)
     assert [r["id"] for r in second] == [r["id"] for r in sample]
-    # Each drawn from its own kind of training file: a writer's or a stream writer's.
-    prefix = {FLAG_POSTS: "writer-", STREAM_POSTS: "stream-"}[second_pass.kind]
+    # Each drawn from its own kind of training file: a writer's or a stream writer's (the topic
+    # labellers labelled stream and action writers' posts again).
+    prefix = {
+        FLAG_POSTS: "writer-",
+        STREAM_POSTS: "stream-",
+        TOPIC_POSTS: ("stream-", "actions-"),
+    }[second_pass.kind]
     assert all(r["id"].startswith(prefix) for r in sample)
     # The stream passes' files hold ids and labels only; the writers' hold the text labelled.
     if second_pass.kind == FLAG_POSTS:
@@ -124,13 +132,14 @@ ASKED = {
     "threats": {"flag threat-to-staff", "flag crime-reported"},
     "cases": {"flag could-prejudice-case", "flag identifies-person", "flag personal-data"},
     "abuse": {"flag abuse-discrimination", "flag possible-misinformation"},
+    "topics": set(TOPIC_FIELDS),
 }
 
 
 @pytest.mark.parametrize("name", DRAWN)
 def test_each_drawn_second_pass_agrees_on_nearly_every_flag(name):
     """The figures tests/data/README.md reports: the second labeller agrees on nearly every
-    flag the pass asked for (every flag and the exact set, for the streams)."""
+    flag (or topic) the pass asked for, and on the streams' exact set of flags."""
     second_pass = SECOND_PASSES[name]
     assert set(second_pass.fields) == ASKED[name]
     figures = {
@@ -138,6 +147,25 @@ def test_each_drawn_second_pass_agrees_on_nearly_every_flag(name):
         for f, _, agreed, _ in agreement(
             second_pass.draw(), load_examples(second_pass.file), second_pass.fields
         )
-        if f != "action"
+        if f not in {"action", "topics (exact set)"}
     }
     assert min(figures.values()) >= 0.95, figures
+
+
+def test_each_topic_labeller_labelled_the_posts_drawn_for_them_and_the_second_pass_agrees():
+    """The figures tests/data/README.md reports for the topics: every labeller's file is their
+    draw, text for text; the second labeller took 30 of each; the exact sets agree on most."""
+    each, second = draw_topic_posts()
+    for name, drawn in each.items():
+        labelled = stream_rows(TOPIC_POSTS, written_by={name})
+        assert [(r["id"], r["text"]) for r in labelled] == [(r["id"], r["text"]) for r in drawn]
+    for drawn in each.values():
+        ids = {r["id"] for r in drawn}
+        assert sum(r["id"] in ids for r in second) == TOPIC_SECOND_SIZE
+    figures = {
+        f: agreed
+        for f, _, agreed, _ in agreement(
+            stream_rows(TOPIC_POSTS), load_examples(SECOND_PASSES["topics"].file), TOPIC_FIELDS
+        )
+    }
+    assert figures["topics (exact set)"] >= 0.85, figures
