@@ -32,7 +32,7 @@ def answer(enricher: Enricher, text: str):
     "text",
     [
         "Three weeks since I gave my statement and still no word from anyone",
-        "A month since my car was broken into and not one update from the officer in charge",
+        "A month since my car was broken into and the officer in charge has gone quiet",
     ],
 )
 def test_a_complaint_that_no_service_rule_covers_is_put_right_with_the_models_reasons(
@@ -47,6 +47,17 @@ def test_a_complaint_that_no_service_rule_covers_is_put_right_with_the_models_re
     assert learned.startswith("learned (") and "% sure): " in learned
     assert "'my'" in learned, "the reason names the words that tipped the model"
     assert rules.startswith("the rules alone said monitor: ")
+
+
+def test_no_update_since_a_break_in_is_a_complaint_about_response_times(enricher):
+    """ "not one update" is a response-times phrase (topics.yaml), so the rules make it a
+    complaint themselves; it was the model's second opinion that did before."""
+    mention = answer(
+        enricher,
+        "A month since my car was broken into and not one update from the officer in charge",
+    )
+    assert "response-times" in mention.topics
+    assert by_rules(mention).action == mention.response.action == "put-it-right"
 
 
 def test_a_promise_to_ring_back_not_kept_is_a_complaint_to_put_right(enricher):
