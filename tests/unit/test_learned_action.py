@@ -49,13 +49,18 @@ def test_a_complaint_that_no_service_rule_covers_is_put_right_with_the_models_re
     assert rules.startswith("the rules alone said monitor: ")
 
 
-def test_no_update_since_a_break_in_is_a_complaint_about_response_times(enricher):
-    """ "not one update" is a response-times phrase (topics.yaml), so the rules make it a
-    complaint themselves; it was the model's second opinion that did before."""
-    mention = answer(
-        enricher,
+@pytest.mark.parametrize(
+    "text",
+    [
         "A month since my car was broken into and not one update from the officer in charge",
-    )
+        "Gave my statement a fortnight ago and have heard nothing since",
+    ],
+)
+def test_nothing_heard_since_reporting_is_a_complaint_about_response_times(enricher, text):
+    """ "not one update", "heard nothing since" are response-times phrases (topics.yaml), so
+    the rules make them complaints themselves: the first was the model's second opinion
+    before, the second was left at monitor."""
+    mention = answer(enricher, text)
     assert "response-times" in mention.topics
     assert by_rules(mention).action == mention.response.action == "put-it-right"
 
