@@ -773,3 +773,69 @@ def test_a_long_article_keeps_the_topic_of_its_opening_and_drops_a_passing_word(
     assert len(article) > 1_000
     assert set(tags(article)) == {"appeal", "burglary"}
     assert "custody" in tags(f"{passing} {FILLER}")
+
+
+# --- everyday sentences that only sound like a topic ---------------------------------------
+
+# Each phrase widened from the topic labellers' posts (sixteenth session) was read by a
+# reviewer who looked for the ordinary sentence it also matches: these are the ones found.
+SOUNDS_LIKE_A_TOPIC = [
+    ("I moved here in 2015 and it's never been this bad", "response-times"),
+    ("We were there in 2019 when the same thing happened", "response-times"),
+    ("Well deserved, lock him up and throw away the key", "praise-thanks"),
+    ("Speed cameras won't make a difference, people will still speed", "praise-thanks"),
+    ("I'd have felt safer if they'd actually turned up", "praise-thanks"),
+    ("Your comment is spot on", "praise-thanks"),
+    ("That's not very helpful is it", "praise-thanks"),
+    ("Get a proper job instead of hiding behind speed cameras", "praise-thanks"),
+    ("I'm begging you to do something about the speeding on our road", "anti-social-behaviour"),
+    ("Officers were called to the shop after a man shouted abuse at staff", "officer-conduct"),
+    ("Officers caught 40 drivers on their phones during the operation", "officer-conduct"),
+    ("The same rules don't seem to apply to the police", "recruitment"),
+    ("The new Aldi is taking on staff if anyone's looking", "recruitment"),
+    ("Police training exercise at the old RAF base tonight, don't be alarmed", "recruitment"),
+    ("Please join Lincolnshire Police in remembering PC Smith today", "recruitment"),
+    ("How do I report a pothole on the A17?", "contact-999-101"),
+    ("Who do I contact about the street light being out?", "contact-999-101"),
+    ("Thank you for dealing so quickly and professionally", "drugs"),
+    ("Someone took a load of gear out of the van overnight", "drugs"),
+    ("The match kicked off at 3 and the traffic was awful", "public-order"),
+    ("We've got a fight on our hands to save Skegness police station", "public-order"),
+    ("Chips and scraps from the chippy", "public-order"),
+    ("The video was shot on my phone", "violent-crime"),
+    ("Has anyone rung the council about the flooding on Station Road?", "contact-999-101"),
+    ("Should I call the vet or wait till morning?", "contact-999-101"),
+    ("Still no police station in Skegness after all these years", "response-times"),
+    ("Not one officer has been disciplined over this", "response-times"),
+    ("Nobody comes out of this looking good", "response-times"),
+    ("Is anyone coming to the PACT meeting tonight at the village hall?", "response-times"),
+    ("My bike's been taken in for a service", "bicycle-theft"),
+    ("Porsche Carrera stolen from a driveway in Stamford", "bicycle-theft"),
+    ("Rain is getting in through the roof again", "burglary"),
+    ("That shop has been done up and reopened lovely", "burglary"),
+    ("Grab the kids and come down to our open day at Nettleham HQ", "violent-crime"),
+    ("The dog followed me home from the park", "violent-crime"),
+    ("The officers exposing themselves to danger every day deserve better pay", "violent-crime"),
+    ("He pulled the wool over their eyes for years", "roads"),
+    ("They need police checks before they can volunteer at the school", "roads"),
+    ("Been racing around all morning trying to find my dog", "roads"),
+    ("We pitched up at the campsite in Skegness for the weekend", "anti-social-behaviour"),
+    ("We need to move the case on to the CPS", "anti-social-behaviour"),
+    ("The pub has live music every night in summer", "anti-social-behaviour"),
+    ("The paramedics were so good with her", "officer-conduct"),
+    ("Officers hunt man who attacked woman in park", "officer-conduct"),
+    ("My parcel finally turned up after two weeks", "response-times"),
+    ("Lived opposite them for ten years and never heard a word out of them", "response-times"),
+    ("My daughter won't answer my calls and she's been gone since 3pm", "response-times"),
+    ("My car got done by the speed camera on the A46", "vehicle-crime"),
+    ("The car was taken away by the recovery truck", "vehicle-crime"),
+    ("The farmer sprayed pesticide on the field next to the school", "criminal-damage-arson"),
+    ("Got a fella coming to put the windows in tomorrow", "criminal-damage-arson"),
+    ("I hope they found the scumbags who did this", "missing-person"),
+    ("Scam warning shared on our village page", "appeal"),
+]
+
+
+@pytest.mark.parametrize(("text", "label"), SOUNDS_LIKE_A_TOPIC)
+def test_an_everyday_sentence_is_not_tagged_with_the_topic_it_only_sounds_like(text, label):
+    assert label not in tags(text)
