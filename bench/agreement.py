@@ -10,6 +10,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement cases    # and the case, identity and personal-data writers'
     python -m bench.agreement abuse    # and the abuse and rumour writers'
     python -m bench.agreement topics   # and the topic labellers'
+    python -m bench.agreement action-flags  # and the action writers' posts' flags
     python -m bench.agreement sample threats  # a writers' sample's texts (cases, abuse, …)
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
@@ -33,6 +34,7 @@ from bench.evaluation import (
     ACTION_POSTS,
     DATA,
     FLAG_POSTS,
+    FLAGS_AGAIN,
     REAL_POSTS,
     STREAM_POSTS,
     TOPIC_POSTS,
@@ -147,6 +149,20 @@ def draw_topic_posts() -> tuple[dict[str, list[dict]], list[dict]]:
     return each, second
 
 
+# The action writers' posts labelled for every flag (2026-12-06): the second labeller's 90,
+# drawn from all of them at once.
+ACTION_FLAGS_SEED = 20261208
+ACTION_FLAGS_SECOND_SIZE = 90
+
+
+def action_flags_second_sample() -> list[dict]:
+    """The second flag labeller's posts as the first labellers labelled them."""
+    posts = stream_rows(ACTION_POSTS)
+    drawn = random.Random(ACTION_FLAGS_SEED).sample(posts, ACTION_FLAGS_SECOND_SIZE)
+    labelled = {row["id"]: row for row in stream_rows(FLAGS_AGAIN)}
+    return [labelled[row["id"]] for row in drawn]
+
+
 def topic_second_sample() -> list[dict]:
     """The second topic labeller's posts as the first labellers labelled them."""
     labelled = {row["id"]: row for row in stream_rows(TOPIC_POSTS)}
@@ -205,7 +221,7 @@ def flag_fields(*flags: str) -> dict[str, Callable[[dict], object]]:
 class SecondPass:
     """Another labeller's pass over some of the writers' or labellers' training files."""
 
-    kind: str  # which training files: FLAG_POSTS, STREAM_POSTS, REAL_POSTS or TOPIC_POSTS
+    kind: str  # which training files: FLAG_POSTS, STREAM_POSTS, REAL_POSTS, FLAGS_AGAIN, …
     file: Path  # the second labeller's rows
     what: str
     fields: dict[str, Callable[[dict], object]]  # what was labelled twice
@@ -275,6 +291,14 @@ SECOND_PASSES = {
         "topic labellers' posts",
         TOPIC_FIELDS,
         topic_second_sample,
+    ),
+    # writer_briefs/action_flags.md: 90 of the action writers' posts, every flag.
+    "action-flags": SecondPass(
+        FLAGS_AGAIN,
+        DATA / "action_flags_second_pass.jsonl",
+        "action writers' posts labelled for flags",
+        {f: STREAM_FIELDS[f] for f in STREAM_FIELDS if f != "action"},
+        action_flags_second_sample,
     ),
 }
 

@@ -49,6 +49,10 @@ STREAM_POSTS = "stream_*.jsonl"
 # register writers do not write (misspelt, crude, long-winded), for the flag models only: they
 # are not about the force as the desk hears it, so the action's signals would be wrong.
 REAL_POSTS = "real_*.jsonl"
+# The action writers' posts labelled again for every flag by labellers given the flag
+# definitions alone (tests/data/writer_briefs/action_flags.md): for the flag models, which
+# the action writers' own files (ACTION_POSTS, an action only) could not teach.
+FLAGS_AGAIN = "flags_*.jsonl"
 # Posts from the writers' files above labelled again, for topics only, by labellers given the
 # guide's topic definitions alone (tests/data/writer_briefs/topics.md).
 TOPIC_POSTS = "topics_*.jsonl"
@@ -225,7 +229,8 @@ def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs
 
 def flag_files(folder: Path) -> list[Path]:
     """The writers' files in a folder that label risk flags."""
-    return sorted([*folder.glob(FLAG_POSTS), *folder.glob(STREAM_POSTS), *folder.glob(REAL_POSTS)])
+    kinds = (FLAG_POSTS, STREAM_POSTS, REAL_POSTS, FLAGS_AGAIN)
+    return sorted(path for kind in kinds for path in folder.glob(kind))
 
 
 def action_files(folder: Path) -> list[Path]:
@@ -239,10 +244,11 @@ def at_stream_rates(path: Path) -> bool:
 
 
 def labelled_flags(path: Path, rows: list[dict]) -> frozenset[str]:
-    """The flags a writer's file labels. A stream writer or a labeller of real comments judged
-    every flag on every post; the others were asked for a few flags only, with dozens of posts
-    carrying each, so a flag no post of theirs carries was not asked for."""
-    if at_stream_rates(path) or path.match(REAL_POSTS):
+    """The flags a writer's file labels. A stream writer or a labeller of real comments or of
+    the action writers' posts judged every flag on every post; the others were asked for a few
+    flags only, with dozens of posts carrying each, so a flag no post of theirs carries was
+    not asked for."""
+    if at_stream_rates(path) or path.match(REAL_POSTS) or path.match(FLAGS_AGAIN):
         return frozenset(FLAGS)
     return frozenset(flag for row in rows for flag in row["risk_flags"])
 

@@ -16,7 +16,14 @@ from bench.agreement import (
     draw_topic_posts,
     stream_rows,
 )
-from bench.evaluation import FLAG_POSTS, REAL_POSTS, STREAM_POSTS, TOPIC_POSTS, load_examples
+from bench.evaluation import (
+    FLAG_POSTS,
+    FLAGS_AGAIN,
+    REAL_POSTS,
+    STREAM_POSTS,
+    TOPIC_POSTS,
+    load_examples,
+)
 
 ROWS = load_examples()
 
@@ -73,6 +80,7 @@ def test_each_second_pass_labels_the_sample_its_code_draws(name):
         FLAG_POSTS: "writer-",
         STREAM_POSTS: "stream-",
         TOPIC_POSTS: ("stream-", "actions-"),
+        FLAGS_AGAIN: "actions-",
     }[second_pass.kind]
     assert all(r["id"].startswith(prefix) for r in sample)
     # The stream passes' files hold ids and labels only; the writers' hold the text labelled.
@@ -133,6 +141,7 @@ ASKED = {
     "cases": {"flag could-prejudice-case", "flag identifies-person", "flag personal-data"},
     "abuse": {"flag abuse-discrimination", "flag possible-misinformation"},
     "topics": set(TOPIC_FIELDS),
+    "action-flags": {"risk flags (exact set)", *(f"flag {f}" for f in FLAGS)},
 }
 
 

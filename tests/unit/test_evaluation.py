@@ -9,7 +9,9 @@ from rich.console import Console
 
 from bench.bootstrap import Bootstrap
 from bench.evaluation import (
+    ACTION_POSTS,
     FLAG_POSTS,
+    FLAGS_AGAIN,
     PREVIOUS,
     REAL_POSTS,
     STREAM_POSTS,
@@ -182,6 +184,26 @@ def test_real_comments_are_trained_on_and_none_is_a_row_of_the_labelled_set():
             assert set(row["risk_flags"]) <= set(FLAGS), row["id"]
             assert row["action"] in ACTIONS and row["is_reply"] is False, row["id"]
     assert path in flag_files(WRITER_TRAINING) and path not in action_files(WRITER_TRAINING)
+
+
+def test_every_action_writers_post_is_labelled_again_for_every_flag():
+    """The flag labellers' files (tests/data/README.md) hold each action writer's post once,
+    text for text, judged for all seven flags; the flags agree with the writers' actions
+    where the guide's order of actions settles them: a live report is `contact-handling`
+    and nothing else is, and a threat is `moderate-preserve`."""
+    written = [r for path in WRITER_TRAINING.glob(ACTION_POSTS) for r in load_examples(path)]
+    paths = sorted(WRITER_TRAINING.glob(FLAGS_AGAIN))
+    again = {r["id"]: r for path in paths for r in load_examples(path)}
+    assert sum(len(load_examples(path)) for path in paths) == len(again) == len(written)
+    for post in written:
+        flags = set(again[post["id"]]["risk_flags"])
+        assert again[post["id"]]["text"] == post["text"], post["id"]
+        assert flags <= set(FLAGS), post["id"]
+        assert ("crime-reported" in flags) == (post["action"] == "contact-handling"), post["id"]
+        assert "threat-to-staff" not in flags or post["action"] == "moderate-preserve", post["id"]
+    for path in paths:
+        assert labelled_flags(path, load_examples(path)) == set(FLAGS), path
+        assert path in flag_files(WRITER_TRAINING) and path not in action_files(WRITER_TRAINING)
 
 
 def test_the_texts_judged_on_are_not_the_texts_trained_on():
