@@ -31,10 +31,10 @@ from pathlib import Path
 from sklearn.metrics import cohen_kappa_score
 
 from bench.evaluation import (
+    ACTION_FLAG_POSTS,
     ACTION_POSTS,
     DATA,
     FLAG_POSTS,
-    FLAGS_AGAIN,
     REAL_POSTS,
     STREAM_POSTS,
     TOPIC_POSTS,
@@ -109,34 +109,35 @@ def draw_writers(
     return half_flagged(rows, size=size, rng=random.Random(seed), flag=flag)
 
 
+POLISH_ROMANIAN: frozenset[str] = frozenset({"bz", "ca"})  # the two streams not in English
+
+
 def draw_polish_romanian() -> list[dict]:
     """WRITERS_SIZE // 2 posts of each of BZ and CA, half flagged, one draw after the other."""
     rng = random.Random(DRAWN_OUTSIDE_SEED)
     drawn = [
         half_flagged(stream_rows(written_by={w}), size=WRITERS_SIZE // 2, rng=rng)
-        for w in ("bz", "ca")
+        for w in sorted(POLISH_ROMANIAN)
     ]
     return sorted(drawn[0] + drawn[1], key=lambda r: r["id"])
 
 
 # The topic labellers' posts (2026-12-06): drawn from the English stream and action writers'
-# posts, TOPIC_LABELLERS posts each, and TOPIC_SECOND_SIZE of each labeller's for the second
-# pass, all with one generator in this order, so the draw gives exactly the posts labelled.
+# posts, TOPIC_POSTS_EACH posts for each labeller and then TOPIC_SECOND_SIZE of each one's for
+# the second pass, all from one generator in this order: only the same draw, in the same order,
+# gives back exactly the posts that were labelled.
 TOPIC_SEED = 20261206
 TOPIC_LABELLERS = ("ce", "cf", "cg")
 TOPIC_POSTS_EACH = 300
 TOPIC_SECOND_SIZE = 30
-NOT_ENGLISH = {"bz", "ca"}  # the Polish and Romanian streams
 
 
 def draw_topic_posts() -> tuple[dict[str, list[dict]], list[dict]]:
     """Each topic labeller's posts, and the second labeller's (shuffled, as labelled)."""
-    paths = sorted([*WRITER_TRAINING.glob(STREAM_POSTS), *WRITER_TRAINING.glob(ACTION_POSTS)])
     posts = [
         {"id": row["id"], "text": row["text"], "is_reply": row.get("is_reply", False)}
-        for path in paths
-        if path.stem.split("_", 1)[1] not in NOT_ENGLISH
-        for row in load_examples(path)
+        for row in stream_rows(ACTION_POSTS) + stream_rows(STREAM_POSTS)
+        if row["id"].split("-")[1] not in POLISH_ROMANIAN
     ]
     rng = random.Random(TOPIC_SEED)
     drawn = rng.sample(posts, TOPIC_POSTS_EACH * len(TOPIC_LABELLERS))
@@ -149,24 +150,29 @@ def draw_topic_posts() -> tuple[dict[str, list[dict]], list[dict]]:
     return each, second
 
 
-# The action writers' posts labelled for every flag (2026-12-06): the second labeller's 90,
-# drawn from all of them at once.
+def topic_second_sample() -> list[dict]:
+    return first_labels(TOPIC_POSTS, draw_topic_posts()[1])
+
+
+# The action writers' posts labelled for every flag (2026-12-06, a seed of its own): the
+# second labeller's 90, drawn from all 1,604 at once.
 ACTION_FLAGS_SEED = 20261208
 ACTION_FLAGS_SECOND_SIZE = 90
 
 
 def action_flags_second_sample() -> list[dict]:
-    """The second flag labeller's posts as the first labellers labelled them."""
-    posts = stream_rows(ACTION_POSTS)
-    drawn = random.Random(ACTION_FLAGS_SEED).sample(posts, ACTION_FLAGS_SECOND_SIZE)
-    labelled = {row["id"]: row for row in stream_rows(FLAGS_AGAIN)}
+    drawn = random.Random(ACTION_FLAGS_SEED).sample(
+        stream_rows(ACTION_POSTS), ACTION_FLAGS_SECOND_SIZE
+    )
+    return first_labels(ACTION_FLAG_POSTS, drawn)
+
+
+def first_labels(kind: str, drawn: list[dict]) -> list[dict]:
+    """The drawn posts as the first labellers labelled them, in the draw's order: a second
+    pass over posts labelled again (topics, flags) is compared with those labels, not with
+    the writers' own."""
+    labelled = {row["id"]: row for row in stream_rows(kind)}
     return [labelled[row["id"]] for row in drawn]
-
-
-def topic_second_sample() -> list[dict]:
-    """The second topic labeller's posts as the first labellers labelled them."""
-    labelled = {row["id"]: row for row in stream_rows(TOPIC_POSTS)}
-    return [labelled[row["id"]] for row in draw_topic_posts()[1]]
 
 
 def stream_rows(kind: str = STREAM_POSTS, *, written_by: Collection[str] = ()) -> list[dict]:
@@ -221,7 +227,7 @@ def flag_fields(*flags: str) -> dict[str, Callable[[dict], object]]:
 class SecondPass:
     """Another labeller's pass over some of the writers' or labellers' training files."""
 
-    kind: str  # which training files: FLAG_POSTS, STREAM_POSTS, REAL_POSTS, FLAGS_AGAIN, …
+    kind: str  # which training files: FLAG_POSTS, STREAM_POSTS, REAL_POSTS, ACTION_FLAG_POSTS, …
     file: Path  # the second labeller's rows
     what: str
     fields: dict[str, Callable[[dict], object]]  # what was labelled twice
@@ -294,7 +300,7 @@ SECOND_PASSES = {
     ),
     # writer_briefs/action_flags.md: 90 of the action writers' posts, every flag.
     "action-flags": SecondPass(
-        FLAGS_AGAIN,
+        ACTION_FLAG_POSTS,
         DATA / "action_flags_second_pass.jsonl",
         "action writers' posts labelled for flags",
         {f: STREAM_FIELDS[f] for f in STREAM_FIELDS if f != "action"},

@@ -37,7 +37,8 @@ PUBLIC_TOWARD_TARGET = DATA / "newsmtsc_devtest_rw.jsonl"
 # Posts written from the labelling guide alone by writers who never saw the rules or the
 # labelled set (tests/data/README.md): do the rules carry over to another hand's phrasings?
 WRITER_PROBES = DATA / "writer_probes"
-# More writers' posts, for `make train` only: the models learn from them, never judged on them.
+# More writers' posts, never judged on: the models learn from them (`make train`), and the
+# topic labellers' files (TOPIC_POSTS) tune the topic phrases as dev does.
 WRITER_TRAINING = DATA / "writer_training"
 # In both folders: posts labelled for a few risk flags, posts labelled with an action, and a
 # day's stream labelled for every flag and an action, flags as rare as the desk meets them.
@@ -52,7 +53,7 @@ REAL_POSTS = "real_*.jsonl"
 # The action writers' posts labelled again for every flag by labellers given the flag
 # definitions alone (tests/data/writer_briefs/action_flags.md): for the flag models, which
 # the action writers' own files (ACTION_POSTS, an action only) could not teach.
-FLAGS_AGAIN = "flags_*.jsonl"
+ACTION_FLAG_POSTS = "flags_*.jsonl"
 # Posts from the writers' files above labelled again, for topics only, by labellers given the
 # guide's topic definitions alone (tests/data/writer_briefs/topics.md).
 TOPIC_POSTS = "topics_*.jsonl"
@@ -229,7 +230,7 @@ def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs
 
 def flag_files(folder: Path) -> list[Path]:
     """The writers' files in a folder that label risk flags."""
-    kinds = (FLAG_POSTS, STREAM_POSTS, REAL_POSTS, FLAGS_AGAIN)
+    kinds = (FLAG_POSTS, STREAM_POSTS, REAL_POSTS, ACTION_FLAG_POSTS)
     return sorted(path for kind in kinds for path in folder.glob(kind))
 
 
@@ -248,7 +249,7 @@ def labelled_flags(path: Path, rows: list[dict]) -> frozenset[str]:
     the action writers' posts judged every flag on every post; the others were asked for a few
     flags only, with dozens of posts carrying each, so a flag no post of theirs carries was
     not asked for."""
-    if at_stream_rates(path) or path.match(REAL_POSTS) or path.match(FLAGS_AGAIN):
+    if at_stream_rates(path) or path.match(REAL_POSTS) or path.match(ACTION_FLAG_POSTS):
         return frozenset(FLAGS)
     return frozenset(flag for row in rows for flag in row["risk_flags"])
 

@@ -10,15 +10,14 @@ from bench.agreement import (
     SECOND_PASSES,
     STREAM_FIELDS,
     TOPIC_FIELDS,
-    TOPIC_SECOND_SIZE,
     agreement,
     draw,
     draw_topic_posts,
     stream_rows,
 )
 from bench.evaluation import (
+    ACTION_FLAG_POSTS,
     FLAG_POSTS,
-    FLAGS_AGAIN,
     REAL_POSTS,
     STREAM_POSTS,
     TOPIC_POSTS,
@@ -80,7 +79,7 @@ def test_each_second_pass_labels_the_sample_its_code_draws(name):
         FLAG_POSTS: "writer-",
         STREAM_POSTS: "stream-",
         TOPIC_POSTS: ("stream-", "actions-"),
-        FLAGS_AGAIN: "actions-",
+        ACTION_FLAG_POSTS: "actions-",
     }[second_pass.kind]
     assert all(r["id"].startswith(prefix) for r in sample)
     # The stream passes' files hold ids and labels only; the writers' hold the text labelled.
@@ -146,7 +145,7 @@ ASKED = {
 
 
 @pytest.mark.parametrize("name", DRAWN)
-def test_each_drawn_second_pass_agrees_on_nearly_every_flag(name):
+def test_each_drawn_second_pass_agrees_on_nearly_every_label(name):
     """The figures tests/data/README.md reports: the second labeller agrees on nearly every
     flag (or topic) the pass asked for, and on the streams' exact set of flags."""
     second_pass = SECOND_PASSES[name]
@@ -156,25 +155,18 @@ def test_each_drawn_second_pass_agrees_on_nearly_every_flag(name):
         for f, _, agreed, _ in agreement(
             second_pass.draw(), load_examples(second_pass.file), second_pass.fields
         )
-        if f not in {"action", "topics (exact set)"}
+        if f != "action"
     }
+    # The exact set of 27 topics is the one figure allowed to sit lower (README: 87%).
+    exact_sets = {f: figures.pop(f) for f in list(figures) if f == "topics (exact set)"}
+    assert all(agreed >= 0.85 for agreed in exact_sets.values()), exact_sets
     assert min(figures.values()) >= 0.95, figures
 
 
-def test_each_topic_labeller_labelled_the_posts_drawn_for_them_and_the_second_pass_agrees():
-    """The figures tests/data/README.md reports for the topics: every labeller's file is their
-    draw, text for text; the second labeller took 30 of each; the exact sets agree on most."""
-    each, second = draw_topic_posts()
+def test_each_topic_labeller_labelled_the_posts_drawn_for_them():
+    """Every topic labeller's file is their draw, text for text: a changed writer's file moves
+    the draw, and this says the labels are no longer about the posts drawn."""
+    each, _ = draw_topic_posts()
     for name, drawn in each.items():
         labelled = stream_rows(TOPIC_POSTS, written_by={name})
         assert [(r["id"], r["text"]) for r in labelled] == [(r["id"], r["text"]) for r in drawn]
-    for drawn in each.values():
-        ids = {r["id"] for r in drawn}
-        assert sum(r["id"] in ids for r in second) == TOPIC_SECOND_SIZE
-    figures = {
-        f: agreed
-        for f, _, agreed, _ in agreement(
-            stream_rows(TOPIC_POSTS), load_examples(SECOND_PASSES["topics"].file), TOPIC_FIELDS
-        )
-    }
-    assert figures["topics (exact set)"] >= 0.85, figures

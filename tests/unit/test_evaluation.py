@@ -9,9 +9,9 @@ from rich.console import Console
 
 from bench.bootstrap import Bootstrap
 from bench.evaluation import (
+    ACTION_FLAG_POSTS,
     ACTION_POSTS,
     FLAG_POSTS,
-    FLAGS_AGAIN,
     PREVIOUS,
     REAL_POSTS,
     STREAM_POSTS,
@@ -190,9 +190,10 @@ def test_every_action_writers_post_is_labelled_again_for_every_flag():
     """The flag labellers' files (tests/data/README.md) hold each action writer's post once,
     text for text, judged for all seven flags; the flags agree with the writers' actions
     where the guide's order of actions settles them: a live report is `contact-handling`
-    and nothing else is, and a threat is `moderate-preserve`."""
+    and nothing else is, a threat is `moderate-preserve`, and a case at risk is
+    `refer-to-investigator` (tests/data/README.md)."""
     written = [r for path in WRITER_TRAINING.glob(ACTION_POSTS) for r in load_examples(path)]
-    paths = sorted(WRITER_TRAINING.glob(FLAGS_AGAIN))
+    paths = sorted(WRITER_TRAINING.glob(ACTION_FLAG_POSTS))
     again = {r["id"]: r for path in paths for r in load_examples(path)}
     assert sum(len(load_examples(path)) for path in paths) == len(again) == len(written)
     for post in written:
@@ -201,8 +202,11 @@ def test_every_action_writers_post_is_labelled_again_for_every_flag():
         assert flags <= set(FLAGS), post["id"]
         assert ("crime-reported" in flags) == (post["action"] == "contact-handling"), post["id"]
         assert "threat-to-staff" not in flags or post["action"] == "moderate-preserve", post["id"]
+        case = "could-prejudice-case" in flags
+        assert not case or post["action"] == "refer-to-investigator", post["id"]
+    assert {f for r in again.values() for f in r["risk_flags"]} == set(FLAGS)
+    assert all(again[p["id"]]["is_reply"] == p.get("is_reply", False) for p in written)
     for path in paths:
-        assert labelled_flags(path, load_examples(path)) == set(FLAGS), path
         assert path in flag_files(WRITER_TRAINING) and path not in action_files(WRITER_TRAINING)
 
 
