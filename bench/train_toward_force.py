@@ -27,6 +27,7 @@ place. The same data and seed give the same file, byte for byte.
 from __future__ import annotations
 
 import statistics
+from functools import cache
 from pathlib import Path
 
 from sklearn.feature_extraction import DictVectorizer
@@ -70,7 +71,7 @@ Rows = list[tuple[dict[str, float] | None, str]]
 
 def dev_rows() -> Rows:
     """(features, label) per dev row; features None where the rule says neutral unjudged."""
-    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    enricher = _enricher()
     rows = []
     for e in load_examples():
         # A row the desk would not hear is labelled neutral by convention, not by reading.
@@ -84,7 +85,7 @@ def dev_rows() -> Rows:
 def writer_rows() -> Rows:
     """(features, label) for the writers' complaints and praise the judge would score: in
     English (or too short to tell) and about the force or answering it, as in production."""
-    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    enricher = _enricher()
     rows = []
     for path in action_files(WRITER_TRAINING):
         for post in load_examples(path):
@@ -95,6 +96,13 @@ def writer_rows() -> Rows:
             if found is not None:
                 rows.append((found, toward))
     return rows
+
+
+@cache
+def _enricher() -> Enricher:
+    """Built once for the dev rows and the writers' posts: it loads the gazetteer and the
+    language models."""
+    return Enricher.for_profile(load_profile(DEFAULT_PROFILE))
 
 
 def _read(enricher: Enricher, text: str, is_reply: bool) -> dict[str, float] | None:
