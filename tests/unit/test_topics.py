@@ -839,6 +839,9 @@ SOUNDS_LIKE_A_TOPIC = [
     ("The camera flash was so bright", "roads"),
     ("A crash in share prices", "roads"),
     ("Got separated from my husband last year", "missing-person"),
+    ("Waited 6 hrs in A&E with a broken wrist", "response-times"),
+    ("He was rude to officers when they arrested him", "officer-conduct"),
+    ("Three of them never came home from their final mission", "missing-person"),
 ]
 
 
@@ -857,4 +860,19 @@ def test_an_everyday_sentence_is_not_tagged_with_the_topic_it_only_sounds_like(t
 )
 def test_a_phrase_the_review_found_could_never_match_now_does(text, label):
     """A space before a lookahead or an apostrophe had switched these alternatives off."""
+    assert label in tags(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Waited 6 hrs for the police to come out", "response-times"),
+        ("Two rude officers at the front desk", "officer-conduct"),
+        ("She never came home from school and her phone is off", "missing-person"),
+    ],
+)
+def test_a_phrase_narrowed_for_its_near_miss_still_hears_what_it_was_written_for(text, label):
+    """Waiting in A&E, being rude to officers and soldiers who never came home from their
+    last mission are not the topics, but waiting for the police, rude officers and a child
+    not home from school still are."""
     assert label in tags(text)
