@@ -131,6 +131,8 @@ class Gazetteer:
     places: tuple[Place, ...]
     ambiguous: frozenset[str]
     names: re.Pattern[str]
+    # For a post written without capitals: the same names in any case, less the everyday words.
+    lower_case_names: re.Pattern[str]
     entries: dict[str, _Entry]
     context: re.Pattern[str] | None
     not_place_after: re.Pattern[str]
@@ -147,7 +149,8 @@ class Gazetteer:
         area context word, or an unambiguous in-area place.
         """
         found: list[_Entry] = []
-        for m in self.names.finditer(text):
+        names = self.names if any(c.isupper() for c in text) else self.lower_case_names
+        for m in names.finditer(text):
             entry = self.entries[_key(m.group(0))]
             if entry.place is not None and not self._not_the_place(text, m.start(), m.end()):
                 found.append(entry)
@@ -249,10 +252,15 @@ def _build(area_json: str) -> Gazetteer:
     # A post may shout a name ("STOLEN IN SPALDING"): capitals count as the name as written.
     written = "|".join(f"{_spelling(s)}|{_spelling(s.upper())}" for s in ordered)
     names = re.compile(rf"(?<![\w@])(?=[A-Z])(?:{written})(?!\w)")
+    # Someone who writes without capitals writes "the coppers in grantham" too; but a name that
+    # is an everyday word ("fleet", "bourne") is then only the word.
+    words = {_key(w) for w in known.common_words}
+    lower = "|".join(_spelling(s) for s in ordered if _key(s) not in words)
     return Gazetteer(
         places=tuple(sorted(places.values(), key=lambda p: p.name)),
         ambiguous=ambiguous,
         names=names,
+        lower_case_names=re.compile(rf"(?<![\w@])(?:{lower})(?!\w)", re.IGNORECASE),
         entries=entries,
         context=_phrases(area.context, ignore_case=True) if area.context else None,
         not_place_after=_not_place_after(known.named_after),

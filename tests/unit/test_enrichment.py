@@ -134,3 +134,11 @@ def test_what_is_dropped_is_dropped_with_its_reason_before_the_costly_part_runs(
     assert completed.relevance == "named" and completed.tone is not None
     assert completed.response.action == "put-it-right"
     assert completed.canonical_url == "https://x.example/1"
+
+
+def test_local_talk_written_without_capitals_is_heard():
+    """The reviewers' and the writers' lower-case posts: the place counts as written."""
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    judged = enricher.judge(heard("@local", "the coppers in grantham are sound tbf"))
+    assert judged.kept and judged.mention.relevance == "local-policing"
+    assert [p.name for p in judged.mention.places] == ["Grantham"]
