@@ -71,7 +71,9 @@ class Rule:
 
 
 def risk_flags(text: str) -> tuple[str, ...]:
-    """Sorted flag ids; a flag already raised is not tested again."""
+    """Sorted flag ids; a flag already raised is not tested again. A flag's own `unless`
+    anywhere in the text cancels it, as it cancels the flag's model ("Police have named the
+    man who died … as John Smith, 52": whoever is named later, the police named them)."""
     raised: set[str] = set()
     rules, index, about_police = _rules()
     # Only a rule whose pattern matches somewhere can fire: most texts have none.
@@ -84,7 +86,8 @@ def risk_flags(text: str) -> tuple[str, ...]:
         rule = rules[i]
         if rule.flag not in raised and rule.fires(text, sentences, about):
             raised.add(rule.flag)
-    return tuple(sorted(raised))
+    never = flag_exceptions()
+    return tuple(sorted(f for f in raised if not (f in never and never[f].search(text))))
 
 
 def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
@@ -99,20 +102,16 @@ def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
         check_description(spec["description"], where)
         if not isinstance(spec["rules"], list) or not spec["rules"]:
             raise TaxonomyError(f"{where}.rules: expected at least one rule")
-        # A flag's own `unless` cancels every one of its rules ("could prejudice" said of a
-        # comment is advice about the rule, not a breach of it).
-        every = [spec["unless"]] if "unless" in spec else []
         for i, rule in enumerate(spec["rules"]):
-            rules.append(_rule(flag, rule, vocab, f"{where}.rules[{i}]", every))
+            rules.append(_rule(flag, rule, vocab, f"{where}.rules[{i}]"))
     return tuple(rules)
 
 
-def _rule(flag: str, spec: object, vocab: dict[str, str], where: str, unless: list) -> Rule:
+def _rule(flag: str, spec: object, vocab: dict[str, str], where: str) -> Rule:
     check_keys(spec, where, required={"pattern"}, optional={"requires", "unless", "within"})
     within = spec.get("within", DEFAULT_WITHIN)
     if not isinstance(within, int) or isinstance(within, bool) or within < 0:
         raise TaxonomyError(f"{where}.within: expected a whole number of characters")
-    unless = [spec["unless"], *unless] if "unless" in spec else unless
     pattern, phrases = compile_each(spec["pattern"], vocab, f"{where}.pattern")
     return Rule(
         flag=flag,
@@ -121,7 +120,9 @@ def _rule(flag: str, spec: object, vocab: dict[str, str], where: str, unless: li
         requires=compile_phrases(spec["requires"], vocab, f"{where}.requires")
         if "requires" in spec
         else None,
-        unless=compile_phrases(unless, vocab, f"{where}.unless") if unless else None,
+        unless=compile_phrases(spec["unless"], vocab, f"{where}.unless")
+        if "unless" in spec
+        else None,
         within=within,
     )
 
