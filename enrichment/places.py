@@ -149,7 +149,7 @@ class Gazetteer:
         area context word, or an unambiguous in-area place.
         """
         found: list[_Entry] = []
-        names = self.names if any(c.isupper() for c in text) else self.lower_case_names
+        names = self.lower_case_names if text.islower() else self.names
         for m in names.finditer(text):
             entry = self.entries[_key(m.group(0))]
             if entry.place is not None and not self._not_the_place(text, m.start(), m.end()):

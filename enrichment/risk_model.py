@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from enrichment.learned import LearnedFlags, load_flags, words_and_pairs
-from enrichment.risk import FLAGS, RULES_FILE, flag_exceptions, risk_flags
+from enrichment.risk import FLAGS, RULES_FILE, cancelled, risk_flags
 from enrichment.rule_files import LONG_TEXT, PhraseIndex, compile_each, read_rules
 
 MODEL_FILE = Path(__file__).parent / "data" / "risk_flags_model.json"
@@ -28,13 +28,8 @@ def judge_risk(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # anything ("?", "person", "lane" made a blog a crime report), so the rules judge it alone.
     if len(text) > LONG_TEXT:
         return by_rules, ()
-    never = flag_exceptions()
     models = load_models()
-    asked = {
-        flag
-        for flag in models.flags
-        if flag not in by_rules and not (flag in never and never[flag].search(text))
-    }
+    asked = {flag for flag in models.flags if flag not in by_rules and not cancelled(flag, text)}
     if not asked:
         return by_rules, ()
     raised = models.raised(features(text), asked)
