@@ -136,9 +136,13 @@ def test_what_is_dropped_is_dropped_with_its_reason_before_the_costly_part_runs(
     assert completed.canonical_url == "https://x.example/1"
 
 
-def test_local_talk_written_without_capitals_is_heard():
+def test_local_talk_with_the_place_in_lower_case_is_heard():
     """The reviewers' and the writers' lower-case posts: the place counts as written."""
     enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
-    judged = enricher.judge(heard("@local", "the coppers in grantham are sound tbf"))
-    assert judged.kept and judged.mention.relevance == "local-policing"
-    assert [p.name for p in judged.mention.places] == ["Grantham"]
+    for text, place in (
+        ("the coppers in grantham are sound tbf", "Grantham"),
+        ("Anyone know why police are in skegness?", "Skegness"),
+    ):
+        judged = enricher.judge(heard("@local", text))
+        assert judged.kept and judged.mention.relevance == "local-policing", text
+        assert [p.name for p in judged.mention.places] == [place]
