@@ -40,6 +40,21 @@ def test_local_talk_about_policing_is_kept_though_it_names_no_force(text):
     assert (mention.relevance, mention.not_relevant) == ("local-policing", None)
 
 
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("Skeg: arcades on Grand Parade, about half 7, 2 police vans and a dog unit", "Skegness"),
+        ("coppers everywhere down skeggy tonight, anyone know what's happened?", "Skegness"),
+        ("Police cars outside the Co-op in Hykeham again", "North Hykeham"),
+    ],
+)
+def test_the_names_locals_use_are_the_place(text, place):
+    """The writers wrote "Skeg" 254 times and "Hykeham" 168: as the area's people do."""
+    mention = enriched(text)
+    assert mention.relevance == "local-policing"
+    assert [p.name for p in mention.places] == [place]
+
+
 def test_naming_the_force_or_answering_its_post_is_kept_as_such():
     assert enriched("Lincs Police closed the A46 near Lincoln").relevance == "named"
     assert enriched("You took three hours to come out", is_reply=True).relevance == "reply"
@@ -84,6 +99,8 @@ def test_a_joint_appeal_naming_this_force_is_kept_though_it_names_another():
         ("Knocked off work early for a pint in Horncastle", "not-about-policing"),
         ("I suspect Skegness will be rammed this weekend", "not-about-policing"),
         ("Grantham got mugged off by the ref in the last minute", "other-sense"),
+        ("Got a new laptop from PC World in Lincoln, bargain", "not-about-policing"),
+        ("My skeg snapped on the first wave, gutted", "not-about-policing"),
     ],
 )
 def test_other_forces_other_places_and_other_senses_are_not_kept(text, why):
@@ -190,6 +207,9 @@ def test_a_long_blog_advising_police_on_social_media_is_not_flagged():
         # custody, sergeants, stop and search
         "The custody sergeant in Grantham was decent to me, fair play",
         "Stopped and searched again walking through Skegness, nothing found as usual",
+        # a constable by name or collar number
+        "Fair play to PC Marsh who helped my nan when she fell outside Asda in Spalding",
+        "PC 4471 was spot on with my lad in Sleaford yesterday",
         # the police in the area's community languages
         "Policja w Sleaford była bardzo pomocna po kradzieży roweru",
         "Poliția din Spalding a venit repede, mulțumesc",
