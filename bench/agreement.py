@@ -11,6 +11,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement abuse    # and the abuse and rumour writers'
     python -m bench.agreement topics   # and the topic labellers'
     python -m bench.agreement action-flags  # and the action writers' posts' flags
+    python -m bench.agreement near-misses   # and the near-miss writers' flags
     python -m bench.agreement sample threats  # a writers' sample's texts (cases, abuse, …)
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
@@ -35,6 +36,7 @@ from bench.evaluation import (
     ACTION_POSTS,
     DATA,
     FLAG_POSTS,
+    NEAR_MISS_POSTS,
     REAL_POSTS,
     STREAM_POSTS,
     TOPIC_POSTS,
@@ -167,6 +169,11 @@ def action_flags_second_sample() -> list[dict]:
     return first_labels(ACTION_FLAG_POSTS, drawn)
 
 
+# The near-miss writers (2026-12-06, writer_briefs/near_misses.md), a seed of their own.
+NEAR_MISS_WRITERS = ("db", "dc", "dd", "de")
+NEAR_MISS_SEED = 20261212
+
+
 def first_labels(kind: str, drawn: list[dict]) -> list[dict]:
     """The drawn posts as the first labellers labelled them, in the draw's order: a second
     pass over posts labelled again (topics, flags) is compared with those labels, not with
@@ -227,7 +234,7 @@ def flag_fields(*flags: str) -> dict[str, Callable[[dict], object]]:
 class SecondPass:
     """Another labeller's pass over some of the writers' or labellers' training files."""
 
-    kind: str  # which training files: FLAG_POSTS, STREAM_POSTS, REAL_POSTS, ACTION_FLAG_POSTS, …
+    kind: str  # which training files: FLAG_POSTS, STREAM_POSTS, NEAR_MISS_POSTS, …
     file: Path  # the second labeller's rows
     what: str
     fields: dict[str, Callable[[dict], object]]  # what was labelled twice
@@ -305,6 +312,14 @@ SECOND_PASSES = {
         "action writers' posts labelled for flags",
         {f: STREAM_FIELDS[f] for f in STREAM_FIELDS if f != "action"},
         action_flags_second_sample,
+    ),
+    # writer_briefs/near_misses.md: 60 of the four writers' posts, half flagged, every flag.
+    "near-misses": SecondPass(
+        NEAR_MISS_POSTS,
+        DATA / "near_miss_second_pass.jsonl",
+        "near-miss writers' posts",
+        {f: STREAM_FIELDS[f] for f in STREAM_FIELDS if f != "action"},
+        partial(draw_writers, NEAR_MISS_WRITERS, kind=NEAR_MISS_POSTS, seed=NEAR_MISS_SEED),
     ),
 }
 

@@ -54,6 +54,12 @@ REAL_POSTS = "real_*.jsonl"
 # definitions alone (tests/data/writer_briefs/action_flags.md): for the flag models, which
 # the action writers' own files (ACTION_POSTS, an action only) could not teach.
 ACTION_FLAG_POSTS = "flags_*.jsonl"
+# Everyday posts that sit near a flag (praise in strong words, what the police or a newsroom
+# said, court news, fighting talk, crimes already reported, public contacts), some carrying
+# one after all, each labelled by its writer for every flag
+# (tests/data/writer_briefs/near_misses.md): for the flag models, to learn what only sounds
+# like a flag.
+NEAR_MISS_POSTS = "nearmiss_*.jsonl"
 # Posts from the writers' files above labelled again, for topics only, by labellers given the
 # guide's topic definitions alone (tests/data/writer_briefs/topics.md).
 TOPIC_POSTS = "topics_*.jsonl"
@@ -230,7 +236,7 @@ def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs
 
 def flag_files(folder: Path) -> list[Path]:
     """The writers' files in a folder that label risk flags."""
-    kinds = (FLAG_POSTS, STREAM_POSTS, REAL_POSTS, ACTION_FLAG_POSTS)
+    kinds = (FLAG_POSTS, STREAM_POSTS, REAL_POSTS, ACTION_FLAG_POSTS, NEAR_MISS_POSTS)
     return sorted(path for kind in kinds for path in folder.glob(kind))
 
 
@@ -245,11 +251,13 @@ def at_stream_rates(path: Path) -> bool:
 
 
 def labelled_flags(path: Path, rows: list[dict]) -> frozenset[str]:
-    """The flags a writer's file labels. A stream writer or a labeller of real comments or of
-    the action writers' posts judged every flag on every post; the others were asked for a few
-    flags only, with dozens of posts carrying each, so a flag no post of theirs carries was
-    not asked for."""
-    if at_stream_rates(path) or path.match(REAL_POSTS) or path.match(ACTION_FLAG_POSTS):
+    """The flags a writer's file labels. A stream or near-miss writer, or a labeller of real
+    comments or of the action writers' posts, judged every flag on every post; the others were
+    asked for a few flags only, with dozens of posts carrying each, so a flag no post of theirs
+    carries was not asked for."""
+    if at_stream_rates(path) or any(
+        path.match(kind) for kind in (REAL_POSTS, ACTION_FLAG_POSTS, NEAR_MISS_POSTS)
+    ):
         return frozenset(FLAGS)
     return frozenset(flag for row in rows for flag in row["risk_flags"])
 

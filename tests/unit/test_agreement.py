@@ -18,6 +18,7 @@ from bench.agreement import (
 from bench.evaluation import (
     ACTION_FLAG_POSTS,
     FLAG_POSTS,
+    NEAR_MISS_POSTS,
     REAL_POSTS,
     STREAM_POSTS,
     TOPIC_POSTS,
@@ -80,10 +81,11 @@ def test_each_second_pass_labels_the_sample_its_code_draws(name):
         STREAM_POSTS: "stream-",
         TOPIC_POSTS: ("stream-", "actions-"),
         ACTION_FLAG_POSTS: "actions-",
+        NEAR_MISS_POSTS: "nearmiss-",
     }[second_pass.kind]
     assert all(r["id"].startswith(prefix) for r in sample)
     # The stream passes' files hold ids and labels only; the writers' hold the text labelled.
-    if second_pass.kind == FLAG_POSTS:
+    if second_pass.kind in (FLAG_POSTS, NEAR_MISS_POSTS):
         assert all(a["text"] == b["text"] for a, b in zip(sample, second, strict=True))
 
 
@@ -141,6 +143,7 @@ ASKED = {
     "abuse": {"flag abuse-discrimination", "flag possible-misinformation"},
     "topics": set(TOPIC_FIELDS),
     "action-flags": {"risk flags (exact set)", *(f"flag {f}" for f in FLAGS)},
+    "near-misses": {"risk flags (exact set)", *(f"flag {f}" for f in FLAGS)},
 }
 
 

@@ -12,6 +12,7 @@ from bench.evaluation import (
     ACTION_FLAG_POSTS,
     ACTION_POSTS,
     FLAG_POSTS,
+    NEAR_MISS_POSTS,
     PREVIOUS,
     REAL_POSTS,
     STREAM_POSTS,
@@ -207,6 +208,27 @@ def test_every_action_writers_post_is_labelled_again_for_every_flag():
     assert {f for r in again.values() for f in r["risk_flags"]} == set(FLAGS)
     assert all(again[p["id"]]["is_reply"] == p.get("is_reply", False) for p in written)
     for path in paths:
+        assert path in flag_files(WRITER_TRAINING) and path not in action_files(WRITER_TRAINING)
+
+
+NEAR_MISSES = sorted(WRITER_TRAINING.glob(NEAR_MISS_POSTS))
+
+
+def test_near_miss_writers_posts_are_mostly_unflagged_and_judged_for_every_flag():
+    """The brief (tests/data/writer_briefs/near_misses.md): 150 everyday posts each that sit
+    near a flag, about one in six carrying one after all, every post judged for all seven
+    flags; the flag models learn from them, the action model does not (no action asked)."""
+    assert len(NEAR_MISSES) == 4, f"expected four near-miss writers in {WRITER_TRAINING}"
+    for path in NEAR_MISSES:
+        rows = load_examples(path)
+        writer = path.stem.split("_", 1)[1]
+        assert len(rows) == 150 and len({r["id"] for r in rows}) == 150, path
+        assert all(r["id"].startswith(f"nearmiss-{writer}-") for r in rows), path
+        assert labelled_flags(path, rows) == set(FLAGS), path
+        for row in rows:
+            assert set(row["risk_flags"]) <= set(FLAGS), row["id"]
+            assert isinstance(row["is_reply"], bool), row["id"]
+        assert 0 < sum(bool(r["risk_flags"]) for r in rows) <= len(rows) / 3, path
         assert path in flag_files(WRITER_TRAINING) and path not in action_files(WRITER_TRAINING)
 
 
