@@ -269,6 +269,21 @@ def test_a_flag_raised_in_a_days_stream_is_right_four_times_in_five(path):
     assert micro(pairs).precision >= 0.80, (path.name, micro(pairs))
 
 
+@pytest.mark.parametrize("path", sorted(WRITER_PROBES.glob(NEAR_MISS_POSTS)), ids=lambda p: p.stem)
+def test_everyday_posts_that_sound_like_a_flag_raise_few_false_alarms(path):
+    """Two writers' everyday posts that sit near a flag (tests/data/writer_briefs/
+    near_misses.md), one in six flagged after all, never trained on. Before the models
+    learned from four other near-miss writers, the two files drew 43 false alarms against 52
+    flags found (precision 0.55); after, 25 (0.68). Held over all seven flags together (three
+    or four posts carry each), and every flag must still be raised."""
+    probed, pairs = writer_probe_pairs(path)
+    assert probed == set(FLAGS), path.name
+    for flag in probed:
+        assert any(flag in predicted for _, predicted in pairs), (path.name, flag)
+    together = micro(pairs)
+    assert together.precision >= 0.60 and together.recall >= 0.85, (path.name, together)
+
+
 ACTION_PROBES = action_files(WRITER_PROBES)
 
 
