@@ -259,6 +259,12 @@ def test_dehumanising_terms_are_abuse():
     assert flagged("abuse-discrimination", "These animals need locking up")
     assert flagged("abuse-discrimination", "Coppers are pigs, simple as")
     assert flagged("abuse-discrimination", "#ACAB #FTP")
+    # "ACAB" alone is not abuse (tests/data/LABELLING.md), nor talk about the slogan.
+    assert not flagged("abuse-discrimination", "ACAB")
+    assert not flagged(
+        "abuse-discrimination",
+        "my mate wears his ACAB hoodie to the pub then rings Lincs Police when his car's scratched",
+    )
     assert not flagged("abuse-discrimination", "Vermin control in the stables")
     assert not flagged("abuse-discrimination", "We were treated like animals in custody")
 
@@ -832,3 +838,53 @@ def test_a_flags_own_unless_anywhere_in_the_text_cancels_it():
     named = f"Lincolnshire Police have named {died} as John Smith, 52, from Holbeach."
     assert "identifies-person" not in risk_flags(named)
     assert "identifies-person" in risk_flags(f"The {died[4:]} was John Smith, 52, from Holbeach.")
+
+
+# --- near misses the near-miss writers labelled (tests/data/writer_briefs/near_misses.md) ----
+
+
+@pytest.mark.parametrize(
+    ("flag", "text"),
+    [
+        ("personal-data", "Quiz night at the Red Lion, ring the bar on 01406 555019 to book"),
+        ("personal-data", "Book a slot through the parish office on their landline 01778 000111"),
+        ("personal-data", "The Neighbourhood Watch club email is horncastlenw@example.com"),
+        (
+            "possible-misinformation",
+            "Is there any truth in what people are saying about someone getting stabbed at the "
+            "fair in Boston last night?",
+        ),
+        (
+            "possible-misinformation",
+            "Is there any truth in the thing going round that police are stopping every car with "
+            "a foreign plate in Boston?",
+        ),
+        (
+            "possible-misinformation",
+            "Police have closed Lincoln Road in North Hykeham because of a gas leak, it says on "
+            "the Lincs Police twitter",
+        ),
+        (
+            "crime-reported",
+            "My advice for new people: if somebody fight in the street you call 999, not write on "
+            "Facebook",
+        ),
+        (
+            "crime-reported",
+            "Just read the officer from Spalding who was hit by the drunk driver is out of "
+            "hospital",
+        ),
+    ],
+)
+def test_an_everyday_post_near_a_flag_is_not_the_flag(flag, text):
+    assert not flagged(flag, text)
+
+
+def test_the_near_misses_exceptions_leave_the_flag_where_it_is():
+    assert flagged("personal-data", "Ring me on 01406 555019 if you saw it")
+    assert flagged("personal-data", "email me at dave.smith@example.com")
+    assert flagged(
+        "possible-misinformation", "Road closed because of a shooting, my mate says three dead"
+    )
+    assert flagged("crime-reported", "Drunk driver swerving all over the A15 right now")
+    assert flagged("crime-reported", "Fight outside spoons, call 999!")
