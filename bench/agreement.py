@@ -12,6 +12,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement topics   # and the topic labellers'
     python -m bench.agreement action-flags  # and the action writers' posts' flags
     python -m bench.agreement near-misses   # and the near-miss writers' flags
+    python -m bench.agreement threats-real  # and the real-register threat writers'
     python -m bench.agreement sample threats  # a writers' sample's texts (cases, abuse, …)
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
@@ -169,6 +170,8 @@ def action_flags_second_sample() -> list[dict]:
     return first_labels(ACTION_FLAG_POSTS, drawn)
 
 
+# The real-register threat writers (2026-12-06), a seed of their own.
+THREATS_REAL_SEED = 20261213
 # The near-miss writers (2026-12-06, writer_briefs/near_misses.md), a seed of their own.
 NEAR_MISS_WRITERS = ("db", "dc", "dd", "de")
 NEAR_MISS_SEED = 20261212
@@ -312,6 +315,14 @@ SECOND_PASSES = {
         "action writers' posts labelled for flags",
         {f: STREAM_FIELDS[f] for f in STREAM_FIELDS if f != "action"},
         action_flags_second_sample,
+    ),
+    # writer_briefs/threats_real_register.md: 60 of the three writers' posts, 30 threats.
+    "threats-real": SecondPass(
+        FLAG_POSTS,
+        DATA / "threat_real_second_pass.jsonl",
+        "real-register threat writers' posts",
+        flag_fields("threat-to-staff"),
+        partial(draw_writers, ("dj", "dk", "dl"), seed=THREATS_REAL_SEED, flag="threat-to-staff"),
     ),
     # writer_briefs/near_misses.md: 60 of the four writers' posts, half flagged, every flag.
     "near-misses": SecondPass(

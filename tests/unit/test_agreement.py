@@ -144,6 +144,7 @@ ASKED = {
     "topics": set(TOPIC_FIELDS),
     "action-flags": {"risk flags (exact set)", *(f"flag {f}" for f in FLAGS)},
     "near-misses": {"risk flags (exact set)", *(f"flag {f}" for f in FLAGS)},
+    "threats-real": {"flag threat-to-staff"},
 }
 
 
