@@ -101,6 +101,8 @@ def test_a_joint_appeal_naming_this_force_is_kept_though_it_names_another():
         ("Grantham got mugged off by the ref in the last minute", "other-sense"),
         ("Got a new laptop from PC World in Lincoln, bargain", "not-about-policing"),
         ("My skeg snapped on the first wave, gutted", "not-about-policing"),
+        ("The new striker was on fire for Boston United on Saturday", "not-about-policing"),
+        ("The heating finally kicked in at the Sleaford leisure centre", "not-about-policing"),
     ],
 )
 def test_other_forces_other_places_and_other_senses_are_not_kept(text, why):
@@ -207,6 +209,10 @@ def test_a_long_blog_advising_police_on_social_media_is_not_flagged():
         # custody, sergeants, stop and search
         "The custody sergeant in Grantham was decent to me, fair play",
         "Stopped and searched again walking through Skegness, nothing found as usual",
+        # a beating or a fire set on purpose, told as people tell it
+        "Lad getting proper kicked in by 4 others in the Central Park play area in Boston",
+        "kids setting the wheelie bins alight behind the flats on Linden Way Boston",
+        "Ktoś stoi pod posterunkiem w Spalding i krzyczy od godziny",
         # a constable by name or collar number
         "Fair play to PC Marsh who helped my nan when she fell outside Asda in Spalding",
         "PC 4471 was spot on with my lad in Sleaford yesterday",
