@@ -221,6 +221,10 @@ STREAM_FIELDS = {
 }
 
 
+# A labeller of every flag and no action (the action writers' posts, the near-miss writers).
+FLAG_SET_FIELDS = {f: STREAM_FIELDS[f] for f in STREAM_FIELDS if f != "action"}
+
+
 # A topic labeller labelled only the topics.
 TOPIC_FIELDS: dict[str, Callable[[dict], object]] = {
     "topics (exact set)": FIELDS["topics (exact set)"],
@@ -313,7 +317,7 @@ SECOND_PASSES = {
         ACTION_FLAG_POSTS,
         DATA / "action_flags_second_pass.jsonl",
         "action writers' posts labelled for flags",
-        {f: STREAM_FIELDS[f] for f in STREAM_FIELDS if f != "action"},
+        FLAG_SET_FIELDS,
         action_flags_second_sample,
     ),
     # writer_briefs/threats_real_register.md: 60 of the three writers' posts, 30 threats.
@@ -329,7 +333,7 @@ SECOND_PASSES = {
         NEAR_MISS_POSTS,
         DATA / "near_miss_second_pass.jsonl",
         "near-miss writers' posts",
-        {f: STREAM_FIELDS[f] for f in STREAM_FIELDS if f != "action"},
+        FLAG_SET_FIELDS,
         partial(draw_writers, NEAR_MISS_WRITERS, kind=NEAR_MISS_POSTS, seed=NEAR_MISS_SEED),
     ),
 }
