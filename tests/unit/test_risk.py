@@ -888,3 +888,50 @@ def test_the_near_misses_exceptions_leave_the_flag_where_it_is():
     )
     assert flagged("crime-reported", "Drunk driver swerving all over the A15 right now")
     assert flagged("crime-reported", "Fight outside spoons, call 999!")
+
+
+# --- threats as the threat writers wrote them, beyond dev's phrasings (2026-12-06) -----------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A wish of death or grave harm, however long the wish runs.
+        "hope the sergeant who searched my car on the A52 gets hit by a lorry on his way home",
+        "hope every one of you at Boston nick wraps your cars round a tree",
+        # Bricks and fire at their cars and stations.
+        "someone wants to put a brick through every window at Bourne nick",
+        "next panda that parks outside my house is getting bricked",
+        "somebody should torch Sleaford nick with the lot of them still inside",
+        # Violence promised in the first person.
+        "if that PCSO comes round my mums again I'm putting him in hospital",
+        "first copper through my door gets a hammer round the head",
+        # Death wished; followed and watched; armed and waiting; rallied against.
+        "every copper in Skeg deserves to die slow",
+        "that officer from Louth better keep looking over his shoulder",
+        "next time the police knock I'll be behind the door with a machete",
+        "everyone meet outside Grantham police station friday, bring bricks",
+    ],
+)
+def test_a_threat_as_people_write_it_is_a_threat(text):
+    assert flagged("threat-to-staff", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A crime just done, and the force told of it.
+        "Someone has just put a brick through my shop window on West Street, police on the way",
+        # Harm wished on a criminal, or no harm wished on an officer.
+        "Hope police catch the scum who did this and he gets what's coming to him",
+        "Hope the officer hurt on the A15 doesn't die, thoughts with his family",
+        # Someone else threatened, with the police named beside.
+        "if my ex comes near the house again ill break his legs, police or no police",
+        # Fear, a flashlight and gloating are not threats.
+        "was bricking it when the police pulled me over but the officer was sound",
+        "the officer said bring a torch, the path behind the station has no lights",
+        "imagine being a copper and getting your head kicked in at a protest",
+    ],
+)
+def test_a_near_miss_of_the_new_threat_rules_is_not_a_threat(text):
+    assert not flagged("threat-to-staff", text)
