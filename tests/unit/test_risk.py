@@ -935,3 +935,36 @@ def test_a_threat_as_people_write_it_is_a_threat(text):
 )
 def test_a_near_miss_of_the_new_threat_rules_is_not_a_threat(text):
     assert not flagged("threat-to-staff", text)
+
+
+# --- abuse as the writers wrote it: masked, gendered, an officer called a pig (2026-12-06) ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the sergeant on the front desk is a smug little pr*ck",
+        "that call handler was a stuck up b*tch to my mum",
+        "Lincs Police are a bunch of c***s",
+        "hope the pig who pulled me on the A16 has a rotten day",
+        "Lincolnshire Police officers are dogs",
+        "you are a piece of sh*t and so is your sergeant",
+    ],
+)
+def test_abuse_as_people_write_it_is_abuse(text):
+    assert flagged("abuse-discrimination", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Others' abuse told of, and the animals themselves.
+        "People calling them pigs on here makes us all look thick, complain to the IOPC",
+        "I've reported three comments today for calling her a sl*g. Do better",
+        "the police dogs at the Lincolnshire Show were brilliant with the kids",
+        # A thing, not a person.
+        "this piece of shit printer at the police station front desk jammed again",
+    ],
+)
+def test_a_near_miss_of_the_new_abuse_rules_is_not_abuse(text):
+    assert not flagged("abuse-discrimination", text)
