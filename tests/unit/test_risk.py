@@ -911,6 +911,9 @@ def test_the_near_misses_exceptions_leave_the_flag_where_it_is():
         "that officer from Louth better keep looking over his shoulder",
         "next time the police knock I'll be behind the door with a machete",
         "everyone meet outside Grantham police station friday, bring bricks",
+        # An officer's private life known and told.
+        "I know which pub that sergeant drinks in. see you friday",
+        "we know which school the officer in that video sends his kids to",
     ],
 )
 def test_a_threat_as_people_write_it_is_a_threat(text):
@@ -931,6 +934,9 @@ def test_a_threat_as_people_write_it_is_a_threat(text):
         "was bricking it when the police pulled me over but the officer was sound",
         "the officer said bring a torch, the path behind the station has no lights",
         "imagine being a copper and getting your head kicked in at a protest",
+        # The officer knows, or it is the suspect's car.
+        "our PCSO knows which house is ours and pops in to check on my nan",
+        "I've got the reg of his car, the PCSO said to ring 101 with it",
     ],
 )
 def test_a_near_miss_of_the_new_threat_rules_is_not_a_threat(text):
