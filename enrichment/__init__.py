@@ -95,7 +95,7 @@ class Enricher:
             if written_in in {"en", UNDETERMINED}
             else NOT_JUDGED
         )
-        flags, learned = judge_risk(words)
+        flags, flag_reasons = judge_risk(words)
         enriched = mention.model_copy(
             update={
                 "canonical_url": canonical_url(mention.url),
@@ -107,7 +107,7 @@ class Enricher:
                 "language": written_in,
             }
         )
-        return enriched.model_copy(update={"response": recommend(enriched, learned)})
+        return enriched.model_copy(update={"response": recommend(enriched, flag_reasons)})
 
     def enrich(self, mention: Mention, *, is_reply: bool = False) -> Mention:
         """Everything, kept or not: `judge`, then `complete`."""

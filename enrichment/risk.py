@@ -54,8 +54,11 @@ class Rule:
     unless: re.Pattern[str] | None = None
     within: int = DEFAULT_WITHIN
 
-    def fires(self, text: str, sentences: Sentences, about: re.Pattern[str] | None = None) -> bool:
-        """`about`: for a long text, what the match's own sentence must mention."""
+    def evidence(
+        self, text: str, sentences: Sentences, about: re.Pattern[str] | None = None
+    ) -> str | None:
+        """The words that raise the flag, or None. `about`: for a long text, what the match's
+        own sentence must mention."""
         for match in self.pattern.finditer(text):
             sentence_start, sentence_end = sentences.around(match.start())
             start = max(sentence_start, match.start() - self.within)
@@ -66,27 +69,33 @@ class Rule:
                 continue
             if about and not about.search(text, sentence_start, sentence_end):
                 continue
-            return True
-        return False
+            return match.group(0)
+        return None
 
 
 def risk_flags(text: str) -> tuple[str, ...]:
-    """Sorted flag ids; a flag already raised is not tested again. A flag's own `unless`
+    """Sorted flag ids the rules raise."""
+    return tuple(sorted(risk_evidence(text)))
+
+
+def risk_evidence(text: str) -> dict[str, str]:
+    """Each flag the rules raise, with the words that raised it, so the desk can check the
+    flag against the text. A flag already raised is not tested again. A flag's own `unless`
     anywhere in the text cancels it, as it cancels the flag's model ("Police have named the
     man who died … as John Smith, 52": whoever is named later, the police named them)."""
-    raised: set[str] = set()
     rules, index, about_police = _rules()
     # Only a rule whose pattern matches somewhere can fire: most texts have none.
     matching = sorted(index.matching(text))
     if not matching:
-        return ()
+        return {}
     sentences = Sentences.of(text)
     about = about_police if len(text) > LONG_TEXT else None
+    raised: dict[str, str] = {}
     for i in matching:
         rule = rules[i]
-        if rule.flag not in raised and rule.fires(text, sentences, about):
-            raised.add(rule.flag)
-    return tuple(sorted(flag for flag in raised if not cancelled(flag, text)))
+        if rule.flag not in raised and (words := rule.evidence(text, sentences, about)):
+            raised[rule.flag] = words
+    return {flag: words for flag, words in raised.items() if not cancelled(flag, text)}
 
 
 def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:

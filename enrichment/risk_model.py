@@ -12,29 +12,33 @@ from functools import cache
 from pathlib import Path
 
 from enrichment.learned import LearnedFlags, load_flags, words_and_pairs
-from enrichment.risk import FLAGS, RULES_FILE, cancelled, risk_flags
+from enrichment.risk import FLAGS, RULES_FILE, cancelled, risk_evidence
 from enrichment.rule_files import LONG_TEXT, PhraseIndex, compile_each, read_rules
 
 MODEL_FILE = Path(__file__).parent / "data" / "risk_flags_model.json"
 # Vocab that means something only inside a rule's case-sensitive address: alone, the postcode
 # areas match "s" in "she's" and the street suffixes match "way" and "walk".
 ADDRESS_PARTS = {"street", "postcode_area"}
+# Enough of a rule's match to find it in the text: a long wish is cut in the middle.
+QUOTED = 80
 
 
 def judge_risk(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Sorted flag ids, and a reason in words for each flag only the model raised."""
-    by_rules = risk_flags(text)
+    """Sorted flag ids, and why each was raised in words: the rule's own words from the text,
+    or the features that made the model sure."""
+    by_rules = risk_evidence(text)
+    ruled = tuple(_rule_reason(flag, words) for flag, words in sorted(by_rules.items()))
     # The models learned from posts: the words of a whole article together look like
     # anything ("?", "person", "lane" made a blog a crime report), so the rules judge it alone.
     if len(text) > LONG_TEXT:
-        return by_rules, ()
+        return tuple(sorted(by_rules)), ruled
     models = load_models()
     asked = {flag for flag in models.flags if flag not in by_rules and not cancelled(flag, text)}
     if not asked:
-        return by_rules, ()
+        return tuple(sorted(by_rules)), ruled
     raised = models.raised(features(text), asked)
     flags = tuple(sorted({*by_rules, *raised}))
-    return flags, tuple(
+    return flags, ruled + tuple(
         _reason(flag, raised[flag].probability, raised[flag].strongest) for flag in sorted(raised)
     )
 
@@ -66,6 +70,19 @@ def load_models(path: Path = MODEL_FILE) -> LearnedFlags:
     if unknown:
         raise ValueError(f"{path}: no such risk flag {sorted(unknown)}")
     return models
+
+
+def _rule_reason(flag: str, words: str) -> str:
+    """ "threat-to-staff (rule): 'hope the copper who … gets hit by a lorry'": the words a rule
+    matched, whitespace folded, whole words cut from the middle of a long match. Personal
+    data is named, not copied: the reasons are one more place it would be erased from."""
+    if flag == "personal-data":
+        return f"{flag} (rule): a personal number, email or address in the text"
+    said = " ".join(words.split())
+    if len(said) > QUOTED:
+        head, tail = said[: QUOTED // 2], said[-QUOTED // 2 :]
+        said = f"{head.rsplit(' ', 1)[0]} … {tail.split(' ', 1)[-1]}"
+    return f"{flag} (rule): '{said}'"
 
 
 def _reason(flag: str, probability: float, strongest: tuple[str, ...]) -> str:

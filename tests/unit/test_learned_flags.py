@@ -48,10 +48,22 @@ def test_asking_to_be_messaged_without_giving_a_number_is_not_personal_data():
     assert judge_risk("My number is in my bio, DM me if you saw it") == ((), ())
 
 
-def test_a_flag_the_rules_raise_carries_no_learned_reason():
+def test_a_flag_the_rules_raise_carries_the_rules_reason_not_a_learned_one():
+    """Named, not copied: the number is not written into the reasons too."""
     flags, reasons = judge_risk("Ring me on 07700 900123 if you saw who did it")
     assert "personal-data" in flags
-    assert not any(reason.startswith("personal-data") for reason in reasons)
+    assert reasons == ("personal-data (rule): a personal number, email or address in the text",)
+
+
+def test_a_rules_reason_quotes_the_words_that_raised_it():
+    """The desk can find them in the text; a long match is cut in the middle."""
+    wish = "hope the sergeant who searched my car on the A52 last Tuesday gets hit by a lorry"
+    flags, reasons = judge_risk(f"{wish} on his way home")
+    assert flags == ("threat-to-staff",)
+    assert reasons == (
+        "threat-to-staff (rule): 'hope the sergeant who searched my car … A52 last Tuesday gets "
+        "hit by a lorry'",
+    )
 
 
 def test_the_models_reasons_reach_the_desk_with_the_flags_action():

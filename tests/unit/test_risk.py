@@ -681,7 +681,7 @@ def test_screening_by_words_never_changes_a_flag():
     rules, about_police = load_rules(), load_about_police()
     for text in [*texts, *(t.upper() for t in texts), *(t.replace("k", "\u212a") for t in texts)]:
         about = about_police if len(text) > LONG_TEXT else None
-        fired = {r.flag for r in rules if r.fires(text, Sentences.of(text), about)}
+        fired = {r.flag for r in rules if r.evidence(text, Sentences.of(text), about)}
         every = tuple(sorted(f for f in fired if not cancelled(f, text)))
         assert risk_flags(text) == every, text
 
@@ -827,7 +827,7 @@ def test_a_flags_own_unless_is_read_apart_from_its_rules(tmp_path):
     never = flag_exceptions(path)["could-prejudice-case"]
     said = "Guilty as sin and bang to rights"
     advice = "Comments that could prejudice a trial: guilty as sin, bang to rights"
-    assert all(r.fires(said, Sentences.of(said)) for r in mine) and not never.search(said)
+    assert all(r.evidence(said, Sentences.of(said)) for r in mine) and not never.search(said)
     assert never.search(advice)
 
 
