@@ -914,6 +914,10 @@ def test_the_near_misses_exceptions_leave_the_flag_where_it_is():
         # An officer's private life known and told.
         "I know which pub that sergeant drinks in. see you friday",
         "we know which school the officer in that video sends his kids to",
+        # Polish and Romanian: fire at their station, a wish of a crash, a broken neck promised.
+        "spalmy im ten posterunek w Boston, i tak nic nie robią",
+        "oby ten policjant z Lincoln rozbił się w radiowozie",
+        "daca ma mai opreste pcso-ul ala de la Boston ii rup gatul",
     ],
 )
 def test_a_threat_as_people_write_it_is_a_threat(text):
@@ -937,6 +941,9 @@ def test_a_threat_as_people_write_it_is_a_threat(text):
         # The officer knows, or it is the suspect's car.
         "our PCSO knows which house is ours and pops in to check on my nan",
         "I've got the reg of his car, the PCSO said to ring 101 with it",
+        # Thanks in Polish and Romanian, and a fire the police came to.
+        "Dziękuję policjantom z Boston, szybko przyjechali do wypadku",
+        "Multumesc politiei din Spalding, au venit repede cand a luat foc bucataria",
     ],
 )
 def test_a_near_miss_of_the_new_threat_rules_is_not_a_threat(text):
