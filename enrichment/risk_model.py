@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from earshot.core.safe_text import plain
 from enrichment.learned import LearnedFlags, load_flags, words_and_pairs
 from enrichment.risk import FLAGS, RULES_FILE, cancelled, risk_evidence
 from enrichment.rule_files import LONG_TEXT, PhraseIndex, compile_each, read_rules
@@ -74,11 +75,11 @@ def load_models(path: Path = MODEL_FILE) -> LearnedFlags:
 
 def _rule_reason(flag: str, words: str) -> str:
     """ "threat-to-staff (rule): 'hope the copper who … gets hit by a lorry'": the words a rule
-    matched, whitespace folded, whole words cut from the middle of a long match. Personal
+    matched, made plain text, whole words cut from the middle of a long match. Personal
     data is named, not copied: the reasons are one more place it would be erased from."""
     if flag == "personal-data":
         return f"{flag} (rule): a personal number, email or address in the text"
-    said = " ".join(words.split())
+    said = plain(words)  # a post's words, shown on the desk and in the terminal as text
     if len(said) > QUOTED:
         head, tail = said[: QUOTED // 2], said[-QUOTED // 2 :]
         said = f"{head.rsplit(' ', 1)[0]} … {tail.split(' ', 1)[-1]}"

@@ -209,3 +209,9 @@ def test_no_flag_model_weighs_where_in_the_force_area_a_post_is_set():
         or (name.startswith("pair: ") and towns & set(name.split(" ")[1:]))
     ]
     assert not placed, placed[:5]
+
+
+def test_a_rules_reason_is_plain_text():
+    """The quoted words are a post's: no direction marks or tags reach the desk through them."""
+    _, (reason,) = judge_risk("hope the copper who nicked \u202eme\u202c gets stabbed tonight")
+    assert reason == "threat-to-staff (rule): 'hope the copper who nicked me gets stabbed'"
