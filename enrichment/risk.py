@@ -57,19 +57,21 @@ class Rule:
     def evidence(
         self, text: str, sentences: Sentences, about: re.Pattern[str] | None = None
     ) -> str | None:
-        """The words that raise the flag, or None. `about`: for a long text, what the match's
-        own sentence must mention."""
+        """The words that raise the flag, or None: the match, running on to what `requires`
+        found beside it ("PC Smith, what a pr*ck", not just "pr*ck"), so the desk sees why
+        it counted. `about`: for a long text, what the match's own sentence must mention."""
         for match in self.pattern.finditer(text):
             sentence_start, sentence_end = sentences.around(match.start())
             start = max(sentence_start, match.start() - self.within)
             end = min(sentence_end, match.end() + self.within)
-            if self.requires and not self.requires.search(text, start, end):
+            required = self.requires.search(text, start, end) if self.requires else match
+            if not required:
                 continue
             if self.unless and self.unless.search(text, start, end):
                 continue
             if about and not about.search(text, sentence_start, sentence_end):
                 continue
-            return match.group(0)
+            return text[min(match.start(), required.start()) : max(match.end(), required.end())]
         return None
 
 

@@ -66,6 +66,15 @@ def test_a_rules_reason_quotes_the_words_that_raised_it():
     )
 
 
+def test_a_rules_reason_runs_on_to_the_word_that_made_it_count():
+    """A promise of violence is a threat to staff only when said of the police: the reason
+    quotes the officer it was said of, not only the promise."""
+    _, (reason,) = judge_risk("If that sergeant comes round again I'm putting him in hospital")
+    assert reason == (
+        "threat-to-staff (rule): 'sergeant comes round again I'm putting him in hospital'"
+    )
+
+
 def test_the_models_reasons_reach_the_desk_with_the_flags_action():
     enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
     now = datetime(2026, 12, 5, tzinfo=UTC)

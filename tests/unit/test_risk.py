@@ -195,6 +195,9 @@ def test_threat_to_a_neighbour_is_not_a_threat_to_staff():
         "@LincsPolice we've been watching you.",
         "If the coppers raid our street again we're ready for them",
         "Wonder if PC Hart wants his address shared round the estate",
+        # Watched, said a sentence after the force is named; their families photographed.
+        "Lincs Police, your station car park is not as private as you think. We've been watching",
+        "I've got pictures of that sergeant who pulled me over, his missus and kids in the park",
         # Violence promised.
         "I'm going to kick that sergeant's head in",
         "If that copper comes round again he's getting glassed",
@@ -226,6 +229,8 @@ def test_threats_to_staff_in_their_common_phrasings(text):
         "I hope the police dogs don't die in those hot vans",
         "It would be a shame if anything happened to the bus route, police say",
         "We've been watching the police helicopter for an hour",
+        "Police closed the road after the crash. We've been watching from the bridge",
+        "Lovely photo of the sergeant with his wife and kids at the fun day",
         "Police say they are ready for the Christmas market",
         "Vandals threw bricks through shop windows on Silver Street, police said",
         "Teen arrested for shooting down a police drone",
