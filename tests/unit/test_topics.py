@@ -476,6 +476,37 @@ def test_response_times_waiting_to_hear_back():
     )
 
 
+def test_response_times_on_hold_and_sorted_fast():
+    assert_tagged(
+        "response-times",
+        fires=[
+            "47 minutes on hold to 101 tonight and then it cut off",
+            "Rang 101 and was on hold for over an hour",
+            "Thank you for being so quick, they had him within the hour",
+            "Cheers for getting the road open so fast this morning",
+        ],
+        quiet=[
+            "Speeding cars got through the village so fast",
+            "Put on hold by the bank again",
+        ],
+    )
+
+
+def test_officer_conduct_in_the_words_of_the_street():
+    assert_tagged(
+        "officer-conduct",
+        fires=[
+            "Pulled over for a brake light, the officer was dead sound about it",
+            "The lady on the front desk was actually so helpful",
+            "That sergeant was so smug the whole time",
+        ],
+        quiet=[
+            "The officers were sound asleep in the van, apparently",
+            "The woman at the counter in Boots was so rude",
+        ],
+    )
+
+
 def test_officer_conduct():
     assert "officer-conduct" in tags("IOPC investigating after a man was injured during arrest")
     assert "officer-conduct" in tags("The officer was so rude to my mum, I've made a complaint")
