@@ -44,6 +44,25 @@ def words_and_pairs(text: str, *, skips: bool = False) -> dict[str, float]:
     return found
 
 
+# A word's letters as the flag models read them: masks ("pr*ck", "tw@t") stay inside the word.
+_LETTERED = re.compile(r"[a-z0-9'*@]+")
+LETTERS = "letters: "
+
+
+def letters(text: str, *, skip: Collection[str] = ()) -> dict[str, float]:
+    """Every run of four characters inside each word, its edges marked: "f*cking" and
+    "f*cked" share "f*ck", "stabbed" and "stabbing" share "stab", so a spelling or ending
+    no training post used still counts. `skip`: words left out (training leaves out place
+    names). Read by the flag models they help (bench/train_flags.py chooses per flag)."""
+    runs = (f" {w} " for w in lettered(text) if w not in skip)
+    return {f"{LETTERS}{w[i : i + 4]}": 1.0 for w in runs for i in range(len(w) - 3)}
+
+
+def lettered(text: str) -> list[str]:
+    """The words `letters` reads, lower case: to name the word a run of letters came from."""
+    return _LETTERED.findall(text.lower())
+
+
 def features(text: str, *, lexicon_score: float, is_reply: bool) -> dict[str, float]:
     """Words and word pairs plus the lexicon's compound score and verdict."""
     found = words_and_pairs(text)

@@ -12,7 +12,14 @@ from functools import cache
 from pathlib import Path
 
 from earshot.core.safe_text import plain
-from enrichment.learned import LearnedFlags, load_flags, words_and_pairs
+from enrichment.learned import (
+    LETTERS,
+    LearnedFlags,
+    lettered,
+    letters,
+    load_flags,
+    words_and_pairs,
+)
 from enrichment.risk import FLAGS, RULES_FILE, cancelled, risk_evidence
 from enrichment.rule_files import LONG_TEXT, PhraseIndex, compile_each, read_rules
 
@@ -40,15 +47,17 @@ def judge_risk(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     raised = models.raised(features(text), asked)
     flags = tuple(sorted({*by_rules, *raised}))
     return flags, ruled + tuple(
-        _reason(flag, raised[flag].probability, raised[flag].strongest) for flag in sorted(raised)
+        _reason(flag, raised[flag].probability, raised[flag].strongest, text)
+        for flag in sorted(raised)
     )
 
 
 def features(text: str) -> dict[str, float]:
-    """Words and word pairs, plus each family of words in the rules' vocab that the text
-    uses ("says: harm", "says: recent"): the model can learn "a threat said to the police"
-    from examples that share the families but not the words. Shared by training and scoring."""
-    found = words_and_pairs(text, skips=True)
+    """Words, word pairs and the letters inside words, plus each family of words in the
+    rules' vocab that the text uses ("says: harm", "says: recent"): the model can learn "a
+    threat said to the police" from examples that share the families but not the words.
+    Shared by training and scoring."""
+    found = words_and_pairs(text, skips=True) | letters(text)
     names, index = _vocab()
     found.update({f"says: {names[i]}": 1.0 for i in index.matching(text)})
     return found
@@ -86,16 +95,19 @@ def _rule_reason(flag: str, words: str) -> str:
     return f"{flag} (rule): '{said}'"
 
 
-def _reason(flag: str, probability: float, strongest: tuple[str, ...]) -> str:
+def _reason(flag: str, probability: float, strongest: tuple[str, ...], text: str) -> str:
     """ "crime-reported (learned, 0.91): 'just been', 'took', words for recent"."""
-    words = ", ".join(_in_words(name) for name in strongest)
+    words = ", ".join(dict.fromkeys(_in_words(name, text) for name in strongest))
     return f"{flag} (learned, {probability:.2f}): {words}"
 
 
-def _in_words(feature: str) -> str:
+def _in_words(feature: str, text: str) -> str:
     """'just been' for a word pair; 'hope … all' for a word and the word two on; "words for
-    harm" for a vocab family."""
+    harm" for a vocab family; for letters inside a word, the text's word ("'stabbing'")."""
     kind, said = feature.split(": ", 1)
     if kind == "says":
         return f"words for {said}"
+    if feature.startswith(LETTERS):
+        word = next(w for w in lettered(text) if said in f" {w} ")
+        return f"'{plain(word)}'"
     return f"'{said.replace(' ', ' … ')}'" if kind == "skip" else f"'{said}'"

@@ -11,7 +11,8 @@ from bench import train_flags
 from bench.evaluation import text_mention
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher
-from enrichment.risk import risk_flags
+from enrichment.learned import letters
+from enrichment.risk import FLAGS, risk_flags
 from enrichment.risk_model import MODEL_FILE, judge_risk, load_models
 from listeners import load_profile
 from tests.model_files import assert_fits_committed, spoiled_copy
@@ -26,7 +27,8 @@ def test_a_child_named_in_words_no_rule_lists_is_flagged_with_the_models_reasons
     assert flags == ("identifies-person",)
     (reason,) = reasons
     assert reason.startswith("identifies-person (learned, 0.")
-    assert "words for victim" in reason
+    # The child, in the text's own word (its letters are among the model's features).
+    assert "'girl'" in reason
 
 
 def test_a_death_wish_with_a_word_between_is_a_threat_and_its_reason_shows_the_gap():
@@ -203,6 +205,20 @@ def test_a_live_report_in_romanian_no_rule_lists_is_raised_by_the_model():
     flags, reasons = judge_risk(text)
     assert flags == ("crime-reported",)
     assert "'acum'" in reasons[0], reasons
+
+
+def test_two_spellings_of_one_word_share_the_letters_inside_them():
+    shared = letters("f*cking").keys() & letters("f*cked").keys()
+    assert {"letters: f*ck", "letters:  f*c"} <= shared
+    assert "letters: stab" in letters("stabbed").keys() & letters("stabbing").keys()
+
+
+def test_training_reads_no_letters_of_a_place_name():
+    """Like the place's word, its letters would teach the models where a post is set."""
+    post = {"text": "More trouble in Spalding tonight", "risk_flags": []}
+    row = train_flags._row(post, frozenset(FLAGS), in_stream=True)
+    assert "letters: trou" in row.found
+    assert not [name for name in row.found if "spal" in name or "ldin" in name]
 
 
 def test_no_flag_model_weighs_where_in_the_force_area_a_post_is_set():
