@@ -15,8 +15,8 @@ import math
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from functools import cache
-from itertools import pairwise
+from functools import cache, lru_cache
+from itertools import chain, pairwise
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).parent / "data" / "toward_force_model.json"
@@ -54,8 +54,15 @@ def letters(text: str, *, skip: Collection[str] = ()) -> dict[str, float]:
     "f*cked" share "f*ck", "stabbed" and "stabbing" share "stab", so a spelling or ending
     no training post used still counts. `skip`: words left out (training leaves out place
     names). Read by the flag models they help (bench/train_flags.py chooses per flag)."""
-    runs = (f" {w} " for w in lettered(text) if w not in skip)
-    return {f"{LETTERS}{w[i : i + 4]}": 1.0 for w in runs for i in range(len(w) - 3)}
+    kept = (w for w in lettered(text) if w not in skip)
+    return dict.fromkeys(chain.from_iterable(map(_runs, kept)), 1.0)
+
+
+@lru_cache(maxsize=65_536)
+def _runs(word: str) -> tuple[str, ...]:
+    """One word's letter features, kept: "the" and "police" are in most texts."""
+    marked = f" {word} "
+    return tuple(f"{LETTERS}{marked[i : i + 4]}" for i in range(len(marked) - 3))
 
 
 def lettered(text: str) -> list[str]:

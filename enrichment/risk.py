@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from enrichment.rule_files import (
     LONG_TEXT,
     PhraseIndex,
+    Screen,
     Sentences,
     TaxonomyError,
     check_description,
@@ -140,8 +141,23 @@ def _rule(flag: str, spec: object, vocab: dict[str, str], where: str) -> Rule:
 def cancelled(flag: str, text: str) -> bool:
     """The flag's own `unless` is somewhere in the text: whoever raised the flag, rules or
     model, the labelling guide says it is not that flag."""
-    never = flag_exceptions().get(flag)
-    return bool(never and never.search(text))
+    return flag in cancelled_flags(text)
+
+
+@lru_cache(maxsize=4)
+def cancelled_flags(text: str) -> frozenset[str]:
+    """Every flag `cancelled` in the text, from one scan for the exceptions' words: most
+    texts hold none of them, and the rules and the models both ask for each flag."""
+    flags, screen = _screened_exceptions()
+    never = flag_exceptions()
+    return frozenset(flags[i] for i in screen.may_match(text) if never[flags[i]].search(text))
+
+
+@cache
+def _screened_exceptions() -> tuple[tuple[str, ...], Screen]:
+    never = flag_exceptions()
+    flags = tuple(never)
+    return flags, Screen.of([never[flag] for flag in flags])
 
 
 @cache
