@@ -492,6 +492,21 @@ def test_response_times_on_hold_and_sorted_fast():
     )
 
 
+def test_roads_a_bump_told_by_the_driver_it_happened_to():
+    assert_tagged(
+        "roads",
+        fires=[
+            "Someone just went into the back of me at the lights and drove off",
+            "A van clipped my car outside Tesco and drove straight off",
+            "How long is the letter after a camera flashes?",
+        ],
+        quiet=[
+            "My son went into the back of the shop to look for her",
+            "The camera flash went off in the wedding photos",
+        ],
+    )
+
+
 def test_officer_conduct_in_the_words_of_the_street():
     assert_tagged(
         "officer-conduct",
