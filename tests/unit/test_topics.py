@@ -492,6 +492,21 @@ def test_response_times_on_hold_and_sorted_fast():
     )
 
 
+def test_appeal_answered_with_scorn():
+    assert_tagged(
+        "appeal",
+        fires=[
+            "Another appeal. How about detecting something yourselves",
+            "Every appeal you post, the comments fill up with armchair detectives",
+        ],
+        quiet=[
+            "His appeal against the sentence was rejected",
+            "Your appeal was rejected, the court says",
+            "Shared a lovely walk on the beach with the dog",
+        ],
+    )
+
+
 def test_roads_a_bump_told_by_the_driver_it_happened_to():
     assert_tagged(
         "roads",
