@@ -177,13 +177,13 @@ def training_rows() -> list[Row]:
 def _row(example: dict, labelled: frozenset[str], *, in_stream: bool) -> Row:
     text = example["text"]
     by_rules = frozenset(risk_flags(text))
-    # Letters only from the words that are no place's: " spa" of Spalding is where a post is.
-    placeless = letters(text, skip=place_names_words())
     found = {
         name: value
         for name, value in features(text).items()
-        if _learnable(name) and (not name.startswith(LETTERS) or name in placeless)
+        if _learnable(name) and not name.startswith(LETTERS)
     }
+    # Letters only from the words that are no place's: " spa" of Spalding is where a post is.
+    found |= letters(text, skip=place_names_words())
     return Row(found, frozenset(example["risk_flags"]), by_rules, labelled, in_stream)
 
 
@@ -297,10 +297,10 @@ def chosen(rows: list[Row], plain: list[Row], flag: str) -> Verdict:
     return without
 
 
-def write(rows: list[Row], verdicts: list[Verdict], path: Path) -> None:
-    """One feature a line, so a retrained model reads as a diff of the features that moved."""
+def write(rows: list[Row], plain: list[Row], verdicts: list[Verdict], path: Path) -> None:
+    """One feature a line, so a retrained model reads as a diff of the features that moved.
+    `plain`: the rows without letters, for the models that do not read them."""
     models = []
-    plain = without_letters(rows)
     for verdict in verdicts:
         if not verdict.ships:
             continue
@@ -341,7 +341,7 @@ def train(path: Path = MODEL_FILE) -> list[Verdict]:
     rows = training_rows()
     plain = without_letters(rows)
     verdicts = [chosen(rows, plain, flag) for flag in FLAGS]
-    write(rows, verdicts, path)
+    write(rows, plain, verdicts, path)
     return verdicts
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from enrichment.rule_files import (
     LONG_TEXT,
     PhraseIndex,
-    Screen,
     Sentences,
     TaxonomyError,
     check_description,
@@ -148,16 +147,14 @@ def cancelled(flag: str, text: str) -> bool:
 def cancelled_flags(text: str) -> frozenset[str]:
     """Every flag `cancelled` in the text, from one scan for the exceptions' words: most
     texts hold none of them, and the rules and the models both ask for each flag."""
-    flags, screen = _screened_exceptions()
-    never = flag_exceptions()
-    return frozenset(flags[i] for i in screen.may_match(text) if never[flags[i]].search(text))
+    flags, index = _indexed_exceptions()
+    return frozenset(flags[i] for i in index.matching(text))
 
 
 @cache
-def _screened_exceptions() -> tuple[tuple[str, ...], Screen]:
+def _indexed_exceptions() -> tuple[tuple[str, ...], PhraseIndex]:
     never = flag_exceptions()
-    flags = tuple(never)
-    return flags, Screen.of([never[flag] for flag in flags])
+    return tuple(never), PhraseIndex.of([[pattern] for pattern in never.values()])
 
 
 @cache
