@@ -502,6 +502,8 @@ def test_appeal_answered_with_scorn():
         quiet=[
             "His appeal against the sentence was rejected",
             "Your appeal was rejected, the court says",
+            "Your appeal was turned down, the letter says",
+            "His appeal has been dismissed",
             "Shared a lovely walk on the beach with the dog",
         ],
     )
