@@ -47,9 +47,11 @@ eval: $(STAMP)
 	$(BIN)/python -m bench.evaluation
 
 # Refits the learned models on the dev split into enrichment/data/ (same files each run):
-# toward_force and the risk flags first, then the action's second opinion, which reads both.
+# toward_force (posts, then news) and the risk flags first, then the action's second opinion,
+# which reads both.
 train: $(STAMP)
 	$(BIN)/python -m bench.train_toward_force
+	$(BIN)/python -m bench.train_toward_news
 	$(BIN)/python -m bench.train_flags
 	$(BIN)/python -m bench.train_action
 

@@ -13,6 +13,7 @@ the texts and not one person's reading of them (tests/data/LABELLING.md, "A seco
     python -m bench.agreement action-flags  # and the action writers' posts' flags
     python -m bench.agreement near-misses   # and the near-miss writers' flags
     python -m bench.agreement threats-real  # and the real-register threat writers'
+    python -m bench.agreement news     # and the news writer's items judged on (tone)
     python -m bench.agreement sample threats  # a writers' sample's texts (cases, abuse, …)
 
 The sample is drawn once with a fixed seed, stratified so every action, tone, risk flag and
@@ -38,9 +39,11 @@ from bench.evaluation import (
     DATA,
     FLAG_POSTS,
     NEAR_MISS_POSTS,
+    NEWS_POSTS,
     REAL_POSTS,
     STREAM_POSTS,
     TOPIC_POSTS,
+    WRITER_PROBES,
     WRITER_TRAINING,
     load_examples,
 )
@@ -185,9 +188,11 @@ def first_labels(kind: str, drawn: list[dict]) -> list[dict]:
     return [labelled[row["id"]] for row in drawn]
 
 
-def stream_rows(kind: str = STREAM_POSTS, *, written_by: Collection[str] = ()) -> list[dict]:
-    """Every row of the training files of a kind, or of those writers' files only."""
-    paths = sorted(WRITER_TRAINING.glob(kind))
+def stream_rows(
+    kind: str = STREAM_POSTS, *, written_by: Collection[str] = (), folder: Path = WRITER_TRAINING
+) -> list[dict]:
+    """Every row of the training (or other) files of a kind, or of those writers' files only."""
+    paths = sorted(folder.glob(kind))
     if written_by:
         paths = [p for p in paths if p.stem.split("_", 1)[1] in written_by]
     return [row for path in paths for row in load_examples(path)]
@@ -247,6 +252,7 @@ class SecondPass:
     fields: dict[str, Callable[[dict], object]]  # what was labelled twice
     # The sample, as code draws it; None where it was drawn before either labeller began.
     draw: Callable[[], list[dict]] | None = None
+    folder: Path = WRITER_TRAINING  # where the first labels are
 
 
 # `python -m bench.agreement NAME` prints a pass's agreement; `sample NAME` its texts, where
@@ -336,6 +342,14 @@ SECOND_PASSES = {
         FLAG_SET_FIELDS,
         partial(draw_writers, NEAR_MISS_WRITERS, kind=NEAR_MISS_POSTS, seed=NEAR_MISS_SEED),
     ),
+    # writer_briefs/news.md: every item of the news writer judged on, tone toward the force.
+    "news": SecondPass(
+        NEWS_POSTS,
+        DATA / "news_second_pass.jsonl",
+        "news items about the force",
+        {"toward_force": FIELDS["toward_force"]},
+        folder=WRITER_PROBES,
+    ),
 }
 
 
@@ -375,7 +389,8 @@ def main() -> None:
         second_pass = SECOND_PASSES[args[0]]
         second = load_examples(second_pass.file)
         print(f"{len(second)} {second_pass.what} labelled twice ({second_pass.file.name})")
-        show(agreement(stream_rows(second_pass.kind), second, second_pass.fields))
+        first = stream_rows(second_pass.kind, folder=second_pass.folder)
+        show(agreement(first, second, second_pass.fields))
     elif not args:
         second = load_examples(SECOND)
         print(f"{len(second)} rows labelled twice ({SECOND.name} against {SAMPLE.name}'s ids)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,6 +64,9 @@ NEAR_MISS_POSTS = "nearmiss_*.jsonl"
 # Posts from the writers' files above labelled again, for topics only, by labellers given the
 # guide's topic definitions alone (tests/data/writer_briefs/topics.md).
 TOPIC_POSTS = "topics_*.jsonl"
+# News items about the force (a headline and the article's opening, as a news search shows
+# them), labelled for tone toward the force by their writer (tests/data/writer_briefs/news.md).
+NEWS_POSTS = "news_*.jsonl"
 # The held-out figures of the release before this one, to print beside today's.
 PREVIOUS = PROJECT_DIR / "bench" / "data" / "previous_eval.json"
 
@@ -223,15 +227,23 @@ def _previous(previous: dict[str, dict], key: str, figures: tuple[str, ...]) -> 
     return " / ".join(f"{found[f]:.2f}" for f in figures if f in found)
 
 
-def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs]:
-    """(toward_force, plain VADER) on a public set labelled for sentiment toward a target
-    the text names: the target stands where the force would, so each text counts as about it."""
+def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs, Pairs]:
+    """(toward_force as news search results are read, as posts are read, and plain VADER) on a
+    public set labelled for sentiment toward a target the text names: the target stands
+    where the force would, so each text counts as about it."""
     judge = Enricher.for_profile(load_profile(DEFAULT_PROFILE)).toward_force
     rows = load_examples(path)
     expected = [{r["toward"]} for r in rows]
-    toward = [{judge.score(r["text"], is_reply=True).label} for r in rows]
+    as_news = [{judge.score_news(r["text"], target_pattern(r["target"])).label} for r in rows]
+    as_post = [{judge.score(r["text"], is_reply=True).label} for r in rows]
     plain = [{tone(r["text"]).label} for r in rows]
-    return list(zip(expected, toward, strict=True)), list(zip(expected, plain, strict=True))
+    return tuple(list(zip(expected, found, strict=True)) for found in (as_news, as_post, plain))
+
+
+def target_pattern(target: str) -> re.Pattern[str]:
+    """The target as a news set names it ("Clinton", "[Mr. Trump]"), standing where the
+    force's names would."""
+    return re.compile(rf"(?<!\w){re.escape(target)}(?!\w)", re.I)
 
 
 def flag_files(folder: Path) -> list[Path]:
@@ -284,6 +296,25 @@ def writer_action_pairs(path: Path) -> tuple[Pairs, Pairs]:
     return list(zip(expected, chosen, strict=True)), list(zip(expected, ruled, strict=True))
 
 
+def news_writer_pairs(path: Path) -> tuple[Pairs, Pairs, Pairs]:
+    """(labelled, judged) tone toward the force of each news item enriched whole as a news
+    report, as a post, and by plain VADER."""
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    now = datetime.now(UTC)
+    rows = load_examples(path)
+    expected = [{row["toward_force"]} for row in rows]
+
+    def judged(news: bool) -> list[set[str]]:
+        mentions = (text_mention(r["text"], id=r["id"], source="news", now=now) for r in rows)
+        return [{enricher.enrich(m, news=news).toward_force.label} for m in mentions]
+
+    plain = [{tone(r["text"]).label} for r in rows]
+    return tuple(
+        list(zip(expected, found, strict=True))
+        for found in (judged(news=True), judged(news=False), plain)
+    )
+
+
 def main() -> None:
     # Wide enough for a figure and its interval in every column of the held-out table.
     console = Console(width=150)
@@ -306,13 +337,23 @@ def main() -> None:
                 "toward_force's model is trained on dev: its dev figures are training figures "
                 "(`make train` prints its cross-validation on dev)."
             )
-    toward, plain = toward_target_pairs()
-    boot = Bootstrap(len(toward))
+    as_news, as_post, plain = toward_target_pairs()
+    boot = Bootstrap(len(as_news))
     console.print(
-        f"{PUBLIC_TOWARD_TARGET.name} ({len(toward)} news sentences, sentiment toward a named "
-        f"person): toward_force macro F1 {boot.macro_f1(toward, TONES)}, plain VADER "
-        f"{boot.macro_f1(plain, TONES)}, difference {boot.difference(toward, plain, TONES)}"
+        f"{PUBLIC_TOWARD_TARGET.name} ({len(as_news)} news sentences, sentiment toward a named "
+        f"person): toward_force as news is read {boot.macro_f1(as_news, TONES)}, as posts are "
+        f"read {boot.macro_f1(as_post, TONES)}, plain VADER {boot.macro_f1(plain, TONES)}; "
+        f"differences from VADER {boot.difference(as_news, plain, TONES)} and "
+        f"{boot.difference(as_post, plain, TONES)}"
     )
+    for path in sorted(WRITER_PROBES.glob(NEWS_POSTS)):
+        as_news, as_post, plain = news_writer_pairs(path)
+        boot = Bootstrap(len(as_news))
+        console.print(
+            f"{path.name} ({len(as_news)} news items about the force by another hand): "
+            f"toward_force as news is read {boot.macro_f1(as_news, TONES)}, as posts are read "
+            f"{boot.macro_f1(as_post, TONES)}, plain VADER {boot.macro_f1(plain, TONES)}"
+        )
     for path in flag_files(WRITER_PROBES):
         probed, pairs = writer_probe_pairs(path)
         boot = Bootstrap(len(pairs))

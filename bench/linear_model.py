@@ -35,6 +35,24 @@ def fit_linear(
     return vectoriser, model
 
 
+def fit_weighted(
+    groups: list[tuple[list[tuple[dict[str, float] | None, str]], float]],
+    *,
+    c: float,
+    min_count: int,
+) -> tuple[DictVectorizer, LogisticRegression]:
+    """`fit_linear` over groups of (features, label) rows, each group at its own weight; a
+    row without features (a text the judge does not score) is left out."""
+    judged = [(found, label, w) for rows, w in groups for found, label in rows if found is not None]
+    return fit_linear(
+        [found for found, _, _ in judged],
+        [label for _, label, _ in judged],
+        c=c,
+        min_count=min_count,
+        sample_weight=[w for _, _, w in judged],
+    )
+
+
 def write_weights(
     path: Path,
     vectoriser: DictVectorizer,

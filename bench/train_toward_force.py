@@ -42,7 +42,7 @@ from bench.evaluation import (
     action_files,
     load_examples,
 )
-from bench.linear_model import SEED, fit_linear, write_weights
+from bench.linear_model import SEED, fit_weighted, write_weights
 from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
 from enrichment import Enricher, language
 from enrichment.language import UNDETERMINED
@@ -125,16 +125,8 @@ def news_rows(judge: TowardForce) -> Rows:
 
 
 def fit(rows: Rows, news: Rows, writers: Rows) -> tuple[DictVectorizer, LogisticRegression]:
-    judged = [(found, label, 1.0) for found, label in rows if found is not None]
-    judged += [(found, label, NEWS_WEIGHT) for found, label in news if found is not None]
-    judged += [(found, label, WRITERS_WEIGHT) for found, label in writers if found is not None]
-    return fit_linear(
-        [found for found, _, _ in judged],
-        [label for _, label, _ in judged],
-        c=C,
-        min_count=MIN_COUNT,
-        sample_weight=[weight for _, _, weight in judged],
-    )
+    groups = [(rows, 1.0), (news, NEWS_WEIGHT), (writers, WRITERS_WEIGHT)]
+    return fit_weighted(groups, c=C, min_count=MIN_COUNT)
 
 
 def cross_validate(rows: Rows, news: Rows, writers: Rows) -> tuple[float, float]:

@@ -44,10 +44,11 @@ class Enricher:
             places=Gazetteer.for_area(profile.area),
         )
 
-    def judge(self, mention: Mention, *, is_reply: bool = False) -> Judged:
+    def judge(self, mention: Mention, *, is_reply: bool = False, news: bool = False) -> Judged:
         """Whether the desk keeps the mention, and why: the cheap part, run on all that is
         heard. Most of a noisy stream is dropped here, and `complete` is spared for it.
-        `is_reply`: the item answers the force's own post, so "you" means the force."""
+        `is_reply`: the item answers the force's own post, so "you" means the force. `news`:
+        the item is a news report (its source `reads_as_news`)."""
         words = f"{mention.title}\n{mention.text}"[:MAX_CHARS]
         force_terms = self.force.terms_in(words)
         plain = self.relevance.plain(words)
@@ -77,7 +78,7 @@ class Enricher:
                 "in_area": in_area,
             }
         )
-        return Judged(judged, words=words, plain=plain)
+        return Judged(judged, words=words, plain=plain, news=news)
 
     def complete(self, judged: Judged) -> Mention:
         """Tone, tone toward the force, flags, topics and the recommended response: the
@@ -86,15 +87,16 @@ class Enricher:
         written_in = language(words)
         plain_tone = tone(words)
         # VADER reads English only: a Polish thank-you would be scored on stray tokens.
-        toward_force = (
-            self.toward_force.score(
+        if written_in not in {"en", UNDETERMINED}:
+            toward_force = NOT_JUDGED
+        elif judged.news:
+            toward_force = self.toward_force.score_news(plain)
+        else:
+            toward_force = self.toward_force.score(
                 plain,
                 is_reply=mention.is_reply,
                 plain_tone=plain_tone if plain == words else None,
             )
-            if written_in in {"en", UNDETERMINED}
-            else NOT_JUDGED
-        )
         flags, flag_reasons = judge_risk(words)
         enriched = mention.model_copy(
             update={
@@ -109,9 +111,9 @@ class Enricher:
         )
         return enriched.model_copy(update={"response": recommend(enriched, flag_reasons)})
 
-    def enrich(self, mention: Mention, *, is_reply: bool = False) -> Mention:
+    def enrich(self, mention: Mention, *, is_reply: bool = False, news: bool = False) -> Mention:
         """Everything, kept or not: `judge`, then `complete`."""
-        return self.complete(self.judge(mention, is_reply=is_reply))
+        return self.complete(self.judge(mention, is_reply=is_reply, news=news))
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ class Judged:
     mention: Mention
     words: str  # title and text, as judged
     plain: str  # the same with police words in another sense blanked ("fashion police")
+    news: bool = False  # a news report: tone toward the force read as news prose
 
     @property
     def kept(self) -> bool:

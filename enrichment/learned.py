@@ -20,6 +20,8 @@ from itertools import chain, pairwise
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).parent / "data" / "toward_force_model.json"
+# Trained on news sentences alone (bench/train_toward_news.py): read for news search results.
+NEWS_MODEL_FILE = Path(__file__).parent / "data" / "toward_force_news_model.json"
 LABELS = ("negative", "neutral", "positive")
 
 # Words, "!" and "?", and each emoji: in posts a 🐷 or a 🔪 says as much as a word.
@@ -36,7 +38,7 @@ def words_and_pairs(text: str, *, skips: bool = False) -> dict[str, float]:
     the two can never tokenise differently. `skips`: each word with the word two on too, for
     the flag models, so "hope they all die" and "hope u all die" share "hope … all" (kept by
     cross-validation on 2026-12-06: the six flags' mean F1 0.8664 → 0.8699)."""
-    words = _TOKENS.findall(text.lower())
+    words = _words(text)
     found: dict[str, float] = {f"word: {w}": 1.0 for w in words}
     found.update({f"pair: {a} {b}": 1.0 for a, b in pairwise(words)})
     if skips:
@@ -79,6 +81,48 @@ def features(text: str, *, lexicon_score: float, is_reply: bool) -> dict[str, fl
     if is_reply:
         found[REPLY] = 1.0
     return found
+
+
+# News prose names its target in one clause and judges it there ("Police were praised, but
+# the council was slammed"; a headline is a clause of its own), so the news model also reads
+# the words either side of each reference to the target and the lexicon's score of the
+# clauses that hold one.
+TARGET_WINDOW = 3
+_CLAUSE_BREAKS = re.compile(
+    r"[\n,;:.!?()\"\u201c\u201d]|\b(?:but|while|though|although|whereas)\b", re.I
+)
+
+
+def target_features(
+    text: str, target: re.Pattern[str], lexicon_score: Callable[[str], float]
+) -> dict[str, float]:
+    """What news prose says next to its target: empty where the target is not named."""
+    spans = [match.span() for match in target.finditer(text)]
+    found: dict[str, float] = {}
+    for start, end in spans:
+        found.update(dict.fromkeys(_before(text[:start]), 1.0))
+        found.update(dict.fromkeys(_after(text[end:]), 1.0))
+    breaks = [0, *(i for m in _CLAUSE_BREAKS.finditer(text) for i in m.span()), len(text)]
+    clauses = [text[a:b] for a, b in pairwise(breaks) if any(s < b and a < e for s, e in spans)]
+    if clauses:
+        score = lexicon_score(" ".join(clauses))
+        found["clause: score"] = score
+        found["clause: negative"] = float(score <= -0.05)
+        found["clause: positive"] = float(score >= 0.05)
+        found.update(dict.fromkeys((f"clause word: {w}" for c in clauses for w in _words(c)), 1.0))
+    return found
+
+
+def _words(text: str) -> list[str]:
+    return _TOKENS.findall(text.lower())
+
+
+def _before(text: str) -> list[str]:
+    return [f"before the target: {w}" for w in _words(text)[-TARGET_WINDOW:]]
+
+
+def _after(text: str) -> list[str]:
+    return [f"after the target: {w}" for w in _words(text)[:TARGET_WINDOW]]
 
 
 @dataclass(frozen=True)

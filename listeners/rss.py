@@ -60,6 +60,12 @@ class RssSource(SourceSettings):
 
     kind: Literal["rss"]
     url: HttpUrl
+    # A news site's own feed (its articles, not its comments): read as news reports.
+    news: bool = False
+
+    @property
+    def reads_as_news(self) -> bool:
+        return self.news
 
     def feed_url(self) -> str:
         return str(self.url)
@@ -79,6 +85,10 @@ class NewsSearchSource(SourceSettings):
     terms: list[str] = Field(min_length=1)
     # Where the engine answers; set only to route through a proxy (or a test server).
     base_url: HttpUrl | None = None
+
+    @property
+    def reads_as_news(self) -> bool:
+        return True
 
     @field_validator("engine", mode="before")
     @classmethod

@@ -109,7 +109,10 @@ def collect_source(
     kept_from = kept_since("mentions", profile.retention, now)
     current = [m for m in heard.mentions if m.published >= kept_from]
     enricher = Enricher.for_profile(profile)
-    judged = [enricher.judge(m, is_reply=source.keep == "all") for m in current]
+    judged = [
+        enricher.judge(m, is_reply=source.keep == "all", news=source.reads_as_news)
+        for m in current
+    ]
     kept = [enricher.complete(j) for j in judged if j.kept]
     dropped = Counter(j.mention.not_relevant for j in judged if not j.kept)
     written = index_mentions(es, kept, handles=Handles.for_profile(profile))

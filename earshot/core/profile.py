@@ -108,6 +108,12 @@ class SourceSettings(Strict):
     timeout_seconds: float = Field(default=20.0, gt=0)
     max_bytes: int = Field(default=5_000_000, gt=0)
 
+    @property
+    def reads_as_news(self) -> bool:
+        """Its items are news reports: tone toward the force is read as news prose is (the
+        force judged in the clause naming it), not as a post talking to the police."""
+        return False
+
 
 class ApiSource(SourceSettings):
     """A platform's JSON API, read page by page from where the last run stopped."""

@@ -15,7 +15,7 @@ import pytest
 
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
-from earshot.store.fields import CLUSTER, LINK
+from earshot.store.fields import CLUSTER, LINK, SOURCE, TOWARD_FORCE
 from listeners import load_profile
 from tests.conftest import rss
 
@@ -138,3 +138,42 @@ def test_two_articles_from_one_publisher_stay_two_stories(es, feeds):
     }
     assert by_publisher[BREAK_IN] != by_publisher[ARREST]
     assert copies == by_publisher
+
+
+WATCHDOG = "Watchdog slams Lincolnshire Police over handling of missing teenager case"
+WATCHDOG_STANDFIRST = (
+    "The Independent Office for Police Conduct said officers missed chances to find the "
+    "15-year-old from Spalding sooner."
+)
+
+
+@pytest.mark.elasticsearch
+def test_a_news_sites_feed_and_a_news_search_are_read_as_news_and_a_blog_is_not(es, write_profile):
+    """Tone toward the force: a news report is read by the news model (what is said in the
+    clause naming the force), a blog by the posts' model. The posts' model reads this
+    headline as neutral; a comms desk reads it as criticism of the force."""
+    with FeedServer({}) as server:
+        write_profile(
+            [
+                {"name": "lincs-live", "url": server.url("/lincs-live.rss"), "news": True},
+                {"name": "a-blog", "url": server.url("/a-blog.rss")},
+                {
+                    "kind": "news_search",
+                    "name": "google-news",
+                    "engine": "google",
+                    "terms": ["Lincolnshire Police"],
+                    "base_url": server.url("/rss/search"),
+                },
+            ]
+        )
+        item = publisher_item(WATCHDOG, "watchdog", WATCHDOG_STANDFIRST)
+        server.routes["/lincs-live.rss"] = Route(rss([item]))
+        server.routes["/a-blog.rss"] = Route(rss([item | {"link": "https://blog.example/1"}]))
+        server.routes[QUERY] = Route(google_news(WATCHDOG))
+        profile = load_profile()
+        for name in ("lincs-live", "a-blog", "google-news"):
+            assert collect_source(es, profile, name, now=NOW).new == 1, name
+    es.indices.refresh(index="earshot-mentions")
+    hits = es.search(index="earshot-mentions", size=10, fields=[SOURCE, TOWARD_FORCE])
+    toward = {h["fields"][SOURCE][0]: h["fields"][TOWARD_FORCE][0] for h in hits["hits"]["hits"]}
+    assert toward == {"lincs-live": "negative", "google-news": "negative", "a-blog": "neutral"}

@@ -174,3 +174,16 @@ def test_each_topic_labeller_labelled_the_posts_drawn_for_them():
     for name, drawn in each.items():
         labelled = stream_rows(TOPIC_POSTS, written_by={name})
         assert [(r["id"], r["text"]) for r in labelled] == [(r["id"], r["text"]) for r in drawn]
+
+
+def test_the_news_second_pass_labels_every_item_judged_on_and_agrees_on_tone():
+    """tests/data/README.md reports it: the second labeller saw the texts only, and labelled
+    every item of the news writer's probe file, so the tone figure `make eval` prints on it
+    does not rest on one person's reading."""
+    second_pass = SECOND_PASSES["news"]
+    first = stream_rows(second_pass.kind, folder=second_pass.folder)
+    second = load_examples(second_pass.file)
+    assert [r["id"] for r in second] == [r["id"] for r in first] and len(first) == 150
+    assert set(second[0]) == {"id", "toward_force"}
+    ((field, rows, agreed, kappa),) = agreement(first, second, second_pass.fields)
+    assert (field, rows) == ("toward_force", 150) and agreed >= 0.95 and kappa >= 0.9

@@ -125,3 +125,27 @@ def test_a_huge_wrong_value_is_shown_cut_short(tmp_path):
 def test_each_source_is_read_as_its_listeners_model(tmp_path):
     _, load = _load(tmp_path, _profile_text())
     assert isinstance(load().sources[0], RssSource)
+
+
+def test_a_news_sites_feed_and_a_news_search_are_read_as_news_and_other_feeds_are_not(tmp_path):
+    """A local paper's own feed is marked `news: true`; a blog or a comment feed is not, and
+    a news search's results are news whatever is said."""
+    sources = (
+        "sources:\n"
+        "  - {kind: rss, name: paper, url: 'https://news.example/feed', news: true}\n"
+        "  - {kind: rss, name: blog, url: 'https://blog.example/feed'}\n"
+        "  - {kind: news_search, name: google, engine: google, terms: [Lincolnshire Police]}\n"
+        "  - {kind: mastodon, name: toots, instance: 'https://m.example', hashtags: [x]}\n"
+    )
+    _, load = _load(tmp_path, _profile_text(sources=sources))
+    assert [s.reads_as_news for s in load().sources] == [True, False, True, False]
+
+
+def test_news_is_a_setting_of_feeds_only(tmp_path):
+    sources = (
+        "sources:\n  - {kind: mastodon, name: t, instance: 'https://m.example', hashtags: [x], "
+        "news: true}\n"
+    )
+    _, load = _load(tmp_path, _profile_text(sources=sources))
+    with pytest.raises(ProfileError, match=r"news: unknown key"):
+        load()
