@@ -26,6 +26,7 @@ from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
 from enrichment import Enricher
 from enrichment.action_model import ACTIONS
+from enrichment.learned import Span
 from enrichment.response import by_rules
 from enrichment.risk import FLAGS
 from enrichment.sentiment import tone
@@ -35,6 +36,8 @@ DATA = PROJECT_DIR / "tests" / "data"
 SPLITS = ("dev", "heldout")
 TONES = ("positive", "neutral", "negative")
 PUBLIC_TOWARD_TARGET = DATA / "newsmtsc_devtest_rw.jsonl"
+# The same set's training split, for `make train` (never its test split above).
+NEWS_TRAINING = PROJECT_DIR / "bench" / "data" / "newsmtsc_train.jsonl"
 # Posts written from the labelling guide alone by writers who never saw the rules or the
 # labelled set (tests/data/README.md): do the rules carry over to another hand's phrasings?
 WRITER_PROBES = DATA / "writer_probes"
@@ -64,8 +67,9 @@ NEAR_MISS_POSTS = "nearmiss_*.jsonl"
 # Posts from the writers' files above labelled again, for topics only, by labellers given the
 # guide's topic definitions alone (tests/data/writer_briefs/topics.md).
 TOPIC_POSTS = "topics_*.jsonl"
-# News items about the force (a headline and the article's opening, as a news search shows
-# them), labelled for tone toward the force by their writer (tests/data/writer_briefs/news.md).
+# News items about the force (a headline and the article's opening, as a news site's feed
+# gives them), labelled for tone toward the force by their writer
+# (tests/data/writer_briefs/news.md).
 NEWS_POSTS = "news_*.jsonl"
 # The held-out figures of the release before this one, to print beside today's.
 PREVIOUS = PROJECT_DIR / "bench" / "data" / "previous_eval.json"
@@ -234,16 +238,20 @@ def toward_target_pairs(path: Path = PUBLIC_TOWARD_TARGET) -> tuple[Pairs, Pairs
     judge = Enricher.for_profile(load_profile(DEFAULT_PROFILE)).toward_force
     rows = load_examples(path)
     expected = [{r["toward"]} for r in rows]
-    as_news = [{judge.score_news(r["text"], target_pattern(r["target"])).label} for r in rows]
+    as_news = [{judge.score_news(r["text"], target_span(r)).label} for r in rows]
     as_post = [{judge.score(r["text"], is_reply=True).label} for r in rows]
     plain = [{tone(r["text"]).label} for r in rows]
     return tuple(list(zip(expected, found, strict=True)) for found in (as_news, as_post, plain))
 
 
-def target_pattern(target: str) -> re.Pattern[str]:
-    """The target as a news set names it ("Clinton", "[Mr. Trump]"), standing where the
-    force's names would."""
-    return re.compile(rf"(?<!\w){re.escape(target)}(?!\w)", re.I)
+def target_span(row: dict) -> list[Span]:
+    """Where a news set's sentence names its target. The id ends with the target's offsets
+    in the sentence as first published (`…_Clinton_8_15`), which normalising moved by a few
+    characters, and a pronoun ("he") may name others too: the labelled one is the occurrence
+    nearest that offset."""
+    start = int(row["id"].rsplit("_", 2)[1])
+    named = re.finditer(rf"(?<!\w){re.escape(row['target'])}(?!\w)", row["text"], re.I)
+    return sorted((m.span() for m in named), key=lambda span: abs(span[0] - start))[:1]
 
 
 def flag_files(folder: Path) -> list[Path]:

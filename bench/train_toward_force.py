@@ -37,13 +37,14 @@ from sklearn.model_selection import StratifiedKFold
 
 from bench.evaluation import (
     ACTION_POSTS,
+    NEWS_TRAINING,
     STREAM_POSTS,
     WRITER_TRAINING,
     action_files,
     load_examples,
 )
 from bench.linear_model import SEED, fit_weighted, write_weights
-from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
+from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher, language
 from enrichment.language import UNDETERMINED
 from enrichment.learned import LABELS, LEXICON_SCORE, MODEL_FILE, features
@@ -54,7 +55,6 @@ from listeners import load_profile
 # 0.577 on the news (2026-12-05): a wash.
 C = 1.0
 FOLDS = 5
-NEWS = PROJECT_DIR / "bench" / "data" / "newsmtsc_train.jsonl"
 NEWS_WEIGHT = 0.05
 # A word or pair seen once teaches nothing and only grows the file (3 lost 0.02 on dev).
 MIN_COUNT = 2
@@ -118,7 +118,7 @@ def _read(enricher: Enricher, text: str, is_reply: bool) -> dict[str, float] | N
 def news_rows(judge: TowardForce) -> Rows:
     """Each sentence names its target, so it is scored as a text about the force would be."""
     rows = []
-    for r in load_examples(NEWS):
+    for r in load_examples(NEWS_TRAINING):
         found = features(r["text"], lexicon_score=judge.lexicon_score(r["text"]), is_reply=True)
         rows.append((found, r["toward"]))
     return rows
@@ -165,7 +165,8 @@ def write(
 ) -> None:
     trained_on = (
         f"{rows} dev rows of tests/data/police_mentions.jsonl, {news} sentences of "
-        f"{NEWS.name} at weight {NEWS_WEIGHT}, and {writers} writers' complaints and praise "
+        f"{NEWS_TRAINING.name} at weight {NEWS_WEIGHT}, and {writers} writers' complaints and "
+        "praise "
         f"(tests/data/writer_training/{ACTION_POSTS} and {STREAM_POSTS}) at weight {WRITERS_WEIGHT}"
     )
     write_weights(path, vectoriser, model, LABELS, trained_on, {"C": C})

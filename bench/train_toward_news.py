@@ -24,9 +24,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from bench.evaluation import NEWS_POSTS, WRITER_TRAINING, load_examples, target_pattern
+from bench.evaluation import NEWS_POSTS, NEWS_TRAINING, WRITER_TRAINING, load_examples, target_span
 from bench.linear_model import SEED, as_linear_model, fit_weighted, write_weights
-from bench.train_toward_force import NEWS
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment.learned import LABELS, NEWS_MODEL_FILE, TARGET_WINDOW, LinearModel
 from enrichment.sentiment import TowardForce, tone
@@ -52,15 +51,15 @@ def judge() -> TowardForce:
 def news_rows(scorer: TowardForce) -> Rows:
     """Each sentence read toward its own target; None where the target is not found in it."""
     return [
-        (scorer.news_features(r["text"], target_pattern(r["target"])), r["toward"])
-        for r in load_examples(NEWS)
+        (scorer.news_features(r["text"], target_span(r)), r["toward"])
+        for r in load_examples(NEWS_TRAINING)
     ]
 
 
 def writer_rows(scorer: TowardForce) -> Rows:
     """The writers' items read toward the force, as a news search result is."""
     return [
-        (scorer.news_features(r["text"], scorer.refers_to_force), r["toward_force"])
+        (scorer.news_features(r["text"]), r["toward_force"])
         for path in sorted(WRITER_TRAINING.glob(NEWS_POSTS))
         for r in load_examples(path)
     ]
@@ -94,7 +93,7 @@ def train(path=NEWS_MODEL_FILE, news: Rows | None = None, writers: Rows | None =
     writers = writer_rows(scorer) if writers is None else writers
     vectoriser, model = fit(news, writers)
     trained_on = (
-        f"{sum(f is not None for f, _ in news)} sentences of {NEWS.name} and "
+        f"{sum(f is not None for f, _ in news)} sentences of {NEWS_TRAINING.name} and "
         f"{sum(f is not None for f, _ in writers)} news writers' items about the force "
         f"(tests/data/writer_training/{NEWS_POSTS}) at weight {WRITERS_WEIGHT}"
     )
@@ -106,7 +105,7 @@ def main() -> None:
     scorer = judge()
     news, writers = news_rows(scorer), writer_rows(scorer)
     labels = [label for _, label in news]
-    plain = [tone(r["text"]).label for r in load_examples(NEWS)]
+    plain = [tone(r["text"]).label for r in load_examples(NEWS_TRAINING)]
     by_vader = f1_score(labels, plain, average="macro")
     by_model = cross_validate(news, lambda rows: as_linear_model(*fit(rows, writers)))
     print(f"{FOLDS}-fold cross-validation ({REPEATS} shuffles), macro F1:")

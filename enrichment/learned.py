@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import chain, pairwise
@@ -93,23 +93,28 @@ _CLAUSE_BREAKS = re.compile(
 )
 
 
+Span = tuple[int, int]
+
+
 def target_features(
-    text: str, target: re.Pattern[str], lexicon_score: Callable[[str], float]
+    text: str, spans: Sequence[Span], lexicon_score: Callable[[str], float]
 ) -> dict[str, float]:
-    """What news prose says next to its target: empty where the target is not named."""
-    spans = [match.span() for match in target.finditer(text)]
+    """What news prose says next to its target, named at `spans` of the text (none: nothing).
+    A clause is what lies between punctuation, line breaks and "but", "while", "though",
+    "although" or "whereas"."""
     found: dict[str, float] = {}
+    if not spans:
+        return found
     for start, end in spans:
         found.update(dict.fromkeys(_before(text[:start]), 1.0))
         found.update(dict.fromkeys(_after(text[end:]), 1.0))
     breaks = [0, *(i for m in _CLAUSE_BREAKS.finditer(text) for i in m.span()), len(text)]
     clauses = [text[a:b] for a, b in pairwise(breaks) if any(s < b and a < e for s, e in spans)]
-    if clauses:
-        score = lexicon_score(" ".join(clauses))
-        found["clause: score"] = score
-        found["clause: negative"] = float(score <= -0.05)
-        found["clause: positive"] = float(score >= 0.05)
-        found.update(dict.fromkeys((f"clause word: {w}" for c in clauses for w in _words(c)), 1.0))
+    score = lexicon_score(" ".join(clauses))
+    found["clause: score"] = score
+    found["clause: negative"] = float(score <= -0.05)
+    found["clause: positive"] = float(score >= 0.05)
+    found.update(dict.fromkeys((f"clause word: {w}" for c in clauses for w in _words(c)), 1.0))
     return found
 
 

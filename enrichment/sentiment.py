@@ -10,6 +10,7 @@ yet it is a complaint. The adjustments live in data/toward_force.yaml.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,7 +19,7 @@ import yaml
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
 
 from earshot.core.model import Sentiment
-from enrichment.learned import NEWS_MODEL_FILE, LearnedJudge, features, target_features
+from enrichment.learned import NEWS_MODEL_FILE, LearnedJudge, Span, features, target_features
 from enrichment.relevance import phrase_pattern
 from enrichment.rule_files import Screen
 
@@ -89,30 +90,37 @@ class TowardForce:
         judged = self.learned.judge(self._features(text, is_reply, plain_tone), explained=False)
         return Sentiment(score=judged.score, label=judged.label)
 
-    def score_news(self, text: str, target: re.Pattern[str] | None = None) -> Sentiment:
-        """A news report's tone toward its target (the force, unless another is given), read
-        by a model trained on news prose (bench/train_toward_news.py): what is said beside the
-        target and in the clause that names it. On news the posts' model, taught how the
-        public talks to the police, misses: on another writer's news items about the force
-        0.61 macro F1 against this one's 0.83, on NewsMTSC's public test sentences 0.58
-        against 0.65 (plain VADER 0.50 and 0.52; `make eval`, 2026-12-06)."""
+    def score_news(self, text: str, target: Sequence[Span] | None = None) -> Sentiment:
+        """A news report's tone toward its target (the force, unless the spans of another are
+        given), read by a model trained on news prose (bench/train_toward_news.py): what is
+        said beside the target and in the clause that names it. On news the posts' model,
+        taught how the public talks to the police, misses: on another writer's news items
+        about the force 0.62 macro F1 against this one's 0.85, on NewsMTSC's public test
+        sentences 0.58 against 0.66 (plain VADER 0.50 and 0.52; `make eval`, 2026-12-06)."""
         text = text[:MAX_CHARS]
-        found = self.news_features(text, target or self.refers_to_force)
+        found = self.news_features(text, target)
         if found is None:
             return _labelled(0.0)
         judged = self.news.judge(found, explained=False)
         return Sentiment(score=judged.score, label=judged.label)
 
-    def news_features(self, text: str, target: re.Pattern[str]) -> dict[str, float] | None:
-        """None where the text does not name its target, so the rule says neutral."""
-        near = target_features(text, target, self.lexicon_score)
+    def news_features(
+        self, text: str, target: Sequence[Span] | None = None
+    ) -> dict[str, float] | None:
+        """None where the text does not name its target (by default every reference to the
+        police), so the rule says neutral."""
+        spans = (
+            [m.span() for m in self.refers_to_force.finditer(text)] if target is None else target
+        )
+        near = target_features(text, spans, self.lexicon_score)
         if not near:
             return None
         return features(text, lexicon_score=self.lexicon_score(text), is_reply=False) | near
 
     def reasons(self, text: str, *, is_reply: bool = False) -> tuple[str, ...]:
         """Why the text got its label, in words an analyst can check against the text: the
-        lexicon's words that carry sentiment here, and the model's strongest features."""
+        lexicon's words that carry sentiment here, and the model's strongest features. Of
+        the posts' model only: nothing shows a news report's reasons yet."""
         text = text[:MAX_CHARS]
         if not (is_reply or self.refers_to(text)):
             return ("neither names the police nor answers the force",)

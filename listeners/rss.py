@@ -192,17 +192,19 @@ class RssListener(Listener[RssSource | NewsSearchSource]):
         body = content[0].get("value", "") if content else entry.get("summary", "")
         published = entry.get("published_parsed") or entry.get("updated_parsed")
         title = plain_text(entry.get("title", ""))
+        text = plain_text(body)
         author = entry.get("author") or None
         site = entry.get("link")
         if isinstance(self.source, NewsSearchSource):
             publisher = entry.get("source") or {}
             title, author = _publisher_named(title, publisher, author)
+            text = _beyond_headline(text, title, author)
             site = publisher.get("href")  # the link is the engine's redirect
         mention = self.mention(
             key,
             url=entry.get("link"),
             title=title,
-            text=plain_text(body),
+            text=text,
             author=author,
             published=_utc(published) or self.now,
         )
@@ -217,6 +219,18 @@ def _publisher_named(title: str, source: dict, author: str | None) -> tuple[str,
     if not publisher:
         return title, author
     return title.removesuffix(f" - {publisher}").strip() or title, author or publisher
+
+
+def _beyond_headline(text: str, title: str, publisher: str | None) -> str:
+    """What a news search result's description adds to its title. Google's repeats the
+    headline as a link and names the publisher ("… Police Oracle"): read again, the
+    headline would count twice and the publisher's name would stand beside the force's."""
+    said = " ".join(text.split())
+    headline = " ".join(title.split())
+    if not headline or not said.startswith(headline):
+        return text
+    rest = said.removeprefix(headline).strip()
+    return rest.removeprefix(publisher or "").strip()
 
 
 def _item_key(guid: str | None, link: str | None) -> str | None:

@@ -110,8 +110,7 @@ def collect_source(
     current = [m for m in heard.mentions if m.published >= kept_from]
     enricher = Enricher.for_profile(profile)
     judged = [
-        enricher.judge(m, is_reply=source.keep == "all", news=source.reads_as_news)
-        for m in current
+        enricher.judge(m, is_reply=source.keep == "all", news=source.reads_as_news) for m in current
     ]
     kept = [enricher.complete(j) for j in judged if j.kept]
     dropped = Counter(j.mention.not_relevant for j in judged if not j.kept)

@@ -231,6 +231,8 @@ def test_google_news_items_name_their_publisher_and_keep_its_title():
         [heard] = RssListener(source, now=NOW).listen({}).mentions
     assert heard.title == "Lincolnshire Police appeal after Boston break-in"
     assert heard.author == "Lincolnshire Live"
+    # The description only links the headline again and names the publisher: nothing more.
+    assert heard.text == ""
 
 
 def test_a_publishers_own_feed_keeps_a_title_ending_in_a_dash():

@@ -14,7 +14,9 @@ from bench.evaluation import (
     FLAG_POSTS,
     NEAR_MISS_POSTS,
     NEWS_POSTS,
+    NEWS_TRAINING,
     PREVIOUS,
+    PUBLIC_TOWARD_TARGET,
     REAL_POSTS,
     STREAM_POSTS,
     WRITER_PROBES,
@@ -276,6 +278,9 @@ def test_the_texts_judged_on_are_not_the_texts_trained_on():
     for path in WRITER_TRAINING.glob("*.jsonl"):
         assert not probed & {r["text"].casefold() for r in load_examples(path)}, path
         assert not (WRITER_PROBES / path.name).exists(), path
+    # NewsMTSC: its public test sentences are not among the training split's.
+    tested = {r["text"].casefold() for r in load_examples(PUBLIC_TOWARD_TARGET)}
+    assert not tested & {r["text"].casefold() for r in load_examples(NEWS_TRAINING)}
 
 
 @pytest.mark.parametrize("path", sorted(WRITER_PROBES.glob(FLAG_POSTS)), ids=lambda p: p.stem)

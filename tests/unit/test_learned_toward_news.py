@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bench import train_toward_news
-from bench.evaluation import target_pattern, text_mention
+from bench.evaluation import target_span, text_mention
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher
 from enrichment.learned import NEWS_MODEL_FILE, LearnedJudge
@@ -44,7 +44,7 @@ def test_a_news_report_is_read_as_news_and_a_post_as_a_post(news):
 
 
 def test_the_model_reads_what_is_said_beside_the_target_and_in_its_clause():
-    found = JUDGE.news_features(REPORT, JUDGE.refers_to_force)
+    found = JUDGE.news_features(REPORT)
     assert {"after the target: criticised", "before the target: said"} <= found.keys()
     assert "clause word: slow" in found  # "the force was too slow to reach people in danger"
     assert "clause word: victims" not in found  # another clause, about the council
@@ -52,7 +52,9 @@ def test_the_model_reads_what_is_said_beside_the_target_and_in_its_clause():
 
 
 def test_another_target_can_be_named_as_a_news_data_set_names_it():
-    found = JUDGE.news_features("Critics slammed Smith over the delays", target_pattern("Smith"))
+    text = "Critics slammed Smith over the delays"
+    row = {"id": "x_Smith_16_21", "text": text, "target": "Smith"}
+    found = JUDGE.news_features(row["text"], target_span(row))
     assert "before the target: slammed" in found
     assert "after the target: over" in found
 

@@ -498,6 +498,7 @@ def test_appeal_answered_with_scorn():
         fires=[
             "Another appeal. How about detecting something yourselves",
             "Every appeal you post, the comments fill up with armchair detectives",
+            "Your appeal was successful, he's home safe!",
         ],
         quiet=[
             "His appeal against the sentence was rejected",
