@@ -2,7 +2,8 @@
 
 A speed-up to enrichment must not change one output: save a snapshot before the change,
 compare after it. Each text is enriched as a post and as a reply to the force (replies take
-other paths in relevance and toward_force), and once more with a title and a link.
+other paths in relevance and toward_force), once more with a title and a link, and that
+once more as a news report (its tone toward the force read by the news model).
 
     python -m bench.enrichment_snapshot save /tmp/before.json
     python -m bench.enrichment_snapshot compare /tmp/before.json
@@ -44,6 +45,7 @@ def snapshot() -> dict[str, dict]:
             update={"title": text[:80], "url": f"https://www.example.org/{i}?utm_source=x"}
         )
         out[f"{i}/titled"] = enricher.enrich(titled).model_dump(mode="json")
+        out[f"{i}/news"] = enricher.enrich(titled, news=True).model_dump(mode="json")
     return out
 
 
