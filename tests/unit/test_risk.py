@@ -965,6 +965,44 @@ def test_a_near_miss_of_the_new_threat_rules_is_not_a_threat(text):
     assert not flagged("threat-to-staff", text)
 
 
+# --- threats the rules and models both missed in cross-validation (twenty-first session) ---
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Heard a copper got hurt at the match. Shame it wasn't his head",
+        "that officer in the video, someone should have finished him off",
+        "ALL THE COPPERS IN SKEG SHOULD BE LINED UP AND SHOT",
+        "if that sergeant talks to my lad like that again he's getting a glass in his face",
+        "I'll make sure the PCSO who grabbed my son never walks properly again",
+        "that smug PCSO by the clock tower wants a good slap",
+        "anyone wearing hi vis on saturday is fair game",
+        "someone should cut the brake cables on the cop cars outside Louth nick",
+    ],
+)
+def test_a_threat_the_rules_and_models_both_missed_is_a_threat(text):
+    assert flagged("threat-to-staff", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Police said the officer injured in the crash may never walk again",
+        "The officer at the fete was lovely. Shame it wasn't a bit warmer",
+        "Our striker should've finished the job in the first half, the police escort was great",
+        "The police officer said the lad needs a good hiding from his dad",
+        "The kids on the estate want a good hiding and the police do nothing",
+        "Someone slashed the tyres on my van last night, police have the CCTV",
+        "An officer got a bottle to the head at the match, police said",
+        "anyone in hi vis gets a free bacon roll at our cafe this week, thanks for all you do",
+        "That bent detective in the new ITV police drama deserves a slap, what a villain",
+    ],
+)
+def test_a_near_miss_of_the_rules_for_missed_threats_is_not_a_threat(text):
+    assert not flagged("threat-to-staff", text)
+
+
 # --- abuse as the writers wrote it: masked, gendered, an officer called a pig (2026-12-06) ---
 
 
