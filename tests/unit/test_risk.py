@@ -979,6 +979,10 @@ def test_a_near_miss_of_the_new_threat_rules_is_not_a_threat(text):
         "that smug PCSO by the clock tower wants a good slap",
         "anyone wearing hi vis on saturday is fair game",
         "someone should cut the brake cables on the cop cars outside Louth nick",
+        "them coppers in Boston are dead men walking after last night",
+        "like my uncle says, the only good copper is a dead one",
+        "someone needs to sort that sergeant out for good",
+        "take off your stab vest and see how brave you are, PC Hardy",
     ],
 )
 def test_a_threat_the_rules_and_models_both_missed_is_a_threat(text):
@@ -997,6 +1001,10 @@ def test_a_threat_the_rules_and_models_both_missed_is_a_threat(text):
         "An officer got a bottle to the head at the match, police said",
         "anyone in hi vis gets a free bacon roll at our cafe this week, thanks for all you do",
         "That bent detective in the new ITV police drama deserves a slap, what a villain",
+        "Lincoln City are dead men walking after that result",
+        "The police need to sort the parking out for good on Monks Road",
+        "The only good copper I ever met found my dog in the snow",
+        "The officer took off his stab vest and played football with the kids",
     ],
 )
 def test_a_near_miss_of_the_rules_for_missed_threats_is_not_a_threat(text):
