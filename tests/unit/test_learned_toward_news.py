@@ -62,3 +62,17 @@ def test_another_target_can_be_named_as_a_news_data_set_names_it():
 def test_a_news_item_that_never_names_the_police_is_neutral_by_rule():
     judged = JUDGE.score_news("Lincoln Christmas market 2026: dates, stalls and parking")
     assert (judged.label, judged.score) == ("neutral", 0.0)
+
+
+def test_a_whole_article_is_judged_by_its_headline_and_opening():
+    """A news site's feed may carry the whole article: its later paragraphs (quotes, detail,
+    a resident's praise) do not outweigh the report's own opening, which the model was
+    taught on: the headline and three sentences."""
+    opening = (
+        f"{REPORT} The force said it was reviewing its rotas. The report was published on "
+        "Tuesday."
+    )
+    praise = " ".join(["Residents praised the brilliant, wonderful officers who helped."] * 8)
+    assert JUDGE.score_news(f"{opening} {praise}") == JUDGE.score_news(opening)
+    assert JUDGE.score_news(opening).label == "negative"
+    assert JUDGE.score_news(f"{REPORT} {praise}").label == "positive"  # else it could not fail
