@@ -69,8 +69,7 @@ def test_a_whole_article_is_judged_by_its_headline_and_opening():
     a resident's praise) do not outweigh the report's own opening, which the model was
     taught on: the headline and three sentences."""
     opening = (
-        f"{REPORT} The force said it was reviewing its rotas. The report was published on "
-        "Tuesday."
+        f"{REPORT} The force said it was reviewing its rotas. The report was published on Tuesday."
     )
     praise = " ".join(["Residents praised the brilliant, wonderful officers who helped."] * 8)
     assert JUDGE.score_news(f"{opening} {praise}") == JUDGE.score_news(opening)
