@@ -983,6 +983,12 @@ def test_a_near_miss_of_the_new_threat_rules_is_not_a_threat(text):
         "like my uncle says, the only good copper is a dead one",
         "someone needs to sort that sergeant out for good",
         "take off your stab vest and see how brave you are, PC Hardy",
+        "them coppers should be put down like rats",
+        "wish every copper in Boston got wiped out",
+        "the officers at Louth, hope they get stabbed on their next shift 🤞",
+        "your officers are gonna get hurt if you keep raiding houses on our estate",
+        "someone should teach that sergeant a lesson he won't forget",
+        "hope every one of you coppers crashes on the way home",
     ],
 )
 def test_a_threat_the_rules_and_models_both_missed_is_a_threat(text):
@@ -1005,6 +1011,11 @@ def test_a_threat_the_rules_and_models_both_missed_is_a_threat(text):
         "The police need to sort the parking out for good on Monks Road",
         "The only good copper I ever met found my dog in the snow",
         "The officer took off his stab vest and played football with the kids",
+        "The police officer said my old dog should be put down, the vet agreed",
+        "Officers getting shot at in the US, fingers crossed never here",
+        "Officers will get hurt if you keep attacking them, the Federation warned",
+        "The officers will teach the children a lesson they'll never forget about road safety",
+        "Thank you officers, hope you all crash out and get some sleep after that shift",
     ],
 )
 def test_a_near_miss_of_the_rules_for_missed_threats_is_not_a_threat(text):
