@@ -29,6 +29,7 @@ from enrichment.action_model import ACTIONS
 from enrichment.learned import Span
 from enrichment.response import by_rules
 from enrichment.risk import FLAGS
+from enrichment.risk_model import judge_risk
 from enrichment.sentiment import tone
 from listeners import load_profile
 
@@ -71,6 +72,9 @@ TOPIC_POSTS = "topics_*.jsonl"
 # gives them), labelled for tone toward the force by their writer
 # (tests/data/writer_briefs/news.md).
 NEWS_POSTS = "news_*.jsonl"
+# Everyday sentences a reviewer wrote near the threat rules (praise beside harm wished on
+# offenders, injuries reported, threats quoted to condemn them): none is a threat to staff.
+THREAT_NEAR_MISSES = DATA / "threat_review_near_misses.jsonl"
 # The held-out figures of the release before this one, to print beside today's.
 PREVIOUS = PROJECT_DIR / "bench" / "data" / "previous_eval.json"
 
@@ -353,6 +357,12 @@ def main() -> None:
         f"read {boot.macro_f1(as_post, TONES)}, plain VADER {boot.macro_f1(plain, TONES)}; "
         f"differences from VADER {boot.difference(as_news, plain, TONES)} and "
         f"{boot.difference(as_post, plain, TONES)}"
+    )
+    near = load_examples(THREAT_NEAR_MISSES)
+    raised = sum("threat-to-staff" in judge_risk(r["text"])[0] for r in near)
+    console.print(
+        f"{THREAT_NEAR_MISSES.name} ({len(near)} everyday sentences near threat phrasings, none "
+        f"a threat): threat-to-staff raised on {raised}"
     )
     for path in sorted(WRITER_PROBES.glob(NEWS_POSTS)):
         as_news, as_post, plain = news_writer_pairs(path)

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.evaluation import load_examples
+from bench.evaluation import THREAT_NEAR_MISSES, load_examples
 from enrichment.risk import (
     FLAGS,
     LONG_TEXT,
@@ -16,6 +16,7 @@ from enrichment.risk import (
     load_rules,
     risk_flags,
 )
+from enrichment.risk_model import judge_risk
 from enrichment.rule_files import PhraseIndex, TaxonomyError
 
 
@@ -966,29 +967,18 @@ def test_a_near_miss_of_the_new_threat_rules_is_not_a_threat(text):
 
 
 # --- threats the rules and models both missed in cross-validation (twenty-first session) ---
+# The near misses include a reviewer's sentences: a first, wider set of these rules raised
+# 102 of their 137 everyday sentences (praise for officers beside harm wished on offenders,
+# injuries reported, threats quoted to condemn them), and was dropped for these.
 
 
 @pytest.mark.parametrize(
     "text",
     [
         "Heard a copper got hurt at the match. Shame it wasn't his head",
-        "that officer in the video, someone should have finished him off",
         "ALL THE COPPERS IN SKEG SHOULD BE LINED UP AND SHOT",
-        "if that sergeant talks to my lad like that again he's getting a glass in his face",
-        "I'll make sure the PCSO who grabbed my son never walks properly again",
-        "that smug PCSO by the clock tower wants a good slap",
-        "anyone wearing hi vis on saturday is fair game",
-        "someone should cut the brake cables on the cop cars outside Louth nick",
         "them coppers in Boston are dead men walking after last night",
-        "like my uncle says, the only good copper is a dead one",
-        "someone needs to sort that sergeant out for good",
-        "take off your stab vest and see how brave you are, PC Hardy",
-        "them coppers should be put down like rats",
-        "wish every copper in Boston got wiped out",
-        "the officers at Louth, hope they get stabbed on their next shift 🤞",
-        "your officers are gonna get hurt if you keep raiding houses on our estate",
-        "someone should teach that sergeant a lesson he won't forget",
-        "hope every one of you coppers crashes on the way home",
+        "I'll make sure the PCSO who grabbed my son never walks properly again",
     ],
 )
 def test_a_threat_the_rules_and_models_both_missed_is_a_threat(text):
@@ -998,24 +988,13 @@ def test_a_threat_the_rules_and_models_both_missed_is_a_threat(text):
 @pytest.mark.parametrize(
     "text",
     [
+        "PC Smith broke his wrist chasing a shoplifter, what a shame. Lucky it wasn't his head",
+        "Officer hurt in crash on the A15. Such a shame, thank god it wasn't worse",
+        "People saying officers should be lined up and shot need locking up",
+        "Paedos should be lined up and shot, well done Lincs Police for catching him",
+        "Lincoln City are dead men walking, even the police escort looked bored",
         "Police said the officer injured in the crash may never walk again",
-        "The officer at the fete was lovely. Shame it wasn't a bit warmer",
-        "Our striker should've finished the job in the first half, the police escort was great",
-        "The police officer said the lad needs a good hiding from his dad",
-        "The kids on the estate want a good hiding and the police do nothing",
-        "Someone slashed the tyres on my van last night, police have the CCTV",
-        "An officer got a bottle to the head at the match, police said",
-        "anyone in hi vis gets a free bacon roll at our cafe this week, thanks for all you do",
-        "That bent detective in the new ITV police drama deserves a slap, what a villain",
-        "Lincoln City are dead men walking after that result",
-        "The police need to sort the parking out for good on Monks Road",
-        "The only good copper I ever met found my dog in the snow",
-        "The officer took off his stab vest and played football with the kids",
-        "The police officer said my old dog should be put down, the vet agreed",
-        "Officers getting shot at in the US, fingers crossed never here",
-        "Officers will get hurt if you keep attacking them, the Federation warned",
-        "The officers will teach the children a lesson they'll never forget about road safety",
-        "Thank you officers, hope you all crash out and get some sleep after that shift",
+        "Police will make sure the driver never walks free again",
     ],
 )
 def test_a_near_miss_of_the_rules_for_missed_threats_is_not_a_threat(text):
@@ -1053,3 +1032,19 @@ def test_abuse_as_people_write_it_is_abuse(text):
 )
 def test_a_near_miss_of_the_new_abuse_rules_is_not_abuse(text):
     assert not flagged("abuse-discrimination", text)
+
+
+# Raised by the rules on a reviewer's everyday sentences near the threat rules (twenty-first
+# session), all by rules older than the review: noted to mend, and held from growing.
+STILL_RAISED_BY_RULES = {f"review-{n}" for n in (33, 34, 36, 37, 49, 52, 55, 74, 78, 79)}
+# With the learned model too (`make eval` prints it): 32 of 137 on 2026-12-06.
+STILL_RAISED_BY_RULES_OR_MODEL = 32
+
+
+def test_a_reviewers_everyday_sentences_near_the_threat_rules_raise_no_new_threat():
+    near = load_examples(THREAT_NEAR_MISSES)
+    assert len(near) == 137
+    by_rules = {r["id"] for r in near if flagged("threat-to-staff", r["text"])}
+    assert by_rules <= STILL_RAISED_BY_RULES, by_rules - STILL_RAISED_BY_RULES
+    either = [r["id"] for r in near if "threat-to-staff" in judge_risk(r["text"])[0]]
+    assert len(either) <= STILL_RAISED_BY_RULES_OR_MODEL, either
