@@ -171,7 +171,13 @@ class TowardForce:
 # A news report is judged by its headline and opening, as its model was taught: a whole
 # article from a news site's feed would bury the report's own verdict under quotes and detail.
 NEWS_OPENING_SENTENCES = 4  # the headline and three sentences
-_SENTENCE_ENDS = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence ends at ".", "!" or "?" (or after a closing quote), not after a title
+# ("Supt. Jane Smith"); a line break ends one too (a headline).
+_TITLES = ("Mr", "Mrs", "Ms", "Dr", "St", "No", "Det", "Sgt", "Insp", "Supt", "Con", "Ch")
+_SENTENCE_ENDS = re.compile(
+    "".join(rf"(?<!\b{title}\.)" for title in _TITLES)
+    + r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d']))\s+|\n+"
+)
 
 
 def news_opening(text: str) -> str:

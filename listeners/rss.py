@@ -198,7 +198,7 @@ class RssListener(Listener[RssSource | NewsSearchSource]):
         if isinstance(self.source, NewsSearchSource):
             publisher = entry.get("source") or {}
             title, author = _publisher_named(title, publisher, author)
-            text = _beyond_headline(text, title, author)
+            text = _beyond_headline(text, title, publisher.get("title"))
             site = publisher.get("href")  # the link is the engine's redirect
         mention = self.mention(
             key,
@@ -224,13 +224,18 @@ def _publisher_named(title: str, source: dict, author: str | None) -> tuple[str,
 def _beyond_headline(text: str, title: str, publisher: str | None) -> str:
     """What a news search result's description adds to its title. Google's repeats the
     headline as a link and names the publisher ("… Police Oracle"): read again, the
-    headline would count twice and the publisher's name would stand beside the force's."""
+    headline would count twice and the publisher's name would stand beside the force's. A
+    description that runs on from the headline's words is left whole."""
     said = " ".join(text.split())
     headline = " ".join(title.split())
-    if not headline or not said.startswith(headline):
+    repeated = re.match(rf"{re.escape(headline)}([.:!?]?)(?:\s+|$)", said) if headline else None
+    if not repeated:
         return text
-    rest = said.removeprefix(headline).strip()
-    return rest.removeprefix(publisher or "").strip()
+    rest = said[repeated.end() :]
+    named = (publisher or "").strip()
+    if named and re.match(rf"{re.escape(named)}(?:\s|$)", rest):
+        return rest.removeprefix(named).strip()
+    return rest if repeated.group(1) or not rest else text
 
 
 def _item_key(guid: str | None, link: str | None) -> str | None:

@@ -7,7 +7,7 @@ import pytest
 from earshot.app.feed_server import FeedServer, Route
 from earshot.core.profile import ProfileError
 from listeners import ListenerError, load_profile
-from listeners.rss import NewsSearchSource, RssListener, RssSource
+from listeners.rss import NewsSearchSource, RssListener, RssSource, _beyond_headline
 from tests.conftest import rss
 from tests.listener_contract import Contract
 
@@ -233,6 +233,27 @@ def test_google_news_items_name_their_publisher_and_keep_its_title():
     assert heard.author == "Lincolnshire Live"
     # The description only links the headline again and names the publisher: nothing more.
     assert heard.text == ""
+
+
+@pytest.mark.parametrize(
+    ("description", "text"),
+    [
+        ("Lincolnshire Police appeal after break-in Lincolnshire Live", ""),
+        (
+            "Lincolnshire Police appeal after break-in Lincolnshire Live CCTV released",
+            "CCTV released",
+        ),
+        ("Lincolnshire Police appeal after break-in in Boston, say officers", None),
+        ("Lincolnshire Police appeal after break-in. Officers want CCTV.", "Officers want CCTV."),
+    ],
+)
+def test_a_news_search_result_keeps_only_what_its_description_adds(description, text):
+    """The headline again and the publisher's name say nothing new; a description that runs
+    on from the headline in the same words is left whole."""
+    said = _beyond_headline(
+        description, "Lincolnshire Police appeal after break-in", "Lincolnshire Live"
+    )
+    assert said == (description if text is None else text)
 
 
 def test_a_publishers_own_feed_keeps_a_title_ending_in_a_dash():

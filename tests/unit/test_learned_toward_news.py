@@ -12,6 +12,7 @@ from bench.evaluation import target_span, text_mention
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher
 from enrichment.learned import NEWS_MODEL_FILE, LearnedJudge
+from enrichment.sentiment import news_opening
 from listeners import load_profile
 from tests.model_files import assert_fits_committed, spoiled_copy
 
@@ -75,3 +76,10 @@ def test_a_whole_article_is_judged_by_its_headline_and_opening():
     assert JUDGE.score_news(f"{opening} {praise}") == JUDGE.score_news(opening)
     assert JUDGE.score_news(opening).label == "negative"
     assert JUDGE.score_news(f"{REPORT} {praise}").label == "positive"  # else it could not fail
+
+
+def test_a_title_does_not_end_a_sentence_and_a_closing_quote_does():
+    text = (
+        'Head\nLincs Police Supt. Jane Smith said one. Insp. Rob Lee said two. "Three." Four. Five.'
+    )
+    assert news_opening(text) == text.removesuffix(" Four. Five.")
