@@ -165,8 +165,8 @@ def write(
 ) -> None:
     trained_on = (
         f"{rows} dev rows of tests/data/police_mentions.jsonl, {news} sentences of "
-        f"{NEWS_TRAINING.name} at weight {NEWS_WEIGHT}, and {writers} writers' complaints and "
-        "praise "
+        f"{NEWS_TRAINING.name} at weight {NEWS_WEIGHT}, and {writers} writers' complaints "
+        "and praise "
         f"(tests/data/writer_training/{ACTION_POSTS} and {STREAM_POSTS}) at weight {WRITERS_WEIGHT}"
     )
     write_weights(path, vectoriser, model, LABELS, trained_on, {"C": C})
