@@ -389,9 +389,14 @@ def _selectivity(option: frozenset[str]) -> float:
 # in 3,000 (risk.py: a flag's sentence must be about the police or an incident; topics.py: a
 # topic must be in the opening or come back).
 LONG_TEXT = 1_000
-# Where a sentence ends: . ! or ? then a space, or a line break. Not "…": posts trail off
-# mid-thought ("I know who did it… he lives at").
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# Where a sentence ends: ".", "!" or "?" then a space, or a line break (a headline). Not after
+# a title ("Supt. Jane Smith"); not at a closing quote, which the words saying who said it
+# follow ("'Kill the cops!' they chanted"); not at "…": posts trail off mid-thought ("I know
+# who did it… he lives at").
+_TITLES = ("Mr", "Mrs", "Ms", "Dr", "St", "No", "Det", "Sgt", "Insp", "Supt", "Con", "Ch")
+_SENTENCE_END = re.compile(
+    "".join(rf"(?<!\b{title}\.)" for title in _TITLES) + r"(?<=[.!?])\s+|\n+"
+)
 
 
 @dataclass(frozen=True)
@@ -408,6 +413,10 @@ class Sentences:
             starts=(0, *(m.end() for m in breaks)),
             ends=(*(m.start() for m in breaks), len(text)),
         )
+
+    def opening_end(self, count: int) -> int:
+        """Where the first `count` sentences end: the whole text when it has fewer."""
+        return self.ends[min(count, len(self.ends)) - 1]
 
     def around(self, position: int) -> tuple[int, int]:
         """Where the sentence holding `position` starts and ends."""

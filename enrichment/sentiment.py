@@ -21,7 +21,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
 from earshot.core.model import Sentiment
 from enrichment.learned import NEWS_MODEL_FILE, LearnedJudge, Span, features, target_features
 from enrichment.relevance import phrase_pattern
-from enrichment.rule_files import Screen
+from enrichment.rule_files import Screen, Sentences
 
 # VADER slows badly on long, emoji-heavy text; the opening of a post carries its tone.
 MAX_CHARS = 2_000
@@ -171,20 +171,12 @@ class TowardForce:
 # A news report is judged by its headline and opening, as its model was taught: a whole
 # article from a news site's feed would bury the report's own verdict under quotes and detail.
 NEWS_OPENING_SENTENCES = 4  # the headline and three sentences
-# A sentence ends at ".", "!" or "?" (or after a closing quote), not after a title
-# ("Supt. Jane Smith"); a line break ends one too (a headline).
-_TITLES = ("Mr", "Mrs", "Ms", "Dr", "St", "No", "Det", "Sgt", "Insp", "Supt", "Con", "Ch")
-_SENTENCE_ENDS = re.compile(
-    "".join(rf"(?<!\b{title}\.)" for title in _TITLES)
-    + r"(?:(?<=[.!?])|(?<=[.!?][\"\u201d']))\s+|\n+"
-)
 
 
 def news_opening(text: str) -> str:
     """The headline and the first sentences of a news report."""
     text = text.strip()
-    ends = [match.start() for match in _SENTENCE_ENDS.finditer(text)]
-    return text if len(ends) < NEWS_OPENING_SENTENCES else text[: ends[NEWS_OPENING_SENTENCES - 1]]
+    return text[: Sentences.of(text).opening_end(NEWS_OPENING_SENTENCES)]
 
 
 @cache

@@ -103,7 +103,7 @@ def _about(pattern: re.Pattern[str], text: str) -> bool:
     """A long text is about what its opening says or what it comes back to: a blog that
     mentions custody once in 1,400 words is not about custody."""
     sentences = Sentences.of(text)
-    opening_end = sentences.ends[min(OPENING_SENTENCES, len(sentences.ends)) - 1]
+    opening_end = sentences.opening_end(OPENING_SENTENCES)
     return bool(pattern.search(text, 0, opening_end)) or sentences.count_holding(pattern, text) > 1
 
 

@@ -78,8 +78,8 @@ def test_a_whole_article_is_judged_by_its_headline_and_opening():
     assert JUDGE.score_news(f"{REPORT} {praise}").label == "positive"  # else it could not fail
 
 
-def test_a_title_does_not_end_a_sentence_and_a_closing_quote_does():
-    text = (
-        'Head\nLincs Police Supt. Jane Smith said one. Insp. Rob Lee said two. "Three." Four. Five.'
-    )
-    assert news_opening(text) == text.removesuffix(" Four. Five.")
+def test_a_sentence_ends_neither_after_a_title_nor_at_a_closing_quote():
+    """A quote runs on to the words saying who said it, as the risk rules read it too
+    (enrichment/rule_files.Sentences): "'Kill the cops!' they chanted" is retold."""
+    text = 'Head\nSupt. Jane Smith said one. Insp. Rob Lee said "two." Three. Four. Five.'
+    assert news_opening(text) == text.removesuffix(" Five.")

@@ -154,6 +154,8 @@ def test_a_threat_someone_else_made_or_violence_others_did_is_told_not_made():
         "\"I'll burn your house down\" - that's what he told officers while they cuffed him",
         "Echo says a bloke got 18 months for posting that he'd 'stab the next copper he saw'",
         "This is what they chant when protesting: 'KILL THE COPS!'",
+        # A closing quote does not end the sentence: the chant still belongs to the crowd.
+        "Protesters Chant 'Pigs In A Blanket, Fry 'Em Like Bacon!' KILL THE COPS!",
         "they are scumbags who kill cops",
         "But they're not too scared to throw a fist in the air as they shoot a cop",
     ):
