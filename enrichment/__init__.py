@@ -16,7 +16,7 @@ from enrichment.places import Gazetteer
 from enrichment.relevance import ForceMatcher, RelevanceJudge
 from enrichment.response import recommend
 from enrichment.risk_model import judge_risk
-from enrichment.sentiment import TowardForce, tone
+from enrichment.sentiment import Read, TowardForce, tone
 from enrichment.topics import TopicTagger
 
 # Enough for any post, article opening or comment; a 1 MB paste is judged by its start.
@@ -86,30 +86,34 @@ class Enricher:
         words, plain, mention = judged.words, judged.plain, judged.mention
         written_in = language(words)
         plain_tone = tone(words)
-        # VADER reads English only: a Polish thank-you would be scored on stray tokens.
-        if written_in not in {"en", UNDETERMINED}:
-            toward_force = NOT_JUDGED
-        elif judged.news:
-            toward_force = self.toward_force.score_news(plain)
-        else:
-            toward_force = self.toward_force.score(
+        # VADER reads English only: a Polish thank-you would be scored on stray tokens. Why a
+        # post reads for or against the force goes with the flags' reasons: the desk decides to
+        # thank or put right on it.
+        toward = (
+            Read(NOT_JUDGED)
+            if written_in not in {"en", UNDETERMINED}
+            else self.toward_force.read(
                 plain,
                 is_reply=mention.is_reply,
+                news=judged.news,
                 plain_tone=plain_tone if plain == words else None,
             )
-        flags, flag_reasons = judge_risk(words)
+        )
+        flags, evidence = judge_risk(words)
+        if toward.reason:
+            evidence += (toward.reason,)
         enriched = mention.model_copy(
             update={
                 "canonical_url": canonical_url(mention.url),
                 "signature": signature(words),
                 "tone": plain_tone,
-                "toward_force": toward_force,
+                "toward_force": toward.tone,
                 "topics": self.topics.tags(words),
                 "risk_flags": flags,
                 "language": written_in,
             }
         )
-        return enriched.model_copy(update={"response": recommend(enriched, flag_reasons)})
+        return enriched.model_copy(update={"response": recommend(enriched, evidence)})
 
     def enrich(self, mention: Mention, *, is_reply: bool = False, news: bool = False) -> Mention:
         """Everything, kept or not: `judge`, then `complete`."""

@@ -137,6 +137,8 @@ class Judgement:
     score: float
     # The features that pushed hardest toward the label, strongest first.
     strongest: tuple[str, ...]
+    # The model's probability of its label.
+    sure: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -163,13 +165,11 @@ class LinearModel:
         """`explained=False`: skip ranking the strongest features, for a caller that names
         its own reasons (sorting them costs more than the sum)."""
         rows: list[tuple[float, ...]] = []
-        pushes: list[tuple[float, str]] = []
         for name, value in found.items():
             weight = self.weights.get(name)
             if weight is None or not value:
                 continue
             rows.append(weight if value == 1.0 else tuple(value * w for w in weight))
-            pushes.append((value, name))
         # Column sums in C, feature by feature in the same order as a loop would add them.
         columns = zip(*rows, strict=True) if rows else ((),) * len(self.intercept)
         totals = [sum(column, start) for start, column in zip(self.intercept, columns, strict=True)]
@@ -180,8 +180,14 @@ class LinearModel:
         return Weighing(
             label=self.labels[best],
             probability=probability,
-            strongest=strongest(pushes, lambda name: self.weights[name][best]) if explained else (),
+            strongest=self.strongest_for(found, self.labels[best]) if explained else (),
         )
+
+    def strongest_for(self, found: dict[str, float], label: str) -> tuple[str, ...]:
+        """The features that pushed hardest toward `label`: the reasons a judge names."""
+        i = self.labels.index(label)
+        pushes = [(value, name) for name, value in found.items() if value and name in self.weights]
+        return strongest(pushes, lambda name: self.weights[name][i])
 
 
 @dataclass(frozen=True)
@@ -202,6 +208,7 @@ class LearnedJudge:
             label=weighed.label,
             score=round(weighed.probability["positive"] - weighed.probability["negative"], 4),
             strongest=weighed.strongest,
+            sure=weighed.probability[weighed.label],
         )
 
 

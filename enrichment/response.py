@@ -155,11 +155,12 @@ NO_ACTION = Response(action="no-action", priority=0, reasons=("nothing here need
 PRIORITY = {rule.action: rule.priority for rule in reversed(RULES)}
 
 
-def recommend(mention: Mention, flag_reasons: tuple[str, ...] = ()) -> Response:
+def recommend(mention: Mention, evidence: tuple[str, ...] = ()) -> Response:
     """The rules decide; the learned model overrules them where it is sure enough (a
     phrasing no rule was written for), naming the features that made it sure.
-    `flag_reasons`: why each risk flag was raised, in words, so the desk can judge it."""
-    ruled = by_rules(mention, flag_reasons)
+    `evidence`: why each risk flag was raised and why the post reads for or against the
+    force, in words, so the desk can judge them."""
+    ruled = by_rules(mention, evidence)
     weighed = SecondOpinion.load().overrules(mention, ruled.action)
     if weighed is None:
         return ruled
@@ -169,12 +170,12 @@ def recommend(mention: Mention, flag_reasons: tuple[str, ...] = ()) -> Response:
         reasons=(
             because(weighed),
             f"the rules alone said {ruled.action}: {ruled.reasons[0]}",
-            *flag_reasons,
+            *evidence,
         ),
     )
 
 
-def by_rules(mention: Mention, flag_reasons: tuple[str, ...] = ()) -> Response:
+def by_rules(mention: Mention, evidence: tuple[str, ...] = ()) -> Response:
     """The first rule that applies sets the action; later risk rules that apply add
     their reasons (the catch-alls, monitor and thank, add nothing to a real action)."""
     applying = [rule for rule in RULES if rule.applies(mention)]
@@ -185,7 +186,7 @@ def by_rules(mention: Mention, flag_reasons: tuple[str, ...] = ()) -> Response:
     return Response(
         action=first.action,
         priority=_urgency(first.priority, mention),
-        reasons=tuple(dict.fromkeys([first.reason, *extra, *flag_reasons])),
+        reasons=tuple(dict.fromkeys([first.reason, *extra, *evidence])),
     )
 
 

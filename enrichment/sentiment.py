@@ -19,7 +19,14 @@ import yaml
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
 
 from earshot.core.model import Sentiment
-from enrichment.learned import NEWS_MODEL_FILE, LearnedJudge, Span, features, target_features
+from enrichment.learned import (
+    NEWS_MODEL_FILE,
+    REPLY,
+    LearnedJudge,
+    Span,
+    features,
+    target_features,
+)
 from enrichment.relevance import phrase_pattern
 from enrichment.rule_files import Screen, Sentences
 
@@ -49,6 +56,14 @@ def _labelled(score: float) -> Sentiment:
     else:
         label = "neutral"
     return Sentiment(score=score, label=label)
+
+
+@dataclass(frozen=True)
+class Read:
+    """Tone toward the force, and why in words where it is for or against the force."""
+
+    tone: Sentiment
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,11 +99,7 @@ class TowardForce:
         learned model weighs its score with the text's words (0.63 macro F1 in
         cross-validation on dev against 0.51 for the lexicon alone, `make train`).
         """
-        text = text[:MAX_CHARS]
-        if not (is_reply or self.refers_to(text)):
-            return _labelled(0.0)
-        judged = self.learned.judge(self._features(text, is_reply, plain_tone), explained=False)
-        return Sentiment(score=judged.score, label=judged.label)
+        return self.read(text, is_reply=is_reply, plain_tone=plain_tone, explained=False).tone
 
     def score_news(self, text: str, target: Sequence[Span] | None = None) -> Sentiment:
         """A news report's tone toward its target (the force, unless the spans of another are
@@ -97,12 +108,41 @@ class TowardForce:
         taught how the public talks to the police, misses: on another writer's news items
         about the force 0.62 macro F1 against this one's 0.85, on NewsMTSC's public test
         sentences 0.58 against 0.66 (plain VADER 0.50 and 0.52; `make eval`, 2026-12-06)."""
-        text = text[:MAX_CHARS] if target is not None else news_opening(text[:MAX_CHARS])
-        found = self.news_features(text, target)
+        return self.read(text, news=True, target=target, explained=False).tone
+
+    def read(
+        self,
+        text: str,
+        *,
+        is_reply: bool = False,
+        news: bool = False,
+        target: Sequence[Span] | None = None,
+        plain_tone: Sentiment | None = None,
+        explained: bool = True,
+    ) -> Read:
+        """The tone toward the force (`score`, or `score_news` for a news report) and, where
+        it reads for or against the force, why in words an analyst can check against the
+        text: "toward the force negative (learned, 97% sure): 'nobody', 'hours'; policing
+        lexicon: nobody came -3.0". `explained=False`: the tone alone."""
+        text = text[:MAX_CHARS]
+        if news:
+            text = text if target is not None else news_opening(text)
+            found, judge = self.news_features(text, target), self.news
+        elif is_reply or self.refers_to(text):
+            found, judge = self._features(text, is_reply, plain_tone), self.learned
+        else:
+            found, judge = None, self.learned
         if found is None:
-            return _labelled(0.0)
-        judged = self.news.judge(found, explained=False)
-        return Sentiment(score=judged.score, label=judged.label)
+            return Read(_labelled(0.0))
+        judged = judge.judge(found, explained=False)
+        tone = Sentiment(score=judged.score, label=judged.label)
+        if not explained or judged.label == "neutral":
+            return Read(tone)
+        named = map(_in_words, judge.model.strongest_for(found, judged.label))
+        said = f"toward the force {judged.label} (learned, {judged.sure:.0%} sure): "
+        said += ", ".join(dict.fromkeys(named)) or "the words as a whole"
+        words = self._lexicon_words(text)
+        return Read(tone, said + (f"; policing lexicon: {words}" if words else ""))
 
     def news_features(
         self, text: str, target: Sequence[Span] | None = None
@@ -117,21 +157,15 @@ class TowardForce:
             return None
         return features(text, lexicon_score=self.lexicon_score(text), is_reply=False) | near
 
-    def reasons(self, text: str, *, is_reply: bool = False) -> tuple[str, ...]:
-        """Why the text got its label, in words an analyst can check against the text: the
-        lexicon's words that carry sentiment here, and the model's strongest features. Of
-        the posts' model only: nothing shows a news report's reasons yet."""
-        text = text[:MAX_CHARS]
-        if not (is_reply or self.refers_to(text)):
-            return ("neither names the police nor answers the force",)
+    def _lexicon_words(self, text: str) -> str:
+        """The words and phrases the policing lexicon scores in the text, with their valence."""
         lexicon = self.analyzer.lexicon
         hits = {w: lexicon[w] for w in re.findall(r"[\w'-]+", text.lower()) if lexicon.get(w)}
-        for pattern, token in self.phrases:
-            hits.update({m.group(0): lexicon[token] for m in pattern.finditer(text)})
-        words = ", ".join(f"{w} ({v:+.1f})" for w, v in sorted(hits.items()))
-        judged = self.learned.judge(self._features(text, is_reply))
-        found = [f"policing lexicon: {words}"] if words else []
-        return (*found, f"{judged.label} mostly because of {'; '.join(judged.strongest)}")
+        worth = self.phrase_screen.may_match(text)
+        for i, (pattern, token) in enumerate(self.phrases):
+            if i in worth:
+                hits.update({m.group(0): lexicon[token] for m in pattern.finditer(text)})
+        return ", ".join(f"{w} {v:+.1f}" for w, v in sorted(hits.items()))
 
     def _features(
         self, text: str, is_reply: bool, plain_tone: Sentiment | None = None
@@ -207,3 +241,21 @@ def _build(force_terms: tuple[str, ...]) -> TowardForce:
         news=LearnedJudge.load(NEWS_MODEL_FILE),
         adjusted_words=frozenset(adjusted_words),
     )
+
+
+# How each kind of feature the toward-force judges read is said to the desk.
+_SAID = {
+    "lexicon": "the policing lexicon's score",
+    "clause": "the lexicon's score of the clause naming the force",
+    REPLY: "a reply to the force",
+}
+
+
+def _in_words(feature: str) -> str:
+    """'still waiting' for a word or pair; "'slammed' beside the force" for news prose."""
+    kind, _, said = feature.partition(": ")
+    if kind in {"word", "pair"}:
+        return f"'{said}'"
+    if kind in {"before the target", "after the target", "clause word"}:
+        return f"'{said}' beside the force"
+    return _SAID.get(kind, feature)
