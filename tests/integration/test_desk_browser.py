@@ -16,10 +16,15 @@ from elasticsearch import Elasticsearch
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bench.chromium import launch
+from bench.evaluation import text_mention
+from earshot.core.paths import DEFAULT_PROFILE
 from earshot.store import audit
 from earshot.store.indices import ensure_indices
+from earshot.store.mentions import index_mentions
+from enrichment import Enricher
+from listeners import load_profile
 from tests.alert_helpers import an_alert, keep_alert
-from tests.desk_helpers import ANALYST, REFRESH_SECONDS, RESPONDER, index_mention
+from tests.desk_helpers import ANALYST, PUBLISHED, REFRESH_SECONDS, RESPONDER, index_mention
 
 AXE = Path(__file__).resolve().parent.parent / "axe"
 AXE_SCRIPT = AXE / "node_modules" / "axe-core" / "axe.min.js"
@@ -189,6 +194,23 @@ def test_an_analyst_sees_no_workflow_buttons_and_a_forged_post_is_refused(
     page.goto("/alerts")
     expect(page.get_by_text("Negative talk about the force is up")).to_be_visible()
     expect(page.get_by_role("button", name="Acknowledge")).to_have_count(0)
+
+
+@pytest.mark.elasticsearch
+def test_the_item_page_says_why_a_complaint_reads_against_the_force(open_page, desk_passwords, es):
+    """Enriched by Earshot and stored as collect stores it: under "Why", the desk reads what
+    made the judge call the post negative toward the force (issue 14: explainable)."""
+    ensure_indices(es)
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    text = "@LincsPolice absolutely useless, three hours and nobody came"
+    complaint = enricher.enrich(text_mention(text, id="complaint", source="x", now=PUBLISHED))
+    index_mentions(es, [complaint])
+    es.indices.refresh(index="earshot-mentions")
+    reason = complaint.response.reasons[-1]
+    assert reason.startswith("toward the force negative (learned, ")
+    page = _sign_in(open_page(), ANALYST, desk_passwords[ANALYST])
+    page.goto("/item/complaint")
+    expect(page.get_by_role("listitem").filter(has_text=reason)).to_have_count(1)
 
 
 @pytest.mark.elasticsearch
