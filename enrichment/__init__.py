@@ -100,8 +100,9 @@ class Enricher:
             )
         )
         flags, evidence = judge_risk(words)
-        if toward.reason:
-            evidence += (toward.reason,)
+        if toward.verdict:
+            # The desk withholds a flagged post's words: its reason keeps to the verdict.
+            evidence += (toward.verdict if flags else toward.reason,)
         enriched = mention.model_copy(
             update={
                 "canonical_url": canonical_url(mention.url),

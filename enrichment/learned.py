@@ -138,7 +138,7 @@ class Judgement:
     # The features that pushed hardest toward the label, strongest first.
     strongest: tuple[str, ...]
     # The model's probability of its label.
-    sure: float = 1.0
+    sure: float
 
 
 @dataclass(frozen=True)

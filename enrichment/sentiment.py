@@ -60,10 +60,15 @@ def _labelled(score: float) -> Sentiment:
 
 @dataclass(frozen=True)
 class Read:
-    """Tone toward the force, and why in words where it is for or against the force."""
+    """Tone toward the force and, where it reads for or against the force, why."""
 
     tone: Sentiment
-    reason: str | None = None
+    verdict: str | None = None  # "toward the force negative (learned, 97% sure)"
+    because: str = ""  # the features that decided it and the lexicon's words, from the text
+
+    @property
+    def reason(self) -> str | None:
+        return f"{self.verdict}: {self.because}" if self.verdict else None
 
 
 @dataclass(frozen=True)
@@ -122,8 +127,8 @@ class TowardForce:
     ) -> Read:
         """The tone toward the force (`score`, or `score_news` for a news report) and, where
         it reads for or against the force, why in words an analyst can check against the
-        text: "toward the force negative (learned, 97% sure): 'nobody', 'hours'; policing
-        lexicon: nobody came -3.0". `explained=False`: the tone alone."""
+        text: "toward the force negative (learned, 97% sure): 'nobody', 'hours', with the
+        lexicon's words nobody came -3.0". `explained=False`: the tone alone."""
         text = text[:MAX_CHARS]
         if news:
             text = text if target is not None else news_opening(text)
@@ -139,10 +144,12 @@ class TowardForce:
         if not explained or judged.label == "neutral":
             return Read(tone)
         named = map(_in_words, judge.model.strongest_for(found, judged.label))
-        said = f"toward the force {judged.label} (learned, {judged.sure:.0%} sure): "
-        said += ", ".join(dict.fromkeys(named)) or "the words as a whole"
-        words = self._lexicon_words(text)
-        return Read(tone, said + (f"; policing lexicon: {words}" if words else ""))
+        because = ", ".join(dict.fromkeys(named)) or "the words as a whole"
+        if words := self._lexicon_words(text):
+            because += f", with the lexicon's words {words}"
+        # Whole percents, rounded down: "100% sure" would claim what a model cannot.
+        verdict = f"toward the force {judged.label} (learned, {int(judged.sure * 100)}% sure)"
+        return Read(tone, verdict, because)
 
     def news_features(
         self, text: str, target: Sequence[Span] | None = None
@@ -158,13 +165,17 @@ class TowardForce:
         return features(text, lexicon_score=self.lexicon_score(text), is_reply=False) | near
 
     def _lexicon_words(self, text: str) -> str:
-        """The words and phrases the policing lexicon scores in the text, with their valence."""
+        """The phrases and words the policing lexicon scores in the text, with their valence,
+        as VADER meets them: a phrase's own words are not scored again ("not interested",
+        not "interested")."""
         lexicon = self.analyzer.lexicon
-        hits = {w: lexicon[w] for w in re.findall(r"[\w'-]+", text.lower()) if lexicon.get(w)}
+        hits: dict[str, float] = {}
         worth = self.phrase_screen.may_match(text)
         for i, (pattern, token) in enumerate(self.phrases):
             if i in worth:
-                hits.update({m.group(0): lexicon[token] for m in pattern.finditer(text)})
+                hits.update({m.group(0).lower(): lexicon[token] for m in pattern.finditer(text)})
+                text = pattern.sub(" ", text)
+        hits.update({w: lexicon[w] for w in re.findall(r"[\w'-]+", text.lower()) if lexicon.get(w)})
         return ", ".join(f"{w} {v:+.1f}" for w, v in sorted(hits.items()))
 
     def _features(

@@ -48,13 +48,20 @@ def test_a_model_file_for_other_labels_is_refused_by_name(tmp_path):
 
 def test_the_reason_names_the_models_strongest_features_and_the_lexicons_words():
     text = "Absolutely useless, you took three hours and nobody came"
-    assert SCORER.score(text, is_reply=True).label == "negative"
-    reason = SCORER.read(text, is_reply=True).reason
-    said, lexicon = reason.split("; policing lexicon: ")
-    assert said.startswith("toward the force negative (learned, ")
-    assert "useless -2.6" in lexicon and "nobody came -3.0" in lexicon
+    read = SCORER.read(text, is_reply=True)
+    assert read.tone.label == "negative"
+    assert read.verdict.startswith("toward the force negative (learned, ")
+    named, lexicon = read.because.split(", with the lexicon's words ")
+    assert lexicon == "nobody came -3.0, useless -2.6"
     # The lexicon's score, or a word of the text, among the model's reasons.
-    assert "the policing lexicon's score" in said or "'useless'" in said
+    assert "the policing lexicon's score" in named or "'useless'" in named
+    assert ";" not in read.reason, "the queue joins reasons with '; '"
+
+
+def test_the_lexicons_words_are_named_as_vader_meets_them():
+    """A phrase's own words are not scored again, and a phrase said twice is named once."""
+    read = SCORER.read("The police were not interested at all. NOT INTERESTED.", is_reply=True)
+    assert read.because.endswith("with the lexicon's words not interested -2.0")
 
 
 def test_a_text_neither_for_nor_against_the_force_has_no_reason_to_give():
@@ -62,24 +69,40 @@ def test_a_text_neither_for_nor_against_the_force_has_no_reason_to_give():
     assert SCORER.read("Lincolnshire Police have closed the A15 at Sleaford").reason is None
 
 
-def test_the_desk_is_told_why_a_post_reads_against_or_for_the_force():
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+
+
+def reasons(enricher: Enricher, text: str, *, news: bool = False) -> tuple[str, ...]:
+    mention = text_mention(text, id="t", source="x", now=datetime.now(UTC))
+    return enricher.enrich(mention, news=news).response.reasons
+
+
+def test_the_desk_is_told_why_a_post_reads_against_or_for_the_force(enricher):
     """The comms desk puts right or thanks on the judged tone toward the force: the response's
     reasons, which the desk shows under "Why", say what the judge read (issue 14: explainable)."""
-    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
-    now = datetime.now(UTC)
-    text = "@LincsPolice absolutely useless, three hours and nobody came"
-    complaint = enricher.enrich(text_mention(text, id="c", source="x", now=now))
-    assert complaint.toward_force.label == "negative"
-    plain = enricher.relevance.plain(f"\n{text}")
-    assert complaint.response.reasons[-1] == SCORER.read(plain).reason
-    text = "Lincolnshire Police have closed the A15 at Sleaford"
-    neutral = enricher.enrich(text_mention(text, id="n", source="x", now=now))
-    assert neutral.toward_force.label == "neutral"
-    assert not any(r.startswith("toward the force") for r in neutral.response.reasons)
+    complaint = reasons(enricher, "@LincsPolice absolutely useless, three hours and nobody came")
+    assert complaint[-1].startswith("toward the force negative (learned, ")
+    assert "nobody came -3.0" in complaint[-1]
+    thanks = reasons(enricher, "Huge thanks to Lincs Police for finding my dad last night")
+    assert thanks[-1].startswith("toward the force positive (learned, ")
+    neutral = reasons(enricher, "Lincolnshire Police have closed the A15 at Sleaford")
+    assert not any(r.startswith("toward the force") for r in neutral)
 
 
-def test_a_news_reports_reason_is_the_news_judges():
+def test_a_withheld_posts_reason_gives_the_verdict_without_its_words(enricher):
+    """The desk withholds a flagged post until someone chooses to read it (and the audit
+    records who did): the tone's reason must not quote it meanwhile."""
+    said = reasons(enricher, "@LincsPolice useless pigs, I'll stab the next copper I see")
+    assert any(r.startswith("threat-to-staff") for r in said)
+    assert said[-1].startswith("toward the force negative (learned, ")
+    assert said[-1].endswith("% sure)"), said[-1]
+
+
+def test_a_news_reports_reason_is_the_news_judges(enricher):
+    """Read as news, the report is negative toward the force and says why; read as a post by
+    the posts' judge it is neutral, so no reason: the reason comes from the judge that read it."""
     report = "Watchdog slams Lincolnshire Police over stalking case\nThe IOPC said officers failed."
-    reason = SCORER.read(report, news=True).reason
-    assert reason.startswith("toward the force negative (learned, ")
-    assert reason != SCORER.read(report).reason  # the posts' judge reads it otherwise
+    assert reasons(enricher, report, news=True)[-1].startswith("toward the force negative")
+    assert not any(r.startswith("toward the force") for r in reasons(enricher, report))
