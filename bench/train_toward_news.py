@@ -84,7 +84,7 @@ def cross_validate(rows: Rows, fitted: Callable[[Rows], LinearModel]) -> float:
             model = fitted([rows[i] for i in train])
             for i in test:
                 if (found := rows[i][0]) is not None:
-                    predicted[i] = model.weigh(found, explained=False).label
+                    predicted[i] = model.weigh(found).label
         scores.append(f1_score(labels, predicted, average="macro"))
     return statistics.fmean(scores)
 

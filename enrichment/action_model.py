@@ -95,7 +95,7 @@ class SecondOpinion:
         if mention.by_force or ruled in self.rules_always_win:
             return None
         found = action_features(mention, ruled)
-        weighed = self.model.weigh(found, explained=False)
+        weighed = self.model.weigh(found)
         if not self.convinced(weighed, found, ruled):
             return None
         tipping = [name for push, name in self._pushes(found, weighed.label, ruled)[:3] if push > 0]

@@ -135,8 +135,6 @@ class Judgement:
     label: str
     # P(positive) - P(negative): in [-1, 1] like VADER's compound.
     score: float
-    # The features that pushed hardest toward the label, strongest first.
-    strongest: tuple[str, ...]
     # The model's probability of its label.
     sure: float
 
@@ -145,8 +143,9 @@ class Judgement:
 class Weighing:
     label: str
     probability: dict[str, float]
-    # The features that pushed hardest toward the label, strongest first.
-    strongest: tuple[str, ...]
+    # The features that pushed hardest toward the label, strongest first, where a caller
+    # names them (`LinearModel.strongest_for`: ranking them costs more than the sum).
+    strongest: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,9 +160,7 @@ class LinearModel:
     def load(cls, path: Path, labels: tuple[str, ...]) -> LinearModel:
         return _load(path, labels)
 
-    def weigh(self, found: dict[str, float], *, explained: bool = True) -> Weighing:
-        """`explained=False`: skip ranking the strongest features, for a caller that names
-        its own reasons (sorting them costs more than the sum)."""
+    def weigh(self, found: dict[str, float]) -> Weighing:
         rows: list[tuple[float, ...]] = []
         for name, value in found.items():
             weight = self.weights.get(name)
@@ -177,11 +174,7 @@ class LinearModel:
         top = max(totals)
         exps = [math.exp(t - top) for t in totals]
         probability = {label: e / sum(exps) for label, e in zip(self.labels, exps, strict=True)}
-        return Weighing(
-            label=self.labels[best],
-            probability=probability,
-            strongest=self.strongest_for(found, self.labels[best]) if explained else (),
-        )
+        return Weighing(label=self.labels[best], probability=probability)
 
     def strongest_for(self, found: dict[str, float], label: str) -> tuple[str, ...]:
         """The features that pushed hardest toward `label`: the reasons a judge names."""
@@ -200,14 +193,11 @@ class LearnedJudge:
     def load(cls, path: Path = MODEL_FILE) -> LearnedJudge:
         return cls(LinearModel.load(path, LABELS))
 
-    def judge(self, found: dict[str, float], *, explained: bool = True) -> Judgement:
-        """`explained=False`: no strongest features, for a caller that needs only the
-        verdict (ranking them costs a fifth of the judgement)."""
-        weighed = self.model.weigh(found, explained=explained)
+    def judge(self, found: dict[str, float]) -> Judgement:
+        weighed = self.model.weigh(found)
         return Judgement(
             label=weighed.label,
             score=round(weighed.probability["positive"] - weighed.probability["negative"], 4),
-            strongest=weighed.strongest,
             sure=weighed.probability[weighed.label],
         )
 

@@ -139,7 +139,7 @@ class TowardForce:
             found, judge = None, self.learned
         if found is None:
             return Read(_labelled(0.0))
-        judged = judge.judge(found, explained=False)
+        judged = judge.judge(found)
         tone = Sentiment(score=judged.score, label=judged.label)
         if not explained or judged.label == "neutral":
             return Read(tone)
@@ -170,11 +170,9 @@ class TowardForce:
         not "interested")."""
         lexicon = self.analyzer.lexicon
         hits: dict[str, float] = {}
-        worth = self.phrase_screen.may_match(text)
-        for i, (pattern, token) in enumerate(self.phrases):
-            if i in worth:
-                hits.update({m.group(0).lower(): lexicon[token] for m in pattern.finditer(text)})
-                text = pattern.sub(" ", text)
+        for pattern, token in self._phrases_in(text):
+            hits.update({m.group(0).lower(): lexicon[token] for m in pattern.finditer(text)})
+            text = pattern.sub(" ", text)
         hits.update({w: lexicon[w] for w in re.findall(r"[\w'-]+", text.lower()) if lexicon.get(w)})
         return ", ".join(f"{w} {v:+.1f}" for w, v in sorted(hits.items()))
 
@@ -206,11 +204,14 @@ class TowardForce:
         return bool(self.refers_to_force.search(text))
 
     def _tokenise_phrases(self, clause: str) -> str:
-        worth = self.phrase_screen.may_match(clause)
-        for i, (pattern, token) in enumerate(self.phrases):
-            if i in worth:
-                clause = pattern.sub(f" {token} ", clause)
+        for pattern, token in self._phrases_in(clause):
+            clause = pattern.sub(f" {token} ", clause)
         return clause
+
+    def _phrases_in(self, text: str) -> list[tuple[re.Pattern[str], str]]:
+        """The adjusted phrases whose words are in the text, in the lexicon's order."""
+        worth = self.phrase_screen.may_match(text)
+        return [phrase for i, phrase in enumerate(self.phrases) if i in worth]
 
 
 # A news report is judged by its headline and opening, as its model was taught: a whole
