@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import get_args
 
 from earshot.core.model import Mention, ResponseAction
-from enrichment.learned import LinearModel, Weighing, words_and_pairs
+from enrichment.learned import LinearModel, Weighing, in_words, words_and_pairs
 
 MODEL_FILE = Path(__file__).parent / "data" / "action_model.json"
 # scikit-learn orders a model's labels alphabetically.
@@ -128,14 +128,9 @@ class SecondOpinion:
 
 def because(weighed: Weighing) -> str:
     """ "learned (74% sure): 'still waiting', topic response-times" — the model's reason."""
-    named = [_readable(name) for name in weighed.strongest]
+    named = [in_words(name, "", {}) for name in weighed.strongest]
     sure = weighed.probability[weighed.label]
     return f"learned ({sure:.0%} sure): {', '.join(named) or 'the words as a whole'}"
-
-
-def _readable(feature: str) -> str:
-    kind, _, words = feature.partition(": ")
-    return f"'{words}'" if kind in {"word", "pair"} else feature
 
 
 @cache

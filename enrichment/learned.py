@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import chain, pairwise
 from pathlib import Path
+
+from earshot.core.safe_text import plain
 
 MODEL_FILE = Path(__file__).parent / "data" / "toward_force_model.json"
 # Trained on news sentences alone (bench/train_toward_news.py): read for news search results.
@@ -70,6 +72,22 @@ def _runs(word: str) -> tuple[str, ...]:
 def lettered(text: str) -> list[str]:
     """The words `letters` reads, lower case: to name the word a run of letters came from."""
     return _LETTERED.findall(text.lower())
+
+
+def in_words(feature: str, text: str, kinds: Mapping[str, str]) -> str:
+    """How the desk is told of a feature a model weighed: "'still waiting'" for a word or
+    pair, "'hope … all'" for a word and the word two on, the text's own word for letters
+    inside it ("'stabbing'"). Each model names its other kinds in `kinds`, a template given
+    what follows the kind ("says: harm" → "words for harm"); a kind it does not name is said
+    as it is named ("topic response-times")."""
+    kind, _, said = feature.partition(": ")
+    if kind in {"word", "pair"}:
+        return f"'{said}'"
+    if kind == "skip":
+        return f"'{said.replace(' ', ' … ')}'"
+    if feature.startswith(LETTERS):
+        return f"'{plain(next(w for w in lettered(text) if said in f' {w} '))}'"
+    return kinds[kind].format(said) if kind in kinds else feature
 
 
 def features(text: str, *, lexicon_score: float, is_reply: bool) -> dict[str, float]:

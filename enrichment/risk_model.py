@@ -13,9 +13,8 @@ from pathlib import Path
 
 from earshot.core.safe_text import plain
 from enrichment.learned import (
-    LETTERS,
     LearnedFlags,
-    lettered,
+    in_words,
     letters,
     load_flags,
     words_and_pairs,
@@ -97,17 +96,8 @@ def _rule_reason(flag: str, words: str) -> str:
 
 def _reason(flag: str, probability: float, strongest: tuple[str, ...], text: str) -> str:
     """ "crime-reported (learned, 0.91): 'just been', 'took', words for recent"."""
-    words = ", ".join(dict.fromkeys(_in_words(name, text) for name in strongest))
+    words = ", ".join(dict.fromkeys(in_words(name, text, _KINDS) for name in strongest))
     return f"{flag} (learned, {probability:.2f}): {words}"
 
 
-def _in_words(feature: str, text: str) -> str:
-    """'just been' for a word pair; 'hope … all' for a word and the word two on; "words for
-    harm" for a vocab family; for letters inside a word, the text's word ("'stabbing'")."""
-    kind, said = feature.split(": ", 1)
-    if kind == "says":
-        return f"words for {said}"
-    if feature.startswith(LETTERS):
-        word = next(w for w in lettered(text) if said in f" {w} ")
-        return f"'{plain(word)}'"
-    return f"'{said.replace(' ', ' … ')}'" if kind == "skip" else f"'{said}'"
+_KINDS = {"says": "words for {}"}  # a family of the rules' vocabulary: "says: harm"

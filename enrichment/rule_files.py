@@ -390,12 +390,13 @@ def _selectivity(option: frozenset[str]) -> float:
 # topic must be in the opening or come back).
 LONG_TEXT = 1_000
 # Where a sentence ends: ".", "!" or "?" then a space, or a line break (a headline). Not after
-# a title ("Supt. Jane Smith"); not at a closing quote, which the words saying who said it
-# follow ("'Kill the cops!' they chanted"); not at "…": posts trail off mid-thought ("I know
-# who did it… he lives at").
-_TITLES = ("Mr", "Mrs", "Ms", "Dr", "St", "No", "Det", "Sgt", "Insp", "Supt", "Con", "Ch")
+# a title ("Supt. Jane Smith") or "No." before a number ("No. 10"), though "No. Nobody came."
+# is two; not at a closing quote, which the words saying who said it follow ("'Kill the
+# cops!' they chanted"); not at "…": posts trail off mid-thought ("I know who did it… he
+# lives at").
+_TITLES = ("Mr", "Mrs", "Ms", "Dr", "St", "Det", "Sgt", "Insp", "Supt", "Con", "Ch")
 _SENTENCE_END = re.compile(
-    "".join(rf"(?<!\b{title}\.)" for title in _TITLES) + r"(?<=[.!?])\s+|\n+"
+    "".join(rf"(?<!\b{title}\.)" for title in _TITLES) + r"(?<=[.!?])(?!(?<=\bNo\.)\s+\d)\s+|\n+"
 )
 
 

@@ -25,6 +25,7 @@ from enrichment.learned import (
     LearnedJudge,
     Span,
     features,
+    in_words,
     target_features,
 )
 from enrichment.relevance import phrase_pattern
@@ -143,7 +144,8 @@ class TowardForce:
         tone = Sentiment(score=judged.score, label=judged.label)
         if not explained or judged.label == "neutral":
             return Read(tone)
-        named = map(_in_words, judge.model.strongest_for(found, judged.label))
+        strongest = judge.model.strongest_for(found, judged.label)
+        named = (in_words(name, text, _KINDS) for name in strongest)
         because = ", ".join(dict.fromkeys(named)) or "the words as a whole"
         if words := self._lexicon_words(text):
             because += f", with the lexicon's words {words}"
@@ -255,19 +257,12 @@ def _build(force_terms: tuple[str, ...]) -> TowardForce:
     )
 
 
-# How each kind of feature the toward-force judges read is said to the desk.
-_SAID = {
+# How the toward-force judges' own kinds of feature are said to the desk (learned.in_words).
+_KINDS = {
     "lexicon": "the policing lexicon's score",
     "clause": "the lexicon's score of the clause naming the force",
     REPLY: "a reply to the force",
+    **dict.fromkeys(
+        ("before the target", "after the target", "clause word"), "'{}' beside the force"
+    ),
 }
-
-
-def _in_words(feature: str) -> str:
-    """'still waiting' for a word or pair; "'slammed' beside the force" for news prose."""
-    kind, _, said = feature.partition(": ")
-    if kind in {"word", "pair"}:
-        return f"'{said}'"
-    if kind in {"before the target", "after the target", "clause word"}:
-        return f"'{said}' beside the force"
-    return _SAID.get(kind, feature)

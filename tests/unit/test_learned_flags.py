@@ -11,7 +11,7 @@ from bench import train_flags
 from bench.evaluation import text_mention
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher
-from enrichment.learned import letters
+from enrichment.learned import in_words, letters
 from enrichment.risk import FLAGS, risk_flags
 from enrichment.risk_model import MODEL_FILE, judge_risk, load_models
 from listeners import load_profile
@@ -211,6 +211,33 @@ def test_two_spellings_of_one_word_share_the_letters_inside_them():
     shared = letters("f*cking").keys() & letters("f*cked").keys()
     assert {"letters: f*ck", "letters:  f*c"} <= shared
     assert "letters: stab" in letters("stabbed").keys() & letters("stabbing").keys()
+
+
+def test_every_kind_of_feature_is_said_in_the_texts_words():
+    """One way for every model to tell the desk what it weighed (the reasons' words)."""
+    text = "Hope the Sgt gets STABBED"
+    kinds = {"says": "words for {}", "answers the force": "a reply to the force"}
+    said = [
+        in_words(feature, text, kinds)
+        for feature in (
+            "word: hope",
+            "pair: hope the",
+            "skip: hope sgt",
+            "letters: abbe",
+            "says: harm",
+            "answers the force",
+            "topic response-times",
+        )
+    ]
+    assert said == [
+        "'hope'",
+        "'hope the'",
+        "'hope … sgt'",
+        "'stabbed'",
+        "words for harm",
+        "a reply to the force",
+        "topic response-times",
+    ]
 
 
 def test_training_reads_no_letters_of_a_place_name():

@@ -83,3 +83,9 @@ def test_a_sentence_ends_neither_after_a_title_nor_at_a_closing_quote():
     (enrichment/rule_files.Sentences): "'Kill the cops!' they chanted" is retold."""
     text = 'Head\nSupt. Jane Smith said one. Insp. Rob Lee said "two." Three. Four. Five.'
     assert news_opening(text) == text.removesuffix(" Five.")
+
+
+def test_no_is_a_title_only_before_a_number():
+    """"No. 10 Downing Street" is one sentence; "No. Nobody came." is two."""
+    text = "Head\nNo. 10 said one. No. Nobody came. Three. Four. Five."
+    assert news_opening(text) == "Head\nNo. 10 said one. No. Nobody came."
