@@ -187,18 +187,37 @@ def _row(example: dict, labelled: frozenset[str], *, in_stream: bool) -> Row:
     return Row(found, frozenset(example["risk_flags"]), by_rules, labelled, in_stream)
 
 
-def labelled_for(
-    rows: list[Row], flag: str
-) -> tuple[list[Row], np.ndarray, csr_matrix, np.ndarray]:
+@dataclass(frozen=True)
+class Table:
+    """Every training row's features as one matrix, its columns in name order, vectorised
+    once: each flag, and each fold, takes its rows and columns from it instead of
+    vectorising them again. The matrix DictVectorizer would build from them, so the same
+    model, in a fraction of the time."""
+
+    rows: list[Row]
+    found: csr_matrix
+    names: np.ndarray
+
+    @classmethod
+    def of(cls, rows: list[Row]) -> Table:
+        vectoriser = DictVectorizer(sort=True)
+        found = vectoriser.fit_transform([row.found for row in rows])
+        return cls(rows, found, vectoriser.get_feature_names_out())
+
+    def without_letters(self) -> Table:
+        words = np.flatnonzero(~np.char.startswith(self.names.astype(str), LETTERS))
+        return Table(self.rows, self.found[:, words], self.names[words])
+
+
+def labelled_for(table: Table, flag: str) -> tuple[list[Row], np.ndarray, csr_matrix, np.ndarray]:
     """The rows labelled for the flag, which of them carry it, their features as one matrix
-    and its columns' names, in name order. Each fold takes its rows and the columns seen
-    often enough in them instead of vectorising its rows again: the matrix DictVectorizer
-    would build from them, so the same model, in a third of the time."""
-    rows = [row for row in rows if flag in row.labelled]
-    vectoriser = DictVectorizer(sort=True)
-    found = vectoriser.fit_transform([row.found for row in rows])
+    and its columns' names (those in any of the rows), in name order."""
+    picked = [i for i, row in enumerate(table.rows) if flag in row.labelled]
+    found = table.found[picked]
+    present = np.flatnonzero(found.getnnz(axis=0))
+    rows = [table.rows[i] for i in picked]
     flagged = np.array([flag in row.flags for row in rows])
-    return rows, flagged, found, vectoriser.get_feature_names_out()
+    return rows, flagged, found[:, present], table.names[present]
 
 
 def fit(found: csr_matrix, flagged: np.ndarray) -> tuple[np.ndarray, LogisticRegression]:
@@ -224,10 +243,10 @@ def _share(found: csr_matrix) -> np.ndarray:
     return counts / counts.sum()
 
 
-def cross_validate(rows: list[Row], flag: str) -> Verdict:
+def cross_validate(table: Table, flag: str) -> Verdict:
     """Out-of-fold probabilities on the rows labelled for the flag (each row's mean over the
     repeats); the threshold and figures they give."""
-    rows, flagged, found, _ = labelled_for(rows, flag)
+    rows, flagged, found, _ = labelled_for(table, flag)
     expected = flagged.tolist()
     probability = [0.0] * len(rows)
     folds = RepeatedStratifiedKFold(n_splits=FOLDS, n_repeats=REPEATS, random_state=SEED)
@@ -281,14 +300,7 @@ def _scores(expected: list[bool], predicted: list[bool]) -> tuple[float, float]:
     return tp / max(sum(predicted), 1), tp / max(sum(expected), 1)
 
 
-def without_letters(rows: list[Row]) -> list[Row]:
-    return [
-        replace(row, found={n: v for n, v in row.found.items() if not n.startswith(LETTERS)})
-        for row in rows
-    ]
-
-
-def chosen(rows: list[Row], plain: list[Row], flag: str) -> Verdict:
+def chosen(rows: Table, plain: Table, flag: str) -> Verdict:
     """The flag's verdict on its words alone, or with the letters inside them where those
     raise its F1 by MIN_GAIN (abuse typed masked, a name's spelling)."""
     without, with_letters = cross_validate(plain, flag), cross_validate(rows, flag)
@@ -297,7 +309,7 @@ def chosen(rows: list[Row], plain: list[Row], flag: str) -> Verdict:
     return without
 
 
-def write(rows: list[Row], plain: list[Row], verdicts: list[Verdict], path: Path) -> None:
+def write(rows: Table, plain: Table, verdicts: list[Verdict], path: Path) -> None:
     """One feature a line, so a retrained model reads as a diff of the features that moved.
     `plain`: the rows without letters, for the models that do not read them."""
     models = []
@@ -326,7 +338,7 @@ def write(rows: list[Row], plain: list[Row], verdicts: list[Verdict], path: Path
     about = {
         "trained_on": "the kept dev rows of tests/data/police_mentions.jsonl and, for the flags "
         "each labels, the files in tests/data/writer_training/",
-        "rows_per_flag": {f: sum(f in row.labelled for row in rows) for f in FLAGS},
+        "rows_per_flag": {f: sum(f in row.labelled for row in rows.rows) for f in FLAGS},
         "scikit_learn": sklearn.__version__,
         "C": C,
         "not_shipped": [v.flag for v in verdicts if not v.ships],
@@ -338,8 +350,8 @@ def write(rows: list[Row], plain: list[Row], verdicts: list[Verdict], path: Path
 
 
 def train(path: Path = MODEL_FILE) -> list[Verdict]:
-    rows = training_rows()
-    plain = without_letters(rows)
+    rows = Table.of(training_rows())
+    plain = rows.without_letters()
     verdicts = [chosen(rows, plain, flag) for flag in FLAGS]
     write(rows, plain, verdicts, path)
     return verdicts
