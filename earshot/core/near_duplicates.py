@@ -18,7 +18,6 @@ from operator import eq
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from datasketch import MinHash
 
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands of 4 rows: pairs from about 0.5 similarity become candidates
@@ -36,10 +35,14 @@ _MOBILE_HOSTS = re.compile(r"^(?:m|mobile|amp)\.")
 _WORDS = re.compile(r"[a-z0-9']+")
 # A fragment that names an item on the page (a WordPress comment, a reply) is part of its
 # identity; any other (#comments, #ixzz…, #top) is just where the reader scrolled.
-# datasketch's MinHash (scheme affine32) computed in one numpy pass per text: datasketch
-# draws its seeded permutations again for every object, the bulk of the cost. Signatures
-# are the very values datasketch gives, so stored ones stay comparable.
-_A, _B = MinHash(num_perm=PERMUTATIONS, scheme="affine32").permutations
+# datasketch's MinHash (scheme affine32, seed 1) computed in one numpy pass per text, its
+# permutations drawn once as datasketch draws them (odd multipliers, offsets mod 2^32):
+# datasketch draws them again for every object, and loading it loads scipy, a second of
+# every command's start. The signatures are the very values datasketch gives, so stored
+# ones stay comparable (tests/integration/test_duplicates.py holds them to it).
+_DRAW = np.random.RandomState(1)
+_A = _DRAW.randint(0, 1 << 31, PERMUTATIONS, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+_B = _DRAW.randint(0, 1 << 32, PERMUTATIONS, dtype=np.uint32)
 _ITEM_FRAGMENT = re.compile(r"^(?:comment|c|reply|post|p|li|div-comment)[-_]?\d+$", re.I)
 # For identity, a fragment that is a one-page site's route (`#/post/1`, `#!/post/1`) too.
 _ITEM_OR_ROUTE_FRAGMENT = re.compile(rf"{_ITEM_FRAGMENT.pattern}|^!?/", re.I)

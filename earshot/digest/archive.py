@@ -16,8 +16,7 @@ from elasticsearch import Elasticsearch
 
 from earshot.core.clock import LocalDay
 from earshot.core.mail import Delivery
-from earshot.digest.charts import Chart
-from earshot.digest.model import Figures
+from earshot.digest.model import Chart, Figures
 from earshot.digest.render import Rendered
 from earshot.store.indices import install_index, require_installed
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from matplotlib.figure import Figure
 
 from earshot.digest import words
-from earshot.digest.model import Figures, Hour, Tally
+from earshot.digest.model import Chart, Figures, Hour, Tally
 
 WIDTH_PX = 600  # as shown in the email
 DPI = 200
@@ -25,15 +24,6 @@ POSITIVE = "#2e7d4f"
 BARS = "#1f4e79"
 USUAL = "#1b2633"
 INK = "#333333"
-
-
-@dataclass(frozen=True)
-class Chart:
-    cid: str  # Content-ID, without the angle brackets
-    filename: str
-    title: str
-    alt: str
-    png: bytes
 
 
 def draw(figures: Figures) -> tuple[Chart, ...]:

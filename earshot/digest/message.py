@@ -8,7 +8,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from earshot.core.mail import addressed, text_and_html
-from earshot.digest.charts import Chart
+from earshot.digest.model import Chart
 from earshot.digest.render import Rendered
 
 

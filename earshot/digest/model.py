@@ -15,6 +15,18 @@ QUIET_BELOW = 5
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A chart drawn as a PNG (earshot/digest/charts.py); here, so what sends, renders and
+    archives a digest needs no matplotlib, which takes a second to load."""
+
+    cid: str  # Content-ID, without the angle brackets
+    filename: str
+    title: str
+    alt: str
+    png: bytes
+
+
+@dataclass(frozen=True)
 class Span:
     """Headline figures over one span of whole local days."""
 

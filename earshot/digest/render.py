@@ -18,9 +18,8 @@ from earshot.core.desk_links import alerts_link, item_link
 from earshot.core.safe_text import SNIPPET_CHARS, neutral
 from earshot.core.templates import template_environment
 from earshot.digest import words
-from earshot.digest.charts import Chart
 from earshot.digest.kibana import discover_url, flag_query
-from earshot.digest.model import Figures
+from earshot.digest.model import Chart, Figures
 
 ALL_FLAGGED = "_exists_:earshot.risk_flags"
 

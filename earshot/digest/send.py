@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from earshot.core.mail import Delivery, DeliveryError, send_mail
-from earshot.digest.charts import Chart
 from earshot.digest.message import as_email
+from earshot.digest.model import Chart
 from earshot.digest.render import Rendered
 
 __all__ = ["Delivery", "DeliveryError", "send"]

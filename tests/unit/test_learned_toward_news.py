@@ -86,6 +86,6 @@ def test_a_sentence_ends_neither_after_a_title_nor_at_a_closing_quote():
 
 
 def test_no_is_a_title_only_before_a_number():
-    """"No. 10 Downing Street" is one sentence; "No. Nobody came." is two."""
+    """ "No. 10 Downing Street" is one sentence; "No. Nobody came." is two."""
     text = "Head\nNo. 10 said one. No. Nobody came. Three. Four. Five."
     assert news_opening(text) == "Head\nNo. 10 said one. No. Nobody came."
