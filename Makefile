@@ -24,11 +24,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/earshot demo
 
-# Two workers, each with its own Elasticsearch node and Airflow home; a test file stays on
-# one worker, so its fixtures are built once.
+# Three workers on two cores, each with its own Elasticsearch node and Airflow home: a third
+# fills the time the others wait on servers and subprocesses. A test file stays on one
+# worker, so its fixtures are built once; files with a long test start first (conftest.py).
 test: $(STAMP) $(CHROMIUM) $(AXE)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadfile --durations=15
+	$(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=15
 
 .PHONY: test-stack stack stack-stop
 

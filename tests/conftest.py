@@ -37,6 +37,14 @@ from earshot.governance.install import install  # noqa: E402
 from earshot.store.local_node import LocalNode, NodeError  # noqa: E402
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding a test marked `long` first, the rest as collected: `make test` hands a
+    worker one file at a time, and a long file handed out last runs alone at the end while
+    the other workers wait."""
+    long = {item.path for item in items if item.get_closest_marker("long")}
+    items.sort(key=lambda item: item.path not in long)
+
+
 @pytest.fixture(autouse=True)
 def earshot_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> Path:
     """Each test its own EARSHOT_HOME: what a listener keeps between runs there (a Bluesky

@@ -290,6 +290,7 @@ def test_platform_errors_name_the_source_and_the_reason(path, route, reason):
         assert "Retry-After 120" in str(e.value)
 
 
+@pytest.mark.long
 @pytest.mark.elasticsearch
 def test_bluesky_through_the_collect_dag_one_source_429_another_500_then_all_resume(
     es, write_profile, run_collect_dag

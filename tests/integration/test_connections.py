@@ -151,6 +151,7 @@ def probe_in_a_task(env: dict[str, str], tmp_path: Path) -> tuple[dict, str]:
     return json.loads(out.read_text()), result.stdout + result.stderr
 
 
+@pytest.mark.long
 def test_a_connection_added_with_the_airflow_cli_is_found_outside_a_task(
     in_metadata_db, mailbox_for_probe, tmp_path
 ):
@@ -175,6 +176,7 @@ def test_a_connection_in_a_secrets_backend_is_found_outside_a_task(
     assert mailbox_for_probe.logged_in == [True]
 
 
+@pytest.mark.long
 def test_in_a_task_connections_come_from_the_metadata_db_and_a_missing_one_is_not_retried(
     in_metadata_db, mailbox_for_probe, tmp_path
 ):

@@ -23,6 +23,7 @@ TOTAL = 6_000
 AS_OF = datetime(2026, 11, 21, tzinfo=UTC)
 
 
+@pytest.mark.long
 def test_killed_elasticsearch_mid_run_then_rerun_indexes_every_mention_exactly_once(
     es, es_node, write_profile
 ):

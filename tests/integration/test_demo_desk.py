@@ -50,6 +50,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         subprocess.run([EARSHOT, "es", "destroy"], env=env, capture_output=True, timeout=120)
 
 
+@pytest.mark.long
 def test_the_demo_ends_with_the_desks_address_and_how_to_sign_in(demo):
     last = demo.output.strip().splitlines()[-3:]
     assert last[0] == "The response desk, with these mentions: http://127.0.0.1:8790/"

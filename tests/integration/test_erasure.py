@@ -201,6 +201,7 @@ def test_erasing_again_finds_nothing_and_records_nothing(es, store):
     assert len(audit.history(es, action="erasure")) == 1
 
 
+@pytest.mark.long
 def test_erase_command_refuses_unclear_requests():
     for args, message in [
         ((), "give exactly one of --url URL or --author HANDLE"),

@@ -91,6 +91,7 @@ def test_neutral_clips_and_safe_link_refuses_non_web_links():
         assert safe_link(bad) is None, bad
 
 
+@pytest.mark.long
 @pytest.mark.elasticsearch
 def test_earshot_stats_prints_a_hostile_source_name_as_inert_text(es):
     ensure_indices(es)

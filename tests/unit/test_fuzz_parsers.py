@@ -209,6 +209,7 @@ content_types = st.sampled_from(
 )
 
 
+@pytest.mark.long
 def test_feed_parser_survives_hostile_feeds(record_property):
     listener = RssListener(
         RssSource(kind="rss", name="fuzzed", url="https://news.example/feed"), now=NOW

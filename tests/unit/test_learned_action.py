@@ -117,6 +117,7 @@ def test_a_threat_wrapped_in_thanks_stays_with_the_rules(enricher):
     assert mention.response.reasons[0].startswith("threatens officers or staff")
 
 
+@pytest.mark.long
 def test_make_train_fits_exactly_the_committed_file(tmp_path):
     """Byte for byte, with the way of joining the rules that cross-validation chose."""
     assert_fits_committed(train_action.main, MODEL_FILE, tmp_path)

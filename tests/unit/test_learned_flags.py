@@ -86,6 +86,7 @@ def test_the_models_reasons_reach_the_desk_with_the_flags_action():
     assert any(r.startswith("identifies-person (learned") for r in mention.response.reasons)
 
 
+@pytest.mark.long
 def test_make_train_fits_exactly_the_committed_file(tmp_path):
     """Byte for byte, so training is reproducible and the committed file is not stale."""
     assert_fits_committed(train_flags.train, MODEL_FILE, tmp_path)

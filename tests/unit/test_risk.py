@@ -683,6 +683,7 @@ def test_news_and_old_grievances_are_not_crimes_reported_now():
     assert not flagged("crime-reported", "Kids are fighting for places at the grammar school")
 
 
+@pytest.mark.long
 def test_screening_by_words_never_changes_a_flag():
     """Rules none of whose words are in a text are skipped; testing every rule on every
     labelled mention (and shouted, and with the Kelvin sign for a k) agrees."""
