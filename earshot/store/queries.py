@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from elasticsearch import Elasticsearch
 
 from earshot.store.fields import (
+    CLUSTER,
     LINK,
     MESSAGE,
     PUBLISHED,
@@ -103,12 +104,15 @@ def response_queue(es: Elasticsearch, limit: int = 10) -> list[Listed]:
 
 
 def _listed(es: Elasticsearch, *, query: dict, sort: list, limit: int) -> list[Listed]:
+    """One line per story, its first copy in `sort`'s order, as the desk lists them: a story
+    heard from ten sites is answered once."""
     response = es.search(
         index=MENTIONS,
         size=limit,
         ignore_unavailable=True,
         query=query,
         sort=sort,
+        collapse={"field": CLUSTER},
         source_includes=_LISTED_FIELDS,
     )
     return [_as_listed(hit["_source"]) for hit in response["hits"]["hits"]]

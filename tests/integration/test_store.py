@@ -152,6 +152,24 @@ def test_counts_and_most_negative_come_from_the_index(es):
     assert [m.url for m in response_queue(es)] == ["https://news.example/1"]
 
 
+def test_the_terminal_lists_show_a_story_once_as_the_desk_does(es):
+    """A story heard from two sources is one line of the most negative and of the queue (its
+    most urgent copy), as on the desk: the comms team answers a story once."""
+    ensure_indices(es)
+    link = {"canonical_url": "https://news.example/1"}
+    copies = [mention(1, score=-0.9, source=s).model_copy(update=link) for s in ("news", "blog")]
+    index_mentions(es, [*copies, mention(2, score=-0.5)])
+    es.indices.refresh(index=MENTIONS)
+    assert [m.url for m in most_negative(es)] == [
+        "https://news.example/1",
+        "https://news.example/2",
+    ]
+    assert [m.url for m in response_queue(es)] == [
+        "https://news.example/2",
+        "https://news.example/1",
+    ]
+
+
 def test_counts_on_an_empty_cluster_are_zero(es):
     assert mention_counts(es).total == 0
 
