@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import get_args
 
 from earshot.core.model import Mention, ResponseAction
-from enrichment.learned import LinearModel, Weighing, in_words, words_and_pairs
+from enrichment.learned import LABELS, LinearModel, Weighing, in_words, words_and_pairs
 
 MODEL_FILE = Path(__file__).parent / "data" / "action_model.json"
 # scikit-learn orders a model's labels alphabetically.
@@ -128,9 +128,20 @@ class SecondOpinion:
 
 def because(weighed: Weighing) -> str:
     """ "learned (74% sure): 'still waiting', topic response-times" — the model's reason."""
-    named = [in_words(name, "", {}) for name in weighed.strongest]
-    sure = weighed.probability[weighed.label]
-    return f"learned ({sure:.0%} sure): {', '.join(named) or 'the words as a whole'}"
+    named = [in_words(name, "", _KINDS) for name in weighed.strongest]
+    # Whole percents, rounded down: "100% sure" would claim what a model cannot.
+    sure = int(weighed.probability[weighed.label] * 100)
+    return f"learned ({sure}% sure): {', '.join(named) or 'the words as a whole'}"
+
+
+# The action model's own features as the desk reads them (learned.in_words); the rest
+# ("topic response-times", "flag crime-reported") are named in words already.
+_KINDS = {
+    "toward force score": "its tone toward the force",
+    "tone score": "its tone",
+    "answers the force": "a reply to the force",
+    **{f"toward force {label}": f"read as {label} toward the force" for label in LABELS},
+}
 
 
 @cache

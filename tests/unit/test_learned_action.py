@@ -10,7 +10,8 @@ from bench import train_action
 from bench.evaluation import text_mention
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher
-from enrichment.action_model import MODEL_FILE, SecondOpinion, action_features
+from enrichment.action_model import MODEL_FILE, SecondOpinion, action_features, because
+from enrichment.learned import Weighing
 from enrichment.response import by_rules
 from listeners import load_profile
 from tests.model_files import assert_fits_committed, spoiled_copy
@@ -48,6 +49,19 @@ def test_a_complaint_that_no_service_rule_covers_is_put_right_with_the_models_re
     assert "'my'" in learned, "the reason names the words that tipped the model"
     assert rules.startswith("the rules alone said monitor: ")
     assert toward.startswith("toward the force negative (learned, ")
+
+
+def test_the_models_reason_names_what_it_weighed_in_the_desks_words():
+    """Not its feature names ("toward force score"), and never "100% sure"."""
+    weighed = Weighing(
+        "put-it-right",
+        {"put-it-right": 0.996, "monitor": 0.004},
+        ("toward force score", "pair: still waiting", "toward force negative", "tone score"),
+    )
+    assert because(weighed) == (
+        "learned (99% sure): its tone toward the force, 'still waiting', "
+        "read as negative toward the force, its tone"
+    )
 
 
 @pytest.mark.parametrize(
