@@ -109,15 +109,18 @@ def place_names_words() -> frozenset[str]:
 
 def _learnable(feature: str) -> bool:
     """Not a function word, and not where the post is set."""
-    if feature in FUNCTION_WORDS:
-        return False
+    return feature not in FUNCTION_WORDS and not names_a_place(feature)
+
+
+def names_a_place(feature: str) -> bool:
+    """A place's word, or a word pair or skip pair ("hope … all") holding one: where a post is
+    set, which training leaves out."""
     words, pairs = place_words()
-    kind, said = feature.split(": ", 1)
+    kind, _, said = feature.partition(": ")
     if kind == "word":
-        return said not in words
-    # A word pair or a skip pair ("hope … all"): neither may hold a place's word.
-    return kind not in {"pair", "skip"} or (
-        feature not in pairs and not words.intersection(said.split(" "))
+        return said in words
+    return kind in {"pair", "skip"} and (
+        feature in pairs or bool(words.intersection(said.split(" ")))
     )
 
 
