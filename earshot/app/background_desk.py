@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from earshot.core.errors import EarshotError
-from earshot.core.processes import Background
+from earshot.core.processes import Background, port_free
 
 DESK_PORT = 8790
 START_SECONDS = 60
@@ -52,6 +52,12 @@ class BackgroundDesk:
         running = self.status()
         if running is not None:
             return running
+        # Else another program's answer would pass for this desk's while it fails to bind.
+        if not port_free(self.port):
+            raise DeskError(
+                f"port {self.port} is taken by another program (another checkout's desk? "
+                "`make desk-stop` there stops it)"
+            )
         env = env or os.environ | {"EARSHOT_DESK_SECRET": secrets.token_urlsafe(48)}
         earshot = str(Path(sys.executable).with_name("earshot"))
         process = self._process.start(

@@ -14,7 +14,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 import zipfile
@@ -25,7 +24,7 @@ import httpx
 
 from earshot.core.errors import EarshotError
 from earshot.core.paths import PROJECT_DIR
-from earshot.core.processes import Background, free_port
+from earshot.core.processes import Background, free_port, port_free
 
 VERSION = "9.2.4"
 ARTIFACT = f"org.elasticsearch.distribution.integ-test-zip:elasticsearch:{VERSION}:zip"
@@ -125,7 +124,7 @@ class LocalNode:
     def _ports(self) -> dict[str, int]:
         """Chosen once and kept, so a restarted node has the same URL and clients keep working."""
         ports = self._saved_ports()
-        if ports and all(_port_free(p) for p in ports.values()):
+        if ports and all(map(port_free, ports.values())):
             return ports
         ports = {"http": free_port(), "transport": free_port()}
         (self.home / "ports.json").write_text(json.dumps(ports))
@@ -315,14 +314,3 @@ def _run(cmd: list, *, env: dict | None = None, stdin: str | None = None) -> Non
         raise NodeError(
             f"{Path(str(cmd[0])).name} failed: {result.stderr.strip() or result.stdout.strip()}"
         )
-
-
-def _port_free(port: int) -> bool:
-    """As Elasticsearch binds: a port left in TIME_WAIT by a killed node counts as free."""
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
