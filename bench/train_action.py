@@ -126,16 +126,17 @@ def training_rows() -> list[Row]:
 
 
 def _row(mention: Mention, expected: str) -> Row:
-    """Where the post is set is the writer's choice, not what to do about it: learned,
-    "'skegness'" was a reason to put a complaint right. Left out as the flag models leave it
-    (a feature with no weight is ignored at scoring)."""
     ruled = by_rules(mention).action
-    found = action_features(mention, ruled)
-    return Row({n: v for n, v in found.items() if not names_a_place(n)}, ruled, expected)
+    return Row(action_features(mention, ruled), ruled, expected)
 
 
 def fit(rows: list[Row]):
-    return fit_linear([r.found for r in rows], [r.expected for r in rows], c=C, min_count=MIN_COUNT)
+    """Where the post is set is the writer's choice, not what to do about it: learned,
+    "'skegness'" was a reason to put a complaint right. Place words are left out of the fit,
+    as the flag models leave them (a feature with no weight is ignored at scoring), but not
+    out of the rows: the words a text is counted by (`most_words`) are those it is scored by."""
+    found = [{n: v for n, v in r.found.items() if not names_a_place(n)} for r in rows]
+    return fit_linear(found, [r.expected for r in rows], c=C, min_count=MIN_COUNT)
 
 
 Choice = tuple[str, bool, float]  # policy, words must tip, threshold

@@ -303,23 +303,23 @@ def _scores(expected: list[bool], predicted: list[bool]) -> tuple[float, float]:
     return tp / max(sum(predicted), 1), tp / max(sum(expected), 1)
 
 
-def chosen(rows: Table, plain: Table, flag: str) -> Verdict:
+def chosen(table: Table, plain: Table, flag: str) -> Verdict:
     """The flag's verdict on its words alone, or with the letters inside them where those
     raise its F1 by MIN_GAIN (abuse typed masked, a name's spelling)."""
-    without, with_letters = cross_validate(plain, flag), cross_validate(rows, flag)
+    without, with_letters = cross_validate(plain, flag), cross_validate(table, flag)
     if with_letters.ships and _f1(with_letters.either) >= _f1(without.either) + MIN_GAIN:
         return replace(with_letters, letters=True)
     return without
 
 
-def write(rows: Table, plain: Table, verdicts: list[Verdict], path: Path) -> None:
+def write(table: Table, plain: Table, verdicts: list[Verdict], path: Path) -> None:
     """One feature a line, so a retrained model reads as a diff of the features that moved.
-    `plain`: the rows without letters, for the models that do not read them."""
+    `plain`: the table without letters, for the models that do not read them."""
     models = []
     for verdict in verdicts:
         if not verdict.ships:
             continue
-        read = rows if verdict.letters else plain
+        read = table if verdict.letters else plain
         _, flagged, found, names = labelled_for(read, verdict.flag)
         columns, model = fit(found, flagged)
         weights = {
@@ -341,7 +341,7 @@ def write(rows: Table, plain: Table, verdicts: list[Verdict], path: Path) -> Non
     about = {
         "trained_on": "the kept dev rows of tests/data/police_mentions.jsonl and, for the flags "
         "each labels, the files in tests/data/writer_training/",
-        "rows_per_flag": {f: sum(f in row.labelled for row in rows.rows) for f in FLAGS},
+        "rows_per_flag": {f: sum(f in row.labelled for row in table.rows) for f in FLAGS},
         "scikit_learn": sklearn.__version__,
         "C": C,
         "not_shipped": [v.flag for v in verdicts if not v.ships],
@@ -353,10 +353,10 @@ def write(rows: Table, plain: Table, verdicts: list[Verdict], path: Path) -> Non
 
 
 def train(path: Path = MODEL_FILE) -> list[Verdict]:
-    rows = Table.of(training_rows())
-    plain = rows.without_letters()
-    verdicts = [chosen(rows, plain, flag) for flag in FLAGS]
-    write(rows, plain, verdicts, path)
+    table = Table.of(training_rows())
+    plain = table.without_letters()
+    verdicts = [chosen(table, plain, flag) for flag in FLAGS]
+    write(table, plain, verdicts, path)
     return verdicts
 
 

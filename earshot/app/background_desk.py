@@ -55,8 +55,8 @@ class BackgroundDesk:
         # Else another program's answer would pass for this desk's while it fails to bind.
         if not port_free(self.port):
             raise DeskError(
-                f"port {self.port} is taken by another program (another checkout's desk? "
-                "`make desk-stop` there stops it)"
+                f"port {self.port} is taken by another program; stop it first (another "
+                "checkout's demo desk: `make desk-stop` there)"
             )
         env = env or os.environ | {"EARSHOT_DESK_SECRET": secrets.token_urlsafe(48)}
         earshot = str(Path(sys.executable).with_name("earshot"))

@@ -34,6 +34,7 @@ def another_desk() -> Iterator[int]:
 
 def test_a_port_another_program_answers_on_is_refused_by_name(another_desk, tmp_path):
     desk = BackgroundDesk(tmp_path, another_desk)
-    with pytest.raises(DeskError, match=rf"^port {another_desk} is taken by another program"):
+    taken = rf"^port {another_desk} is taken by another program; stop it"
+    with pytest.raises(DeskError, match=taken):
         desk.start()
     assert desk.status() is None, "no desk of this home was left running"

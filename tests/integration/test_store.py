@@ -153,8 +153,8 @@ def test_counts_and_most_negative_come_from_the_index(es):
 
 
 def test_the_terminal_lists_show_a_story_once_as_the_desk_does(es):
-    """A story heard from two sources is one line of the most negative and of the queue (its
-    most urgent copy), as on the desk: the comms team answers a story once."""
+    """A story heard from two sources is one line of the most negative and of the queue, as
+    on the desk: the comms team answers a story once."""
     ensure_indices(es)
     link = {"canonical_url": "https://news.example/1"}
     copies = [mention(1, score=-0.9, source=s).model_copy(update=link) for s in ("news", "blog")]
