@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import get_args
 
 from earshot.core.model import Mention, ResponseAction
-from enrichment.learned import LABELS, LinearModel, Weighing, in_words, words_and_pairs
+from enrichment.learned import LABELS, REPLY, LinearModel, Weighing, in_words, words_and_pairs
 
 MODEL_FILE = Path(__file__).parent / "data" / "action_model.json"
 # scikit-learn orders a model's labels alphabetically.
@@ -45,7 +45,7 @@ def action_features(mention: Mention, ruled: str) -> dict[str, float]:
     if mention.relevance is not None:
         found[f"kept as {mention.relevance}"] = 1.0
     if mention.is_reply:
-        found["answers the force"] = 1.0
+        found[REPLY] = 1.0
     if mention.in_area:
         found["in the force area"] = 1.0
     found[f"{RULES_SAY}{ruled}"] = 1.0
@@ -139,7 +139,6 @@ def because(weighed: Weighing) -> str:
 _KINDS = {
     "toward force score": "its tone toward the force",
     "tone score": "its tone",
-    "answers the force": "a reply to the force",
     **{f"toward force {label}": f"read as {label} toward the force" for label in LABELS},
 }
 

@@ -77,9 +77,9 @@ def lettered(text: str) -> list[str]:
 def in_words(feature: str, text: str, kinds: Mapping[str, str]) -> str:
     """How the desk is told of a feature a model weighed: "'still waiting'" for a word or
     pair, "'hope … all'" for a word and the word two on, the text's own word for letters
-    inside it ("'stabbing'"). Each model names its other kinds in `kinds`, a template given
-    what follows the kind ("says: harm" → "words for harm"); a kind it does not name is said
-    as it is named ("topic response-times")."""
+    inside it ("'stabbing'"), "a reply to the force" for `REPLY`. Each model names its other
+    kinds in `kinds`, a template given what follows the kind ("says: harm" → "words for
+    harm"); a kind it does not name is said as it is named ("topic response-times")."""
     kind, _, said = feature.partition(": ")
     if kind in {"word", "pair"}:
         return f"'{said}'"
@@ -87,6 +87,8 @@ def in_words(feature: str, text: str, kinds: Mapping[str, str]) -> str:
         return f"'{said.replace(' ', ' … ')}'"
     if feature.startswith(LETTERS):
         return f"'{plain(next(w for w in lettered(text) if said in f' {w} '))}'"
+    if feature == REPLY:
+        return "a reply to the force"
     return kinds[kind].format(said) if kind in kinds else feature
 
 

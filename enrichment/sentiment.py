@@ -21,7 +21,6 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer, SentiText
 from earshot.core.model import Sentiment
 from enrichment.learned import (
     NEWS_MODEL_FILE,
-    REPLY,
     LearnedJudge,
     Span,
     features,
@@ -261,7 +260,6 @@ def _build(force_terms: tuple[str, ...]) -> TowardForce:
 _KINDS = {
     "lexicon": "the policing lexicon's score",
     "clause": "the lexicon's score of the clause naming the force",
-    REPLY: "a reply to the force",
     **dict.fromkeys(
         ("before the target", "after the target", "clause word"), "'{}' beside the force"
     ),
