@@ -90,7 +90,8 @@ def place_words() -> tuple[frozenset[str], frozenset[str]]:
     Where a writer set a story is their choice, not what it says: learned, "'police',
     'spalding'" raised a rumour on "Police say the missing girl from Spalding has been found
     safe and well". Like the function words, they are left out in training only (a word with
-    no weight is ignored at scoring)."""
+    no weight is ignored at scoring). A place's possessive too: "Stamford's" is the word
+    `stamford's`."""
     words, pairs = set(), set()
     for place in Gazetteer.for_area(load_profile(DEFAULT_PROFILE).area).places:
         found = words_and_pairs(place.name)
@@ -98,6 +99,8 @@ def place_words() -> tuple[frozenset[str], frozenset[str]]:
         if len(named) == 1:
             words.add(named[0].removeprefix("word: "))
         pairs.update(f for f in found if f.startswith("pair: "))
+    words |= {f"{word}'s" for word in words}
+    pairs |= {f"{pair}'s" for pair in pairs}
     return frozenset(words), frozenset(pairs)
 
 

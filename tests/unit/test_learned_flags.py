@@ -11,6 +11,7 @@ from bench import train_flags
 from bench.evaluation import text_mention
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher
+from enrichment.action_model import SecondOpinion
 from enrichment.learned import in_words, letters
 from enrichment.risk import FLAGS, risk_flags
 from enrichment.risk_model import MODEL_FILE, judge_risk, load_models
@@ -249,18 +250,16 @@ def test_training_reads_no_letters_of_a_place_name():
     assert not [name for name in row.found if "spal" in name or "ldin" in name]
 
 
-def test_no_flag_model_weighs_where_in_the_force_area_a_post_is_set():
+def test_no_learned_model_weighs_where_in_the_force_area_a_post_is_set():
     """Writers set their rumours in Spalding and their threats in Boston: learned, the town
-    was evidence ("'police', 'spalding'" raised a rumour on a police statement)."""
-    towns, pairs = train_flags.place_words()
-    assert {"spalding", "boston", "lincoln", "skegness", "grantham"} <= towns
-    placed = [
-        name
-        for name in load_models().weights
-        if name.removeprefix("word: ") in towns
-        or name in pairs
-        or (name.startswith("pair: ") and towns & set(name.split(" ")[1:]))
-    ]
+    was evidence ("'police', 'spalding'" raised a rumour on a police statement; the action
+    model put a Skegness complaint right on "'hours', 'skegness'"). Its possessive too:
+    "Stamford's" is the word `stamford's`."""
+    places = ["word: boston's", "pair: police skegness", "pair: market rasen's", "skip: in lincoln"]
+    assert all(map(train_flags.names_a_place, places))
+    assert not train_flags.names_a_place("word: police")
+    weighed = [*load_models().weights, *SecondOpinion.load().model.weights]
+    placed = [name for name in weighed if train_flags.names_a_place(name)]
     assert not placed, placed[:5]
 
 
