@@ -356,8 +356,8 @@ def write(table: Table, plain: Table, verdicts: list[Verdict], path: Path) -> No
     path.write_text(f'{head},\n "flags": {{\n{body}\n }}\n}}\n', encoding="utf-8")
 
 
-# One BLAS thread: the fits' vector sums are too small to gain from a second, and OpenBLAS's
-# threads spin while they wait for work. On 2 cores (2026-12-07) the refit took 47 s against
+# One BLAS thread: a second made the fits slower, not faster (OpenBLAS's threads spin while
+# they wait for work). On 2 cores (2026-12-07) the refit took 47 s against
 # 99 s with two threads (179 s of CPU), and wrote the same file byte for byte.
 @threadpool_limits.wrap(limits=1, user_api="blas")
 def train(path: Path = MODEL_FILE) -> list[Verdict]:

@@ -255,7 +255,7 @@ def test_no_learned_model_weighs_where_in_the_force_area_a_post_is_set():
     was evidence ("'police', 'spalding'" raised a rumour on a police statement; the action
     model put a Skegness complaint right on "'hours', 'skegness'"). Its possessive too:
     "Stamford's" is the word `stamford's`."""
-    places = ["word: boston's", "pair: police skegness", "pair: market rasen's", "skip: in lincoln"]
+    places = ["word: spalding", "word: boston's", "pair: market rasen's", "skip: in lincoln"]
     assert all(map(train_flags.names_a_place, places))
     assert not train_flags.names_a_place("word: police")
     weighed = [*load_models().weights, *SecondOpinion.load().model.weights]
