@@ -30,7 +30,7 @@ from bench.evaluation import (
     text_mention,
 )
 from bench.linear_model import SEED, as_linear_model, fit_linear, write_weights
-from bench.train_flags import names_a_place
+from bench.place_words import names_a_place
 from earshot.core.model import Mention
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher

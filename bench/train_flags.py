@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 from statistics import mean
 
@@ -42,12 +41,10 @@ from bench.evaluation import (
     labelled_flags,
     load_examples,
 )
-from earshot.core.paths import DEFAULT_PROFILE
-from enrichment.learned import LETTERS, letters, words_and_pairs
-from enrichment.places import Gazetteer
+from bench.place_words import names_a_place, place_names_words
+from enrichment.learned import LETTERS, letters
 from enrichment.risk import FLAGS, risk_flags
 from enrichment.risk_model import MODEL_FILE, features
-from listeners import load_profile
 
 SEED = 20261205
 # Chosen by this cross-validation (2026-12-06) from 0.5, 1, 2 and 4: the six flags' mean
@@ -84,48 +81,9 @@ FUNCTION_WORDS = frozenset(f"word: {w}" for w in ENGLISH_STOP_WORDS)
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
 
-@cache
-def place_words() -> tuple[frozenset[str], frozenset[str]]:
-    """The one-word names of places in the force area, and the word pairs inside longer ones.
-    Where a writer set a story is their choice, not what it says: learned, "'police',
-    'spalding'" raised a rumour on "Police say the missing girl from Spalding has been found
-    safe and well". Like the function words, they are left out in training only (a word with
-    no weight is ignored at scoring). A place's possessive too: "Stamford's" is the word
-    `stamford's`."""
-    words, pairs = set(), set()
-    for place in Gazetteer.for_area(load_profile(DEFAULT_PROFILE).area).places:
-        found = words_and_pairs(place.name)
-        named = [f for f in found if f.startswith("word: ")]
-        if len(named) == 1:
-            words.add(named[0].removeprefix("word: "))
-        pairs.update(f for f in found if f.startswith("pair: "))
-    words |= {f"{word}'s" for word in words}
-    pairs |= {f"{pair}'s" for pair in pairs}
-    return frozenset(words), frozenset(pairs)
-
-
-@cache
-def place_names_words() -> frozenset[str]:
-    """Every word of every place name in the force area ("market" and "rasen" too)."""
-    words, pairs = place_words()
-    return words | {w for pair in pairs for w in pair.removeprefix("pair: ").split(" ")}
-
-
 def _learnable(feature: str) -> bool:
     """Not a function word, and not where the post is set."""
     return feature not in FUNCTION_WORDS and not names_a_place(feature)
-
-
-def names_a_place(feature: str) -> bool:
-    """A place's word, or a word pair or skip pair ("hope … all") holding one: where a post is
-    set, which training leaves out."""
-    words, pairs = place_words()
-    kind, _, said = feature.partition(": ")
-    if kind == "word":
-        return said in words
-    return kind in {"pair", "skip"} and (
-        feature in pairs or bool(words.intersection(said.split(" ")))
-    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import pytest
 
 from bench import train_flags
 from bench.evaluation import text_mention
+from bench.place_words import names_a_place
 from earshot.core.paths import DEFAULT_PROFILE
 from enrichment import Enricher
 from enrichment.action_model import SecondOpinion
@@ -256,10 +257,10 @@ def test_no_learned_model_weighs_where_in_the_force_area_a_post_is_set():
     model put a Skegness complaint right on "'hours', 'skegness'"). Its possessive too:
     "Stamford's" is the word `stamford's`."""
     places = ["word: spalding", "word: boston's", "pair: market rasen's", "skip: in lincoln"]
-    assert all(map(train_flags.names_a_place, places))
-    assert not train_flags.names_a_place("word: police")
+    assert all(map(names_a_place, places))
+    assert not names_a_place("word: police")
     weighed = [*load_models().weights, *SecondOpinion.load().model.weights]
-    placed = [name for name in weighed if train_flags.names_a_place(name)]
+    placed = [name for name in weighed if names_a_place(name)]
     assert not placed, placed[:5]
 
 
