@@ -226,7 +226,10 @@ class Listener(Generic[SourceT]):
         title: str = "",
         author: str | None = None,
     ) -> Mention:
-        """The Mention for the platform's item with the stable id `key`."""
+        """The Mention for the platform's item with the stable id `key`. A post dated after
+        it was heard (the poster's clock, a site's wrong zone) is dated when it was heard:
+        left in the future it would be in no digest or alert window, outlive retention, and
+        from 2100 need an index no template makes, failing the whole batch."""
         return Mention(
             id=mention_id(self.source.name, key),
             source=self.source.name,
@@ -235,7 +238,7 @@ class Listener(Generic[SourceT]):
             title=title,
             text=text,
             author=author,
-            published=published,
+            published=min(published, self.now),
             fetched=self.now,
         )
 

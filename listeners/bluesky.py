@@ -179,7 +179,7 @@ class BlueskyListener(Listener[BlueskySource]):
             url=f"{WEB}/profile/{profile}/post/{_rkey(post['uri'])}",
             text=post["record"]["text"],
             author="@" + author["handle"],
-            published=utc(post["record"]["createdAt"]),
+            published=_posted(post),
         )
 
 
@@ -222,5 +222,18 @@ def _rkey(uri: str) -> str:
 
 
 def _stamp(post: dict) -> tuple[datetime, str]:
-    """Where the post sits in time for the cursor: never later than the service saw it."""
-    return min(utc(post["record"]["createdAt"]), utc(post["indexedAt"])), post["uri"]
+    """Where the post sits in time for the cursor."""
+    return _posted(post), post["uri"]
+
+
+def _posted(post: dict) -> datetime:
+    """When the post was made, never later than Bluesky indexed it: `createdAt` is the
+    poster's app's clock, and the AT Protocol allows any time in it, year 0 included
+    (atproto-interop-tests, syntax/datetime_syntax_valid.txt); `indexedAt` is the
+    service's. A `createdAt` no calendar here holds is read as `indexedAt`, so one odd post
+    does not fail the whole source."""
+    indexed = utc(post["indexedAt"])
+    try:
+        return min(utc(post["record"]["createdAt"]), indexed)
+    except ValueError:
+        return indexed

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_tz
 from typing import Literal
 from urllib.parse import urlencode, urlsplit
 
@@ -17,6 +19,7 @@ import feedparser
 from feedparser.encodings import convert_to_utf8
 from pydantic import Field, HttpUrl, field_validator
 
+from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.fetch import FetchError, fetch
 from earshot.core.model import Mention
 from earshot.core.near_duplicates import identity_url, story_key
@@ -52,6 +55,38 @@ _ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 _AFTER_ROOT = re.compile(rb"\s*>(?:\s|<!--.*?-->|<\?.*?\?>)*", re.DOTALL)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _XML_ENCODING = re.compile(r"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([\w.:-]+)", re.IGNORECASE)
+
+
+# A time at the end of a date, and "BST" after it or no zone at all.
+_UK_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?:\s+(BST))?\s*$")
+_ISO_WITHOUT_ZONE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*$")
+_BST = timezone(timedelta(hours=1), "BST")
+
+
+def _uk_date(value: str) -> time.struct_time | None:
+    """A date as a UK site means it, where feedparser would read it otherwise: "BST" is
+    British Summer Time, +01:00 (feedparser takes the unknown name for UTC, so a story
+    posted at 23:30 BST landed in the next day's digest), and a time with no zone is the
+    site's local time (feedparser drops an RFC 822 one, so the story took the time it was
+    fetched, and reads an ISO one as UTC). Any other date is left to feedparser."""
+    if _ISO_WITHOUT_ZONE.fullmatch(value.strip()):
+        try:
+            local = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        return local.replace(tzinfo=FORCE_TIME_ZONE).astimezone(UTC).timetuple()
+    # parsedate_tz gives "BST" and no zone alike an offset of 0: the pattern tells them apart.
+    zone, parts = _UK_TIME.search(value), parsedate_tz(value)
+    if not zone or not parts:
+        return None
+    try:
+        local = datetime(*parts[:6], tzinfo=_BST if zone[1] else FORCE_TIME_ZONE)
+    except ValueError:
+        return None
+    return local.astimezone(UTC).timetuple()
+
+
+feedparser.registerDateHandler(_uk_date)
 
 
 class RssSource(SourceSettings):

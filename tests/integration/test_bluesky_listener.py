@@ -179,12 +179,27 @@ def test_next_run_asks_since_the_overlap_window_and_drops_only_posts_already_hea
     assert marks(heard.cursor) == {TERM: f"2026-11-20T09:07:00+00:00 {uri(7)}"}
 
 
-def test_a_post_dated_in_the_future_does_not_push_the_cursor_past_posts_to_come():
+def test_a_post_dated_in_the_future_is_dated_when_bluesky_indexed_it():
+    """A poster's clock in 2099 would keep the post out of every digest and alert window,
+    past retention, and push the cursor past posts to come."""
     future = post(8, created="2099-01-01T00:00:00.000Z", indexed="2026-11-20T09:08:00.000Z")
     with FeedServer({SESSION: session(), SEARCH: results([future, post(2)])}) as server:
         heard = BlueskyListener(source(server), now=NOW).listen({})
-    assert heard.mentions[0].published == datetime(2099, 1, 1, tzinfo=UTC)
+    assert heard.mentions[0].published == datetime(2026, 11, 20, 9, 8, tzinfo=UTC)
     assert marks(heard.cursor) == {TERM: f"2026-11-20T09:08:00+00:00 {future['uri']}"}
+
+
+def test_a_post_dated_in_year_0_is_heard_with_the_time_bluesky_indexed_it():
+    """The AT Protocol allows `0000-01-01T00:00:00.000Z` ("extreme but currently allowed",
+    atproto-interop-tests syntax/datetime_syntax_valid.txt); Python's calendar starts at
+    year 1. Before, that one post failed the whole source as a malformed payload."""
+    odd = post(8, created="0000-01-01T00:00:00.000Z", indexed="2026-11-20T09:08:00.000Z")
+    with FeedServer({SESSION: session(), SEARCH: results([odd, post(2)])}) as server:
+        heard = BlueskyListener(source(server), now=NOW).listen({})
+    assert [m.published for m in heard.mentions] == [
+        datetime(2026, 11, 20, 9, 8, tzinfo=UTC),
+        datetime(2026, 11, 20, 9, 2, tzinfo=UTC),
+    ]
 
 
 def test_max_pages_is_honoured_and_a_gap_it_leaves_is_reported():

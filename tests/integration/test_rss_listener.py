@@ -98,6 +98,37 @@ def test_rss_dates_in_any_zone_become_utc_and_missing_dates_use_fetch_time():
     ]
 
 
+def test_uk_sites_dates_are_read_as_uk_time():
+    """British Summer Time, "BST", is +01:00 (feedparser took it for UTC: a story posted at 23:30
+    BST landed in the next day's digest), and a time with no zone is the site's own, UK
+    time (feedparser dropped it, so the story took the time it was fetched)."""
+    items = [
+        {"title": "a", "link": "https://x/1", "pubDate": "Fri, 20 Nov 2026 23:30:00 BST"},
+        {"title": "b", "link": "https://x/2", "pubDate": "Wed, 01 Jul 2026 23:30:00"},
+        {"title": "c", "link": "https://x/3", "pubDate": "Fri, 20 Nov 2026 23:30:00"},
+        {"title": "d", "link": "https://x/4", "pubDate": "2026-07-01T13:30:00"},
+        {"title": "e", "link": "https://x/5", "pubDate": "Fri, 20 Nov 2026 23:30:00 GMT"},
+    ]
+    with FeedServer({"/news.rss": Route(rss(items))}) as server:
+        heard = listener(server.url("/news.rss")).listen({})
+    assert [m.published for m in heard.mentions] == [
+        datetime(2026, 11, 20, 22, 30, tzinfo=UTC),
+        datetime(2026, 7, 1, 22, 30, tzinfo=UTC),
+        datetime(2026, 11, 20, 23, 30, tzinfo=UTC),
+        datetime(2026, 7, 1, 12, 30, tzinfo=UTC),
+        datetime(2026, 11, 20, 23, 30, tzinfo=UTC),
+    ]
+
+
+def test_an_item_dated_after_it_was_fetched_is_dated_when_it_was_fetched():
+    """Left in the future, a story is in no digest or alert window and outlives retention,
+    and one dated 2100 needs an index no template makes, failing the whole batch."""
+    items = [{"title": "a", "link": "https://x/1", "pubDate": "Fri, 01 Jan 2100 09:00:00 GMT"}]
+    with FeedServer({"/news.rss": Route(rss(items))}) as server:
+        heard = listener(server.url("/news.rss")).listen({})
+    assert [m.published for m in heard.mentions] == [NOW]
+
+
 def test_entry_without_id_or_link_is_skipped_with_a_warning():
     with FeedServer({"/news.rss": Route(rss([{"title": "no id"}, {"link": "https://x/1"}]))}) as s:
         heard = listener(s.url("/news.rss")).listen({})
