@@ -103,15 +103,17 @@ class MastodonListener(Listener[MastodonSource]):
         return self._stream(f"tag:{tag}", page, newest)
 
     def _search(self, term: str, newest: str | None) -> Stream[dict]:
-        """v2 search pages by offset: a full page means there may be more."""
+        """v2 search pages by offset until a page comes back empty. A short page is not the
+        end: Mastodon drops the statuses the token's account may not see (blocked, muted,
+        limited accounts) after taking a page of `limit`, so a page of 40 can arrive with
+        fewer while more follow (app/services/statuses_search_service.rb)."""
         params = {"q": phrase(term), "type": "statuses", "resolve": "false", "limit": PAGE_SIZE}
 
         def page(offset: str | None) -> tuple[list[dict], str | None]:
             query = params | ({"offset": offset} if offset else {})
             body, _ = self.get(f"{self.base}/api/v2/search", query, self.headers)
             statuses = _statuses(body["statuses"])
-            more = len(statuses) == PAGE_SIZE
-            return statuses, str(int(offset or 0) + PAGE_SIZE) if more else None
+            return statuses, str(int(offset or 0) + PAGE_SIZE) if statuses else None
 
         return self._stream(f"search:{term}", page, newest)
 

@@ -138,9 +138,9 @@ def token(monkeypatch):
 
 
 def test_search_sends_the_access_token_and_quotes_a_phrase(token):
-    with FeedServer({search(): results([status(4)])}) as server:
+    with FeedServer({search(): results([status(4)]), search(offset=40): results([])}) as server:
         heard = MastodonListener(searcher(server), now=NOW).listen({})
-        assert [path for path, _ in server.requests] == [search()]
+        assert [path for path, _ in server.requests] == [search(), search(offset=40)]
         sent = server.requests[0][1]
     assert sent["Authorization"] == "Bearer s3cret-token"
     assert len(heard.mentions) == 1
@@ -152,11 +152,27 @@ def test_search_pages_by_offset_past_the_first_40_results(token):
         search(): results(newest_first[:40]),
         search(offset=40): results(newest_first[40:80]),
         search(offset=80): results(newest_first[80:]),
+        search(offset=120): results([]),
     }
     with FeedServer(routes) as server:
         heard = MastodonListener(searcher(server), now=NOW).listen({})
     assert len(heard.mentions) == 85
     assert marks(heard.cursor) == {"search:Lincolnshire Police": "110085"}
+
+
+def test_a_short_search_page_is_not_taken_for_the_last(token):
+    """Mastodon takes a page of 40 and only then drops the statuses the account may not see
+    (mastodon/mastodon app/services/statuses_search_service.rb: `.limit(@limit)
+    .offset(@offset)`, then `StatusFilter`: blocked, muted and limited accounts), so a page
+    can come back short with more after it. Before, the search stopped there."""
+    routes = {
+        search(): results([status(n) for n in range(90, 52, -1)]),  # 38: two were filtered
+        search(offset=40): results([status(n) for n in range(50, 10, -1)]),
+        search(offset=80): results([]),
+    }
+    with FeedServer(routes) as server:
+        heard = MastodonListener(searcher(server), now=NOW).listen({})
+    assert len(heard.mentions) == 78
 
 
 def test_search_warns_when_more_new_results_remain_than_max_pages(token):
