@@ -83,6 +83,10 @@ class Stream(Generic[Item]):
     position: Callable[[Item], object]  # where an item sits, as `mark` compares
     mention: Callable[[Item], Mention | None]  # the item as a mention; None: not one to keep
     posted: Callable[[Item], datetime]  # when the item was posted, for the overlap window
+    # A listing in no set order that holds only its last `lasts` of items (Instagram's
+    # recent_media: 24 hours): read to its end each run, and what was heard kept that long,
+    # so an item listed after older ones is neither missed nor heard twice.
+    lasts: timedelta | None = None
 
 
 class Listener(Generic[SourceT]):
@@ -119,7 +123,7 @@ class Listener(Generic[SourceT]):
                 if self.held:
                     warnings.append(f"{stream.key}: not read this run; {self.held}")
                     continue
-                recent = Recent.parse(cursor.get(heard_key), self.overlap)
+                recent = Recent.parse(cursor.get(heard_key), stream.lasts or self.overlap)
                 try:
                     walk = self._walk(stream, recent)
                 except FetchError as e:
@@ -154,8 +158,9 @@ class Listener(Generic[SourceT]):
 
     def _walk(self, stream: Stream, recent: Recent) -> Walk:
         def within(item) -> bool:
-            """New to the cursor, or inside the overlap window behind it."""
-            if stream.mark.is_new(stream.position(item)):
+            """New to the cursor, or inside the overlap window behind it; in a listing in no
+            set order, any item (what was heard before is known by `recent`)."""
+            if stream.lasts or stream.mark.is_new(stream.position(item)):
                 return True
             return recent.reach is not None and stream.posted(item) >= recent.reach
 

@@ -71,6 +71,7 @@ BUDGET_WINDOW = timedelta(days=7)  # … in this rolling window
 BUDGET_WARNING = 25  # counted hashtags from which each run warns that few are left
 BUDGET_KEY = "hashtag-budget"
 RECENT_MEDIA_PAGE = 50  # recent_media's documented maximum `limit`
+RECENT_MEDIA_SPAN = timedelta(hours=24)  # recent_media lists the last 24 hours' media only
 
 Hashtag = Annotated[str, Field(pattern=r"^\w+$")]  # without "#"; Instagram refuses emoji
 
@@ -217,7 +218,9 @@ class InstagramListener(Listener[InstagramSource]):
 
     def _hashtag(self, name: str, cursor: Cursor, budget: dict[str, Counted]) -> Stream[dict]:
         """The hashtag's media of the last 24 hours. recent_media repeats the same `after` on
-        every page, so the page token carries the page's number too."""
+        every page, so the page token carries the page's number too; its media are "not
+        always in chronological order", so every page is read (media heard earlier are
+        known for the 24 hours they are listed), not only down to the last one heard."""
 
         def page(token: str | None) -> tuple[list[dict], str | None]:
             number, _, after = (token or "1 ").partition(" ")
@@ -232,7 +235,9 @@ class InstagramListener(Listener[InstagramSource]):
 
         key = f"hashtag:{name.lower()}"
         mark = Watermark.parse(cursor.get(key))
-        return Stream(key, page, mark, _stamp, self._captioned, posted(_stamp))
+        return Stream(
+            key, page, mark, _stamp, self._captioned, posted(_stamp), lasts=RECENT_MEDIA_SPAN
+        )
 
     # --- shared -------------------------------------------------------------------------
 

@@ -266,6 +266,25 @@ def test_a_hashtag_is_looked_up_once_and_its_recent_media_paged_through_the_repe
     assert later.cursor["hashtag-budget"] == first.cursor["hashtag-budget"]
 
 
+def test_recent_media_out_of_order_is_read_to_its_end_and_nothing_is_heard_twice():
+    """recent_media's "responses will not always be in chronological order" (reference,
+    Limitations): a page may hold media heard in an earlier run beside new ones, and more
+    new ones may follow it. Before, the first medium already heard ended the walk, and a
+    new one on page 2 was never heard."""
+    routes = hashtag_routes([hashtagged(3, 300), hashtagged(2, 400)], [hashtagged(1, 500)])
+    with FeedServer(routes) as server:
+        first = listen(server, hashtags=["lincoln"], max_pages=2)
+        server.routes[recent_path(POLICE_TAG)] = listing(
+            [hashtagged(4, 1), hashtagged(2, 400)], after="QVFH"
+        )
+        server.routes[recent_path(POLICE_TAG, after="QVFH")] = listing(
+            [hashtagged(5, 2), hashtagged(3, 300), hashtagged(1, 500)]
+        )
+        later = listen(server, first.cursor, hashtags=["lincoln"], max_pages=2)
+    assert [m.text[-3:] for m in first.mentions] == ["(3)", "(2)", "(1)"]
+    assert [m.text[-3:] for m in later.mentions] == ["(4)", "(5)"]
+
+
 def counted(names: list[str], days_ago: float) -> str:
     """A saved budget: each hashtag with an id and when it was first queried."""
     first = int((NOW - timedelta(days=days_ago)).timestamp())
