@@ -164,6 +164,12 @@ def headline(es: Elasticsearch, day: LocalDay) -> Headline:
     return Headline(**{key: span(key, days) for key, (_, _, days) in spans.items()})
 
 
+def _clock_hours(day: LocalDay) -> Counter[int]:
+    """How many times each clock hour comes in the day: 01:00 twice or not at all on the
+    days the clocks change, every other hour once."""
+    return Counter(day.local(day.start + timedelta(hours=n)).hour for n in range(day.hours))
+
+
 def hours(es: Elasticsearch, day: LocalDay) -> tuple[Hour, ...]:
     """The day hour by hour (23, 24 or 25 of them) by tone toward the force, each against
     the negative mentions in the same clock hour on each of the seven days before."""
@@ -193,12 +199,20 @@ def hours(es: Elasticsearch, day: LocalDay) -> tuple[Hour, ...]:
         else:
             local = day.local(start)
             week_negative[(local.date(), local.hour)] += tones.get("negative", 0)
+    week_before = [day.shifted(-k) for k in range(1, 8)]
+    clock_hours = {before.day: _clock_hours(before) for before in week_before}
     result = []
     for n in range(day.hours):
         start = day.start + timedelta(hours=n)
         local = day.local(start)
         tones = in_day.get(start, {})
-        week = [week_negative[(day.shifted(-k).day, local.hour)] for k in range(1, 8)]
+        # A day on which this clock hour came twice (autumn's 01:00) or not at all (spring's)
+        # says nothing of a usual hour: counted, it doubled or zeroed one of the seven.
+        week = [
+            week_negative[(before.day, local.hour)]
+            for before in week_before
+            if clock_hours[before.day][local.hour] == 1
+        ]
         result.append(
             Hour(
                 start=local,
@@ -207,7 +221,7 @@ def hours(es: Elasticsearch, day: LocalDay) -> tuple[Hour, ...]:
                 positive=tones.get("positive", 0),
                 usual_negative_low=min(week),
                 usual_negative_high=max(week),
-                usual_negative_mean=sum(week) / 7,
+                usual_negative_mean=sum(week) / len(week),
             )
         )
     return tuple(result)

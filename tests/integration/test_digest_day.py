@@ -3,13 +3,14 @@ clocks change, and a short digest rather than an error when there is little to s
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from earshot.core.clock import FORCE_TIME_ZONE as UK
 from earshot.core.clock import LocalDay, day_before
 from earshot.digest.daily import build
+from earshot.digest.figures import hours
 from earshot.digest.send import send
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
@@ -103,6 +104,28 @@ def test_the_day_the_clocks_go_forward_has_23_hours(es, profile):
     assert (figures.hours[0].mentions, figures.hours[-1].mentions) == (1, 1)
     assert f"{figures.hours[-1].start:%H:%M %Z}" == "23:00 BST"
     assert "23 hours: the clocks went forward" in rendered.text
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize(
+    ("day", "clock_hour"),
+    [(date(2026, 10, 26), "01:00 GMT"), (date(2026, 3, 30), "01:00 BST")],
+)
+def test_a_week_with_a_clock_change_gives_each_hour_its_usual_range(es, day, clock_hour):
+    """One negative mention every hour for eight days: every hour's usual range is 1. The
+    day the clocks went back had two 01:00 hours and the day they went forward none; counted
+    as a day like the others, they made 01:00's range 1 to 2, or 0 to 1, all the next week."""
+    first = datetime.combine(day - timedelta(days=8), datetime.min.time(), tzinfo=UTC)
+    index(
+        es,
+        [mention(f"h{n}", first + timedelta(hours=n), toward=-0.5) for n in range(9 * 24)],
+    )
+    by_clock = {f"{h.start:%H:%M %Z}": h for h in hours(es, LocalDay(day))}
+    assert clock_hour in by_clock
+    assert {
+        (h.usual_negative_low, h.usual_negative_high, h.usual_negative_mean)
+        for h in by_clock.values()
+    } == {(1, 1, 1.0)}
 
 
 @pytest.mark.elasticsearch
