@@ -18,6 +18,7 @@ from earshot.store.fields import (
     PUBLISHED,
     RESPONSE_ACTION,
     RESPONSE_PRIORITY,
+    RISK_FLAGS,
     SOURCE,
     STATUS,
     TITLE,
@@ -80,15 +81,14 @@ def queue(es: Elasticsearch, filters: Filters, limit: int = 100) -> list[dict]:
             wanted.append({"term": {field: {"value": value, "case_insensitive": True}}})
     if filters.since:
         wanted.append({"range": {PUBLISHED: {"gte": f"now-{filters.since}"}}})
-    must = (
-        [{"simple_query_string": {"query": filters.search, "fields": [MESSAGE, TITLE]}}]
-        if filters.search
-        else []
-    )
+    if filters.search:
+        # Only words the queue shows: a risk-flagged post listed for a word would tell
+        # whether its withheld words hold it, without the audited choice to see them.
+        words = {"simple_query_string": {"query": filters.search, "fields": [MESSAGE, TITLE]}}
+        wanted += [words, {"bool": {"must_not": [{"exists": {"field": RISK_FLAGS}}]}}]
     query = {
         "bool": {
             "filter": wanted,
-            "must": must,
             "must_not": [{"term": {RESPONSE_ACTION: "no-action"}}],
         }
     }

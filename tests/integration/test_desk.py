@@ -104,6 +104,27 @@ def test_the_queue_filters_by_topic_place_assignee_and_time(desk, desk_passwords
 
 
 @pytest.mark.elasticsearch
+def test_a_search_finds_shown_words_but_never_a_risk_flagged_posts_withheld_words(
+    desk, desk_passwords, mentions
+):
+    """Else listing a search's results would tell whether a withheld post holds a word,
+    without the audited choice to see it."""
+    index_mention(mentions, "shown", "The zebracrossing lights are out", priority=20)
+    index_mention(
+        mentions,
+        "withheld",
+        "Nobody fixed the zebracrossing, I give up",
+        title="The zebracrossing again",
+        priority=95,
+        risk_flags=("self-harm",),
+    )
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+    assert _listed(client, q="zebracrossing") == {"shown"}
+    assert _listed(client, "/queue/rows", q="zebracrossing") == {"shown"}
+    assert "withheld" in _listed(client)  # still in the queue, by its flags
+
+
+@pytest.mark.elasticsearch
 def test_revealing_risky_words_is_audited_by_name(desk, desk_passwords, mentions):
     client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
     item = client.get("/item/risky")
