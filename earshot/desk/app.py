@@ -16,7 +16,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from earshot.alerts.lifecycle import acknowledge, list_alerts, resolve
+from earshot.alerts.lifecycle import (
+    AlertChanged,
+    AlertNotFound,
+    acknowledge,
+    list_alerts,
+    resolve,
+)
 from earshot.core.templates import template_environment
 from earshot.desk import work
 from earshot.desk.signin import SESSION_SECONDS, Person, Sessions, TooManyAttempts
@@ -33,6 +39,8 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# Spelled out: a step the desk does not know must not fall through to closing the alert.
+_ALERT_STEPS = {"acknowledge": acknowledge, "resolve": resolve}
 
 
 def secret_from_environment() -> str:
@@ -154,8 +162,17 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
         person = signed_in(request)
         if request.method == "POST":
             form = await posted(request, person)
-            step = acknowledge if form.get("step") == "acknowledge" else resolve
-            step(person.es, str(form.get("id", "")), by=person.name)
+            alert_id, step = str(form.get("id", "")), str(form.get("step", ""))
+            if step not in _ALERT_STEPS:
+                raise HTTPException(400, f"step must be acknowledge or resolve, not {step!r}")
+            try:
+                _ALERT_STEPS[step](person.es, alert_id, by=person.name)
+            except AlertNotFound as e:
+                raise HTTPException(404, f"no alert with id {alert_id!r}") from e
+            except AlertChanged as e:
+                raise HTTPException(
+                    409, "the alert changed while you were changing it: reload the page"
+                ) from e
             return RedirectResponse("/alerts", 303)
         return page(request, "alerts", person=person, alerts=list_alerts(person.es))
 

@@ -199,6 +199,24 @@ def test_a_responder_acknowledges_then_resolves_an_alert(desk, desk_passwords, m
 
 
 @pytest.mark.elasticsearch
+def test_an_alert_change_the_desk_cannot_make_is_refused_and_says_why(
+    desk, desk_passwords, mentions
+):
+    alert = an_alert(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    keep_alert(mentions, alert)
+    client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
+    data = {"csrf": _csrf(client.get("/alerts")), "id": alert.id}
+    unknown_step = client.post("/alerts", data=data | {"step": "close"})
+    assert unknown_step.status_code == 400
+    assert "step must be acknowledge or resolve, not 'close'" in unknown_step.text
+    assert client.post("/alerts", data=data).status_code == 400  # no step at all
+    assert "Negative talk about the force is up" in client.get("/alerts").text  # still open
+    unknown = client.post("/alerts", data=data | {"id": "no-such-alert", "step": "resolve"})
+    assert unknown.status_code == 404
+    assert "no alert with id 'no-such-alert'" in unknown.text
+
+
+@pytest.mark.elasticsearch
 def test_a_responder_takes_an_item_and_completes_it_and_the_audit_names_her(
     desk, desk_passwords, mentions
 ):
