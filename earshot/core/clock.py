@@ -46,6 +46,13 @@ class LocalDay:
         return instant.astimezone(self.tz)
 
 
+def on_force_clocks(instant: datetime) -> str:
+    """A time as people at the force read it, like "Wed 1 Jul 15:30 BST": the zone is named,
+    as the same UTC hour reads BST in summer and GMT in winter."""
+    local = instant.astimezone(FORCE_TIME_ZONE)
+    return f"{local:%a} {local.day} {local:%b %H:%M %Z}"
+
+
 def day_before(run_time: datetime, tz: ZoneInfo = FORCE_TIME_ZONE) -> LocalDay:
     """The local day before the one a run belongs to: a 07:00 run on the 21st covers the 20th."""
     if run_time.tzinfo is None:

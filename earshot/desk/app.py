@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -23,6 +24,7 @@ from earshot.alerts.lifecycle import (
     list_alerts,
     resolve,
 )
+from earshot.core.clock import on_force_clocks
 from earshot.core.templates import template_environment
 from earshot.desk import work
 from earshot.desk.signin import SESSION_SECONDS, Person, Sessions, TooManyAttempts
@@ -201,7 +203,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
 def render(name: str, person: Person | None = None, **values) -> str:
     """A page as the desk serves it; `make desk-preview` renders sample pages through it."""
     return _pages.get_template(f"{name}.html.j2").render(
-        person=person, safe_link=safe_link, **values
+        person=person, safe_link=safe_link, force_time=force_time, **values
     )
 
 
@@ -227,6 +229,12 @@ def _mention(person: Person, mention_id: str) -> dict:
     if found is None:
         raise HTTPException(404, f"no mention with id {mention_id}")
     return found
+
+
+def force_time(published: str) -> str:
+    """A mention's stored UTC time as UK clocks showed it, as the digest and alerts give it;
+    empty for a mention with no time."""
+    return on_force_clocks(datetime.fromisoformat(published)) if published else ""
 
 
 def safe_link(url: str | None) -> str | None:

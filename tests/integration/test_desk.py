@@ -125,6 +125,18 @@ def test_a_search_finds_shown_words_but_never_a_risk_flagged_posts_withheld_word
 
 
 @pytest.mark.elasticsearch
+def test_a_mentions_time_reads_as_uk_clocks_showed_it(desk, desk_passwords, mentions):
+    """The digest and the alerts give UK time; the desk must agree with them in summer."""
+    summer = datetime(2026, 7, 1, 14, 30, tzinfo=UTC)
+    index_mention(mentions, "summer", "Lost dog by the river", published=summer)
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+    shown = '<time datetime="2026-07-01T14:30:00+00:00">Wed 1 Jul 15:30 BST</time>'
+    assert shown in client.get("/", params={"q": "dog"}).text
+    assert shown in client.get("/queue/rows", params={"q": "dog"}).text
+    assert shown in client.get("/item/summer").text
+
+
+@pytest.mark.elasticsearch
 def test_revealing_risky_words_is_audited_by_name(desk, desk_passwords, mentions):
     client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
     item = client.get("/item/risky")
