@@ -41,6 +41,10 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+_ANOTHER_SITE = (
+    "This sign-in was sent from another site, so it was refused. "
+    "Open the desk's address yourself and sign in there."
+)
 # Spelled out: a step the desk does not know must not fall through to closing the alert.
 _ALERT_STEPS = {"acknowledge": acknowledge, "resolve": resolve}
 
@@ -80,6 +84,8 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
     async def signin(request: Request) -> Response:
         if request.method == "GET":
             return page(request, "signin", error="")
+        if _from_another_site(request):
+            return page(request, "signin", 403, error=_ANOTHER_SITE)
         form = await request.form()
         try:
             session_id = sessions.sign_in(
@@ -205,6 +211,18 @@ def render(name: str, person: Person | None = None, **values) -> str:
     return _pages.get_template(f"{name}.html.j2").render(
         person=person, safe_link=safe_link, force_time=force_time, **values
     )
+
+
+def _from_another_site(request: Request) -> bool:
+    """A sign-in the desk's own page did not send: another site's form would sign the
+    person's browser in as whoever that site chose (login CSRF). Browsers say where a
+    post came from in Origin, or in Sec-Fetch-Site when Origin is "null" (as the desk's
+    own no-referrer policy makes it) or missing; a client that says neither is no
+    browser, so no one's browser can be signed in by it."""
+    origin = request.headers.get("origin", "null")
+    if origin != "null":
+        return origin != f"{request.url.scheme}://{request.url.netloc}"
+    return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
 
 
 def _filters(request: Request) -> work.Filters:

@@ -35,9 +35,11 @@ def mentions(es):
     return es
 
 
-def _signed_in(desk: str, user: str, password: str) -> httpx.Client:
+def _signed_in(desk: str, user: str, password: str, headers: dict | None = None) -> httpx.Client:
     client = httpx.Client(base_url=desk, follow_redirects=False, timeout=30)
-    response = client.post("/signin", data={"username": user, "password": password})
+    response = client.post(
+        "/signin", data={"username": user, "password": password}, headers=headers
+    )
     assert response.status_code == 303, response.text
     return client
 
@@ -181,6 +183,24 @@ def test_a_change_without_the_csrf_token_is_refused(desk, desk_passwords, mentio
     client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
     assert client.post("/item/m1", data={"step": "take"}).status_code == 403
     assert client.post("/item/m1", data={"step": "take", "csrf": "guess"}).status_code == 403
+
+
+@pytest.mark.elasticsearch
+def test_a_sign_in_sent_from_another_site_is_refused(desk, desk_passwords, mentions):
+    """Else another site could sign a person's browser in as someone else (login CSRF)."""
+    credentials = {"username": RESPONDER, "password": desk_passwords[RESPONDER]}
+    for sent_from in (
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},  # a sandboxed frame's form
+        {"Sec-Fetch-Site": "same-site"},  # another port of the desk's own host
+    ):
+        client = httpx.Client(base_url=desk, timeout=30)
+        refused = client.post("/signin", data=credentials, headers=sent_from)
+        assert refused.status_code == 403, sent_from
+        assert "sent from another site" in refused.text
+        assert client.get("/", follow_redirects=False).headers["location"] == "/signin"
+    own = {"Origin": desk, "Sec-Fetch-Site": "same-origin"}
+    assert _signed_in(desk, RESPONDER, desk_passwords[RESPONDER], headers=own).get("/").is_success
 
 
 @pytest.mark.elasticsearch
