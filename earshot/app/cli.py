@@ -135,10 +135,12 @@ def desk(
     from earshot.desk.app import create_app, secret_from_environment
 
     # The cookie may travel over plain HTTP only on this machine; else HTTPS (a proxy) only.
+    # On this machine too it is Secure for a request a TLS proxy here forwarded from HTTPS:
+    # uvicorn takes the scheme from X-Forwarded-Proto sent from 127.0.0.1.
     local = host in ("127.0.0.1", "localhost", "::1")
     desk_app = create_app(secret_from_environment(), secure_cookie=not local)
     # No access log: a request line is enough to leak a query someone typed.
-    uvicorn.run(desk_app, host=host, port=port, access_log=False)
+    uvicorn.run(desk_app, host=host, port=port, access_log=False, proxy_headers=True)
 
 
 @app.command("desk-stop")

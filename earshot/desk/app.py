@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from earshot.alerts.lifecycle import (
     AlertChanged,
@@ -57,8 +59,10 @@ def secret_from_environment() -> str:
 
 
 def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int = 15) -> Starlette:
-    """`secure_cookie`: the session cookie only travels over HTTPS; off only for plain HTTP
-    on this machine. `refresh_seconds`: how often an open queue asks for new mentions."""
+    """`secure_cookie`: the session cookie only travels over HTTPS; off only on this
+    machine, where it is still Secure for a request that came over HTTPS (through a TLS
+    proxy here, which says so in X-Forwarded-Proto). `refresh_seconds`: how often an open
+    queue asks for new mentions."""
     # The desk's own credentials write only what a read-only analyst cannot: the record
     # that they chose to see a risk-flagged post's words.
     trail = connect()
@@ -196,14 +200,28 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
         ],
         middleware=[
             Middleware(
-                SessionMiddleware,
+                _SessionCookie,
+                always_secure=secure_cookie,
                 secret_key=secret,
                 max_age=SESSION_SECONDS,
                 same_site="strict",
-                https_only=secure_cookie,
             )
         ],
     )
+
+
+class _SessionCookie:
+    """Starlette's signed session cookie, Secure whenever the request came over HTTPS:
+    behind a TLS proxy the browser must never send it over plain HTTP, while the demo's
+    desk on this machine still signs in over plain HTTP."""
+
+    def __init__(self, app: ASGIApp, *, always_secure: bool, **options: Any) -> None:
+        self._secure = SessionMiddleware(app, https_only=True, **options)
+        self._plain = self._secure if always_secure else SessionMiddleware(app, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        https = scope.get("scheme") in ("https", "wss")
+        await (self._secure if https else self._plain)(scope, receive, send)
 
 
 def render(name: str, person: Person | None = None, **values) -> str:
