@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from elasticsearch import AuthenticationException, Elasticsearch
@@ -20,6 +21,9 @@ RESPONDER = "earshot_responder"
 SESSION_SECONDS = 8 * 60 * 60
 ATTEMPTS = 5  # failed sign-ins per name in ATTEMPT_WINDOW before the desk stops checking
 ATTEMPT_WINDOW = 5 * 60
+# Names with recent failures the desk remembers; past it, the name quiet longest is forgotten,
+# so a flood of made-up names cannot fill the memory.
+FAILING_NAMES = 10_000
 
 
 @dataclass
@@ -40,28 +44,37 @@ class TooManyAttempts(Exception):
 
 
 class Sessions:
-    def __init__(self, desk: Elasticsearch) -> None:
-        """`desk`: the desk's own connection, whose address and TLS trust people's share."""
+    def __init__(
+        self,
+        desk: Elasticsearch,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        failing_names: int = FAILING_NAMES,
+    ) -> None:
+        """`desk`: the desk's own connection, whose address and TLS trust people's share.
+        `clock`: seconds that only move forward, so that tests can let hours pass."""
         self._desk = desk
+        self._clock = clock
+        self._failing_names = failing_names
         self._people: dict[str, Person] = {}
-        self._failures: dict[str, list[float]] = {}
+        self._failures: dict[str, list[float]] = {}  # the name that failed longest ago first
         self._lock = threading.Lock()
 
     def sign_in(self, username: str, password: str) -> str | None:
         """A new session id, or None when Elasticsearch does not know these credentials."""
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
-            recent = [t for t in self._failures.pop(username, []) if now - t < ATTEMPT_WINDOW]
-            if recent:  # names with no recent failure are not kept: the record cannot grow
-                self._failures[username] = recent
-            if len(recent) >= ATTEMPTS:
+            self._sweep(now)
+            if len(self._failures.get(username, [])) >= ATTEMPTS:
                 raise TooManyAttempts(username)
         es = self._desk.options(basic_auth=(username, password))
         try:
             me = es.security.authenticate()
         except AuthenticationException:
             with self._lock:
-                self._failures.setdefault(username, []).append(now)
+                self._failures[username] = [*self._failures.pop(username, []), now]
+                if len(self._failures) > self._failing_names:
+                    del self._failures[next(iter(self._failures))]
             return None
         session_id = secrets.token_urlsafe(32)
         with self._lock:
@@ -79,7 +92,7 @@ class Sessions:
             return None
         with self._lock:
             person = self._people.get(session_id)
-            if person and person.expires < time.monotonic():
+            if person and person.expires < self._clock():
                 del self._people[session_id]
                 return None
             return person
@@ -87,3 +100,13 @@ class Sessions:
     def sign_out(self, session_id: str | None) -> None:
         with self._lock:
             self._people.pop(session_id or "", None)
+
+    def _sweep(self, now: float) -> None:
+        """Expired sessions still hold their person's password, and names that failed once
+        may never be tried again: both go at every sign-in, not only when looked up."""
+        self._people = {key: p for key, p in self._people.items() if p.expires >= now}
+        self._failures = {
+            name: recent
+            for name, times in self._failures.items()
+            if (recent := [t for t in times if now - t < ATTEMPT_WINDOW])
+        }
