@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from earshot.alerts.lifecycle import (
     AlertChanged,
@@ -43,6 +43,7 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+BODY_LIMIT = 64 * 1024  # a note of a few pages, far past any form the desk serves
 _ANOTHER_SITE = (
     "This sign-in was sent from another site, so it was refused. "
     "Open the desk's address yourself and sign in there."
@@ -199,15 +200,37 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             Mount("/static", StaticFiles(packages=[("earshot.desk", "static")]), name="static"),
         ],
         middleware=[
+            Middleware(_SmallBodies),
             Middleware(
                 _SessionCookie,
                 always_secure=secure_cookie,
                 secret_key=secret,
                 max_age=SESSION_SECONDS,
                 same_site="strict",
-            )
+            ),
         ],
     )
+
+
+class _SmallBodies:
+    """Refuses a request body past BODY_LIMIT as it arrives: the desk's forms are small, and
+    a huge sign-in post, which anyone may send, would otherwise be read whole into memory."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > BODY_LIMIT:
+                raise HTTPException(413, f"a request's body may be at most {BODY_LIMIT} bytes")
+            return message
+
+        await self._app(scope, counted, send)
 
 
 class _SessionCookie:

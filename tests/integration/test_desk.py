@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from earshot.desk.app import BODY_LIMIT
 from earshot.desk.work import Filters, queue
 from earshot.store import audit
 from earshot.store.indices import ensure_indices
@@ -201,6 +202,21 @@ def test_a_sign_in_sent_from_another_site_is_refused(desk, desk_passwords, menti
         assert client.get("/", follow_redirects=False).headers["location"] == "/signin"
     own = {"Origin": desk, "Sec-Fetch-Site": "same-origin"}
     assert _signed_in(desk, RESPONDER, desk_passwords[RESPONDER], headers=own).get("/").is_success
+
+
+@pytest.mark.elasticsearch
+def test_a_body_too_big_for_any_form_is_refused_before_it_is_read(desk, desk_passwords, mentions):
+    """Anyone may post to the sign-in page: a huge post must not fill the desk's memory."""
+    client = httpx.Client(base_url=desk, timeout=30)
+    padding = "x" * (BODY_LIMIT + 1)
+    refused = client.post("/signin", data={"username": RESPONDER, "password": padding})
+    assert refused.status_code == 413
+    assert f"at most {BODY_LIMIT} bytes" in refused.text
+    signed_in = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
+    csrf = _csrf(signed_in.get("/item/m1"))
+    long_note = signed_in.post("/item/m1?do=note", data={"csrf": csrf, "note": padding})
+    assert long_note.status_code == 413
+    assert audit.history(mentions, action="mention.note") == []
 
 
 @pytest.mark.elasticsearch
