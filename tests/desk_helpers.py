@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 import uvicorn
 from elasticsearch import Elasticsearch
@@ -34,6 +37,13 @@ def desk_passwords(es_node: LocalNode) -> Iterator[dict[str, str]]:
 @pytest.fixture(scope="module")
 def desk(es_node: LocalNode) -> Iterator[str]:
     """The desk served by uvicorn on a free loopback port; its base URL."""
+    with serve_desk() as url:
+        yield url
+
+
+@contextmanager
+def serve_desk() -> Iterator[str]:
+    """A desk on the Elasticsearch that EARSHOT_ELASTICSEARCH_URL names, until the block ends."""
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(
@@ -53,6 +63,52 @@ def desk(es_node: LocalNode) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+
+
+class _Interleaving(BaseHTTPRequestHandler):
+    """Passes every request on to the real node as it came, but first runs the server's
+    `meanwhile` before a write made only if the document is unchanged (`if_seq_no`)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _pass_on(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        if "if_seq_no=" in self.path and self.server.meanwhile:
+            self.server.meanwhile.pop()()
+        skipped = {"host", "content-length", "connection", "transfer-encoding", "content-encoding"}
+        answer = httpx.request(
+            self.command,
+            self.server.node + self.path,
+            content=body,
+            headers={k: v for k, v in self.headers.items() if k.lower() not in skipped},
+        )
+        self.send_response(answer.status_code)
+        for name, value in answer.headers.items():
+            if name.lower() not in skipped:
+                self.send_header(name, value)
+        self.send_header("content-length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _pass_on
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextmanager
+def interleaving(node: str, meanwhile: Callable[[], None]) -> Iterator[str]:
+    """A way to the node at `node` on which `meanwhile` runs once, just before the next
+    conditional write: another person's change landing between a read and a write, every
+    time; its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Interleaving)
+    server.node, server.meanwhile = node, [meanwhile]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def index_mention(

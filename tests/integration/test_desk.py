@@ -3,18 +3,20 @@ signed in as real users of the node's file realm, one per role."""
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from earshot.alerts.lifecycle import acknowledge
 from earshot.desk.app import BODY_LIMIT
 from earshot.desk.work import Filters, queue
 from earshot.store import audit
 from earshot.store.indices import ensure_indices
 from tests.alert_helpers import an_alert, keep_alert
-from tests.desk_helpers import ANALYST, RESPONDER, index_mention
+from tests.desk_helpers import ANALYST, RESPONDER, index_mention, interleaving, serve_desk
 
 HOSTILE = "<script>alert(1)</script> \u202eevil\u202c <img src=x onerror=alert(2)>"
 
@@ -262,6 +264,25 @@ def test_an_alert_change_the_desk_cannot_make_is_refused_and_says_why(
     unknown = client.post("/alerts", data=data | {"id": "no-such-alert", "step": "resolve"})
     assert unknown.status_code == 404
     assert "no alert with id 'no-such-alert'" in unknown.text
+
+
+@pytest.mark.elasticsearch
+def test_an_alert_someone_changed_meanwhile_asks_for_a_reload(
+    desk_passwords, mentions, monkeypatch
+):
+    alert = an_alert(datetime(2026, 11, 21, 7, 0, tzinfo=UTC))
+    keep_alert(mentions, alert)
+    node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
+    with interleaving(node, lambda: acknowledge(mentions, alert.id, by="ann.other")) as way:
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", way)
+        with serve_desk() as desk:
+            client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
+            data = {"csrf": _csrf(client.get("/alerts")), "id": alert.id, "step": "resolve"}
+            changed = client.post("/alerts", data=data)
+            assert changed.status_code == 409
+            assert "reload the page" in changed.text
+            assert "acknowledged" in client.get("/alerts").text  # ann.other's, not resolved
+    assert audit.history(mentions, action="alert.resolve") == []
 
 
 @pytest.mark.elasticsearch
