@@ -13,6 +13,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from earshot.alerts.model import ALERTS, Alert, Evidence, EvidenceMention
 from earshot.alerts.model import to_document as alert_document
+from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.model import Mention, Place, Sentiment, mention_id
 from earshot.core.near_duplicates import canonical_url, signature
 from earshot.store.clusters import assign_clusters
@@ -124,11 +125,13 @@ def burst(
 
 
 def hourly_rate(at: datetime, base: float = 4.0) -> float:
-    """Mentions an hour: quiet at night, busy in the day, the evening rise, calmer weekends."""
-    hour = at.hour + at.minute / 60
+    """Mentions an hour: quiet at night, busy in the day, the evening rise, calmer weekends,
+    all on UK clocks, as people live."""
+    local = at.astimezone(FORCE_TIME_ZONE)
+    hour = local.hour + local.minute / 60
     daily = 0.25 + 0.75 * max(0.0, math.sin(math.pi * (hour - 6) / 16))
-    evening = 1.8 if 18 <= at.hour < 22 else 1.0
-    weekly = 0.7 if at.weekday() >= 5 else 1.0
+    evening = 1.8 if 18 <= local.hour < 22 else 1.0
+    weekly = 0.7 if local.weekday() >= 5 else 1.0
     return base * daily * evening * weekly
 
 

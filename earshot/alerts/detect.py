@@ -1,5 +1,8 @@
 """Spikes of negative talk about the force, judged against the same hour of the week.
 
+"The same hour" is read on UK clocks: a 09:00 window on the Monday after the clocks change
+is judged against 09:00 on the Mondays before, not against the hour 7 x 24 hours earlier.
+
 Everything is counted by Elasticsearch aggregations as of a given `now` (no state kept in
 memory, so a restart loses nothing): one multi-search per evaluation, one search per window
 length, each with filters for the current window and every baseline window. Window ends are
@@ -14,19 +17,18 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from elasticsearch import Elasticsearch
 
 from earshot.alerts.model import KnownEventNote
+from earshot.core.clock import same_local_time_days_earlier
 from earshot.core.profile import AlertSettings, KnownEvent
 from earshot.store import fields
 from earshot.store.indices import MENTIONS
 
 WEEK = timedelta(days=7)
-DAY = timedelta(days=1)
 # Below this many baseline weeks with data, the same time of day on the previous days is used.
 MIN_WEEKS = 2
 FALLBACK_DAYS = 6
@@ -94,6 +96,15 @@ def key_filter(key: str) -> list[dict]:
     return [{"term": {field: value}}] if field else []
 
 
+def earlier_window(start: datetime, end: datetime, days: int) -> tuple[datetime, datetime] | None:
+    """The same window on UK clocks `days` calendar days earlier, as UTC instants. It keeps
+    its length, so its count compares with this window's: in the hour the autumn change
+    repeats it is the first pass. None when it starts in the hour the spring change skips,
+    so no baseline counts an hour that never happened as a calm one."""
+    begins = same_local_time_days_earlier(start, days)
+    return None if begins is None else (begins, begins + (end - start))
+
+
 @dataclass(frozen=True)
 class _Plan:
     """The current window of one length and the windows its baseline may draw on."""
@@ -108,19 +119,16 @@ class _Plan:
         end = window_end(now, minutes)
         return cls(minutes, end - timedelta(minutes=minutes), end, settings.baseline_weeks)
 
-    def shifted(self, kind: str, n: int) -> tuple[datetime, datetime]:
-        step = (WEEK if kind == "week" else DAY) * n
-        return self.start - step, self.end - step
-
-    def baseline_names(self) -> list[str]:
-        weeks = [f"week-{n}" for n in range(1, self.weeks + 1)]
-        return weeks + [f"day-{n}" for n in range(1, FALLBACK_DAYS + 1)]
-
-    def bounds(self, name: str) -> tuple[datetime, datetime]:
-        if name == "current":
-            return self.start, self.end
-        kind, n = name.split("-")
-        return self.shifted(kind, int(n))
+    def windows(self) -> dict[str, tuple[datetime, datetime]]:
+        """The current window ("current") and, as "week-N" and "day-N", the earlier ones its
+        baseline may draw on: those that happened, so none in the hour the clocks skipped."""
+        found = {"current": (self.start, self.end)}
+        for kind, count, days in (("week", self.weeks, WEEK.days), ("day", FALLBACK_DAYS, 1)):
+            for n in range(1, count + 1):
+                window = earlier_window(self.start, self.end, n * days)
+                if window:
+                    found[f"{kind}-{n}"] = window
+        return found
 
     def search(self) -> dict:
         stories = {"cardinality": {"field": fields.CLUSTER, "precision_threshold": EXACT_UP_TO}}
@@ -139,8 +147,8 @@ class _Plan:
                 },
             },
         }
-        names = ["current", *self.baseline_names()]
-        earliest = min(self.bounds(n)[0] for n in names)
+        windows = self.windows()
+        earliest = min(start for start, _ in windows.values())
         return {
             "size": 0,
             "query": {
@@ -155,7 +163,7 @@ class _Plan:
                 # When history begins: a window before the first mention is no evidence of calm.
                 "first": {"min": {"field": fields.PUBLISHED}},
                 "windows": {
-                    "filters": {"filters": {n: fields.time_range(*self.bounds(n)) for n in names}},
+                    "filters": {"filters": {n: fields.time_range(*w) for n, w in windows.items()}},
                     "aggs": {"stories": stories, "negative": negative},
                 },
             },
@@ -169,9 +177,9 @@ class _Plan:
         history_from = datetime.fromtimestamp(first / 1000, UTC)
         tallies = {name: _tally(bucket) for name, bucket in aggs["windows"]["buckets"].items()}
         current = tallies["current"]
-        baseline = [tallies[n] for n in self.usable(history_from, "week", range(1, self.weeks + 1))]
+        baseline = [tallies[n] for n in self.usable(history_from, "week")]
         if len(baseline) < MIN_WEEKS:
-            days = self.usable(history_from, "day", range(1, FALLBACK_DAYS + 1))
+            days = self.usable(history_from, "day")
             baseline = [tallies[n] for n in days] or baseline
         spikes = []
         for key, count in current.negative.items():
@@ -180,10 +188,15 @@ class _Plan:
                 spikes.append(spike)
         return spikes
 
-    def usable(self, history_from: datetime, kind: str, ns: Iterable[int]) -> list[str]:
-        """Baseline windows that history covers (start at or after the day it begins)."""
+    def usable(self, history_from: datetime, kind: str) -> list[str]:
+        """Baseline windows of a kind ("week", "day") that history covers (start at or after
+        the day it begins)."""
         day_begins = history_from.replace(hour=0, minute=0, second=0, microsecond=0)
-        return [f"{kind}-{n}" for n in ns if self.shifted(kind, n)[0] >= day_begins]
+        return [
+            name
+            for name, (start, _) in self.windows().items()
+            if name.startswith(f"{kind}-") and start >= day_begins
+        ]
 
     def _judge_key(
         self,

@@ -2,15 +2,16 @@
 the words that set the window apart from its usual talk, where and from which sources.
 
 One search per spike: the top negative stories (one per near-duplicate cluster, most
-negative first), significant words of the window against the same windows of earlier weeks,
-and the places and sources named. No author is kept: an alert is about talk, not people.
+negative first), significant words of the window against the same windows of earlier weeks
+(on UK clocks, as the spike was judged), and the places and sources named. No author is
+kept: an alert is about talk, not people.
 """
 
 from __future__ import annotations
 
 from elasticsearch import Elasticsearch
 
-from earshot.alerts.detect import WEEK, Spike, key_filter
+from earshot.alerts.detect import WEEK, Spike, earlier_window, key_filter
 from earshot.alerts.model import Evidence, EvidenceMention
 from earshot.core.people import without_people
 from earshot.store import fields
@@ -27,14 +28,15 @@ TITLE_LIMIT = 200
 def gather(
     es: Elasticsearch, spike: Spike, *, baseline_weeks: int, force_handles: list[str]
 ) -> Evidence:
-    window = [time_range(spike.window_start, spike.window_end)]
-    background = [
-        time_range(spike.window_start - WEEK * n, spike.window_end - WEEK * n)
-        for n in range(0, baseline_weeks + 1)  # the window itself too: terms are a subset
-    ]
+    window = (spike.window_start, spike.window_end)
+    earlier = (earlier_window(*window, WEEK.days * n) for n in range(1, baseline_weeks + 1))
+    # The window itself too: significant terms are drawn from a subset of the background.
+    background = [time_range(*w) for w in (window, *earlier) if w]
     response = es.search(
         index=MENTIONS,
-        query={"bool": {"filter": window + public_negative() + key_filter(spike.key)}},
+        query={
+            "bool": {"filter": [time_range(*window), *public_negative(), *key_filter(spike.key)]}
+        },
         size=TOP_MENTIONS,
         collapse={"field": fields.CLUSTER},
         sort=[{fields.TOWARD_FORCE_SCORE: "asc"}, {fields.PUBLISHED: "asc"}],

@@ -53,6 +53,21 @@ def on_force_clocks(instant: datetime) -> str:
     return f"{local:%a} {local.day} {local:%b %H:%M %Z}"
 
 
+def same_local_time_days_earlier(
+    instant: datetime, days: int, tz: ZoneInfo = FORCE_TIME_ZONE
+) -> datetime | None:
+    """The UTC instant the force's clocks showed the same time `days` calendar days earlier.
+
+    "The same hour last week" means what people did then at that time on the clock: across a
+    clock change that is 7 days and an hour apart, not 7 x 24 hours. Where the earlier day
+    showed that time twice (the autumn change), the first is meant; where it never showed it
+    (the spring change skips 01:00-01:59), there is no such instant and the answer is None.
+    """
+    wall = instant.astimezone(tz).replace(tzinfo=None) - timedelta(days=days)
+    earlier = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    return earlier if earlier.astimezone(tz).replace(tzinfo=None) == wall else None
+
+
 def day_before(run_time: datetime, tz: ZoneInfo = FORCE_TIME_ZONE) -> LocalDay:
     """The local day before the one a run belongs to: a 07:00 run on the 21st covers the 20th."""
     if run_time.tzinfo is None:

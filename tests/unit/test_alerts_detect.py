@@ -30,7 +30,7 @@ MATCH = KnownEvent(
     end=at("2026-11-18 17:30"),
 )
 # The evening peak: a surge the whole conversation rises with, then a plain (bigger) evening.
-SURGE = at("2026-11-18 19:00")  # 120 negative stories and 680 others in 45 minutes
+SURGE = at("2026-11-18 19:00")  # 150 negative stories and 650 others in 45 minutes
 BUSY_EVENING = at("2026-11-18 21:00")  # ten times the usual talk, as negative as usual
 LONE = at("2027-03-01 10:05")  # one negative mention with no history before it
 
@@ -50,8 +50,8 @@ def history(es_node) -> Iterator[Elasticsearch]:
     mentions += burst(BIG, 4, first=2_000_000, story="covered up the van crash in Lincoln", **about)
     mentions += burst(SMALL, 7, first=3_000_000)
     mentions += burst(DURING_MATCH, 20, first=4_000_000)
-    mentions += burst(SURGE, 120, minutes=45, first=6_000_000)
-    mentions += burst(SURGE, 680, minutes=45, first=7_000_000, tone=0.0)
+    mentions += burst(SURGE, 150, minutes=45, first=6_000_000)
+    mentions += burst(SURGE, 650, minutes=45, first=7_000_000, tone=0.0)
     busy_until = BUSY_EVENING + timedelta(minutes=45)
     mentions += rhythmic_history(BUSY_EVENING, busy_until, seed=8, base=40, first=8_000_000)
     mentions.append(talk(5_000_000, LONE))
@@ -117,7 +117,7 @@ def test_an_event_for_other_topics_does_not_raise_the_bar_but_is_named(history):
 
 def test_an_evening_surge_is_found_though_the_whole_conversation_rises_with_it(history):
     surge = spikes_at(history, SURGE + timedelta(minutes=60))[("all", 60)]
-    assert surge.count >= 120
+    assert surge.count >= 150
     # The share rose by less than a tenth, but over 800 stories that is no chance.
     assert surge.share < surge.baseline_share + 0.1
     assert surge.probability < 0.001
