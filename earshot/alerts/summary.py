@@ -107,10 +107,13 @@ def _chance(probability: float) -> str:
 
 
 def _window(ev: Evidence, minutes: int) -> str:
+    """The zone once, unless the clocks changed inside the window: the night they go back,
+    "01:00 to 01:00 GMT" would read as no time at all."""
     start = ev.window_start.astimezone(FORCE_TIME_ZONE)
     end = ev.window_end.astimezone(FORCE_TIME_ZONE)
     day = f"{start:%a} {start.day} {start:%b %Y}"
-    return f"{minutes} minutes, {start:%H:%M} to {end:%H:%M %Z} on {day}"
+    begins = f"{start:%H:%M}" if start.tzname() == end.tzname() else f"{start:%H:%M %Z}"
+    return f"{minutes} minutes, {begins} to {end:%H:%M %Z} on {day}"
 
 
 def _when(at: datetime) -> str:
