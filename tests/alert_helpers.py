@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from elasticsearch import Elasticsearch, helpers
 
+from earshot.alerts.detect import Spike
+from earshot.alerts.evidence import gather
 from earshot.alerts.model import ALERTS, Alert, Evidence, EvidenceMention
 from earshot.alerts.model import to_document as alert_document
 from earshot.core.clock import FORCE_TIME_ZONE
@@ -77,6 +79,7 @@ def talk(
     story: str | None = None,
     by_force: bool = False,
     url: str | None = None,
+    risk_flags: tuple[str, ...] = (),
 ) -> Mention:
     """One public mention of the force at `at`. `tone` is the score toward the force; the
     same `story` gives the same text (near-duplicates, one cluster); `n` makes it unique."""
@@ -108,6 +111,7 @@ def talk(
         in_area=bool(places),
         canonical_url=canonical_url(link),
         signature=signature(text),
+        risk_flags=risk_flags,
     )
 
 
@@ -212,6 +216,37 @@ def an_alert(opened: datetime) -> Alert:
             mentions=(EvidenceMention(id="m1", title="a story", url=None, source="news"),),
         ),
     )
+
+
+# Two negative posts of one window: one flagged, whose words only the desk may show.
+WITHHELD_WORDS = "I am going to end it all tonight"
+PLAIN_WORDS = "nobody came when my shed was broken into"
+WITHHELD_LINK = "https://forum.example/end-it-all-tonight"
+WITHHELD_ID = mention_id("news", WITHHELD_LINK)
+
+
+def evidence_with_withheld_words(es: Elasticsearch, opened: datetime) -> Evidence:
+    """The evidence the pipeline gathers for an hour holding both posts."""
+    start = opened - timedelta(hours=1)
+    put_mentions(
+        es,
+        [
+            talk(1, start, story=WITHHELD_WORDS, risk_flags=("self-harm",), url=WITHHELD_LINK),
+            talk(2, start, story=PLAIN_WORDS, url="https://news.example/shed"),
+        ],
+    )
+    spike = Spike(
+        key="all",
+        window_minutes=60,
+        window_start=start,
+        window_end=opened,
+        count=2,
+        baseline=1.0,
+        probability=0.001,
+        share=1.0,
+        baseline_share=0.1,
+    )
+    return gather(es, spike, baseline_weeks=1, force_handles=[])
 
 
 def keep_alert(es: Elasticsearch, alert: Alert) -> None:

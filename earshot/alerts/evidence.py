@@ -47,6 +47,7 @@ def gather(
             fields.SOURCE,
             fields.HANDLE,
             fields.TOWARD_FORCE_SCORE,
+            fields.RISK_FLAGS,
         ],
         aggs={
             "sample": {
@@ -88,14 +89,16 @@ def gather(
 def _mention(hit: dict, force_handles: list[str]) -> EvidenceMention:
     source = hit["_source"]
     earshot = source.get("earshot", {})
-    title = earshot.get("title") or source.get("message") or ""
+    flags = tuple(earshot.get("risk_flags") or ())
+    title = "" if flags else earshot.get("title") or source.get("message") or ""
     author = source.get("user", {}).get("name")
     return EvidenceMention(
         id=hit["_id"],
         title=without_people(title[: TITLE_LIMIT * 2], author=author, force_handles=force_handles)[
             :TITLE_LIMIT
         ],
-        url=source.get("url", {}).get("full"),
+        url=None if flags else source.get("url", {}).get("full"),
         source=source.get("event", {}).get("provider", ""),
         toward_force=earshot.get("toward_force", {}).get("score"),
+        risk_flags=flags,
     )

@@ -29,13 +29,24 @@ class Frozen(BaseModel):
 
 class EvidenceMention(Frozen):
     """One of the top negative mentions of the window (a near-duplicate cluster once).
-    No author: an alert is about talk, not about who talked."""
+    No author: an alert is about talk, not about who talked. A mention with risk flags keeps
+    neither its words nor its link (a post's address often repeats its words): alerts are
+    forwarded and listed to every analyst, and those words are seen only in the desk, where
+    revealing them is recorded."""
 
     id: str
     title: str
     url: str | None
     source: str
     toward_force: float | None = None
+    risk_flags: tuple[str, ...] = ()
+
+    @property
+    def shown_title(self) -> str:
+        """What every channel may show of the post."""
+        if self.risk_flags:
+            return f"words withheld (flags: {', '.join(self.risk_flags)})"
+        return self.title
 
 
 class KnownEventNote(Frozen):
@@ -139,6 +150,7 @@ MAPPING = {
                         "url": _KEYWORD,
                         "source": _KEYWORD,
                         "toward_force": {"type": "float"},
+                        "risk_flags": _KEYWORD,
                     }
                 },
                 "terms": _KEYWORD,

@@ -52,7 +52,7 @@ def summarise(alert: Alert, *, desk: str | None = None) -> Summary:
         facts=_facts(alert),
         mentions=tuple(
             MentionLine(
-                title=neutral(m.title, TITLE_CHARS) or "(untitled)",
+                title=neutral(m.shown_title, TITLE_CHARS) or "(untitled)",
                 link=safe_link(m.url),
                 source=neutral(m.source, WORD_CHARS),
                 desk=item_link(desk, m.id) if desk else None,

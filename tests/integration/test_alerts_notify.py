@@ -35,6 +35,13 @@ from earshot.core.paths import DEFAULT_PROFILE
 from earshot.core.profile import Recipients
 from earshot.core.safe_text import BREAK
 from listeners import load_profile
+from tests.alert_helpers import (
+    PLAIN_WORDS,
+    WITHHELD_ID,
+    WITHHELD_LINK,
+    WITHHELD_WORDS,
+    evidence_with_withheld_words,
+)
 from tests.digest_helpers import Mailbox
 
 NOW = datetime(2026, 11, 21, 14, 30, tzinfo=UTC)
@@ -199,6 +206,25 @@ def test_alert_email_arrives_as_text_and_html_with_its_evidence_and_hostile_text
         "last_error": None,
         "sent_at": NOW.isoformat().replace("+00:00", "Z"),
     }
+
+
+def test_alert_email_withholds_a_flagged_posts_words_and_link_and_quotes_the_others(
+    alerts_index, profile, mailbox, monkeypatch
+):
+    monkeypatch.setenv("EARSHOT_DESK_URL", DESK)
+    evidence = evidence_with_withheld_words(alerts_index, NOW)
+    pending = spike(notifications={"email": Delivery()})
+    alert = put(alerts_index, pending.model_copy(update={"evidence": evidence}))
+
+    assert deliver_pending(alerts_index, profile, now=NOW).sent == ((alert.id, "email"),)
+
+    [message] = mailbox.messages()
+    for body in (message.get_body((kind,)).get_content() for kind in ("plain", "html")):
+        body = body.replace(BREAK, "")
+        assert WITHHELD_WORDS not in body and WITHHELD_LINK not in body
+        assert "words withheld (flags: self-harm)" in body
+        assert f"{DESK}/item/{WITHHELD_ID}" in body  # where the words are revealed, on record
+        assert PLAIN_WORDS in body
 
 
 def test_a_mail_server_that_is_down_loses_nothing_the_next_run_delivers(

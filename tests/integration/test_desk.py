@@ -15,7 +15,15 @@ from earshot.desk.app import BODY_LIMIT
 from earshot.desk.work import Filters, queue
 from earshot.store import audit
 from earshot.store.indices import ensure_indices
-from tests.alert_helpers import an_alert, keep_alert
+from tests.alert_helpers import (
+    PLAIN_WORDS,
+    WITHHELD_ID,
+    WITHHELD_LINK,
+    WITHHELD_WORDS,
+    an_alert,
+    evidence_with_withheld_words,
+    keep_alert,
+)
 from tests.desk_helpers import ANALYST, RESPONDER, index_mention, interleaving, serve_desk
 
 HOSTILE = "<script>alert(1)</script> \u202eevil\u202c <img src=x onerror=alert(2)>"
@@ -283,6 +291,22 @@ def test_an_alert_someone_changed_meanwhile_asks_for_a_reload(
             assert "reload the page" in changed.text
             assert "acknowledged" in client.get("/alerts").text  # ann.other's, not resolved
     assert audit.history(mentions, action="alert.resolve") == []
+
+
+@pytest.mark.elasticsearch
+def test_the_alerts_page_withholds_a_flagged_posts_words_and_links_to_where_they_are_revealed(
+    desk, desk_passwords, es
+):
+    opened = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    evidence = evidence_with_withheld_words(es, opened)
+    keep_alert(es, an_alert(opened).model_copy(update={"evidence": evidence}))
+
+    page = _signed_in(desk, ANALYST, desk_passwords[ANALYST]).get("/alerts").text
+
+    assert WITHHELD_WORDS not in page and WITHHELD_LINK not in page
+    assert f'<a href="/item/{WITHHELD_ID}">words withheld (flags: self-harm)</a>' in page
+    assert PLAIN_WORDS in page
+    assert audit.history(es, action="mention.reveal") == []
 
 
 @pytest.mark.elasticsearch
