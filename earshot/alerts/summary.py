@@ -10,11 +10,10 @@ escapes for its own markup (HTML, Slack mrkdwn, Adaptive Card text); links pass
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from earshot.alerts.model import Alert, Evidence
 from earshot.alerts.registry import rule_named
-from earshot.core.clock import FORCE_TIME_ZONE
+from earshot.core.clock import FORCE_TIME_ZONE, on_force_clocks
 from earshot.core.desk_links import alerts_link, item_link
 from earshot.core.safe_text import TITLE_CHARS, neutral, safe_link
 
@@ -86,8 +85,8 @@ def _facts(alert: Alert) -> tuple[tuple[str, str], ...]:
         facts.append(
             (
                 "Known event",
-                f"{neutral(e.name, HEADLINE_CHARS)} ({e.kind}), {_when(e.start)} to "
-                f"{_when(e.end)}: judged against a raised threshold",
+                f"{neutral(e.name, HEADLINE_CHARS)} ({e.kind}), {on_force_clocks(e.start)} to "
+                f"{on_force_clocks(e.end)}: judged against a raised threshold",
             )
         )
     facts.append(("Status", alert.status))
@@ -114,11 +113,6 @@ def _window(ev: Evidence, minutes: int) -> str:
     day = f"{start:%a} {start.day} {start:%b %Y}"
     begins = f"{start:%H:%M}" if start.tzname() == end.tzname() else f"{start:%H:%M %Z}"
     return f"{minutes} minutes, {begins} to {end:%H:%M %Z} on {day}"
-
-
-def _when(at: datetime) -> str:
-    local = at.astimezone(FORCE_TIME_ZONE)
-    return f"{local:%a} {local.day} {local:%b %H:%M %Z}"
 
 
 def _words(words: tuple[str, ...]) -> tuple[str, ...]:
