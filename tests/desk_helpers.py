@@ -67,13 +67,13 @@ def serve_desk() -> Iterator[str]:
 
 class _Interleaving(BaseHTTPRequestHandler):
     """Passes every request on to the real node as it came, but first runs the server's
-    `meanwhile` before a write made only if the document is unchanged (`if_seq_no`)."""
+    `meanwhile` before the first request whose path holds the server's `before`."""
 
     protocol_version = "HTTP/1.1"
 
     def _pass_on(self) -> None:
         body = self.rfile.read(int(self.headers.get("content-length", 0)))
-        if "if_seq_no=" in self.path and self.server.meanwhile:
+        if self.server.before in self.path and self.server.meanwhile:
             self.server.meanwhile.pop()()
         skipped = {"host", "content-length", "connection", "transfer-encoding", "content-encoding"}
         answer = httpx.request(
@@ -97,12 +97,14 @@ class _Interleaving(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def interleaving(node: str, meanwhile: Callable[[], None]) -> Iterator[str]:
+def interleaving(
+    node: str, meanwhile: Callable[[], None], *, before: str = "if_seq_no="
+) -> Iterator[str]:
     """A way to the node at `node` on which `meanwhile` runs once, just before the next
-    conditional write: another person's change landing between a read and a write, every
-    time; its URL."""
+    request whose path holds `before`: by default a conditional write, so another person's
+    change lands between a read and a write, every time; its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Interleaving)
-    server.node, server.meanwhile = node, [meanwhile]
+    server.node, server.meanwhile, server.before = node, [meanwhile], before
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -33,6 +36,7 @@ from earshot.desk.signin import SESSION_SECONDS, Person, Sessions, TooManyAttemp
 from earshot.store.connection import connect
 
 _pages = template_environment("earshot.desk")
+Form = FormData | None  # what a request posted; None for a GET
 # Scripts only from the desk itself: a post's text that slipped past escaping still could
 # not run, nor send a form or a frame elsewhere.
 _HEADERS = {
@@ -78,20 +82,18 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             raise HTTPException(303, headers={"Location": "/signin"})
         return person
 
-    async def posted(request: Request, person: Person, *, change: bool = True) -> dict:
-        form = dict(await request.form())
-        if not secrets.compare_digest(str(form.get("csrf", "")), person.csrf):
+    def posted(form: Form, person: Person, *, change: bool = True) -> Form:
+        if form is None or not secrets.compare_digest(str(form.get("csrf", "")), person.csrf):
             raise HTTPException(403, "the form's CSRF token is missing or wrong")
         if change and not person.may_respond:
             raise HTTPException(403, "only responders may change the workflow")
         return form
 
-    async def signin(request: Request) -> Response:
-        if request.method == "GET":
+    def signin(request: Request, form: Form) -> Response:
+        if form is None:
             return page(request, "signin", error="")
         if _from_another_site(request):
             return page(request, "signin", 403, error=_ANOTHER_SITE)
-        form = await request.form()
         try:
             session_id = sessions.sign_in(
                 str(form.get("username", "")), str(form.get("password", ""))
@@ -104,14 +106,14 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
         request.session["id"] = session_id
         return RedirectResponse("/", 303)
 
-    async def signout(request: Request) -> Response:
+    def signout(request: Request, form: Form) -> Response:
         person = signed_in(request)
-        await posted(request, person, change=False)
+        posted(form, person, change=False)
         sessions.sign_out(request.session.get("id"))
         request.session.clear()
         return RedirectResponse("/signin", 303)
 
-    async def queue(request: Request) -> Response:
+    def queue(request: Request, form: Form) -> Response:
         person = signed_in(request)
         filters = _filters(request)
         return page(
@@ -125,12 +127,12 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             refresh_seconds=refresh_seconds,
         )
 
-    async def queue_rows(request: Request) -> Response:
+    def queue_rows(request: Request, form: Form) -> Response:
         """The queue's rows alone, for the open page to swap in without a reload."""
         person = signed_in(request)
         return page(request, "queue_rows", rows=work.queue(person.es, _filters(request)))
 
-    async def item(request: Request) -> Response:
+    def item(request: Request, form: Form) -> Response:
         person = signed_in(request)
         found = _mention(person, request.path_params["id"])
 
@@ -148,10 +150,10 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
                 error=error,
             )
 
-        if request.method != "POST":
+        if form is None:
             return shown()
         doing = request.query_params.get("do")
-        form = await posted(request, person, change=doing != "reveal")
+        posted(form, person, change=doing != "reveal")
         if doing == "reveal":
             work.reveal(trail, found, by=person.name)
             return shown(revealed=True)
@@ -171,10 +173,10 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             return shown(400, error=str(e))
         return RedirectResponse(f"/item/{found['id']}", 303)
 
-    async def alerts(request: Request) -> Response:
+    def alerts(request: Request, form: Form) -> Response:
         person = signed_in(request)
-        if request.method == "POST":
-            form = await posted(request, person)
+        if form is not None:
+            posted(form, person)
             alert_id, step = str(form.get("id", "")), str(form.get("step", ""))
             if step not in _ALERT_STEPS:
                 raise HTTPException(400, f"step must be acknowledge or resolve, not {step!r}")
@@ -191,12 +193,12 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
 
     return Starlette(
         routes=[
-            Route("/", queue),
-            Route("/queue/rows", queue_rows),
-            Route("/signin", signin, methods=["GET", "POST"]),
-            Route("/signout", signout, methods=["POST"]),
-            Route("/item/{id}", item, methods=["GET", "POST"]),
-            Route("/alerts", alerts, methods=["GET", "POST"]),
+            Route("/", _off_the_loop(queue)),
+            Route("/queue/rows", _off_the_loop(queue_rows)),
+            Route("/signin", _off_the_loop(signin), methods=["GET", "POST"]),
+            Route("/signout", _off_the_loop(signout), methods=["POST"]),
+            Route("/item/{id}", _off_the_loop(item), methods=["GET", "POST"]),
+            Route("/alerts", _off_the_loop(alerts), methods=["GET", "POST"]),
             Mount("/static", StaticFiles(packages=[("earshot.desk", "static")]), name="static"),
         ],
         middleware=[
@@ -210,6 +212,20 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             ),
         ],
     )
+
+
+def _off_the_loop(
+    handle: Callable[[Request, Form], Response],
+) -> Callable[[Request], Awaitable[Response]]:
+    """Elasticsearch's client blocks, so each request's work runs in Starlette's thread pool:
+    on the event loop, one person's slow answer from the node held up every other person's
+    page until it came. A posted form is read first, on the loop, where reading is awaited."""
+
+    async def endpoint(request: Request) -> Response:
+        form = await request.form() if request.method == "POST" else None
+        return await run_in_threadpool(handle, request, form)
+
+    return endpoint
 
 
 class _SmallBodies:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -212,6 +213,35 @@ def test_a_sign_in_sent_from_another_site_is_refused(desk, desk_passwords, menti
         assert client.get("/", follow_redirects=False).headers["location"] == "/signin"
     own = {"Origin": desk, "Sec-Fetch-Site": "same-origin"}
     assert _signed_in(desk, RESPONDER, desk_passwords[RESPONDER], headers=own).get("/").is_success
+
+
+@pytest.mark.elasticsearch
+def test_a_sign_in_waiting_on_elasticsearch_holds_up_no_one_else(desk_passwords, monkeypatch):
+    """The Elasticsearch client blocks: run on the desk's event loop, one person's sign-in
+    waiting on a busy node held every other person's page until the node answered. Here the
+    node's answer is held until the other page has been served."""
+    arrived, released = threading.Event(), threading.Event()
+
+    def held() -> None:
+        arrived.set()
+        released.wait(60)
+
+    node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
+    with interleaving(node, held, before="/_security/_authenticate") as way:
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", way)
+        with serve_desk() as desk:
+            credentials = {"username": RESPONDER, "password": desk_passwords[RESPONDER]}
+            signing_in = threading.Thread(
+                target=httpx.post, args=(f"{desk}/signin",), kwargs={"data": credentials}
+            )
+            signing_in.start()
+            assert arrived.wait(30), "the sign-in never reached the node"
+            try:
+                other = httpx.get(f"{desk}/signin", timeout=10)
+                assert other.status_code == 200 and not released.is_set()
+            finally:
+                released.set()
+                signing_in.join(30)
 
 
 @pytest.mark.elasticsearch
