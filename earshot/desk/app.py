@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -46,6 +46,8 @@ _HEADERS = {
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    # Pages hold posts, names and notes: a shared browser or a proxy keeps no copy.
+    "Cache-Control": "no-store",
 }
 BODY_LIMIT = 64 * 1024  # a note of a few pages, far past any form the desk serves
 _ANOTHER_SITE = (
@@ -201,6 +203,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             Route("/alerts", _off_the_loop(alerts), methods=["GET", "POST"]),
             Mount("/static", StaticFiles(packages=[("earshot.desk", "static")]), name="static"),
         ],
+        exception_handlers={HTTPException: _refused},
         middleware=[
             Middleware(_SmallBodies),
             Middleware(
@@ -212,6 +215,13 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             ),
         ],
     )
+
+
+async def _refused(request: Request, error: HTTPException) -> Response:
+    """A refusal (400, 403, 404, 409, 413) or a redirect to sign in, with the pages' own
+    headers: without them an error page could be framed, cached or give away its address."""
+    headers = {**_HEADERS, **(error.headers or {})}
+    return PlainTextResponse(error.detail, error.status_code, headers=headers)
 
 
 def _off_the_loop(

@@ -47,6 +47,9 @@ class BadFilter(ValueError):
     """A queue filter the desk cannot apply: the message names what was wrong."""
 
 
+FILTER_CHARS = 500  # longer than any action, topic, place, source, user name or search
+
+
 @dataclass(frozen=True)
 class Filters:
     action: str = ""
@@ -61,6 +64,10 @@ class Filters:
     def __post_init__(self) -> None:
         if self.since and self.since not in SINCE:
             raise BadFilter(f"time must be one of {', '.join(SINCE)}, not {self.since!r}")
+        # Elasticsearch refuses a term past 32 KB with an error that would quote what was typed.
+        for name, value in vars(self).items():
+            if len(value) > FILTER_CHARS:
+                raise BadFilter(f"{name} may be at most {FILTER_CHARS} characters")
 
 
 def queue(es: Elasticsearch, filters: Filters, limit: int = 100) -> list[dict]:

@@ -115,6 +115,10 @@ def test_the_queue_filters_by_topic_place_assignee_and_time(desk, desk_passwords
     refused = client.get("/", params={"since": "forever"})
     assert refused.status_code == 400
     assert "time must be one of 24h, 7d, 30d, not 'forever'" in refused.text
+    # Past Elasticsearch's 32 KB term limit, a typed filter had been a server error.
+    too_long = client.get("/", params={"action": "a" * 40_000})
+    assert too_long.status_code == 400
+    assert "action may be at most 500 characters" in too_long.text
 
 
 @pytest.mark.elasticsearch
@@ -372,6 +376,23 @@ def test_hostile_text_and_links_render_inert(desk, desk_passwords, mentions):
         assert 'href="javascript:' not in page.text
         assert "default-src 'self'" in page.headers["content-security-policy"]
     assert 'class="text"' in client.get("/item/hostile").text  # bidi isolated
+
+
+@pytest.mark.elasticsearch
+def test_refusals_carry_the_pages_security_headers(desk, desk_passwords, mentions):
+    """An error page framed, cached or sending its address on is as exposed as a page."""
+    client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
+    signed_out = httpx.Client(base_url=desk, timeout=30)
+    for answer in (
+        client.get("/"),
+        client.get("/item/no-such-mention"),
+        client.get("/", params={"since": "forever"}),
+        client.post("/item/m1", data={"step": "take", "csrf": "guess"}),
+        signed_out.get("/", follow_redirects=False),
+    ):
+        assert answer.headers["content-security-policy"].endswith("frame-ancestors 'none'")
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["cache-control"] == "no-store"
 
 
 def mentions_index_of(mention_id: str, es) -> str:
