@@ -134,7 +134,9 @@ class Listener(Generic[SourceT]):
                 posted = []
                 for item in walk.items:
                     if (mention := stream.mention(item)) is not None:
-                        posted.append((mention.id, stream.posted(item)))
+                        # Never later than heard, as `mention` dates it: one post dated 2099
+                        # would move the overlap window past every late arrival till then.
+                        posted.append((mention.id, min(stream.posted(item), self.now)))
                         if not recent.knows(mention.id):  # heard in the overlap before
                             heard.setdefault(mention.id, mention)  # found by two streams
                 after[heard_key] = str(recent.after(posted))

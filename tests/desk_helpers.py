@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 import uvicorn
 from elasticsearch import Elasticsearch
@@ -63,54 +61,6 @@ def serve_desk() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
-
-
-class _Interleaving(BaseHTTPRequestHandler):
-    """Passes every request on to the real node as it came, but first runs the server's
-    `meanwhile` before the first request whose path holds the server's `before`."""
-
-    protocol_version = "HTTP/1.1"
-
-    def _pass_on(self) -> None:
-        body = self.rfile.read(int(self.headers.get("content-length", 0)))
-        if self.server.before in self.path and self.server.meanwhile:
-            self.server.meanwhile.pop()()
-        skipped = {"host", "content-length", "connection", "transfer-encoding", "content-encoding"}
-        answer = httpx.request(
-            self.command,
-            self.server.node + self.path,
-            content=body,
-            headers={k: v for k, v in self.headers.items() if k.lower() not in skipped},
-        )
-        self.send_response(answer.status_code)
-        for name, value in answer.headers.items():
-            if name.lower() not in skipped:
-                self.send_header(name, value)
-        self.send_header("content-length", str(len(answer.content)))
-        self.end_headers()
-        self.wfile.write(answer.content)
-
-    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _pass_on
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextmanager
-def interleaving(
-    node: str, meanwhile: Callable[[], None], *, before: str = "if_seq_no="
-) -> Iterator[str]:
-    """A way to the node at `node` on which `meanwhile` runs once, just before the next
-    request whose path holds `before`: by default a conditional write, so another person's
-    change lands between a read and a write, every time; its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Interleaving)
-    server.node, server.meanwhile, server.before = node, [meanwhile], before
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def index_mention(

@@ -132,11 +132,11 @@ def to_document(mention: Mention, ingested: datetime, handles: Handles = KEEP_HA
 def _make_months(es: Elasticsearch, months: set[str]) -> None:
     """A new month is made from setup's template, behind the alias every reader uses. Made
     and checked before anything is written: without the template it would be a bare index
-    that no search, status change or already-indexed lookup finds."""
+    that no search, status change or already-indexed lookup finds. A month that exists is
+    checked too: the bare index an earlier try made must not be written on its retry."""
     for month in sorted(months):
-        if es.indices.exists(index=month):
-            continue
-        es.options(ignore_status=400).indices.create(index=month)  # 400: made meanwhile
+        if not es.indices.exists(index=month):
+            es.options(ignore_status=400).indices.create(index=month)  # 400: made meanwhile
         if not es.indices.exists_alias(name=MENTIONS, index=month):
             raise NotInstalled(
                 f"{month} was made without Earshot's template (nothing was written to it): "
@@ -174,11 +174,12 @@ def index_mentions(
         raise_on_error=False,
     ):
         result = item["create"]
-        if ok:
+        # Every id written here was not stored when looked up: a 409 is this run's own write
+        # landing twice (the client sent the request again when its answer was lost) or a run
+        # collecting the same item at the same moment. Stored since the lookup, it is new.
+        if ok or result.get("status") == 409:
             report.new += 1
             written.add(result["_index"])
-        elif result.get("status") == 409:
-            report.already_indexed += 1
         else:
             error = result.get("error", {})
             reason = error.get("reason", error) if isinstance(error, dict) else error

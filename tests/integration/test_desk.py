@@ -25,7 +25,8 @@ from tests.alert_helpers import (
     evidence_with_withheld_words,
     keep_alert,
 )
-from tests.desk_helpers import ANALYST, RESPONDER, index_mention, interleaving, serve_desk
+from tests.desk_helpers import ANALYST, RESPONDER, index_mention, serve_desk
+from tests.node_way import interleaving
 
 HOSTILE = "<script>alert(1)</script> \u202eevil\u202c <img src=x onerror=alert(2)>"
 

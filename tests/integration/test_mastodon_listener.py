@@ -332,3 +332,18 @@ def test_mastodon_through_the_collect_dag_with_a_failing_rss_feed_beside_it(
         run_collect_dag()
     es.indices.refresh(index=MENTIONS)
     assert mention_counts(es).by_source == {"mastodon": 4}
+
+
+def test_a_status_dated_in_the_future_does_not_close_the_overlap_window():
+    """A remote server's clock can date a status 2099. Counted as posted then, it moved the
+    window read again behind the newest status heard to 2099, and every status federated
+    late was lost until then."""
+    heard_before = status(2) | {"created_at": "2026-11-21T06:40:00.000Z"}
+    future = status(3) | {"created_at": "2099-01-01T00:00:00.000Z"}
+    late = late_federated() | {"created_at": "2026-11-21T06:50:00.000Z"}
+    with FeedServer({f"{TAG}?limit=40": page([future, heard_before])}) as server:
+        first = MastodonListener(source(server), now=NOW).listen({})
+        server.routes[f"{TAG}?limit=40"] = page([future, heard_before, late])
+        later = MastodonListener(source(server), now=NOW).listen(first.cursor)
+    assert len(first.mentions) == 2
+    assert [m.url for m in later.mentions] == [late["url"]]

@@ -1,15 +1,18 @@
 """Writing and reading mentions in the real Elasticsearch."""
 
+import os
 from datetime import UTC, datetime
 
 import pytest
 
 from earshot.core.model import Mention, Response, Sentiment, mention_id
 from earshot.core.pseudonym import author_key
+from earshot.store.connection import connect
 from earshot.store.cursors import load_cursor, save_cursor
 from earshot.store.indices import MENTIONS, NotInstalled, ensure_indices
 from earshot.store.mentions import IndexingError, MentionNotFound, index_mentions, set_status
 from earshot.store.queries import mention_counts, most_negative, response_queue
+from tests.node_way import interleaving
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -191,10 +194,25 @@ def test_workflow_status_moves_on_and_survives_recollection(es):
 
 
 def test_a_cluster_never_set_up_gets_no_bare_month_and_one_line_naming_setup(es):
+    """Airflow retries the task: the bare month the first try made exists by then, and the
+    retry had written every mention into it, where no reader could find them."""
     es.indices.delete_index_template(name=MENTIONS)
-    with pytest.raises(NotInstalled, match=r"^earshot-mentions-2026.11 was made without .* setup"):
-        index_mentions(es, [mention(1)])
+    for _ in ("the run", "its retry"):
+        with pytest.raises(NotInstalled, match=r"^earshot-mentions-2026.11 was made without"):
+            index_mentions(es, [mention(1)])
     assert es.count(index="earshot-mentions-2026.11")["count"] == 0
+
+
+def test_a_write_whose_answer_was_lost_counts_its_mentions_as_new(es, monkeypatch):
+    """The client sends a bulk request again when its answer is lost (a reset connection, a
+    slow cluster), and every create then answers 409. Counted as already indexed, the run
+    reported nothing new, so the alerts were not told of it."""
+    node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
+    with interleaving(node, before="/_bulk", drop_answer=True) as way:
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", way)
+        report = index_mentions(connect(), [mention(1), mention(2)])
+    assert (report.new, report.already_indexed) == (2, 0)
+    assert es.count(index=MENTIONS)["count"] == 2
 
 
 def test_status_can_be_set_right_after_a_collect(es):
