@@ -13,8 +13,10 @@ AUTHOR_WITHHELD = "[author]"
 HANDLE_WITHHELD = "@[handle]"
 HANDLE_ERASED = "@[erased]"
 
-# @name, @name.bsky.social, @name@instance.example; a dot ending the sentence is not the handle's.
-_HANDLE = re.compile(r"(?<![\w@.])@\w+(?:\.\w+)*(?:@\w[\w-]*(?:\.[\w-]+)*)?")
+# @name, @jane-doe (YouTube), @jane-doe.bsky.social, @name@my-instance.example. Hyphens sit
+# inside a label only: a dash or a dot ending the sentence is not the handle's.
+_LABEL = r"\w(?:[\w-]*\w)?"
+_HANDLE = re.compile(rf"(?<![\w@.])@{_LABEL}(?:\.{_LABEL})*(?:@{_LABEL}(?:\.{_LABEL})*)?")
 
 
 def without_people(text: str, *, author: str | None, force_handles: Iterable[str]) -> str:

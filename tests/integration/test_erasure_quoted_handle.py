@@ -83,3 +83,24 @@ def test_erasing_an_author_takes_their_handle_out_of_others_posts_and_alert_evid
     assert "@[erased] is right, Lincolnshire Police ignored the burglary" in everything
     assert "@jane_doer is a different person" in everything
     assert erasure.counts()["mentions_naming"] == 3
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize(
+    ("handle", "lookalike"),
+    [("jane-doe.bsky.social", "@jane-doe.bsky.social-fan"), ("jane-doe", "@jane-doe-smith")],
+)
+def test_erasing_a_hyphenated_handle_takes_it_whole_out_of_others_posts(es, handle, lookalike):
+    """Bluesky and YouTube handles carry hyphens: the whole handle goes, a longer one stays."""
+    ensure_indices(es)
+    naming = replying(1, f"Agree with @{handle}: Lincolnshire Police never came")
+    other = replying(2, f"Lincolnshire Police, {lookalike} is someone else")
+    index_mentions(es, [naming, other])
+
+    erasure = erase(es, by_author(f"@{handle}"), apply=True)
+
+    texts = stored_text(es, MENTIONS)
+    assert "Agree with @[erased]: Lincolnshire Police never came" in texts[naming.id]
+    assert f"@{handle}" not in texts[naming.id]
+    assert f"{lookalike} is someone else" in texts[other.id]
+    assert erasure.counts()["mentions_naming"] == 1

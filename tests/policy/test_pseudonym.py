@@ -89,6 +89,11 @@ def test_the_publics_handles_go_and_the_forces_stay_even_at_a_sentence_end():
     assert without_people(text, author=None, force_handles=FORCE) == (
         "Thanks @LincsPolice. Ask @[handle], @[handle] or @[handle]."
     )
+    # Bluesky and YouTube handles carry hyphens; a dash or dot after one is not the handle's.
+    text = "Ask @jane-doe.bsky.social. Or @jane-doe- or @pal@my-instance.example."
+    assert without_people(text, author=None, force_handles=FORCE) == (
+        "Ask @[handle]. Or @[handle]- or @[handle]."
+    )
     # A name is taken out as a whole word only: "Al" is not cut out of "local".
     assert without_people("Al says local police", author="Al", force_handles=FORCE) == (
         "[author] says local police"
@@ -120,17 +125,19 @@ def test_with_handles_hidden_no_public_handle_is_stored_anywhere(es):
     public = post(
         1,
         author="@jane_d",
-        title="Reply to @pal",
-        text="@pal is right, @LincsPolice. Signed, @jane_d.",
+        title="Reply to @pal and @jane-doe.bsky.social",
+        text="@pal is right, @LincsPolice. Signed, @jane_d and YouTube's @jane-doe.",
     )
     own = post(2, author="@LincsPolice", text="@pal thanks, we have passed it on.", by_force=True)
     index_mentions(es, [public, own], handles=Handles(hidden=True, force_handles=FORCE))
     doc = stored(es, public)
     assert doc["user"] == {"id": author_key("@jane_d")}
-    assert doc["message"] == "@[handle] is right, @LincsPolice. Signed, @[handle]."
-    assert doc["earshot"]["title"] == "Reply to @[handle]"
+    assert doc["message"] == (
+        "@[handle] is right, @LincsPolice. Signed, @[handle] and YouTube's @[handle]."
+    )
+    assert doc["earshot"]["title"] == "Reply to @[handle] and @[handle]"
     raw = json.dumps(doc).lower()
-    assert "jane_d" not in raw and "@pal" not in raw
+    assert "jane_d" not in raw and "@pal" not in raw and "doe" not in raw
     # The force's own post keeps its own handle as author; the public's handle in it goes.
     assert stored(es, own)["user"] == {"id": author_key("@LincsPolice"), "name": "@LincsPolice"}
     assert stored(es, own)["message"] == "@[handle] thanks, we have passed it on."
