@@ -159,9 +159,19 @@ class MastodonListener(Listener[MastodonSource]):
             status["uri"],
             url=status.get("url") or status["uri"],
             text=text,
-            author="@" + status["account"]["acct"],
+            author=self._handle(status["account"]),
             published=utc(status["created_at"]),
         )
+
+    def _handle(self, account: dict) -> str:
+        """`@name@instance` wherever she was heard. Mastodon gives an account of the instance
+        answering as a bare `name` (docs.joinmastodon.org/entities/Account/#acct): kept bare,
+        she would have two pseudonyms, and share one with every namesake on other instances.
+        Her home is the host of her profile page, or else the instance that answered."""
+        acct = account["acct"]
+        if "@" in acct:
+            return f"@{acct}"
+        return f"@{acct}@{httpx.URL(account.get('url') or self.base).host}"
 
 
 def _statuses(found: object) -> list[dict]:

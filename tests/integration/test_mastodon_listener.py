@@ -11,10 +11,12 @@ from urllib.parse import urlencode
 
 import pytest
 
+from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
+from earshot.governance.erasure import by_author, erase
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
-from listeners import ListenerError
+from listeners import ListenerError, load_profile
 from listeners.mastodon import MastodonListener, MastodonSource
 from tests.listener_contract import Contract, marks
 
@@ -347,3 +349,52 @@ def test_a_status_dated_in_the_future_does_not_close_the_overlap_window():
         later = MastodonListener(source(server), now=NOW).listen(first.cursor)
     assert len(first.mentions) == 2
     assert [m.url for m in later.mentions] == [late["url"]]
+
+
+def by(n: int, acct: str, home: str | None) -> dict:
+    """A status by `acct` as the answering instance names them: bare when the account is its
+    own (https://docs.joinmastodon.org/entities/Account/#acct), their profile on `home`."""
+    name = acct.split("@")[0]
+    account = {"id": str(n), "acct": acct, "username": name}
+    return status(n) | {
+        "uri": f"https://{home or 'here.example'}/users/{name}/statuses/{n}",
+        "account": account | ({"url": f"https://{home}/@{name}"} if home else {}),
+    }
+
+
+@pytest.mark.elasticsearch
+def test_one_person_has_one_handle_on_every_instance_and_a_namesake_stays_apart(es, write_profile):
+    """Jane of mastodon.social, heard on her own instance and on fosstodon.org, and a
+    stranger, jane of fosstodon.org: erasing her takes both her posts and not his."""
+    her_home = {f"{TAG}?limit=40": page([by(1, "jane", "mastodon.social")])}
+    elsewhere = {
+        f"{TAG}?limit=40": page(
+            [by(2, "jane@mastodon.social", "mastodon.social"), by(3, "jane", "fosstodon.org")]
+        )
+    }
+    with FeedServer(her_home) as home, FeedServer(elsewhere) as other:
+        write_profile(
+            [
+                {"kind": "mastodon", "name": n, "instance": s.url("/"), "hashtags": ["lincspolice"]}
+                for n, s in (("mastodon-social", home), ("fosstodon", other))
+            ]
+        )
+        assert collect_source(es, load_profile(), "mastodon-social").new == 1
+        assert collect_source(es, load_profile(), "fosstodon").new == 2
+    es.indices.refresh(index=MENTIONS)
+    authors = sorted(
+        h["_source"]["user"]["name"] for h in es.search(index=MENTIONS)["hits"]["hits"]
+    )
+    assert authors == ["@jane@fosstodon.org", "@jane@mastodon.social", "@jane@mastodon.social"]
+
+    assert erase(es, by_author("@jane"), apply=False).counts()["mentions"] == 0
+    assert erase(es, by_author("@jane@mastodon.social"), apply=True).counts()["mentions"] == 2
+    es.indices.refresh(index=MENTIONS)
+    [left] = es.search(index=MENTIONS)["hits"]["hits"]
+    assert left["_source"]["user"]["name"] == "@jane@fosstodon.org"
+
+
+def test_an_account_without_a_profile_link_is_of_the_instance_that_answered():
+    with FeedServer({f"{TAG}?limit=40": page([by(1, "jane", None)])}) as server:
+        [heard] = MastodonListener(source(server), now=NOW).listen({}).mentions
+    assert heard.author == "@jane@127.0.0.1"
