@@ -1,11 +1,13 @@
 """Keep each kind of record only as long as the profile says, and delete nothing else.
 
 Monthly indices (mentions, audit) are dropped whole once their month has ended before the
-cut-off and they hold nothing newer; the month that straddles the cut-off loses only its
-expired documents. Single indices (alerts, digests, cursors) lose expired documents. Only
-indices whose names parse exactly as Earshot's are touched: a user's `earshot-mentions-old`
-matches the wildcard but is not Earshot's, so it stays. There is no ILM or delete_by_query
-in every cluster Earshot runs on, so documents are found by search and deleted in bulk.
+cut-off and they hold nothing newer. The mentions' month that straddles the cut-off loses
+only its expired documents; an audit month is kept whole until all of it has expired (up to
+a month past `audit_days`), since no key may delete a single audit record. Single indices
+(alerts, digests, cursors) lose expired documents. Only indices whose names parse exactly
+as Earshot's are touched: a user's `earshot-mentions-old` matches the wildcard but is not
+Earshot's, so it stays. There is no ILM or delete_by_query in every cluster Earshot runs
+on, so documents are found by search and deleted in bulk.
 Every deletion is audited. A package that owns a kind of record (alerts, the digest) says
 how it expires (its `RETENTION` rule); `RULES` lists them all.
 """
@@ -32,7 +34,14 @@ RULES: tuple[RetentionRule, ...] = (
     alert_records.RETENTION,
     digest_records.RETENTION,
     RetentionRule("cursors", CURSORS, lambda r: r.cursors_days, older_than("updated")),
-    RetentionRule("audit", audit.AUDIT, lambda r: r.audit_days, older_than("@timestamp"), True),
+    RetentionRule(
+        "audit",
+        audit.AUDIT,
+        lambda r: r.audit_days,
+        older_than("@timestamp"),
+        monthly=True,
+        whole_months_only=True,
+    ),
     # An erased post older than the mentions' period would be dropped anyway.
     RetentionRule("erasures", ERASED, lambda r: r.mentions_days, older_than("erased")),
 )
@@ -64,14 +73,15 @@ def expire(
     """Delete one kind's records older than its retention period; audit each deletion."""
     rule = _BY_KIND[kind]
     cutoff = kept_since(kind, retention, now)
-    expired = rule.expired(cutoff.isoformat())
     if rule.monthly:
         deletions = [
-            _expire_month(es, kind, index, month_end, cutoff, expired)
+            _expire_month(es, rule, index, month_end, cutoff)
             for index, month_end in _months(es, rule.index, before=cutoff)
         ]
     else:
-        deletions = [_expire_documents(es, kind, rule.index, cutoff, expired)]
+        deletions = [
+            _expire_documents(es, kind, rule.index, cutoff, rule.expired(cutoff.isoformat()))
+        ]
     done = [d for d in deletions if d.deleted]
     for deletion in done:
         audit.record(
@@ -117,15 +127,18 @@ def _months(es: Elasticsearch, prefix: str, *, before: datetime) -> list[tuple[s
 
 
 def _expire_month(
-    es: Elasticsearch, kind: str, index: str, month_end: datetime, cutoff: datetime, expired: dict
+    es: Elasticsearch, rule: RetentionRule, index: str, month_end: datetime, cutoff: datetime
 ) -> Deletion:
+    expired = rule.expired(cutoff.isoformat())
     es.indices.refresh(index=index)
     total = es.count(index=index)["count"]
     kept = es.count(index=index, query={"bool": {"must_not": [expired]}})["count"]
     if month_end <= cutoff and kept == 0:
         es.indices.delete(index=index)
-        return Deletion(kind, index, total, cutoff.isoformat(), whole_index=True)
-    return _expire_documents(es, kind, index, cutoff, expired)
+        return Deletion(rule.kind, index, total, cutoff.isoformat(), whole_index=True)
+    if rule.whole_months_only:
+        return Deletion(rule.kind, index, 0, cutoff.isoformat(), whole_index=False)
+    return _expire_documents(es, rule.kind, index, cutoff, expired)
 
 
 def _expire_documents(

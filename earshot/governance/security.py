@@ -7,9 +7,10 @@ exactly (monthly indices by a regular expression, never `earshot-*`), so an inde
 force's that merely starts with `earshot-` is nobody's business here. No role may manage
 security or put a template or mapping (only `earshot setup` does, with an administrator's
 credentials), and no role can overwrite or edit an audit record or an erasure tombstone: they
-are only added to, and deleted by the maintenance key's retention once expired. The writer's
-privileges are exactly what the pipeline's own calls need (tests/policy/test_access.py runs
-those calls as a user holding this role).
+are only added to. Retention, with the maintenance key, deletes expired tombstones and drops
+whole audit months once all of them have expired; no role deletes a single audit record.
+The writer's privileges are exactly what the pipeline's own calls need
+(tests/policy/test_access.py runs those calls as a user holding this role).
 """
 
 from __future__ import annotations
@@ -95,18 +96,20 @@ WRITER_PRIVILEGES: dict = {
         },
     ],
 }
+# What retention needs to see in a month: what is kept, and what expired.
+_COUNT_MONTHS = ["read", "view_index_metadata", "maintenance"]
 # The maintenance DAG's own key: retention, which alone drops whole expired months and
-# deletes expired audit records and tombstones. It adds nothing but its own audit records.
+# deletes expired mentions and tombstones. It deletes no audit record, only whole expired
+# audit months, and adds nothing but its own audit records. Elasticsearch cannot limit
+# `delete_index` to expired months: this key could drop a current one (the docs say so).
 MAINTENANCE_PRIVILEGES: dict = {
     "cluster": [],
     "indices": [
         {
-            "names": [*MENTION_INDICES, *AUDIT_INDICES],
+            "names": MENTION_INDICES,
             "privileges": [
-                "read",  # count what is kept, find what expired
-                "view_index_metadata",  # which months are there
-                "maintenance",  # refresh before counting
-                "delete",  # expired documents of the month that straddles the cut-off
+                *_COUNT_MONTHS,
+                "delete",  # expired mentions of the month that straddles the cut-off
                 "delete_index",  # a whole month once all of it has expired
             ],
         },
@@ -114,7 +117,10 @@ MAINTENANCE_PRIVILEGES: dict = {
             "names": SINGLE_INDICES,
             "privileges": ["read", "view_index_metadata", "maintenance", "delete"],
         },
-        {"names": AUDIT_INDICES, "privileges": ["create_index", *ADD_DOCUMENTS]},
+        {
+            "names": AUDIT_INDICES,
+            "privileges": [*_COUNT_MONTHS, "delete_index", "create_index", *ADD_DOCUMENTS],
+        },
     ],
 }
 # Kibana: read-only use of every app (Discover, dashboards) in the default space.
@@ -161,9 +167,10 @@ ADMIN_PRIVILEGES: dict = {
             "privileges": ["read", "write", "manage"],
         },
         {
-            # Read the trail and drop expired months; add records (erasure), never edit one.
+            # Read the trail and add records (erasure), as the pipeline does: never edit,
+            # delete or drop one. Expired months are the maintenance key's to drop.
             "names": AUDIT_INDICES,
-            "privileges": ["read", "create_doc", "manage"],
+            "privileges": ["read", "view_index_metadata", "create_index", *ADD_DOCUMENTS],
         },
     ],
     "applications": [_KIBANA_READ],

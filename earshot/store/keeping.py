@@ -24,6 +24,9 @@ class RetentionRule:
     days: Callable[[Retention], int]  # its period, from the profile's `retention`
     expired: Callable[[str], dict]  # the query for its records older than an ISO cut-off
     monthly: bool = False
+    # Never deleted record by record (the audit trail): a month goes whole once all of it
+    # has expired, so the key that runs retention needs no right to delete a single record.
+    whole_months_only: bool = False
 
 
 def older_than(field: str) -> Callable[[str], dict]:

@@ -344,8 +344,11 @@ def test_the_admin_role_cannot_touch_other_indices_audit_records_or_security(
         lambda: admin.indices.create(index="not-earshot"),
         lambda: admin.index(index=record["_index"], id=record["_id"], document={"action": "x"}),
         lambda: admin.delete(index=record["_index"], id=record["_id"]),
+        # dropped and written again without the records that did not suit
+        lambda: admin.indices.delete(index=record["_index"]),
         *_forbidden_security_changes(admin),
     )
+    assert es.get(index=record["_index"], id=record["_id"])["_source"]["action"] == "erasure"
 
 
 # Least privilege for the keys: nothing about templates or mappings for the pipeline, whole
@@ -434,6 +437,14 @@ def test_the_maintenance_key_drops_an_expired_month_and_nothing_current(es, pipe
     deleted = apply_retention(maintenance, Retention(), NOVEMBER)
     assert "earshot-mentions-2025.03" in {d.index for d in deleted if d.whole_index}
     assert list(es.indices.get(index="earshot-mentions-*")) == ["earshot-mentions-2026.11"]
+
+
+@pytest.mark.elasticsearch
+def test_the_maintenance_key_cannot_delete_an_audit_record(es, pipeline, maintenance):
+    audit.record(pipeline, "erasure", "https://news.example/1")
+    record = es.search(index=audit.AUDIT)["hits"]["hits"][0]
+    _cannot(partial(maintenance.delete, index=record["_index"], id=record["_id"]))
+    assert es.get(index=record["_index"], id=record["_id"])["_source"]["action"] == "erasure"
 
 
 @pytest.mark.elasticsearch
