@@ -59,6 +59,7 @@ class Kept:
     rendered: Rendered
     charts: tuple[Chart, ...]
     status: str
+    delivery: Delivery | None  # what the mail server took, once it is marked sent
 
 
 def ensure_archive(es: Elasticsearch) -> None:
@@ -128,6 +129,13 @@ def load(es: Elasticsearch, digest_id: str) -> Kept:
             for image in doc["images"]
         ),
         status=doc["status"],
+        delivery=Delivery(
+            message_id=doc["message_id"],
+            accepted=tuple(doc["recipients"]),
+            refused=tuple(doc.get("refused", ())),
+        )
+        if doc["status"] == "sent"
+        else None,
     )
 
 

@@ -4,6 +4,7 @@ build (figures → charts → email bodies, kept in the archive) → send → ma
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from elasticsearch import Elasticsearch
@@ -18,6 +19,8 @@ from earshot.digest.kibana import kibana_url
 from earshot.digest.model import Chart, Figures
 from earshot.digest.render import Rendered, as_data_uri, render
 from earshot.digest.send import Delivery, DeliveryError, send
+
+log = logging.getLogger(__name__)
 
 
 def build(
@@ -41,8 +44,13 @@ def build_and_keep(
 
 
 def send_kept(es: Elasticsearch, digest_id: str, **send_options) -> Delivery:
-    """Mail a kept digest exactly as it was built."""
+    """Mail a kept digest exactly as it was built, unless the archive says it was sent: a
+    retried or cleared send task then succeeds with that delivery, and command get no
+    second copy."""
     kept = archive.load(es, digest_id)
+    if kept.delivery:
+        log.info("digest %s was already sent (%s); not sent again", digest_id, kept.delivery)
+        return kept.delivery
     return send(kept.rendered, kept.charts, kept.recipients, **send_options)
 
 

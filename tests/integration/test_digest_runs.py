@@ -17,9 +17,11 @@ import pytest
 from earshot.core.clock import FORCE_TIME_ZONE as UK
 from earshot.core.clock import LocalDay
 from earshot.core.paths import PROJECT_DIR
-from earshot.digest.archive import DIGESTS, kept_for
+from earshot.digest.archive import DIGESTS, kept_for, mark_sent
+from earshot.digest.daily import build_and_keep, send_kept
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
+from listeners import load_profile
 from tests.digest_helpers import write_profile
 from tests.integration.test_digest import background, the_day
 
@@ -102,6 +104,19 @@ def test_dag_mails_the_day_before_its_run_and_keeps_it(week, mailbox, airflow_db
     assert "cid:tone-by-hour@earshot" in full["html"]
     assert [base64.b64decode(i["png"])[:4] for i in full["images"]] == [b"\x89PNG"] * 4
     assert kept["headline"]["day"]["mentions"] == 19
+
+
+@pytest.mark.elasticsearch
+def test_a_digest_already_sent_is_not_mailed_again_when_its_send_runs_again(week, mailbox):
+    """A retried or cleared send task finds the digest marked sent: command get one copy."""
+    digest_id = build_and_keep(week, load_profile(), LocalDay(date(2026, 11, 18)), run="r1")
+    first = send_kept(week, digest_id)
+    mark_sent(week, digest_id, first)
+
+    again = send_kept(week, digest_id)
+
+    assert len(mailbox.received) == 1
+    assert again == first  # what the archive recorded, for the archive step to keep
 
 
 def earshot(*args: str) -> subprocess.CompletedProcess:
