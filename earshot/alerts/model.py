@@ -20,7 +20,8 @@ ALERTS = "earshot-alerts"
 
 AlertStatus = Literal["open", "acknowledged", "resolved"]
 Channel = Literal["email", "webhook"]
-DeliveryState = Literal["pending", "sent", "failed"]
+# "unknown": sent, but no answer came; it may have arrived, so it is not sent again.
+DeliveryState = Literal["pending", "sent", "failed", "unknown"]
 
 
 class Frozen(BaseModel):

@@ -2,10 +2,12 @@
 on each run, and the outcome is written onto the alert in Elasticsearch, so a mail server
 or webhook that is down loses nothing: the alert waits, marked failed, for the next run.
 
-A delivery that has failed MAX_ATTEMPTS times stays failed and is not tried again; the
-alert shows it (`notifications.<channel>`: state, attempts, last_error), and the alert
-itself is still there in `earshot alerts list` and Kibana. Acknowledged and resolved
-alerts are not sent: someone already has them.
+A delivery that has failed MAX_ATTEMPTS times stays failed and is not tried again; nor is
+one whose outcome is unknown (sent, but no answer came: it may have arrived, and a second
+copy is worse than asking on-call to check). The alert shows it
+(`notifications.<channel>`: state, attempts, last_error), and the alert itself is still
+there in `earshot alerts list` and Kibana. Acknowledged and resolved alerts are not sent:
+someone already has them.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import get_args
 from elasticsearch import Elasticsearch
 
 from earshot.alerts.email import send_alert_email
-from earshot.alerts.model import ALERTS, Alert, Channel, Delivery, from_hit
+from earshot.alerts.model import ALERTS, Alert, Channel, Delivery, DeliveryState, from_hit
 from earshot.alerts.summary import Summary, summarise
 from earshot.alerts.webhook import (
     WebhookError,
@@ -29,7 +31,7 @@ from earshot.alerts.webhook import (
     webhook_configured,
 )
 from earshot.core.desk_links import desk_url
-from earshot.core.errors import EarshotError
+from earshot.core.errors import EarshotError, OutcomeUnknown
 from earshot.core.mail import DeliveryError
 from earshot.core.profile import Profile
 
@@ -50,17 +52,28 @@ class NotificationFailed(EarshotError):
 class DeliveryReport:
     sent: tuple[tuple[str, Channel], ...] = ()  # (alert id, channel)
     failed: tuple[tuple[str, Channel, str], ...] = ()  # (alert id, channel, error)
+    unknown: tuple[tuple[str, Channel, str], ...] = ()  # sent, no answer: not sent again
 
     def raise_for_failures(self) -> None:
-        """For the DAG: a red task when anything failed, after every outcome was recorded."""
+        """For the DAG: a red task when anything failed or may not have arrived, after every
+        outcome was recorded, so someone checks."""
+        said = []
         if self.failed:
-            raise NotificationFailed(
+            said.append(
                 f"{len(self.failed)} alert deliveries failed (each is tried again next run, up "
-                f"to {MAX_ATTEMPTS} attempts): "
-                + "; ".join(
-                    f"{alert} by {channel}: {error}" for alert, channel, error in self.failed
-                )
+                f"to {MAX_ATTEMPTS} attempts): {_listed(self.failed)}"
             )
+        if self.unknown:
+            said.append(
+                f"{len(self.unknown)} alert deliveries may not have arrived (not sent again: "
+                f"check the channel): {_listed(self.unknown)}"
+            )
+        if said:
+            raise NotificationFailed(". ".join(said))
+
+
+def _listed(outcomes: tuple[tuple[str, Channel, str], ...]) -> str:
+    return "; ".join(f"{alert} by {channel}: {error}" for alert, channel, error in outcomes)
 
 
 def channels(profile: Profile) -> list[Channel]:
@@ -85,42 +98,49 @@ def deliver_pending(
     found = es.search(index=ALERTS, query=_due(), size=PER_RUN, sort=[{"@timestamp": "asc"}])
     sent: list[tuple[str, Channel]] = []
     failed: list[tuple[str, Channel, str]] = []
+    unknown: list[tuple[str, Channel, str]] = []
     for alert in map(from_hit, found["hits"]["hits"]):
         summary = summarise(alert, desk=desk)
         for channel, delivery in _due_deliveries(alert):
-            error = _attempt(channel, summary, profile)
+            state, error = _attempt(channel, summary, profile)
             attempts = delivery.attempts + 1
-            if error is None:
+            if state == "sent":
                 outcome = Delivery(state="sent", attempts=attempts, sent_at=now)
                 sent.append((alert.id, channel))
                 log.info("alert %s sent by %s", alert.id, channel)
             else:
-                outcome = Delivery(state="failed", attempts=attempts, last_error=error)
-                failed.append((alert.id, channel, error))
+                outcome = Delivery(state=state, attempts=attempts, last_error=error)
+                (unknown if state == "unknown" else failed).append((alert.id, channel, error))
                 log.warning(
-                    "alert %s not sent by %s (attempt %d of %d): %s",
+                    "alert %s %s by %s (attempt %d of %d): %s",
                     alert.id,
+                    "may not have arrived" if state == "unknown" else "not sent",
                     channel,
                     attempts,
                     MAX_ATTEMPTS,
                     error,
                 )
             _record(es, alert, channel, outcome)
-    return DeliveryReport(sent=tuple(sent), failed=tuple(failed))
+    return DeliveryReport(sent=tuple(sent), failed=tuple(failed), unknown=tuple(unknown))
 
 
-def _attempt(channel: Channel, summary: Summary, profile: Profile) -> str | None:
-    """None when delivered, else what went wrong: short, and never the webhook's URL."""
+def _attempt(
+    channel: Channel, summary: Summary, profile: Profile
+) -> tuple[DeliveryState, str | None]:
+    """("sent", None) when delivered, else the state to record and what went wrong: short,
+    and never the webhook's URL."""
     try:
         _SENDERS[channel](summary, profile)
+    except OutcomeUnknown as e:
+        return "unknown", _short(hide_webhook_url(str(e)))
     except (DeliveryError, WebhookError) as e:
-        return _short(hide_webhook_url(str(e)))
+        return "failed", _short(hide_webhook_url(str(e)))
     except Exception as e:  # a bug must not lose the alert either: recorded, and the run red
         # No traceback: an exception's message may hold the webhook URL, hidden only here.
         error = hide_webhook_url(f"{type(e).__name__}: {e}")
         log.error("alert %s: %s delivery broke: %s", summary.alert_id, channel, error)
-        return _short(error)
-    return None
+        return "failed", _short(error)
+    return "sent", None
 
 
 def _due() -> dict:

@@ -25,7 +25,7 @@ import httpx
 
 from earshot.alerts.summary import Summary
 from earshot.core.connections import MissingCredentials, credentials, is_defined
-from earshot.core.errors import EarshotError
+from earshot.core.errors import EarshotError, OutcomeUnknown
 from earshot.core.fetch import USER_AGENT
 from earshot.core.safe_text import neutral
 
@@ -36,6 +36,8 @@ PAUSE_SECONDS = 0.5  # doubled after each try: a brief blip mends within the run
 MAX_RETRY_AFTER_SECONDS = 10.0  # a longer wait is the next run's job
 ERROR_CHARS = 200
 HIDDEN = "[webhook URL]"
+# Failures before the request could reach the receiver: safe to post again.
+NEVER_ARRIVED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 Format = Literal["slack", "teams"]
 
@@ -89,8 +91,11 @@ def webhook() -> Webhook:
 
 
 def post_alert(summary: Summary, hook: Webhook) -> None:
-    """POST the alert; a busy or unreachable receiver is tried TRIES times, a refusal (4xx)
-    once. Raises WebhookError, the URL hidden, when it was not taken."""
+    """POST the alert. A post that never arrived (no connection), a busy receiver (429) or a
+    broken one (5xx) is tried TRIES times, a refusal (4xx) once. A post sent but not
+    answered (a read timeout) is never sent again: a POST is not idempotent (RFC 9110
+    §9.2.2), and the card may already be in the channel. Raises WebhookError when it was
+    not taken, OutcomeUnknown when it may have been; the URL is hidden in both."""
     payload = PAYLOADS[hook.format](summary)
     for attempt in range(1, TRIES + 1):
         wait = PAUSE_SECONDS * 2 ** (attempt - 1)
@@ -101,10 +106,15 @@ def post_alert(summary: Summary, hook: Webhook) -> None:
                 headers={"User-Agent": USER_AGENT},
                 timeout=TIMEOUT_SECONDS,
             )
-        except httpx.TimeoutException:
-            error = f"timed out after {TIMEOUT_SECONDS:g}s"
-        except httpx.HTTPError as e:
+        except NEVER_ARRIVED as e:
             error = f"could not reach the webhook: {type(e).__name__}: {e}"
+        except httpx.HTTPError as e:  # sent, and then no answer
+            raise OutcomeUnknown(
+                hide_webhook_url(
+                    f"webhook was sent the alert but did not answer ({type(e).__name__}): "
+                    "it may be in the channel, so it is not posted again"
+                )
+            ) from e
         else:
             if response.status_code < 300:
                 return

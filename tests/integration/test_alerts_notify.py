@@ -27,8 +27,14 @@ from earshot.alerts.model import (
     ensure_alerts,
     to_document,
 )
-from earshot.alerts.notify import MAX_ATTEMPTS, NotificationFailed, channels, deliver_pending
-from earshot.alerts.webhook import TRIES, WebhookError, webhook
+from earshot.alerts.notify import (
+    MAX_ATTEMPTS,
+    DeliveryReport,
+    NotificationFailed,
+    channels,
+    deliver_pending,
+)
+from earshot.alerts.webhook import TIMEOUT_SECONDS, TRIES, WebhookError, webhook
 from earshot.app.feed_server import FeedServer, Route
 from earshot.core.desk_links import BadDeskUrl
 from earshot.core.paths import DEFAULT_PROFILE
@@ -445,6 +451,29 @@ def test_a_failing_webhook_is_retried_next_run_and_the_alert_is_not_lost(
         assert secret not in caplog.text
         assert secret not in stored
         assert all(secret not in error for _, _, error in first.failed)
+
+
+def test_a_webhook_that_takes_the_post_but_does_not_answer_is_not_posted_again(
+    alerts_index, profile, receiver, monkeypatch
+):
+    """A read timeout comes after the channel has the card: posting again would show it
+    twice, so the delivery is recorded as unknown, the run goes red, and no run re-posts."""
+    slack_webhook(monkeypatch, receiver)
+    receiver.routes[SLACK_PATH] = Route(b"ok", "text/plain", delay_seconds=TIMEOUT_SECONDS + 2)
+    alert = put(alerts_index, spike(notifications={"webhook": Delivery()}))
+
+    first = deliver_pending(alerts_index, profile, now=NOW)
+    second = deliver_pending(alerts_index, profile, now=NOW + timedelta(minutes=15))
+
+    assert len(receiver.posted) == 1
+    assert first.sent == () and first.failed == ()
+    [(alert_id_, channel, error)] = first.unknown
+    assert (alert_id_, channel) == (alert.id, "webhook") and "may be in the channel" in error
+    with pytest.raises(NotificationFailed, match="check the channel"):
+        first.raise_for_failures()
+    recorded = delivery(alerts_index, alert, "webhook")
+    assert recorded["state"] == "unknown" and recorded["attempts"] == 1
+    assert second == DeliveryReport()
 
 
 def test_a_refused_webhook_post_is_not_hammered_and_the_teams_signature_stays_secret(
