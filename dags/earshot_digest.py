@@ -51,7 +51,8 @@ def earshot_digest():
         retries=4,
         retry_delay=timedelta(minutes=5),
         retry_exponential_backoff=2.0,
-        execution_timeout=timedelta(minutes=5),
+        # Room for a slow relay's 10 minutes to answer the end of the message (RFC 5321).
+        execution_timeout=timedelta(minutes=15),
     )
     def send(digest_id: str) -> dict:
         from dataclasses import asdict

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -26,10 +27,13 @@ PASSWORD = "loopback-only-secret"
 class Mailbox:
     """aiosmtpd on 127.0.0.1 with a login (a wrong password gets 535), keeping every message
     it accepts and whether its sender had logged in.
-    `busy_for` answers that many DATA commands with 451 (try again later) first."""
+    `busy_for` answers that many DATA commands with 451 (try again later) first;
+    `answers_after` keeps each message at once but answers its end that many seconds later,
+    as a slow relay does."""
 
-    def __init__(self, *, busy_for: int = 0):
+    def __init__(self, *, busy_for: int = 0, answers_after: float = 0.0):
         self.busy_for = busy_for
+        self.answers_after = answers_after
         self.received: list[tuple[str, list[str], bytes]] = []
         self.logged_in: list[bool] = []
         self.refused_data = 0
@@ -59,13 +63,15 @@ class Mailbox:
             return "451 4.3.0 Busy, try again later"
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         self.logged_in.append(bool(session.authenticated))
+        await asyncio.sleep(self.answers_after)
         return "250 2.0.0 OK"
 
-    def connection_uri(self, *, password: str = PASSWORD) -> str:
-        """An Airflow connection URI for AIRFLOW_CONN_SMTP_DEFAULT."""
+    def connection_uri(self, *, password: str = PASSWORD, timeout: int = 10) -> str:
+        """An Airflow connection URI for AIRFLOW_CONN_SMTP_DEFAULT; `timeout` (seconds) is
+        how long each command's answer is waited for."""
         return (
             f"smtp://{USER}:{quote(password, safe='')}@127.0.0.1:{self.port}"
-            f"?from_email={quote(SENDER)}&disable_ssl=true&disable_tls=true&timeout=10"
+            f"?from_email={quote(SENDER)}&disable_ssl=true&disable_tls=true&timeout={timeout}"
         )
 
     def messages(self) -> list[EmailMessage]:

@@ -13,6 +13,9 @@ from earshot.core.templates import template_environment
 
 TRIES = 2
 PAUSE_SECONDS = 1.0
+# Shorter than the 10 minutes RFC 5321 allows: alert deliveries share a 5-minute task, and
+# an email without an answer by then is recorded as unknown, never sent twice.
+FINAL_REPLY_SECONDS = 120.0
 
 _ENV = template_environment("earshot.alerts")
 
@@ -22,7 +25,8 @@ def subject(summary: Summary) -> str:
 
 
 def send_alert_email(summary: Summary, recipients: list[str]) -> None:
-    """Raises earshot.core.mail.DeliveryError when the mail server will not take it."""
+    """Raises earshot.core.mail.DeliveryError when the mail server will not take it, and
+    OutcomeUnknown when it was sent but not answered."""
     text = _ENV.get_template("alert.txt.j2").render(s=summary)
     html = _ENV.get_template("alert.html.j2").render(s=summary)
     send_mail(
@@ -31,9 +35,11 @@ def send_alert_email(summary: Summary, recipients: list[str]) -> None:
             subject=subject(summary),
             sender=sender,
             recipients=recipients,
+            key=f"alert {summary.alert_id}",
         ),
         recipients,
         what=f"alert {summary.alert_id} email",
         attempts=TRIES,
         pause_seconds=PAUSE_SECONDS,
+        final_reply_seconds=FINAL_REPLY_SECONDS,
     )

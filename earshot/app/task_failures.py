@@ -1,6 +1,7 @@
 """Errors that no retry can mend fail an Airflow task at once: a bad profile, a missing
 secret or connection, no mail sender. Retrying them only delays the red run that tells
-someone to fix the configuration; anything else (a source down, a cluster busy) is retried."""
+someone to fix the configuration; anything else (a source down, a cluster busy) is retried.
+An email sent but not answered fails at once too: a retry could deliver it twice."""
 
 from __future__ import annotations
 
@@ -9,11 +10,19 @@ from contextlib import contextmanager
 
 from earshot.app.collect import DemoProfile
 from earshot.core.connections import MissingCredentials
+from earshot.core.errors import OutcomeUnknown
 from earshot.core.mail import SenderMissing
 from earshot.core.profile import ProfileError
 from earshot.core.pseudonym import PseudonymKeyMissing
 
-PERMANENT = (ProfileError, DemoProfile, MissingCredentials, PseudonymKeyMissing, SenderMissing)
+PERMANENT = (
+    ProfileError,
+    DemoProfile,
+    MissingCredentials,
+    PseudonymKeyMissing,
+    SenderMissing,
+    OutcomeUnknown,  # sent, no answer: a retry could deliver it twice
+)
 
 
 @contextmanager

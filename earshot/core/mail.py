@@ -5,23 +5,29 @@ e.g. smtp://user:pass@mail.example:587?from_email=earshot%40force.example (START
 
 Transient failures (connection refused or dropped, a 4xx reply) are tried again a few
 times here; the DAG's task retries cover longer outages. A 5xx reply (bad address,
-authentication refused) is not tried again: it will not mend itself.
+authentication refused) is not tried again: it will not mend itself. Once the message itself
+has gone out it is never sent again: a slow relay may answer its end late (RFC 5321
+§4.5.3.2.6 allows 10 minutes), and a timeout or dropped connection then is OutcomeUnknown,
+since the relay may well deliver it. Every try of one email carries one Message-ID, so a
+copy that does arrive twice is recognisable.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 from earshot.core.connections import airflow_connection, credentials
-from earshot.core.errors import EarshotError
+from earshot.core.errors import EarshotError, OutcomeUnknown
 
 SMTP_CONNECTION = "smtp_default"
+FINAL_REPLY_SECONDS = 600.0  # RFC 5321 §4.5.3.2.6: the reply to the message's end
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +68,17 @@ def text_and_html(text: str, html: str) -> EmailMessage:
 
 
 def addressed(
-    message: EmailMessage, *, subject: str, sender: str, recipients: list[str]
+    message: EmailMessage, *, subject: str, sender: str, recipients: list[str], key: str
 ) -> EmailMessage:
-    """The headers every Earshot email carries."""
+    """The headers every Earshot email carries. `key` says which email it is (the digest's
+    archive id, the alert's id): with the recipients it makes the Message-ID, the same on
+    every try, so mail clients and staff see a duplicate as one email."""
+    digest = hashlib.sha256("\n".join([key, *recipients]).encode()).hexdigest()[:32]
     message["Subject"] = subject
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = f"<earshot.{digest}@{sender.rpartition('@')[2] or 'earshot'}>"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     return message
 
@@ -82,12 +91,15 @@ def send_mail(
     conn_id: str = SMTP_CONNECTION,
     attempts: int = 3,
     pause_seconds: float = 5.0,
+    final_reply_seconds: float = FINAL_REPLY_SECONDS,
 ) -> Delivery:
     """Any Earshot email (the digest, an alert): `compose` builds it for the sender address
-    the connection names, so every email comes from where IT configured mail once."""
+    the connection names, so every email comes from where IT configured mail once. Raises
+    DeliveryError when it was not taken, OutcomeUnknown when it went out and no answer came
+    within `final_reply_seconds` (keep that inside the task's execution_timeout)."""
     for attempt in range(1, attempts + 1):
         try:
-            return _send_once(compose, recipients, conn_id)
+            return _send_once(compose, recipients, conn_id, final_reply_seconds)
         except smtplib.SMTPRecipientsRefused as e:
             raise DeliveryError(f"every recipient was refused: {e.recipients}") from e
         except smtplib.SMTPResponseException as e:
@@ -104,7 +116,10 @@ def send_mail(
 
 
 def _send_once(
-    compose: Callable[[str], EmailMessage], recipients: list[str], conn_id: str
+    compose: Callable[[str], EmailMessage],
+    recipients: list[str],
+    conn_id: str,
+    final_reply_seconds: float,
 ) -> Delivery:
     from airflow.providers.smtp.hooks.smtp import SmtpHook  # Airflow loads only to send
 
@@ -117,9 +132,46 @@ def _send_once(
         # The hook connects and logs in the way the connection says (SSL, STARTTLS, OAuth2),
         # but its own send builds a mixed-HTML message with no text part and no inline
         # images; so the message is handed to the client the hook opened.
-        refused = hook._smtp_client.send_message(message, from_addr=sender, to_addrs=recipients)
+        refused = _hand_over(hook._smtp_client, message, sender, recipients, final_reply_seconds)
     return Delivery(
         message_id=message["Message-ID"],
         accepted=tuple(r for r in recipients if r not in refused),
         refused=tuple(sorted(refused)),
     )
+
+
+def _hand_over(
+    client: smtplib.SMTP,
+    message: EmailMessage,
+    sender: str,
+    recipients: list[str],
+    final_reply_seconds: float,
+) -> dict[str, tuple[int, bytes]]:
+    """smtplib's send_message, except that from DATA on a lost or late answer is
+    OutcomeUnknown, not an error to try again: the relay may have the message already. The
+    refused recipients are returned, as send_message does."""
+    client.ehlo_or_helo_if_needed()
+    code, reply = client.mail(sender)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused = {}
+    for recipient in recipients:
+        code, reply = client.rcpt(recipient)
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+    if len(refused) == len(recipients):
+        raise smtplib.SMTPRecipientsRefused(refused)
+    assert client.sock is not None  # connected: the envelope was just accepted
+    client.sock.settimeout(final_reply_seconds)
+    try:
+        code, reply = client.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
+    except smtplib.SMTPResponseException:
+        raise  # a reply came: the relay said what happened
+    except OSError as e:  # no reply: timed out, or the connection dropped
+        raise OutcomeUnknown(
+            f"the mail server was sent {message['Message-ID']} but did not answer ({e}): it "
+            "may deliver it, so it is not sent again"
+        ) from e
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+    return refused

@@ -51,7 +51,7 @@ def send_kept(es: Elasticsearch, digest_id: str, **send_options) -> Delivery:
     if kept.delivery:
         log.info("digest %s was already sent (%s); not sent again", digest_id, kept.delivery)
         return kept.delivery
-    return send(kept.rendered, kept.charts, kept.recipients, **send_options)
+    return send(kept.rendered, kept.charts, kept.recipients, key=digest_id, **send_options)
 
 
 def preview(es: Elasticsearch, profile: Profile, day: LocalDay, path: Path) -> Path:

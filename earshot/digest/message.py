@@ -13,7 +13,7 @@ from earshot.digest.render import Rendered
 
 
 def as_email(
-    rendered: Rendered, charts: tuple[Chart, ...], *, sender: str, recipients: list[str]
+    rendered: Rendered, charts: tuple[Chart, ...], *, sender: str, recipients: list[str], key: str
 ) -> EmailMessage:
     body = text_and_html(rendered.text, rendered.html)
     if charts:
@@ -32,4 +32,6 @@ def as_email(
             )
     else:
         message = body  # a quiet day has no charts: text and HTML alone
-    return addressed(message, subject=rendered.subject, sender=sender, recipients=recipients)
+    return addressed(
+        message, subject=rendered.subject, sender=sender, recipients=recipients, key=key
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from earshot.core.mail import Delivery, DeliveryError, send_mail
+from earshot.core.mail import FINAL_REPLY_SECONDS, Delivery, DeliveryError, send_mail
 from earshot.digest.message import as_email
 from earshot.digest.model import Chart
 from earshot.digest.render import Rendered
@@ -15,15 +15,19 @@ def send(
     charts: tuple[Chart, ...],
     recipients: list[str],
     *,
+    key: str,
     attempts: int = 3,
     pause_seconds: float = 5.0,
+    final_reply_seconds: float = FINAL_REPLY_SECONDS,
 ) -> Delivery:
+    """`key` names this digest (its archive id): every try carries one Message-ID."""
     if not recipients:
         raise DeliveryError("no recipients: set recipients.digest in the profile, or use --to")
     return send_mail(
-        lambda sender: as_email(rendered, charts, sender=sender, recipients=recipients),
+        lambda sender: as_email(rendered, charts, sender=sender, recipients=recipients, key=key),
         recipients,
         what="digest",
         attempts=attempts,
         pause_seconds=pause_seconds,
+        final_reply_seconds=final_reply_seconds,
     )

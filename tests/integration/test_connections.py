@@ -30,7 +30,9 @@ from earshot.core.mail import addressed, send_mail, text_and_html
 def look():
     def compose(sender):
         body = text_and_html("found", "<p>found</p>")
-        return addressed(body, subject="probe", sender=sender, recipients=["desk@force.example"])
+        return addressed(
+            body, subject="probe", sender=sender, recipients=["desk@force.example"], key="probe"
+        )
 
     delivery = send_mail(compose, ["desk@force.example"], what="probe", conn_id="x_test_mail")
     hook = webhook()

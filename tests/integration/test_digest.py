@@ -11,6 +11,7 @@ import pytest
 
 from earshot.core.clock import FORCE_TIME_ZONE, LocalDay
 from earshot.core.desk_links import BadDeskUrl
+from earshot.core.errors import OutcomeUnknown
 from earshot.digest import words
 from earshot.digest.daily import build
 from earshot.digest.model import Alerts, Figures
@@ -212,7 +213,7 @@ def week(es):
 @pytest.fixture
 def sent(week, profile, mailbox) -> tuple[Figures, EmailMessage, bytes]:
     figures, charts, rendered = build(week, profile, DAY)
-    delivery = send(rendered, charts, profile.recipients.digest)
+    delivery = send(rendered, charts, profile.recipients.digest, key="a-digest")
     assert delivery.accepted == tuple(RECIPIENTS) and delivery.refused == ()
     [(sender, rcpts, raw)] = mailbox.received
     assert (sender, rcpts) == ("earshot@lincs.police.example", RECIPIENTS)
@@ -443,7 +444,7 @@ def test_with_the_desk_set_each_listed_mention_and_the_alerts_link_to_it(
     monkeypatch.setenv("EARSHOT_DESK_URL", DESK + "/")  # a trailing slash is forgiven
     open_alerts(week)
     figures, charts, rendered = build(week, profile, DAY)
-    send(rendered, charts, profile.recipients.digest)
+    send(rendered, charts, profile.recipients.digest, key="a-digest")
     [message] = mailbox.messages()
     text, html = bodies(message)
 
@@ -478,9 +479,46 @@ def test_a_busy_mail_server_is_tried_again(week, profile, monkeypatch):
     _, charts, rendered = build(week, profile, DAY)
     with Mailbox(busy_for=2) as box:
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
-        delivery = send(rendered, charts, RECIPIENTS, attempts=3, pause_seconds=0.05)
+        delivery = send(
+            rendered, charts, RECIPIENTS, key="a-digest", attempts=3, pause_seconds=0.05
+        )
     assert box.refused_data == 2
     assert len(box.received) == 1 and delivery.accepted == tuple(RECIPIENTS)
+
+
+def test_a_relay_slow_to_answer_the_end_of_the_message_gets_it_once(monkeypatch):
+    """Each command's answer is waited for 1 s, the end of the message's much longer."""
+    with Mailbox(answers_after=2) as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri(timeout=1))
+        delivery = send(*sample_email(), RECIPIENTS, key="a-digest", final_reply_seconds=30)
+    assert len(box.received) == 1 and delivery.accepted == tuple(RECIPIENTS)
+
+
+def test_a_message_the_relay_never_answers_is_not_sent_again_and_says_it_may_arrive(
+    monkeypatch,
+):
+    with Mailbox(answers_after=3) as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
+        with pytest.raises(OutcomeUnknown, match="may deliver it, so it is not sent again"):
+            send(
+                *sample_email(),
+                RECIPIENTS,
+                key="a-digest",
+                attempts=3,
+                pause_seconds=0.01,
+                final_reply_seconds=1,
+            )
+        assert len(box.received) == 1
+
+
+def test_every_try_of_one_digest_carries_one_message_id(mailbox):
+    """So a copy that does arrive twice is seen as one email, and another digest is not."""
+    rendered_email = sample_email()
+    for key in ("2026-11-20.run-1", "2026-11-20.run-1", "2026-11-20.run-2"):
+        send(*rendered_email, RECIPIENTS, key=key)
+    first, again, other = (m["Message-ID"] for m in mailbox.messages())
+    assert first == again != other
+    assert first.endswith("@lincs.police.example>")
 
 
 def test_a_refused_login_fails_at_once_and_says_so(monkeypatch):
@@ -488,7 +526,7 @@ def test_a_refused_login_fails_at_once_and_says_so(monkeypatch):
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri(password="wrong"))
         rendered_email = sample_email()
         with pytest.raises(DeliveryError, match="535"):
-            send(*rendered_email, RECIPIENTS, attempts=3, pause_seconds=30)
+            send(*rendered_email, RECIPIENTS, key="a-digest", attempts=3, pause_seconds=30)
     assert box.received == []
 
 
@@ -497,7 +535,7 @@ def test_an_unreachable_mail_server_fails_after_its_tries(monkeypatch):
         uri = box.connection_uri()
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", uri)  # the server has stopped
     with pytest.raises(DeliveryError, match="cannot reach the mail server"):
-        send(*sample_email(), RECIPIENTS, attempts=2, pause_seconds=0.01)
+        send(*sample_email(), RECIPIENTS, key="a-digest", attempts=2, pause_seconds=0.01)
 
 
 def sample_email():

@@ -146,7 +146,7 @@ def test_a_quiet_day_gets_a_short_digest_without_charts(es, profile, monkeypatch
     assert "WHAT MOST NEEDS A RESPONSE" not in rendered.text and "<img" not in rendered.html
     with Mailbox() as box:
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
-        send(rendered, charts, profile.recipients.digest)
+        send(rendered, charts, profile.recipients.digest, key="a-digest")
     [message] = box.messages()
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.get_payload()] == ["text/plain", "text/html"]
