@@ -35,6 +35,7 @@ TRIES = 3
 PAUSE_SECONDS = 0.5  # doubled after each try: a brief blip mends within the run
 MAX_RETRY_AFTER_SECONDS = 10.0  # a longer wait is the next run's job
 ERROR_CHARS = 200
+SECTION_CHARS = 2900  # Slack takes 3,000 characters in a section's text
 HIDDEN = "[webhook URL]"
 # Failures before the request could reach the receiver: safe to post again.
 NEVER_ARRIVED = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -199,7 +200,7 @@ def slack_payload(s: Summary) -> dict:
             + (f" · {_slack_link('open in the desk', m.desk)}" if m.desk else "")
             for m in s.mentions
         ]
-        blocks.append(_mrkdwn_section("*Top negative mentions*\n" + "\n".join(lines)))
+        blocks.append(_mrkdwn_section(_whole_lines("*Top negative mentions*", lines)))
     words = [
         f"*{label}:* {slack_escape(', '.join(values))}"
         for label, values in _word_lists(s)
@@ -212,8 +213,20 @@ def slack_payload(s: Summary) -> dict:
     return {"text": f"Earshot alert: {slack_escape(s.headline)}", "blocks": blocks}
 
 
+def _whole_lines(heading: str, lines: list[str]) -> str:
+    """As many whole lines as one section holds, and how many more there were: a line cut
+    short could end inside a `<url|text>` link, and mentions dropped unsaid look like none."""
+    room = SECTION_CHARS - len(f"\n…and {len(lines)} more")
+    text = heading
+    for shown, line in enumerate(lines):
+        if len(text) + 1 + len(line) > room:
+            return f"{text}\n…and {len(lines) - shown} more"
+        text += "\n" + line
+    return text
+
+
 def _mrkdwn(text: str) -> dict:
-    return {"type": "mrkdwn", "text": text[:2900]}
+    return {"type": "mrkdwn", "text": text[:SECTION_CHARS]}
 
 
 def _mrkdwn_section(text: str) -> dict:

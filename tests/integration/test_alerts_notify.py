@@ -286,6 +286,34 @@ def test_slack_payload_carries_the_evidence_and_no_public_text_can_link_or_menti
     assert links == [f"{good}|Officers criticised over response in Boston"]
 
 
+def test_slack_shows_whole_mention_lines_and_counts_those_that_do_not_fit(
+    alerts_index, profile, receiver, monkeypatch
+):
+    monkeypatch.setenv("EARSHOT_DESK_URL", DESK)
+    slack_webhook(monkeypatch, receiver)
+    many = tuple(
+        EvidenceMention(
+            id=f"m{n}",
+            title=f"Story {n} " + "about the response in Boston " * 5,
+            url=f"https://news.example/story-{n}?" + "q=long" * 20,
+            source="lincs-news",
+        )
+        for n in range(40)
+    )
+    pending = spike(notifications={"webhook": Delivery()})
+    evidence = pending.evidence.model_copy(update={"mentions": many})
+    put(alerts_index, pending.model_copy(update={"evidence": evidence}))
+
+    deliver_pending(alerts_index, profile, now=NOW)
+
+    [payload] = posted_json(receiver)
+    [section] = [t for t in _slack_texts(payload["blocks"]) if "Top negative mentions" in t]
+    *lines, more = section.split("\n")[1:]
+    assert len(section) <= 3000
+    assert all(line.count("<") == line.count(">") == 2 for line in lines)  # links whole
+    assert len(lines) + int(re.fullmatch(r"…and (\d+) more", more)[1]) == len(many)
+
+
 def _slack_texts(blocks: list[dict]) -> list[str]:
     texts = []
     for block in blocks:
