@@ -14,6 +14,10 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
+# Airflow sets up logging when first imported and replaces the root logger's handlers:
+# imported here, before any test's caplog adds its own, not mid-test by the first
+# connection looked up (run alone, the webhook test then saw no log at all).
+import airflow  # noqa: F401
 import pytest
 
 from earshot.alerts.model import (
