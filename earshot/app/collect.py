@@ -26,7 +26,7 @@ from earshot.governance.retention import kept_since
 from earshot.store import audit
 from earshot.store.cursors import load_cursor, note_failure, save_cursor
 from earshot.store.indices import CURSORS, ERASED, require_installed
-from earshot.store.mentions import Handles, index_mentions
+from earshot.store.mentions import Handles, IndexingError, index_mentions
 from enrichment import Enricher
 from listeners import ListenerError, listener_for
 
@@ -114,7 +114,13 @@ def collect_source(
     ]
     kept = [enricher.complete(j) for j in judged if j.kept]
     dropped = Counter(j.mention.not_relevant for j in judged if not j.kept)
-    written = index_mentions(es, kept, handles=Handles.for_profile(profile))
+    try:
+        written = index_mentions(es, kept, handles=Handles.for_profile(profile))
+    except IndexingError as e:
+        # The node answered but refused some (a write block, a full disk): the cursor waits,
+        # and `earshot stats` says why rather than showing the source heard fine.
+        note_failure(es, name, str(e))
+        raise
     save_cursor(es, name, heard.cursor, heard=len(heard.mentions), warnings=tuple(heard.warnings))
     report = SourceReport(
         source=name,

@@ -19,6 +19,7 @@ from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
 from earshot.app.report import NO_HEALTH
 from earshot.governance.security import ANALYST_ROLE
+from earshot.store.mentions import IndexingError
 from listeners import ListenerError, load_profile
 from tests.conftest import news_items, rss
 from tests.file_realm import realm_users
@@ -170,3 +171,23 @@ def test_an_analyst_still_gets_the_counts_without_the_cursors(es, es_node, sourc
     assert json.loads(figures.stdout)["total"] == 3
     assert table.returncode == 0, table.stderr
     assert f"Sources: {NO_HEALTH}" in table.stdout
+
+
+@pytest.mark.elasticsearch
+def test_mentions_the_node_refused_are_the_sources_last_error(es, sources):
+    """Elasticsearch answered but refused the mentions (here a write block, as a full disk
+    sets): the run fails and the cursor waits. Before, `earshot stats` showed the source as
+    last heard fine."""
+    server, _ = sources
+    profile = load_profile()
+    collect_source(es, profile, "local-news")
+    server.routes["/local-news.rss"] = Route(rss(news_items(2, "refused")))
+    es.indices.add_block(index="earshot-mentions-2026.11", block="write")
+    try:
+        with pytest.raises(IndexingError, match="2 mentions not indexed"):
+            collect_source(es, profile, "local-news")
+    finally:
+        es.indices.put_settings(
+            index="earshot-mentions-2026.11", settings={"index.blocks.write": False}
+        )
+    assert "2 mentions not indexed" in stats_sources()["local-news"]["last_error"]
