@@ -69,9 +69,10 @@ def _uk_date(value: str) -> time.struct_time | None:
     posted at 23:30 BST landed in the next day's digest), and a time with no zone is the
     site's local time (feedparser drops an RFC 822 one, so the story took the time it was
     fetched, and reads an ISO one as UTC). Any other date is left to feedparser."""
-    if _ISO_WITHOUT_ZONE.fullmatch(value.strip()):
+    value = value.strip()
+    if _ISO_WITHOUT_ZONE.fullmatch(value):
         try:
-            local = datetime.fromisoformat(value.strip())
+            local = datetime.fromisoformat(value)
         except ValueError:
             return None
         return local.replace(tzinfo=FORCE_TIME_ZONE).astimezone(UTC).timetuple()

@@ -19,6 +19,7 @@ import math
 import statistics
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from elasticsearch import Elasticsearch
 
@@ -119,6 +120,7 @@ class _Plan:
         end = window_end(now, minutes)
         return cls(minutes, end - timedelta(minutes=minutes), end, settings.baseline_weeks)
 
+    @cached_property
     def windows(self) -> dict[str, tuple[datetime, datetime]]:
         """The current window ("current") and, as "week-N" and "day-N", the earlier ones its
         baseline may draw on: those that happened, so none in the hour the clocks skipped."""
@@ -147,7 +149,7 @@ class _Plan:
                 },
             },
         }
-        windows = self.windows()
+        windows = self.windows
         earliest = min(start for start, _ in windows.values())
         return {
             "size": 0,
@@ -194,7 +196,7 @@ class _Plan:
         day_begins = history_from.replace(hour=0, minute=0, second=0, microsecond=0)
         return [
             name
-            for name, (start, _) in self.windows().items()
+            for name, (start, _) in self.windows.items()
             if name.startswith(f"{kind}-") and start >= day_begins
         ]
 

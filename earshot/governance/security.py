@@ -96,8 +96,8 @@ WRITER_PRIVILEGES: dict = {
         },
     ],
 }
-# What retention needs to see in a month: what is kept, and what expired.
-_COUNT_MONTHS = ["read", "view_index_metadata", "maintenance"]
+# What retention reads to tell what expired from what is kept: the indices there, refreshed.
+_RETENTION_READS = ["read", "view_index_metadata", "maintenance"]
 # The maintenance DAG's own key: retention, which alone drops whole expired months and
 # deletes expired mentions and tombstones. It deletes no audit record, only whole expired
 # audit months, and adds nothing but its own audit records. Elasticsearch cannot limit
@@ -108,18 +108,18 @@ MAINTENANCE_PRIVILEGES: dict = {
         {
             "names": MENTION_INDICES,
             "privileges": [
-                *_COUNT_MONTHS,
+                *_RETENTION_READS,
                 "delete",  # expired mentions of the month that straddles the cut-off
                 "delete_index",  # a whole month once all of it has expired
             ],
         },
         {
             "names": SINGLE_INDICES,
-            "privileges": ["read", "view_index_metadata", "maintenance", "delete"],
+            "privileges": [*_RETENTION_READS, "delete"],
         },
         {
             "names": AUDIT_INDICES,
-            "privileges": [*_COUNT_MONTHS, "delete_index", "create_index", *ADD_DOCUMENTS],
+            "privileges": [*_RETENTION_READS, "delete_index", "create_index", *ADD_DOCUMENTS],
         },
     ],
 }
