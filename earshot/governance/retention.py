@@ -4,7 +4,9 @@ Monthly indices (mentions, audit) are dropped whole once their month has ended b
 cut-off and they hold nothing newer. The mentions' month that straddles the cut-off loses
 only its expired documents; an audit month is kept whole until all of it has expired (up to
 a month past `audit_days`), since no key may delete a single audit record. Single indices
-(alerts, digests, cursors) lose expired documents. Only indices whose names parse exactly
+(alerts, digests, cursors) lose expired documents. Erasure tombstones never expire: a post
+its feed gives no date is dated whenever it is heard, so only its tombstone keeps it out,
+for as long as the feed carries it (store/tombstones.py). Only indices whose names parse exactly
 as Earshot's are touched: a user's `earshot-mentions-old` matches the wildcard but is not
 Earshot's, so it stays. There is no ILM or delete_by_query in every cluster Earshot runs
 on, so documents are found by search and deleted in bulk.
@@ -25,7 +27,7 @@ from earshot.core.profile import Retention
 from earshot.digest import records as digest_records
 from earshot.store import audit
 from earshot.store.fields import PUBLISHED
-from earshot.store.indices import CURSORS, ERASED, MENTIONS
+from earshot.store.indices import CURSORS, MENTIONS
 from earshot.store.keeping import RetentionRule, older_than
 
 # Every kind of record, each with its own package's rule where the record is that package's.
@@ -42,8 +44,6 @@ RULES: tuple[RetentionRule, ...] = (
         monthly=True,
         whole_months_only=True,
     ),
-    # An erased post older than the mentions' period would be dropped anyway.
-    RetentionRule("erasures", ERASED, lambda r: r.mentions_days, older_than("erased")),
 )
 KINDS: tuple[str, ...] = tuple(rule.kind for rule in RULES)
 _BY_KIND = {rule.kind: rule for rule in RULES}

@@ -7,8 +7,9 @@ exactly (monthly indices by a regular expression, never `earshot-*`), so an inde
 force's that merely starts with `earshot-` is nobody's business here. No role may manage
 security or put a template or mapping (only `earshot setup` does, with an administrator's
 credentials), and no role can overwrite or edit an audit record or an erasure tombstone: they
-are only added to. Retention, with the maintenance key, deletes expired tombstones and drops
-whole audit months once all of them have expired; no role deletes a single audit record.
+are only added to. Retention, with the maintenance key, drops whole audit months once all of
+them have expired; no role deletes a single audit record, and only the administrator a
+tombstone (an erasure made in error).
 The writer's privileges are exactly what the pipeline's own calls need
 (tests/policy/test_access.py runs those calls as a user holding this role).
 """
@@ -42,8 +43,9 @@ def _months_of(alias: str) -> str:
 
 MENTION_INDICES = [MENTIONS, _months_of(MENTIONS)]
 AUDIT_INDICES = [AUDIT, _months_of(AUDIT)]
-# One index each: retention deletes their documents, never the index.
-SINGLE_INDICES = [CURSORS, ALERTS, DIGESTS, ERASED]
+# One index each: retention deletes their documents, never the index (tombstones never).
+EXPIRING_INDICES = [CURSORS, ALERTS, DIGESTS]
+SINGLE_INDICES = [*EXPIRING_INDICES, ERASED]
 
 # Adding and updating documents, by action name: the `index` and `create_doc` privileges
 # would also let a key put mappings (Elasticsearch warns it will stop in its next major). A
@@ -99,7 +101,7 @@ WRITER_PRIVILEGES: dict = {
 # What retention reads to tell what expired from what is kept: the indices there, refreshed.
 _RETENTION_READS = ["read", "view_index_metadata", "maintenance"]
 # The maintenance DAG's own key: retention, which alone drops whole expired months and
-# deletes expired mentions and tombstones. It deletes no audit record, only whole expired
+# deletes expired mentions. It deletes no audit record or tombstone, only whole expired
 # audit months, and adds nothing but its own audit records. Elasticsearch cannot limit
 # `delete_index` to expired months: this key could drop a current one (the docs say so).
 MAINTENANCE_PRIVILEGES: dict = {
@@ -114,7 +116,7 @@ MAINTENANCE_PRIVILEGES: dict = {
             ],
         },
         {
-            "names": SINGLE_INDICES,
+            "names": EXPIRING_INDICES,
             "privileges": [*_RETENTION_READS, "delete"],
         },
         {

@@ -10,6 +10,7 @@ import pytest
 
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
+from earshot.governance.erasure import by_url, erase
 from earshot.governance.retention import apply_retention
 from listeners import load_profile
 from tests.conftest import news_items, rss
@@ -54,3 +55,25 @@ def test_the_maintenance_dag_does_not_delete_what_the_next_collect_run_brings_ba
         server.routes["/feed"] = Route(rss(recent + old, title="Lincolnshire news, changed"))
         assert run_collect_dag()["run"] == "success"
         assert sorted(stored_links(es)) == links(recent)
+
+
+@pytest.mark.elasticsearch
+def test_an_erased_post_its_feed_gives_no_date_stays_erased_past_the_mentions_period(
+    es, write_profile
+):
+    """An undated item is dated when it is heard, so no run ever finds it past retention:
+    only its tombstone keeps it out, for as long as the feed carries it. (Tombstones had
+    expired with the mentions' period, and the erased post came back the run after.)"""
+    undated = [{k: v for k, v in item.items() if k != "pubDate"} for item in news_items(2, "u")]
+    erased, kept = undated[0]["link"], undated[1]["link"]
+    with FeedServer({"/feed": Route(rss(undated))}) as server:
+        write_profile([{"name": "local-news", "url": server.url("/feed")}], mentions_days=180)
+        profile = load_profile()
+        collect_source(es, profile, "local-news")
+        erase(es, by_url(erased), apply=True, actor="dpo")
+        later = datetime.now(UTC) + 2 * YEAR
+        apply_retention(es, profile.retention, later)
+        server.routes["/feed"] = Route(rss(undated, title="Lincolnshire news, changed"))
+        collect_source(es, profile, "local-news", now=later)
+
+    assert stored_links(es) == [kept]

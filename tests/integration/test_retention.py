@@ -158,7 +158,7 @@ def seed(es: Elasticsearch) -> Seeded:
         digests={"2025-11-20.run", "2026-11-14.run"},
         cursors={"news"},
         audit={"audit-nov-2024-early", "audit-nov-2024-late", "audit-jun-2025"},
-        erased={"erased"},
+        erased={"erased-long-ago", "erased"},  # tombstones never expire
     )
 
 
@@ -212,7 +212,6 @@ CUTOFF_DAYS = {
     "digests": "2025-11-15",
     "cursors": "2026-08-17",
     "audit": "2024-11-15",
-    "erasures": "2026-05-19",
 }
 EXPECTED_DELETIONS = {
     # (kind, index): (documents deleted, whole index)
@@ -224,7 +223,6 @@ EXPECTED_DELETIONS = {
     ("digests", DIGESTS): (2, False),
     ("cursors", CURSORS): (1, False),
     ("audit", f"{audit.AUDIT}-2024.09"): (1, True),
-    ("erasures", ERASED): (1, False),
 }
 
 

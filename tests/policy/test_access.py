@@ -448,6 +448,13 @@ def test_the_maintenance_key_cannot_delete_an_audit_record(es, pipeline, mainten
 
 
 @pytest.mark.elasticsearch
+def test_the_maintenance_key_cannot_delete_a_tombstone(es, pipeline, maintenance):
+    remember(pipeline, ["m1"], [])
+    _cannot(partial(maintenance.delete, index=ERASED, id="m1"))
+    assert es.exists(index=ERASED, id="m1")
+
+
+@pytest.mark.elasticsearch
 def test_the_maintenance_key_cannot_write_mentions_templates_or_others_indices(es, maintenance):
     es.index(index="team-b-notes", id="1", document={"note": "not Earshot's"}, refresh=True)
     _cannot(
