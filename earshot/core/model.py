@@ -93,7 +93,9 @@ class Mention(BaseModel):
     # Site + headline, set by the feed listener: a news search result meets the publisher's
     # own item by it (earshot.core.near_duplicates.story_key).
     story_key: str | None = None
-    cluster: str | None = None  # id of the first mention of the same story
+    # The story heard before it that this is a copy of; None when it starts one of its own
+    # (named as earshot.store.clusters.story_started_by names it).
+    cluster: str | None = None
 
 
 def mention_id(source: str, key: str) -> str:

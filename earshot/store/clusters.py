@@ -1,17 +1,23 @@
 """Which story a new mention belongs to: the cluster of an earlier mention with the same
 canonical URL, else of one of another kind of feed with the same story key (a news search
 result and the publisher's own item: earshot.store.story_keys), else of one with a
-near-identical text (earshot.core.near_duplicates), else its own.
+near-identical text (earshot.core.near_duplicates), else a story of its own.
 
 Looked up in Elasticsearch, so clusters survive restarts and span sources: the batch's
 canonical URLs in one exact lookup per chunk, and its band keys in one search per chunk
 (a multi-search, one per mention, when a big story shares them), the candidates sharing
 most bands first, then the most recent. Mentions of one
 batch are matched to each other in memory, so nothing need be searchable yet.
+
+A story a mention starts is named by its canonical URL (`story_started_by`): two collect
+tasks running at once each look for the other's copy before either is written, and copies
+at one address must still start one story. Copies that meet only by story key or by their
+text cannot be named alike beforehand, so two such tasks can still start two stories.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,7 +50,8 @@ class Earlier:
 
 
 def assign_clusters(es: Elasticsearch, mentions: list[Mention]) -> list[Mention]:
-    """The mentions, oldest first, each with `cluster` set."""
+    """The mentions, oldest first, each with `cluster` set to the story heard before it that
+    it is a copy of, or None when it starts one."""
     ordered = sorted(mentions, key=lambda m: m.published)
     # Band keys are hashes: made once per mention, not once per lookup.
     keys = [bands(m.signature) for m in ordered]
@@ -55,20 +62,35 @@ def assign_clusters(es: Elasticsearch, mentions: list[Mention]) -> list[Mention]
     placed = []
     for mention, own, earlier in zip(ordered, keys, stored, strict=True):
         in_batch = [e for key in own for e in reversed(by_key[key][-PER_KEY:])]
-        cluster = (
+        heard = (
             by_url.get(mention.canonical_url or "")
             or stories.of(mention)
             or _most_similar(mention, in_batch + earlier)
-            or mention.id
         )
+        cluster = heard or story_started_by(mention)
         if mention.canonical_url:
             by_url.setdefault(mention.canonical_url, cluster)
         stories.add(mention.story_key, mention.source_kind, cluster)
         here = Earlier(cluster, mention.signature)
         for key in own:
             by_key[key].append(here)
-        placed.append(mention.model_copy(update={"cluster": cluster}))
+        placed.append(mention.model_copy(update={"cluster": heard}))
     return placed
+
+
+def story_started_by(mention: Mention) -> str:
+    """The name of the story a mention starts: its canonical URL's, so that every copy at
+    that address names the same story however many tasks start it at once (a hash: an
+    erased post's address must not stay readable on its copies). Without an address, its
+    own id, the name every story stored before this naming keeps (nothing is migrated).
+
+    Not its story key: the publisher's own item, which that key joins, always has an
+    address (its link), so the two could not be named alike; and a name from the key alone
+    would join one site's same headline a week apart in one feed, which story keys never do.
+    """
+    if not mention.canonical_url:
+        return mention.id
+    return "url-" + hashlib.sha256(mention.canonical_url.encode()).hexdigest()[:32]
 
 
 def _most_similar(mention: Mention, candidates: list[Earlier]) -> str | None:

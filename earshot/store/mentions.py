@@ -21,7 +21,7 @@ from earshot.core.people import without_people
 from earshot.core.profile import Profile
 from earshot.core.pseudonym import author_key
 from earshot.store import audit
-from earshot.store.clusters import assign_clusters
+from earshot.store.clusters import assign_clusters, story_started_by
 from earshot.store.indices import ERASED, MENTIONS, NotInstalled, mentions_index
 from earshot.store.tombstones import erased_links
 
@@ -109,7 +109,7 @@ def to_document(mention: Mention, ingested: datetime, handles: Handles = KEEP_HA
             "by_force": mention.by_force,
             "canonical_url": mention.canonical_url,
             "near_duplicate": {"bands": bands(mention.signature), "signature": mention.signature},
-            "cluster": mention.cluster or mention.id,
+            "cluster": mention.cluster or story_started_by(mention),
             "story_key": mention.story_key,
         },
     }

@@ -1,15 +1,19 @@
 """A story syndicated to ten sites is one cluster; two stories about one incident are two."""
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from datasketch import MinHash
+from elasticsearch import Elasticsearch
 
 from earshot.core.model import Mention, mention_id
 from earshot.core.near_duplicates import PERMUTATIONS, bands, canonical_url, signature, similarity
-from earshot.store.clusters import POOL
+from earshot.store.clusters import POOL, story_started_by
+from earshot.store.connection import connect
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
+from tests.node_way import interleaving
 
 STORY = (
     "Lincolnshire Police are appealing for witnesses after a man in his twenties was seriously "
@@ -61,6 +65,15 @@ def mention(n: int, text: str, url: str, minutes: int = 0) -> Mention:
         canonical_url=canonical_url(url),
         signature=signature(text),
     )
+
+
+def stories(es: Elasticsearch) -> int:
+    """How many stories the stored mentions tell, as the alerts and the digest count them."""
+    es.indices.refresh(index=MENTIONS)
+    counted = es.search(
+        index=MENTIONS, size=0, aggs={"stories": {"cardinality": {"field": "earshot.cluster"}}}
+    )
+    return counted["aggregations"]["stories"]["value"]
 
 
 def test_tracking_parameters_fragments_and_mobile_hosts_are_one_url():
@@ -124,18 +137,38 @@ def test_ten_syndicated_copies_are_one_cluster_and_another_story_is_its_own(es):
         for hit in es.search(index=MENTIONS, size=50)["hits"]["hits"]
     }
     story_cluster = clusters["https://site0.example/news/0"]["cluster"]
-    assert story_cluster == first_half[0].id
+    assert story_cluster == story_started_by(first_half[0])
     assert {clusters[f"https://site{n}.example/news/{n}"]["cluster"] for n in range(10)} == {
         story_cluster
     }
     assert clusters["https://site3.example/news/3"]["duplicate_of"] == story_cluster
     assert "duplicate_of" not in clusters["https://site0.example/news/0"]
-    assert clusters["https://site99.example/traders"]["cluster"] == other.id
-    assert clusters["https://www.site0.example/news/0?utm_source=fb"]["cluster"] == story_cluster
-    distinct_stories = es.search(
-        index=MENTIONS, size=0, aggs={"stories": {"cardinality": {"field": "earshot.cluster"}}}
-    )["aggregations"]["stories"]["value"]
-    assert distinct_stories == 2
+    assert clusters["https://site99.example/traders"]["cluster"] == story_started_by(other)
+    shared_again_stored = clusters["https://www.site0.example/news/0?utm_source=fb"]
+    assert shared_again_stored["cluster"] == story_cluster
+    assert shared_again_stored["duplicate_of"] == story_cluster  # a later copy at one address
+    assert stories(es) == 2
+
+
+@pytest.mark.elasticsearch
+def test_one_article_in_two_feeds_collected_at_the_same_moment_is_one_story(es, monkeypatch):
+    """Airflow runs two sources' collect tasks side by side, and a site's news feed and its
+    police feed carry the same article: each task looks for the other's copy before either
+    is written, so neither finds it. The story must still count once in the alerts' spike
+    and the digest."""
+    ensure_indices(es)
+    police_feed = mention(0, STORY, "https://site0.example/news/0")
+    news_feed = mention(1, STORY, "https://www.site0.example/news/0?utm_source=rss")
+
+    def the_other_task_writes_meanwhile() -> None:
+        index_mentions(es, [news_feed])
+
+    node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
+    with interleaving(node, the_other_task_writes_meanwhile, before="/_bulk") as way:
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", way)
+        index_mentions(connect(), [police_feed])
+    assert es.count(index=MENTIONS)["count"] == 2
+    assert stories(es) == 1
 
 
 @pytest.mark.elasticsearch
@@ -166,9 +199,9 @@ def test_a_short_reshare_of_an_old_link_joins_its_story_among_ten_thousand_short
     )
     index_mentions(es, [reshare])
     stored = es.get(index="earshot-mentions-2026.12", id=reshare.id)["_source"]["earshot"]
-    assert stored["cluster"] == story.id
-    in_story = es.count(index=MENTIONS, query={"term": {"earshot.cluster": story.id}})["count"]
-    assert in_story == 2  # the story and its re-share; the short chatter is its own
+    assert stored["cluster"] == story_started_by(story)
+    in_story = es.count(index=MENTIONS, query={"term": {"earshot.cluster": stored["cluster"]}})
+    assert in_story["count"] == 2  # the story and its re-share; the short chatter is its own
 
 
 @pytest.mark.elasticsearch
@@ -183,4 +216,4 @@ def test_a_copy_of_a_story_shared_more_than_a_thousand_times_still_joins_it(es):
     late = mention(7_000, copy_of_story(1, "Lincs FM"), "https://lincsfm.example/story", 9_000)
     index_mentions(es, [late])
     stored = es.get(index="earshot-mentions-2026.11", id=late.id)["_source"]["earshot"]
-    assert stored["cluster"] == copies[0].id
+    assert stored["cluster"] == story_started_by(copies[0])
