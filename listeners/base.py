@@ -84,8 +84,9 @@ class Stream(Generic[Item]):
     mention: Callable[[Item], Mention | None]  # the item as a mention; None: not one to keep
     posted: Callable[[Item], datetime]  # when the item was posted, for the overlap window
     # A listing in no set order that holds only its last `lasts` of items (Instagram's
-    # recent_media: 24 hours): read to its end each run, and what was heard kept that long,
-    # so an item listed after older ones is neither missed nor heard twice.
+    # recent_media: 24 hours; Facebook comments, asked only for those since the overlap
+    # window): read to its end each run, and what was heard kept that long, so an item
+    # listed after older ones is neither missed nor heard twice.
     lasts: timedelta | None = None
 
 
@@ -162,7 +163,7 @@ class Listener(Generic[SourceT]):
         def within(item) -> bool:
             """New to the cursor, or inside the overlap window behind it; in a listing in no
             set order, any item (what was heard before is known by `recent`)."""
-            if stream.lasts or stream.mark.is_new(stream.position(item)):
+            if stream.lasts is not None or stream.mark.is_new(stream.position(item)):
                 return True
             return recent.reach is not None and stream.posted(item) >= recent.reach
 

@@ -2,8 +2,9 @@
 
 Follows Meta's Graph API reference: GET /{page-id}/posts
 (https://developers.facebook.com/docs/graph-api/reference/page/feed), GET /{post-id}/comments
-with filter=stream and order=reverse_chronological
-(https://developers.facebook.com/docs/graph-api/reference/object/comments), cursor paging
+with filter=stream (all comments and replies), order=reverse_chronological and `since`
+(https://developers.facebook.com/docs/graph-api/reference/object/comments,
+https://developers.facebook.com/docs/graph-api/reference/page-post/comments), cursor paging
 (`paging.cursors.after`, more while `paging.next` is given:
 https://developers.facebook.com/docs/graph-api/results), error objects
 (https://developers.facebook.com/docs/graph-api/guides/error-handling) and the usage headers
@@ -42,10 +43,16 @@ whose listing was cut there says so. Meta's documented push for every new commen
 `feed` webhook, which needs a public HTTPS endpoint a pull pipeline does not have.
 
 Cursor: per post (`post:<id>`), a Watermark (newest comment time indexed, and the ids at that
-second). Comments come newest first; a post is read until its watermark. When a usage header
-nears its limit the run stops asking and keeps the watermark of the post it was reading, so
-the next run reads that post again rather than skip what it had not reached. Only a post with
-more new comments than max_pages pages in one run can lose some, and that is warned.
+second), and the comments heard in the overlap window behind it (listeners/overlap.py). The
+order asked for is only a preference: "If the comments can be ranked, then the order will
+always be ranked regardless of this modifier" (page-post/comments reference), so a comment
+heard before can come ahead of new ones. A post's comments are therefore asked `since` the
+overlap window behind the newest one heard and read to their last page, skipping those heard
+in that window (a Stream that `lasts` the overlap, as Instagram's hashtags are read). When a
+usage header nears its limit the run stops asking and keeps the watermark of the post it was
+reading, so the next run reads that post again rather than skip what it had not reached. Only
+a post with more new comments than max_pages pages in one run can lose some, and that is
+warned.
 """
 
 from __future__ import annotations
@@ -60,6 +67,7 @@ from pydantic import Field, HttpUrl
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
+from listeners import overlap
 from listeners.api import json_object, utc
 from listeners.base import Cursor, Heard, Listener, Stream, pages
 from listeners.graph import (
@@ -142,25 +150,28 @@ class FacebookListener(Listener[FacebookSource]):
         return [post for batch in walk for post in batch]
 
     def _comments(self, post: dict, cursor: Cursor) -> Stream[dict]:
-        """The post's comments, newest first, down to its watermark."""
+        """The post's comments since the overlap window behind the newest one heard, every
+        page of them: Graph ranks comments when it can, whatever `order` asks, so a comment
+        heard before may come ahead of new ones."""
         post_id = str(post["id"])
+        key = f"post:{post_id}"
+        reach = overlap.Recent.parse(cursor.get(overlap.key(key)), self.overlap).reach
+        asked = {
+            "fields": COMMENT_FIELDS,
+            "filter": "stream",
+            "order": "reverse_chronological",
+            "limit": 100,
+        } | ({"since": int(reach.timestamp())} if reach else {})
 
         def page(after: str | None) -> tuple[list[dict], str | None]:
-            params = {
-                "fields": COMMENT_FIELDS,
-                "filter": "stream",
-                "order": "reverse_chronological",
-                "limit": 100,
-            } | ({"after": after} if after else {})
-            body = self._get(f"/{post_id}/comments", params)
+            body = self._get(f"/{post_id}/comments", asked | ({"after": after} if after else {}))
             return graph_data(body), next_after(body)
 
         def mention(comment: dict) -> Mention | None:
             return self._to_mention(comment, post) if comment.get("message") else None
 
-        key = f"post:{post_id}"
         mark = Watermark.parse(cursor.get(key))
-        return Stream(key, page, mark, _stamp, mention, posted(_stamp))
+        return Stream(key, page, mark, _stamp, mention, posted(_stamp), lasts=self.overlap)
 
     def _page_edge(self, edge: PageEdge, cursor: Cursor) -> Stream[dict]:
         """Others' posts on one Page edge, newest first, down to that edge's watermark."""

@@ -94,6 +94,12 @@ def comments_path(post_id: str, **params: str) -> str:
     return f"{GRAPH}/{post_id}/comments?" + urlencode(documented | params | {"access_token": TOKEN})
 
 
+def since(newest_heard: datetime) -> str:
+    """The `since` a run asks with: the source's overlap window (60 minutes by default)
+    behind the newest comment heard, as a Unix timestamp (Graph's time-based paging)."""
+    return str(int((newest_heard - timedelta(minutes=60)).timestamp()))
+
+
 def graph_error(code: int, message: str, kind: str = "OAuthException", subcode=None) -> bytes:
     error = {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEf123"}
     return json.dumps({"error": error | ({"error_subcode": subcode} if subcode else {})}).encode()
@@ -115,10 +121,16 @@ def source(server: FeedServer, **settings) -> FacebookSource:
     )
 
 
+def comments_edge(post_id: str) -> str:
+    """The post's comments edge, answering whatever `since` is asked: for comments that are
+    all inside the window any run asks for."""
+    return f"{GRAPH}/{post_id}/comments"
+
+
 def comments_on_a(*numbers: int) -> dict[str, Route]:
     """Post A, and its comments, number n posted 10n minutes before NOW."""
     found = [comment(POST_A, n, minutes_ago=10 * n) for n in numbers]
-    return {posts_path(): listing([post(POST_A, 1)]), comments_path(POST_A): listing(found)}
+    return {posts_path(): listing([post(POST_A, 1)]), comments_edge(POST_A): listing(found)}
 
 
 CONTRACT = {
@@ -132,7 +144,7 @@ CONTRACT = {
         # the Page let through late (our reading of moderation; the Graph reference does not
         # say when a held comment enters the edge).
         late={
-            comments_path(POST_A): listing(
+            comments_edge(POST_A): listing(
                 [comment(POST_A, n, minutes_ago=m) for n, m in ((1, 10), (3, 15), (2, 20))]
             )
         },
@@ -168,6 +180,48 @@ def test_comments_on_recent_posts_are_read_page_by_page_with_the_page_token():
     assert marks(heard.cursor) == {
         f"post:{POST_A}": f"{(NOW - timedelta(minutes=5)).isoformat()} 901_5003"
     }
+
+
+def test_comments_graph_ranks_are_all_heard_however_they_are_ordered():
+    """Meta's Page Post Comments reference (developers.facebook.com/docs/graph-api/reference/
+    page-post/comments, v26.0) says of `order`: "If the comments can be ranked, then the order
+    will always be ranked regardless of this modifier", and documents `since`, "Lower bound of
+    the time range to consider"; `filter=stream` is "All-level comments in chronological
+    order" (reference/object/comments), an order ranking overrides. Meta's business SDK takes
+    the same four parameters (facebook_business/adobjects/pagepost.py, PagePost.get_comments:
+    filter, live_filter, order, since as a datetime) and pyfacebook passes `since` as "A Unix
+    timestamp" (sns-sdks/python-facebook, pyfacebook/api/facebook/common_edges/comments.py).
+    Its recorded answer (testdata/facebook/apidata/comments/comments_p1.json) says the order
+    it was given in (`summary.order`), which is why no order can be assumed.
+
+    Graph answers each query ranked, as it would: all of a post's comments when no `since`
+    is given, with a well-liked one heard three hours ago (outside the overlap window) first
+    and the newest on page 2; only those since the window when it is. Before, the first
+    comment heard before the window ended the read and the newest was never heard; now every
+    page since the overlap window behind the newest heard is read."""
+    ranked = {n: comment(POST_A, n, m) for n, m in ((1, 30), (2, 180), (3, 20), (4, 2))}
+    routes = {
+        posts_path(): listing([post(POST_A, 1)]),
+        comments_path(POST_A): listing([ranked[2], ranked[1]]),
+    }
+    window = since(NOW - timedelta(minutes=30))  # comment 1 is the newest heard
+    later = {
+        comments_path(POST_A): listing([ranked[2], ranked[3]], after="UkFOSzI"),
+        comments_path(POST_A, after="UkFOSzI"): listing([ranked[1], ranked[4]]),
+        comments_path(POST_A, since=window): listing([ranked[1], ranked[3]], after="U0lOQ0Uy"),
+        comments_path(POST_A, since=window, after="U0lOQ0Uy"): listing([ranked[4]]),
+        comments_path(POST_A, since=since(NOW - timedelta(minutes=2))): listing(
+            [ranked[1], ranked[4], ranked[3]]
+        ),
+    }
+    with FeedServer(routes) as server:
+        first = FacebookListener(source(server), now=NOW).listen({})
+        server.routes.update(later)
+        second = FacebookListener(source(server), now=NOW).listen(first.cursor)
+        third = FacebookListener(source(server), now=NOW).listen(second.cursor)
+    assert [m.author for m in first.mentions] == ["Resident 2", "Resident 1"]
+    assert sorted(m.author for m in second.mentions) == ["Resident 3", "Resident 4"]
+    assert third.mentions == []
 
 
 def sdk_fields(kind) -> set[str]:
@@ -211,7 +265,8 @@ def test_the_comments_edge_is_asked_in_orders_and_filters_metas_sdk_defines():
         FacebookListener(source(server), now=NOW).listen({})
         asked = dict(parse_qsl(urlsplit(server.requests[-1][0]).query))
     assert asked["filter"] in vars(Comment.Filter).values()
-    assert asked["order"] == Comment.Order.reverse_chronological  # newest first: see the cursor
+    # preferred where Graph does not rank the comments: a run cut at max_pages reads the newest
+    assert asked["order"] == Comment.Order.reverse_chronological
     for edge in ("tagged", "visitor_posts"):  # the Page edges `also_hear` may name
         assert callable(getattr(Page, f"get_{edge}"))
 
@@ -238,24 +293,23 @@ def test_the_forces_own_replies_are_labelled_the_forces():
     ]
 
 
-def test_next_run_reads_each_post_only_down_to_what_was_indexed():
-    mark = NOW - timedelta(minutes=5)
-    cursor = {f"post:{POST_A}": f"{mark.isoformat()} 901_5003", f"post:{POST_OLD}": "gone"}
-    newest_first = [
-        comment(POST_A, 5, 1),
-        comment(POST_A, 4, 5),  # posted in the same second as the last one indexed
-        comment(POST_A, 3, 5),  # the last one indexed: the read stops on this page
-        comment(POST_A, 2, 9),
-    ]
-    routes = {
-        posts_path(): listing([post(POST_A, 1)]),
-        comments_path(POST_A): listing(newest_first, after="Q09NMQ"),
-    }
+def test_next_run_asks_since_the_overlap_window_and_hears_only_what_is_new():
+    first = [comment(POST_A, 3, 5), comment(POST_A, 2, 9)]
+    routes = {posts_path(): listing([post(POST_A, 1)]), comments_path(POST_A): listing(first)}
+    window = comments_path(POST_A, since=since(NOW - timedelta(minutes=5)))
     with FeedServer(routes) as server:
-        heard = FacebookListener(source(server), now=NOW).listen(cursor)
-        assert [path for path, _ in server.requests] == [posts_path(), comments_path(POST_A)]
+        before = FacebookListener(source(server), now=NOW).listen({f"post:{POST_OLD}": "gone"})
+        server.routes[window] = listing(
+            [
+                comment(POST_A, 5, 1),
+                comment(POST_A, 4, 5),  # posted in the same second as the newest heard
+                *first,
+            ]
+        )
+        heard = FacebookListener(source(server), now=NOW).listen(before.cursor)
+        assert [path for path, _ in server.requests][-1] == window
+    assert f"post:{POST_OLD}" not in before.cursor  # the post that left the window left it
     assert [m.author for m in heard.mentions] == ["Resident 5", "Resident 4"]
-    # the post that left the window left the cursor
     assert marks(heard.cursor) == {
         f"post:{POST_A}": f"{(NOW - timedelta(minutes=1)).isoformat()} 901_5005"
     }
@@ -524,7 +578,7 @@ def test_facebook_through_the_collect_dag_hears_new_comments_only(
         assert mention_counts(es).by_source == {"facebook": 2}
 
         newer = comment(POST_A, 3, 2, "Nobody came when I called 101")
-        server.routes[comments_path(POST_A)] = listing([newer, *first])
+        server.routes[comments_edge(POST_A)] = listing([newer, *first])
         run_collect_dag()
     es.indices.refresh(index=MENTIONS)
     assert mention_counts(es).by_source == {"facebook": 3}
