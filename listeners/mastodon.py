@@ -15,7 +15,10 @@ the token's account wrote, favourited, bookmarked or was mentioned in; it matche
 not hashtags or accounts: `#tag` and `@handle` terms are refused in the profile, hashtags
 go in `hashtags`. Since Mastodon 4.5 an instance can restrict hashtag timelines
 (`configuration.timelines_access.hashtag_feeds` of GET /api/v2/instance): `authenticated`
-answers 401 without a token, `disabled` answers empty; each is said in those words.
+answers 401 without a token, `disabled` answers empty; each is said in those words. The
+same entity's `domain` is the instance's handle domain, given to its own accounts' bare
+`acct`: it may differ from the host the API answers on (LOCAL_DOMAIN and WEB_DOMAIN,
+https://docs.joinmastodon.org/admin/config/).
 
 The cursor keeps, per hashtag or search, the newest status id indexed. A remote status that
 federates late keeps the id of its original publish time, so it sorts below that cursor:
@@ -74,6 +77,7 @@ class MastodonListener(Listener[MastodonSource]):
         self.base = str(self.source.instance).rstrip("/")
         self.headers: dict[str, str] = {}
         self.quiet_tags: list[str] = []  # hashtag timelines that answered an empty first page
+        self.about: dict | None = None  # the Instance entity, asked at most once a run
         if self.source.connection:
             token = self.password(secrets, "access token")
             self.headers = {"Authorization": f"Bearer {token}"}
@@ -120,13 +124,21 @@ class MastodonListener(Listener[MastodonSource]):
     def _stream(self, key: str, page: Page, newest: str | None) -> Stream[dict]:
         return Stream(key, page, NewestId(newest, _order), _status_id, self._to_mention, _posted)
 
+    def _instance(self) -> dict:
+        """The Instance entity (GET /api/v2/instance), asked once a run and only when needed;
+        empty where the instance does not give it (before Mastodon 4.0, or refused): no run
+        fails for it, it only names the handle domain and explains empty tag timelines."""
+        if self.about is None:
+            try:
+                body, _ = self.get(f"{self.base}/api/v2/instance", {})
+            except FetchError:
+                body = {}
+            self.about = body if isinstance(body, dict) else {}
+        return self.about
+
     def _closed_tag_feeds(self) -> str | None:
         """Why hashtag timelines may answer empty: the instance disabled them (Mastodon 4.5+)."""
-        try:
-            body, _ = self.get(f"{self.base}/api/v2/instance", {})
-        except FetchError:
-            return None  # only an explanation was asked for; the tags were read
-        feeds = body
+        feeds: object = self._instance()
         for key in ("configuration", "timelines_access", "hashtag_feeds"):
             feeds = feeds.get(key) if isinstance(feeds, dict) else None
         if not isinstance(feeds, dict):
@@ -164,14 +176,20 @@ class MastodonListener(Listener[MastodonSource]):
         )
 
     def _handle(self, account: dict) -> str:
-        """`@name@instance` wherever she was heard. Mastodon gives an account of the instance
-        answering as a bare `name` (docs.joinmastodon.org/entities/Account/#acct): kept bare,
-        she would have two pseudonyms, and share one with every namesake on other instances.
-        Her home is the host of her profile page, or else the instance that answered."""
+        """`@name@domain` wherever she was heard. Mastodon gives an account of the instance
+        answering as a bare `name`, others as `name@domain` with their handle domain
+        (docs.joinmastodon.org/entities/Account/#acct): kept bare, she would have two
+        pseudonyms, and share one with every namesake on other instances. Her domain is the
+        instance's `domain` (its LOCAL_DOMAIN, "used for account handles, and is not
+        necessarily the same as WEB_DOMAIN" where its pages are: entities/Instance/#domain);
+        where the instance does not say, the host of her profile page, or else its own."""
         acct = account["acct"]
         if "@" in acct:
             return f"@{acct}"
-        return f"@{acct}@{httpx.URL(account.get('url') or self.base).host}"
+        domain = self._instance().get("domain")
+        if not (isinstance(domain, str) and domain):
+            domain = httpx.URL(account.get("url") or self.base).host
+        return f"@{acct}@{domain}"
 
 
 def _statuses(found: object) -> list[dict]:

@@ -398,3 +398,32 @@ def test_an_account_without_a_profile_link_is_of_the_instance_that_answered():
     with FeedServer({f"{TAG}?limit=40": page([by(1, "jane", None)])}) as server:
         [heard] = MastodonListener(source(server), now=NOW).listen({}).mentions
     assert heard.author == "@jane@127.0.0.1"
+
+
+def test_a_local_author_has_the_handle_domain_the_instance_names_not_its_web_host():
+    """An instance may serve its web pages and API on one host and give its accounts handles
+    on another: WEB_DOMAIN allows "addressing users as `@alice@example.com` but accessing
+    Mastodon on `mastodon.example.com`" (docs.joinmastodon.org/admin/config/, WEB_DOMAIN).
+    Its own accounts come bare (`acct`) with profile links on the web host; the handle domain
+    is the Instance entity's `domain`, "the configured LOCAL_DOMAIN, which is used for account
+    handles, and is not necessarily the same as WEB_DOMAIN" (GET /api/v2/instance,
+    docs.joinmastodon.org/methods/instance/#v2, /entities/Instance/#domain), shaped as
+    Mastodon.py's recorded cassette tests/cassettes/test_instance.yaml answers it (Mastodon
+    4.6.4). Before, jane was `@jane@social.lincs.example` on her own instance and
+    `@jane@lincs.example` everywhere else: two people, and erasing her by her handle missed
+    the first. Asked once a run, however many of its own accounts it meets."""
+    instance = {"domain": "lincs.example", "title": "Lincs Social", "version": "4.6.4"}
+    home = {
+        f"{TAG}?limit=40": page(
+            [by(1, "jane", "social.lincs.example"), by(2, "tom", "social.lincs.example")]
+        ),
+        "/api/v2/instance": Route(json.dumps(instance).encode(), "application/json"),
+    }
+    elsewhere = {f"{TAG}?limit=40": page([by(3, "jane@lincs.example", "social.lincs.example")])}
+    with FeedServer(home) as her_instance, FeedServer(elsewhere) as other:
+        heard = MastodonListener(source(her_instance), now=NOW).listen({}).mentions
+        asked = [path for path, _ in her_instance.requests]
+        [there] = MastodonListener(source(other), now=NOW).listen({}).mentions
+    assert [m.author for m in heard] == ["@jane@lincs.example", "@tom@lincs.example"]
+    assert there.author == "@jane@lincs.example"
+    assert asked.count("/api/v2/instance") == 1

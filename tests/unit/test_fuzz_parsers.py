@@ -311,14 +311,22 @@ threads_post = shaped(id=ids, text=text, timestamp=iso_times, permalink=urls, us
 PLACE = Place(location="accounts/1/locations/2", title="Station", reviews_url="https://m.example")
 
 CONNECTION = {"connection": "fuzz_conn"}
+
+
+def opened_mastodon() -> MastodonListener:
+    """Opened as a run opens it: a bare `acct` asks its instance for the handle domain, here a
+    loopback port nothing answers (refused at once), so handles fall back to profile hosts."""
+    source = MastodonSource(
+        kind="mastodon", name="fz", instance="http://127.0.0.1:9", hashtags=["x"]
+    )
+    listener = MastodonListener(source, now=NOW)
+    listener.open(set())
+    return listener
+
+
 PLATFORMS = {
     "mastodon": (
-        MastodonListener(
-            MastodonSource(
-                kind="mastodon", name="fz", instance="https://m.example", hashtags=["x"]
-            ),
-            now=NOW,
-        ),
+        opened_mastodon(),
         "Mastodon",
         mastodon_status.map(lambda s: (s,)),
     ),
