@@ -29,10 +29,18 @@ class Mailbox:
     it accepts and whether its sender had logged in.
     `busy_for` answers that many DATA commands with 451 (try again later) first;
     `answers_after` keeps each message at once but answers its end that many seconds later,
-    as a slow relay does."""
+    as a slow relay does; `refusing` answers RCPT TO for an address with the reply given
+    (change it between runs, as a greylist lifts)."""
 
-    def __init__(self, *, busy_for: int = 0, answers_after: float = 0.0):
+    def __init__(
+        self,
+        *,
+        busy_for: int = 0,
+        answers_after: float = 0.0,
+        refusing: dict[str, str] | None = None,
+    ):
         self.busy_for = busy_for
+        self.refusing = dict(refusing or {})
         self.answers_after = answers_after
         self.received: list[tuple[str, list[str], bytes]] = []
         self.logged_in: list[bool] = []
@@ -55,6 +63,12 @@ class Mailbox:
     def __exit__(self, *exc) -> None:
         assert self._controller is not None
         self._controller.stop()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refusing:
+            return self.refusing[address]
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.busy_for > 0:

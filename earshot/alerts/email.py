@@ -8,7 +8,7 @@ tried again on the next run (alerts/notify.py), so a mail outage loses nothing.
 from __future__ import annotations
 
 from earshot.alerts.summary import Summary
-from earshot.core.mail import addressed, send_mail, text_and_html
+from earshot.core.mail import Delivery, addressed, send_mail, text_and_html
 from earshot.core.templates import template_environment
 
 TRIES = 2
@@ -24,12 +24,16 @@ def subject(summary: Summary) -> str:
     return f"Earshot alert: {summary.headline}"
 
 
-def send_alert_email(summary: Summary, recipients: list[str]) -> None:
-    """Raises earshot.core.mail.DeliveryError when the mail server will not take it, and
+def send_alert_email(
+    summary: Summary, recipients: list[str], *, only_to: tuple[str, ...] = ()
+) -> Delivery:
+    """To `only_to` alone when given (those the mail server refused for now last time): the
+    same email with the same Message-ID, so those who have it are not sent it again. Raises
+    earshot.core.mail.DeliveryError when the mail server will not take it, and
     OutcomeUnknown when it was sent but not answered."""
     text = _ENV.get_template("alert.txt.j2").render(s=summary)
     html = _ENV.get_template("alert.html.j2").render(s=summary)
-    send_mail(
+    return send_mail(
         lambda sender: addressed(
             text_and_html(text, html),
             subject=subject(summary),
@@ -37,7 +41,7 @@ def send_alert_email(summary: Summary, recipients: list[str]) -> None:
             recipients=recipients,
             key=f"alert {summary.alert_id}",
         ),
-        recipients,
+        list(only_to or recipients),
         what=f"alert {summary.alert_id} email",
         attempts=TRIES,
         pause_seconds=PAUSE_SECONDS,

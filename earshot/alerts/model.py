@@ -75,12 +75,16 @@ class Evidence(Frozen):
 
 
 class Delivery(Frozen):
-    """One channel's delivery of the alert: retried on later runs until sent."""
+    """One channel's delivery of the alert: retried on later runs until sent. An email the
+    mail server took for some addresses and refused for now (4yz) for others is "failed"
+    with those others in `retry_only`, the only ones the next try goes to; one refused for
+    good (5yz) is named in `last_error`, even once "sent" to the rest, and not tried again."""
 
     state: DeliveryState = "pending"
     attempts: int = 0
     last_error: str | None = None
     sent_at: datetime | None = None
+    retry_only: tuple[str, ...] = ()
 
 
 class StatusChange(Frozen):
@@ -118,6 +122,7 @@ _DELIVERY = {
         "attempts": {"type": "integer"},
         "last_error": {"type": "text"},
         "sent_at": _DATE,
+        "retry_only": _KEYWORD,
     }
 }
 _CHANGE = {"properties": {"at": _DATE, "by": _KEYWORD}}

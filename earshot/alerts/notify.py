@@ -6,8 +6,9 @@ A delivery that has failed MAX_ATTEMPTS times stays failed and is not tried agai
 one whose outcome is unknown (sent, but no answer came: it may have arrived, and a second
 copy is worse than asking on-call to check). The alert shows it
 (`notifications.<channel>`: state, attempts, last_error), and the alert itself is still
-there in `earshot alerts list` and Kibana. Acknowledged and resolved alerts are not sent:
-someone already has them.
+there in `earshot alerts list` and Kibana. An email the mail server refused for some
+addresses only is tried again for those alone, if they were refused for now (_by_email).
+Acknowledged and resolved alerts are not sent: someone already has them.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class DeliveryReport:
         if self.failed:
             said.append(
                 f"{len(self.failed)} alert deliveries failed (each is tried again next run, up "
-                f"to {MAX_ATTEMPTS} attempts): {_listed(self.failed)}"
+                f"to {MAX_ATTEMPTS} attempts, unless refused for good): {_listed(self.failed)}"
             )
         if self.unknown:
             said.append(
@@ -101,46 +102,55 @@ def deliver_pending(
     unknown: list[tuple[str, Channel, str]] = []
     for alert in map(from_hit, found["hits"]["hits"]):
         summary = summarise(alert, desk=desk)
-        for channel, delivery in _due_deliveries(alert):
-            state, error = _attempt(channel, summary, profile)
-            attempts = delivery.attempts + 1
-            if state == "sent":
-                outcome = Delivery(state="sent", attempts=attempts, sent_at=now)
+        for channel, due in _due_deliveries(alert):
+            outcome = _attempt(channel, summary, profile, due, now)
+            if outcome.state == "sent":
                 sent.append((alert.id, channel))
                 log.info("alert %s sent by %s", alert.id, channel)
-            else:
-                outcome = Delivery(state=state, attempts=attempts, last_error=error)
-                (unknown if state == "unknown" else failed).append((alert.id, channel, error))
+            if outcome.last_error:
+                said = (alert.id, channel, outcome.last_error)
+                (unknown if outcome.state == "unknown" else failed).append(said)
                 log.warning(
                     "alert %s %s by %s (attempt %d of %d): %s",
                     alert.id,
-                    "may not have arrived" if state == "unknown" else "not sent",
+                    _LOGGED_AS[outcome.state],
                     channel,
-                    attempts,
+                    outcome.attempts,
                     MAX_ATTEMPTS,
-                    error,
+                    outcome.last_error,
                 )
             _record(es, alert, channel, outcome)
     return DeliveryReport(sent=tuple(sent), failed=tuple(failed), unknown=tuple(unknown))
 
 
+_LOGGED_AS = {  # an outcome with an error, in the run's log
+    "sent": "not sent to everyone",
+    "failed": "not sent",
+    "unknown": "may not have arrived",
+}
+
+
 def _attempt(
-    channel: Channel, summary: Summary, profile: Profile
-) -> tuple[DeliveryState, str | None]:
-    """("sent", None) when delivered, else the state to record and what went wrong: short,
-    and never the webhook's URL."""
+    channel: Channel, summary: Summary, profile: Profile, due: Delivery, now: datetime
+) -> Delivery:
+    """The outcome to record; what went wrong is short, and never the webhook's URL."""
+    attempts = due.attempts + 1
     try:
-        _SENDERS[channel](summary, profile)
+        left = _SENDERS[channel](summary, profile, due)
     except OutcomeUnknown as e:
-        return "unknown", _short(hide_webhook_url(str(e)))
+        state: DeliveryState = "unknown"
+        error = str(e)
     except (DeliveryError, WebhookError) as e:
-        return "failed", _short(hide_webhook_url(str(e)))
+        state, error = "failed", str(e)
     except Exception as e:  # a bug must not lose the alert either: recorded, and the run red
         # No traceback: an exception's message may hold the webhook URL, hidden only here.
-        error = hide_webhook_url(f"{type(e).__name__}: {e}")
+        state, error = "failed", hide_webhook_url(f"{type(e).__name__}: {e}")
         log.error("alert %s: %s delivery broke: %s", summary.alert_id, channel, error)
-        return "failed", _short(error)
-    return "sent", None
+    else:
+        sent_at = now if left.state == "sent" else None
+        return left.model_copy(update={"attempts": attempts, "sent_at": sent_at})
+    error = _short(hide_webhook_url(error))
+    return Delivery(state=state, attempts=attempts, last_error=error, retry_only=due.retry_only)
 
 
 def _due() -> dict:
@@ -185,18 +195,33 @@ def _short(error: str) -> str:
     return error if len(error) <= ERROR_CHARS else error[: ERROR_CHARS - 1] + "…"
 
 
-def _by_email(summary: Summary, profile: Profile) -> None:
+def _by_email(summary: Summary, profile: Profile, due: Delivery) -> Delivery:
+    """Addresses the mail server refused for now (4yz) while others took the email are tried
+    again next run, alone; ones it refused for good (5yz) are named and not tried again: it
+    will refuse them the same way (RFC 5321 §4.2.1)."""
     if not profile.recipients.alerts:
         raise DeliveryError("no recipients: set recipients.alerts in the profile")
-    send_alert_email(summary, profile.recipients.alerts)
+    mail = send_alert_email(summary, profile.recipients.alerts, only_to=due.retry_only)
+    for_good = [r for r in mail.refused if r not in mail.refused_for_now]
+    said = []
+    if mail.refused_for_now:
+        said.append(f"refused for now, tried again next run: {', '.join(mail.refused_for_now)}")
+    if for_good:
+        said.append(f"refused for good, not tried again: {', '.join(for_good)}")
+    return Delivery(
+        state="failed" if mail.refused_for_now else "sent",
+        last_error=_short(f"the mail server {'; '.join(said)}") if said else None,
+        retry_only=mail.refused_for_now,
+    )
 
 
-def _by_webhook(summary: Summary, profile: Profile) -> None:
-    del profile  # the webhook is a connection, not a profile setting
+def _by_webhook(summary: Summary, profile: Profile, due: Delivery) -> Delivery:
+    del profile, due  # the webhook is a connection, not a profile setting; one post is all
     post_alert(summary, webhook())
+    return Delivery(state="sent")
 
 
-_SENDERS: dict[Channel, Callable[[Summary, Profile], None]] = {
+_SENDERS: dict[Channel, Callable[[Summary, Profile, Delivery], Delivery]] = {
     "email": _by_email,
     "webhook": _by_webhook,
 }

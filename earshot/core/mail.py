@@ -8,8 +8,10 @@ times here; the DAG's task retries cover longer outages. A 5xx reply (bad addres
 authentication refused) is not tried again: it will not mend itself. Once the message itself
 has gone out it is never sent again: a slow relay may answer its end late (RFC 5321
 §4.5.3.2.6 allows 10 minutes), and a timeout or dropped connection then is OutcomeUnknown,
-since the relay may well deliver it. Every try of one email carries one Message-ID, so a
-copy that does arrive twice is recognisable.
+since the relay may well deliver it. So recipients refused while others were taken are only
+returned (with those refused for now, by a 4yz, apart: RFC 5321 §4.2.1), for the caller to
+try again later on their own. Every try of one email carries one Message-ID, so a copy that
+does arrive twice is recognisable.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Delivery:
     message_id: str
     accepted: tuple[str, ...]
     refused: tuple[str, ...]  # refused by the server while others were accepted
+    refused_for_now: tuple[str, ...] = ()  # of those, refused with a 4yz: try again later
 
 
 def text_and_html(text: str, html: str) -> EmailMessage:
@@ -133,10 +136,15 @@ def _send_once(
         # but its own send builds a mixed-HTML message with no text part and no inline
         # images; so the message is handed to the client the hook opened.
         refused = _hand_over(hook._smtp_client, message, sender, recipients, final_reply_seconds)
+    for recipient, (code, reply) in sorted(refused.items()):
+        log.warning(
+            "the mail server refused %s: %d %s", recipient, code, reply.decode(errors="replace")
+        )
     return Delivery(
         message_id=message["Message-ID"],
         accepted=tuple(r for r in recipients if r not in refused),
         refused=tuple(sorted(refused)),
+        refused_for_now=tuple(sorted(r for r, (code, _) in refused.items() if 400 <= code < 500)),
     )
 
 

@@ -215,6 +215,7 @@ def test_alert_email_arrives_as_text_and_html_with_its_evidence_and_hostile_text
         "attempts": 1,
         "last_error": None,
         "sent_at": NOW.isoformat().replace("+00:00", "Z"),
+        "retry_only": [],
     }
 
 
@@ -260,6 +261,58 @@ def test_a_mail_server_that_is_down_loses_nothing_the_next_run_delivers(
     assert len(box.received) == 1
     assert delivery(alerts_index, alert, "email")["state"] == "sent"
     assert delivery(alerts_index, alert, "email")["attempts"] == 2
+
+
+GREYLISTED = "450 4.2.0 Greylisted, try again later"
+
+
+def test_an_address_refused_for_now_gets_the_alert_next_run_and_the_others_not_twice(
+    alerts_index, profile, monkeypatch
+):
+    """RFC 5321 §4.2.1 and §4.5.4.1: a 4yz reply is transient, and the sender should try
+    again later. Here the mail server refuses one on-call address for now (greylisting) and
+    takes the other: the refused one gets the same email (one Message-ID) next run, alone."""
+    alert = put(alerts_index, spike(notifications={"email": Delivery()}))
+    refused, took = ON_CALL
+    with Mailbox(refusing={refused: GREYLISTED}) as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
+        first = deliver_pending(alerts_index, profile, now=NOW)
+        box.refusing.clear()  # the greylist lifts
+        second = deliver_pending(alerts_index, profile, now=NOW + timedelta(minutes=15))
+
+    [(_, channel, error)] = first.failed
+    assert channel == "email" and f"refused for now, tried again next run: {refused}" in error
+    with pytest.raises(NotificationFailed, match=refused):
+        first.raise_for_failures()
+    assert second.sent == ((alert.id, "email"),) and second.failed == ()
+    assert [rcpts for _, rcpts, _ in box.received] == [[took], [refused]]
+    [once, again] = box.messages()
+    assert once["Message-ID"] == again["Message-ID"]
+    assert delivery(alerts_index, alert, "email")["state"] == "sent"
+    assert delivery(alerts_index, alert, "email")["attempts"] == 2
+
+
+def test_an_address_refused_for_good_is_named_and_not_tried_again(
+    alerts_index, profile, monkeypatch
+):
+    """RFC 5321 §4.2.1: a 5yz reply is permanent, and the same request should not be
+    repeated. The run goes red naming the address; the others have the alert."""
+    alert = put(alerts_index, spike(notifications={"email": Delivery()}))
+    refused, took = ON_CALL
+    with Mailbox(refusing={refused: "550 5.1.1 No such user"}) as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
+        first = deliver_pending(alerts_index, profile, now=NOW)
+        second = deliver_pending(alerts_index, profile, now=NOW + timedelta(minutes=15))
+
+    assert first.sent == ((alert.id, "email"),)
+    [(_, _, error)] = first.failed
+    assert f"refused for good, not tried again: {refused}" in error
+    with pytest.raises(NotificationFailed, match=refused):
+        first.raise_for_failures()
+    assert second == DeliveryReport()
+    assert [rcpts for _, rcpts, _ in box.received] == [[took]]
+    recorded = delivery(alerts_index, alert, "email")
+    assert recorded["state"] == "sent" and refused in recorded["last_error"]
 
 
 # -- webhook payloads --------------------------------------------------------------------------
@@ -471,6 +524,7 @@ def test_a_failing_webhook_is_retried_next_run_and_the_alert_is_not_lost(
         "attempts": 2,
         "last_error": None,
         "sent_at": later.isoformat().replace("+00:00", "Z"),
+        "retry_only": [],
     }
 
     third = deliver_pending(alerts_index, profile, now=later + timedelta(minutes=15))
