@@ -228,19 +228,25 @@ WITHHELD_ID = mention_id("news", WITHHELD_LINK)
 def evidence_with_withheld_words(es: Elasticsearch, opened: datetime) -> Evidence:
     """The evidence the pipeline gathers for an hour holding both posts."""
     start = opened - timedelta(hours=1)
-    put_mentions(
+    return gathered_evidence(
         es,
+        opened,
         [
             talk(1, start, story=WITHHELD_WORDS, risk_flags=("self-harm",), url=WITHHELD_LINK),
             talk(2, start, story=PLAIN_WORDS, url="https://news.example/shed"),
         ],
     )
+
+
+def gathered_evidence(es: Elasticsearch, opened: datetime, mentions: list[Mention]) -> Evidence:
+    """The evidence the pipeline gathers for the hour before `opened`, holding `mentions`."""
+    put_mentions(es, mentions)
     spike = Spike(
         key="all",
         window_minutes=60,
-        window_start=start,
+        window_start=opened - timedelta(hours=1),
         window_end=opened,
-        count=2,
+        count=len(mentions),
         baseline=1.0,
         probability=0.001,
         share=1.0,

@@ -15,7 +15,7 @@ from earshot.alerts.detect import WEEK, Spike, earlier_window, key_filter
 from earshot.alerts.model import Evidence, EvidenceMention
 from earshot.core.people import without_people
 from earshot.store import fields
-from earshot.store.fields import public_negative, time_range
+from earshot.store.fields import public_negative, time_range, without_risk_flags
 from earshot.store.indices import MENTIONS
 
 TOP_MENTIONS = 5
@@ -50,17 +50,23 @@ def gather(
             fields.RISK_FLAGS,
         ],
         aggs={
-            "sample": {
-                "sampler": {"shard_size": SAMPLE},
+            # Not a risk-flagged post's words: they are withheld from every notification.
+            "shown": {
+                "filter": without_risk_flags(),
                 "aggs": {
-                    "terms": {
-                        "significant_text": {
-                            "field": fields.MESSAGE,
-                            "filter_duplicate_text": True,
-                            "size": TOP_TERMS,
-                            "min_doc_count": 2,
-                            "background_filter": {"bool": {"should": background}},
-                        }
+                    "sample": {
+                        "sampler": {"shard_size": SAMPLE},
+                        "aggs": {
+                            "terms": {
+                                "significant_text": {
+                                    "field": fields.MESSAGE,
+                                    "filter_duplicate_text": True,
+                                    "size": TOP_TERMS,
+                                    "min_doc_count": 2,
+                                    "background_filter": {"bool": {"should": background}},
+                                }
+                            }
+                        },
                     }
                 },
             },
@@ -79,7 +85,7 @@ def gather(
         share=spike.share,
         baseline_share=spike.baseline_share,
         mentions=tuple(_mention(hit, force_handles) for hit in response["hits"]["hits"]),
-        terms=tuple(b["key"] for b in aggs["sample"]["terms"]["buckets"]),
+        terms=tuple(b["key"] for b in aggs["shown"]["sample"]["terms"]["buckets"]),
         places=tuple(b["key"] for b in aggs["places"]["buckets"]),
         sources=tuple(b["key"] for b in aggs["sources"]["buckets"]),
         event=spike.event,

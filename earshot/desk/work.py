@@ -18,11 +18,11 @@ from earshot.store.fields import (
     PUBLISHED,
     RESPONSE_ACTION,
     RESPONSE_PRIORITY,
-    RISK_FLAGS,
     SOURCE,
     STATUS,
     TITLE,
     TOPICS,
+    without_risk_flags,
 )
 from earshot.store.indices import MENTIONS
 
@@ -92,7 +92,7 @@ def queue(es: Elasticsearch, filters: Filters, limit: int = 100) -> list[dict]:
         # Only words the queue shows: a risk-flagged post listed for a word would tell
         # whether its withheld words hold it, without the audited choice to see them.
         words = {"simple_query_string": {"query": filters.search, "fields": [MESSAGE, TITLE]}}
-        wanted += [words, {"bool": {"must_not": [{"exists": {"field": RISK_FLAGS}}]}}]
+        wanted += [words, without_risk_flags()]
     query = {
         "bool": {
             "filter": wanted,

@@ -58,6 +58,7 @@ from earshot.store.fields import (
     TOWARD_FORCE_SCORE,
     negative,
     public_mentions,
+    without_risk_flags,
 )
 from earshot.store.indices import MENTIONS
 from enrichment.topics import CAMPAIGN_PREFIX, campaign_label
@@ -77,7 +78,6 @@ NEEDS_RESPONSE = {
     }
 }
 FLAGGED = {"exists": {"field": RISK_FLAGS}}
-UNFLAGGED = {"bool": {"must_not": FLAGGED}}
 CAMPAIGN_TOPICS = f"{CAMPAIGN_PREFIX}.*"
 
 _LISTED_FIELDS = [
@@ -243,7 +243,7 @@ def praise(es: Elasticsearch, profile: Profile, day: LocalDay) -> tuple[Item, ..
     return _listed(
         es,
         profile,
-        query=public_mentions(day.start, day.end, POSITIVE, UNFLAGGED),
+        query=public_mentions(day.start, day.end, POSITIVE, without_risk_flags()),
         sort=[{TOWARD_FORCE_SCORE: "desc"}, {PUBLISHED: "desc"}],
         limit=PRAISED,
     )

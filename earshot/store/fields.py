@@ -57,6 +57,12 @@ def public_negative() -> list[dict]:
     return [negative(), from_the_public()]
 
 
+def without_risk_flags() -> dict:
+    """Mentions whose words may be shown anywhere: a risk-flagged post's words are seen only
+    in the desk, where revealing them is recorded."""
+    return {"bool": {"must_not": {"exists": {"field": RISK_FLAGS}}}}
+
+
 def public_mentions(start: datetime, end: datetime, *more: dict) -> dict:
     """The public's mentions published in [start, end) that match every filter in `more`."""
     return {"bool": {"filter": [time_range(start, end), from_the_public(), *more]}}

@@ -51,6 +51,8 @@ from tests.alert_helpers import (
     WITHHELD_LINK,
     WITHHELD_WORDS,
     evidence_with_withheld_words,
+    gathered_evidence,
+    talk,
 )
 from tests.digest_helpers import Mailbox
 
@@ -236,6 +238,36 @@ def test_alert_email_withholds_a_flagged_posts_words_and_link_and_quotes_the_oth
         assert "words withheld (flags: self-harm)" in body
         assert f"{DESK}/item/{WITHHELD_ID}" in body  # where the words are revealed, on record
         assert PLAIN_WORDS in body
+
+
+def test_a_word_only_risk_flagged_posts_share_does_not_stand_out_in_the_alert(
+    alerts_index, profile, mailbox
+):
+    """Two flagged posts share a word, two plain ones another: only the plain posts' word is
+    listed among the words standing out, as their titles are the only ones shown."""
+    start = NOW - timedelta(minutes=50)
+    flagged = {"risk_flags": ("self-harm",)}
+    evidence = gathered_evidence(
+        alerts_index,
+        NOW,
+        [
+            talk(1, start, story="going to the multistorey roof tonight", **flagged),
+            talk(2, start, story="the multistorey is where it all ends", **flagged),
+            talk(3, start, story="nobody came when my shed was broken into"),
+            talk(4, start, story="shed emptied and still no officer came"),
+            *(talk(n, start, tone=0.5) for n in range(10, 20)),  # the window's other talk
+        ],
+    )
+    pending = spike(notifications={"email": Delivery()})
+    alert = put(alerts_index, pending.model_copy(update={"evidence": evidence}))
+
+    assert deliver_pending(alerts_index, profile, now=NOW).sent == ((alert.id, "email"),)
+
+    [message] = mailbox.messages()
+    text = message.get_body(("plain",)).get_content().replace(BREAK, "")
+    [standing_out] = [line for line in text.splitlines() if line.startswith("Words standing")]
+    assert "shed" in standing_out and "multistorey" not in standing_out
+    assert "multistorey" not in message.get_body(("html",)).get_content()
 
 
 def test_a_mail_server_that_is_down_loses_nothing_the_next_run_delivers(
