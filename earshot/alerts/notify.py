@@ -22,7 +22,15 @@ from typing import get_args
 from elasticsearch import Elasticsearch
 
 from earshot.alerts.email import send_alert_email
-from earshot.alerts.model import ALERTS, Alert, Channel, Delivery, DeliveryState, from_hit
+from earshot.alerts.model import (
+    ALERTS,
+    MAPPING,
+    Alert,
+    Channel,
+    Delivery,
+    DeliveryState,
+    from_hit,
+)
 from earshot.alerts.summary import Summary, summarise
 from earshot.alerts.webhook import (
     WebhookError,
@@ -35,6 +43,7 @@ from earshot.core.desk_links import desk_url
 from earshot.core.errors import EarshotError, OutcomeUnknown
 from earshot.core.mail import DeliveryError
 from earshot.core.profile import Profile
+from earshot.store.indices import require_fields
 
 MAX_ATTEMPTS = 10  # with runs every 15 minutes, about two and a half hours of trying
 PER_RUN = 100  # alerts are few; any beyond this wait for the next run
@@ -96,6 +105,7 @@ def deliver_pending(
     desk = desk_url()  # a mistyped address stops the run here, before any alert is touched
     if not es.indices.exists(index=ALERTS):
         return DeliveryReport()  # no alert has ever opened
+    require_fields(es, ALERTS, MAPPING)  # each outcome is written after it went out
     found = es.search(index=ALERTS, query=_due(), size=PER_RUN, sort=[{"@timestamp": "asc"}])
     sent: list[tuple[str, Channel]] = []
     failed: list[tuple[str, Channel, str]] = []

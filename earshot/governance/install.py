@@ -12,22 +12,35 @@ from dataclasses import dataclass
 
 from elasticsearch import ApiError, Elasticsearch
 
-from earshot.alerts.model import ALERTS, ensure_alerts
-from earshot.digest.archive import DIGESTS, ensure_archive
+from earshot.alerts import model as alerts
+from earshot.digest import archive
 from earshot.governance.security import ROLES
 from earshot.store.audit import AUDIT_TEMPLATE, ensure_audit
-from earshot.store.indices import CURSORS, ERASED, MENTIONS_TEMPLATE, ensure_indices
+from earshot.store.indices import (
+    CURSORS,
+    CURSORS_MAPPING,
+    ERASED,
+    ERASED_MAPPING,
+    MENTIONS_TEMPLATE,
+    ensure_indices,
+    missing_fields,
+)
 
 MONTHLY_TEMPLATES = (MENTIONS_TEMPLATE, AUDIT_TEMPLATE)
-SINGLE_INDICES = (CURSORS, ERASED, ALERTS, DIGESTS)
+SINGLE_INDICES = {
+    CURSORS: CURSORS_MAPPING,
+    ERASED: ERASED_MAPPING,
+    alerts.ALERTS: alerts.MAPPING,
+    archive.DIGESTS: archive.MAPPING,
+}
 
 
 def install(es: Elasticsearch) -> None:
     """Idempotent: an older Earshot's indices get the fields added since."""
     ensure_indices(es)
     ensure_audit(es)
-    ensure_alerts(es)
-    ensure_archive(es)
+    alerts.ensure_alerts(es)
+    archive.ensure_archive(es)
 
 
 @dataclass(frozen=True)
@@ -42,7 +55,7 @@ def check(es: Elasticsearch) -> list[Check]:
     return [
         *(_template(es, template) for template in MONTHLY_TEMPLATES),
         *(_alias(es, template) for template in MONTHLY_TEMPLATES),
-        *(_index(es, name) for name in SINGLE_INDICES),
+        *(_index(es, name, mappings) for name, mappings in SINGLE_INDICES.items()),
         *(_role(es, name, privileges) for name, (_, privileges) in ROLES.items()),
     ]
 
@@ -77,10 +90,12 @@ def _alias(es: Elasticsearch, template: dict) -> Check:
     return Check(item, True, f"{len(behind)} monthly indices, all Earshot's")
 
 
-def _index(es: Elasticsearch, name: str) -> Check:
-    if es.indices.exists(index=name):
-        return Check(f"index {name}", True, "present")
-    return Check(f"index {name}", False, "missing")
+def _index(es: Elasticsearch, name: str, mappings: dict) -> Check:
+    if not es.indices.exists(index=name):
+        return Check(f"index {name}", False, "missing")
+    if missing := missing_fields(es, name, mappings):
+        return Check(f"index {name}", False, f"mapping lacks {', '.join(missing)}")
+    return Check(f"index {name}", True, "present")
 
 
 def _role(es: Elasticsearch, name: str, wanted: dict) -> Check:

@@ -153,6 +153,31 @@ def require_installed(es: Elasticsearch, *names: str) -> None:
     )
 
 
+def missing_fields(es: Elasticsearch, name: str, mappings: dict) -> list[str]:
+    """The fields this Earshot writes that the index does not map (dotted paths)."""
+    found = es.indices.get_mapping(index=name)
+    have = set().union(*(_paths(index["mappings"]) for index in found.values()))
+    return sorted(_paths(mappings) - have)
+
+
+def require_fields(es: Elasticsearch, name: str, mappings: dict) -> None:
+    """One clear line before anything goes out when an upgraded Earshot writes a field the
+    cluster's strict mapping has not got: the write after it would be refused (an email
+    sent, its record refused, so sent again every run) until `earshot setup` adds it."""
+    if missing := missing_fields(es, name, mappings):
+        raise NotInstalled(
+            f"{name} has no field {', '.join(missing)}: run `earshot setup` with an "
+            "administrator's credentials to add the fields this version of Earshot writes"
+        )
+
+
+def _paths(mapping: dict, prefix: str = "") -> set[str]:
+    paths: set[str] = set()
+    for name, field in mapping.get("properties", {}).items():
+        paths |= {prefix + name, *_paths(field, f"{prefix}{name}.")}
+    return paths
+
+
 MENTIONS_TEMPLATE = monthly_template(
     MENTIONS, MENTION_MAPPING, "Earshot mentions, one index per month of publication"
 )

@@ -9,6 +9,7 @@ webhook's secret URL never shows in a log or in the alert record.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import re
@@ -22,6 +23,7 @@ import pytest
 
 from earshot.alerts.model import (
     ALERTS,
+    MAPPING,
     Alert,
     Delivery,
     Evidence,
@@ -44,6 +46,7 @@ from earshot.core.desk_links import BadDeskUrl
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.core.profile import Recipients
 from earshot.core.safe_text import BREAK
+from earshot.store.indices import NotInstalled
 from listeners import load_profile
 from tests.alert_helpers import (
     PLAIN_WORDS,
@@ -345,6 +348,27 @@ def test_an_address_refused_for_good_is_named_and_not_tried_again(
     assert [rcpts for _, rcpts, _ in box.received] == [[took]]
     recorded = delivery(alerts_index, alert, "email")
     assert recorded["state"] == "sent" and refused in recorded["last_error"]
+
+
+def test_an_alerts_index_setup_has_not_upgraded_stops_the_run_before_any_email_goes(
+    es, profile, mailbox
+):
+    """Each outcome is written onto the alert after it went out, and the alerts mapping is
+    strict: on a cluster whose alerts index predates a delivery field, the email went out and
+    its record was refused, so the alert stayed due and was emailed again every run. Now the
+    run stops first, naming the field and `earshot setup`."""
+    older = copy.deepcopy(MAPPING)
+    del older["properties"]["notifications"]["properties"]["email"]["properties"]["retry_only"]
+    es.indices.delete(index=ALERTS)
+    es.indices.create(index=ALERTS, mappings=older)
+    alert = spike(notifications={"email": Delivery()})
+    as_written_before = to_document(alert)  # by the Earshot before the upgrade
+    del as_written_before["notifications"]["email"]["retry_only"]
+    es.index(index=ALERTS, id=alert.id, document=as_written_before, refresh=True)
+
+    with pytest.raises(NotInstalled, match=r"notifications\.email\.retry_only.*earshot setup"):
+        deliver_pending(es, profile, now=NOW)
+    assert mailbox.received == []
 
 
 # -- webhook payloads --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from earshot.app.collect import collect_source
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.governance.install import check
-from earshot.store.indices import CURSORS, ERASED, MENTIONS, NotInstalled
+from earshot.store.indices import CURSORS, CURSORS_MAPPING, ERASED, MENTIONS, NotInstalled
 from earshot.store.mentions import index_mentions
 from listeners import load_profile
 from tests.integration.test_cli import earshot
@@ -52,6 +52,17 @@ def test_check_names_a_missing_template_and_a_foreign_index_behind_the_alias(es)
     ) == (False, "missing")
     assert not results["alias earshot-mentions"].ok
     assert "earshot-mentions-notes" in results["alias earshot-mentions"].detail
+
+
+def test_check_names_a_field_an_older_setup_did_not_map(es):
+    """An upgraded Earshot writes fields its strict mappings had not got until setup runs
+    again; --check says which, where presence alone had passed."""
+    older = {**CURSORS_MAPPING, "properties": dict(CURSORS_MAPPING["properties"])}
+    del older["properties"]["health"]
+    es.indices.delete(index=CURSORS)
+    es.indices.create(index=CURSORS, mappings=older)
+    result = {r.item: r for r in check(es)}["index earshot-cursors"]
+    assert (result.ok, result.detail) == (False, "mapping lacks health")
 
 
 def test_the_check_command_prints_pass_or_fail_per_item_and_fails_overall(es):
