@@ -18,7 +18,7 @@ from earshot.core.clock import LocalDay
 from earshot.core.mail import Delivery
 from earshot.digest.model import Chart, Figures
 from earshot.digest.render import Rendered
-from earshot.store.indices import install_index, require_installed
+from earshot.store.indices import install_index, require_fields, require_installed
 
 DIGESTS = "earshot-digests"
 
@@ -76,8 +76,10 @@ def keep_built(
     recipients: list[str],
     run: str,
 ) -> str:
-    """Store a built digest; the same run building again replaces its own, nothing else."""
+    """Store a built digest; the same run building again replaces its own, nothing else.
+    Every field the archive step writes once it is sent must be mapped before it goes."""
     require_installed(es, DIGESTS)
+    require_fields(es, DIGESTS, MAPPING)
     digest_id = f"{figures.day.day.isoformat()}.{run}"
     es.index(
         index=DIGESTS,

@@ -5,6 +5,7 @@ digest in Elasticsearch."""
 from __future__ import annotations
 
 import base64
+import copy
 import os
 import subprocess
 import sys
@@ -17,9 +18,9 @@ import pytest
 from earshot.core.clock import FORCE_TIME_ZONE as UK
 from earshot.core.clock import LocalDay
 from earshot.core.paths import PROJECT_DIR
-from earshot.digest.archive import DIGESTS, kept_for, mark_sent
+from earshot.digest.archive import DIGESTS, MAPPING, kept_for, mark_sent
 from earshot.digest.daily import build_and_keep, send_kept
-from earshot.store.indices import MENTIONS, ensure_indices
+from earshot.store.indices import MENTIONS, NotInstalled, ensure_indices
 from earshot.store.mentions import index_mentions
 from listeners import load_profile
 from tests.digest_helpers import write_profile
@@ -117,6 +118,21 @@ def test_a_digest_already_sent_is_not_mailed_again_when_its_send_runs_again(week
 
     assert len(mailbox.received) == 1
     assert again == first  # what the archive recorded, for the archive step to keep
+
+
+@pytest.mark.elasticsearch
+def test_an_archive_setup_has_not_upgraded_stops_the_digest_before_it_is_built(week, mailbox):
+    """The archive step writes fields (here the Message-ID) after the digest went out, and
+    the archive's mapping is strict: an upgrade whose `earshot setup` has not run would have
+    mailed command and failed to record it, so a cleared run mailed them again."""
+    older = copy.deepcopy(MAPPING)
+    del older["properties"]["message_id"]
+    week.indices.delete(index=DIGESTS)
+    week.indices.create(index=DIGESTS, mappings=older)
+
+    with pytest.raises(NotInstalled, match=r"no field message_id: run `earshot setup`"):
+        build_and_keep(week, load_profile(), LocalDay(date(2026, 11, 18)), run="r1")
+    assert mailbox.received == []
 
 
 def earshot(*args: str) -> subprocess.CompletedProcess:
