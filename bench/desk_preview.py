@@ -155,7 +155,7 @@ def pages() -> dict[str, str]:
         "desk-queue": render(
             "queue",
             PERSON,
-            rows=ROWS,
+            waiting=work.Waiting(ROWS, more=False),
             filters=work.Filters(),
             since=work.SINCE,
             refresh_url="",

@@ -122,7 +122,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             request,
             "queue",
             person=person,
-            rows=work.queue(person.es, filters),
+            waiting=work.queue(person.es, filters),
             filters=filters,
             since=work.SINCE,
             refresh_url=f"/queue/rows?{request.url.query}",
@@ -132,7 +132,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
     def queue_rows(request: Request, form: Form) -> Response:
         """The queue's rows alone, for the open page to swap in without a reload."""
         person = signed_in(request)
-        return page(request, "queue_rows", rows=work.queue(person.es, _filters(request)))
+        return page(request, "queue_rows", waiting=work.queue(person.es, _filters(request)))
 
     def item(request: Request, form: Form) -> Response:
         person = signed_in(request)

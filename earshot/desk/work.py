@@ -37,6 +37,7 @@ STATUSES = ("new", "in-hand", "done")
 # How far back the queue looks, in Elasticsearch's date maths, as analysts ask for it.
 SINCE = {"24h": "last 24 hours", "7d": "last 7 days", "30d": "last 30 days"}
 ASSIGNEE = "labels.assignee"
+QUEUE_PAGE = 100  # stories on the queue's page; past it the page says that more wait
 
 
 class BadChange(ValueError):
@@ -45,6 +46,14 @@ class BadChange(ValueError):
 
 class BadFilter(ValueError):
     """A queue filter the desk cannot apply: the message names what was wrong."""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The queue's page: its stories, and whether more wait than it shows."""
+
+    rows: list[dict]
+    more: bool
 
 
 FILTER_CHARS = 500  # longer than any action, topic, place, source, user name or search
@@ -70,7 +79,7 @@ class Filters:
                 raise BadFilter(f"{name} may be at most {FILTER_CHARS} characters")
 
 
-def queue(es: Elasticsearch, filters: Filters, limit: int = 100) -> list[dict]:
+def queue(es: Elasticsearch, filters: Filters, limit: int = QUEUE_PAGE) -> Waiting:
     """Mentions needing a response, most urgent first, one row per story with its count."""
     wanted: list[dict] = []
     if filters.status:
@@ -99,18 +108,20 @@ def queue(es: Elasticsearch, filters: Filters, limit: int = 100) -> list[dict]:
             "must_not": [{"term": {RESPONSE_ACTION: "no-action"}}],
         }
     }
-    hits = es.search(
+    found = es.search(
         index=MENTIONS,
-        size=limit,
+        size=limit + 1,  # one past the page: is there more than it shows
         ignore_unavailable=True,
         query=query,
         sort=[{RESPONSE_PRIORITY: "desc"}, {PUBLISHED: "desc"}],
         collapse={"field": CLUSTER},
     )["hits"]["hits"]
+    hits = found[:limit]
     copies = _copies(es, query, [hit["_source"].get("earshot", {}).get("cluster") for hit in hits])
-    return [
+    rows = [
         _row(hit, copies.get(hit["_source"].get("earshot", {}).get("cluster"), 1)) for hit in hits
     ]
+    return Waiting(rows, more=len(found) > limit)
 
 
 def _copies(es: Elasticsearch, query: dict, clusters: list[str | None]) -> dict[str, int]:

@@ -13,7 +13,7 @@ import pytest
 
 from earshot.alerts.lifecycle import acknowledge
 from earshot.desk.app import BODY_LIMIT
-from earshot.desk.work import Filters, queue
+from earshot.desk.work import QUEUE_PAGE, Filters, queue
 from earshot.store import audit
 from earshot.store.indices import ensure_indices
 from tests.alert_helpers import (
@@ -409,5 +409,19 @@ def test_a_story_shows_its_own_copies_even_when_bigger_stories_are_not_shown(es)
         index_mention(es, f"big-{n}", f"Low priority story, copy {n}", priority=5, cluster="big")
     for n in range(2):
         index_mention(es, f"top-{n}", f"Urgent story, copy {n}", priority=90, cluster="top")
-    (row,) = queue(es, Filters(), limit=1)
+    (row,) = queue(es, Filters(), limit=1).rows
     assert (row["cluster"], row["copies"]) == ("top", 2)
+
+
+@pytest.mark.elasticsearch
+def test_a_queue_longer_than_the_page_says_that_more_stories_wait(desk, desk_passwords, es):
+    """Else the least urgent stories are never seen, and nothing says they are there."""
+    ensure_indices(es)
+    for n in range(QUEUE_PAGE + 1):
+        index_mention(es, f"story-{n}", f"Story number {n}", priority=n)
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+    for path in ("/", "/queue/rows"):
+        page = client.get(path)
+        assert len(re.findall(r'href="/item/', page.text)) == QUEUE_PAGE
+        assert f"Only the {QUEUE_PAGE} most urgent stories are shown" in page.text
+    assert "most urgent stories are shown" not in client.get("/", params={"q": "100"}).text
