@@ -95,7 +95,7 @@ ROWS = [
         places=["Skegness"],
     ),
 ]
-ITEM = ROWS[1]
+ITEM = ROWS[1] | {"seq_no": 1, "primary_term": 1}  # as work.mention reads one
 COPIES = [
     ITEM | {"id": "c0ffee05", "source": "reddit", "title": ITEM["text"][:120]},
     ITEM | {"id": "c0ffee06", "source": "bluesky", "title": ITEM["text"][:120]},

@@ -34,6 +34,7 @@ from earshot.core.templates import template_environment
 from earshot.desk import work
 from earshot.desk.signin import SESSION_SECONDS, Person, Sessions, TooManyAttempts
 from earshot.store.connection import connect
+from earshot.store.mentions import MentionNotFound
 
 _pages = template_environment("earshot.desk")
 Form = FormData | None  # what a request posted; None for a GET
@@ -168,11 +169,17 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
                     found,
                     by=person.name,
                     step=str(form.get("step", "")),
+                    seen=_seen(form),
                     outcome=str(form.get("outcome", "")),
                     reason=str(form.get("reason", "")),
                 )
         except work.BadChange as e:
             return shown(400, error=str(e))
+        except work.ChangedMeanwhile as e:
+            found = _mention(person, found["id"])
+            return shown(409, error=str(e))
+        except MentionNotFound as e:
+            raise HTTPException(404, str(e)) from e
         return RedirectResponse(f"/item/{found['id']}", 303)
 
     def alerts(request: Request, form: Form) -> Response:
@@ -307,6 +314,14 @@ def _filters(request: Request) -> work.Filters:
         )
     except work.BadFilter as e:
         raise HTTPException(400, str(e)) from e
+
+
+def _seen(form: FormData) -> work.Seen:
+    """The version of the mention that the page the form was sent from showed."""
+    try:
+        return work.Seen(int(str(form.get("seq_no"))), int(str(form.get("primary_term"))))
+    except ValueError as e:
+        raise work.BadChange("the form did not say which version it showed: reload the page") from e
 
 
 def _mention(person: Person, mention_id: str) -> dict:

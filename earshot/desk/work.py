@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 
 from earshot.store import audit
 from earshot.store.fields import (
@@ -25,6 +25,7 @@ from earshot.store.fields import (
     without_risk_flags,
 )
 from earshot.store.indices import MENTIONS
+from earshot.store.mentions import MentionNotFound
 
 OUTCOMES = (
     "replied",
@@ -46,6 +47,19 @@ class BadChange(ValueError):
 
 class BadFilter(ValueError):
     """A queue filter the desk cannot apply: the message names what was wrong."""
+
+
+class ChangedMeanwhile(RuntimeError):
+    """Someone changed the mention after the page the change was asked on was read."""
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Which version of a mention a page showed (Elasticsearch's sequence number and primary
+    term), so that a change asked on it is written only onto that version."""
+
+    seq_no: int
+    primary_term: int
 
 
 @dataclass(frozen=True)
@@ -142,9 +156,19 @@ def _copies(es: Elasticsearch, query: dict, clusters: list[str | None]) -> dict[
 
 def mention(es: Elasticsearch, mention_id: str) -> dict | None:
     hits = es.search(
-        index=MENTIONS, size=1, ignore_unavailable=True, query={"ids": {"values": [mention_id]}}
+        index=MENTIONS,
+        size=1,
+        ignore_unavailable=True,
+        query={"ids": {"values": [mention_id]}},
+        seq_no_primary_term=True,
     )["hits"]["hits"]
-    return _row(hits[0], 1) if hits else None
+    if not hits:
+        return None
+    # The version its page shows, onto which alone a change asked there is written.
+    return _row(hits[0], 1) | {
+        "seq_no": hits[0]["_seq_no"],
+        "primary_term": hits[0]["_primary_term"],
+    }
 
 
 def story(es: Elasticsearch, item: dict) -> list[dict]:
@@ -161,9 +185,19 @@ def story(es: Elasticsearch, item: dict) -> list[dict]:
 
 
 def change(
-    es: Elasticsearch, item: dict, *, by: str, step: str, outcome: str = "", reason: str = ""
+    es: Elasticsearch,
+    item: dict,
+    *,
+    by: str,
+    step: str,
+    seen: Seen,
+    outcome: str = "",
+    reason: str = "",
 ) -> None:
-    """Take, in hand, or done with an outcome: written as the person, and audited by name."""
+    """Take, in hand, or done with an outcome: written as the person, and audited by name.
+    Written only onto the version of the mention the person saw: two people taking one post
+    at once would both answer it, each believing it theirs. Raises ChangedMeanwhile when
+    it has changed since, MentionNotFound when it is gone."""
     labels: dict[str, str] = {}
     if step == "take":
         status, labels["assignee"] = "in-hand", by
@@ -179,12 +213,22 @@ def change(
         raise BadChange(f"unknown step {step!r}")
     before = {"status": item["status"], "assignee": item["assignee"], "outcome": item["outcome"]}
     after = {**before, "status": status, **labels} | ({"reason": reason} if reason else {})
-    es.update(
-        index=item["index"],
-        id=item["id"],
-        doc={"earshot": {"status": status}, "labels": labels},
-        refresh="wait_for",
-    )
+    try:
+        es.update(
+            index=item["index"],
+            id=item["id"],
+            doc={"earshot": {"status": status}, "labels": labels},
+            if_seq_no=seen.seq_no,
+            if_primary_term=seen.primary_term,
+            refresh="wait_for",
+        )
+    except NotFoundError:  # erased, or its month dropped, since it was read
+        raise MentionNotFound(f"no mention with id {item['id']}") from None
+    except ConflictError:
+        raise ChangedMeanwhile(
+            "Someone changed this mention while you had it open, so nothing was changed: "
+            "here it is as it is now."
+        ) from None
     audit.record(es, "mention.status", item["id"], before=before, after=after, actor=by)
 
 

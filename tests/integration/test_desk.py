@@ -61,6 +61,12 @@ def _csrf(page: httpx.Response) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
 
 
+def _as_shown(page: httpx.Response) -> dict[str, str]:
+    """The hidden fields an item page's workflow form sends with the step chosen."""
+    form = re.search(r'<form method="post" action="/item/[^"?]+">(.*?)</form>', page.text).group(1)
+    return dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
 @pytest.mark.elasticsearch
 def test_wrong_password_is_refused_and_the_queue_needs_sign_in(desk, desk_passwords, mentions):
     client = httpx.Client(base_url=desk, timeout=30)
@@ -106,7 +112,7 @@ def test_the_queue_filters_by_topic_place_assignee_and_time(desk, desk_passwords
         published=recent,
     )
     client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
-    client.post("/item/m2", data={"csrf": _csrf(client.get("/item/m2")), "step": "take"})
+    client.post("/item/m2", data=_as_shown(client.get("/item/m2")) | {"step": "take"})
     assert _listed(client, topic="burglary") == {"fresh"}
     assert _listed(client, place="lincoln") == {"fresh"}  # as typed, whatever the case
     assert _listed(client, assignee=RESPONDER) == {"m2"}
@@ -349,13 +355,13 @@ def test_a_responder_takes_an_item_and_completes_it_and_the_audit_names_her(
     desk, desk_passwords, mentions
 ):
     client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
-    csrf = _csrf(client.get("/item/m1"))
-    assert client.post("/item/m1", data={"csrf": csrf, "step": "take"}).status_code == 303
-    refused = client.post("/item/m1", data={"csrf": csrf, "step": "done", "outcome": "no-action"})
+    take = _as_shown(client.get("/item/m1")) | {"step": "take"}
+    assert client.post("/item/m1", data=take).status_code == 303
+    done = _as_shown(client.get("/item/m1")) | {"step": "done"}  # the page taking it led to
+    refused = client.post("/item/m1", data=done | {"outcome": "no-action"})
     assert refused.status_code == 400
     assert "needs a reason" in refused.text
-    done = client.post("/item/m1", data={"csrf": csrf, "step": "done", "outcome": "replied"})
-    assert done.status_code == 303
+    assert client.post("/item/m1", data=done | {"outcome": "replied"}).status_code == 303
     page = client.get("/item/m1")
     assert "status done, with rosa.responder, outcome replied" in page.text
     queue = client.get("/").text
@@ -414,6 +420,28 @@ def test_a_story_shows_its_own_copies_even_when_bigger_stories_are_not_shown(es)
 
 
 @pytest.mark.elasticsearch
+def test_an_item_a_colleague_took_while_it_was_open_is_not_taken_over_them(
+    desk, desk_passwords, mentions
+):
+    """Both would answer the same post: the second to click learns who has it, and nothing
+    of theirs is written. Elasticsearch's optimistic concurrency control (`if_seq_no`,
+    `if_primary_term`, docs: "Optimistic concurrency control") refuses the stale write."""
+    client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
+    page = client.get("/item/m1")
+    index = mentions_index_of("m1", mentions)
+    colleague = {"earshot": {"status": "in-hand"}, "labels": {"assignee": "ann.other"}}
+    mentions.update(index=index, id="m1", doc=colleague, refresh=True)
+
+    taken = client.post("/item/m1", data=_as_shown(page) | {"step": "take"})
+
+    assert taken.status_code == 409
+    assert "changed this mention while you had it open" in taken.text
+    assert "status in-hand, with ann.other" in taken.text  # as it is now
+    assert mentions.get(index=index, id="m1")["_source"]["labels"] == {"assignee": "ann.other"}
+    assert audit.history(mentions, action="mention.status") == []
+
+
+@pytest.mark.elasticsearch
 def test_a_queue_longer_than_the_page_says_that_more_stories_wait(desk, desk_passwords, es):
     """Else the least urgent stories are never seen, and nothing says they are there."""
     ensure_indices(es)
@@ -425,3 +453,26 @@ def test_a_queue_longer_than_the_page_says_that_more_stories_wait(desk, desk_pas
         assert len(re.findall(r'href="/item/', page.text)) == QUEUE_PAGE
         assert f"Only the {QUEUE_PAGE} most urgent stories are shown" in page.text
     assert "most urgent stories are shown" not in client.get("/", params={"q": "100"}).text
+
+
+@pytest.mark.elasticsearch
+def test_an_item_erased_as_it_is_taken_is_gone_not_a_server_error(
+    desk_passwords, mentions, monkeypatch
+):
+    """Erasure (or retention dropping its month) can land between the desk reading the item
+    and writing the change: the person is told it is gone, and nothing is audited."""
+    index = mentions_index_of("m1", mentions)
+    node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
+
+    def erase() -> None:
+        mentions.delete(index=index, id="m1", refresh=True)
+
+    with interleaving(node, erase, before="/_update/") as way:
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", way)
+        with serve_desk() as desk:
+            client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
+            page = client.get("/item/m1")
+            taken = client.post("/item/m1", data=_as_shown(page) | {"step": "take"})
+            assert taken.status_code == 404
+            assert "no mention with id m1" in taken.text
+    assert audit.history(mentions, action="mention.status") == []
