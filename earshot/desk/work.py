@@ -198,7 +198,9 @@ def change(
     Written only onto the version of the mention the person saw: two people taking one post
     at once would both answer it, each believing it theirs. Raises ChangedMeanwhile when
     it has changed since, MentionNotFound when it is gone."""
-    labels: dict[str, str] = {}
+    # Not done, so no outcome: a done item put back in hand is not finished (the audit
+    # trail keeps the outcome it had).
+    labels: dict[str, str | None] = {"outcome": None}
     if step == "take":
         status, labels["assignee"] = "in-hand", by
     elif step == "in-hand":
@@ -268,6 +270,6 @@ def _row(hit: dict, copies: int) -> dict:
         "status": earshot.get("status", "new"),
         "cluster": earshot.get("cluster"),
         "assignee": labels.get("assignee", ""),
-        "outcome": labels.get("outcome", ""),
+        "outcome": labels.get("outcome") or "",  # none since put back in hand
         "copies": copies,
     }

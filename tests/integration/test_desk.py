@@ -442,6 +442,17 @@ def test_an_item_a_colleague_took_while_it_was_open_is_not_taken_over_them(
 
 
 @pytest.mark.elasticsearch
+def test_a_done_item_put_back_in_hand_no_longer_shows_an_outcome(desk, desk_passwords, mentions):
+    """It is not finished: the outcome it had stays in the audit trail, not on the item."""
+    client = _signed_in(desk, RESPONDER, desk_passwords[RESPONDER])
+    for step in ({"step": "take"}, {"step": "done", "outcome": "replied"}, {"step": "in-hand"}):
+        assert client.post("/item/m2", data=_as_shown(client.get("/item/m2")) | step).is_redirect
+    assert "status in-hand, with rosa.responder</p>" in client.get("/item/m2").text
+    reopened = audit.history(mentions, action="mention.status")[0]
+    assert reopened["before"]["outcome"] == "replied"
+
+
+@pytest.mark.elasticsearch
 def test_a_queue_longer_than_the_page_says_that_more_stories_wait(desk, desk_passwords, es):
     """Else the least urgent stories are never seen, and nothing says they are there."""
     ensure_indices(es)
