@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from bench.enrichment import texts
 from enrichment.learned import features
-from enrichment.sentiment import MAX_CHARS, TowardForce
+from enrichment.sentiment import TowardForce, opening
 
 ROUNDS = 5
 
@@ -30,7 +30,7 @@ def main() -> None:
     started = time.perf_counter()
     judge = TowardForce.for_force(["Lincolnshire Police", "Lincs Police", "@LincsPolice"])
     built = time.perf_counter() - started
-    items = [t[:MAX_CHARS] for t in texts()]
+    items = [opening(t) for t in texts()]
     scores = [judge.lexicon_score(t) for t in items]
 
     def lexicon() -> None:
