@@ -370,6 +370,6 @@ def _not_place_after(named_after: Iterable[str]) -> re.Pattern[str]:
     the area's own brands and teams among them."""
     return re.compile(
         rf"(?:['\u2019]s)?(?:\s*,\s*(?:{_words(US_STATE_CODES)})(?![\w.])"
-        rf"|\s*,?\s*(?:{_words(ABROAD_AFTER)})(?!\w)"
+        rf"|\s*(?:,\s*)?(?:{_words(ABROAD_AFTER)})(?!\w)"
         rf"|\s+(?:{_words([*NOT_PLACE_AFTER, *named_after])})(?!\w))"
     )

@@ -8,7 +8,9 @@ from html.parser import HTMLParser
 _SKIPPED = {"script", "style", "noscript", "template", "head"}
 _BREAKS = {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
 _WHITESPACE = re.compile(r"\s+")
-_LINE_BREAKS = re.compile(r" *\n[\n ]*")
+# From the first space of a run only: tried from each space of a long run of them (which
+# adjacent tags leave: "<b> </b><b> </b>…"), " *\n" would rescan the run each time.
+_LINE_BREAKS = re.compile(r"(?<! ) *\n[\n ]*")
 
 
 class _TextCollector(HTMLParser):

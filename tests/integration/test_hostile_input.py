@@ -1,6 +1,7 @@
 """What a member of the public (or a hostile feed) writes cannot break or subvert Earshot:
-shown text carries no markup or terminal escapes, entity tricks in feeds are refused, and
-an oversized response is never read past the source's cap."""
+shown text carries no markup or terminal escapes, entity tricks in feeds are refused, an
+oversized response is never read past the source's cap, and no crafted text holds
+enrichment or the feed reader for longer than an ordinary one does."""
 
 import base64
 import contextlib
@@ -24,14 +25,18 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from bench.evaluation import text_mention
 from earshot.app.feed_server import FeedServer, Route
 from earshot.app.report import print_counts, print_most_negative, print_response_queue
 from earshot.core.fetch import TOKEN_ANSWER_BYTES, FetchError, fetch, post_json
+from earshot.core.paths import DEFAULT_PROFILE
 from earshot.core.safe_text import for_console, neutral, plain, safe_link
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
 from earshot.store.queries import mention_counts, most_negative, response_queue
-from listeners import ListenerError
+from enrichment import MAX_CHARS, Enricher
+from listeners import ListenerError, load_profile
+from listeners.html_text import plain_text
 from listeners.rss import AUTHOR_CHARS, RssListener, RssSource
 from tests.conftest import rss
 from tests.integration.test_store import mention
@@ -425,3 +430,83 @@ def test_an_oversized_feed_is_refused_naming_it_and_nothing_partial_is_kept():
         listen({"/feed": Route(rss(items))}, max_bytes=CAP)
     assert "source 'hostile'" in str(refused.value)
     assert f"over the {CAP}-byte cap" in str(refused.value)
+
+
+# --- a crafted text costs what an ordinary one does --------------------------------------
+
+# An ordinary text of MAX_CHARS is enriched in about 50 ms. Each of these took from 5 s to
+# over three minutes (on the development machine) while a regex tried every way to split a
+# run of spaces between two of its whitespace steps, or began a word at each "!" of a run,
+# or VADER read 2,000 emoji as 12,000 words: one such post held a source's whole run.
+ENRICH_CAP_SECONDS = 3
+RUN = " " * (MAX_CHARS - 100)
+CRAFTED_TEXTS: dict[str, tuple[str, dict[str, bool]]] = {
+    "spaces after 'he has previous'": (f"he has previous{RUN}x", {}),
+    "spaces after 'wants' (a threat's opening)": (f"brick wants{RUN}x", {}),
+    "spaces after 'dead police'": (f"dead police{RUN}x", {}),
+    "spaces after 'theft of' (a topic's opening)": (f"theft of{RUN}x", {}),
+    "spaces after a place name": (f"Lincolnshire Police in Lincoln{RUN}x", {}),
+    "a run of '!' after a victim's words": (f"victim attacked reported girl {'!' * MAX_CHARS}", {}),
+    "a news report of cat emoji": (
+        "Police " + "\N{GRINNING CAT FACE WITH SMILING EYES}" * MAX_CHARS,
+        {"news": True},
+    ),
+    "a reply of cat emoji": (
+        "\N{GRINNING CAT FACE WITH SMILING EYES}" * MAX_CHARS,
+        {"is_reply": True},
+    ),
+}
+
+
+def enrich_crafted(name: str) -> None:
+    """Run in a child process: a regex stuck in the C matcher cannot be interrupted."""
+    text, how = CRAFTED_TEXTS[name]
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    enricher.enrich(text_mention("Lincolnshire Police, thanks", id="0", source="s", now=NOW))
+    print("ready", flush=True)  # profile built, models loaded: none of that is timed
+    started = time.perf_counter()
+    enricher.enrich(text_mention(text, id="1", source="hostile", now=NOW), **how)
+    print(f"{time.perf_counter() - started:.3f}", flush=True)
+
+
+def read_adjacent_tags() -> None:
+    """Run in a child process, as `enrich_crafted`. Feeds, Mastodon, Disqus and YouTube
+    comments all pass their HTML through `plain_text`."""
+    print("ready", flush=True)
+    started = time.perf_counter()
+    plain_text(" <a>" * 250_000)  # a million bytes: an item well inside a feed's cap
+    print(f"{time.perf_counter() - started:.3f}", flush=True)
+
+
+def seconds_in_a_child(call: str, cap: float) -> float:
+    """How long `call` (a function of this module) took in a child process once it said it
+    was ready; fails when it is still at work after `cap` seconds."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", f"from {__name__} import *; {call}"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
+    try:
+        assert child.stdout.readline() == "ready\n"
+        out, _ = child.communicate(timeout=cap)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{call} still at work after {cap} s")
+    finally:
+        child.kill()
+        child.wait()
+    assert child.returncode == 0
+    print(f"{call}: {out.strip()} s")
+    return float(out)
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("name", CRAFTED_TEXTS, ids=list(CRAFTED_TEXTS))
+def test_a_crafted_text_is_enriched_as_fast_as_an_ordinary_one(name: str):
+    assert seconds_in_a_child(f"enrich_crafted({name!r})", ENRICH_CAP_SECONDS) < ENRICH_CAP_SECONDS
+
+
+def test_html_of_a_million_adjacent_tags_is_read_as_fast_as_plain_text():
+    """The spaces between the tags join into one run; each of its 250,000 spaces began a
+    scan to the end of the run: a minute (more for a 5 MB feed) before, 2 s now."""
+    assert seconds_in_a_child("read_adjacent_tags()", cap=10) < 10
