@@ -46,7 +46,9 @@ def earshot_alerts():
         with permanent_errors_fail_now():
             return evaluate(connect(), load_profile(), now, actor=ACTOR)
 
-    @task(trigger_rule="all_done")
+    # Never retried within a run: the next run is the retry (each delivery's attempts are
+    # counted one a run), and a retry finding nothing due would turn a red run green.
+    @task(trigger_rule="all_done", retries=0)
     def notify() -> None:
         """Also after a failed evaluation: alerts opened earlier still wait to be sent."""
         from earshot.alerts.notify import deliver_pending

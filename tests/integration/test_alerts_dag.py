@@ -6,26 +6,39 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+import yaml
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable
 
 from earshot.alerts.lifecycle import list_alerts
+from earshot.alerts.model import Delivery
 from earshot.app.assets import MENTIONS
-from earshot.core.paths import PROJECT_DIR
-from tests.alert_helpers import LINCOLN, at, burst, put_mentions, rhythmic_history
+from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
+from tests.alert_helpers import (
+    LINCOLN,
+    an_alert,
+    at,
+    burst,
+    keep_alert,
+    put_mentions,
+    rhythmic_history,
+)
 from tests.conftest import load_collect_dag
+from tests.digest_helpers import Mailbox
 
 DAG_FILE = PROJECT_DIR / "dags" / "earshot_alerts.py"
 SPIKE = at("2026-11-18 10:00")
 
 
-def load_alerts_dag():
+def load_alerts_dag(*, keep_retries: bool = False):
     from airflow.dag_processing.dagbag import DagBag
 
     bag = DagBag(dag_folder=str(DAG_FILE))
     assert not bag.import_errors, bag.import_errors
     dag = bag.dags["earshot_alerts"]
-    for task in dag.tasks:
-        task.retries = 0
+    if not keep_retries:
+        for task in dag.tasks:
+            task.retries = 0
     return dag
 
 
@@ -78,3 +91,65 @@ def test_an_injected_spike_fires_one_alert_with_its_evidence_however_often_the_d
     assert updated.id == alert.id
     assert updated.updated == SPIKE + timedelta(minutes=30)
     assert updated.evidence.count > evidence.count
+
+
+ON_CALL = ["oncall@lincs.police.example", "duty.inspector@lincs.police.example"]
+OPENED = at("2026-11-18 10:15")
+
+
+def run_as_deployed(logical_date) -> dict[str, str]:
+    """One run with the DAG's own retries, only without the minute's wait between tries;
+    {task: state} and the run's state."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    dag = load_alerts_dag(keep_retries=True)
+    for task in dag.tasks:
+        task.retry_delay = timedelta(0)
+    run = dag.test(logical_date=logical_date)
+    with create_session() as session:
+        tis = session.query(TaskInstance).filter(
+            TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
+        )
+        return {ti.task_id: str(ti.state) for ti in tis} | {"run": str(run.state)}
+
+
+@pytest.fixture
+def alert_waiting_for_email(es, airflow_db, tmp_path, monkeypatch):
+    """An open alert whose email to on-call has not gone yet, and a profile naming them."""
+    profile = yaml.safe_load(DEFAULT_PROFILE.read_text()) | {"recipients": {"alerts": ON_CALL}}
+    path = tmp_path / "profile.yaml"
+    path.write_text(yaml.safe_dump(profile))
+    monkeypatch.setenv("EARSHOT_PROFILE", str(path))
+    alert = an_alert(OPENED).model_copy(update={"notifications": {"email": Delivery()}})
+    keep_alert(es, alert)
+    return alert
+
+
+@pytest.mark.elasticsearch
+def test_an_address_refused_for_good_leaves_the_alerts_run_red(
+    es, alert_waiting_for_email, monkeypatch
+):
+    """RFC 5321 §4.2.1: a 5yz reply is permanent. The README promises the address is named
+    in a red run; Airflow retries a failed task (its `retries`), and a retry that finds
+    nothing left to send must not turn the run green before anyone has looked."""
+    refused, took = ON_CALL
+    with Mailbox(refusing={refused: "550 5.1.1 No such user"}) as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
+        states = run_as_deployed(OPENED + timedelta(minutes=5))
+    assert [rcpts for _, rcpts, _ in box.received] == [[took]]
+    assert states["notify"] == "failed" and states["run"] == "failed", states
+
+
+@pytest.mark.elasticsearch
+def test_a_mail_server_that_is_down_is_tried_once_a_run(es, alert_waiting_for_email, monkeypatch):
+    """A delivery gets MAX_ATTEMPTS tries, one each run (every 15 minutes): two and a half
+    hours for the mail server to come back. Retries of the notify task inside one run would
+    spend them three at a time, a minute apart."""
+    with Mailbox() as stopped:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", stopped.connection_uri())
+    states = run_as_deployed(OPENED + timedelta(minutes=5))
+    [alert] = list_alerts(es)
+    assert alert.notifications["email"].state == "failed"
+    assert alert.notifications["email"].attempts == 1
+    assert states["run"] == "failed", states
