@@ -17,6 +17,7 @@ how it expires (its `RETENTION` rule); `RULES` lists them all.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -70,20 +71,24 @@ def apply_retention(
 def expire(
     es: Elasticsearch, kind: str, retention: Retention, now: datetime, *, actor: str | None = None
 ) -> list[Deletion]:
-    """Delete one kind's records older than its retention period; audit each deletion."""
+    """Delete one kind's records older than its retention period; audit each deletion as
+    soon as it is made: a later month failing must not leave an earlier one, gone for good,
+    with no record."""
     rule = _BY_KIND[kind]
     cutoff = kept_since(kind, retention, now)
-    if rule.monthly:
-        deletions = [
+    deletions: Iterable[Deletion] = (
+        (
             _expire_month(es, rule, index, month_end, cutoff)
             for index, month_end in _months(es, rule.index, before=cutoff)
-        ]
-    else:
-        deletions = [
-            _expire_documents(es, kind, rule.index, cutoff, rule.expired(cutoff.isoformat()))
-        ]
-    done = [d for d in deletions if d.deleted]
-    for deletion in done:
+        )
+        if rule.monthly
+        else [_expire_documents(es, kind, rule.index, cutoff, rule.expired(cutoff.isoformat()))]
+    )
+    done = []
+    for deletion in deletions:
+        if not deletion.deleted:
+            continue
+        done.append(deletion)
         audit.record(
             es,
             "retention.delete",

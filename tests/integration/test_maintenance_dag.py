@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
+from earshot.store import audit
 from tests.integration.test_retention import (
     AS_OF,
     assert_each_deletion_audited_once,
@@ -94,3 +95,22 @@ def test_a_run_a_month_earlier_keeps_what_had_not_yet_expired(
     # As of 15 October the mentions cut-off is 18 April: April's last days are still kept.
     assert {"apr-last", "may-early", "may-late"} <= remaining(es, "earshot-mentions-2*")
     assert "apr-first" not in remaining(es, "earshot-mentions-2*")
+
+
+@pytest.mark.elasticsearch
+def test_a_night_that_fails_part_way_still_audits_what_it_deleted(
+    es, airflow_db, profile_with_default_retention
+):
+    """Months are deleted one after another; when a later one fails (here a write block
+    left on it), the months already dropped are gone for good, and no retry or later night
+    can record them: each deletion is audited as it is made."""
+    seed(es)
+    straddling = "earshot-mentions-2026.05"  # after January, February and April, by name
+    es.indices.put_settings(index=straddling, settings={"index.blocks.write": True})
+    assert run_as_of(AS_OF)["expire[mentions]"] == "failed"
+    dropped = {r["target"] for r in audit.history(es, action="retention.delete")}
+    assert {"earshot-mentions-2026.02", "earshot-mentions-2026.04"} <= dropped
+
+    es.indices.put_settings(index=straddling, settings={"index.blocks.write": False})
+    assert run_as_of(AS_OF)["run"] == "success"
+    assert_each_deletion_audited_once(es, "airflow:earshot_maintenance")
