@@ -1,7 +1,8 @@
 """Errors that no retry can mend fail an Airflow task at once: a bad profile, a missing
-secret or connection, no mail sender. Retrying them only delays the red run that tells
-someone to fix the configuration; anything else (a source down, a cluster busy) is retried.
-An email sent but not answered fails at once too: a retry could deliver it twice."""
+secret or connection, no mail sender, a mail server refusing for good (a wrong password).
+Retrying them only delays the red run that tells someone to fix the configuration; anything
+else (a source down, a cluster busy) is retried. An email sent but not answered fails at
+once too: a retry could deliver it twice."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 from earshot.app.collect import DemoProfile
 from earshot.core.connections import MissingCredentials
 from earshot.core.errors import OutcomeUnknown
-from earshot.core.mail import SenderMissing
+from earshot.core.mail import RefusedForGood, SenderMissing
 from earshot.core.profile import ProfileError
 from earshot.core.pseudonym import PseudonymKeyMissing
 
@@ -21,6 +22,7 @@ PERMANENT = (
     MissingCredentials,
     PseudonymKeyMissing,
     SenderMissing,
+    RefusedForGood,  # a 5yz reply: refused again however often it is asked
     OutcomeUnknown,  # sent, no answer: a retry could deliver it twice
 )
 

@@ -38,6 +38,11 @@ class DeliveryError(EarshotError):
     """A message could not be handed to the mail server."""
 
 
+class RefusedForGood(DeliveryError):
+    """A 5yz reply (authentication refused, no such address): the same request would be
+    refused again (RFC 5321 §4.2.1), so no retry, here or the task's, is made."""
+
+
 class SenderMissing(DeliveryError):
     """The mail connection names no sender: no email could ever go out, so nothing retries."""
 
@@ -104,10 +109,15 @@ def send_mail(
         try:
             return _send_once(compose, recipients, conn_id, final_reply_seconds)
         except smtplib.SMTPRecipientsRefused as e:
-            raise DeliveryError(f"every recipient was refused: {e.recipients}") from e
+            for_good = all(code >= 500 for code, _ in e.recipients.values())
+            failure = RefusedForGood if for_good else DeliveryError
+            raise failure(f"every recipient was refused: {e.recipients}") from e
         except smtplib.SMTPResponseException as e:
-            if not 400 <= e.smtp_code < 500 or attempt == attempts:
-                raise DeliveryError(f"mail server said {e.smtp_code} {e.smtp_error!r}") from e
+            said = f"mail server said {e.smtp_code} {e.smtp_error!r}"
+            if e.smtp_code >= 500:
+                raise RefusedForGood(said) from e
+            if e.smtp_code < 400 or attempt == attempts:
+                raise DeliveryError(said) from e
             error: Exception = e
         except OSError as e:  # refused, reset, timed out, disconnected (smtplib's too)
             if attempt == attempts:

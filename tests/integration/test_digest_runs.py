@@ -9,7 +9,7 @@ import copy
 import os
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pendulum
@@ -176,3 +176,30 @@ def test_command_with_no_one_to_mail_says_so_before_building(es, tmp_path, monke
     assert result.returncode == 1
     assert "no recipients: set recipients.digest in the profile, or use --to" in result.stderr
     assert es.count(index=DIGESTS)["count"] == 0
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("refused", ["login", "address"])
+def test_a_mail_server_refusing_for_good_fails_the_send_at_once_not_after_an_hour(
+    refused, week, mailbox, airflow_db, monkeypatch
+):
+    """RFC 5321 §4.2.1: a 5yz reply (535 authentication refused, 550 no such user) is
+    permanent, and the same request should not be repeated. The send task's retries are for
+    a mail server that is down; a wrong password or address would only be refused four more
+    times, over 75 minutes of back-off, before the run went red to say so."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    if refused == "login":
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", mailbox.connection_uri(password="wrong"))
+    else:
+        mailbox.refusing[RECIPIENTS[0]] = "550 5.1.1 No such user"
+    dag = load_digest_dag()
+    for task in dag.tasks:
+        task.retry_delay = timedelta(0)  # the DAG's own retries, without the wait
+    run = dag.test(logical_date=datetime(2026, 11, 19, 7, tzinfo=UK))
+
+    with create_session() as session:
+        send = session.query(TaskInstance).filter_by(run_id=run.run_id, task_id="send").one()
+    assert (str(send.state), send.try_number) == ("failed", 1)
+    assert str(run.state) == "failed" and mailbox.received == []
