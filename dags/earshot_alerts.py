@@ -25,6 +25,9 @@ ACTOR = "airflow:earshot_alerts"  # who the audit trail says resolved a calmed a
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
+    # No backfill: its runs would notify beside this one's (a backfill has its own limit of
+    # runs), and an alert for a past hour reaches nobody in time.
+    allowed_run_types=["scheduled", "asset_triggered", "manual"],
     default_args={
         "retries": 2,
         "retry_delay": timedelta(minutes=1),

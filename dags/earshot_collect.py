@@ -20,6 +20,8 @@ from earshot.app.schedules import collect_interval
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
+    # No backfill: it would collect now, beside this run (a backfill has its own limit of runs).
+    allowed_run_types=["scheduled", "manual"],
     # A source that hangs is stopped well inside the 15 minutes, retries included, so the
     # next run is never held up behind it.
     default_args={
