@@ -4,7 +4,7 @@ Airflow 3 applies a backfill's own max_active_runs (10 unless given) "independen
 max_active_runs setting" (docs: core-concepts/backfill.html), so a backfill of either DAG
 ran beside the scheduled run and beside its other runs: every source collected several
 times at once, writing one cursor, and alerts notified from several runs at once, each
-sending what the others were sending. Neither DAG has anything to backfill: collection
+able to send an alert the others were sending. Neither DAG has anything to backfill: collection
 hears what is there now, and an alert for a past hour reaches nobody in time."""
 
 from __future__ import annotations
