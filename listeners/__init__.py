@@ -16,7 +16,7 @@ from typing import Annotated, Union, get_args, get_origin
 from pydantic import BeforeValidator, Field
 
 from earshot.core.profile import Profile, SourceSettings, profile_path, read_profile
-from listeners.base import Heard, Listener, ListenerError
+from listeners.base import Heard, Listener, ListenerError, Refused
 from listeners.bluesky import BlueskyListener
 from listeners.disqus import DisqusListener
 from listeners.facebook import FacebookListener
@@ -72,4 +72,12 @@ def listener_for(source: SourceSettings, now: datetime) -> Listener:
     return LISTENER_FOR_MODEL[type(source)](source, now=now)
 
 
-__all__ = ["LISTENERS", "Heard", "Listener", "ListenerError", "Source", "listener_for"]
+__all__ = [
+    "LISTENERS",
+    "Heard",
+    "Listener",
+    "ListenerError",
+    "Refused",
+    "Source",
+    "listener_for",
+]

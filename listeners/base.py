@@ -62,6 +62,12 @@ class ListenerError(EarshotError):
         self.cursor: Cursor | None = None
 
 
+class Refused(ListenerError):
+    """The platform refused the request as made (401, 403: credentials, permission, a quota
+    spent for the day): asked again the same way, it answers the same, so the task is not
+    retried; the next run asks afresh."""
+
+
 class Mark(Protocol):
     """How far a stream was heard (listeners/watermark.py), as kept in the cursor."""
 
@@ -265,13 +271,14 @@ def failures(source: str, platform: str, explain: Explain | None = None) -> Iter
     """
     secrets: set[str] = set()
 
-    def fail(reason: str) -> ListenerError:
-        return ListenerError(source, blanked(reason, secrets))
+    def fail(reason: str, failure: type[ListenerError] = ListenerError) -> ListenerError:
+        return failure(source, blanked(reason, secrets))
 
     try:
         yield secrets
     except FetchError as e:
-        raise fail((explain and explain(e)) or str(e)) from e
+        failure = Refused if e.status in (401, 403) else ListenerError
+        raise fail((explain and explain(e)) or str(e), failure) from e
     except MissingCredentials as e:
         raise fail(str(e)) from e
     except (KeyError, TypeError, ValueError, AttributeError) as e:

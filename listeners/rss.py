@@ -20,7 +20,7 @@ from feedparser.encodings import convert_to_utf8
 from pydantic import Field, HttpUrl, field_validator
 
 from earshot.core.clock import FORCE_TIME_ZONE
-from earshot.core.fetch import FetchError, fetch
+from earshot.core.fetch import fetch
 from earshot.core.model import Mention
 from earshot.core.near_duplicates import identity_url, story_key
 from earshot.core.profile import SourceSettings
@@ -151,15 +151,13 @@ class RssListener(Listener[RssSource | NewsSearchSource]):
     platform = "RSS"
 
     def listen(self, cursor: Cursor) -> Heard:
-        try:
+        with self.failures():
             fetched = fetch(
                 self.source.feed_url(),
                 cursor,
                 timeout=self.source.timeout_seconds,
                 max_bytes=self.source.max_bytes,
             )
-        except FetchError as e:
-            raise ListenerError(self.source.name, str(e)) from e
         if fetched.not_modified:
             return Heard(mentions=[], cursor=cursor, unchanged=True)
         return self.read(fetched.body, fetched.content_type, fetched.validators)

@@ -1,8 +1,8 @@
 """Errors that no retry can mend fail an Airflow task at once: a bad profile, a missing
-secret or connection, no mail sender, a mail server refusing for good (a wrong password).
-Retrying them only delays the red run that tells someone to fix the configuration; anything
-else (a source down, a cluster busy) is retried. An email sent but not answered fails at
-once too: a retry could deliver it twice."""
+secret or connection, no mail sender, a mail server or platform refusing what it was asked
+(a wrong password or key). Retrying them only delays the red run that tells someone to fix
+the configuration; anything else (a source down, a cluster busy) is retried. An email sent
+but not answered fails at once too: a retry could deliver it twice."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from earshot.core.errors import OutcomeUnknown
 from earshot.core.mail import RefusedForGood, SenderMissing
 from earshot.core.profile import ProfileError
 from earshot.core.pseudonym import PseudonymKeyMissing
+from listeners import Refused
 
 PERMANENT = (
     ProfileError,
@@ -23,6 +24,7 @@ PERMANENT = (
     PseudonymKeyMissing,
     SenderMissing,
     RefusedForGood,  # a 5yz reply: refused again however often it is asked
+    Refused,  # a platform's 401 or 403: the next run asks afresh
     OutcomeUnknown,  # sent, no answer: a retry could deliver it twice
 )
 

@@ -131,3 +131,34 @@ def test_bad_feeds_fail_on_their_own_and_the_good_ones_are_indexed(
         assert load_cursor(es, name) == {}
     assert states["announce"] == "success"  # the good feeds' mentions are announced
     assert states["run"] == "failed"  # and the run is red so the failures are seen
+
+
+@pytest.mark.elasticsearch
+def test_refused_credentials_fail_their_source_at_once_and_the_others_are_collected(
+    es, write_profile, airflow_db
+):
+    """RFC 9110 §15.5.2 and §15.5.4: 401 and 403 say the credentials are wanting, and asking
+    again with the same ones gets the same answer. The collect task's retries are for a
+    platform that is down; a wrong key would only be sent twice more, a minute apart, every
+    run (and a login some platforms allow only so often a day), before the run went red.
+    The next run, 15 minutes on, is soon enough to try whatever was fixed."""
+    routes = {
+        "/good.rss": Route(rss(news_items(2, "good"))),
+        "/private.rss": Route(b"Unauthorized", "text/plain", status=401),
+    }
+    dag = load_collect_dag()
+    for task in dag.tasks:
+        task.retry_delay = timedelta(0)  # the DAG's own retries, without the wait
+    with FeedServer(routes) as server:
+        write_profile(
+            [
+                {"name": "good", "url": server.url("/good.rss")},
+                {"name": "private", "url": server.url("/private.rss")},
+            ]
+        )
+        run = dag.test()
+        asked = [path for path, _ in server.requests if path == "/private.rss"]
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).by_source == {"good": 2}
+    assert asked == ["/private.rss"]
+    assert str(run.state) == "failed"
