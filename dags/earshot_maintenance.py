@@ -3,7 +3,7 @@ one mapped task per kind of record, so a failure in one kind is seen and the oth
 run.
 
 "Now" is the run's logical date, never the clock, so a re-run deletes exactly what the
-original run would have, and a run can be made as of any date.
+original run would have, and a run can be made as of any past date.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ def earshot_maintenance():
         context = get_current_context()
         context["kind"] = kind
         # A manual run may have no logical date; it then runs as of when it was triggered.
-        now = context.get("logical_date") or context["dag_run"].run_after
+        # Never as of a moment still to come: Airflow runs a future logical date at once.
+        due = context["dag_run"].run_after
+        now = min(context.get("logical_date") or due, due)
         with permanent_errors_fail_now():
             periods = load_profile().retention
         deletions = retention.expire(

@@ -4,6 +4,7 @@ than the retention periods."""
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
@@ -114,3 +115,23 @@ def test_a_night_that_fails_part_way_still_audits_what_it_deleted(
     es.indices.put_settings(index=straddling, settings={"index.blocks.write": False})
     assert run_as_of(AS_OF)["run"] == "success"
     assert_each_deletion_audited_once(es, "airflow:earshot_maintenance")
+
+
+@pytest.mark.elasticsearch
+def test_a_run_given_a_date_still_to_come_deletes_nothing_still_kept(
+    es, airflow_db, profile_with_default_retention
+):
+    """Airflow 3 accepts a manual run with any logical date and starts it at once (its
+    run_after is when it was triggered). A year typed wrong must not delete, today, mentions
+    the force keeps for another five months: a run is never as of a moment still to come."""
+    from earshot.store.indices import ensure_indices
+
+    ensure_indices(es)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    es.index(
+        index=f"earshot-mentions-{yesterday:%Y.%m}",
+        id="yesterday",
+        document={"@timestamp": yesterday.isoformat()},
+    )
+    assert run_as_of(datetime(2100, 1, 1, 3, 30, tzinfo=UTC))["run"] == "success"
+    assert remaining(es, "earshot-mentions-2*") == {"yesterday"}
