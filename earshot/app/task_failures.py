@@ -1,13 +1,15 @@
 """Errors that no retry can mend fail an Airflow task at once: a bad profile, a missing
-secret or connection, no mail sender, a mail server or platform refusing what it was asked
-(a wrong password or key). Retrying them only delays the red run that tells someone to fix
-the configuration; anything else (a source down, a cluster busy) is retried. An email sent
-but not answered fails at once too: a retry could deliver it twice."""
+secret or connection, no mail sender, Elasticsearch, a mail server or a platform refusing
+what it was asked (a wrong password or key). Retrying them only delays the red run that
+tells someone to fix the configuration; anything else (a source down, a cluster busy) is
+retried. An email sent but not answered fails at once too: a retry could deliver it twice."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from elasticsearch import AuthenticationException, AuthorizationException
 
 from earshot.app.collect import DemoProfile
 from earshot.core.connections import MissingCredentials
@@ -25,6 +27,8 @@ PERMANENT = (
     SenderMissing,
     RefusedForGood,  # a 5yz reply: refused again however often it is asked
     Refused,  # a platform's 401 or 403: the next run asks afresh
+    AuthenticationException,  # Elasticsearch's 401: the pipeline's credentials
+    AuthorizationException,  # its 403: a role without the privilege
     OutcomeUnknown,  # sent, no answer: a retry could deliver it twice
 )
 

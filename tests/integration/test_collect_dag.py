@@ -162,3 +162,27 @@ def test_refused_credentials_fail_their_source_at_once_and_the_others_are_collec
     assert mention_counts(es).by_source == {"good": 2}
     assert asked == ["/private.rss"]
     assert str(run.state) == "failed"
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_refusing_the_pipelines_credentials_fails_at_once(
+    es, write_profile, airflow_db, monkeypatch
+):
+    """Elasticsearch answers 401 to credentials it does not know (its security docs), and
+    will answer the same a minute later: the run goes red now, naming the variables to check,
+    without asking twice more per source, as often as a directory behind the cluster may
+    count failed logins against the account."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    monkeypatch.setenv("EARSHOT_ELASTICSEARCH_PASSWORD", "not-the-password")
+    dag = load_collect_dag()
+    for task in dag.tasks:
+        task.retry_delay = timedelta(0)  # the DAG's own retries, without the wait
+    with FeedServer({"/news.rss": Route(rss(news_items(1, "appeal")))}) as server:
+        write_profile([{"name": "local-news", "url": server.url("/news.rss")}])
+        run = dag.test()
+    with create_session() as session:
+        collect = session.query(TaskInstance).filter_by(run_id=run.run_id, task_id="collect")
+        assert [(str(ti.state), ti.try_number) for ti in collect] == [("failed", 1)]
+    assert str(run.state) == "failed"
