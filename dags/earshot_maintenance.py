@@ -52,9 +52,9 @@ def earshot_maintenance():
         now = min(context.get("logical_date") or due, due)
         with permanent_errors_fail_now():
             periods = load_profile().retention
-        deletions = retention.expire(
-            connect(MAINTENANCE_KEY), kind, periods, now, actor="airflow:earshot_maintenance"
-        )
+            deletions = retention.expire(
+                connect(MAINTENANCE_KEY), kind, periods, now, actor="airflow:earshot_maintenance"
+            )
         return [asdict(d) for d in deletions]
 
     expire.expand(kind=kinds())

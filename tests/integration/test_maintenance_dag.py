@@ -135,3 +135,22 @@ def test_a_run_given_a_date_still_to_come_deletes_nothing_still_kept(
     )
     assert run_as_of(datetime(2100, 1, 1, 3, 30, tzinfo=UTC))["run"] == "success"
     assert remaining(es, "earshot-mentions-2*") == {"yesterday"}
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_refusing_the_maintenance_credentials_fails_at_once(
+    es, airflow_db, profile_with_default_retention, monkeypatch
+):
+    """A 401 is answered again to the same credentials: each kind's task fails now, rather
+    than twice more five minutes apart."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    monkeypatch.setenv("EARSHOT_ELASTICSEARCH_PASSWORD", "not-the-password")
+    dag = load_maintenance_dag()
+    for task in dag.tasks:
+        task.retry_delay = timedelta(0)  # the DAG's own retries, without the wait
+    run = dag.test(logical_date=AS_OF)
+    with create_session() as session:
+        expire = session.query(TaskInstance).filter_by(run_id=run.run_id, task_id="expire")
+        assert {(str(ti.state), ti.try_number) for ti in expire} == {("failed", 1)}
