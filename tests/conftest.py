@@ -180,6 +180,36 @@ def load_collect_dag():
     return bag.dags["earshot_collect"]
 
 
+def without_retry_waits(dag):
+    """The DAG's own retries, without the minutes Airflow waits between them."""
+    for task in dag.tasks:
+        task.retry_delay = timedelta(0)
+    return dag
+
+
+def task_tries(run) -> dict[str, tuple[str, int]]:
+    """{task (or task[map name]): (state, how many tries)} of one dag.test() run."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        tis = session.query(TaskInstance).filter(
+            TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
+        )
+        return {
+            ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.rendered_map_index}]": (
+                str(ti.state),
+                ti.try_number,
+            )
+            for ti in tis
+        }
+
+
+def task_states(run) -> dict[str, str]:
+    """{task (or task[map name]): state} of one dag.test() run, and the run's as "run"."""
+    return {task: state for task, (state, _) in task_tries(run).items()} | {"run": str(run.state)}
+
+
 @pytest.fixture
 def run_collect_dag(airflow_db: Path, es_node: LocalNode):
     """Run earshot_collect once through Airflow (dag.test); returns {task: state}.
@@ -191,19 +221,6 @@ def run_collect_dag(airflow_db: Path, es_node: LocalNode):
         dag = load_collect_dag()
         for task in dag.tasks:
             task.retries = 0
-        run = dag.test()
-        from airflow.models.taskinstance import TaskInstance
-        from airflow.utils.session import create_session
-
-        with create_session() as session:
-            tis = session.query(TaskInstance).filter(
-                TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
-            )
-            return {
-                ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.rendered_map_index}]": str(
-                    ti.state
-                )
-                for ti in tis
-            } | {"run": str(run.state)}
+        return task_states(dag.test())
 
     return run

@@ -23,7 +23,7 @@ from tests.alert_helpers import (
     put_mentions,
     rhythmic_history,
 )
-from tests.conftest import load_collect_dag
+from tests.conftest import load_collect_dag, task_states, without_retry_waits
 from tests.digest_helpers import Mailbox
 
 DAG_FILE = PROJECT_DIR / "dags" / "earshot_alerts.py"
@@ -98,20 +98,9 @@ OPENED = at("2026-11-18 10:15")
 
 
 def run_as_deployed(logical_date) -> dict[str, str]:
-    """One run with the DAG's own retries, only without the minute's wait between tries;
-    {task: state} and the run's state."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
-    dag = load_alerts_dag(keep_retries=True)
-    for task in dag.tasks:
-        task.retry_delay = timedelta(0)
-    run = dag.test(logical_date=logical_date)
-    with create_session() as session:
-        tis = session.query(TaskInstance).filter(
-            TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
-        )
-        return {ti.task_id: str(ti.state) for ti in tis} | {"run": str(run.state)}
+    """One run with the DAG's own retries; {task: state} and the run's state."""
+    dag = without_retry_waits(load_alerts_dag(keep_retries=True))
+    return task_states(dag.test(logical_date=logical_date))
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from earshot.app.feed_server import FeedServer, Route
 from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
-from tests.conftest import load_collect_dag, news_items, rss
+from tests.conftest import load_collect_dag, news_items, rss, task_tries, without_retry_waits
 
 
 def test_dag_folder_imports_cleanly_and_reads_like_the_design():
@@ -146,9 +146,7 @@ def test_refused_credentials_fail_their_source_at_once_and_the_others_are_collec
         "/good.rss": Route(rss(news_items(2, "good"))),
         "/private.rss": Route(b"Unauthorized", "text/plain", status=401),
     }
-    dag = load_collect_dag()
-    for task in dag.tasks:
-        task.retry_delay = timedelta(0)  # the DAG's own retries, without the wait
+    dag = without_retry_waits(load_collect_dag())
     with FeedServer(routes) as server:
         write_profile(
             [
@@ -172,17 +170,10 @@ def test_elasticsearch_refusing_the_pipelines_credentials_fails_at_once(
     will answer the same a minute later: the run goes red now, naming the variables to check,
     without asking twice more per source, as often as a directory behind the cluster may
     count failed logins against the account."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
     monkeypatch.setenv("EARSHOT_ELASTICSEARCH_PASSWORD", "not-the-password")
-    dag = load_collect_dag()
-    for task in dag.tasks:
-        task.retry_delay = timedelta(0)  # the DAG's own retries, without the wait
+    dag = without_retry_waits(load_collect_dag())
     with FeedServer({"/news.rss": Route(rss(news_items(1, "appeal")))}) as server:
         write_profile([{"name": "local-news", "url": server.url("/news.rss")}])
         run = dag.test()
-    with create_session() as session:
-        collect = session.query(TaskInstance).filter_by(run_id=run.run_id, task_id="collect")
-        assert [(str(ti.state), ti.try_number) for ti in collect] == [("failed", 1)]
+    assert task_tries(run)["collect[local-news]"] == ("failed", 1)
     assert str(run.state) == "failed"

@@ -9,7 +9,7 @@ import copy
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pendulum
@@ -23,6 +23,7 @@ from earshot.digest.daily import build_and_keep, send_kept
 from earshot.store.indices import MENTIONS, NotInstalled, ensure_indices
 from earshot.store.mentions import index_mentions
 from listeners import load_profile
+from tests.conftest import task_tries, without_retry_waits
 from tests.digest_helpers import write_profile
 from tests.integration.test_digest import background, the_day
 
@@ -187,19 +188,12 @@ def test_a_mail_server_refusing_for_good_fails_the_send_at_once_not_after_an_hou
     permanent, and the same request should not be repeated. The send task's retries are for
     a mail server that is down; a wrong password or address would only be refused four more
     times, over 75 minutes of back-off, before the run went red to say so."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
     if refused == "login":
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", mailbox.connection_uri(password="wrong"))
     else:
         mailbox.refusing[RECIPIENTS[0]] = "550 5.1.1 No such user"
-    dag = load_digest_dag()
-    for task in dag.tasks:
-        task.retry_delay = timedelta(0)  # the DAG's own retries, without the wait
-    run = dag.test(logical_date=datetime(2026, 11, 19, 7, tzinfo=UK))
-
-    with create_session() as session:
-        send = session.query(TaskInstance).filter_by(run_id=run.run_id, task_id="send").one()
-    assert (str(send.state), send.try_number) == ("failed", 1)
+    run = without_retry_waits(load_digest_dag()).test(
+        logical_date=datetime(2026, 11, 19, 7, tzinfo=UK)
+    )
+    assert task_tries(run)["send"] == ("failed", 1)
     assert str(run.state) == "failed" and mailbox.received == []

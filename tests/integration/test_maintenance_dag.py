@@ -11,6 +11,7 @@ import yaml
 
 from earshot.core.paths import DEFAULT_PROFILE, PROJECT_DIR
 from earshot.store import audit
+from tests.conftest import task_states, task_tries, without_retry_waits
 from tests.integration.test_retention import (
     AS_OF,
     assert_each_deletion_audited_once,
@@ -33,24 +34,10 @@ def load_maintenance_dag():
 
 def run_as_of(logical_date) -> dict[str, str]:
     """Run the DAG once for `logical_date`; {task[map index]: state} and the run's state."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
     dag = load_maintenance_dag()
     for task in dag.tasks:
         task.retries = 0
-    run = dag.test(logical_date=logical_date)
-    with create_session() as session:
-        tis = session.query(TaskInstance).filter(
-            TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id
-        )
-        states = {
-            ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.rendered_map_index}]": str(
-                ti.state
-            )
-            for ti in tis
-        }
-    return states | {"run": str(run.state)}
+    return task_states(dag.test(logical_date=logical_date))
 
 
 @pytest.fixture
@@ -143,14 +130,7 @@ def test_elasticsearch_refusing_the_maintenance_credentials_fails_at_once(
 ):
     """A 401 is answered again to the same credentials: each kind's task fails now, rather
     than twice more five minutes apart."""
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
     monkeypatch.setenv("EARSHOT_ELASTICSEARCH_PASSWORD", "not-the-password")
-    dag = load_maintenance_dag()
-    for task in dag.tasks:
-        task.retry_delay = timedelta(0)  # the DAG's own retries, without the wait
-    run = dag.test(logical_date=AS_OF)
-    with create_session() as session:
-        expire = session.query(TaskInstance).filter_by(run_id=run.run_id, task_id="expire")
-        assert {(str(ti.state), ti.try_number) for ti in expire} == {("failed", 1)}
+    run = without_retry_waits(load_maintenance_dag()).test(logical_date=AS_OF)
+    expire = {tries for task, tries in task_tries(run).items() if task.startswith("expire[")}
+    assert expire == {("failed", 1)}
