@@ -39,13 +39,13 @@ def earshot_alerts():
     @task
     def evaluate() -> dict[str, list[str]]:
         from earshot.alerts.run import evaluate
+        from earshot.app.schedules import run_as_of
         from earshot.app.task_failures import permanent_errors_fail_now
         from earshot.store.connection import connect
         from listeners import load_profile
 
         context = get_current_context()
-        # An asset-triggered or manual run has no logical date: it judges as of its run time.
-        now = context.get("logical_date") or context["dag_run"].run_after
+        now = run_as_of(context.get("logical_date"), context["dag_run"].run_after)
         with permanent_errors_fail_now():
             return evaluate(connect(), load_profile(), now, actor=ACTOR)
 

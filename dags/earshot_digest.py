@@ -32,6 +32,7 @@ UK_TIME = "Europe/London"
 def earshot_digest():
     @task
     def build() -> str:
+        from earshot.app.schedules import run_as_of
         from earshot.app.task_failures import permanent_errors_fail_now
         from earshot.core.clock import day_before
         from earshot.core.mail import mail_sender
@@ -40,8 +41,7 @@ def earshot_digest():
         from listeners import load_profile
 
         context = get_current_context()
-        # A manual run may have no logical date; it then covers the day before it ran.
-        run_time = context.get("logical_date") or context["dag_run"].run_after
+        run_time = run_as_of(context.get("logical_date"), context["dag_run"].run_after)
         with permanent_errors_fail_now():
             mail_sender()  # before an hour of building, whether it could ever be sent
             profile = load_profile()

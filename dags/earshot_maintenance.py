@@ -39,6 +39,7 @@ def earshot_maintenance():
     def expire(kind: str) -> list[dict]:
         from dataclasses import asdict
 
+        from earshot.app.schedules import run_as_of
         from earshot.app.task_failures import permanent_errors_fail_now
         from earshot.governance import retention
         from earshot.store.connection import MAINTENANCE_KEY, connect
@@ -46,10 +47,7 @@ def earshot_maintenance():
 
         context = get_current_context()
         context["kind"] = kind
-        # A manual run may have no logical date; it then runs as of when it was triggered.
-        # Never as of a moment still to come: Airflow runs a future logical date at once.
-        due = context["dag_run"].run_after
-        now = min(context.get("logical_date") or due, due)
+        now = run_as_of(context.get("logical_date"), context["dag_run"].run_after)
         with permanent_errors_fail_now():
             periods = load_profile().retention
             deletions = retention.expire(

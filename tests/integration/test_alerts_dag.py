@@ -4,7 +4,7 @@ it runs."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
@@ -142,3 +142,15 @@ def test_a_mail_server_that_is_down_is_tried_once_a_run(es, alert_waiting_for_em
     assert alert.notifications["email"].state == "failed"
     assert alert.notifications["email"].attempts == 1
     assert states["run"] == "failed", states
+
+
+@pytest.mark.elasticsearch
+def test_a_run_given_a_date_still_to_come_judges_as_of_when_it_was_triggered(es, airflow_db):
+    """Airflow 3 starts a manual run given a future logical date at once. Judged as of next
+    year, every window is empty: an alert opened minutes ago would resolve as calm, and the
+    next real run open it again (or every source look gone quiet)."""
+    alert = an_alert(datetime.now(UTC) - timedelta(minutes=5))
+    keep_alert(es, alert)
+    load_alerts_dag().test(logical_date=datetime(2100, 1, 1, tzinfo=UTC))
+    [still] = list_alerts(es, include_resolved=True)
+    assert (still.id, still.status) == (alert.id, "open")

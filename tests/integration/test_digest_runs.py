@@ -197,3 +197,16 @@ def test_a_mail_server_refusing_for_good_fails_the_send_at_once_not_after_an_hou
     )
     assert task_tries(run)["send"] == ("failed", 1)
     assert str(run.state) == "failed" and mailbox.received == []
+
+
+@pytest.mark.elasticsearch
+def test_a_run_given_a_date_still_to_come_mails_no_digest_of_that_day(week, mailbox, airflow_db):
+    """Airflow 3 starts a manual run given a future logical date at once: command must not
+    be mailed an empty digest of a day that has not happened; the run covers the day before
+    it was triggered."""
+    dag = load_digest_dag()
+    for task in dag.tasks:
+        task.retries = 0
+    dag.test(logical_date=datetime(2100, 1, 1, 7, tzinfo=UK))
+    assert kept_for(week, LocalDay(date(2099, 12, 31))) == []
+    assert len(mailbox.received) == 1
