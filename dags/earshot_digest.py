@@ -45,7 +45,7 @@ def earshot_digest():
         with permanent_errors_fail_now():
             mail_sender()  # before an hour of building, whether it could ever be sent
             profile = load_profile()
-        return build_and_keep(connect(), profile, day_before(run_time), run=context["run_id"])
+            return build_and_keep(connect(), profile, day_before(run_time), run=context["run_id"])
 
     @task(
         retries=4,

@@ -210,3 +210,17 @@ def test_a_run_given_a_date_still_to_come_mails_no_digest_of_that_day(week, mail
     dag.test(logical_date=datetime(2100, 1, 1, 7, tzinfo=UK))
     assert kept_for(week, LocalDay(date(2099, 12, 31))) == []
     assert len(mailbox.received) == 1
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_refusing_the_pipelines_credentials_fails_the_build_at_once(
+    week, mailbox, airflow_db, monkeypatch
+):
+    """A 401 is answered again to the same credentials: the run goes red now, not after two
+    more builds two minutes apart."""
+    monkeypatch.setenv("EARSHOT_ELASTICSEARCH_PASSWORD", "not-the-password")
+    run = without_retry_waits(load_digest_dag()).test(
+        logical_date=datetime(2026, 11, 19, 7, tzinfo=UK)
+    )
+    assert task_tries(run)["build"] == ("failed", 1)
+    assert mailbox.received == []
