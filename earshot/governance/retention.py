@@ -6,10 +6,10 @@ only its expired documents; an audit month is kept whole until all of it has exp
 a month past `audit_days`), since no key may delete a single audit record. Single indices
 (alerts, digests, cursors) lose expired documents. Erasure tombstones never expire: a post
 its feed gives no date is dated whenever it is heard, so only its tombstone keeps it out,
-for as long as the feed carries it (store/tombstones.py). Only indices whose names parse exactly
-as Earshot's are touched: a user's `earshot-mentions-old` matches the wildcard but is not
-Earshot's, so it stays. There is no ILM or delete_by_query in every cluster Earshot runs
-on, so documents are found by search and deleted in bulk.
+for as long as the feed carries it (store/tombstones.py). Only indices whose names parse
+exactly as Earshot's are touched: a user's `earshot-mentions-old` matches the wildcard but
+is not Earshot's, so it stays. There is no ILM or delete_by_query in every cluster Earshot
+runs on, so documents are found by search and deleted in bulk.
 Every deletion is audited. A package that owns a kind of record (alerts, the digest) says
 how it expires (its `RETENTION` rule); `RULES` lists them all.
 """
@@ -76,14 +76,14 @@ def expire(
     with no record."""
     rule = _BY_KIND[kind]
     cutoff = kept_since(kind, retention, now)
-    deletions: Iterable[Deletion] = (
-        (
+    if rule.monthly:  # made one month at a time, so each is audited before the next
+        deletions: Iterable[Deletion] = (
             _expire_month(es, rule, index, month_end, cutoff)
             for index, month_end in _months(es, rule.index, before=cutoff)
         )
-        if rule.monthly
-        else [_expire_documents(es, kind, rule.index, cutoff, rule.expired(cutoff.isoformat()))]
-    )
+    else:
+        expired = rule.expired(cutoff.isoformat())
+        deletions = [_expire_documents(es, kind, rule.index, cutoff, expired)]
     done = []
     for deletion in deletions:
         if not deletion.deleted:

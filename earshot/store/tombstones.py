@@ -3,9 +3,9 @@
 A post is known again by its mention id (a hash of the source and the platform's stable id
 for it) or by its address as `identity_url` gives it, so a re-share with `utm_*` or `fbclid`
 parameters, or the same post heard through another source, is still the erased post. Both
-are kept only as hashes: nothing of the person. They are kept for good, the least that keeps the
-promise: a post whose feed gives no date is dated when it is heard, so were its tombstone to
-expire, the next run would store it again.
+are kept only as hashes: nothing of the person. They are kept for good, the least that
+keeps the promise: a post whose feed gives no date is dated when it is heard, so were its
+tombstone to expire, the next run would store it again.
 """
 
 from __future__ import annotations
