@@ -66,11 +66,13 @@ def earshot_digest():
 
     @task
     def archive(digest_id: str, delivery: dict) -> None:
+        from earshot.app.task_failures import permanent_errors_fail_now
         from earshot.core.mail import Delivery
         from earshot.digest.archive import mark_sent
         from earshot.store.connection import connect
 
-        mark_sent(connect(), digest_id, Delivery(**delivery))
+        with permanent_errors_fail_now():
+            mark_sent(connect(), digest_id, Delivery(**delivery))
 
     digest_id = build()
     archive(digest_id, send(digest_id))

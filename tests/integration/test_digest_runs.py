@@ -224,3 +224,20 @@ def test_elasticsearch_refusing_the_pipelines_credentials_fails_the_build_at_onc
     )
     assert task_tries(run)["build"] == ("failed", 1)
     assert mailbox.received == []
+
+
+@pytest.mark.elasticsearch
+def test_elasticsearch_refusing_credentials_after_the_send_fails_the_archive_at_once(
+    week, mailbox, airflow_db, monkeypatch
+):
+    """The digest went out; marking it sent is refused (the password changed between the
+    tasks). A retry meets the same refusal two minutes later: the run goes red now."""
+
+    def refuse_from_now(context):
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_PASSWORD", "not-the-password")
+
+    dag = without_retry_waits(load_digest_dag())
+    dag.get_task("archive").on_execute_callback = [refuse_from_now]
+    run = dag.test(logical_date=datetime(2026, 11, 19, 7, tzinfo=UK))
+    assert task_tries(run)["archive"] == ("failed", 1)
+    assert len(mailbox.received) == 1
