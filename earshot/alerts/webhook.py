@@ -14,7 +14,6 @@ Adaptive Cards never read as markdown, and the few markdown fields are escaped.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -235,25 +234,15 @@ def _mrkdwn_section(text: str) -> dict:
 
 # -- Microsoft Teams (Workflows: "post to a channel when a webhook request is received") ---
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~])")
-
-
-def markdown_escape(text: str) -> str:
-    """For Adaptive Card fields that read markdown (TextBlock, Fact): nothing becomes a link."""
-    return _MARKDOWN.sub(r"\\\1", text)
-
 
 def teams_payload(s: Summary) -> dict:
-    """A message with one Adaptive Card attachment, as the Teams workflow trigger expects."""
+    """A message with one Adaptive Card attachment, as the Teams workflow trigger expects.
+    Only RichTextBlock runs, which are never read as markdown: the markdown-reading elements
+    (TextBlock, FactSet) would need backslash escapes, which Teams on phones shows as typed
+    (microsoft/AdaptiveCards#5590), and on-call staff read alerts on their phones."""
     body: list[dict] = [
         _rich([_run(s.headline, weight="Bolder", size="Medium", color="Attention")]),
-        {
-            "type": "FactSet",
-            "facts": [
-                {"title": markdown_escape(label), "value": markdown_escape(value)}
-                for label, value in s.facts
-            ],
-        },
+        *(_rich([_run(f"{label}: ", weight="Bolder"), _run(value)]) for label, value in s.facts),
     ]
     if s.mentions:
         body.append(_rich([_run("Top negative mentions", weight="Bolder")], spacing="Medium"))
