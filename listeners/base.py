@@ -27,7 +27,7 @@ import httpx
 
 from earshot.core.connections import MissingCredentials
 from earshot.core.errors import EarshotError
-from earshot.core.fetch import FetchError, get_json, redact
+from earshot.core.fetch import FetchError, RateLimited, get_json, redact
 from earshot.core.model import Mention, mention_id
 from earshot.core.profile import SourceSettings
 from listeners import overlap
@@ -39,6 +39,7 @@ Item = TypeVar("Item")
 SourceT = TypeVar("SourceT", bound=SourceSettings)
 Page = Callable[[str | None], tuple[list[Item], str | None]]
 Explain = Callable[[FetchError], str | None]
+Lifts = Callable[[FetchError], datetime | None]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class ListenerError(EarshotError):
         self.reason = reason
         # The cursor to save though the run failed (see `Listener.spent`); None: keep it.
         self.cursor: Cursor | None = None
+        # When the platform said it may be asked again (a 429's); None: it did not say.
+        self.rate_limited_until: datetime | None = None
 
 
 class Refused(ListenerError):
@@ -206,6 +209,11 @@ class Listener(Generic[SourceT]):
         """An HTTP error in the platform's own words; None: fetch's message stands."""
         return None
 
+    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
+        """When the platform said it may be asked again: a 429's Retry-After, as of the
+        run's clock; a platform with its own reset header reads that first."""
+        return error.lifts(self.now) if isinstance(error, RateLimited) else None
+
     # --- shared by every listener --------------------------------------------------------
 
     def get(
@@ -228,7 +236,7 @@ class Listener(Generic[SourceT]):
 
     def failures(self) -> AbstractContextManager[set[str]]:
         """Around everything the listener does: see `failures`."""
-        return failures(self.source.name, self.platform, self.explain)
+        return failures(self.source.name, self.platform, self.explain, self.rate_limit_lifts)
 
     def mention(
         self,
@@ -261,13 +269,16 @@ class Listener(Generic[SourceT]):
 
 
 @contextmanager
-def failures(source: str, platform: str, explain: Explain | None = None) -> Iterator[set[str]]:
+def failures(
+    source: str, platform: str, explain: Explain | None = None, lifts: Lifts | None = None
+) -> Iterator[set[str]]:
     """Raise every failure inside as ListenerError(source, reason).
 
     `explain` turns an HTTP error into the platform's own words (its JSON error, its reset
-    time); otherwise fetch's message stands. Payloads that lack what the platform documents
-    are "malformed <platform> payload". Secrets added to the yielded set are blanked out of
-    every reason, whatever the platform echoed back, as sent or URL-encoded.
+    time); otherwise fetch's message stands. `lifts` reads when a rate-limited platform may
+    be asked again (the error's `rate_limited_until`). Payloads that lack what the platform
+    documents are "malformed <platform> payload". Secrets added to the yielded set are
+    blanked out of every reason, whatever the platform echoed back, as sent or URL-encoded.
     """
     secrets: set[str] = set()
 
@@ -277,8 +288,10 @@ def failures(source: str, platform: str, explain: Explain | None = None) -> Iter
     try:
         yield secrets
     except FetchError as e:
-        failure = Refused if e.status in (401, 403) else ListenerError
-        raise fail((explain and explain(e)) or str(e), failure) from e
+        refused = e.status in (401, 403)
+        failure = fail((explain and explain(e)) or str(e), Refused if refused else ListenerError)
+        failure.rate_limited_until = lifts(e) if lifts else None
+        raise failure from e
     except MissingCredentials as e:
         raise fail(str(e)) from e
     except (KeyError, TypeError, ValueError, AttributeError) as e:

@@ -28,10 +28,8 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Literal
 
-import httpx
 from pydantic import Field, HttpUrl
 
 from earshot.core.connections import MissingCredentials, credentials
@@ -79,15 +77,21 @@ class BlueskyListener(Listener[BlueskySource]):
             self._renew()  # no call spent on a token about to lapse
 
     def explain(self, error: FetchError) -> str | None:
-        """A 429 says which limit and when it lifts: the entryway's RateLimit-Reset (Unix
-        seconds), else Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3)."""
+        """A 429 says which limit, and when it lifts (`rate_limit_lifts`)."""
         if error.status != 429:
             return None
         login = "createSession" in str(error)
         what = "the account's login limit (createSession)" if login else "Bluesky's rate limit"
-        when = _lifts(error.headers or httpx.Headers(), self.now)
+        when = self.rate_limit_lifts(error)
         after = f"; try again after {until(when, self.now)}" if when else ""
         return f"{error}; {what} is spent{after}"
+
+    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
+        """The entryway's RateLimit-Reset (Unix seconds), else Retry-After."""
+        with suppress(ValueError, OverflowError, OSError):
+            if error.status == 429 and (reset := error.headers.get("ratelimit-reset")):
+                return datetime.fromtimestamp(int(reset), UTC)
+        return super().rate_limit_lifts(error)
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
         streams = []
@@ -197,19 +201,6 @@ def _own_pds(did_doc: object) -> str | None:
         if isinstance(service, dict) and service.get("id", "").endswith("#atproto_pds"):
             endpoint = service.get("serviceEndpoint")
             return endpoint if isinstance(endpoint, str) else None
-    return None
-
-
-def _lifts(headers: httpx.Headers, now: datetime) -> datetime | None:
-    """When a 429 lifts, from the headers Bluesky sends; None when none can be read."""
-    with suppress(ValueError, OverflowError, OSError):
-        if reset := headers.get("ratelimit-reset"):
-            return datetime.fromtimestamp(int(reset), UTC)
-    retry = headers.get("retry-after", "")
-    if retry.isdigit():
-        return now + timedelta(seconds=int(retry))
-    with suppress(ValueError, TypeError):
-        return parsedate_to_datetime(retry)
     return None
 
 

@@ -30,7 +30,8 @@ the ids at that second). Threads come newest first and there is no "since":
 a stream is read until it reaches its watermark. A stream with more new threads than
 max_pages pages in one run loses the oldest of them, and that is warned. A video whose
 comments are disabled, or that is gone, is skipped with a warning; an exhausted quota fails
-the run and says when YouTube resets it.
+the run and says when YouTube resets it, and no run asks before then
+(earshot/app/platform_waits.py).
 """
 
 from __future__ import annotations
@@ -190,6 +191,13 @@ class YouTubeListener(Listener[YouTubeSource]):
             published=utc(comment["publishedAt"]),
         )
 
+    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
+        """A spent daily quota is back at midnight Pacific Time; asked before, YouTube only
+        answers quotaExceeded again."""
+        if _reasons(error) & QUOTA:
+            return _quota_reset(self.now)
+        return super().rate_limit_lifts(error)
+
     def explain(self, error: FetchError) -> str | None:
         """Errors are JSON: {"error": {"code", "message", "errors": [{"reason", …}]}}."""
         found = error_json(error).get("error")
@@ -206,8 +214,8 @@ class YouTubeListener(Listener[YouTubeSource]):
                 f"Pacific Time ({until(_quota_reset(self.now), self.now)})"
             )
         if reasons & RATE or isinstance(error, RateLimited):
-            wait = getattr(error, "retry_after", None)
-            retry = f"; Retry-After {wait:g} s" if wait else ""
+            when = self.rate_limit_lifts(error)
+            retry = f"; try again after {until(when, self.now)}" if when else ""
             return f"rate limited by YouTube ({said}){retry}"
         if reasons & BAD_KEY or error.status in (401, 403):
             return (

@@ -28,6 +28,8 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -79,11 +81,27 @@ class FetchError(EarshotError):
 
 
 class RateLimited(FetchError):
-    """HTTP 429: the platform asks us to wait `retry_after` seconds (None if it did not say)."""
+    """HTTP 429. `retry_after` is its Retry-After as sent ("" when not given): in seconds it
+    counts from the moment it is read, so `lifts` says when as of the caller's clock."""
 
-    def __init__(self, message: str, retry_after: float | None, **response):
+    def __init__(self, message: str, retry_after: str, **response):
         super().__init__(message, **response)
         self.retry_after = retry_after
+
+    def lifts(self, now: datetime) -> datetime | None:
+        return retry_after(self.retry_after, now)
+
+
+def retry_after(value: str, now: datetime) -> datetime | None:
+    """When a Retry-After lets us ask again, in either of its forms (RFC 9110 §10.2.3):
+    delay-seconds from `now`, or an HTTP-date. None when absent, or neither form."""
+    value = value.strip()
+    with contextlib.suppress(ValueError, TypeError, OverflowError):
+        if value.isdigit():
+            return now + timedelta(seconds=int(value))
+        moment = parsedate_to_datetime(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # "-0000": UTC
+    return None
 
 
 @dataclass(frozen=True)
@@ -187,10 +205,9 @@ def _check(response: httpx.Response, url: str, timeout: float) -> None:
     body = _without_credentials_sent(_error_body(response, timeout), response.request)
     details = {"status": status, "headers": response.headers, "body": body}
     if status == 429:
-        retry_after = response.headers.get("retry-after", "")
-        wait = float(retry_after) if retry_after.replace(".", "", 1).isdigit() else None
+        wait = response.headers.get("retry-after", "")
         raise RateLimited(
-            f"rate limited: {said}; Retry-After {retry_after or 'not given'}", wait, **details
+            f"rate limited: {said}; Retry-After {wait or 'not given'}", wait, **details
         )
     if status in (401, 403):
         raise FetchError(f"credentials refused: {said}; check the source's connection", **details)

@@ -17,6 +17,7 @@ from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError
+from listeners.api import until
 from listeners.bluesky import BlueskyListener, BlueskySource
 from listeners.bluesky_session import Session
 from tests.listener_contract import Contract, marks
@@ -433,6 +434,7 @@ def test_a_login_limit_429_says_it_is_the_login_limit_and_when_to_try_again(head
         BlueskyListener(source(server), now=NOW).listen({})
     assert "login limit" in e.value.reason
     assert f"try again after {when}" in e.value.reason
+    assert until(e.value.rate_limited_until, NOW) == when  # the collect task waits till then
 
 
 def access_jwt(expires: datetime, n: int) -> str:

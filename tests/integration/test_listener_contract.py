@@ -123,6 +123,22 @@ def test_a_platform_error_names_the_source_and_leaves_the_cursor(run, status):
     assert cursor == saved
 
 
+@pytest.mark.parametrize(
+    "retry_after",
+    ["3600", "Sat, 21 Nov 2026 08:00:00 GMT"],  # both forms of RFC 9110, section 10.2.3
+    ids=["seconds", "http-date"],
+)
+def test_a_429_says_when_the_platform_may_be_asked_again(run, retry_after):
+    """The collect task waits that long before asking again (earshot/app/platform_waits.py)."""
+    cursor = run.listen({}).cursor
+    run.server.routes[run.contract.listing] = Route(
+        b"{}", "application/json", status=429, headers=(("Retry-After", retry_after),)
+    )
+    with pytest.raises(ListenerError) as e:
+        run.listen(cursor)
+    assert e.value.rate_limited_until == NOW + timedelta(hours=1)
+
+
 def test_mentions_carry_the_source_a_link_and_a_utc_time(run):
     for mention in run.listen({}).mentions:
         assert mention.source == run.source.name

@@ -242,7 +242,7 @@ QUOTA_MESSAGE = (
                 headers=(("Retry-After", "30"),),
             ),
             "rate limited by YouTube (HTTP 429 rateLimitExceeded: Too many requests); "
-            "Retry-After 30 s",
+            "try again after 2026-11-21T07:00:30Z",
         ),
         (
             google_error(
@@ -265,6 +265,15 @@ def test_api_errors_name_the_source_and_the_reason_and_never_the_key(route, reas
     assert str(e.value).startswith("source 'youtube': ")
     assert reason in str(e.value)
     assert KEY not in str(e.value)
+
+
+def test_a_spent_daily_quota_is_not_asked_again_before_midnight_pacific_time():
+    """Asked before, YouTube answers quotaExceeded again: the collect task waits for the
+    reset (earshot/app/platform_waits.py) rather than asking every 15 minutes till then."""
+    route = google_error(403, "quotaExceeded", QUOTA_MESSAGE)
+    with FeedServer({channel_path(): route}) as server, pytest.raises(ListenerError) as e:
+        YouTubeListener(source(server), now=NOW).listen({})
+    assert e.value.rate_limited_until == datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 
 
 def test_the_key_in_the_query_string_is_sent_as_documented_and_logged_as_stars(caplog):
