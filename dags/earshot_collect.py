@@ -1,7 +1,8 @@
 """Collect public mentions of the force every 15 minutes: one mapped task per source.
 
 A failing source fails (and is retried) on its own; the others are still indexed,
-the Asset is still announced, and the run ends red so the failure is seen.
+the Asset is still announced, and the run ends red so the failure is seen. A source whose
+platform asked for a wait (a 429's Retry-After) is skipped until then.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import dag, get_current_context, task
 
 from earshot.app.assets import MENTIONS
-from earshot.app.schedules import collect_interval
+from earshot.app.schedules import COLLECT_RETRY_DELAY, collect_interval
 
 
 @dag(
@@ -26,7 +27,7 @@ from earshot.app.schedules import collect_interval
     # next run is never held up behind it.
     default_args={
         "retries": 2,
-        "retry_delay": timedelta(minutes=1),
+        "retry_delay": COLLECT_RETRY_DELAY,
         "execution_timeout": timedelta(minutes=4),
     },
     tags=["earshot"],
@@ -46,12 +47,12 @@ def earshot_collect():
     @task(map_index_template="{{ source_name }}")
     def collect(name: str) -> dict:
         from earshot.app.collect import collect_source
-        from earshot.app.task_failures import permanent_errors_fail_now
+        from earshot.app.task_failures import permanent_errors_fail_now, waiting_sources_skip
         from earshot.store.connection import connect
         from listeners import load_profile
 
         get_current_context()["source_name"] = name
-        with permanent_errors_fail_now():
+        with permanent_errors_fail_now(), waiting_sources_skip():
             return collect_source(connect(), load_profile(), name).as_dict()
 
     @task(outlets=[MENTIONS], trigger_rule="all_done")

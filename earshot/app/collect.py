@@ -11,20 +11,22 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from elasticsearch import Elasticsearch
 
+from earshot.app.platform_waits import AskedToWait, refuse_while_waiting, wait_asked
 from earshot.core.errors import EarshotError
 from earshot.core.profile import Profile, profile_path
 from earshot.core.pseudonym import author_key
 from earshot.governance.retention import kept_since
 from earshot.store import audit
-from earshot.store.cursors import load_cursor, note_failure, save_cursor
+from earshot.store.cursors import load_cursor, note_failure, save_cursor, wait_until
 from earshot.store.indices import CURSORS, ERASED, require_installed
 from earshot.store.mentions import Handles, IndexingError, index_mentions
 from enrichment import Enricher
@@ -89,19 +91,27 @@ def _full_collections_paused() -> Iterator[None]:
 def collect_source(
     es: Elasticsearch, profile: Profile, name: str, now: datetime | None = None
 ) -> SourceReport:
-    """Raises ListenerError (source unreadable), IndexingError or PseudonymKeyMissing; the
-    cursor then stays put. `now` is the clock's unless a test or a harness says otherwise."""
+    """Raises ListenerError (source unreadable; AskedToWait when its platform asked for a
+    wait), IndexingError or PseudonymKeyMissing, and the cursor then stays put; StillWaiting
+    before that wait is over, asking nothing. `now` is the clock's unless a test or a
+    harness says otherwise."""
     source = profile.source(name)
     _require_pseudonym_key()
     require_installed(es, CURSORS, ERASED)  # setup's, made with the templates
     audit.note_profile(es, profile.model_dump(mode="json"))  # a changed profile is audited
     cursor = load_cursor(es, name)
     now = now or datetime.now(UTC)
+    listener = listener_for(source, now=now)
+    refuse_while_waiting(name, listener.platform, wait_until(es, name), now)
+    started = time.monotonic()
     try:
-        heard = listener_for(source, now=now).listen(cursor)
+        heard = listener.listen(cursor)
     except ListenerError as e:
+        wait = wait_asked(e, now, took=timedelta(seconds=time.monotonic() - started))
         # The source's health line (`earshot stats`), and what cost quota to learn.
-        note_failure(es, name, e.reason, spent=e.cursor)
+        note_failure(es, name, e.reason, spent=e.cursor, wait_until=wait)
+        if wait:
+            raise AskedToWait(e, wait, now) from e
         raise
     for warning in heard.warnings:
         log.warning("source %r: %s", name, warning)

@@ -12,6 +12,8 @@ from earshot.core.errors import EarshotError
 
 COLLECT_EVERY = "EARSHOT_COLLECT_EVERY_MINUTES"
 DIGEST_CRON = "EARSHOT_DIGEST_CRON"
+# How long a failed collect task waits before Airflow tries its source again.
+COLLECT_RETRY_DELAY = timedelta(minutes=1)
 
 
 class BadSchedule(EarshotError):

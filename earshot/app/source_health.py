@@ -12,6 +12,7 @@ from elasticsearch import Elasticsearch
 from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.profile import Profile
 from earshot.store.cursors import CursorsUnreadable, load_cursors
+from listeners import LISTENER_FOR_MODEL
 from listeners.threads import ThreadsSource, search_budget
 
 
@@ -24,7 +25,8 @@ class SourceHealth:
     last_success: str | None  # None: never heard
     last_error: str | None  # "<when>: <reason>", secrets blanked
     heard_last_run: int | None  # items the last successful run heard, before relevance
-    # paused by a rate limit, the day's paid budget or search budget, the last run's warnings
+    # waiting for the platform, paused by a rate limit, the day's paid budget or search
+    # budget, the last run's warnings
     limits: list[str]
 
 
@@ -41,7 +43,8 @@ def source_health(es: Elasticsearch, profile: Profile, now: datetime) -> list[So
         doc = docs.get(source.name, {})
         health, state = doc.get("health", {}), doc.get("state", {})
         error = health.get("last_error")
-        limits = _limits(state, getattr(source, "max_posts_per_day", None), now)
+        waiting = _waiting(health, LISTENER_FOR_MODEL[type(source)].platform, now)
+        limits = waiting + _limits(state, getattr(source, "max_posts_per_day", None), now)
         if isinstance(source, ThreadsSource) and (budget := search_budget(source, state, now)):
             limits.append(budget)
         lines.append(
@@ -55,6 +58,14 @@ def source_health(es: Elasticsearch, profile: Profile, now: datetime) -> list[So
             )
         )
     return lines
+
+
+def _waiting(health: dict, platform: str, now: datetime) -> list[str]:
+    """The wait a 429 asked for (earshot/app/platform_waits.py), while it lasts: no run asks
+    the platform before then."""
+    if (wait := health.get("wait_until")) and datetime.fromisoformat(wait) > now:
+        return [f"waiting for {platform} until {_local(wait)}"]
+    return []
 
 
 def _limits(state: dict[str, str], posts_per_day: int | None, now: datetime) -> list[str]:

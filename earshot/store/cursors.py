@@ -49,17 +49,28 @@ def save_cursor(
 
 
 def note_failure(
-    es: Elasticsearch, source: str, reason: str, *, spent: dict[str, str] | None = None
+    es: Elasticsearch,
+    source: str,
+    reason: str,
+    *,
+    spent: dict[str, str] | None = None,
+    wait_until: datetime | None = None,
 ) -> None:
     """The source could not be heard: its reason (one line, query secrets blanked) and when,
     added beside the cursor, whose state stays as it was, but for `spent`: the cursor with
-    what cost quota to learn (a listener's `spent`), kept though the run failed."""
+    what cost quota to learn (a listener's `spent`), kept though the run failed. `wait_until`:
+    the platform is not to be asked before then (a 429's wait); a failure without one ends
+    any wait an earlier failure set."""
     line = redact(" ".join(reason.split()))
     if len(line) > ERROR_CHARS:
         line = line[: ERROR_CHARS - 1] + "…"
     now = datetime.now(UTC).isoformat()
     # `updated` too: retention keeps the cursor of a source still being tried, and no longer.
-    failed = {"last_error": line, "last_error_at": now}
+    failed = {
+        "last_error": line,
+        "last_error_at": now,
+        "wait_until": wait_until.isoformat() if wait_until else None,
+    }
     es.update(
         index=CURSORS,
         id=source,
@@ -67,6 +78,13 @@ def note_failure(
         | ({"state": spent} if spent is not None else {}),
         doc_as_upsert=True,
     )
+
+
+def wait_until(es: Elasticsearch, source: str) -> datetime | None:
+    """When the source's platform may be asked again, if its last failure asked for a wait
+    (`note_failure`); a success since has ended it (`save_cursor` keeps no wait)."""
+    until = _health(es, source).get("wait_until")
+    return datetime.fromisoformat(until) if until else None
 
 
 def load_cursors(es: Elasticsearch, sources: list[str]) -> dict[str, dict]:

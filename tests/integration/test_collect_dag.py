@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from earshot.app.feed_server import FeedServer, Route
-from earshot.store.cursors import load_cursor
+from earshot.store.cursors import load_cursor, wait_until
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from tests.conftest import load_collect_dag, news_items, rss, task_tries, without_retry_waits
@@ -177,3 +177,25 @@ def test_elasticsearch_refusing_the_pipelines_credentials_fails_at_once(
         run = dag.test()
     assert task_tries(run)["collect[local-news]"] == ("failed", 1)
     assert str(run.state) == "failed"
+
+
+@pytest.mark.elasticsearch
+def test_a_platform_asking_for_a_long_wait_is_not_asked_again_by_retries_or_later_runs(
+    es, write_profile, airflow_db
+):
+    """A 429 with Retry-After 600 (RFC 9110 §10.2.3), met with the DAG's own retries and
+    runs. Before, the retries asked again after one minute and two, and every run after:
+    each early request can lengthen a platform's ban (Bluesky, X, Reddit, Mastodon say so).
+    Now the task fails once, at once, and the runs inside the wait skip the source."""
+    limited = Route(b"Too Many Requests", "text/plain", 429, headers=(("Retry-After", "600"),))
+    with FeedServer({"/news.rss": limited}) as server:
+        write_profile([{"name": "local-news", "url": server.url("/news.rss")}])
+        met_the_limit = without_retry_waits(load_collect_dag()).test()
+        inside_the_wait = without_retry_waits(load_collect_dag()).test()
+        asked = [path for path, _ in server.requests]
+    assert task_tries(met_the_limit)["collect[local-news]"] == ("failed", 1)
+    assert str(met_the_limit.state) == "failed"  # red once, so the limit is seen
+    assert task_tries(inside_the_wait)["collect[local-news]"] == ("skipped", 1)
+    assert str(inside_the_wait.state) == "success"  # not red again every 15 minutes
+    assert asked == ["/news.rss"]
+    assert wait_until(es, "local-news") is not None

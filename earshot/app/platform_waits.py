@@ -1,0 +1,76 @@
+"""A platform that answers 429 asking for a wait longer than a collect retry's delay is not
+asked again before the time it gave: not by the task's own retries, and not by the runs
+that fall inside the wait. Bluesky, X, Reddit and Mastodon each document that asking early
+can lengthen the ban, and whatever is asked inside the wait is refused anyway.
+
+The task that got the 429 fails at once, so the run that met the limit is red once; the
+time goes on the source's health record (`earshot stats` shows "waiting for <platform>
+until …"), and each run before it skips the source rather than failing it again every 15
+minutes for a documented hour-long wait. The cursor is untouched: the first run after the
+wait hears everything since. A shorter wait, or none given, is the retries' to cover.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from earshot.app.schedules import COLLECT_RETRY_DELAY
+from earshot.core.errors import EarshotError
+from listeners import ListenerError
+from listeners.api import until
+
+log = logging.getLogger(__name__)
+
+# No platform Earshot hears documents a longer window than a day (YouTube's quota day,
+# Bluesky's daily login limit): a longer wait is a mistake, and a day's silence is enough.
+MAX_WAIT = timedelta(hours=24)
+
+
+class AskedToWait(ListenerError):
+    """A 429 (or a spent quota) asked for a wait no retry of the task outlasts: retrying
+    inside it would be refused, and may lengthen the ban, so the task fails at once."""
+
+    def __init__(self, refused: ListenerError, wait_until: datetime, now: datetime):
+        super().__init__(
+            refused.source, f"{refused.reason}; not asked again before {until(wait_until, now)}"
+        )
+        self.wait_until = wait_until
+
+
+class StillWaiting(EarshotError):
+    """The source's platform asked for a wait that has not passed: it is not asked this run."""
+
+
+def wait_asked(refused: ListenerError, now: datetime, took: timedelta) -> datetime | None:
+    """When the platform may be asked again, if it asked for longer than a retry's delay
+    (capped at MAX_WAIT, and logged when it is). A Retry-After in seconds counts from the
+    answer, not the run's start: the run's time so far (`took`) is added, which for an
+    absolute time errs late, never early."""
+    lifts = refused.rate_limited_until
+    # A retry comes a retry's delay after the failure, so no earlier than that after `now`.
+    if lifts is None or lifts - now <= COLLECT_RETRY_DELAY:
+        return None
+    asked = lifts + took
+    if asked - now > MAX_WAIT:
+        log.warning(
+            "source %r: the platform asked for a wait until %s; waiting %g hours at most, until %s",
+            refused.source,
+            asked.isoformat(),
+            MAX_WAIT / timedelta(hours=1),
+            (now + MAX_WAIT).isoformat(),
+        )
+        return now + MAX_WAIT
+    return asked
+
+
+def refuse_while_waiting(
+    source: str, platform: str, wait_until: datetime | None, now: datetime
+) -> None:
+    """Raises StillWaiting before the time the platform gave."""
+    if wait_until and now < wait_until:
+        raise StillWaiting(
+            f"source {source!r}: waiting for {platform} until {until(wait_until, now)} "
+            "(its rate limit); not asked this run, and nothing is lost: the first run after "
+            "hears what was posted meanwhile"
+        )

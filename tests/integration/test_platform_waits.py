@@ -1,0 +1,113 @@
+"""A platform that answers 429 with a Retry-After longer than a collect retry's delay is not
+asked again before the time it gave, and is asked as usual after it, from where it was.
+
+Bluesky, X, Reddit and Mastodon each document that asking early can lengthen the ban. Each
+source is collected through the real collect path from a loopback feed server answering as
+RFC 9110 §15.5.29 and §10.2.3 describe, into the real Elasticsearch; the collect DAG's side
+(the task failing once, the runs inside the wait skipping) is in test_collect_dag.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from earshot.app.collect import collect_source
+from earshot.app.feed_server import FeedServer, Route
+from earshot.app.platform_waits import MAX_WAIT, AskedToWait, StillWaiting
+from earshot.app.source_health import source_health
+from earshot.store.cursors import load_cursor, wait_until
+from earshot.store.indices import MENTIONS
+from earshot.store.queries import mention_counts
+from listeners import ListenerError, load_profile
+from tests.conftest import news_items, rss
+from tests.integration.test_source_health import uk_minute
+
+FEED = "/news.rss"
+
+
+def too_many_requests(retry_after: str) -> Route:
+    return Route(b"Too Many Requests", "text/plain", 429, headers=(("Retry-After", retry_after),))
+
+
+@pytest.fixture
+def feed(write_profile):
+    """One feed the force's profile follows, heard once: its cursor is the feed's ETag."""
+    with FeedServer({FEED: Route(rss(news_items(2, "before")))}) as server:
+        write_profile([{"name": "local-news", "url": server.url(FEED)}])
+        yield server
+
+
+def asked(server: FeedServer) -> list[dict[str, str]]:
+    """The headers of each request for the feed, in order."""
+    return [headers for path, headers in server.requests if path == FEED]
+
+
+@pytest.mark.elasticsearch
+def test_after_the_wait_the_source_is_asked_from_where_it_was_and_hears_what_was_missed(es, feed):
+    profile = load_profile()
+    now = datetime.now(UTC)
+    collect_source(es, profile, "local-news", now=now)
+    heard_to = load_cursor(es, "local-news")
+    feed.routes[FEED] = too_many_requests("600")
+
+    with pytest.raises(AskedToWait, match="not asked again before"):
+        collect_source(es, profile, "local-news", now=now)
+    until = wait_until(es, "local-news")
+    assert until is not None and until >= now + timedelta(minutes=10)
+    feed.routes[FEED] = Route(rss(news_items(2, "before") + news_items(3, "meanwhile")))
+    with pytest.raises(StillWaiting, match="waiting for RSS until"):
+        collect_source(es, profile, "local-news", now=until - timedelta(seconds=1))
+    assert len(asked(feed)) == 2  # the first run's and the 429's: nothing inside the wait
+    assert load_cursor(es, "local-news") == heard_to
+
+    report = collect_source(es, profile, "local-news", now=until)
+
+    assert asked(feed)[-1]["If-None-Match"] == heard_to["etag"]  # the cursor as it was
+    assert report.new == 3
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).total == 5
+    assert wait_until(es, "local-news") is None
+
+
+@pytest.mark.elasticsearch
+def test_the_sources_health_says_until_when_it_waits_for_its_platform(es, feed):
+    now = datetime.now(UTC)
+    feed.routes[FEED] = too_many_requests("3600")
+    with pytest.raises(AskedToWait):
+        collect_source(es, load_profile(), "local-news", now=now)
+    until = wait_until(es, "local-news")
+
+    [waiting] = source_health(es, load_profile(), now)
+    [over] = source_health(es, load_profile(), until)
+
+    assert waiting.limits == [f"waiting for RSS until {uk_minute(until)}"]
+    assert "HTTP 429 Too Many Requests" in waiting.last_error
+    assert over.limits == []
+
+
+@pytest.mark.elasticsearch
+def test_a_retry_after_of_a_week_is_waited_a_day_at_most_and_the_log_says_so(es, feed, caplog):
+    now = datetime.now(UTC)
+    feed.routes[FEED] = too_many_requests(str(7 * 24 * 3600))
+    with caplog.at_level(logging.WARNING), pytest.raises(AskedToWait):
+        collect_source(es, load_profile(), "local-news", now=now)
+    assert wait_until(es, "local-news") == now + MAX_WAIT
+    assert "waiting 24 hours at most" in caplog.text
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("retry_after", ["60", "soon", ""], ids=["short", "unreadable", "empty"])
+def test_a_short_or_unreadable_retry_after_is_left_to_the_tasks_retries(es, feed, retry_after):
+    """Within a retry's delay (a minute) the retry itself waits long enough; with no time
+    given there is nothing to wait for. Both fail as any passing trouble does, and retry."""
+    feed.routes[FEED] = too_many_requests(retry_after)
+    profile = load_profile()
+    with pytest.raises(ListenerError) as e:
+        collect_source(es, profile, "local-news")
+    assert type(e.value) is ListenerError and "HTTP 429" in str(e.value)
+    assert wait_until(es, "local-news") is None
+    with pytest.raises(ListenerError, match="HTTP 429"):
+        collect_source(es, profile, "local-news")  # asked again at once: no wait was set
