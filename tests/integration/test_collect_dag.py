@@ -199,3 +199,15 @@ def test_a_platform_asking_for_a_long_wait_is_not_asked_again_by_retries_or_late
     assert str(inside_the_wait.state) == "success"  # not red again every 15 minutes
     assert asked == ["/news.rss"]
     assert wait_until(es, "local-news") is not None
+
+
+@pytest.mark.elasticsearch
+def test_a_429_asking_a_minute_or_less_is_retried_as_before(es, write_profile, airflow_db):
+    """The retry, a minute after the failure, already waits as long as the platform asked."""
+    limited = Route(b"Too Many Requests", "text/plain", 429, headers=(("Retry-After", "60"),))
+    with FeedServer({"/news.rss": limited}) as server:
+        write_profile([{"name": "local-news", "url": server.url("/news.rss")}])
+        run = without_retry_waits(load_collect_dag()).test()
+        asked = [path for path, _ in server.requests]
+    assert task_tries(run)["collect[local-news]"] == ("failed", 3)
+    assert asked == ["/news.rss"] * 3
