@@ -70,7 +70,7 @@ def refuse_while_waiting(
     """Raises StillWaiting before the time the platform gave."""
     if wait_until and now < wait_until:
         raise StillWaiting(
-            f"source {source!r}: waiting for {platform} until {until(wait_until, now)} "
-            "(its rate limit); not asked this run, and nothing is lost: the first run after "
+            f"source {source!r}: waiting for {platform} until {until(wait_until, now)}, as "
+            "it asked; not asked this run, and nothing is lost: the first run after then "
             "hears what was posted meanwhile"
         )
