@@ -18,6 +18,7 @@ class CursorsUnreadable(EarshotError):
 
 
 ERROR_CHARS = 200  # a server's explanation can be long; the line must fit a terminal
+NEVER = datetime.min.replace(tzinfo=UTC)  # a source's last save, before its first
 
 
 def load_cursor(es: Elasticsearch, source: str) -> dict[str, str]:
@@ -46,6 +47,14 @@ def save_cursor(
         id=source,
         document={"source": source, "state": state, "updated": now, "health": health},
     )
+
+
+def last_saved(es: Elasticsearch, source: str) -> datetime:
+    """When the source's cursor was last saved: the end of its last finished collection, the
+    last whose mentions were announced. Mentions of the source stored later were written by
+    a try that stopped before saving it (collect). Their `event.ingested` and this are read
+    on workers' clocks, which agree far more closely than the minutes between two runs."""
+    return _health_time(es, source, "last_success") or NEVER
 
 
 def note_failure(
@@ -83,8 +92,7 @@ def note_failure(
 def wait_until(es: Elasticsearch, source: str) -> datetime | None:
     """When the source's platform may be asked again, if its last failure asked for a wait
     (`note_failure`); a success since has ended it (`save_cursor` keeps no wait)."""
-    until = _health(es, source).get("wait_until")
-    return datetime.fromisoformat(until) if until else None
+    return _health_time(es, source, "wait_until")
 
 
 def load_cursors(es: Elasticsearch, sources: list[str]) -> dict[str, dict]:
@@ -103,3 +111,8 @@ def _health(es: Elasticsearch, source: str) -> dict:
         return es.get(index=CURSORS, id=source)["_source"].get("health", {})
     except NotFoundError:
         return {}
+
+
+def _health_time(es: Elasticsearch, source: str, key: str) -> datetime | None:
+    moment = _health(es, source).get(key)
+    return datetime.fromisoformat(moment) if moment else None

@@ -22,6 +22,7 @@ from earshot.core.profile import Profile
 from earshot.core.pseudonym import author_key
 from earshot.store import audit
 from earshot.store.clusters import assign_clusters, story_started_by
+from earshot.store.fields import INGESTED
 from earshot.store.indices import ERASED, MENTIONS, NotInstalled, mentions_index
 from earshot.store.tombstones import erased_links
 
@@ -149,16 +150,23 @@ def index_mentions(
     mentions: list[Mention],
     *,
     handles: Handles = KEEP_HANDLES,
+    unfinished_since: datetime | None = None,
     chunk_size: int = 500,
     max_retries: int = 6,
 ) -> IndexReport:
-    """Raises IndexingError after trying every item if any item could not be indexed."""
+    """Raises IndexingError after trying every item if any item could not be indexed.
+
+    `unfinished_since`: when the collection handing these in last finished. Those stored
+    after it count as new: an earlier try of this collection wrote them and stopped before
+    finishing, so whoever waits for new mentions (the alerts) was never told of them."""
     report = IndexReport()
     if not mentions:
         return report
     existing = _where_indexed(es, [m.id for m in mentions], erased_too=True)
     existing |= dict.fromkeys(erased_links(es, mentions), ERASED)  # an erased post re-shared
-    report.already_indexed = len(existing)
+    if unfinished_since is not None:
+        report.new = _stored_since(es, list(existing), unfinished_since)
+    report.already_indexed = len(existing) - report.new
     ingested = datetime.now(UTC)
     new = assign_clusters(es, [m for m in mentions if m.id not in existing])
     _make_months(es, {mentions_index(m.published) for m in new})
@@ -213,6 +221,22 @@ def _where_indexed(
         )["hits"]["hits"]
         found.update((hit["_id"], hit["_index"]) for hit in hits)
     return found
+
+
+def _stored_since(es: Elasticsearch, ids: list[str], since: datetime) -> int:
+    """How many of these ids were stored after `since` (an erased one never counts)."""
+    stored = 0
+    for start in range(0, len(ids), _LOOKUP_BATCH):
+        batch = ids[start : start + _LOOKUP_BATCH]
+        query = {"ids": {"values": batch}}
+        after = {"range": {INGESTED: {"gt": since.isoformat()}}}
+        stored += es.count(
+            index=MENTIONS,
+            query={"bool": {"filter": [query, after]}},
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )["count"]
+    return stored
 
 
 def _create_actions(

@@ -6,7 +6,7 @@ import pytest
 
 from earshot.app.feed_server import FeedServer, Route
 from earshot.store.cursors import load_cursor, wait_until
-from earshot.store.indices import MENTIONS
+from earshot.store.indices import CURSORS, MENTIONS
 from earshot.store.queries import mention_counts
 from tests.conftest import load_collect_dag, news_items, rss, task_tries, without_retry_waits
 
@@ -43,6 +43,26 @@ def test_collect_dag_indexes_what_mentions_the_force_and_second_run_adds_nothing
     assert mention_counts(es) == after_first
     assert server.requests[-1][1].get("If-None-Match")
     assert "etag" in load_cursor(es, "local-news")
+
+
+@pytest.mark.elasticsearch
+def test_what_a_failed_collect_indexed_is_announced_by_the_next_run(
+    es, write_profile, run_collect_dag
+):
+    """The collect task stopped after indexing, before saving its cursor (here the cursor's
+    write is refused): the next run finds the mentions stored, and must still update the
+    Asset the alerts wait on."""
+    with FeedServer({"/news.rss": Route(rss(news_items(2, "appeal")))}) as server:
+        write_profile([{"name": "local-news", "url": server.url("/news.rss")}])
+        es.indices.add_block(index=CURSORS, block="write")
+        try:
+            stopped = run_collect_dag()
+        finally:
+            es.indices.put_settings(index=CURSORS, settings={"index.blocks.write": False})
+        next_run = run_collect_dag()
+    assert (stopped["collect[local-news]"], stopped["announce"]) == ("failed", "skipped")
+    assert es.count(index=MENTIONS)["count"] == 2
+    assert (next_run["collect[local-news]"], next_run["announce"]) == ("success", "success")
 
 
 @pytest.mark.elasticsearch
