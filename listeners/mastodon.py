@@ -18,7 +18,7 @@ go in `hashtags`. Since Mastodon 4.5 an instance can restrict hashtag timelines
 answers 401 without a token, `disabled` answers empty; each is said in those words. The
 same entity's `domain` is the instance's handle domain, given to its own accounts' bare
 `acct`: it may differ from the host the API answers on (LOCAL_DOMAIN and WEB_DOMAIN,
-https://docs.joinmastodon.org/admin/config/).
+https://docs.joinmastodon.org/admin/config/), so no other host stands in for it.
 
 The cursor keeps, per hashtag or search, the newest status id indexed. A remote status that
 federates late keeps the id of its original publish time, so it sorts below that cursor:
@@ -40,7 +40,7 @@ from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import error_json, phrase, utc
-from listeners.base import Cursor, Heard, Listener, Page, Stream
+from listeners.base import Cursor, Heard, Listener, ListenerError, Page, Stream
 from listeners.html_text import plain_text
 from listeners.watermark import NewestId
 
@@ -125,20 +125,19 @@ class MastodonListener(Listener[MastodonSource]):
         return Stream(key, page, NewestId(newest, _order), _status_id, self._to_mention, _posted)
 
     def _instance(self) -> dict:
-        """The Instance entity (GET /api/v2/instance), asked once a run and only when needed;
-        empty where the instance does not give it (before Mastodon 4.0, or refused): no run
-        fails for it, it only names the handle domain and explains empty tag timelines."""
+        """The Instance entity (GET /api/v2/instance), asked once a run and only when needed.
+        Raises FetchError where the instance does not give it (before Mastodon 4.0, or down)."""
         if self.about is None:
-            try:
-                body, _ = self.get(f"{self.base}/api/v2/instance", {})
-            except FetchError:
-                body = {}
+            body, _ = self.get(f"{self.base}/api/v2/instance", {}, self.headers)
             self.about = body if isinstance(body, dict) else {}
         return self.about
 
     def _closed_tag_feeds(self) -> str | None:
         """Why hashtag timelines may answer empty: the instance disabled them (Mastodon 4.5+)."""
-        feeds: object = self._instance()
+        try:
+            feeds: object = self._instance()
+        except FetchError:
+            return None  # only an explanation: the run heard what it could
         for key in ("configuration", "timelines_access", "hashtag_feeds"):
             feeds = feeds.get(key) if isinstance(feeds, dict) else None
         if not isinstance(feeds, dict):
@@ -179,17 +178,27 @@ class MastodonListener(Listener[MastodonSource]):
         """`@name@domain` wherever she was heard. Mastodon gives an account of the instance
         answering as a bare `name`, others as `name@domain` with their handle domain
         (docs.joinmastodon.org/entities/Account/#acct): kept bare, she would have two
-        pseudonyms, and share one with every namesake on other instances. Her domain is the
-        instance's `domain` (its LOCAL_DOMAIN, "used for account handles, and is not
-        necessarily the same as WEB_DOMAIN" where its pages are: entities/Instance/#domain);
-        where the instance does not say, the host of her profile page, or else its own."""
+        pseudonyms, and share one with every namesake on other instances."""
         acct = account["acct"]
-        if "@" in acct:
-            return f"@{acct}"
-        domain = self._instance().get("domain")
+        return f"@{acct}" if "@" in acct else f"@{acct}@{self._handle_domain()}"
+
+    def _handle_domain(self) -> str:
+        """The instance's `domain`: its LOCAL_DOMAIN, "used for account handles, and is not
+        necessarily the same as WEB_DOMAIN" where its pages and API are (entities/Instance/
+        #domain). Nothing else says it (her profile link is on the web host): rather than
+        store her under a handle she does not have (a second pseudonym, missed by erasure
+        by her handle), the run fails and the same statuses are heard next run."""
+        try:
+            domain = self._instance().get("domain")
+        except FetchError as e:
+            raise ListenerError(
+                self.source.name,
+                "could not learn the handle domain of the instance's own accounts from "
+                f"GET /api/v2/instance (Mastodon 4.0+), so nothing is stored this run: {e}",
+            ) from e
         if not (isinstance(domain, str) and domain):
-            domain = httpx.URL(account.get("url") or self.base).host
-        return f"@{acct}@{domain}"
+            raise ValueError("GET /api/v2/instance gave no `domain`, its accounts' handle domain")
+        return domain
 
 
 def _statuses(found: object) -> list[dict]:

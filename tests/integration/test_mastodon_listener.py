@@ -14,6 +14,7 @@ import pytest
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
 from earshot.governance.erasure import by_author, erase
+from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError, load_profile
@@ -351,6 +352,13 @@ def test_a_status_dated_in_the_future_does_not_close_the_overlap_window():
     assert [m.url for m in later.mentions] == [late["url"]]
 
 
+def instance(domain: str) -> Route:
+    """GET /api/v2/instance as Mastodon.py's recorded cassette tests/cassettes/test_instance.yaml
+    answers it (Mastodon 4.6.4), with the fields read."""
+    about = {"domain": domain, "title": "Lincs Social", "version": "4.6.4"}
+    return Route(json.dumps(about).encode(), "application/json")
+
+
 def by(n: int, acct: str, home: str | None) -> dict:
     """A status by `acct` as the answering instance names them: bare when the account is its
     own (https://docs.joinmastodon.org/entities/Account/#acct), their profile on `home`."""
@@ -366,11 +374,15 @@ def by(n: int, acct: str, home: str | None) -> dict:
 def test_one_person_has_one_handle_on_every_instance_and_a_namesake_stays_apart(es, write_profile):
     """Jane of mastodon.social, heard on her own instance and on fosstodon.org, and a
     stranger, jane of fosstodon.org: erasing her takes both her posts and not his."""
-    her_home = {f"{TAG}?limit=40": page([by(1, "jane", "mastodon.social")])}
+    her_home = {
+        f"{TAG}?limit=40": page([by(1, "jane", "mastodon.social")]),
+        "/api/v2/instance": instance("mastodon.social"),
+    }
     elsewhere = {
         f"{TAG}?limit=40": page(
             [by(2, "jane@mastodon.social", "mastodon.social"), by(3, "jane", "fosstodon.org")]
-        )
+        ),
+        "/api/v2/instance": instance("fosstodon.org"),
     }
     with FeedServer(her_home) as home, FeedServer(elsewhere) as other:
         write_profile(
@@ -394,10 +406,48 @@ def test_one_person_has_one_handle_on_every_instance_and_a_namesake_stays_apart(
     assert left["_source"]["user"]["name"] == "@jane@fosstodon.org"
 
 
-def test_an_account_without_a_profile_link_is_of_the_instance_that_answered():
-    with FeedServer({f"{TAG}?limit=40": page([by(1, "jane", None)])}) as server:
-        [heard] = MastodonListener(source(server), now=NOW).listen({}).mentions
-    assert heard.author == "@jane@127.0.0.1"
+@pytest.mark.elasticsearch
+def test_a_local_author_is_not_stored_till_the_instance_names_its_handle_domain(es, write_profile):
+    """The instance's own accounts come bare, their profile links on its web host, which
+    need not be their handle domain (LOCAL_DOMAIN and WEB_DOMAIN). Before, when GET
+    /api/v2/instance failed, the run took that host for them: jane of lincs.example was
+    stored as @jane@social.lincs.example, a second pseudonym that erasing @jane@lincs.example
+    missed. Now the run fails saying so, the cursor stays, and the next run hears her. An
+    author of another instance carries her domain: no asking, no failing."""
+    sam = by(1, "sam@fosstodon.org", "fosstodon.org")
+    jane = by(2, "jane", "social.lincs.example")
+    down = Route(b'{"error": "Service Unavailable"}', "application/json", status=503)
+    with FeedServer({f"{TAG}?limit=40": page([sam]), "/api/v2/instance": down}) as server:
+        write_profile(
+            [
+                {
+                    "kind": "mastodon",
+                    "name": "lincs-social",
+                    "instance": server.url("/"),
+                    "hashtags": ["lincspolice"],
+                }
+            ]
+        )
+        profile = load_profile()
+        assert collect_source(es, profile, "lincs-social").new == 1
+        asked_for_sam = [path for path, _ in server.requests]
+        heard_sam = load_cursor(es, "lincs-social")
+        server.routes[f"{TAG}?limit=40"] = page([jane, sam])
+        with pytest.raises(ListenerError) as failed:
+            collect_source(es, profile, "lincs-social")
+        after_failure = load_cursor(es, "lincs-social")
+        server.routes["/api/v2/instance"] = instance("lincs.example")
+        assert collect_source(es, profile, "lincs-social").new == 1
+
+    assert "/api/v2/instance" not in asked_for_sam
+    assert "handle domain" in str(failed.value)
+    assert "HTTP 503 Service Unavailable from http://127.0.0.1" in str(failed.value)
+    assert after_failure == heard_sam
+    es.indices.refresh(index=MENTIONS)
+    authors = sorted(
+        h["_source"]["user"]["name"] for h in es.search(index=MENTIONS)["hits"]["hits"]
+    )
+    assert authors == ["@jane@lincs.example", "@sam@fosstodon.org"]
 
 
 def test_a_local_author_has_the_handle_domain_the_instance_names_not_its_web_host():
@@ -407,17 +457,15 @@ def test_a_local_author_has_the_handle_domain_the_instance_names_not_its_web_hos
     Its own accounts come bare (`acct`) with profile links on the web host; the handle domain
     is the Instance entity's `domain`, "the configured LOCAL_DOMAIN, which is used for account
     handles, and is not necessarily the same as WEB_DOMAIN" (GET /api/v2/instance,
-    docs.joinmastodon.org/methods/instance/#v2, /entities/Instance/#domain), shaped as
-    Mastodon.py's recorded cassette tests/cassettes/test_instance.yaml answers it (Mastodon
-    4.6.4). Before, jane was `@jane@social.lincs.example` on her own instance and
-    `@jane@lincs.example` everywhere else: two people, and erasing her by her handle missed
-    the first. Asked once a run, however many of its own accounts it meets."""
-    instance = {"domain": "lincs.example", "title": "Lincs Social", "version": "4.6.4"}
+    docs.joinmastodon.org/methods/instance/#v2, /entities/Instance/#domain). Before, jane
+    was `@jane@social.lincs.example` on her own instance and `@jane@lincs.example`
+    everywhere else: two people, and erasing her by her handle missed the first. Asked once
+    a run, however many of its own accounts it meets."""
     home = {
         f"{TAG}?limit=40": page(
             [by(1, "jane", "social.lincs.example"), by(2, "tom", "social.lincs.example")]
         ),
-        "/api/v2/instance": Route(json.dumps(instance).encode(), "application/json"),
+        "/api/v2/instance": instance("lincs.example"),
     }
     elsewhere = {f"{TAG}?limit=40": page([by(3, "jane@lincs.example", "social.lincs.example")])}
     with FeedServer(home) as her_instance, FeedServer(elsewhere) as other:

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from earshot.app.feed_server import FeedServer, Route
 from earshot.core.model import Mention
 from listeners import ListenerError
 from listeners.base import failures
@@ -314,13 +315,16 @@ CONNECTION = {"connection": "fuzz_conn"}
 
 
 def opened_mastodon() -> MastodonListener:
-    """Opened as a run opens it: a bare `acct` asks its instance for the handle domain, here a
-    loopback port nothing answers (refused at once), so handles fall back to profile hosts."""
-    source = MastodonSource(
-        kind="mastodon", name="fz", instance="http://127.0.0.1:9", hashtags=["x"]
-    )
-    listener = MastodonListener(source, now=NOW)
-    listener.open(set())
+    """Opened as a run opens it, its instance having said its handle domain (asked once a
+    run, for the first bare `acct`), so what is fuzzed is the mapping of every item."""
+    about = Route(b'{"domain": "social.example"}', "application/json")
+    with FeedServer({"/api/v2/instance": about}) as instance:
+        source = MastodonSource(
+            kind="mastodon", name="fz", instance=instance.url("/"), hashtags=["x"]
+        )
+        listener = MastodonListener(source, now=NOW)
+        listener.open(set())
+        listener._instance()
     return listener
 
 
