@@ -487,3 +487,27 @@ def test_an_item_erased_as_it_is_taken_is_gone_not_a_server_error(
             assert taken.status_code == 404
             assert "no mention with id m1" in taken.text
     assert audit.history(mentions, action="mention.status") == []
+
+
+@pytest.mark.elasticsearch
+def test_stories_tied_on_priority_and_time_keep_one_order_however_the_queue_is_read(
+    desk, desk_passwords, es
+):
+    """Else an analyst's next item jumps: a colleague taking one rewrites its document, and
+    Elasticsearch would list the ties in whatever order the shard then holds them."""
+    ensure_indices(es)
+    for n in range(30):
+        index_mention(es, f"tied-{n:02}", f"Tied story {n}", priority=50)
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+
+    def listed(path: str = "/") -> list[str]:
+        return re.findall(r'href="/item/([^"]+)"', client.get(path).text)
+
+    first = listed()
+    for taken in first[:10:3]:  # taken by a colleague: still waiting, now in hand
+        colleague = {"earshot": {"status": "in-hand"}, "labels": {"assignee": "ann.other"}}
+        es.update(index=mentions_index_of(taken, es), id=taken, doc=colleague, refresh=True)
+
+    assert len(first) == 30
+    assert listed() == listed("/queue/rows") == first
+    assert [row["id"] for row in queue(es, Filters(), limit=12).rows] == first[:12]
