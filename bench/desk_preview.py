@@ -96,10 +96,13 @@ ROWS = [
     ),
 ]
 ITEM = ROWS[1] | {"seq_no": 1, "primary_term": 1}  # as work.mention reads one
-COPIES = [
-    ITEM | {"id": "c0ffee05", "source": "reddit", "title": ITEM["text"][:120]},
-    ITEM | {"id": "c0ffee06", "source": "bluesky", "title": ITEM["text"][:120]},
-]
+COPIES = work.Copies(
+    [
+        ITEM | {"id": "c0ffee05", "source": "reddit", "title": ITEM["text"][:120]},
+        ITEM | {"id": "c0ffee06", "source": "bluesky", "title": ITEM["text"][:120]},
+    ],
+    more=0,
+)
 OPENED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 

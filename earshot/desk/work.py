@@ -77,6 +77,17 @@ class Waiting:
     more: bool
 
 
+COPIES_SHOWN = 50  # other copies listed on an item's page; past it the page says how many more
+
+
+@dataclass(frozen=True)
+class Copies:
+    """A story's other copies as an item's page lists them, and how many it leaves out."""
+
+    shown: list[dict]
+    more: int
+
+
 FILTER_CHARS = 500  # longer than any action, topic, place, source, user name or search
 
 
@@ -178,17 +189,25 @@ def mention(es: Elasticsearch, mention_id: str) -> dict | None:
     }
 
 
-def story(es: Elasticsearch, item: dict) -> list[dict]:
-    """The other copies of the same story."""
+def story(es: Elasticsearch, item: dict) -> Copies:
+    """The other copies of the same story, newest first, and how many more there are: a
+    story reposted hundreds of times would otherwise look like fifty."""
     if not item["cluster"]:
-        return []
-    hits = es.search(
+        return Copies([], more=0)
+    found = es.search(
         index=MENTIONS,
-        size=50,
-        query={"bool": {"filter": [{"term": {CLUSTER: item["cluster"]}}]}},
-        sort=[{PUBLISHED: "desc"}],
-    )["hits"]["hits"]
-    return [_row(hit, 1) for hit in hits if hit["_id"] != item["id"]]
+        size=COPIES_SHOWN,
+        track_total_hits=True,  # past 10,000 Elasticsearch would only say "at least"
+        query={
+            "bool": {
+                "filter": [{"term": {CLUSTER: item["cluster"]}}],
+                "must_not": [{"ids": {"values": [item["id"]]}}],
+            }
+        },
+        sort=[{PUBLISHED: "desc"}, {LINK: "asc"}],
+    )["hits"]
+    shown = [_row(hit, 1) for hit in found["hits"]]
+    return Copies(shown, more=found["total"]["value"] - len(shown))
 
 
 def change(

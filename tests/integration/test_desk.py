@@ -13,7 +13,7 @@ import pytest
 
 from earshot.alerts.lifecycle import acknowledge
 from earshot.desk.app import BODY_LIMIT
-from earshot.desk.work import QUEUE_PAGE, Filters, queue
+from earshot.desk.work import COPIES_SHOWN, QUEUE_PAGE, Filters, queue
 from earshot.store import audit
 from earshot.store.indices import ensure_indices
 from tests.alert_helpers import (
@@ -511,3 +511,19 @@ def test_stories_tied_on_priority_and_time_keep_one_order_however_the_queue_is_r
     assert len(first) == 30
     assert listed() == listed("/queue/rows") == first
     assert [row["id"] for row in queue(es, Filters(), limit=12).rows] == first[:12]
+
+
+@pytest.mark.elasticsearch
+def test_an_items_page_says_how_many_copies_of_its_story_it_does_not_list(desk, desk_passwords, es):
+    """A story reposted hundreds of times must not read as one reposted fifty times."""
+    ensure_indices(es)
+    for n in range(COPIES_SHOWN + 3):
+        published = datetime(2026, 11, 21, 7, tzinfo=UTC) - timedelta(minutes=n)
+        index_mention(es, f"copy-{n:02}", f"Copy {n}", cluster="reposted", published=published)
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+
+    page = client.get("/item/copy-00").text
+
+    listed = re.findall(r'<li><a href="/item/([^"]+)"', page)
+    assert listed == [f"copy-{n:02}" for n in range(1, COPIES_SHOWN + 1)]  # newest first
+    assert "<p>and 2 more</p>" in page
