@@ -4,9 +4,59 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from earshot.core.connections import MissingCredentials, credentials
 from earshot.core.fetch import FetchError
+
+
+class Malformed(ValueError):
+    """A platform item lacks what its platform documents; the message names the field and
+    what was wrong, and the source fails with it as a malformed payload (`failures`)."""
+
+
+def required(item: object, path: str, kind: type | tuple[type, ...] = str) -> Any:
+    """The value at `path` ("snippet.topLevelComment.id") of the kind the platform documents:
+    a payload that lacks it, or holds something else there, names the field rather than
+    failing somewhere past it as a KeyError or `None.get`."""
+    found = optional(item, path, kind)
+    if found is None:
+        raise Malformed(f"{path} is missing")
+    return found
+
+
+def optional(item: object, path: str, kind: type | tuple[type, ...] = str) -> Any:
+    """As `required`, but None where the platform may leave it out or null."""
+    value = item
+    walked = ""
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            raise Malformed(f"{walked or 'the item'} is {_kind(value)}, not an object")
+        walked = f"{walked}.{key}" if walked else key
+        value = value.get(key)
+        if value is None:
+            return None
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        wanted = " or ".join(_KINDS.get(k, k.__name__) for k in kinds)
+        raise Malformed(f"{path} is {_kind(value)}, not {wanted}")
+    return value
+
+
+def time_at(item: object, path: str) -> datetime:
+    """The ISO 8601 time at `path` (see `utc`)."""
+    value = required(item, path)
+    try:
+        return utc(value)
+    except ValueError as e:
+        raise Malformed(f"{path} is not a time: {e}") from None
+
+
+_KINDS = {str: "text", int: "a whole number", float: "a number", dict: "an object", list: "a list"}
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else _KINDS.get(type(value), type(value).__name__)
 
 
 def secret(connection: str, what: str) -> str:
@@ -47,11 +97,11 @@ def utc(timestamp: str) -> datetime:
 
 def epoch(seconds: object) -> datetime:
     """Unix seconds (Reddit's `created_utc`) as an aware UTC time; a number past any
-    calendar is a ValueError like any other malformed field, not an OverflowError."""
+    calendar is Malformed like any other malformed field, not an OverflowError."""
     try:
         return datetime.fromtimestamp(float(seconds), UTC)
-    except (OverflowError, OSError) as e:
-        raise ValueError(f"created_utc is not a time: {str(seconds)[:40]}") from e
+    except (OverflowError, OSError, ValueError) as e:  # ValueError: NaN
+        raise Malformed(f"created_utc is not a time: {str(seconds)[:40]}") from e
 
 
 def until(moment: datetime, now: datetime) -> str:

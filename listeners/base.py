@@ -31,7 +31,7 @@ from earshot.core.fetch import FetchError, RateLimited, get_json, redact
 from earshot.core.model import Mention, mention_id
 from earshot.core.profile import SourceSettings
 from listeners import overlap
-from listeners.api import secret
+from listeners.api import Malformed, secret
 from listeners.overlap import Recent
 
 Cursor = dict[str, str]
@@ -252,8 +252,12 @@ class Listener(Generic[SourceT]):
         it was heard (the poster's clock, a site's wrong zone) is dated when it was heard:
         left in the future it would be in no digest or alert window, outlive retention, and
         from 2100 need an index no template makes, failing the whole batch."""
+        try:
+            heard_as = mention_id(self.source.name, key)
+        except UnicodeEncodeError:  # half a UTF-16 pair, as JSON's "\ud800" can carry
+            raise Malformed(f"the item's id is not text: {key[:80]!r}") from None
         return Mention(
-            id=mention_id(self.source.name, key),
+            id=heard_as,
             source=self.source.name,
             source_kind=self.source.kind,
             url=url,
@@ -277,8 +281,11 @@ def failures(
     `explain` turns an HTTP error into the platform's own words (its JSON error, its reset
     time); otherwise fetch's message stands. `lifts` reads when a rate-limited platform may
     be asked again (the error's `rate_limited_until`). Payloads that lack what the platform
-    documents are "malformed <platform> payload". Secrets added to the yielded set are
-    blanked out of every reason, whatever the platform echoed back, as sent or URL-encoded.
+    documents are "malformed <platform> payload", naming the field
+    (`listeners.api.required`); a stray KeyError, TypeError or AttributeError is one too, so
+    a listener's slip fails only its source, though the fuzz tests hold each listener's items
+    to naming the field. Secrets added to the yielded set are blanked out of every reason,
+    whatever the platform echoed back, as sent or URL-encoded.
     """
     secrets: set[str] = set()
 
@@ -294,6 +301,8 @@ def failures(
         raise failure from e
     except MissingCredentials as e:
         raise fail(str(e)) from e
+    except Malformed as e:
+        raise fail(f"malformed {platform} payload: {e}") from e
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise fail(f"malformed {platform} payload: {type(e).__name__}: {e}") from e
 

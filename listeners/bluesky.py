@@ -36,7 +36,15 @@ from earshot.core.connections import MissingCredentials, credentials
 from earshot.core.fetch import FetchError, post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import error_json, json_object, phrase, until, utc
+from listeners.api import (
+    Malformed,
+    error_json,
+    json_object,
+    phrase,
+    required,
+    time_at,
+    until,
+)
 from listeners.base import Cursor, Listener, Page, Stream
 from listeners.bluesky_session import Session, SessionFile
 from listeners.watermark import Watermark, posted
@@ -175,14 +183,15 @@ class BlueskyListener(Listener[BlueskySource]):
         return page
 
     def _to_mention(self, post: dict) -> Mention:
-        author = post["author"]
+        handle = required(post, "author.handle")
         # An unverifiable handle shows as handle.invalid; the DID always resolves.
-        profile = author["did"] if author["handle"] == "handle.invalid" else author["handle"]
+        profile = required(post, "author.did") if handle == "handle.invalid" else handle
+        uri = required(post, "uri")
         return self.mention(
-            post["uri"],
-            url=f"{WEB}/profile/{profile}/post/{_rkey(post['uri'])}",
-            text=post["record"]["text"],
-            author="@" + author["handle"],
+            uri,
+            url=f"{WEB}/profile/{profile}/post/{_rkey(uri)}",
+            text=required(post, "record.text"),
+            author="@" + handle,
             published=_posted(post),
         )
 
@@ -208,13 +217,13 @@ def _rkey(uri: str) -> str:
     """at://<did>/app.bsky.feed.post/<rkey> → <rkey>, the last part of the web URL."""
     parts = uri.removeprefix("at://").split("/")
     if not uri.startswith("at://") or len(parts) != 3 or parts[1] != "app.bsky.feed.post":
-        raise ValueError(f"not a post URI: {uri!r}")
+        raise Malformed(f"uri is not a post URI: {uri[:200]!r}")
     return parts[2]
 
 
 def _stamp(post: dict) -> tuple[datetime, str]:
     """Where the post sits in time for the cursor."""
-    return _posted(post), post["uri"]
+    return _posted(post), required(post, "uri")
 
 
 def _posted(post: dict) -> datetime:
@@ -223,8 +232,8 @@ def _posted(post: dict) -> datetime:
     (atproto-interop-tests, syntax/datetime_syntax_valid.txt); `indexedAt` is the
     service's. A `createdAt` no calendar here holds is read as `indexedAt`, so one odd post
     does not fail the whole source."""
-    indexed = utc(post["indexedAt"])
+    indexed = time_at(post, "indexedAt")
     try:
-        return min(utc(post["record"]["createdAt"]), indexed)
-    except ValueError:
+        return min(time_at(post, "record.createdAt"), indexed)
+    except Malformed:
         return indexed

@@ -35,7 +35,16 @@ from pydantic import Field, HttpUrl
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource, Strict
-from listeners.api import epoch, error_json, json_object, until, utc
+from listeners.api import (
+    Malformed,
+    epoch,
+    error_json,
+    json_object,
+    optional,
+    required,
+    until,
+    utc,
+)
 from listeners.base import Cursor, Listener, Stream
 from listeners.html_text import plain_text
 from listeners.watermark import Watermark, posted
@@ -118,14 +127,14 @@ class DisqusListener(Listener[DisqusSource]):
         """Deleted and spam comments are not heard; an anonymous author stays unnamed."""
         if post.get("isDeleted") or post.get("isSpam"):
             return None
-        thread = post["thread"]
-        author = post.get("author") or {}
+        post_id = str(required(post, "id", (str, int)))
+        anonymous = optional(post, "author.isAnonymous", bool)
         return self.mention(
-            str(post["id"]),
-            url=f"{thread['link']}#comment-{post['id']}",
-            title=thread.get("clean_title") or thread.get("title") or "",
-            text=post.get("raw_message") or plain_text(post["message"]),
-            author=None if author.get("isAnonymous") else author.get("name"),
+            post_id,
+            url=f"{required(post, 'thread.link')}#comment-{post_id}",
+            title=optional(post, "thread.clean_title") or optional(post, "thread.title") or "",
+            text=optional(post, "raw_message") or plain_text(required(post, "message")),
+            author=None if anonymous else optional(post, "author.name"),
             published=_created(post),
         )
 
@@ -144,10 +153,13 @@ class DisqusListener(Listener[DisqusSource]):
 
 def _created(post: dict) -> datetime:
     """createdAt is UTC without an offset; one given with an offset is read as written."""
-    stamp = post["createdAt"]
-    created = datetime.fromisoformat(stamp)
-    return utc(stamp) if created.tzinfo else created.replace(tzinfo=UTC)
+    stamp = required(post, "createdAt")
+    try:
+        created = datetime.fromisoformat(stamp)
+        return utc(stamp) if created.tzinfo else created.replace(tzinfo=UTC)
+    except ValueError as e:
+        raise Malformed(f"createdAt is not a time: {e}") from None
 
 
 def _stamp(post: dict) -> tuple[datetime, str]:
-    return _created(post), str(post["id"])
+    return _created(post), str(required(post, "id", (str, int)))

@@ -68,7 +68,7 @@ from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners import overlap
-from listeners.api import json_object, utc
+from listeners.api import json_object, optional, required, time_at, utc
 from listeners.base import Cursor, Heard, Listener, Stream, pages
 from listeners.graph import (
     GRAPH_VERSION,
@@ -198,16 +198,15 @@ class FacebookListener(Listener[FacebookSource]):
         self.held = self.held or usage_held(headers)
 
     def _to_mention(self, comment: dict, post: dict) -> Mention:
-        author = comment.get("from") or {}
         heard = self.mention(
-            str(comment["id"]),
-            url=comment.get("permalink_url") or post.get("permalink_url"),
-            text=comment["message"],
-            author=author.get("name"),
-            published=utc(comment["created_time"]),
+            str(required(comment, "id", (str, int))),
+            url=optional(comment, "permalink_url") or optional(post, "permalink_url"),
+            text=required(comment, "message"),
+            author=optional(comment, "from.name"),
+            published=time_at(comment, "created_time"),
         )
         # The Page answering on its own post: the force's reply, not a public mention.
-        by_force = str(author.get("id")) == self.source.page_id
+        by_force = str(optional(comment, "from.id", (str, int))) == self.source.page_id
         return heard.model_copy(update={"by_force": True}) if by_force else heard
 
     def explain(self, error: FetchError) -> str | None:

@@ -38,7 +38,7 @@ from earshot.core.connections import Credentials, MissingCredentials, credential
 from earshot.core.fetch import FetchError, post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource, Strict
-from listeners.api import error_json, json_object, utc
+from listeners.api import error_json, json_object, optional, required, time_at, utc
 from listeners.base import Cursor, Listener, Stream
 from listeners.watermark import Watermark, posted
 
@@ -113,14 +113,14 @@ class GoogleReviewsListener(Listener[GoogleReviewsSource]):
         return Stream(key, page, mark, _stamp, mention, posted(_stamp))
 
     def _to_mention(self, review: dict, place: Place) -> Mention:
-        reviewer = review.get("reviewer") or {}
+        anonymous = optional(review, "reviewer.isAnonymous", bool)
         return self.mention(
-            str(review["reviewId"]),
+            required(review, "reviewId"),
             url=str(place.reviews_url),
-            title=_title(review["starRating"], place),
-            text=review["comment"],
-            author=None if reviewer.get("isAnonymous") else reviewer.get("displayName"),
-            published=utc(review["createTime"]),
+            title=_title(required(review, "starRating"), place),
+            text=required(review, "comment"),
+            author=None if anonymous else optional(review, "reviewer.displayName"),
+            published=time_at(review, "createTime"),
         )
 
     def explain(self, error: FetchError) -> str | None:

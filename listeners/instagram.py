@@ -51,7 +51,7 @@ from pydantic import Field, HttpUrl
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import json_object, utc
+from listeners.api import json_object, optional, required, time_at, utc
 from listeners.base import Cursor, Heard, Listener, ListenerError, Stream
 from listeners.graph import (
     GRAPH_VERSION,
@@ -254,15 +254,15 @@ class InstagramListener(Listener[InstagramSource]):
     def _to_mention(self, item: dict, media: dict) -> Mention:
         """A comment (text) on `media`, or a medium itself (caption); comments have no link
         of their own, so they carry their medium's."""
-        author = item.get("username")
+        author = optional(item, "username")
         heard = self.mention(
-            str(item["id"]),
-            url=media.get("permalink"),
-            text=item["text"] if "text" in item else item["caption"],
+            str(required(item, "id", (str, int))),
+            url=optional(media, "permalink"),
+            text=required(item, "text" if "text" in item else "caption"),
             author=author,
-            published=utc(item["timestamp"]),
+            published=time_at(item, "timestamp"),
         )
-        by_force = isinstance(author, str) and author.lower() == self.source.username.lower()
+        by_force = author is not None and author.lower() == self.source.username.lower()
         return heard.model_copy(update={"by_force": True}) if by_force else heard
 
     def explain(self, error: FetchError) -> str | None:

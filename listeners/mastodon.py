@@ -39,7 +39,7 @@ from pydantic import Field, HttpUrl, model_validator
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import error_json, phrase, utc
+from listeners.api import Malformed, error_json, optional, phrase, required, time_at
 from listeners.base import Cursor, Heard, Listener, ListenerError, Page, Stream
 from listeners.html_text import plain_text
 from listeners.watermark import NewestId
@@ -163,23 +163,24 @@ class MastodonListener(Listener[MastodonSource]):
         return f"{error}; Mastodon says: {said}" if isinstance(said, str) else None
 
     def _to_mention(self, status: dict) -> Mention:
-        text = plain_text(status.get("content") or "")
-        if warning := status.get("spoiler_text"):
+        text = plain_text(optional(status, "content") or "")
+        if warning := optional(status, "spoiler_text"):
             text = f"{plain_text(warning)}\n{text}"
+        uri = required(status, "uri")
         return self.mention(
-            status["uri"],
-            url=status.get("url") or status["uri"],
+            uri,
+            url=optional(status, "url") or uri,
             text=text,
-            author=self._handle(status["account"]),
-            published=utc(status["created_at"]),
+            author=self._handle(status),
+            published=_posted(status),
         )
 
-    def _handle(self, account: dict) -> str:
+    def _handle(self, status: dict) -> str:
         """`@name@domain` wherever she was heard. Mastodon gives an account of the instance
         answering as a bare `name`, others as `name@domain` with their handle domain
         (docs.joinmastodon.org/entities/Account/#acct): kept bare, she would have two
         pseudonyms, and share one with every namesake on other instances."""
-        acct = account["acct"]
+        acct = required(status, "account.acct")
         return f"@{acct}" if "@" in acct else f"@{acct}@{self._handle_domain()}"
 
     def _handle_domain(self) -> str:
@@ -197,7 +198,7 @@ class MastodonListener(Listener[MastodonSource]):
                 f"GET /api/v2/instance (Mastodon 4.0+), so nothing is stored this run: {e}",
             ) from e
         if not (isinstance(domain, str) and domain):
-            raise ValueError("GET /api/v2/instance gave no `domain`, its accounts' handle domain")
+            raise Malformed("GET /api/v2/instance gave no `domain`, its accounts' handle domain")
         return domain
 
 
@@ -208,11 +209,11 @@ def _statuses(found: object) -> list[dict]:
 
 
 def _status_id(status: dict) -> str:
-    return str(status["id"])
+    return str(required(status, "id", (str, int)))
 
 
 def _posted(status: dict) -> datetime:
-    return utc(status["created_at"])
+    return time_at(status, "created_at")
 
 
 def _order(status_id: str) -> tuple[int, str]:

@@ -35,7 +35,7 @@ from earshot.core.connections import Credentials, MissingCredentials, credential
 from earshot.core.fetch import FetchError, post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import epoch, json_object, phrase
+from listeners.api import epoch, json_object, optional, phrase, required
 from listeners.base import Cursor, Listener, Page, Stream
 from listeners.watermark import NewestId
 
@@ -135,17 +135,18 @@ class RedditListener(Listener[RedditSource]):
         return page
 
     def _to_mention(self, thing: dict) -> Mention:
-        comment = thing["name"].startswith("t1_")
-        permalink = thing.get("permalink")
-        author = thing.get("author")
+        name = _fullname(thing)
+        comment = name.startswith("t1_")
+        permalink = optional(thing, "permalink")
+        author = optional(thing, "author")
         return self.mention(
-            thing["name"],
-            url=WEB + permalink if permalink else thing.get("link_permalink"),
-            title="" if comment else thing["title"],
-            text=thing["body"] if comment else thing.get("selftext") or "",
+            name,
+            url=WEB + permalink if permalink else optional(thing, "link_permalink"),
+            title="" if comment else required(thing, "title"),
+            text=required(thing, "body") if comment else optional(thing, "selftext") or "",
             # The bare username, as Reddit gives it, so the force's own account is recognised.
             author=None if author in (None, "[deleted]") else author,
-            published=epoch(thing["created_utc"]),
+            published=_posted(thing),
         )
 
 
@@ -201,8 +202,8 @@ def _number(fullname: str) -> int:
 
 
 def _posted(thing: dict) -> datetime:
-    return epoch(thing["created_utc"])
+    return epoch(required(thing, "created_utc", (int, float)))
 
 
 def _fullname(thing: dict) -> str:
-    return thing["name"]
+    return required(thing, "name")

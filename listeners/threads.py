@@ -48,7 +48,7 @@ from pydantic import Field, HttpUrl, model_validator
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import json_object, until, utc
+from listeners.api import json_object, optional, required, time_at, until, utc
 from listeners.base import Cursor, Listener, Stream, pages
 from listeners.graph import POST_WINDOW, graph_data, graph_error, next_after
 from listeners.watermark import Watermark, posted
@@ -255,16 +255,16 @@ class ThreadsListener(Listener[ThreadsSource]):
         return self._to_mention(item, self.username) if item.get("text") else None
 
     def _to_mention(self, item: dict, force: str | None) -> Mention:
-        author = item.get("username")
+        author = optional(item, "username")
         heard = self.mention(
-            str(item["id"]),
-            url=item.get("permalink") or item.get("root_permalink"),
-            text=item["text"],
-            author=str(author) if author else None,
-            published=utc(item["timestamp"]),
+            str(required(item, "id", (str, int))),
+            url=optional(item, "permalink") or optional(item, "root_permalink"),
+            text=required(item, "text"),
+            author=author or None,
+            published=time_at(item, "timestamp"),
         )
         # The force's own account answering (or posting the words searched for).
-        by_force = author is not None and str(author) == force
+        by_force = author is not None and author == force
         return heard.model_copy(update={"by_force": True}) if by_force else heard
 
     def explain(self, error: FetchError) -> str | None:

@@ -42,7 +42,7 @@ from earshot.core.fetch import FetchError, RateLimited
 from earshot.core.model import Mention, mention_id
 from earshot.core.profile import ApiSource
 from listeners import overlap
-from listeners.api import error_json, json_object, until, utc
+from listeners.api import error_json, json_object, required, time_at, until, utc
 from listeners.base import Cursor, Heard, Listener, pages
 from listeners.overlap import Recent
 
@@ -134,7 +134,7 @@ class XListener(Listener[XSource]):
         )
 
     def _to_mention(self, post: dict, usernames: dict[str, str]) -> Mention:
-        post_id = str(post["id"])
+        post_id = str(required(post, "id", (str, int)))
         username = usernames.get(str(post.get("author_id")))
         return self.mention(
             post_id,
@@ -142,7 +142,7 @@ class XListener(Listener[XSource]):
             url=f"https://x.com/{username or 'i/web'}/status/{post_id}",
             text=_full_text(post),
             author=f"@{username}" if username else None,
-            published=utc(post["created_at"]),
+            published=time_at(post, "created_at"),
         )
 
     def explain(self, error: FetchError) -> str | None:
@@ -280,7 +280,7 @@ def _full_text(post: dict) -> str:
     for field in ("note_tweet", "note_post"):
         if isinstance(note := post.get(field), dict) and note.get("text"):
             return note["text"]
-    return post["text"]
+    return required(post, "text")
 
 
 def _rfc3339(moment: datetime) -> str:

@@ -45,7 +45,7 @@ from pydantic import Field, HttpUrl, model_validator
 from earshot.core.fetch import FetchError, RateLimited
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import error_json, json_object, until, utc
+from listeners.api import error_json, json_object, optional, required, time_at, until, utc
 from listeners.base import Cursor, Listener, Stream, pages
 from listeners.html_text import plain_text
 from listeners.watermark import Watermark, posted
@@ -175,20 +175,21 @@ class YouTubeListener(Listener[YouTubeSource]):
         return body
 
     def _to_mention(self, thread: dict) -> Mention:
-        top = thread["snippet"]["topLevelComment"]
-        comment = top["snippet"]
-        comment_id = str(top.get("id") or thread["id"])
-        video = thread["snippet"].get("videoId") or comment.get("videoId")
+        top = "snippet.topLevelComment"
+        comment = f"{top}.snippet"
+        comment_id = optional(thread, f"{top}.id") or required(thread, "id")
+        video = optional(thread, "snippet.videoId") or optional(thread, f"{comment}.videoId")
         if video:
             url = f"https://www.youtube.com/watch?v={video}&lc={comment_id}"
         else:  # a comment on the channel itself, not on a video: the channel is its page
-            url = f"https://www.youtube.com/channel/{thread['snippet']['channelId']}"
+            url = f"https://www.youtube.com/channel/{required(thread, 'snippet.channelId')}"
         return self.mention(
             comment_id,
             url=url,
-            text=comment.get("textOriginal") or comment["textDisplay"],
-            author=comment.get("authorDisplayName"),
-            published=utc(comment["publishedAt"]),
+            text=optional(thread, f"{comment}.textOriginal")
+            or required(thread, f"{comment}.textDisplay"),
+            author=optional(thread, f"{comment}.authorDisplayName"),
+            published=time_at(thread, f"{comment}.publishedAt"),
         )
 
     def rate_limit_lifts(self, error: FetchError) -> datetime | None:

@@ -273,7 +273,7 @@ def test_a_cursor_that_repeats_is_a_loop_not_more_pages():
         (
             SEARCH,
             Route(json.dumps({"posts": [post(1) | {"uri": "https://x"}]}).encode(), JSON),
-            "malformed Bluesky payload: ValueError: not a post URI",
+            "malformed Bluesky payload: uri is not a post URI",
         ),
         (
             SEARCH,
