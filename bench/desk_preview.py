@@ -170,6 +170,7 @@ def pages() -> dict[str, str]:
             item=ITEM,
             revealed=False,
             copies=COPIES,
+            every_copy=None,
             outcomes=work.OUTCOMES,
             error="",
         ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,10 +30,12 @@ from earshot.alerts.lifecycle import (
     resolve,
 )
 from earshot.core.clock import on_force_clocks
+from earshot.core.kibana_links import discover_url, kibana_url
 from earshot.core.templates import template_environment
 from earshot.desk import work
 from earshot.desk.signin import SESSION_SECONDS, Person, Sessions, TooManyAttempts
 from earshot.store.connection import connect
+from earshot.store.fields import CLUSTER
 from earshot.store.mentions import MentionNotFound
 
 _pages = template_environment("earshot.desk")
@@ -149,6 +151,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
                 item=found,
                 revealed=revealed,
                 copies=copies,
+                every_copy=_every_copy(found, copies),
                 outcomes=work.OUTCOMES,
                 error=error,
             )
@@ -329,6 +332,19 @@ def _mention(person: Person, mention_id: str) -> dict:
     if found is None:
         raise HTTPException(404, f"no mention with id {mention_id}")
     return found
+
+
+def _every_copy(item: dict, copies: work.Copies) -> str | None:
+    """Kibana's Discover listing every copy of the story, when the page leaves some out and
+    the force's Kibana is known (EARSHOT_KIBANA_URL, as for the digest's links)."""
+    kibana = kibana_url()
+    if not (copies.more and copies.span and kibana):
+        return None
+    first, last = copies.span
+    # Discover's range is given to the second: the latest copy's own second is kept in it.
+    return discover_url(
+        kibana, f'{CLUSTER}:"{item["cluster"]}"', first, last + timedelta(seconds=1)
+    )
 
 
 def force_time(published: str) -> str:

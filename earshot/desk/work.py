@@ -7,6 +7,7 @@ Who has a mention and how it ended are kept as `labels.assignee` and `labels.out
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 
@@ -86,6 +87,8 @@ class Copies:
 
     shown: list[dict]
     more: int
+    # When the story's first and latest copies were published: where a link to them all looks.
+    span: tuple[datetime, datetime] | None = None
 
 
 FILTER_CHARS = 500  # longer than any action, topic, place, source, user name or search
@@ -198,16 +201,16 @@ def story(es: Elasticsearch, item: dict) -> Copies:
         index=MENTIONS,
         size=COPIES_SHOWN,
         track_total_hits=True,  # past 10,000 Elasticsearch would only say "at least"
-        query={
-            "bool": {
-                "filter": [{"term": {CLUSTER: item["cluster"]}}],
-                "must_not": [{"ids": {"values": [item["id"]]}}],
-            }
-        },
+        query={"bool": {"filter": [{"term": {CLUSTER: item["cluster"]}}]}},
+        # The item itself is left out of the copies and their count, not out of the span.
+        post_filter={"bool": {"must_not": [{"ids": {"values": [item["id"]]}}]}},
         sort=[{PUBLISHED: "desc"}, {LINK: "asc"}],
-    )["hits"]
-    shown = [_row(hit, 1) for hit in found["hits"]]
-    return Copies(shown, more=found["total"]["value"] - len(shown))
+        aggs={"first": {"min": {"field": PUBLISHED}}, "last": {"max": {"field": PUBLISHED}}},
+    )
+    shown = [_row(hit, 1) for hit in found["hits"]["hits"]]
+    first, last = (found["aggregations"][end].get("value_as_string") for end in ("first", "last"))
+    span = (datetime.fromisoformat(first), datetime.fromisoformat(last)) if first and last else None
+    return Copies(shown, more=found["hits"]["total"]["value"] - len(shown), span=span)
 
 
 def change(

@@ -11,11 +11,11 @@ from elasticsearch import Elasticsearch
 
 from earshot.core.clock import LocalDay
 from earshot.core.desk_links import desk_url
+from earshot.core.kibana_links import kibana_url
 from earshot.core.profile import Profile
 from earshot.digest import archive
 from earshot.digest.charts import draw
 from earshot.digest.figures import gather
-from earshot.digest.kibana import kibana_url
 from earshot.digest.model import Chart, Figures
 from earshot.digest.render import Rendered, as_data_uri, render
 from earshot.digest.send import Delivery, DeliveryError, send

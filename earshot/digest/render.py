@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from jinja2 import Environment
 
 from earshot.core.desk_links import alerts_link, item_link
+from earshot.core.kibana_links import discover_url, flag_query
 from earshot.core.safe_text import SNIPPET_CHARS, neutral
 from earshot.core.templates import template_environment
 from earshot.digest import words
-from earshot.digest.kibana import discover_url, flag_query
 from earshot.digest.model import Chart, Figures
 
 ALL_FLAGGED = "_exists_:earshot.risk_flags"

@@ -3,10 +3,12 @@ signed in as real users of the node's file realm, one per role."""
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import threading
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -514,11 +516,15 @@ def test_stories_tied_on_priority_and_time_keep_one_order_however_the_queue_is_r
 
 
 @pytest.mark.elasticsearch
-def test_an_items_page_says_how_many_copies_of_its_story_it_does_not_list(desk, desk_passwords, es):
-    """A story reposted hundreds of times must not read as one reposted fifty times."""
+def test_an_items_page_says_how_many_copies_of_its_story_it_does_not_list_and_links_to_all(
+    desk, desk_passwords, es, monkeypatch
+):
+    """A story reposted hundreds of times must not read as one reposted fifty times; where
+    the force's Kibana is known, the page links to Discover listing every copy."""
     ensure_indices(es)
+    newest = datetime(2026, 11, 21, 7, 0, 30, tzinfo=UTC)
     for n in range(COPIES_SHOWN + 3):
-        published = datetime(2026, 11, 21, 7, tzinfo=UTC) - timedelta(minutes=n)
+        published = newest - timedelta(minutes=n)
         index_mention(es, f"copy-{n:02}", f"Copy {n}", cluster="reposted", published=published)
     client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
 
@@ -526,4 +532,12 @@ def test_an_items_page_says_how_many_copies_of_its_story_it_does_not_list(desk, 
 
     listed = re.findall(r'<li><a href="/item/([^"]+)"', page)
     assert listed == [f"copy-{n:02}" for n in range(1, COPIES_SHOWN + 1)]  # newest first
-    assert "<p>and 2 more</p>" in page
+    assert "<p>and 2 more</p>" in page  # no Kibana named: no link
+
+    monkeypatch.setenv("EARSHOT_KIBANA_URL", "https://kibana.force.example")
+    page = client.get("/item/copy-00").text
+    link = html.unescape(re.search(r'and 2 more: <a href="([^"]+)"', page).group(1))
+    assert link.startswith("https://kibana.force.example/app/discover#/")
+    assert 'earshot.cluster:"reposted"' in unquote(link)
+    # From the oldest copy, 52 minutes before, to the newest (this one) inclusive.
+    assert "from:'2026-11-21T06:08:30.000Z',to:'2026-11-21T07:00:31.000Z'" in unquote(link)

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from bench.digest_sample import sample_figures
+from earshot.core.kibana_links import discover_url, flag_query
 from earshot.digest.charts import draw
 from earshot.digest.duplicates import fold, story_key
-from earshot.digest.kibana import discover_url, flag_query
 from earshot.digest.model import Span
 from earshot.digest.privacy import neutral, safe_link, without_people
 from earshot.digest.render import change, render, subject

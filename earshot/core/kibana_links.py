@@ -1,6 +1,6 @@
 """Links into Kibana Discover, so the digest can point at risk-flagged mentions without
-repeating a word of them: the analyst who follows the link has the access; the email's
-readers and whoever it is forwarded to may not.
+repeating a word of them (the analyst who follows the link has the access; the email's
+readers and whoever it is forwarded to may not), and the desk at every copy of a story.
 """
 
 from __future__ import annotations
