@@ -16,10 +16,10 @@ from earshot.store.fields import (
     CLUSTER,
     LINK,
     MESSAGE,
+    MOST_URGENT_FIRST,
     PLACES,
     PUBLISHED,
     RESPONSE_ACTION,
-    RESPONSE_PRIORITY,
     SOURCE,
     STATUS,
     TITLE,
@@ -41,12 +41,6 @@ STATUSES = ("new", "in-hand", "done")
 SINCE = {"24h": "last 24 hours", "7d": "last 7 days", "30d": "last 30 days"}
 ASSIGNEE = "labels.assignee"
 QUEUE_PAGE = 100  # stories on the queue's page; past it the page says that more wait
-# Most urgent first, then newest. Rows tied on both would otherwise come back in whatever
-# order the shard holds them, which changes when a colleague takes one (an update rewrites
-# the document) or a replica answers, so an analyst's next item would jump. The story,
-# unique to each row as the queue folds copies, then the link (which copy stands for it)
-# settle every tie; Elasticsearch refuses to sort on `_id`.
-QUEUE_ORDER = [{RESPONSE_PRIORITY: "desc"}, {PUBLISHED: "desc"}, {CLUSTER: "asc"}, {LINK: "asc"}]
 
 
 class BadChange(ValueError):
@@ -148,7 +142,7 @@ def queue(es: Elasticsearch, filters: Filters, limit: int = QUEUE_PAGE) -> Waiti
         size=limit + 1,  # one past the page: is there more than it shows
         ignore_unavailable=True,
         query=query,
-        sort=QUEUE_ORDER,
+        sort=MOST_URGENT_FIRST,
         collapse={"field": CLUSTER},
     )["hits"]["hits"]
     hits = found[:limit]

@@ -43,12 +43,12 @@ from earshot.store.fields import (
     IN_AREA,
     LINK,
     MESSAGE,
+    MOST_URGENT_FIRST,
     PLACES,
     PLATFORM,
     PUBLISHED,
     RESPONSE,
     RESPONSE_ACTION,
-    RESPONSE_PRIORITY,
     RISK_FLAGS,
     SOURCE,
     STATUS,
@@ -233,7 +233,7 @@ def needing_response(es: Elasticsearch, profile: Profile, day: LocalDay) -> tupl
         es,
         profile,
         query=public_mentions(day.start, day.end, NEEDS_RESPONSE),
-        sort=[{RESPONSE_PRIORITY: "desc"}, {PUBLISHED: "desc"}],
+        sort=MOST_URGENT_FIRST,
         limit=TOP,
     )
 

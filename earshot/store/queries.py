@@ -14,11 +14,11 @@ from earshot.store.fields import (
     CLUSTER,
     LINK,
     MESSAGE,
+    MOST_URGENT_FIRST,
     PUBLISHED,
     RELEVANCE,
     RESPONSE,
     RESPONSE_ACTION,
-    RESPONSE_PRIORITY,
     SOURCE,
     STATUS,
     TITLE,
@@ -98,7 +98,7 @@ def response_queue(es: Elasticsearch, limit: int = 10) -> list[Listed]:
                 "must_not": [{"term": {RESPONSE_ACTION: "no-action"}}],
             }
         },
-        sort=[{RESPONSE_PRIORITY: "desc"}, {PUBLISHED: "desc"}],
+        sort=MOST_URGENT_FIRST,
         limit=limit,
     )
 
