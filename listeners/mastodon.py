@@ -164,8 +164,11 @@ class MastodonListener(Listener[MastodonSource]):
 
     def _to_mention(self, status: dict) -> Mention:
         text = plain_text(optional(status, "content") or "")
+        # A content warning is plain text as typed (Mastodon.py's return types: "the plain
+        # text used to compose the status's subject"), unlike `content`'s HTML: read as HTML,
+        # "Lincoln<Boston" or "<sigh>" would lose words.
         if warning := optional(status, "spoiler_text"):
-            text = f"{plain_text(warning)}\n{text}"
+            text = f"{' '.join(warning.split())}\n{text}"
         uri = required(status, "uri")
         return self.mention(
             uri,

@@ -475,3 +475,13 @@ def test_a_local_author_has_the_handle_domain_the_instance_names_not_its_web_hos
     assert [m.author for m in heard] == ["@jane@lincs.example", "@tom@lincs.example"]
     assert there.author == "@jane@lincs.example"
     assert asked.count("/api/v2/instance") == 1
+
+
+def test_a_content_warning_is_kept_as_typed_not_read_as_html():
+    """`spoiler_text` is the plain text its author typed (Mastodon.py's srcgen/return_types.json:
+    "The plain text used to compose the status's subject or content warning"); only
+    `content` is HTML (entities/Status/#content)."""
+    warned = status(1) | {"spoiler_text": "Lincoln<Boston  & <sigh> police"}
+    with FeedServer({TAG: page([warned])}) as server:
+        [heard] = MastodonListener(source(server), now=NOW).listen({}).mentions
+    assert heard.text.startswith("Lincoln<Boston & <sigh> police\nThanks @LincsPolice")
