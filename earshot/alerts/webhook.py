@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal, get_args
 from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
@@ -25,7 +26,7 @@ import httpx
 from earshot.alerts.summary import Summary
 from earshot.core.connections import MissingCredentials, credentials, is_defined
 from earshot.core.errors import EarshotError, OutcomeUnknown
-from earshot.core.fetch import USER_AGENT
+from earshot.core.fetch import USER_AGENT, retry_after
 from earshot.core.safe_text import neutral
 
 WEBHOOK_CONNECTION = "earshot_alerts_webhook"
@@ -122,7 +123,7 @@ def post_alert(summary: Summary, hook: Webhook) -> None:
             said = neutral(response.text, ERROR_CHARS)
             error += f": {said}" if said else ""
             if response.status_code == 429:
-                wait = max(wait, min(_retry_after(response), MAX_RETRY_AFTER_SECONDS))
+                wait = max(wait, asked_wait(response, datetime.now(UTC)))
             elif 400 <= response.status_code < 500 and response.status_code != 408:
                 raise WebhookError(hide_webhook_url(f"webhook refused the alert: {error}"))
         if attempt < TRIES:
@@ -131,9 +132,12 @@ def post_alert(summary: Summary, hook: Webhook) -> None:
     raise WebhookError(hide_webhook_url(f"webhook failed after {TRIES} tries: {error}"))
 
 
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("retry-after", "")
-    return float(value) if value.replace(".", "", 1).isdigit() else 0.0
+def asked_wait(response: httpx.Response, now: datetime) -> float:
+    """Seconds a 429's Retry-After asks for, in either of its forms (as every listener reads
+    it), up to MAX_RETRY_AFTER_SECONDS: a longer wait is the next run's."""
+    lifts = retry_after(response.headers.get("retry-after", ""), now)
+    asked = (lifts - now).total_seconds() if lifts else 0.0
+    return min(max(asked, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
 # -- keeping the URL secret ------------------------------------------------------------
