@@ -27,10 +27,9 @@ def subject(summary: Summary) -> str:
 def send_alert_email(
     summary: Summary, recipients: list[str], *, only_to: tuple[str, ...] = ()
 ) -> Delivery:
-    """To `only_to` alone when given (those the mail server refused for now last time): the
-    same email with the same Message-ID, so those who have it are not sent it again. Raises
-    earshot.core.mail.DeliveryError when the mail server will not take it, and
-    OutcomeUnknown when it was sent but not answered."""
+    """To `only_to` alone when given (those the mail server refused for now last time), as
+    earshot.core.mail.send_mail says. Raises DeliveryError when the mail server will not take
+    it, and OutcomeUnknown when it was sent but not answered."""
     text = _ENV.get_template("alert.txt.j2").render(s=summary)
     html = _ENV.get_template("alert.html.j2").render(s=summary)
     return send_mail(
@@ -41,8 +40,9 @@ def send_alert_email(
             recipients=recipients,
             key=f"alert {summary.alert_id}",
         ),
-        list(only_to or recipients),
+        recipients,
         what=f"alert {summary.alert_id} email",
+        only_to=only_to,
         attempts=TRIES,
         pause_seconds=PAUSE_SECONDS,
         final_reply_seconds=FINAL_REPLY_SECONDS,

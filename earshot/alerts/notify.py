@@ -212,7 +212,7 @@ def _by_email(summary: Summary, profile: Profile, due: Delivery) -> Delivery:
     if not profile.recipients.alerts:
         raise DeliveryError("no recipients: set recipients.alerts in the profile")
     mail = send_alert_email(summary, profile.recipients.alerts, only_to=due.retry_only)
-    for_good = [r for r in mail.refused if r not in mail.refused_for_now]
+    for_good = mail.refused_for_good
     said = []
     if mail.refused_for_now:
         said.append(f"refused for now, tried again next run: {', '.join(mail.refused_for_now)}")

@@ -10,8 +10,8 @@ has gone out it is never sent again: a slow relay may answer its end late (RFC 5
 §4.5.3.2.6 allows 10 minutes), and a timeout or dropped connection then is OutcomeUnknown,
 since the relay may well deliver it. So recipients refused while others were taken are only
 returned (with those refused for now, by a 4yz, apart: RFC 5321 §4.2.1), for the caller to
-try again later on their own. Every try of one email carries one Message-ID, so a copy that
-does arrive twice is recognisable.
+try again later on their own (`only_to`). Every try of one email carries one Message-ID, so
+a copy that does arrive twice is recognisable.
 """
 
 from __future__ import annotations
@@ -66,6 +66,11 @@ class Delivery:
     refused: tuple[str, ...]  # refused by the server while others were accepted
     refused_for_now: tuple[str, ...] = ()  # of those, refused with a 4yz: try again later
 
+    @property
+    def refused_for_good(self) -> tuple[str, ...]:
+        """Refused with a 5yz: asking again gets the same answer (RFC 5321 §4.2.1)."""
+        return tuple(r for r in self.refused if r not in self.refused_for_now)
+
 
 def text_and_html(text: str, html: str) -> EmailMessage:
     """multipart/alternative: clients that cannot or will not show HTML show the text."""
@@ -96,18 +101,23 @@ def send_mail(
     recipients: list[str],
     *,
     what: str,
+    only_to: tuple[str, ...] = (),
     conn_id: str = SMTP_CONNECTION,
     attempts: int = 3,
     pause_seconds: float = 5.0,
     final_reply_seconds: float = FINAL_REPLY_SECONDS,
 ) -> Delivery:
     """Any Earshot email (the digest, an alert): `compose` builds it for the sender address
-    the connection names, so every email comes from where IT configured mail once. Raises
-    DeliveryError when it was not taken, OutcomeUnknown when it went out and no answer came
-    within `final_reply_seconds` (keep that inside the task's execution_timeout)."""
+    the connection names, so every email comes from where IT configured mail once. Given
+    `only_to` (those a Delivery refused for now), it goes to them alone, still addressed to
+    all `recipients`: the same email with the same Message-ID, and no second copy for those
+    who have it. Raises DeliveryError when it was not taken, OutcomeUnknown when it went out
+    and no answer came within `final_reply_seconds` (keep that inside the task's
+    execution_timeout)."""
+    envelope = list(only_to or recipients)
     for attempt in range(1, attempts + 1):
         try:
-            return _send_once(compose, recipients, conn_id, final_reply_seconds)
+            return _send_once(compose, envelope, conn_id, final_reply_seconds)
         except smtplib.SMTPRecipientsRefused as e:
             for_good = all(code >= 500 for code, _ in e.recipients.values())
             failure = RefusedForGood if for_good else DeliveryError
