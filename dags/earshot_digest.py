@@ -3,7 +3,8 @@ before (midnight to midnight on UK clocks, 23 or 25 hours when the clocks change
 
 The day follows from the run's logical date, never from the clock, so re-running a run
 rebuilds the same day. build keeps the digest in Elasticsearch and passes its id; send
-mails it (retried); archive marks it sent.
+mails it (retried, and its retries mail those the mail server refused for now alone);
+archive marks it sent.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ def digest(
     """Build the daily digest for a day and mail it through the smtp_default connection
     (kept in earshot-digests), or write it to a file to look at."""
     from earshot.digest.archive import mark_sent
-    from earshot.digest.daily import build_and_keep, send_kept
+    from earshot.digest.daily import RefusedForNow, build_and_keep, send_kept
     from earshot.digest.daily import preview as write_preview
     from earshot.store.connection import connect
     from listeners import load_profile
@@ -45,12 +45,23 @@ def digest(
         return
     run = f"manual-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     digest_id = build_and_keep(es, profile, local_day, run=run, to=to)
-    delivery = send_kept(es, digest_id)
-    mark_sent(es, digest_id, delivery)
+    try:
+        delivery = send_kept(es, digest_id)
+    except RefusedForNow as e:  # kept as sent to the others; no Airflow retries here
+        delivery = e.delivery
+    else:
+        mark_sent(es, digest_id, delivery)
     console.print(f"Digest for {local_day.day} sent to {escape(', '.join(delivery.accepted))}")
-    if delivery.refused:
+    if delivery.refused_for_good:
         console.print(
-            f"[red]Refused by the mail server:[/red] {escape(', '.join(delivery.refused))}"
+            "[red]Refused for good by the mail server (check the address):[/red] "
+            + escape(", ".join(delivery.refused_for_good))
+        )
+    if later := delivery.refused_for_now:
+        console.print(
+            f"[yellow]Refused for now by the mail server:[/yellow] {escape(', '.join(later))} "
+            "(it asked to be tried later). Send it to them then with: "
+            + escape(f"earshot digest --date {local_day.day} --to {' --to '.join(later)}")
         )
     console.print(f"Kept in earshot-digests as {escape(digest_id)}")
 

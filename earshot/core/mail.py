@@ -71,6 +71,16 @@ class Delivery:
         """Refused with a 5yz: asking again gets the same answer (RFC 5321 §4.2.1)."""
         return tuple(r for r in self.refused if r not in self.refused_for_now)
 
+    def and_retry(self, retry: Delivery) -> Delivery:
+        """This delivery once `retry` (the same email sent `only_to` those it refused for
+        now) is done: who has it now, and who still has not."""
+        return Delivery(
+            message_id=self.message_id,
+            accepted=(*self.accepted, *retry.accepted),
+            refused=tuple(sorted({*self.refused_for_good, *retry.refused})),
+            refused_for_now=retry.refused_for_now,
+        )
+
 
 def text_and_html(text: str, html: str) -> EmailMessage:
     """multipart/alternative: clients that cannot or will not show HTML show the text."""

@@ -2,8 +2,10 @@
 command can look back at what they were told on any day, and so the DAG's send step
 mails what the build step made (one small id passes between tasks, not the email).
 
-A digest is kept when built (status "built") and marked "sent" with its recipients once
-the mail server has it; one that could not be sent stays "built", which says so.
+A digest is kept when built (status "built") and marked "sent" once the mail server has it,
+naming the recipients it refused (`refused`) and, of those, the ones refused for now, still
+to be tried again (`refused_for_now`); one that could not be sent stays "built", which says
+so.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ MAPPING = {
         "sent": _DATE,
         "recipients": _KEYWORD,
         "refused": _KEYWORD,
+        "refused_for_now": _KEYWORD,
         "message_id": _KEYWORD,
         "quiet": {"type": "boolean"},
         "subject": {"type": "text"},
@@ -55,7 +58,7 @@ class Kept:
 
     id: str
     day: date
-    recipients: list[str]
+    recipients: list[str]  # whom it is addressed to: with the id, they make its Message-ID
     rendered: Rendered
     charts: tuple[Chart, ...]
     status: str
@@ -115,10 +118,11 @@ def keep_built(
 
 def load(es: Elasticsearch, digest_id: str) -> Kept:
     doc = es.get(index=DIGESTS, id=digest_id)["_source"]
+    recipients, refused = list(doc["recipients"]), tuple(doc.get("refused", ()))
     return Kept(
         id=digest_id,
         day=date.fromisoformat(doc["date"]),
-        recipients=list(doc["recipients"]),
+        recipients=recipients,
         rendered=Rendered(subject=doc["subject"], text=doc["text"], html=doc["html"]),
         charts=tuple(
             Chart(
@@ -133,8 +137,9 @@ def load(es: Elasticsearch, digest_id: str) -> Kept:
         status=doc["status"],
         delivery=Delivery(
             message_id=doc["message_id"],
-            accepted=tuple(doc["recipients"]),
-            refused=tuple(doc.get("refused", ())),
+            accepted=tuple(r for r in recipients if r not in refused),
+            refused=refused,
+            refused_for_now=tuple(doc.get("refused_for_now", ())),
         )
         if doc["status"] == "sent"
         else None,
@@ -142,6 +147,8 @@ def load(es: Elasticsearch, digest_id: str) -> Kept:
 
 
 def mark_sent(es: Elasticsearch, digest_id: str, delivery: Delivery) -> None:
+    """Also when the mail server refused some recipients for now: their retry then goes to
+    them alone, and a task retried or cleared sends nobody who has it a second copy."""
     es.update(
         index=DIGESTS,
         id=digest_id,
@@ -149,8 +156,8 @@ def mark_sent(es: Elasticsearch, digest_id: str, delivery: Delivery) -> None:
         doc={
             "status": "sent",
             "sent": _iso(datetime.now(UTC)),
-            "recipients": list(delivery.accepted),
             "refused": list(delivery.refused),
+            "refused_for_now": list(delivery.refused_for_now),
             "message_id": delivery.message_id,
         },
     )

@@ -43,15 +43,38 @@ def build_and_keep(
     return archive.keep_built(es, figures, charts, rendered, recipients=recipients, run=run)
 
 
+class RefusedForNow(DeliveryError):
+    """The mail server took the digest for some recipients and refused others for now (a
+    4yz: greylisting, a full mailbox), which RFC 5321 §4.5.4.1 says to try again later. The
+    delivery so far is already in the archive, so the send task's retries mail them alone."""
+
+    def __init__(self, digest_id: str, delivery: Delivery):
+        super().__init__(
+            f"digest {digest_id} went to {', '.join(delivery.accepted)}; the mail server "
+            f"refused it for now to {', '.join(delivery.refused_for_now)}, to be tried alone"
+        )
+        self.delivery = delivery
+
+
 def send_kept(es: Elasticsearch, digest_id: str, **send_options) -> Delivery:
     """Mail a kept digest exactly as it was built, unless the archive says it was sent: a
     retried or cleared send task then succeeds with that delivery, and command get no
-    second copy."""
+    second copy; those it records as refused for now are sent the same email alone. Raises
+    RefusedForNow while anyone is refused for now, once the archive says who has it."""
     kept = archive.load(es, digest_id)
-    if kept.delivery:
-        log.info("digest %s was already sent (%s); not sent again", digest_id, kept.delivery)
-        return kept.delivery
-    return send(kept.rendered, kept.charts, kept.recipients, key=digest_id, **send_options)
+    earlier = kept.delivery
+    if earlier and not earlier.refused_for_now:
+        log.info("digest %s was already sent (%s); not sent again", digest_id, earlier)
+        return earlier
+    only_to = earlier.refused_for_now if earlier else ()
+    mailed = send(
+        kept.rendered, kept.charts, kept.recipients, key=digest_id, only_to=only_to, **send_options
+    )
+    delivery = earlier.and_retry(mailed) if earlier else mailed
+    if delivery.refused_for_now:
+        archive.mark_sent(es, digest_id, delivery)
+        raise RefusedForNow(digest_id, delivery)
+    return delivery
 
 
 def preview(es: Elasticsearch, profile: Profile, day: LocalDay, path: Path) -> Path:

@@ -16,17 +16,20 @@ def send(
     recipients: list[str],
     *,
     key: str,
+    only_to: tuple[str, ...] = (),
     attempts: int = 3,
     pause_seconds: float = 5.0,
     final_reply_seconds: float = FINAL_REPLY_SECONDS,
 ) -> Delivery:
-    """`key` names this digest (its archive id): every try carries one Message-ID."""
+    """`key` names this digest (its archive id): every try carries one Message-ID, the
+    tries `only_to` those refused for now too."""
     if not recipients:
         raise DeliveryError("no recipients: set recipients.digest in the profile, or use --to")
     return send_mail(
         lambda sender: as_email(rendered, charts, sender=sender, recipients=recipients, key=key),
         recipients,
         what="digest",
+        only_to=only_to,
         attempts=attempts,
         pause_seconds=pause_seconds,
         final_reply_seconds=final_reply_seconds,

@@ -30,6 +30,8 @@ from tests.integration.test_digest import background, the_day
 DAG_FILE = PROJECT_DIR / "dags" / "earshot_digest.py"
 EARSHOT = str(Path(sys.executable).with_name("earshot"))
 RECIPIENTS = ["command@lincs.police.example"]
+TWO_READERS = ["command@lincs.police.example", "chief@lincs.police.example"]
+GREYLISTED = "451 4.7.1 Greylisted, try again later"
 
 
 def load_digest_dag():
@@ -72,8 +74,14 @@ def test_dag_runs_at_seven_on_uk_clocks_either_side_of_a_clock_change():
 
 
 @pytest.fixture
-def week(es, tmp_path, monkeypatch):
-    path = write_profile(tmp_path / "profile.yaml", recipients=RECIPIENTS)
+def readers() -> list[str]:
+    """recipients.digest (a test parametrizes it to mail more)."""
+    return RECIPIENTS
+
+
+@pytest.fixture
+def week(es, tmp_path, monkeypatch, readers):
+    path = write_profile(tmp_path / "profile.yaml", recipients=readers)
     monkeypatch.setenv("EARSHOT_PROFILE", str(path))
     ensure_indices(es)
     index_mentions(es, background() + the_day())
@@ -136,6 +144,55 @@ def test_an_archive_setup_has_not_upgraded_stops_the_digest_before_it_is_built(w
     assert mailbox.received == []
 
 
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [TWO_READERS])
+def test_a_reader_refused_for_now_gets_the_same_digest_alone_on_the_send_retry(
+    readers, week, mailbox, airflow_db
+):
+    """RFC 5321 §4.2.1 and §4.5.4.1: a 4yz reply (greylisting, a full mailbox) is transient,
+    and the client should try again later. The mail server takes the digest for one reader
+    and refuses the other for now: the send task's own retry sends the same email (one
+    Message-ID) to that reader alone, and the first gets no second copy."""
+    took, refused = readers
+    mailbox.refusing[refused] = GREYLISTED
+
+    def greylist_lifts_on_the_retry(context):
+        if context["ti"].try_number > 1:
+            mailbox.refusing.clear()
+
+    dag = without_retry_waits(load_digest_dag())
+    dag.get_task("send").on_execute_callback = [greylist_lifts_on_the_retry]
+    run = dag.test(logical_date=datetime(2026, 11, 19, 7, tzinfo=UK))
+
+    assert str(run.state) == "success" and task_tries(run)["send"] == ("success", 2)
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [[took], [refused]]
+    first, again = mailbox.messages()
+    assert first["Message-ID"] == again["Message-ID"] and first["To"] == again["To"]
+    [kept] = kept_for(week, LocalDay(date(2026, 11, 18)))
+    assert kept["status"] == "sent" and kept["message_id"] == first["Message-ID"].strip()
+    assert kept["recipients"] == readers and kept["refused"] == kept["refused_for_now"] == []
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [TWO_READERS])
+def test_a_reader_still_refused_after_the_last_retry_turns_the_run_red_and_is_kept_as_refused(
+    readers, week, mailbox, airflow_db
+):
+    """Every retry goes to the refused reader alone, never again to the one who has it; when
+    the retries run out the run is red and the archive names who never got the digest."""
+    took, refused = readers
+    mailbox.refusing[refused] = "452 4.2.2 Mailbox full"
+    dag = without_retry_waits(load_digest_dag())
+    run = dag.test(logical_date=datetime(2026, 11, 19, 7, tzinfo=UK))
+
+    assert str(run.state) == "failed"
+    assert task_tries(run)["send"] == ("failed", dag.get_task("send").retries + 1)
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [[took]]
+    [kept] = kept_for(week, LocalDay(date(2026, 11, 18)))
+    assert kept["status"] == "sent" and kept["refused"] == [refused]
+    assert kept["message_id"] == mailbox.messages()[0]["Message-ID"].strip()
+
+
 def earshot(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [EARSHOT, *args], capture_output=True, text=True, env=dict(os.environ), timeout=300
@@ -150,6 +207,23 @@ def test_command_mails_a_chosen_day_to_a_chosen_address_and_keeps_it(week, mailb
     assert [rcpts for _, rcpts, _ in mailbox.received] == [["analyst@lincs.police.example"]]
     [kept] = kept_for(week, LocalDay(date(2026, 11, 18)))
     assert kept["run"].startswith("manual-") and kept["status"] == "sent"
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [TWO_READERS])
+def test_command_names_a_reader_refused_for_now_and_how_to_send_it_to_them(readers, week, mailbox):
+    """The command has no Airflow retries to try again later: it says who the mail server
+    refused for now, and the command that sends them the digest once it will take it."""
+    took, refused = readers
+    mailbox.refusing[refused] = GREYLISTED
+    result = earshot("digest", "--date", "2026-11-18")
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stdout.split())
+    assert f"sent to {took}" in said
+    assert f"Refused for now by the mail server: {refused}" in said
+    assert f"earshot digest --date 2026-11-18 --to {refused}" in said
+    [kept] = kept_for(week, LocalDay(date(2026, 11, 18)))
+    assert kept["status"] == "sent" and kept["refused"] == [refused]
 
 
 @pytest.mark.elasticsearch
