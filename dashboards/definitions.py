@@ -85,7 +85,10 @@ NEEDS_A_RESPONSE_SEARCH = SavedSearch(
         fields.SOURCE,
         fields.LINK,
     ),
-    sort=((fields.RESPONSE_PRIORITY, "desc"), (fields.PUBLISHED, "desc")),
+    # As the desk, the digest and `earshot report` list them: ties keep one order.
+    sort=tuple(
+        (field, order) for rule in fields.MOST_URGENT_FIRST for field, order in rule.items()
+    ),
 )
 NEGATIVE_SEARCH = SavedSearch(
     id="earshot-search-negative-about-force",

@@ -41,6 +41,7 @@ from dashboards.saved_objects import (
     visualization_object,
 )
 from earshot.core.model import Mention, Place, Response, Sentiment, mention_id
+from earshot.store.fields import MOST_URGENT_FIRST
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
 
@@ -494,6 +495,12 @@ def run_search(es: Elasticsearch, search: SavedSearch) -> list[dict]:
 )
 def test_each_saved_search_finds_exactly_its_mentions_in_its_order(es, heard, search, expected):
     assert [NAMES[hit["_id"]] for hit in run_search(es, search)] == expected
+
+
+def test_needs_a_response_lists_mentions_in_the_desks_order():
+    """Tied on priority and time, rows would swap as documents are rewritten; Discover keeps
+    the order the desk, the digest and `earshot report` keep."""
+    assert [{f: o} for f, o in NEEDS_A_RESPONSE_SEARCH.sort] == MOST_URGENT_FIRST
 
 
 @pytest.mark.elasticsearch
