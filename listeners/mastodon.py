@@ -29,6 +29,7 @@ down through the overlap window and skips the statuses heard there before
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Literal
@@ -39,7 +40,7 @@ from pydantic import Field, HttpUrl, model_validator
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import Malformed, error_json, optional, phrase, required, time_at
+from listeners.api import Malformed, error_json, optional, phrase, required, time_at, utc
 from listeners.base import Cursor, Heard, Listener, ListenerError, Page, Stream
 from listeners.html_text import plain_text
 from listeners.watermark import NewestId
@@ -150,6 +151,14 @@ class MastodonListener(Listener[MastodonSource]):
             "(timelines_access.hashtag_feeds), so they answer empty; choose another instance "
             "or ask its admin"
         )
+
+    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
+        """Mastodon answers a 429 with X-RateLimit-Reset (an ISO 8601 time) and no Retry-After
+        (docs.joinmastodon.org/api/rate-limits/; config/initializers/rack_attack.rb)."""
+        with suppress(ValueError):
+            if error.status == 429 and (reset := error.headers.get("x-ratelimit-reset")):
+                return utc(reset)
+        return super().rate_limit_lifts(error)
 
     def explain(self, error: FetchError) -> str | None:
         said = error_json(error).get("error")

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Literal
 
@@ -68,6 +69,14 @@ class RedditListener(Listener[RedditSource]):
     def open(self, secrets: set[str]) -> None:
         self.rate = RateBudget()
         self.headers = self._authorised(_app_credentials(self.source.connection), secrets)
+
+    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
+        """Reddit's 429 says in X-Ratelimit-Reset how many seconds its period has left (as
+        every answer does, `RateBudget`); else its Retry-After."""
+        with suppress(ValueError, OverflowError):
+            if error.status == 429 and (reset := error.headers.get("x-ratelimit-reset")):
+                return self.now + timedelta(seconds=float(reset))
+        return super().rate_limit_lifts(error)
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
         return [

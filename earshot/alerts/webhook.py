@@ -7,8 +7,8 @@ or URI form `https://hooks.slack.com/services/T…/B…/…?format=slack`. The U
 webhook's token, so it is a secret: it never reaches a log, an error or the alert record.
 
 Public text cannot turn into links or mentions: Slack's `&`, `<` and `>` are escaped (so
-no `<!channel>`, no `<url|lure>`); in Teams it travels in RichTextBlock text runs, which
-Adaptive Cards never read as markdown, and the few markdown fields are escaped.
+no `<!channel>`, no `<url|lure>`); a Teams card holds only RichTextBlock text runs, which
+Adaptive Cards never read as markdown.
 """
 
 from __future__ import annotations

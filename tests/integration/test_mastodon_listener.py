@@ -485,3 +485,17 @@ def test_a_content_warning_is_kept_as_typed_not_read_as_html():
     with FeedServer({TAG: page([warned])}) as server:
         [heard] = MastodonListener(source(server), now=NOW).listen({}).mentions
     assert heard.text.startswith("Lincoln<Boston & <sigh> police\nThanks @LincsPolice")
+
+
+def test_a_429_is_waited_for_until_mastodons_own_reset_time():
+    """Mastodon's 429 carries X-RateLimit-Reset, an ISO 8601 time, and no Retry-After
+    (docs.joinmastodon.org/api/rate-limits/): the source is not asked again before it."""
+    limited = Route(
+        b'{"error":"Too many requests"}',
+        "application/json",
+        status=429,
+        headers=(("X-RateLimit-Reset", "2026-11-21T07:10:00.000Z"),),
+    )
+    with FeedServer({f"{TAG}?limit=40": limited}) as server, pytest.raises(ListenerError) as e:
+        MastodonListener(source(server), now=NOW).listen({})
+    assert e.value.rate_limited_until == datetime(2026, 11, 21, 7, 10, tzinfo=UTC)

@@ -404,3 +404,19 @@ def test_reddit_through_the_collect_dag_one_source_429_another_500_then_all_resu
     assert mention_counts(es).by_source == {"reddit": 5, "reddit-throttled": 3, "reddit-down": 1}
     assert marks(load_cursor(es, "reddit")) == {"search:Lincolnshire Police": fullname(post(5))}
     assert marks(load_cursor(es, "reddit-throttled")) == {"new:lincoln": fullname(post(14))}
+
+
+def test_a_429_is_waited_for_until_reddits_period_resets():
+    """Reddit's answers carry X-Ratelimit-Reset, "approximate number of seconds to end of
+    period" (its API wiki, github.com/reddit-archive/reddit/wiki/API): on a 429 the source is
+    not asked before then."""
+    limited = Route(
+        b'{"message": "Too Many Requests", "error": 429}',
+        JSON,
+        429,
+        headers=(("X-Ratelimit-Remaining", "0"), ("X-Ratelimit-Reset", "420")),
+    )
+    routes = {TOKEN: token(), SEARCH: limited}
+    with FeedServer(routes) as server, pytest.raises(ListenerError) as e:
+        RedditListener(source(server), now=NOW).listen({})
+    assert e.value.rate_limited_until == datetime(2026, 11, 21, 7, 7, tzinfo=UTC)
