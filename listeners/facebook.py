@@ -68,7 +68,7 @@ from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners import overlap
-from listeners.api import json_object, optional, required, time_at, utc
+from listeners.api import json_object, optional, required, time_at
 from listeners.base import Cursor, Heard, Listener, Stream, pages
 from listeners.graph import (
     GRAPH_VERSION,
@@ -215,9 +215,9 @@ class FacebookListener(Listener[FacebookSource]):
 
 def _last_active(post: dict) -> datetime:
     """When the post was last published, edited or commented on (`updated_time`)."""
-    return utc(post.get("updated_time") or post["created_time"])
+    return time_at(post, "updated_time" if optional(post, "updated_time") else "created_time")
 
 
 def _stamp(item: dict) -> tuple[datetime, str]:
     """Where a comment or another's post sits in its newest-first listing."""
-    return utc(item["created_time"]), str(item["id"])
+    return time_at(item, "created_time"), str(required(item, "id", (str, int)))

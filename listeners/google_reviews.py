@@ -38,7 +38,7 @@ from earshot.core.connections import Credentials, MissingCredentials, credential
 from earshot.core.fetch import FetchError, post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource, Strict
-from listeners.api import error_json, json_object, optional, required, time_at, utc
+from listeners.api import error_json, json_object, optional, required, time_at
 from listeners.base import Cursor, Listener, Stream
 from listeners.watermark import Watermark, posted
 
@@ -168,4 +168,4 @@ def _client(connection: str) -> Credentials:
 
 
 def _stamp(review: dict) -> tuple[datetime, str]:
-    return utc(review["updateTime"]), str(review["reviewId"])
+    return time_at(review, "updateTime"), required(review, "reviewId")

@@ -51,7 +51,7 @@ from pydantic import Field, HttpUrl
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import json_object, optional, required, time_at, utc
+from listeners.api import json_object, optional, required, time_at
 from listeners.base import Cursor, Heard, Listener, ListenerError, Stream
 from listeners.graph import (
     GRAPH_VERSION,
@@ -280,7 +280,7 @@ def _replies(comment: dict) -> list[dict]:
 
 
 def _posted(item: dict) -> datetime:
-    return utc(item["timestamp"])
+    return time_at(item, "timestamp")
 
 
 def _stamp(item: dict) -> tuple[datetime, str]:

@@ -48,7 +48,7 @@ from pydantic import Field, HttpUrl, model_validator
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import json_object, optional, required, time_at, until, utc
+from listeners.api import json_object, optional, required, time_at, until
 from listeners.base import Cursor, Listener, Stream, pages
 from listeners.graph import POST_WINDOW, graph_data, graph_error, next_after
 from listeners.watermark import Watermark, posted
@@ -282,4 +282,4 @@ def _hour(moment: datetime) -> int:
 
 
 def _stamp(item: dict) -> tuple[datetime, str]:
-    return utc(item["timestamp"]), str(item["id"])
+    return time_at(item, "timestamp"), str(required(item, "id", (str, int)))

@@ -170,8 +170,7 @@ class YouTubeListener(Listener[YouTubeSource]):
     def _get(self, path: str, params: dict) -> dict:
         body, _ = self.get(str(self.source.api_url).rstrip("/") + path, {**params, "key": self.key})
         body = json_object(body)
-        if not isinstance(body.get("items"), list):
-            raise TypeError("items is missing or not a list")
+        required(body, "items", list)
         return body
 
     def _to_mention(self, thread: dict) -> Mention:
@@ -231,8 +230,8 @@ def _as_thread(reply: dict, thread: dict) -> dict:
 
 
 def _stamp(thread: dict) -> tuple[datetime, str]:
-    comment = thread["snippet"]["topLevelComment"]["snippet"]
-    return utc(comment["publishedAt"]), str(thread["id"])
+    published = time_at(thread, "snippet.topLevelComment.snippet.publishedAt")
+    return published, required(thread, "id")
 
 
 def _reasons(error: FetchError) -> set[str]:

@@ -514,7 +514,10 @@ BUSINESS_USAGE = (
         (Route(b"Unauthorized", "text/plain", status=401), "credentials refused: HTTP 401"),
         (Route(b"<html>oops", "text/html"), "malformed JSON"),
         (Route(b'{"data": {"id": "1"}}', "application/json"), "malformed Facebook payload"),
-        (Route(b'{"data": [{"id": "1"}]}', "application/json"), "malformed Facebook payload"),
+        (
+            Route(b'{"data": [{"id": "1"}]}', "application/json"),
+            "malformed Facebook payload: created_time is missing",
+        ),
         (Route(graph_error(2, "Service temporarily unavailable"), status=500), "Graph API error 2"),
     ],
     ids=[

@@ -253,8 +253,14 @@ QUOTA_MESSAGE = (
         ),
         (Route(b"Unauthorized", "text/plain", status=401), "credentials refused: HTTP 401"),
         (Route(b"<html>oops", "text/html"), "malformed JSON"),
-        (Route(b'{"items": {}}', "application/json"), "malformed YouTube payload"),
-        (Route(json.dumps({"items": [{"id": "x"}]}).encode()), "malformed YouTube payload"),
+        (
+            Route(b'{"items": {}}', "application/json"),
+            "malformed YouTube payload: items is an object, not a list",
+        ),
+        (
+            Route(json.dumps({"items": [{"id": "x"}]}).encode()),
+            "malformed YouTube payload: snippet.topLevelComment.snippet.publishedAt is missing",
+        ),
         (google_error(500, "backendError", "Backend Error"), "YouTube API error HTTP 500"),
     ],
     ids=["quota", "429", "bad-key", "401", "not-json", "items-not-list", "missing-fields", "500"],
