@@ -27,7 +27,7 @@ import httpx
 
 from earshot.core.connections import MissingCredentials
 from earshot.core.errors import EarshotError
-from earshot.core.fetch import FetchError, RateLimited, get_json, redact
+from earshot.core.fetch import FetchError, RateLimited, get_json, redact, retry_after
 from earshot.core.model import Mention, mention_id
 from earshot.core.profile import SourceSettings
 from listeners import overlap
@@ -212,7 +212,7 @@ class Listener(Generic[SourceT]):
     def rate_limit_lifts(self, error: FetchError) -> datetime | None:
         """When the platform said it may be asked again: a 429's Retry-After, as of the
         run's clock; a platform with its own reset header reads that first."""
-        return error.lifts(self.now) if isinstance(error, RateLimited) else None
+        return retry_after(error.retry_after, self.now) if isinstance(error, RateLimited) else None
 
     # --- shared by every listener --------------------------------------------------------
 

@@ -82,14 +82,11 @@ class FetchError(EarshotError):
 
 class RateLimited(FetchError):
     """HTTP 429. `retry_after` is its Retry-After as sent ("" when not given): in seconds it
-    counts from the moment it is read, so `lifts` says when as of the caller's clock."""
+    counts from the moment it is read, so `retry_after()` says when as of the caller's clock."""
 
     def __init__(self, message: str, retry_after: str, **response):
         super().__init__(message, **response)
         self.retry_after = retry_after
-
-    def lifts(self, now: datetime) -> datetime | None:
-        return retry_after(self.retry_after, now)
 
 
 def retry_after(value: str, now: datetime) -> datetime | None:
