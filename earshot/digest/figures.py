@@ -52,6 +52,7 @@ from earshot.store.fields import (
     RISK_FLAGS,
     SOURCE,
     STATUS,
+    TIES_SETTLED,
     TITLE,
     TOPICS,
     TOWARD_FORCE,
@@ -244,7 +245,7 @@ def praise(es: Elasticsearch, profile: Profile, day: LocalDay) -> tuple[Item, ..
         es,
         profile,
         query=public_mentions(day.start, day.end, POSITIVE, without_risk_flags()),
-        sort=[{TOWARD_FORCE_SCORE: "desc"}, {PUBLISHED: "desc"}],
+        sort=[{TOWARD_FORCE_SCORE: "desc"}, {PUBLISHED: "desc"}, *TIES_SETTLED],
         limit=PRAISED,
     )
 

@@ -35,18 +35,16 @@ RESPONSE_PRIORITY = "earshot.response.priority"
 RESPONSE_REASONS = "earshot.response.reasons"
 CLUSTER = "earshot.cluster"  # one story, however many near-duplicates repeat it
 STORY_KEY = "earshot.story_key"  # site + headline: a news search result meets its publisher's
+# The last keys of every listing's sort. Rows tied on the keys before them would otherwise
+# come back in whatever order the shard holds them, which changes when a colleague takes one
+# (an update rewrites the document) or a replica answers, so an analyst's next item would
+# jump and a re-built digest could list other mentions. The story (unique to each of the
+# desk's rows, which fold copies) then the link settle every tie; Elasticsearch refuses to
+# sort on `_id`.
+TIES_SETTLED = [{CLUSTER: "asc"}, {LINK: "asc"}]
 # Most urgent first, then newest, wherever mentions are listed for a response (the desk's
-# queue, the digest, `earshot report`). Rows tied on both would otherwise come back in
-# whatever order the shard holds them, which changes when a colleague takes one (an update
-# rewrites the document) or a replica answers, so an analyst's next item would jump and a
-# re-built digest could list other mentions. The story (unique to each of the desk's rows,
-# which fold copies) then the link settle every tie; Elasticsearch refuses to sort on `_id`.
-MOST_URGENT_FIRST = [
-    {RESPONSE_PRIORITY: "desc"},
-    {PUBLISHED: "desc"},
-    {CLUSTER: "asc"},
-    {LINK: "asc"},
-]
+# queue, the digest, `earshot report`).
+MOST_URGENT_FIRST = [{RESPONSE_PRIORITY: "desc"}, {PUBLISHED: "desc"}, *TIES_SETTLED]
 
 
 def time_range(start: datetime, end: datetime) -> dict:

@@ -21,6 +21,7 @@ from earshot.store.fields import (
     RESPONSE_ACTION,
     SOURCE,
     STATUS,
+    TIES_SETTLED,
     TITLE,
     TONE,
     TOWARD_FORCE,
@@ -83,7 +84,7 @@ def most_negative(es: Elasticsearch, limit: int = 5) -> list[Listed]:
     return _listed(
         es,
         query=negative(),
-        sort=[{TOWARD_FORCE_SCORE: "asc"}, {PUBLISHED: "desc"}],
+        sort=[{TOWARD_FORCE_SCORE: "asc"}, {PUBLISHED: "desc"}, *TIES_SETTLED],
         limit=limit,
     )
 

@@ -14,6 +14,7 @@ from earshot.core.desk_links import BadDeskUrl
 from earshot.core.errors import OutcomeUnknown
 from earshot.digest import words
 from earshot.digest.daily import build
+from earshot.digest.figures import praise
 from earshot.digest.model import Alerts, Figures
 from earshot.digest.send import DeliveryError, send
 from earshot.store.indices import MENTIONS, ensure_indices
@@ -403,6 +404,22 @@ def test_alerts_show_once_the_alerts_index_exists(week, profile):
     assert (figures.alerts.opened, figures.alerts.still_open) == (1, 2)
     assert "ALERTS: 1 opened, 2 still open" in rendered.text
     assert "Negative talk spiking 0" in rendered.html and "<i>" not in rendered.html
+
+
+def test_praise_tied_on_warmth_and_time_keeps_one_order(es, profile):
+    """A colleague's change rewrites a document, and Elasticsearch would list ties in
+    whatever order the shard then holds them: a digest built again (a cleared build task)
+    would thank other posts than the one command read."""
+    ensure_indices(es)
+    tied = [mention(f"thanks-{n}", at(0, 10), toward=0.5, action="thank") for n in range(20)]
+    index_mentions(es, tied)
+    es.indices.refresh(index=MENTIONS)
+    first = [i.url for i in praise(es, profile, DAY)]
+    for url in first:  # noted on the desk
+        [hit] = es.search(index=MENTIONS, query={"term": {"url.full": url}})["hits"]["hits"]
+        es.update(index=hit["_index"], id=hit["_id"], doc={"labels": {"assignee": "ann.other"}})
+    es.indices.refresh(index=MENTIONS)
+    assert [i.url for i in praise(es, profile, DAY)] == first
 
 
 def open_alerts(es) -> None:
