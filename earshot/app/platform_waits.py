@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 # No platform Earshot hears documents a longer window than a day (YouTube's quota day,
 # Bluesky's daily login limit): a longer wait is a mistake, and a day's silence is enough.
-MAX_WAIT = timedelta(hours=24)
+# YouTube's day is Pacific Time's, 25 hours long when its clocks go back.
+MAX_WAIT = timedelta(hours=25)
 
 
 class AskedToWait(ListenerError):

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
-from earshot.app.platform_waits import MAX_WAIT, AskedToWait, StillWaiting
+from earshot.app.platform_waits import MAX_WAIT, AskedToWait, StillWaiting, wait_asked
 from earshot.app.source_health import source_health
 from earshot.store.cursors import load_cursor, wait_until
 from earshot.store.indices import MENTIONS
@@ -89,13 +90,25 @@ def test_the_sources_health_says_until_when_it_waits_for_its_platform(es, feed):
 
 
 @pytest.mark.elasticsearch
-def test_a_retry_after_of_a_week_is_waited_a_day_at_most_and_the_log_says_so(es, feed, caplog):
+def test_a_retry_after_of_a_week_is_cut_to_a_day_and_the_log_says_so(es, feed, caplog):
     now = datetime.now(UTC)
     feed.routes[FEED] = too_many_requests(str(7 * 24 * 3600))
     with caplog.at_level(logging.WARNING), pytest.raises(AskedToWait):
         collect_source(es, load_profile(), "local-news", now=now)
     assert wait_until(es, "local-news") == now + MAX_WAIT
-    assert "waiting 24 hours at most" in caplog.text
+    assert "waiting 25 hours at most" in caplog.text
+
+
+def test_youtubes_quota_day_when_the_clocks_go_back_is_waited_in_full(caplog):
+    """Spent half an hour into the Pacific day the US clocks go back, YouTube's quota is
+    back 24.5 hours later (listeners/youtube.py): neither cut short nor logged as too long."""
+    now = datetime(2026, 11, 1, 7, 30, tzinfo=UTC)  # 00:30 PDT
+    refused = ListenerError("youtube", "YouTube quota exceeded")
+    refused.rate_limited_until = datetime(2026, 11, 2, tzinfo=ZoneInfo("America/Los_Angeles"))
+    took = timedelta(minutes=2)
+    with caplog.at_level(logging.WARNING):
+        assert wait_asked(refused, now, took) == refused.rate_limited_until + took
+    assert caplog.text == ""
 
 
 @pytest.mark.elasticsearch
