@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -58,10 +59,11 @@ def digest(
             + escape(", ".join(delivery.refused_for_good))
         )
     if later := delivery.refused_for_now:
+        to_each = [arg for reader in later for arg in ("--to", reader)]
         console.print(
             f"[yellow]Refused for now by the mail server:[/yellow] {escape(', '.join(later))} "
             "(it asked to be tried later). Send it to them then with: "
-            + escape(f"earshot digest --date {local_day.day} --to {' --to '.join(later)}")
+            + escape(shlex.join(["earshot", "digest", "--date", str(local_day.day), *to_each]))
         )
     console.print(f"Kept in earshot-digests as {escape(digest_id)}")
 
