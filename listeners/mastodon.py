@@ -18,7 +18,9 @@ go in `hashtags`. Since Mastodon 4.5 an instance can restrict hashtag timelines
 answers 401 without a token, `disabled` answers empty; each is said in those words. The
 same entity's `domain` is the instance's handle domain, given to its own accounts' bare
 `acct`: it may differ from the host the API answers on (LOCAL_DOMAIN and WEB_DOMAIN,
-https://docs.joinmastodon.org/admin/config/), so no other host stands in for it.
+https://docs.joinmastodon.org/admin/config/), so no other host stands in for it. A server
+without that endpoint (404: Mastodon before 4.0) names it `uri` in GET /api/v1/instance
+(https://docs.joinmastodon.org/entities/V1_Instance/#uri).
 
 The cursor keeps, per hashtag or search, the newest status id indexed. A remote status that
 federates late keeps the id of its original publish time, so it sorts below that cursor:
@@ -127,9 +129,18 @@ class MastodonListener(Listener[MastodonSource]):
 
     def _instance(self) -> dict:
         """The Instance entity (GET /api/v2/instance), asked once a run and only when needed.
-        Raises FetchError where the instance does not give it (before Mastodon 4.0, or down)."""
+        A server without it (404: Mastodon before 4.0, older Pleroma) has only the v1 entity,
+        which names the handle domain `uri` and holds nothing else read here: it stands in as
+        `domain` alone. Any other failure is not taken for an old server: it raises
+        FetchError, as does a v1 that fails too."""
         if self.about is None:
-            body, _ = self.get(f"{self.base}/api/v2/instance", {}, self.headers)
+            try:
+                body, _ = self.get(f"{self.base}/api/v2/instance", {}, self.headers)
+            except FetchError as e:
+                if e.status != 404:
+                    raise
+                v1, _ = self.get(f"{self.base}/api/v1/instance", {}, self.headers)
+                body = {"domain": v1.get("uri")} if isinstance(v1, dict) else {}
             self.about = body if isinstance(body, dict) else {}
         return self.about
 
@@ -200,17 +211,25 @@ class MastodonListener(Listener[MastodonSource]):
         necessarily the same as WEB_DOMAIN" where its pages and API are (entities/Instance/
         #domain). Nothing else says it (her profile link is on the web host): rather than
         store her under a handle she does not have (a second pseudonym, missed by erasure
-        by her handle), the run fails and the same statuses are heard next run."""
+        by her handle), the run fails and the same statuses are heard next run; a 429 asks
+        the same wait as one on a timeline. A web address (older Pleroma's v1 `uri`) is the
+        web host, not a handle domain."""
         try:
             domain = self._instance().get("domain")
         except FetchError as e:
-            raise ListenerError(
+            failed = ListenerError(
                 self.source.name,
                 "could not learn the handle domain of the instance's own accounts from "
-                f"GET /api/v2/instance (Mastodon 4.0+), so nothing is stored this run: {e}",
-            ) from e
-        if not (isinstance(domain, str) and domain):
-            raise Malformed("GET /api/v2/instance gave no `domain`, its accounts' handle domain")
+                "GET /api/v2/instance (or, before Mastodon 4.0, /api/v1/instance), so nothing "
+                f"is stored this run: {e}",
+            )
+            failed.rate_limited_until = self.rate_limit_lifts(e)
+            raise failed from e
+        if not (isinstance(domain, str) and domain and "/" not in domain):
+            raise Malformed(
+                "no handle domain for the instance's accounts in `domain` of GET "
+                f"/api/v2/instance (`uri` of /api/v1/instance before Mastodon 4.0): got {domain!r}"
+            )
         return domain
 
 

@@ -440,6 +440,7 @@ def test_a_local_author_is_not_stored_till_the_instance_names_its_handle_domain(
         assert collect_source(es, profile, "lincs-social").new == 1
 
     assert "/api/v2/instance" not in asked_for_sam
+    assert "/api/v1/instance" not in [path for path, _ in server.requests]  # only after a 404
     assert "handle domain" in str(failed.value)
     assert "HTTP 503 Service Unavailable from http://127.0.0.1" in str(failed.value)
     assert after_failure == heard_sam
@@ -477,6 +478,49 @@ def test_a_local_author_has_the_handle_domain_the_instance_names_not_its_web_hos
     assert asked.count("/api/v2/instance") == 1
 
 
+def v1_instance(uri: str) -> Route:
+    """GET /api/v1/instance, all a server before Mastodon 4.0 has (GET /api/v2/instance:
+    "4.0.0 - added", docs.joinmastodon.org/methods/instance/#v2), as the V1::Instance entity
+    documents it (docs.joinmastodon.org/entities/V1_Instance/#uri: `uri` is "The domain name
+    of the instance. Corresponds to the configured `LOCAL_DOMAIN`, which is used for account
+    handles, and is not necessarily the same as `WEB_DOMAIN`"), and as Mastodon.py's recorded
+    cassette tests/cassettes/test_instance_v1.yaml answers it, with the fields read."""
+    about = {"uri": uri, "title": "Lincs Social", "version": "3.5.3"}
+    return Route(json.dumps(about).encode(), "application/json")
+
+
+def test_a_server_before_mastodon_4_names_its_handle_domain_in_the_v1_instance():
+    """Before, a server without GET /api/v2/instance (it answers 404) failed every run that
+    heard one of its own accounts, for good. Now its v1 Instance's `uri` names the domain,
+    asked only after that 404, and both once a run however many of its accounts are heard."""
+    home = {
+        f"{TAG}?limit=40": page(
+            [by(1, "jane", "social.lincs.example"), by(2, "tom", "social.lincs.example")]
+        ),
+        "/api/v1/instance": v1_instance("lincs.example"),
+    }
+    with FeedServer(home) as server:
+        heard = MastodonListener(source(server), now=NOW).listen({}).mentions
+        asked = [path for path, _ in server.requests]
+    assert [m.author for m in heard] == ["@jane@lincs.example", "@tom@lincs.example"]
+    assert (asked.count("/api/v2/instance"), asked.count("/api/v1/instance")) == (1, 1)
+
+
+def test_a_web_address_for_a_v1_uri_is_not_taken_for_the_handle_domain():
+    """Older Pleroma gave its web address as the v1 `uri` (`Pleroma.Web.base_url()`), the
+    web host rather than the domain its handles use (its WebFinger host): stored, jane would
+    be `@jane@https://…`. The run fails naming the field, as for any other malformed answer."""
+    home = {
+        f"{TAG}?limit=40": page([by(1, "jane", "pleroma.lincs.example")]),
+        "/api/v1/instance": v1_instance("https://pleroma.lincs.example"),
+    }
+    with FeedServer(home) as server, pytest.raises(ListenerError) as e:
+        MastodonListener(source(server), now=NOW).listen({})
+    assert "malformed Mastodon payload" in str(e.value)
+    assert "no handle domain" in str(e.value)
+    assert "got 'https://pleroma.lincs.example'" in str(e.value)
+
+
 def test_a_content_warning_is_kept_as_typed_not_read_as_html():
     """`spoiler_text` is the plain text its author typed (Mastodon.py's srcgen/return_types.json:
     "The plain text used to compose the status's subject or content warning"); only
@@ -487,15 +531,20 @@ def test_a_content_warning_is_kept_as_typed_not_read_as_html():
     assert heard.text.startswith("Lincoln<Boston & <sigh> police\nThanks @LincsPolice")
 
 
-def test_a_429_is_waited_for_until_mastodons_own_reset_time():
+@pytest.mark.parametrize("limited_at", [f"{TAG}?limit=40", "/api/v2/instance"])
+def test_a_429_is_waited_for_until_mastodons_own_reset_time(limited_at):
     """Mastodon's 429 carries X-RateLimit-Reset, an ISO 8601 time, and no Retry-After
-    (docs.joinmastodon.org/api/rate-limits/): the source is not asked again before it."""
+    (docs.joinmastodon.org/api/rate-limits/): the source is not asked again before it,
+    whichever call met the limit. Before, a 429 on the handle domain's question failed the
+    run with no wait, and each retry and run asked again inside it."""
     limited = Route(
         b'{"error":"Too many requests"}',
         "application/json",
         status=429,
         headers=(("X-RateLimit-Reset", "2026-11-21T07:10:00.000Z"),),
     )
-    with FeedServer({f"{TAG}?limit=40": limited}) as server, pytest.raises(ListenerError) as e:
+    routes = {f"{TAG}?limit=40": page([by(1, "jane", "social.lincs.example")])}
+    with FeedServer(routes | {limited_at: limited}) as server, pytest.raises(ListenerError) as e:
         MastodonListener(source(server), now=NOW).listen({})
     assert e.value.rate_limited_until == datetime(2026, 11, 21, 7, 10, tzinfo=UTC)
+    assert "rate limited: HTTP 429" in str(e.value)
