@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -95,13 +96,25 @@ def utc(timestamp: str) -> datetime:
         raise ValueError(f"time out of range: {timestamp[:40]!r}") from e
 
 
-def epoch(seconds: object) -> datetime:
-    """Unix seconds (Reddit's `created_utc`) as an aware UTC time; a number past any
-    calendar is Malformed like any other malformed field, not an OverflowError."""
+def epoch(seconds: object, field: str) -> datetime:
+    """Unix seconds (Reddit's `created_utc`, a rate limit's reset header) as an aware UTC
+    time; anything else, a number past any calendar too, is Malformed naming `field`."""
     try:
         return datetime.fromtimestamp(float(seconds), UTC)
-    except (OverflowError, OSError, ValueError) as e:  # ValueError: NaN
-        raise Malformed(f"created_utc is not a time: {str(seconds)[:40]}") from e
+    except (OverflowError, OSError, ValueError, TypeError) as e:  # ValueError: NaN, text
+        raise Malformed(f"{field} is not a time: {str(seconds)[:40]!r}") from e
+
+
+def resets(headers: Mapping[str, str], header: str, now: datetime) -> str:
+    """When a spent limit is back, from its reset `header` in Unix seconds, as a warning
+    says it: ", resets 2026-11-21T07:15:00Z, in 15 min"; "" when not sent, and what is
+    wrong with it when it is no time."""
+    if not (reset := headers.get(header)):
+        return ""
+    try:
+        return f", resets {until(epoch(reset, header), now)}"
+    except Malformed as e:
+        return f", {e}"
 
 
 def until(moment: datetime, now: datetime) -> str:

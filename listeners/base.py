@@ -211,7 +211,8 @@ class Listener(Generic[SourceT]):
 
     def rate_limit_lifts(self, error: FetchError) -> datetime | None:
         """When the platform said it may be asked again: a 429's Retry-After, as of the
-        run's clock; a platform with its own reset header reads that first."""
+        run's clock; a platform with its own reset header reads that first (Malformed when
+        it is no time: `failures` names it)."""
         return retry_after(error.retry_after, self.now) if isinstance(error, RateLimited) else None
 
     # --- shared by every listener --------------------------------------------------------
@@ -280,7 +281,8 @@ def failures(
 
     `explain` turns an HTTP error into the platform's own words (its JSON error, its reset
     time); otherwise fetch's message stands. `lifts` reads when a rate-limited platform may
-    be asked again (the error's `rate_limited_until`). Payloads that lack what the platform
+    be asked again (the error's `rate_limited_until`); a reset header that is no time
+    (Malformed) sets none, and the reason names it. Payloads that lack what the platform
     documents are "malformed <platform> payload", naming the field
     (`listeners.api.required`); a stray KeyError, TypeError or AttributeError is one too, so
     a listener's slip fails only its source, though the fuzz tests hold each listener's items
@@ -295,9 +297,14 @@ def failures(
     try:
         yield secrets
     except FetchError as e:
-        refused = e.status in (401, 403)
-        failure = fail((explain and explain(e)) or str(e), Refused if refused else ListenerError)
-        failure.rate_limited_until = lifts(e) if lifts else None
+        reason = (explain and explain(e)) or str(e)
+        lifted = None
+        try:
+            lifted = lifts(e) if lifts else None
+        except Malformed as unreadable:  # a reset header that is no time: none to wait for
+            reason = f"{reason}; {unreadable}"
+        failure = fail(reason, Refused if e.status in (401, 403) else ListenerError)
+        failure.rate_limited_until = lifted
         raise failure from e
     except MissingCredentials as e:
         raise fail(str(e)) from e

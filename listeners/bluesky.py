@@ -27,7 +27,7 @@ and what was heard there before is skipped (listeners/overlap.py).
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import Field, HttpUrl
@@ -38,6 +38,7 @@ from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import (
     Malformed,
+    epoch,
     error_json,
     json_object,
     phrase,
@@ -52,6 +53,7 @@ from listeners.watermark import Watermark, posted
 PAGE_SIZE = 100
 REFRESH_AHEAD = timedelta(minutes=15)  # the atproto SDK's margin (listeners/bluesky_session.py)
 WEB = "https://bsky.app"
+RESET = "ratelimit-reset"  # Unix seconds: when a spent limit is back
 
 
 class BlueskySource(ApiSource):
@@ -90,15 +92,16 @@ class BlueskyListener(Listener[BlueskySource]):
             return None
         login = "createSession" in str(error)
         what = "the account's login limit (createSession)" if login else "Bluesky's rate limit"
-        when = self.rate_limit_lifts(error)
+        when = None
+        with suppress(Malformed):  # an unreadable reset: `failures` names it
+            when = self.rate_limit_lifts(error)
         after = f"; try again after {until(when, self.now)}" if when else ""
         return f"{error}; {what} is spent{after}"
 
     def rate_limit_lifts(self, error: FetchError) -> datetime | None:
         """The entryway's RateLimit-Reset (Unix seconds), else Retry-After."""
-        with suppress(ValueError, OverflowError, OSError):
-            if error.status == 429 and (reset := error.headers.get("ratelimit-reset")):
-                return datetime.fromtimestamp(int(reset), UTC)
+        if error.status == 429 and (reset := error.headers.get(RESET)):
+            return epoch(reset, RESET)
         return super().rate_limit_lifts(error)
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:

@@ -37,12 +37,11 @@ from earshot.core.model import Mention
 from earshot.core.profile import ApiSource, Strict
 from listeners.api import (
     Malformed,
-    epoch,
     error_json,
     json_object,
     optional,
     required,
-    until,
+    resets,
     utc,
 )
 from listeners.base import Cursor, Listener, Stream
@@ -52,6 +51,7 @@ from listeners.watermark import Watermark, posted
 PAGE_SIZE = 100  # the documented maximum of `limit`
 RATE_LIMITED = 13  # Disqus error code: "you have exceeded the rate limit for this resource"
 BAD_KEY = {5}  # "invalid API key"
+RESET = "x-ratelimit-reset"  # Unix seconds: when the hour's requests are back
 
 
 class Forum(Strict):
@@ -113,15 +113,8 @@ class DisqusListener(Listener[DisqusSource]):
         except (KeyError, ValueError):
             return  # no (readable) budget announced: nothing to hold back for
         if remaining < 1 and not self.held:
-            self.held = (
-                f"Disqus hourly request limit spent (X-Ratelimit-Remaining 0){self._reset(headers)}"
-            )
-
-    def _reset(self, headers: httpx.Headers) -> str:
-        try:
-            return f", resets {until(epoch(headers['x-ratelimit-reset']), self.now)}"
-        except (KeyError, ValueError):
-            return ""
+            when = resets(headers, RESET, self.now)
+            self.held = f"Disqus hourly request limit spent (X-Ratelimit-Remaining 0){when}"
 
     def _to_mention(self, post: dict) -> Mention | None:
         """Deleted and spam comments are not heard; an anonymous author stays unnamed."""
@@ -145,7 +138,7 @@ class DisqusListener(Listener[DisqusSource]):
             return None
         said = f"Disqus error {found['code']} (HTTP {error.status}): {found.get('response')}"
         if found["code"] == RATE_LIMITED or error.status == 429:
-            return f"rate limited: {said}{self._reset(error.headers)}"
+            return f"rate limited: {said}{resets(error.headers, RESET, self.now)}"
         if found["code"] in BAD_KEY:
             return f"{said}; check the API key in connection {self.source.connection!r}"
         return said

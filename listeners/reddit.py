@@ -211,7 +211,7 @@ def _number(fullname: str) -> int:
 
 
 def _posted(thing: dict) -> datetime:
-    return epoch(required(thing, "created_utc", (int, float)))
+    return epoch(required(thing, "created_utc", (int, float)), "created_utc")
 
 
 def _fullname(thing: dict) -> str:

@@ -20,9 +20,13 @@ A run cut short (max_pages, the day's post budget, or the rate limit) also keeps
 `next_token`, the `start_time` it was asked with, and `newest_id`: X documents that a
 next_token does not expire, so the next run reads the rest of that backlog first and only
 then moves since_id up, and nothing between runs is skipped. A next_token belongs to its
-query: `query` is kept beside it, and a changed query starts afresh from since_id. When the
-limit is spent (x-rate-limit-remaining 0, or a 429), `wait_until` keeps its reset time, and
-runs before then ask nothing.
+query: `query` is kept beside it, and a changed query starts afresh from since_id. A page
+that spends the limit (x-rate-limit-remaining 0) ends the run there, keeping what it read,
+rather than asking once more and being refused. A 429 fails the run: its
+x-rate-limit-reset (Unix seconds) is when X may be asked again (`rate_limit_lifts`), the
+wait every platform's 429 gets (earshot/app/platform_waits.py); the cursor stays as it was,
+and re-reading the run's pages after the wait costs next to nothing (same-day reads are
+billed once).
 
 Recent search reaches back seven days and refuses (400) anything older, so a quiet search
 whose since_id has aged out asks from the window's start instead, with a warning. X is paid
@@ -38,11 +42,11 @@ from typing import Literal
 from pydantic import Field, HttpUrl
 
 from earshot.core.clock import FORCE_TIME_ZONE
-from earshot.core.fetch import FetchError, RateLimited
+from earshot.core.fetch import FetchError
 from earshot.core.model import Mention, mention_id
 from earshot.core.profile import ApiSource
 from listeners import overlap
-from listeners.api import error_json, json_object, required, time_at, until, utc
+from listeners.api import epoch, error_json, json_object, required, resets, time_at
 from listeners.base import Cursor, Heard, Listener, pages
 from listeners.overlap import Recent
 
@@ -58,6 +62,7 @@ SEARCH_WINDOW = timedelta(days=7)
 WINDOW_MARGIN = timedelta(minutes=10)
 SNOWFLAKE_EPOCH_MS = 1288834974657  # a post id >> 22 is milliseconds since this
 HEARD = overlap.key("search")  # the posts heard in the overlap window
+RESET = "x-rate-limit-reset"  # Unix seconds: when the window's requests are back
 
 
 class XSource(ApiSource):
@@ -78,11 +83,6 @@ class XListener(Listener[XSource]):
     platform = "X"
 
     def listen(self, cursor: Cursor) -> Heard:
-        if (wait := cursor.get("wait_until")) and self.now < utc(wait):
-            spent = (
-                f"X rate limit spent; nothing asked until it resets ({until(utc(wait), self.now)})"
-            )
-            return Heard(mentions=[], cursor=cursor, unchanged=True, warnings=[spent])
         budget = _Budget.of(cursor, self.now, self.source.max_posts_per_day)
         if budget.left < MIN_PAGE_SIZE:
             return Heard(mentions=[], cursor=cursor, unchanged=True, warnings=[str(budget)])
@@ -115,16 +115,8 @@ class XListener(Listener[XSource]):
     def _search(self, bearer: str, cursor: Cursor, budget: _Budget, warnings: list[str]) -> Heard:
         search = _Search(self, bearer, cursor, budget)
         posts: list[dict] = []
-        try:
-            for batch in pages(
-                search.page, source=self.source.name, max_pages=self.source.max_pages
-            ):
-                posts += batch
-        except RateLimited as e:
-            if not (reset := _reset_time(e.headers.get("x-rate-limit-reset"))):
-                raise  # no reset time to wait for: the run fails and says so
-            search.spent, search.reset = True, reset  # paused, as tweepy waits for the reset
-            warnings.append("X answered HTTP 429 Too Many Requests: the source is paused")
+        for batch in pages(search.page, source=self.source.name, max_pages=self.source.max_pages):
+            posts += batch
         mentions = (self._to_mention(p, search.usernames) for p in posts)
         heard = {m.id: m for m in mentions if not search.recent.knows(m.id)}
         return Heard(
@@ -145,13 +137,15 @@ class XListener(Listener[XSource]):
             published=time_at(post, "created_at"),
         )
 
+    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
+        """X's 429 says in x-rate-limit-reset when its window resets; else Retry-After."""
+        if error.status == 429 and (reset := error.headers.get(RESET)):
+            return epoch(reset, RESET)
+        return super().rate_limit_lifts(error)
+
     def explain(self, error: FetchError) -> str | None:
         body = error_json(error)
         detail = body.get("detail") or body.get("title")
-        if isinstance(error, RateLimited):
-            reset = _reset_time(error.headers.get("x-rate-limit-reset"))
-            when = f"X resets the limit at {until(reset, self.now)}" if reset else "no reset time"
-            return f"{error}; {when}"
         return f"{error}; X says: {detail}" if detail else None
 
 
@@ -194,9 +188,8 @@ class _Search:
         self.budget = budget
         self.usernames: dict[str, str] = {}
         self.left: str | None = cursor.get("next_token")  # the next_token not yet read
-        self.spent = False  # the rate limit is spent until `reset`
+        self.spent: str | None = None  # the rate limit is spent: the warning saying so
         self.capped = False  # the day's post budget is spent
-        self.reset: datetime | None = None
 
     def page(self, token: str | None) -> tuple[list[dict], str | None]:
         source = self.listener.source
@@ -218,8 +211,10 @@ class _Search:
         self.budget.read += sum(not self.recent.knows(self._id(p)) for p in posts)
         self.left = body.get("meta", {}).get("next_token")
         if headers.get("x-rate-limit-remaining") == "0":
-            self.spent = True
-            self.reset = _reset_time(headers.get("x-rate-limit-reset"))
+            self.spent = (
+                f"X rate limit spent (x-rate-limit-remaining 0"
+                f"{resets(headers, RESET, self.listener.now)}); the next run reads on from there"
+            )
             return posts, None
         if self.left and self.budget.left < MIN_PAGE_SIZE:
             self.capped = True
@@ -246,19 +241,13 @@ class _Search:
         else:
             after = {"since_id": newest or since_id}
         after[HEARD] = str(self.recent.after((self._id(p), posted_at(p["id"])) for p in posts))
-        if self.spent and self.reset:
-            after["wait_until"] = self.reset.isoformat()
         if self.budget.read:
             after |= {"day": self.budget.day, "read": str(self.budget.read)}
         return {k: v for k, v in after.items() if v}
 
     def warnings(self) -> list[str]:
         if self.spent:
-            reset = until(self.reset, self.listener.now) if self.reset else "time not given"
-            return [
-                f"X rate limit spent; nothing is asked until it resets ({reset}), "
-                "and that run reads on from there"
-            ]
+            return [self.spent]
         if not self.left:
             return []
         if self.capped:
@@ -285,10 +274,3 @@ def _full_text(post: dict) -> str:
 
 def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _reset_time(epoch: str | None) -> datetime | None:
-    """x-rate-limit-reset is in Unix seconds."""
-    if not epoch or not epoch.isdigit():
-        return None
-    return datetime.fromtimestamp(int(epoch), tz=UTC)

@@ -1,6 +1,6 @@
 """Which sources are alive: one line per source of the profile, from what each collect run
 left beside its cursor (earshot/store/cursors.py). A source that fails only shows in
-Airflow's task logs otherwise, and a source paused by its platform does not fail at all."""
+Airflow's task logs otherwise, and a source waiting for its platform is skipped, not failed."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ class SourceHealth:
     last_success: str | None  # None: never heard
     last_error: str | None  # "<when>: <reason>", secrets blanked
     heard_last_run: int | None  # items the last successful run heard, before relevance
-    # waiting for the platform, paused by a rate limit, the day's paid budget or search
-    # budget, the last run's warnings
+    # waiting for the platform, the day's paid budget or search budget, the last run's
+    # warnings
     limits: list[str]
 
 
@@ -69,16 +69,13 @@ def _waiting(health: dict, platform: str, now: datetime) -> list[str]:
 
 
 def _limits(state: dict[str, str], posts_per_day: int | None, now: datetime) -> list[str]:
-    """What the cursor says the platform allows: `wait_until` (a spent rate limit, a 429)
-    and the posts read on the force's calendar day (`day`, `read`) against the source's cap."""
-    limits = []
-    if (wait := state.get("wait_until")) and datetime.fromisoformat(wait) > now:
-        limits.append(f"paused until {_local(wait)} by the platform's rate limit")
-    if posts_per_day:
-        today = now.astimezone(FORCE_TIME_ZONE).date().isoformat()
-        read = int(state["read"]) if state.get("day") == today else 0
-        limits.append(f"{read} of max_posts_per_day {posts_per_day} posts read today")
-    return limits
+    """What the cursor says the platform allows: the posts read on the force's calendar day
+    (`day`, `read`) against the source's cap."""
+    if not posts_per_day:
+        return []
+    today = now.astimezone(FORCE_TIME_ZONE).date().isoformat()
+    read = int(state["read"]) if state.get("day") == today else 0
+    return [f"{read} of max_posts_per_day {posts_per_day} posts read today"]
 
 
 def _local(moment: str | None) -> str | None:

@@ -437,6 +437,16 @@ def test_a_login_limit_429_says_it_is_the_login_limit_and_when_to_try_again(head
     assert until(e.value.rate_limited_until, NOW) == when  # the collect task waits till then
 
 
+def test_a_ratelimit_reset_that_is_no_time_is_named_and_sets_no_wait():
+    refusal = b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}'
+    routes = {SESSION: Route(refusal, JSON, 429, headers=(("RateLimit-Reset", "soon"),))}
+    with FeedServer(routes) as server, pytest.raises(ListenerError) as e:
+        BlueskyListener(source(server), now=NOW).listen({})
+    assert "login limit" in e.value.reason
+    assert "ratelimit-reset is not a time: 'soon'" in e.value.reason
+    assert e.value.rate_limited_until is None  # the task's retries cover it
+
+
 def access_jwt(expires: datetime, n: int) -> str:
     """An access token as a PDS signs it: a JWT (header.claims.signature, base64url without
     padding) whose claims carry `exp`, the expiry the atproto SDK reads to refresh ahead

@@ -25,6 +25,18 @@ from earshot.store.queries import mention_counts
 from listeners import ListenerError, load_profile
 from tests.conftest import news_items, rss
 from tests.integration.test_source_health import uk_minute
+from tests.integration.test_x_listener import (
+    NOW,
+    QUERY,
+    RESET,
+    TOKEN,
+    after,
+    page,
+    post,
+    post_id,
+    rate_limited,
+    search,
+)
 
 FEED = "/news.rss"
 
@@ -124,3 +136,43 @@ def test_a_short_or_unreadable_retry_after_is_left_to_the_tasks_retries(es, feed
     assert wait_until(es, "local-news") is None
     with pytest.raises(ListenerError, match="HTTP 429"):
         collect_source(es, profile, "local-news")  # asked again at once: no wait was set
+
+
+@pytest.mark.elasticsearch
+def test_xs_429_waits_until_its_x_rate_limit_reset_and_then_reads_on_from_the_cursor(
+    es, write_profile, monkeypatch
+):
+    """X says when its window resets in x-rate-limit-reset, Unix seconds
+    (https://docs.x.com/fundamentals/rate-limits), and sends no Retry-After. X once kept
+    its own quiet pause in the cursor instead, which `earshot stats` showed on a line of
+    its own."""
+    monkeypatch.setenv("AIRFLOW_CONN_X_LINCS", f"generic://:{TOKEN}@")
+    routes = {
+        search(): page([post(2), post(1)]),
+        after(post_id(2)): rate_limited(str(int(RESET.timestamp()))),
+    }
+    with FeedServer(routes) as x:
+        entry = {"kind": "x", "name": "x", "connection": "x_lincs", "query": QUERY}
+        write_profile([entry | {"api_url": x.url("/")}])
+        profile = load_profile()
+        collect_source(es, profile, "x", now=NOW)
+        heard_to = load_cursor(es, "x")
+
+        with pytest.raises(AskedToWait, match="not asked again before 2026-11-21T07:15"):
+            collect_source(es, profile, "x", now=NOW + timedelta(minutes=1))
+        until = wait_until(es, "x")
+        assert until is not None and until >= RESET
+        [waiting] = source_health(es, profile, NOW + timedelta(minutes=2))
+        assert waiting.limits == [
+            f"waiting for X until {uk_minute(until)}",
+            "2 of max_posts_per_day 1000 posts read today",
+        ]
+        with pytest.raises(StillWaiting, match="waiting for X until"):
+            collect_source(es, profile, "x", now=until - timedelta(seconds=1))
+        assert len(x.requests) == 2  # the first run's and the 429's
+        assert load_cursor(es, "x") == heard_to
+
+        x.routes[after(post_id(2))] = page([post(3), post(2), post(1)])
+        report = collect_source(es, profile, "x", now=until)
+    assert x.requests[-1][0] == after(post_id(2))
+    assert report.new == 1

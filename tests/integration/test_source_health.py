@@ -1,6 +1,6 @@
 """`earshot stats` says which sources are alive: for each source of the profile, its last
 success, its last error (secrets hidden), the items its last run heard, and what its
-platform allows (paused by a 429 until when, posts read today against the day's cap).
+platform allows (waiting for it after a 429, posts read today against the day's cap).
 
 Each source is collected through the real collect path from a loopback server: a feed that
 answers, one that does not (its address carries a key), and X answering 429 with its
@@ -17,31 +17,19 @@ import pytest
 
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
+from earshot.app.platform_waits import AskedToWait
 from earshot.app.report import NO_HEALTH
 from earshot.governance.security import ANALYST_ROLE
+from earshot.store.cursors import wait_until
 from earshot.store.mentions import IndexingError
 from listeners import ListenerError, load_profile
 from tests.conftest import news_items, rss
 from tests.file_realm import realm_users
 from tests.integration.test_cli import earshot
-from tests.integration.test_x_listener import QUERY, TOKEN, page, post, problem, search
+from tests.integration.test_x_listener import QUERY, TOKEN, rate_limited, search
 
 FEED_KEY = "s3cret-feed-key"
 UK = ZoneInfo("Europe/London")
-
-
-def x_answers_429(reset: datetime) -> Route:
-    """X's 429 once the window's requests are spent, saying when it resets (Unix seconds)."""
-    return Route(
-        problem(429, "Too Many Requests", "Too Many Requests").encode(),
-        "application/json",
-        status=429,
-        headers=(
-            ("x-rate-limit-limit", "450"),
-            ("x-rate-limit-remaining", "0"),
-            ("x-rate-limit-reset", str(int(reset.timestamp()))),
-        ),
-    )
 
 
 def uk_minute(moment: datetime) -> str:
@@ -50,14 +38,13 @@ def uk_minute(moment: datetime) -> str:
 
 @pytest.fixture
 def sources(write_profile, monkeypatch):
-    """A profile of four sources, served on loopback: the X pages are read on the wall
-    clock (collect's own), so the reset is an hour from now."""
+    """A profile of four sources, served on loopback: X is asked on the wall clock
+    (collect's own), so the reset it answers with is an hour from now."""
     monkeypatch.setenv("AIRFLOW_CONN_X_LINCS", f"generic://:{TOKEN}@")
     reset = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     routes = {
         "/local-news.rss": Route(rss(news_items(3, "live"))),
-        search(): page([post(2), post(1)], next_token="tok-2"),
-        search(next_token="tok-2"): x_answers_429(reset),
+        search(): rate_limited(str(int(reset.timestamp()))),
     }
     with FeedServer(routes) as server:
         write_profile(
@@ -74,7 +61,7 @@ def sources(write_profile, monkeypatch):
                 {"name": "new-feed", "url": server.url("/new.rss")},
             ]
         )
-        yield server, reset
+        yield server
 
 
 def stats_sources() -> dict[str, dict]:
@@ -85,13 +72,13 @@ def stats_sources() -> dict[str, dict]:
 
 @pytest.mark.elasticsearch
 def test_stats_shows_each_sources_last_success_error_items_and_limits(es, sources):
-    _, reset = sources
     profile = load_profile()
     before = datetime.now(UTC)
     collect_source(es, profile, "local-news")
     with pytest.raises(ListenerError, match="404"):
         collect_source(es, profile, "parish-blog")
-    collect_source(es, profile, "x")
+    with pytest.raises(AskedToWait):
+        collect_source(es, profile, "x")
 
     health = stats_sources()
 
@@ -104,11 +91,12 @@ def test_stats_shows_each_sources_last_success_error_items_and_limits(es, source
     assert "HTTP 404 Not Found" in failing["last_error"]
     assert failing["last_error"] >= uk_minute(before)
     assert FEED_KEY not in failing["last_error"] and "key=***" in failing["last_error"]
-    paused = health["x"]
-    assert (paused["last_error"], paused["heard_last_run"]) == (None, 2)
-    assert paused["limits"] == [
-        f"paused until {uk_minute(reset)} by the platform's rate limit",
-        "2 of max_posts_per_day 1000 posts read today",
+    waiting = health["x"]
+    assert (waiting["last_success"], waiting["heard_last_run"]) == (None, None)
+    assert "HTTP 429 Too Many Requests" in waiting["last_error"]
+    assert waiting["limits"] == [
+        f"waiting for X until {uk_minute(wait_until(es, 'x'))}",
+        "0 of max_posts_per_day 1000 posts read today",
     ]
     assert health["new-feed"] == {
         "kind": "rss",
@@ -121,7 +109,7 @@ def test_stats_shows_each_sources_last_success_error_items_and_limits(es, source
 
 @pytest.mark.elasticsearch
 def test_a_source_that_fails_after_succeeding_shows_both(es, sources):
-    server, _ = sources
+    server = sources
     profile = load_profile()
     collect_source(es, profile, "local-news")
     succeeded = stats_sources()["local-news"]["last_success"]
@@ -138,18 +126,18 @@ def test_a_source_that_fails_after_succeeding_shows_both(es, sources):
 
 @pytest.mark.elasticsearch
 def test_the_table_names_each_source_and_hides_its_secrets(es, sources):
-    _, reset = sources
     profile = load_profile()
     with pytest.raises(ListenerError):
         collect_source(es, profile, "parish-blog")
-    collect_source(es, profile, "x")
+    with pytest.raises(AskedToWait):
+        collect_source(es, profile, "x")
 
     result = earshot("stats", COLUMNS="250")
 
     assert result.returncode == 0, result.stderr
     assert FEED_KEY not in result.stdout
-    [paused] = [line for line in result.stdout.splitlines() if "paused until" in line]
-    assert paused.startswith("│ x ") and f"paused until {uk_minute(reset)}" in paused
+    [waiting] = [line for line in result.stdout.splitlines() if "waiting for X" in line]
+    assert waiting.startswith("│ x ") and f"until {uk_minute(wait_until(es, 'x'))}" in waiting
     [blog_line] = [line for line in result.stdout.splitlines() if "parish-blog" in line]
     assert "never" in blog_line and "HTTP 404 Not Found" in blog_line
 
@@ -178,7 +166,7 @@ def test_mentions_the_node_refused_are_the_sources_last_error(es, sources):
     """Elasticsearch answered but refused the mentions (here a write block, as a full disk
     sets): the run fails and the cursor waits. Before, `earshot stats` showed the source as
     last heard fine."""
-    server, _ = sources
+    server = sources
     profile = load_profile()
     collect_source(es, profile, "local-news")
     server.routes["/local-news.rss"] = Route(rss(news_items(2, "refused")))

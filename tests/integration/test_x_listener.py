@@ -195,7 +195,10 @@ def test_a_changed_query_drops_the_old_querys_backlog_and_keeps_since_id():
     assert marks(heard.cursor) == {"since_id": post_id(2)} | read_today(1)
 
 
-def test_a_spent_rate_limit_stops_cleanly_and_nothing_is_asked_until_it_resets():
+def test_a_spent_rate_limit_stops_the_run_keeping_what_it_read_and_the_next_reads_on():
+    """The page that spends the limit is the run's last: the next request would be refused.
+    The cursor holds no wait of its own: a run before the reset meets X's 429, which waits
+    as every platform's does (test_platform_waits.py)."""
     routes = {
         search(): page([post(2)], next_token="tok-1", remaining=0),
         search(next_token="tok-1"): page([post(1)]),
@@ -204,12 +207,15 @@ def test_a_spent_rate_limit_stops_cleanly_and_nothing_is_asked_until_it_resets()
         first = XListener(source(server), now=NOW).listen({})
         assert len(server.requests) == 1
         assert len(first.mentions) == 1
-        assert first.cursor["wait_until"] == RESET.isoformat()
-        assert "2026-11-21T07:15:00Z, in 15 min" in first.warnings[0]
-
-        waiting = XListener(source(server), now=NOW + timedelta(minutes=5)).listen(first.cursor)
-        assert waiting.unchanged and waiting.cursor == first.cursor
-        assert len(server.requests) == 1
+        assert marks(first.cursor) == {
+            "next_token": "tok-1",
+            "newest_id": post_id(2),
+            "query": QUERY,
+        } | read_today(1)
+        assert first.warnings == [
+            "X rate limit spent (x-rate-limit-remaining 0, resets 2026-11-21T07:15:00Z, "
+            "in 15 min); the next run reads on from there"
+        ]
 
         later = XListener(source(server), now=RESET).listen(first.cursor)
         assert server.requests[-1][0] == search(next_token="tok-1")
@@ -229,7 +235,7 @@ def problem(status: int, title: str, detail: str) -> bytes:
             Route(
                 problem(429, "Too Many Requests", "Too Many Requests").encode(),
                 "application/json",
-                status=429,  # and no x-rate-limit-reset: no time to pause until
+                status=429,  # and no x-rate-limit-reset: no time to wait for
             ),
             "rate limited: HTTP 429 Too Many Requests",
         ),
@@ -257,30 +263,47 @@ def test_platform_errors_name_the_source_and_the_reason_and_never_the_token(rout
     assert TOKEN not in str(e.value)
 
 
-def test_a_429_pauses_the_source_until_x_rate_limit_reset_and_keeps_what_was_read():
-    too_many = problem(429, "Too Many Requests", "Too Many Requests").encode()
+def rate_limited(reset: str) -> Route:
+    """X's 429 (https://docs.x.com/fundamentals/rate-limits) with its x-rate-limit-reset."""
+    return Route(
+        problem(429, "Too Many Requests", "Too Many Requests").encode(),
+        "application/json",
+        status=429,
+        headers=(("x-rate-limit-remaining", "0"), ("x-rate-limit-reset", reset)),
+    )
+
+
+def test_a_429_fails_the_run_saying_x_rate_limit_reset_is_when_x_may_be_asked_again():
+    """Not a quiet pause kept in the cursor: the collect task waits for every platform's 429
+    alike (earshot/app/platform_waits.py), and the pages read before it are read again
+    after the wait, which X bills once a day."""
     routes = {
         after(post_id(1)): page([post(3)], next_token="tok-2"),
-        after(post_id(1), next_token="tok-2"): Route(
-            too_many, "application/json", status=429, headers=limits(0)
-        ),
+        after(post_id(1), next_token="tok-2"): rate_limited(str(int(RESET.timestamp()))),
     }
-    with FeedServer(routes) as server:
-        first = XListener(source(server), now=NOW).listen({"since_id": post_id(1)})
-        assert [m.text[-3:] for m in first.mentions] == ["(3)"]
-        assert first.cursor["wait_until"] == RESET.isoformat()
-        assert first.cursor["next_token"] == "tok-2"
-        assert "429" in first.warnings[0]
-        assert "2026-11-21T07:15:00Z, in 15 min" in first.warnings[1]
+    with FeedServer(routes) as server, pytest.raises(ListenerError) as e:
+        XListener(source(server), now=NOW).listen({"since_id": post_id(1)})
+    assert e.value.rate_limited_until == RESET
+    assert "HTTP 429 Too Many Requests" in e.value.reason
+    assert "X says: Too Many Requests" in e.value.reason
+    assert e.value.cursor is None  # the cursor stays as it was
 
-        paused = XListener(source(server), now=NOW + timedelta(minutes=5)).listen(first.cursor)
-        assert paused.unchanged and len(server.requests) == 2
-        assert "nothing asked until it resets" in paused.warnings[0]
 
-        server.routes[after(post_id(1), next_token="tok-2")] = page([post(2)])
-        later = XListener(source(server), now=RESET).listen(first.cursor)
-    assert [m.text[-3:] for m in later.mentions] == ["(2)"]
-    assert later.cursor["since_id"] == post_id(3)
+def test_an_x_rate_limit_reset_that_is_no_time_is_named_and_sets_no_wait():
+    with FeedServer({search(): rate_limited("soon")}) as server, pytest.raises(ListenerError) as e:
+        XListener(source(server), now=NOW).listen({})
+    assert "x-rate-limit-reset is not a time: 'soon'" in e.value.reason
+    assert e.value.rate_limited_until is None  # the task's retries cover it
+
+
+def test_a_cursor_paused_by_an_older_earshot_is_asked_at_once_and_forgets_the_pause():
+    """Earshot kept X's rate-limit pause in the cursor (`wait_until`) before X's 429 waited
+    as every platform's does: such a cursor is read on as any other."""
+    cursor = {"since_id": post_id(1), "wait_until": RESET.isoformat()}
+    with FeedServer({after(post_id(1)): page([post(2)])}) as server:
+        heard = XListener(source(server), now=NOW).listen(cursor)
+    assert [m.text[-3:] for m in heard.mentions] == ["(2)"]
+    assert marks(heard.cursor) == {"since_id": post_id(2)} | read_today(1)
 
 
 def test_a_quiet_search_whose_since_id_aged_out_searches_from_the_window_start():
