@@ -8,10 +8,10 @@ times here; the DAG's task retries cover longer outages. A 5xx reply (bad addres
 authentication refused) is not tried again: it will not mend itself. Once the message itself
 has gone out it is never sent again: a slow relay may answer its end late (RFC 5321
 §4.5.3.2.6 allows 10 minutes), and a timeout or dropped connection then is OutcomeUnknown,
-since the relay may well deliver it. So recipients refused while others were taken are only
-returned (with those refused for now, by a 4yz, apart: RFC 5321 §4.2.1), for the caller to
-try again later on their own (`only_to`). Every try of one email carries one Message-ID, so
-a copy that does arrive twice is recognisable.
+since the relay may well deliver it. So recipients refused while others were taken (in
+this try, or an earlier one: `only_to`) are only returned (with those refused for now, by a
+4yz, apart: RFC 5321 §4.2.1), for the caller to try again later on their own. Every try of
+one email carries one Message-ID, so a copy that does arrive twice is recognisable.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def mail_sender(conn_id: str = SMTP_CONNECTION) -> str:
 class Delivery:
     message_id: str
     accepted: tuple[str, ...]
-    refused: tuple[str, ...]  # refused by the server while others were accepted
+    refused: tuple[str, ...]  # refused while others have it (now, or on an earlier try)
     refused_for_now: tuple[str, ...] = ()  # of those, refused with a 4yz: try again later
 
     @property
@@ -121,17 +121,13 @@ def send_mail(
     the connection names, so every email comes from where IT configured mail once. Given
     `only_to` (those a Delivery refused for now), it goes to them alone, still addressed to
     all `recipients`: the same email with the same Message-ID, and no second copy for those
-    who have it. Raises DeliveryError when it was not taken, OutcomeUnknown when it went out
-    and no answer came within `final_reply_seconds` (keep that inside the task's
-    execution_timeout)."""
+    who have it; those it refuses again are returned, since the email reached the others.
+    Raises DeliveryError when it was taken for nobody, OutcomeUnknown when it went out and no
+    answer came within `final_reply_seconds` (keep that inside the task's execution_timeout)."""
     envelope = list(only_to or recipients)
     for attempt in range(1, attempts + 1):
         try:
-            return _send_once(compose, envelope, conn_id, final_reply_seconds)
-        except smtplib.SMTPRecipientsRefused as e:
-            for_good = all(code >= 500 for code, _ in e.recipients.values())
-            failure = RefusedForGood if for_good else DeliveryError
-            raise failure(f"every recipient was refused: {e.recipients}") from e
+            delivery = _send_once(compose, envelope, conn_id, final_reply_seconds)
         except smtplib.SMTPResponseException as e:
             said = f"mail server said {e.smtp_code} {e.smtp_error!r}"
             if e.smtp_code >= 500:
@@ -143,6 +139,11 @@ def send_mail(
             if attempt == attempts:
                 raise DeliveryError(f"cannot reach the mail server: {e}") from e
             error = e
+        else:
+            if delivery.accepted or only_to:
+                return delivery
+            failure = DeliveryError if delivery.refused_for_now else RefusedForGood
+            raise failure(f"the mail server refused every recipient: {', '.join(envelope)}")
         log.warning("%s not sent (attempt %d of %d): %s", what, attempt, attempts, error)
         time.sleep(pause_seconds * attempt)
     raise AssertionError("unreachable")
@@ -187,7 +188,7 @@ def _hand_over(
 ) -> dict[str, tuple[int, bytes]]:
     """smtplib's send_message, except that from DATA on a lost or late answer is
     OutcomeUnknown, not an error to try again: the relay may have the message already. The
-    refused recipients are returned, as send_message does."""
+    refused recipients are returned, as send_message does; refused all, nothing is sent."""
     client.ehlo_or_helo_if_needed()
     code, reply = client.mail(sender)
     if code != 250:
@@ -198,7 +199,7 @@ def _hand_over(
         if code not in (250, 251):
             refused[recipient] = (code, reply)
     if len(refused) == len(recipients):
-        raise smtplib.SMTPRecipientsRefused(refused)
+        return refused
     assert client.sock is not None  # connected: the envelope was just accepted
     client.sock.settimeout(final_reply_seconds)
     try:

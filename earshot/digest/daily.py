@@ -11,6 +11,7 @@ from elasticsearch import Elasticsearch
 
 from earshot.core.clock import LocalDay
 from earshot.core.desk_links import desk_url
+from earshot.core.errors import OutcomeUnknown
 from earshot.core.kibana_links import kibana_url
 from earshot.core.profile import Profile
 from earshot.digest import archive
@@ -60,16 +61,33 @@ def send_kept(es: Elasticsearch, digest_id: str, **send_options) -> Delivery:
     """Mail a kept digest exactly as it was built, unless the archive says it was sent: a
     retried or cleared send task then succeeds with that delivery, and command get no
     second copy; those it records as refused for now are sent the same email alone. Raises
-    RefusedForNow while anyone is refused for now, once the archive says who has it."""
+    RefusedForNow while anyone is refused for now, once the archive says who has it. Such a
+    retry sent and not answered may have reached them: the archive then counts it as sent to
+    them before OutcomeUnknown is raised, so a cleared send task mails them no second copy."""
     kept = archive.load(es, digest_id)
     earlier = kept.delivery
     if earlier and not earlier.refused_for_now:
         log.info("digest %s was already sent (%s); not sent again", digest_id, earlier)
         return earlier
     only_to = earlier.refused_for_now if earlier else ()
-    mailed = send(
-        kept.rendered, kept.charts, kept.recipients, key=digest_id, only_to=only_to, **send_options
-    )
+    try:
+        mailed = send(
+            kept.rendered,
+            kept.charts,
+            kept.recipients,
+            key=digest_id,
+            only_to=only_to,
+            **send_options,
+        )
+    except OutcomeUnknown as e:
+        if not earlier:
+            raise
+        may_have_it = Delivery(earlier.message_id, accepted=only_to, refused=())
+        archive.mark_sent(es, digest_id, earlier.and_retry(may_have_it))
+        raise OutcomeUnknown(
+            f"digest {digest_id}: to {', '.join(only_to)} it may have arrived, so the archive "
+            f"counts it as sent to them; {e}"
+        ) from e
     delivery = earlier.and_retry(mailed) if earlier else mailed
     if delivery.refused_for_now:
         archive.mark_sent(es, digest_id, delivery)

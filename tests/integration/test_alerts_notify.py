@@ -350,6 +350,28 @@ def test_an_address_refused_for_good_is_named_and_not_tried_again(
     assert recorded["state"] == "sent" and refused in recorded["last_error"]
 
 
+def test_an_address_refused_for_now_then_for_good_is_named_and_not_tried_again(
+    alerts_index, profile, monkeypatch
+):
+    """The next run's email goes to the address refused for now alone, and the mail server
+    now refuses it for good: the others have the alert, so this is recorded as a 5yz on the
+    first try would be, and not tried again up to the attempts' limit."""
+    alert = put(alerts_index, spike(notifications={"email": Delivery()}))
+    refused, took = ON_CALL
+    with Mailbox(refusing={refused: GREYLISTED}) as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
+        deliver_pending(alerts_index, profile, now=NOW)
+        box.refusing[refused] = "550 5.1.1 No such user"
+        second = deliver_pending(alerts_index, profile, now=NOW + timedelta(minutes=15))
+        third = deliver_pending(alerts_index, profile, now=NOW + timedelta(minutes=30))
+
+    [(_, _, error)] = second.failed
+    assert f"refused for good, not tried again: {refused}" in error
+    assert third == DeliveryReport()
+    assert [rcpts for _, rcpts, _ in box.received] == [[took]]
+    assert delivery(alerts_index, alert, "email")["state"] == "sent"
+
+
 def test_an_alerts_index_setup_has_not_upgraded_stops_the_run_before_any_email_goes(
     es, profile, mailbox
 ):

@@ -17,9 +17,10 @@ import pytest
 
 from earshot.core.clock import FORCE_TIME_ZONE as UK
 from earshot.core.clock import LocalDay
+from earshot.core.errors import OutcomeUnknown
 from earshot.core.paths import PROJECT_DIR
 from earshot.digest.archive import DIGESTS, MAPPING, kept_for, mark_sent
-from earshot.digest.daily import build_and_keep, send_kept
+from earshot.digest.daily import RefusedForNow, build_and_keep, send_kept
 from earshot.store.indices import MENTIONS, NotInstalled, ensure_indices
 from earshot.store.mentions import index_mentions
 from listeners import load_profile
@@ -190,8 +191,62 @@ def test_a_reader_still_refused_after_the_last_retry_turns_the_run_red_and_is_ke
     assert task_tries(run)["send"] == ("failed", dag.get_task("send").retries + 1)
     assert [rcpts for _, rcpts, _ in mailbox.received] == [[took]]
     [kept] = kept_for(week, LocalDay(date(2026, 11, 18)))
-    assert kept["status"] == "sent" and kept["refused"] == [refused]
+    assert kept["status"] == "sent" and kept["refused"] == kept["refused_for_now"] == [refused]
     assert kept["message_id"] == mailbox.messages()[0]["Message-ID"].strip()
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [TWO_READERS])
+def test_a_reader_refused_for_now_then_for_good_on_the_retry_is_kept_as_refused_for_good(
+    readers, week, mailbox, airflow_db
+):
+    """The retry goes to the refused reader alone, and the mail server now refuses them for
+    good (550: the mailbox was closed). The digest went to the other, so this is the same
+    outcome as a 5yz on the first try: they are named in `refused`, not left refused for
+    now for a cleared send to ask again, and nobody is tried again."""
+    took, refused = readers
+    mailbox.refusing[refused] = GREYLISTED
+
+    def mailbox_closed_by_the_retry(context):
+        if context["ti"].try_number > 1:
+            mailbox.refusing[refused] = "550 5.1.1 No such user"
+
+    dag = without_retry_waits(load_digest_dag())
+    dag.get_task("send").on_execute_callback = [mailbox_closed_by_the_retry]
+    run = dag.test(logical_date=datetime(2026, 11, 19, 7, tzinfo=UK))
+
+    assert str(run.state) == "success" and task_tries(run)["send"] == ("success", 2)
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [[took]]
+    [kept] = kept_for(week, LocalDay(date(2026, 11, 18)))
+    assert kept["status"] == "sent" and kept["refused"] == [refused]
+    assert kept["refused_for_now"] == []
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [TWO_READERS])
+def test_a_retry_the_mail_server_never_answers_is_not_mailed_again_when_the_send_is_cleared(
+    readers, week, mailbox
+):
+    """The retry to a reader refused for now went out, and no answer came: it may well be
+    delivered (RFC 5321 §4.5.3.2.6). The archive stops listing them as refused for now, so
+    a cleared send task mails nobody a second copy."""
+    took, later = readers
+    mailbox.refusing[later] = GREYLISTED
+    digest_id = build_and_keep(week, load_profile(), LocalDay(date(2026, 11, 18)), run="r1")
+    with pytest.raises(RefusedForNow):
+        send_kept(week, digest_id)
+    mailbox.refusing.clear()
+    mailbox.answers_after = 3
+    with pytest.raises(OutcomeUnknown, match=f"to {later} it may have arrived"):
+        send_kept(week, digest_id, final_reply_seconds=1)
+    mailbox.answers_after = 0
+
+    cleared = send_kept(week, digest_id)
+
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [[took], [later]]
+    assert cleared.refused == cleared.refused_for_now == ()
+    [kept] = kept_for(week, LocalDay(date(2026, 11, 18)))
+    assert kept["status"] == "sent" and kept["refused"] == kept["refused_for_now"] == []
 
 
 def earshot(*args: str) -> subprocess.CompletedProcess:
