@@ -55,22 +55,29 @@ def earshot_collect():
         with permanent_errors_fail_now(), waiting_sources_skip():
             return collect_source(connect(), load_profile(), name).as_dict()
 
-    @task(outlets=[MENTIONS], trigger_rule="all_done")
-    def announce(reports: list[dict]) -> int:
-        """Tell the DAGs scheduled on the mentions Asset (alerts) only when something is new."""
+    @task(inlets=[MENTIONS], outlets=[MENTIONS], trigger_rule="all_done")
+    def announce() -> int:
+        """Wake the DAGs scheduled on the mentions Asset (alerts) when mentions were stored
+        since it was last updated: by this run, or by a try stopped before its report was
+        handed on (after its cursor was saved or before), whose retry hears nothing new."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        new = sum(r["new"] for r in reports if r)
+        from earshot.app.assets import last_updated
+        from earshot.app.task_failures import permanent_errors_fail_now
+        from earshot.store.connection import connect
+        from earshot.store.mentions import stored_since
+
+        with permanent_errors_fail_now():
+            new = stored_since(connect(), last_updated(MENTIONS))
         if not new:
-            raise AirflowSkipException("no new mentions")
+            raise AirflowSkipException("no mentions stored since the mentions Asset was updated")
         return new
 
     # Ends the run red (upstream_failed) when any source failed, after the rest landed.
     every_source_collected = EmptyOperator(task_id="every_source_collected")
 
     reports = collect.expand(name=sources())
-    announce(reports)
-    reports >> every_source_collected
+    reports >> [announce(), every_source_collected]
 
 
 earshot_collect()

@@ -2,8 +2,9 @@
 
 The cursor is saved only after every kept mention is indexed, so a crash at any
 point means the next run hears the same items again, and the store's exactly-once
-writes make that harmless. What the stopped try wrote, stored since the cursor's last
-save, still counts as new: nothing was announced for it, and the alerts wait on that.
+writes make that harmless. A report says what its own try stored; whether the alerts are
+woken is the collect DAG's `announce` to ask the store, as a try stopped after saving the
+cursor leaves its retry nothing new to hear or report.
 A listener that fails leaves its cursor, but for what it spent quota to learn whatever
 is indexed (a YouTube search: `Listener.spent`).
 """
@@ -28,7 +29,7 @@ from earshot.core.profile import Profile, profile_path
 from earshot.core.pseudonym import author_key
 from earshot.governance.retention import kept_since
 from earshot.store import audit
-from earshot.store.cursors import last_saved, load_cursor, note_failure, save_cursor, wait_until
+from earshot.store.cursors import load_cursor, note_failure, save_cursor, wait_until
 from earshot.store.indices import CURSORS, ERASED, require_installed
 from earshot.store.mentions import Handles, IndexingError, index_mentions
 from enrichment import Enricher
@@ -57,7 +58,7 @@ def refuse_demo_profile(profile: Profile) -> None:
 
 @dataclass(frozen=True)
 class SourceReport:
-    """Small enough to pass between Airflow tasks."""
+    """What one try did: the collect task's result, small enough for Airflow to keep."""
 
     source: str
     heard: int
@@ -65,8 +66,7 @@ class SourceReport:
     not_about_force: int
     # Why those were dropped: other-force, other-sense, not-in-area, not-about-policing.
     dropped: dict[str, int]
-    # Stored by this collection, its stopped earlier tries' writes included: what to announce.
-    new: int
+    new: int  # stored by this try
     already_indexed: int
     unchanged: bool
 
@@ -128,9 +128,7 @@ def collect_source(
     kept = [enricher.complete(j) for j in judged if j.kept]
     dropped = Counter(j.mention.not_relevant for j in judged if not j.kept)
     try:
-        written = index_mentions(
-            es, kept, handles=Handles.for_profile(profile), unfinished_since=last_saved(es, name)
-        )
+        written = index_mentions(es, kept, handles=Handles.for_profile(profile))
     except IndexingError as e:
         # The node answered but refused some (a write block, a full disk): the cursor waits,
         # and `earshot stats` says why rather than showing the source heard fine.

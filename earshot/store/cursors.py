@@ -18,7 +18,6 @@ class CursorsUnreadable(EarshotError):
 
 
 ERROR_CHARS = 200  # a server's explanation can be long; the line must fit a terminal
-NEVER = datetime.min.replace(tzinfo=UTC)  # a source's last save, before its first
 
 
 def load_cursor(es: Elasticsearch, source: str) -> dict[str, str]:
@@ -47,14 +46,6 @@ def save_cursor(
         id=source,
         document={"source": source, "state": state, "updated": now, "health": health},
     )
-
-
-def last_saved(es: Elasticsearch, source: str) -> datetime:
-    """When the source's cursor was last saved: the end of its last finished collection, the
-    last whose mentions were announced. Mentions of the source stored later were written by
-    a try that stopped before saving it (collect). Their `event.ingested` and this are read
-    on workers' clocks, which agree far more closely than the minutes between two runs."""
-    return _health_time(es, source, "last_success") or NEVER
 
 
 def note_failure(

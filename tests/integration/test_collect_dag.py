@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 
+from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
 from earshot.store.cursors import load_cursor, wait_until
 from earshot.store.indices import CURSORS, MENTIONS
 from earshot.store.queries import mention_counts
+from listeners import load_profile
 from tests.conftest import load_collect_dag, news_items, rss, task_tries, without_retry_waits
 
 
@@ -46,12 +48,10 @@ def test_collect_dag_indexes_what_mentions_the_force_and_second_run_adds_nothing
 
 
 @pytest.mark.elasticsearch
-def test_what_a_failed_collect_indexed_is_announced_by_the_next_run(
-    es, write_profile, run_collect_dag
-):
+def test_what_a_failed_collect_indexed_is_announced_once(es, write_profile, run_collect_dag):
     """The collect task stopped after indexing, before saving its cursor (here the cursor's
-    write is refused): the next run finds the mentions stored, and must still update the
-    Asset the alerts wait on."""
+    write is refused): the mentions are stored, so the Asset the alerts wait on is updated
+    for them, by that run, and not again by the next, which finds them stored."""
     with FeedServer({"/news.rss": Route(rss(news_items(2, "appeal")))}) as server:
         write_profile([{"name": "local-news", "url": server.url("/news.rss")}])
         es.indices.add_block(index=CURSORS, block="write")
@@ -60,9 +60,30 @@ def test_what_a_failed_collect_indexed_is_announced_by_the_next_run(
         finally:
             es.indices.put_settings(index=CURSORS, settings={"index.blocks.write": False})
         next_run = run_collect_dag()
-    assert (stopped["collect[local-news]"], stopped["announce"]) == ("failed", "skipped")
+    assert (stopped["collect[local-news]"], stopped["announce"]) == ("failed", "success")
     assert es.count(index=MENTIONS)["count"] == 2
-    assert (next_run["collect[local-news]"], next_run["announce"]) == ("success", "success")
+    assert (next_run["collect[local-news]"], next_run["announce"]) == ("success", "skipped")
+
+
+@pytest.mark.elasticsearch
+def test_what_a_try_stopped_after_saving_its_cursor_stored_is_announced_once(
+    es, write_profile, run_collect_dag
+):
+    """A worker lost after the cursor was saved, before Airflow had the task's report: from
+    the store's side, a collection whose report nobody read (here collect_source's own). Its
+    retry asks with the saved ETag, hears 304 and stores nothing; before, it reported nothing
+    new, announce skipped the Asset, and the alerts heard of those mentions only at their
+    next 15-minute run."""
+    feed = Route(rss(news_items(2, "appeal")))
+    with FeedServer({"/news.rss": feed}) as server:
+        write_profile([{"name": "local-news", "url": server.url("/news.rss")}])
+        collect_source(es, load_profile(), "local-news")  # its report never reaches announce
+        retry = run_collect_dag()
+        next_run = run_collect_dag()
+        asked_with = [headers.get("If-None-Match") for _, headers in server.requests]
+    assert asked_with == [None, feed.etag, feed.etag]  # both runs heard nothing new
+    assert (retry["collect[local-news]"], retry["announce"]) == ("success", "success")
+    assert (next_run["collect[local-news]"], next_run["announce"]) == ("success", "skipped")
 
 
 @pytest.mark.elasticsearch

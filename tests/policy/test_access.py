@@ -41,7 +41,7 @@ from earshot.store import audit
 from earshot.store.cursors import load_cursor, load_cursors, note_failure, save_cursor
 from earshot.store.indices import CURSORS, ERASED, MENTIONS
 from earshot.store.local_node import LocalNode
-from earshot.store.mentions import index_mentions, set_status
+from earshot.store.mentions import index_mentions, set_status, stored_since
 from earshot.store.tombstones import remember
 from listeners import load_profile
 from tests.alert_helpers import an_alert, at, burst, keep_alert, put_mentions
@@ -138,6 +138,7 @@ def test_the_writer_role_runs_everything_a_collect_run_does(pipeline):
     pipeline.indices.refresh(index=MENTIONS)
     hits = pipeline.search(index="earshot-mentions-2026.11", size=0, track_total_hits=True)
     assert hits["hits"]["total"]["value"] == 2
+    assert stored_since(pipeline, None) == 2  # announce: anything stored to wake the alerts
 
 
 @pytest.mark.elasticsearch
