@@ -52,17 +52,16 @@ def wait_asked(refused: ListenerError, now: datetime, took: timedelta) -> dateti
     # A retry comes a retry's delay after the failure, so no earlier than that after `now`.
     if lifts is None or lifts - now <= COLLECT_RETRY_DELAY:
         return None
-    asked = lifts + took
-    if asked - now > MAX_WAIT:
+    if lifts - now > MAX_WAIT:
         log.warning(
             "source %r: the platform asked for a wait until %s; waiting %g hours at most, until %s",
             refused.source,
-            asked.isoformat(),
+            lifts.isoformat(),
             MAX_WAIT / timedelta(hours=1),
             (now + MAX_WAIT).isoformat(),
         )
         return now + MAX_WAIT
-    return asked
+    return lifts + took
 
 
 def refuse_while_waiting(

@@ -112,9 +112,10 @@ def test_a_retry_after_of_a_week_is_cut_to_a_day_and_the_log_says_so(es, feed, c
 
 
 def test_youtubes_quota_day_when_the_clocks_go_back_is_waited_in_full(caplog):
-    """Spent half an hour into the Pacific day the US clocks go back, YouTube's quota is
-    back 24.5 hours later (listeners/youtube.py): neither cut short nor logged as too long."""
-    now = datetime(2026, 11, 1, 7, 30, tzinfo=UTC)  # 00:30 PDT
+    """Spent a minute into the Pacific day the US clocks go back, YouTube's quota is back
+    24 h 59 min later (listeners/youtube.py): neither cut short nor logged as too long, the
+    run's two minutes so far added."""
+    now = datetime(2026, 11, 1, 7, 1, tzinfo=UTC)  # 00:01 PDT
     refused = ListenerError("youtube", "YouTube quota exceeded")
     refused.rate_limited_until = datetime(2026, 11, 2, tzinfo=ZoneInfo("America/Los_Angeles"))
     took = timedelta(minutes=2)
