@@ -62,9 +62,12 @@ def digest(
         to_each = [arg for reader in later for arg in ("--to", reader)]
         console.print(
             f"[yellow]Refused for now by the mail server:[/yellow] {escape(', '.join(later))} "
-            "(it asked to be tried later). Send it to them then with: "
-            + escape(shlex.join(["earshot", "digest", "--date", str(local_day.day), *to_each]))
+            "(it asked to be tried later). Send it to them then with:"
         )
+        # On a line of its own, never wrapped: pasted, a wrapped command would run without
+        # its --to and mail everyone again.
+        command = shlex.join(["earshot", "digest", "--date", str(local_day.day), *to_each])
+        console.print(f"  {escape(command)}", soft_wrap=True, highlight=False)
     console.print(f"Kept in earshot-digests as {escape(digest_id)}")
 
 

@@ -278,7 +278,8 @@ def test_command_names_a_reader_refused_for_now_and_how_to_send_it_to_them(reade
     said = " ".join(result.stdout.split())
     assert f"sent to {took}" in said
     assert f"Refused for now by the mail server: {refused}" in said
-    assert "earshot digest --date 2026-11-18 --to 'sean.o'\"'\"'brien@lincs.police.example'" in said
+    command = "earshot digest --date 2026-11-18 --to 'sean.o'\"'\"'brien@lincs.police.example'"
+    assert command in [line.strip() for line in result.stdout.splitlines()]  # pasted whole
     [kept] = kept_for(week, LocalDay(date(2026, 11, 18)))
     assert kept["status"] == "sent" and kept["refused"] == [refused]
 
