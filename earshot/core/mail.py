@@ -167,6 +167,13 @@ def _send_once(
         # but its own send builds a mixed-HTML message with no text part and no inline
         # images; so the message is handed to the client the hook opened.
         refused = _hand_over(hook._smtp_client, message, sender, recipients, final_reply_seconds)
+    return _delivery(message, recipients, refused)
+
+
+def _delivery(
+    message: EmailMessage, recipients: list[str], refused: dict[str, tuple[int, bytes]]
+) -> Delivery:
+    """Who the mail server took the message for, and who it refused (logged)."""
     for recipient, (code, reply) in sorted(refused.items()):
         log.warning(
             "the mail server refused %s: %d %s", recipient, code, reply.decode(errors="replace")
@@ -177,6 +184,15 @@ def _send_once(
         refused=tuple(sorted(refused)),
         refused_for_now=tuple(sorted(r for r, (code, _) in refused.items() if 400 <= code < 500)),
     )
+
+
+class MayHaveArrived(OutcomeUnknown):
+    """OutcomeUnknown once the envelope was answered: `delivery` names those the message
+    may have reached (accepted) and those refused before it went out, who cannot have it."""
+
+    def __init__(self, message: str, delivery: Delivery):
+        super().__init__(message)
+        self.delivery = delivery
 
 
 def _hand_over(
@@ -207,9 +223,10 @@ def _hand_over(
     except smtplib.SMTPResponseException:
         raise  # a reply came: the relay said what happened
     except OSError as e:  # no reply: timed out, or the connection dropped
-        raise OutcomeUnknown(
+        raise MayHaveArrived(
             f"the mail server was sent {message['Message-ID']} but did not answer ({e}): it "
-            "may deliver it, so it is not sent again"
+            "may deliver it, so it is not sent again",
+            _delivery(message, recipients, refused),
         ) from e
     if code != 250:
         raise smtplib.SMTPDataError(code, reply)

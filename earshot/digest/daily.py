@@ -13,6 +13,7 @@ from earshot.core.clock import LocalDay
 from earshot.core.desk_links import desk_url
 from earshot.core.errors import OutcomeUnknown
 from earshot.core.kibana_links import kibana_url
+from earshot.core.mail import MayHaveArrived
 from earshot.core.profile import Profile
 from earshot.digest import archive
 from earshot.digest.charts import draw
@@ -79,14 +80,16 @@ def send_kept(es: Elasticsearch, digest_id: str, **send_options) -> Delivery:
             only_to=only_to,
             **send_options,
         )
-    except OutcomeUnknown as e:
+    except MayHaveArrived as e:
         if not earlier:
             raise
-        may_have_it = Delivery(earlier.message_id, accepted=only_to, refused=())
-        archive.mark_sent(es, digest_id, earlier.and_retry(may_have_it))
+        archive.mark_sent(es, digest_id, earlier.and_retry(e.delivery))
+        still = e.delivery.refused_for_now
         raise OutcomeUnknown(
-            f"digest {digest_id}: to {', '.join(only_to)} it may have arrived, so the archive "
-            f"counts it as sent to them; {e}"
+            f"digest {digest_id}: to {', '.join(e.delivery.accepted)} it may have arrived, so "
+            "the archive counts it as sent to them"
+            + (f" ({', '.join(still)} still refused it for now)" if still else "")
+            + f"; {e}"
         ) from e
     delivery = earlier.and_retry(mailed) if earlier else mailed
     if delivery.refused_for_now:

@@ -249,6 +249,29 @@ def test_a_retry_the_mail_server_never_answers_is_not_mailed_again_when_the_send
     assert kept["status"] == "sent" and kept["refused"] == kept["refused_for_now"] == []
 
 
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [[*TWO_READERS, "duty@lincs.police.example"]])
+def test_a_reader_still_refused_on_an_unanswered_retry_is_still_tried(readers, week, mailbox):
+    """Refused again at the envelope, before the retry went out unanswered, the reader
+    cannot have it: they stay refused for now, and a cleared send mails them alone."""
+    took, arrived, still = readers
+    mailbox.refusing |= {arrived: GREYLISTED, still: GREYLISTED}
+    digest_id = build_and_keep(week, load_profile(), LocalDay(date(2026, 11, 18)), run="r1")
+    with pytest.raises(RefusedForNow):
+        send_kept(week, digest_id)
+    del mailbox.refusing[arrived]
+    mailbox.answers_after = 3
+    with pytest.raises(OutcomeUnknown, match=f"{still} still refused it for now"):
+        send_kept(week, digest_id, final_reply_seconds=1)
+    mailbox.answers_after = 0
+    mailbox.refusing.clear()
+
+    cleared = send_kept(week, digest_id)
+
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [[took], [arrived], [still]]
+    assert cleared.refused == cleared.refused_for_now == ()
+
+
 def earshot(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [EARSHOT, *args], capture_output=True, text=True, env=dict(os.environ), timeout=300
