@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
 from earshot.core.connections import MissingCredentials, credentials
 from earshot.core.fetch import FetchError
@@ -105,16 +106,37 @@ def epoch(seconds: object, field: str) -> datetime:
         raise Malformed(f"{field} is not a time: {str(seconds)[:40]!r}") from e
 
 
-def resets(headers: Mapping[str, str], header: str, now: datetime) -> str:
-    """When a spent limit is back, from its reset `header` in Unix seconds, as a warning
-    says it: ", resets 2026-11-21T07:15:00Z, in 15 min"; "" when not sent, and what is
-    wrong with it when it is no time."""
-    if not (reset := headers.get(header)):
-        return ""
-    try:
-        return f", resets {until(epoch(reset, header), now)}"
-    except Malformed as e:
-        return f", {e}"
+@dataclass(frozen=True)
+class Reset:
+    """A platform's own header saying when its spent rate limit is back, and how it writes
+    that time: Unix seconds (X, Bluesky, Disqus), an ISO 8601 time (Mastodon) or the
+    seconds left (Reddit). A 429's is read before its Retry-After (`Listener.reset`)."""
+
+    header: str
+    written: Literal["unix seconds", "iso 8601", "seconds left"] = "unix seconds"
+
+    def at(self, headers: Mapping[str, str], now: datetime) -> datetime | None:
+        """When the limit is back, as of `now`; None when the header is not sent, Malformed
+        naming it when it is no time."""
+        if not (value := headers.get(self.header)):
+            return None
+        if self.written == "unix seconds":
+            return epoch(value, self.header)
+        try:
+            if self.written == "iso 8601":
+                return utc(value)
+            return now + timedelta(seconds=float(value))
+        except (ValueError, OverflowError) as e:  # ValueError: NaN, text
+            raise Malformed(f"{self.header} is not a time: {value[:40]!r}") from e
+
+    def said(self, headers: Mapping[str, str], now: datetime) -> str:
+        """When a spent limit is back, as a warning says it: ", resets 2026-11-21T07:15:00Z,
+        in 15 min"; "" when not sent, and what is wrong with it when it is no time."""
+        try:
+            when = self.at(headers, now)
+        except Malformed as e:
+            return f", {e}"
+        return f", resets {until(when, now)}" if when else ""
 
 
 def until(moment: datetime, now: datetime) -> str:

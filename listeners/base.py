@@ -17,7 +17,7 @@ for items the platform listed late, and skips the ones it heard there before
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ClassVar, Generic, Literal, Protocol, TypeVar
@@ -31,7 +31,7 @@ from earshot.core.fetch import FetchError, RateLimited, get_json, redact, retry_
 from earshot.core.model import Mention, mention_id
 from earshot.core.profile import SourceSettings
 from listeners import overlap
-from listeners.api import Malformed, secret
+from listeners.api import Malformed, Reset, secret, until
 from listeners.overlap import Recent
 
 Cursor = dict[str, str]
@@ -103,6 +103,8 @@ class Listener(Generic[SourceT]):
     """The base of every listener. `platform` names it in errors ("malformed X payload")."""
 
     platform: ClassVar[str]
+    # Its own header saying when a spent rate limit is back, read before Retry-After.
+    reset: ClassVar[Reset | None] = None
 
     def __init__(self, source: SourceT, *, now: datetime):
         self.source = source
@@ -209,11 +211,28 @@ class Listener(Generic[SourceT]):
         """An HTTP error in the platform's own words; None: fetch's message stands."""
         return None
 
+    def rate_limited(self, error: FetchError) -> bool:
+        """Whether the platform refused because its rate limit is spent: a 429, or as its
+        error says."""
+        return error.status == 429
+
     def rate_limit_lifts(self, error: FetchError) -> datetime | None:
-        """When the platform said it may be asked again: a 429's Retry-After, as of the
-        run's clock; a platform with its own reset header reads that first (Malformed when
-        it is no time: `failures` names it)."""
+        """When the platform said it may be asked again, as of the run's clock: at a spent
+        rate limit its `reset` header, if it has one and sent it (Malformed when it is no
+        time: `failures` names it), else a 429's Retry-After."""
+        reset = self.reset if self.rate_limited(error) else None
+        if reset and (lifts := reset.at(error.headers, self.now)):
+            return lifts
         return retry_after(error.retry_after, self.now) if isinstance(error, RateLimited) else None
+
+    def try_again_after(self, error: FetchError) -> str:
+        """When the platform lets us back in, as a reason says it: "; try again after
+        2026-11-21T07:15:00Z, in 15 min"; "" when it did not say, or said no time (which
+        `failures` names)."""
+        with suppress(Malformed):
+            if lifts := self.rate_limit_lifts(error):
+                return f"; try again after {until(lifts, self.now)}"
+        return ""
 
     # --- shared by every listener --------------------------------------------------------
 

@@ -26,7 +26,6 @@ and what was heard there before is skipped (listeners/overlap.py).
 
 from __future__ import annotations
 
-from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -38,13 +37,12 @@ from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import (
     Malformed,
-    epoch,
+    Reset,
     error_json,
     json_object,
     phrase,
     required,
     time_at,
-    until,
 )
 from listeners.base import Cursor, Listener, Page, Stream
 from listeners.bluesky_session import Session, SessionFile
@@ -53,7 +51,6 @@ from listeners.watermark import Watermark, posted
 PAGE_SIZE = 100
 REFRESH_AHEAD = timedelta(minutes=15)  # the atproto SDK's margin (listeners/bluesky_session.py)
 WEB = "https://bsky.app"
-RESET = "ratelimit-reset"  # Unix seconds: when a spent limit is back
 
 
 class BlueskySource(ApiSource):
@@ -67,6 +64,7 @@ class BlueskySource(ApiSource):
 
 class BlueskyListener(Listener[BlueskySource]):
     platform = "Bluesky"
+    reset = Reset("ratelimit-reset")  # the entryway's, in Unix seconds
 
     def open(self, secrets: set[str]) -> None:
         self.secrets = secrets
@@ -87,22 +85,12 @@ class BlueskyListener(Listener[BlueskySource]):
             self._renew()  # no call spent on a token about to lapse
 
     def explain(self, error: FetchError) -> str | None:
-        """A 429 says which limit, and when it lifts (`rate_limit_lifts`)."""
+        """A 429 says which limit, and when it lifts (`reset`, else Retry-After)."""
         if error.status != 429:
             return None
         login = "createSession" in str(error)
         what = "the account's login limit (createSession)" if login else "Bluesky's rate limit"
-        when = None
-        with suppress(Malformed):  # an unreadable reset: `failures` names it
-            when = self.rate_limit_lifts(error)
-        after = f"; try again after {until(when, self.now)}" if when else ""
-        return f"{error}; {what} is spent{after}"
-
-    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
-        """The entryway's RateLimit-Reset (Unix seconds), else Retry-After."""
-        if error.status == 429 and (reset := error.headers.get(RESET)):
-            return epoch(reset, RESET)
-        return super().rate_limit_lifts(error)
+        return f"{error}; {what} is spent{self.try_again_after(error)}"
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
         streams = []

@@ -21,7 +21,9 @@ Times: Disqus writes `createdAt` in UTC without an offset ("2026-11-21T06:50:00"
 Cursor: per stream (`forum:<name>`, `thread:<id>`), a Watermark (newest comment time indexed,
 and the ids at that second). A stream with more new comments than max_pages pages (100 each)
 in one run loses the oldest of them, and that is warned. At a spent hourly budget the run stops
-asking and says when Disqus resets it; what was read is kept.
+asking and says when Disqus resets it; what was read is kept. A request refused for a spent
+limit (error 13 or 14, or a 429) fails the run, and its X-Ratelimit-Reset is the wait every
+platform's 429 gets (earshot/app/platform_waits.py).
 """
 
 from __future__ import annotations
@@ -37,11 +39,11 @@ from earshot.core.model import Mention
 from earshot.core.profile import ApiSource, Strict
 from listeners.api import (
     Malformed,
+    Reset,
     error_json,
     json_object,
     optional,
     required,
-    resets,
     utc,
 )
 from listeners.base import Cursor, Listener, Stream
@@ -49,9 +51,10 @@ from listeners.html_text import plain_text
 from listeners.watermark import Watermark, posted
 
 PAGE_SIZE = 100  # the documented maximum of `limit`
-RATE_LIMITED = 13  # Disqus error code: "you have exceeded the rate limit for this resource"
-BAD_KEY = {5}  # "invalid API key"
-RESET = "x-ratelimit-reset"  # Unix seconds: when the hour's requests are back
+# Disqus error codes: "You have exceeded the rate limit for this resource", "… for your account"
+RATE_LIMITED = (13, 14)
+BAD_KEY = (5,)  # "Invalid API key"
+RESET = Reset("x-ratelimit-reset")  # Unix seconds: when the hour's requests are back
 
 
 class Forum(Strict):
@@ -73,6 +76,7 @@ class DisqusSource(ApiSource):
 
 class DisqusListener(Listener[DisqusSource]):
     platform = "Disqus"
+    reset = RESET
 
     def open(self, secrets: set[str]) -> None:
         self.key = self.password(secrets, "API key")
@@ -113,7 +117,7 @@ class DisqusListener(Listener[DisqusSource]):
         except (KeyError, ValueError):
             return  # no (readable) budget announced: nothing to hold back for
         if remaining < 1 and not self.held:
-            when = resets(headers, RESET, self.now)
+            when = RESET.said(headers, self.now)
             self.held = f"Disqus hourly request limit spent (X-Ratelimit-Remaining 0){when}"
 
     def _to_mention(self, post: dict) -> Mention | None:
@@ -131,14 +135,18 @@ class DisqusListener(Listener[DisqusSource]):
             published=_created(post),
         )
 
+    def rate_limited(self, error: FetchError) -> bool:
+        """Disqus says a spent limit with its error code, whatever the HTTP status."""
+        return super().rate_limited(error) or error_json(error).get("code") in RATE_LIMITED
+
     def explain(self, error: FetchError) -> str | None:
         """Disqus errors are JSON: {"code": 13, "response": "You have exceeded …"}."""
         found = error_json(error)
         if "code" not in found:
             return None
         said = f"Disqus error {found['code']} (HTTP {error.status}): {found.get('response')}"
-        if found["code"] == RATE_LIMITED or error.status == 429:
-            return f"rate limited: {said}{resets(error.headers, RESET, self.now)}"
+        if self.rate_limited(error):
+            return f"rate limited: {said}{self.try_again_after(error)}"
         if found["code"] in BAD_KEY:
             return f"{said}; check the API key in connection {self.source.connection!r}"
         return said

@@ -31,7 +31,6 @@ down through the overlap window and skips the statuses heard there before
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Literal
@@ -42,12 +41,14 @@ from pydantic import Field, HttpUrl, model_validator
 from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import Malformed, error_json, optional, phrase, required, time_at, utc
-from listeners.base import Cursor, Heard, Listener, ListenerError, Page, Stream
+from listeners.api import Malformed, Reset, error_json, optional, phrase, required, time_at
+from listeners.base import Cursor, Heard, Listener, Page, Stream
 from listeners.html_text import plain_text
 from listeners.watermark import NewestId
 
 PAGE_SIZE = 40
+INSTANCE = "/api/v2/instance"  # the Instance entity: the handle domain, hashtag feeds' access
+V1_INSTANCE = "/api/v1/instance"  # all a server before Mastodon 4.0 has
 
 
 class MastodonSource(ApiSource):
@@ -75,6 +76,9 @@ class MastodonSource(ApiSource):
 
 class MastodonListener(Listener[MastodonSource]):
     platform = "Mastodon"
+    # A 429 has it and no Retry-After (docs.joinmastodon.org/api/rate-limits/;
+    # config/initializers/rack_attack.rb).
+    reset = Reset("x-ratelimit-reset", "iso 8601")
 
     def open(self, secrets: set[str]) -> None:
         self.base = str(self.source.instance).rstrip("/")
@@ -135,11 +139,11 @@ class MastodonListener(Listener[MastodonSource]):
         FetchError, as does a v1 that fails too."""
         if self.about is None:
             try:
-                body, _ = self.get(f"{self.base}/api/v2/instance", {}, self.headers)
+                body, _ = self.get(self.base + INSTANCE, {}, self.headers)
             except FetchError as e:
                 if e.status != 404:
                     raise
-                v1, _ = self.get(f"{self.base}/api/v1/instance", {}, self.headers)
+                v1, _ = self.get(self.base + V1_INSTANCE, {}, self.headers)
                 body = {"domain": v1.get("uri")} if isinstance(v1, dict) else {}
             self.about = body if isinstance(body, dict) else {}
         return self.about
@@ -163,16 +167,15 @@ class MastodonListener(Listener[MastodonSource]):
             "or ask its admin"
         )
 
-    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
-        """Mastodon answers a 429 with X-RateLimit-Reset (an ISO 8601 time) and no Retry-After
-        (docs.joinmastodon.org/api/rate-limits/; config/initializers/rack_attack.rb)."""
-        with suppress(ValueError):
-            if error.status == 429 and (reset := error.headers.get("x-ratelimit-reset")):
-                return utc(reset)
-        return super().rate_limit_lifts(error)
-
     def explain(self, error: FetchError) -> str | None:
         said = error_json(error).get("error")
+        told = f"{error}; Mastodon says: {said}" if isinstance(said, str) else None
+        if INSTANCE in str(error) or V1_INSTANCE in str(error):  # asked by `_handle_domain`
+            return (
+                "could not learn the handle domain of the instance's own accounts from "
+                "GET /api/v2/instance (or, before Mastodon 4.0, /api/v1/instance), so nothing "
+                f"is stored this run: {told or error}"
+            )
         if error.status == 401 and not self.source.connection:
             # Without a token only hashtag timelines are asked for (search needs one).
             return (
@@ -180,7 +183,7 @@ class MastodonListener(Listener[MastodonSource]):
                 "hashtag timelines (timelines_access.hashtag_feeds: authenticated, Mastodon "
                 "4.5+): give the source a connection holding an access token"
             )
-        return f"{error}; Mastodon says: {said}" if isinstance(said, str) else None
+        return told
 
     def _to_mention(self, status: dict) -> Mention:
         text = plain_text(optional(status, "content") or "")
@@ -212,19 +215,10 @@ class MastodonListener(Listener[MastodonSource]):
         #domain). Nothing else says it (her profile link is on the web host): rather than
         store her under a handle she does not have (a second pseudonym, missed by erasure
         by her handle), the run fails and the same statuses are heard next run; a 429 asks
-        the same wait as one on a timeline. A web address (older Pleroma's v1 `uri`) is the
-        web host, not a handle domain."""
-        try:
-            domain = self._instance().get("domain")
-        except FetchError as e:
-            failed = ListenerError(
-                self.source.name,
-                "could not learn the handle domain of the instance's own accounts from "
-                "GET /api/v2/instance (or, before Mastodon 4.0, /api/v1/instance), so nothing "
-                f"is stored this run: {e}",
-            )
-            failed.rate_limited_until = self.rate_limit_lifts(e)
-            raise failed from e
+        the same wait, and a 401 or 403 is refused as on a timeline (`failures`; `explain`
+        names the question). A web address (older Pleroma's v1 `uri`) is the web host, not a
+        handle domain."""
+        domain = self._instance().get("domain")
         if not (isinstance(domain, str) and domain and "/" not in domain):
             raise Malformed(
                 "no handle domain for the instance's accounts in `domain` of GET "

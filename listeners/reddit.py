@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Literal
 
@@ -36,7 +35,7 @@ from earshot.core.connections import Credentials, MissingCredentials, credential
 from earshot.core.fetch import FetchError, post_json
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
-from listeners.api import epoch, json_object, optional, phrase, required
+from listeners.api import Reset, epoch, json_object, optional, phrase, required
 from listeners.base import Cursor, Listener, Page, Stream
 from listeners.watermark import NewestId
 
@@ -65,18 +64,12 @@ class RedditSource(ApiSource):
 
 class RedditListener(Listener[RedditSource]):
     platform = "Reddit"
+    # Seconds left in the period, on a 429 as on every answer (`RateBudget`).
+    reset = Reset("x-ratelimit-reset", "seconds left")
 
     def open(self, secrets: set[str]) -> None:
         self.rate = RateBudget()
         self.headers = self._authorised(_app_credentials(self.source.connection), secrets)
-
-    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
-        """Reddit's 429 says in X-Ratelimit-Reset how many seconds its period has left (as
-        every answer does, `RateBudget`); else its Retry-After."""
-        with suppress(ValueError, OverflowError):
-            if error.status == 429 and (reset := error.headers.get("x-ratelimit-reset")):
-                return self.now + timedelta(seconds=float(reset))
-        return super().rate_limit_lifts(error)
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
         return [

@@ -23,7 +23,7 @@ then moves since_id up, and nothing between runs is skipped. A next_token belong
 query: `query` is kept beside it, and a changed query starts afresh from since_id. A page
 that spends the limit (x-rate-limit-remaining 0) ends the run there, keeping what it read,
 rather than asking once more and being refused. A 429 fails the run: its
-x-rate-limit-reset (Unix seconds) is when X may be asked again (`rate_limit_lifts`), the
+x-rate-limit-reset (Unix seconds) is when X may be asked again (`reset`), the
 wait every platform's 429 gets (earshot/app/platform_waits.py); the cursor stays as it was,
 and re-reading the run's pages after the wait costs next to nothing (same-day reads are
 billed once).
@@ -46,7 +46,7 @@ from earshot.core.fetch import FetchError
 from earshot.core.model import Mention, mention_id
 from earshot.core.profile import ApiSource
 from listeners import overlap
-from listeners.api import epoch, error_json, json_object, required, resets, time_at
+from listeners.api import Reset, error_json, json_object, required, time_at
 from listeners.base import Cursor, Heard, Listener, pages
 from listeners.overlap import Recent
 
@@ -62,7 +62,7 @@ SEARCH_WINDOW = timedelta(days=7)
 WINDOW_MARGIN = timedelta(minutes=10)
 SNOWFLAKE_EPOCH_MS = 1288834974657  # a post id >> 22 is milliseconds since this
 HEARD = overlap.key("search")  # the posts heard in the overlap window
-RESET = "x-rate-limit-reset"  # Unix seconds: when the window's requests are back
+RESET = Reset("x-rate-limit-reset")  # Unix seconds: when the window's requests are back
 
 
 class XSource(ApiSource):
@@ -81,6 +81,7 @@ class XListener(Listener[XSource]):
     (see the module's docstring): it keeps `listen` to itself."""
 
     platform = "X"
+    reset = RESET
 
     def listen(self, cursor: Cursor) -> Heard:
         budget = _Budget.of(cursor, self.now, self.source.max_posts_per_day)
@@ -136,12 +137,6 @@ class XListener(Listener[XSource]):
             author=f"@{username}" if username else None,
             published=time_at(post, "created_at"),
         )
-
-    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
-        """X's 429 says in x-rate-limit-reset when its window resets; else Retry-After."""
-        if error.status == 429 and (reset := error.headers.get(RESET)):
-            return epoch(reset, RESET)
-        return super().rate_limit_lifts(error)
 
     def explain(self, error: FetchError) -> str | None:
         body = error_json(error)
@@ -213,7 +208,7 @@ class _Search:
         if headers.get("x-rate-limit-remaining") == "0":
             self.spent = (
                 f"X rate limit spent (x-rate-limit-remaining 0"
-                f"{resets(headers, RESET, self.listener.now)}); the next run reads on from there"
+                f"{RESET.said(headers, self.listener.now)}); the next run reads on from there"
             )
             return posts, None
         if self.left and self.budget.left < MIN_PAGE_SIZE:

@@ -214,9 +214,7 @@ class YouTubeListener(Listener[YouTubeSource]):
                 f"Pacific Time ({until(_quota_reset(self.now), self.now)})"
             )
         if reasons & RATE or isinstance(error, RateLimited):
-            when = self.rate_limit_lifts(error)
-            retry = f"; try again after {until(when, self.now)}" if when else ""
-            return f"rate limited by YouTube ({said}){retry}"
+            return f"rate limited by YouTube ({said}){self.try_again_after(error)}"
         if reasons & BAD_KEY or error.status in (401, 403):
             return (
                 f"API key refused ({said}); check the key in connection {self.source.connection!r}"

@@ -184,22 +184,53 @@ def test_a_spent_hourly_limit_stops_asking_keeps_what_was_read_and_says_when_it_
     assert "forum:lincolnshirelive" not in heard.cursor  # the rest is read next run
 
 
+def spent(code: int = 13, status: int = 429, reset: str | None = None) -> Route:
+    """A request refused for a spent limit: error 13 ("You have exceeded the rate limit for
+    this resource") or 14 ("… for your account", https://disqus.com/api/docs/errors/), and
+    X-Ratelimit-Reset in Unix seconds, 40 minutes on unless given."""
+    reset = reset or str(int((NOW + timedelta(minutes=40)).timestamp()))
+    body = {"code": code, "response": "You have exceeded your hourly limit of requests"}
+    return Route(
+        json.dumps(body).encode(),
+        "application/json",
+        status=status,
+        headers=(("X-Ratelimit-Remaining", "0"), ("X-Ratelimit-Reset", reset)),
+    )
+
+
+@pytest.mark.parametrize(("code", "status"), [(13, 429), (14, 400)], ids=["429", "code-14"])
+def test_a_request_refused_for_a_spent_limit_waits_until_disqus_resets_it(code, status):
+    """Its X-Ratelimit-Reset is the wait every platform's 429 gets (platform_waits.py); the
+    error code says the limit is spent whatever the HTTP status. Before, the reset was only
+    told in the reason, no wait was set, and the task's retries and the runs inside the hour
+    asked again, each refused."""
+    with (
+        FeedServer({forum_path(): spent(code, status)}) as server,
+        pytest.raises(ListenerError) as e,
+    ):
+        DisqusListener(source(server), now=NOW).listen({})
+    assert e.value.rate_limited_until == NOW + timedelta(minutes=40)
+    assert f"rate limited: Disqus error {code} (HTTP {status})" in e.value.reason
+    assert "try again after 2026-11-21T07:40:00Z, in 40 min" in e.value.reason
+
+
+def test_a_reset_that_is_no_time_is_named_once_and_sets_no_wait():
+    with (
+        FeedServer({forum_path(): spent(reset="soon")}) as server,
+        pytest.raises(ListenerError) as e,
+    ):
+        DisqusListener(source(server), now=NOW).listen({})
+    assert e.value.rate_limited_until is None  # the task's retries cover it
+    assert e.value.reason.count("x-ratelimit-reset is not a time: 'soon'") == 1
+
+
 @pytest.mark.parametrize(
     ("route", "reason"),
     [
         (
-            Route(
-                json.dumps(
-                    {"code": 13, "response": "You have exceeded your hourly limit of requests"}
-                ).encode(),
-                "application/json",
-                status=429,
-                headers=(
-                    ("X-Ratelimit-Reset", str(int((NOW + timedelta(minutes=40)).timestamp()))),
-                ),
-            ),
+            spent(),
             "rate limited: Disqus error 13 (HTTP 429): You have exceeded your hourly limit of "
-            "requests, resets 2026-11-21T07:40:00Z, in 40 min",
+            "requests; try again after 2026-11-21T07:40:00Z, in 40 min",
         ),
         (
             Route(

@@ -17,7 +17,7 @@ from earshot.governance.erasure import by_author, erase
 from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
-from listeners import ListenerError, load_profile
+from listeners import ListenerError, Refused, load_profile
 from listeners.mastodon import MastodonListener, MastodonSource
 from tests.listener_contract import Contract, marks
 
@@ -532,19 +532,53 @@ def test_a_content_warning_is_kept_as_typed_not_read_as_html():
 
 
 @pytest.mark.parametrize("limited_at", [f"{TAG}?limit=40", "/api/v2/instance"])
-def test_a_429_is_waited_for_until_mastodons_own_reset_time(limited_at):
+@pytest.mark.parametrize(
+    ("reset", "waited", "said"),
+    [
+        ("2026-11-21T07:10:00.000Z", datetime(2026, 11, 21, 7, 10, tzinfo=UTC), "HTTP 429"),
+        ("soon", None, "x-ratelimit-reset is not a time: 'soon'"),
+    ],
+    ids=["reset", "no-time"],
+)
+def test_a_429_is_waited_for_until_mastodons_own_reset_time(limited_at, reset, waited, said):
     """Mastodon's 429 carries X-RateLimit-Reset, an ISO 8601 time, and no Retry-After
     (docs.joinmastodon.org/api/rate-limits/): the source is not asked again before it,
     whichever call met the limit. Before, a 429 on the handle domain's question failed the
-    run with no wait, and each retry and run asked again inside it."""
+    run with no wait, and each retry and run asked again inside it. A reset that is no time
+    sets no wait (the task's retries cover it) and is named, as X's and Bluesky's are;
+    before, Mastodon said nothing of it."""
     limited = Route(
         b'{"error":"Too many requests"}',
         "application/json",
         status=429,
-        headers=(("X-RateLimit-Reset", "2026-11-21T07:10:00.000Z"),),
+        headers=(("X-RateLimit-Reset", reset),),
     )
     routes = {f"{TAG}?limit=40": page([by(1, "jane", "social.lincs.example")])}
     with FeedServer(routes | {limited_at: limited}) as server, pytest.raises(ListenerError) as e:
         MastodonListener(source(server), now=NOW).listen({})
-    assert e.value.rate_limited_until == datetime(2026, 11, 21, 7, 10, tzinfo=UTC)
+    assert e.value.rate_limited_until == waited
     assert "rate limited: HTTP 429" in str(e.value)
+    assert said in e.value.reason
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize("connection", [None, "mastodon_lincs"], ids=["no-token", "token"])
+def test_the_handle_domain_refused_is_refused_as_a_timeline_is(status, connection, monkeypatch):
+    """A 401 or 403 answers the same till someone changes the token or the instance, so the
+    task is not retried (listeners.base.Refused), and the reason names the question asked,
+    not hashtag timelines. Before, only the timeline's own refusal was Refused: refused on
+    GET /api/v2/instance, each retry asked again."""
+    monkeypatch.setenv("AIRFLOW_CONN_MASTODON_LINCS", "generic://:t0ken@")
+    refused = Route(
+        b'{"error":"This API requires an authenticated user"}', "application/json", status
+    )
+    routes = {
+        f"{TAG}?limit=40": page([by(1, "jane", "social.lincs.example")]),
+        "/api/v2/instance": refused,
+    }
+    with FeedServer(routes) as server, pytest.raises(Refused) as e:
+        MastodonListener(source(server, connection=connection), now=NOW).listen({})
+    assert e.value.reason.startswith("could not learn the handle domain of the instance's own")
+    assert f"HTTP {status}" in e.value.reason
+    assert "Mastodon says: This API requires an authenticated user" in e.value.reason
+    assert "hashtag timelines" not in e.value.reason

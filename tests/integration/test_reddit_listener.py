@@ -406,17 +406,27 @@ def test_reddit_through_the_collect_dag_one_source_429_another_500_then_all_resu
     assert marks(load_cursor(es, "reddit-throttled")) == {"new:lincoln": fullname(post(14))}
 
 
-def test_a_429_is_waited_for_until_reddits_period_resets():
+@pytest.mark.parametrize(
+    ("reset", "waited", "said"),
+    [
+        ("420", datetime(2026, 11, 21, 7, 7, tzinfo=UTC), "HTTP 429"),
+        ("soon", None, "x-ratelimit-reset is not a time: 'soon'"),
+    ],
+    ids=["reset", "no-time"],
+)
+def test_a_429_is_waited_for_until_reddits_period_resets(reset, waited, said):
     """Reddit's answers carry X-Ratelimit-Reset, "approximate number of seconds to end of
     period" (its API wiki, github.com/reddit-archive/reddit/wiki/API): on a 429 the source is
-    not asked before then."""
+    not asked before then. One that is no time sets no wait (the task's retries cover it)
+    and is named, as X's and Bluesky's are; before, Reddit said nothing of it."""
     limited = Route(
         b'{"message": "Too Many Requests", "error": 429}',
         JSON,
         429,
-        headers=(("X-Ratelimit-Remaining", "0"), ("X-Ratelimit-Reset", "420")),
+        headers=(("X-Ratelimit-Remaining", "0"), ("X-Ratelimit-Reset", reset)),
     )
     routes = {TOKEN: token(), SEARCH: limited}
     with FeedServer(routes) as server, pytest.raises(ListenerError) as e:
         RedditListener(source(server), now=NOW).listen({})
-    assert e.value.rate_limited_until == datetime(2026, 11, 21, 7, 7, tzinfo=UTC)
+    assert e.value.rate_limited_until == waited
+    assert said in e.value.reason
