@@ -39,7 +39,7 @@ def gather(
         },
         size=TOP_MENTIONS,
         collapse={"field": fields.CLUSTER},
-        sort=[{fields.TOWARD_FORCE_SCORE: "asc"}, {fields.PUBLISHED: "asc"}],
+        sort=[{fields.TOWARD_FORCE_SCORE: "asc"}, {fields.PUBLISHED: "asc"}, *fields.TIES_SETTLED],
         source=[
             fields.TITLE,
             fields.MESSAGE,

@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from typer.testing import CliRunner
 
+from earshot.alerts.detect import Spike
+from earshot.alerts.evidence import gather
 from earshot.alerts.lifecycle import (
     AlertNotFound,
     Situation,
@@ -25,6 +27,7 @@ from earshot.core.paths import DEFAULT_PROFILE
 from earshot.core.profile import AlertSettings
 from earshot.governance.security import RESPONDER_ROLE
 from earshot.store.audit import history
+from earshot.store.indices import MENTIONS
 from listeners import load_profile
 from tests.alert_helpers import at, put_mentions, rhythmic_history, talk
 from tests.file_realm import earshot_as, realm_users
@@ -74,6 +77,24 @@ def test_a_situation_that_keeps_firing_keeps_one_alert_with_the_bigger_evidence(
     assert (alert.evidence.count, alert.window_minutes) == (30, 60)
     assert alert.updated == T + timedelta(minutes=15)
     assert alert.opened == T
+
+
+def test_tied_mentions_are_quoted_in_one_order_however_the_shard_holds_them(es):
+    """The evidence quotes the window's most negative stories, the earliest first: ties on
+    both would come in whatever order the shard holds them, which changes when the desk
+    updates a mention, so an alert's update would quote other posts for the same window."""
+    put_mentions(es, [talk(n, T - timedelta(minutes=5)) for n in range(25)])
+    window = Spike("all", 15, T - timedelta(minutes=15), T, 25, 1.5, 1e-6, 1.0, 0.2)
+
+    def quoted() -> list[str]:
+        return [m.url for m in gather(es, window, baseline_weeks=4, force_handles=[]).mentions]
+
+    first = quoted()
+    for url in first:  # taken by a responder
+        [hit] = es.search(index=MENTIONS, query={"term": {"url.full": url}})["hits"]["hits"]
+        es.update(index=hit["_index"], id=hit["_id"], doc={"labels": {"assignee": "ann.other"}})
+    es.indices.refresh(index=MENTIONS)
+    assert quoted() == first
 
 
 def test_a_topic_spike_during_a_county_wide_spike_is_part_of_it(es):
