@@ -110,7 +110,8 @@ def epoch(seconds: object, field: str) -> datetime:
 class Reset:
     """A platform's own header saying when its spent rate limit is back, and how it writes
     that time: Unix seconds (X, Bluesky, Disqus), an ISO 8601 time (Mastodon) or the
-    seconds left (Reddit). A 429's is read before its Retry-After (`Listener.reset`)."""
+    seconds left (Reddit). A 429's is read before its Retry-After (`Listener.reset`), and an
+    answer that spends the limit says it too (`Listener.watch_rate_limit`)."""
 
     header: str
     written: Literal["unix seconds", "iso 8601", "seconds left"] = "unix seconds"
@@ -128,15 +129,6 @@ class Reset:
             return now + timedelta(seconds=float(value))
         except (ValueError, OverflowError) as e:  # ValueError: NaN, text
             raise Malformed(f"{self.header} is not a time: {value[:40]!r}") from e
-
-    def said(self, headers: Mapping[str, str], now: datetime) -> str:
-        """When a spent limit is back, as a warning says it: ", resets 2026-11-21T07:15:00Z,
-        in 15 min"; "" when not sent, and what is wrong with it when it is no time."""
-        try:
-            when = self.at(headers, now)
-        except Malformed as e:
-            return f", {e}"
-        return f", resets {until(when, now)}" if when else ""
 
 
 def until(moment: datetime, now: datetime) -> str:

@@ -16,7 +16,7 @@ for items the platform listed late, and skips the ones it heard there before
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -50,6 +50,9 @@ class Heard:
     cursor: Cursor
     unchanged: bool = False
     warnings: list[str] = field(default_factory=list)
+    # When the platform may be asked again: an answer said its rate limit is spent, and
+    # when it is back (`Listener.watch_rate_limit`); None: ask as usual.
+    wait_until: datetime | None = None
 
 
 class ListenerError(EarshotError):
@@ -111,6 +114,8 @@ class Listener(Generic[SourceT]):
         self.now = now
         # Why the listener stopped asking the platform this run (its rate limit is spent).
         self.held: str | None = None
+        # When a spent rate limit is back, as the answer that spent it said (`Heard.wait_until`).
+        self.wait_until: datetime | None = None
 
     def listen(self, cursor: Cursor) -> Heard:
         try:
@@ -162,7 +167,10 @@ class Listener(Generic[SourceT]):
             if self.held and not any(self.held in w for w in warnings):
                 warnings.append(self.held)
             return Heard(
-                list(heard.values()), {k: v for k, v in after.items() if v}, warnings=warnings
+                list(heard.values()),
+                {k: v for k, v in after.items() if v},
+                warnings=warnings,
+                wait_until=self.wait_until,
             )
 
     @property
@@ -235,6 +243,25 @@ class Listener(Generic[SourceT]):
         return ""
 
     # --- shared by every listener --------------------------------------------------------
+
+    def watch_rate_limit(self, headers: Mapping[str, str], remaining: str, limit: str) -> None:
+        """Stop asking once an answer's `remaining` header says the rate limit (`limit`, as
+        the warning names it) is spent: every later request before its `reset` is refused,
+        and asking early can lengthen the ban. The reset is the run's `Heard.wait_until`,
+        which the next runs wait for as for a 429's (earshot/app/platform_waits.py); a reset
+        that is no time sets none, and the warning names it."""
+        try:
+            left = float(headers[remaining])
+        except (KeyError, ValueError):
+            return  # no (readable) budget announced: nothing to hold back for
+        if self.held or not left < 1:  # not NaN either
+            return
+        try:
+            self.wait_until = self.reset.at(headers, self.now) if self.reset else None
+            when = f", resets {until(self.wait_until, self.now)}" if self.wait_until else ""
+        except Malformed as e:
+            when = f", {e}"
+        self.held = f"{limit} ({remaining} 0{when})"
 
     def get(
         self, url: str, params: dict, headers: dict[str, str] | None = None

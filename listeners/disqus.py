@@ -21,9 +21,9 @@ Times: Disqus writes `createdAt` in UTC without an offset ("2026-11-21T06:50:00"
 Cursor: per stream (`forum:<name>`, `thread:<id>`), a Watermark (newest comment time indexed,
 and the ids at that second). A stream with more new comments than max_pages pages (100 each)
 in one run loses the oldest of them, and that is warned. At a spent hourly budget the run stops
-asking and says when Disqus resets it; what was read is kept. A request refused for a spent
-limit (error 13 or 14, or a 429) fails the run, and its X-Ratelimit-Reset is the wait every
-platform's 429 gets (earshot/app/platform_waits.py).
+asking, keeps what was read, and the next runs wait until Disqus resets it
+(X-Ratelimit-Reset); a request refused for a spent limit (error 13 or 14, or a 429) fails the
+run and waits the same: the wait every platform's 429 gets (earshot/app/platform_waits.py).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-import httpx
 from pydantic import Field, HttpUrl
 
 from earshot.core.fetch import FetchError
@@ -54,7 +53,6 @@ PAGE_SIZE = 100  # the documented maximum of `limit`
 # Disqus error codes: "You have exceeded the rate limit for this resource", "… for your account"
 RATE_LIMITED = (13, 14)
 BAD_KEY = (5,)  # "Invalid API key"
-RESET = Reset("x-ratelimit-reset")  # Unix seconds: when the hour's requests are back
 
 
 class Forum(Strict):
@@ -76,7 +74,7 @@ class DisqusSource(ApiSource):
 
 class DisqusListener(Listener[DisqusSource]):
     platform = "Disqus"
-    reset = RESET
+    reset = Reset("x-ratelimit-reset")  # Unix seconds: when the hour's requests are back
 
     def open(self, secrets: set[str]) -> None:
         self.key = self.password(secrets, "API key")
@@ -107,18 +105,8 @@ class DisqusListener(Listener[DisqusSource]):
     def _get(self, path: str, params: dict) -> dict:
         url = str(self.source.api_url).rstrip("/") + path + ".json"
         body, headers = self.get(url, {**params, "api_key": self.key})
-        self._watch_budget(headers)
+        self.watch_rate_limit(headers, "X-Ratelimit-Remaining", "Disqus hourly request limit spent")
         return json_object(body)
-
-    def _watch_budget(self, headers: httpx.Headers) -> None:
-        """Stop asking once the hour's requests are spent: past it every call is refused."""
-        try:
-            remaining = int(headers["x-ratelimit-remaining"])
-        except (KeyError, ValueError):
-            return  # no (readable) budget announced: nothing to hold back for
-        if remaining < 1 and not self.held:
-            when = RESET.said(headers, self.now)
-            self.held = f"Disqus hourly request limit spent (X-Ratelimit-Remaining 0){when}"
 
     def _to_mention(self, post: dict) -> Mention | None:
         """Deleted and spam comments are not heard; an anonymous author stays unnamed."""

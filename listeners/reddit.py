@@ -16,19 +16,19 @@ Cursor: per stream (`search:<term>`, `new:<sub>`, `comments:<sub>`) the fullname
 newest thing indexed. Reddit ids are base-36 sequence numbers, so "newer" is "larger id",
 exact where `created_utc` (whole seconds) ties. Search indexes some posts late, below newer
 ones: paging goes on through the overlap window behind the newest thing heard and skips
-what was heard there before (listeners/overlap.py).
+what was heard there before (listeners/overlap.py). An answer whose X-Ratelimit-Remaining is 0
+ends the run with what it heard, the cursor held where the stream stopped; the next runs
+wait for its X-Ratelimit-Reset (seconds left), as for a 429's (earshot/app/platform_waits.py).
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Literal
 
-import httpx
 from pydantic import Field, HttpUrl, model_validator
 
 from earshot.core.connections import Credentials, MissingCredentials, credentials
@@ -64,11 +64,10 @@ class RedditSource(ApiSource):
 
 class RedditListener(Listener[RedditSource]):
     platform = "Reddit"
-    # Seconds left in the period, on a 429 as on every answer (`RateBudget`).
+    # Seconds left in the period, on a 429 as on every answer (`watch_rate_limit`).
     reset = Reset("x-ratelimit-reset", "seconds left")
 
     def open(self, secrets: set[str]) -> None:
-        self.rate = RateBudget()
         self.headers = self._authorised(_app_credentials(self.source.connection), secrets)
 
     def streams(self, cursor: Cursor) -> list[Stream[dict]]:
@@ -127,9 +126,9 @@ class RedditListener(Listener[RedditSource]):
                 params | ({"after": after} if after else {}),
                 self.headers,
             )
-            self.rate.note(response_headers)
-            if self.rate.spent:
-                self.held = str(self.rate)
+            self.watch_rate_limit(
+                response_headers, "X-Ratelimit-Remaining", "Reddit rate limit spent"
+            )
             listing = json_object(body)["data"]
             things = [child["data"] for child in listing["children"] if child["kind"] in KINDS]
             return things, listing["after"]
@@ -150,28 +149,6 @@ class RedditListener(Listener[RedditSource]):
             author=None if author in (None, "[deleted]") else author,
             published=_posted(thing),
         )
-
-
-@dataclass
-class RateBudget:
-    """Reddit's X-Ratelimit-* headers: at 0 remaining, stop asking until the period resets."""
-
-    remaining: float | None = None
-    reset: str = "?"
-
-    def note(self, headers: httpx.Headers) -> None:
-        try:
-            self.remaining = float(headers["x-ratelimit-remaining"])
-        except (KeyError, ValueError):
-            return  # no (readable) budget announced: nothing to hold back for
-        self.reset = headers.get("x-ratelimit-reset", "?")
-
-    @property
-    def spent(self) -> bool:
-        return self.remaining is not None and self.remaining < 1
-
-    def __str__(self) -> str:
-        return f"rate limit spent (X-Ratelimit-Remaining 0, resets in {self.reset} s)"
 
 
 def user_agent(app: Credentials) -> str:

@@ -22,11 +22,11 @@ next_token does not expire, so the next run reads the rest of that backlog first
 then moves since_id up, and nothing between runs is skipped. A next_token belongs to its
 query: `query` is kept beside it, and a changed query starts afresh from since_id. A page
 that spends the limit (x-rate-limit-remaining 0) ends the run there, keeping what it read,
-rather than asking once more and being refused. A 429 fails the run: its
-x-rate-limit-reset (Unix seconds) is when X may be asked again (`reset`), the
-wait every platform's 429 gets (earshot/app/platform_waits.py); the cursor stays as it was,
-and re-reading the run's pages after the wait costs next to nothing (same-day reads are
-billed once).
+rather than asking once more and being refused, and no run asks again before its
+x-rate-limit-reset (Unix seconds; `reset`). A 429 fails the run and waits the same: the wait
+every platform's 429 gets (earshot/app/platform_waits.py); the cursor stays as it was, and
+re-reading the run's pages after the wait costs next to nothing (same-day reads are billed
+once).
 
 Recent search reaches back seven days and refuses (400) anything older, so a quiet search
 whose since_id has aged out asks from the window's start instead, with a warning. X is paid
@@ -62,7 +62,6 @@ SEARCH_WINDOW = timedelta(days=7)
 WINDOW_MARGIN = timedelta(minutes=10)
 SNOWFLAKE_EPOCH_MS = 1288834974657  # a post id >> 22 is milliseconds since this
 HEARD = overlap.key("search")  # the posts heard in the overlap window
-RESET = Reset("x-rate-limit-reset")  # Unix seconds: when the window's requests are back
 
 
 class XSource(ApiSource):
@@ -81,7 +80,7 @@ class XListener(Listener[XSource]):
     (see the module's docstring): it keeps `listen` to itself."""
 
     platform = "X"
-    reset = RESET
+    reset = Reset("x-rate-limit-reset")  # Unix seconds: when the window's requests are back
 
     def listen(self, cursor: Cursor) -> Heard:
         budget = _Budget.of(cursor, self.now, self.source.max_posts_per_day)
@@ -124,6 +123,7 @@ class XListener(Listener[XSource]):
             list(heard.values()),
             search.cursor_after(posts),
             warnings=warnings + search.warnings(),
+            wait_until=self.wait_until,
         )
 
     def _to_mention(self, post: dict, usernames: dict[str, str]) -> Mention:
@@ -183,7 +183,6 @@ class _Search:
         self.budget = budget
         self.usernames: dict[str, str] = {}
         self.left: str | None = cursor.get("next_token")  # the next_token not yet read
-        self.spent: str | None = None  # the rate limit is spent: the warning saying so
         self.capped = False  # the day's post budget is spent
 
     def page(self, token: str | None) -> tuple[list[dict], str | None]:
@@ -205,11 +204,8 @@ class _Search:
             self.usernames[str(user["id"])] = user["username"]
         self.budget.read += sum(not self.recent.knows(self._id(p)) for p in posts)
         self.left = body.get("meta", {}).get("next_token")
-        if headers.get("x-rate-limit-remaining") == "0":
-            self.spent = (
-                f"X rate limit spent (x-rate-limit-remaining 0"
-                f"{RESET.said(headers, self.listener.now)}); the next run reads on from there"
-            )
+        self.listener.watch_rate_limit(headers, "x-rate-limit-remaining", "X rate limit spent")
+        if self.listener.held:
             return posts, None
         if self.left and self.budget.left < MIN_PAGE_SIZE:
             self.capped = True
@@ -241,8 +237,8 @@ class _Search:
         return {k: v for k, v in after.items() if v}
 
     def warnings(self) -> list[str]:
-        if self.spent:
-            return [self.spent]
+        if spent := self.listener.held:
+            return [f"{spent}; the next run reads on from there"]
         if not self.left:
             return []
         if self.capped:

@@ -96,8 +96,8 @@ def collect_source(
 ) -> SourceReport:
     """Raises ListenerError (source unreadable; AskedToWait when its platform asked for a
     wait), IndexingError or PseudonymKeyMissing, and the cursor then stays put; StillWaiting
-    before that wait is over, asking nothing. `now` is the clock's unless a test or a
-    harness says otherwise."""
+    before that wait, or the one a run that spent the rate limit saved, is over, asking
+    nothing. `now` is the clock's unless a test or a harness says otherwise."""
     source = profile.source(name)
     _require_pseudonym_key()
     require_installed(es, CURSORS, ERASED)  # setup's, made with the templates
@@ -110,12 +110,14 @@ def collect_source(
     try:
         heard = listener.listen(cursor)
     except ListenerError as e:
-        wait = wait_asked(e, now, took=timedelta(seconds=time.monotonic() - started))
+        wait = wait_asked(name, e.rate_limited_until, now, took=_since(started))
         # The source's health line (`earshot stats`), and what cost quota to learn.
         note_failure(es, name, e.reason, spent=e.cursor, wait_until=wait)
         if wait:
             raise AskedToWait(e, wait, now) from e
         raise
+    # Its rate limit spent on a page read: no run asks before it is back, as after a 429.
+    wait = wait_asked(name, heard.wait_until, now, took=_since(started))
     for warning in heard.warnings:
         log.warning("source %r: %s", name, warning)
     # Already past retention: stored, it would be deleted tonight and heard again tomorrow.
@@ -134,7 +136,14 @@ def collect_source(
         # and `earshot stats` says why rather than showing the source heard fine.
         note_failure(es, name, str(e))
         raise
-    save_cursor(es, name, heard.cursor, heard=len(heard.mentions), warnings=tuple(heard.warnings))
+    save_cursor(
+        es,
+        name,
+        heard.cursor,
+        heard=len(heard.mentions),
+        warnings=tuple(heard.warnings),
+        wait_until=wait,
+    )
     report = SourceReport(
         source=name,
         heard=len(heard.mentions),
@@ -149,6 +158,10 @@ def collect_source(
         "source %r: %s", name, "unchanged since last fetch" if heard.unchanged else report.as_dict()
     )
     return report
+
+
+def _since(started: float) -> timedelta:
+    return timedelta(seconds=time.monotonic() - started)
 
 
 def _require_pseudonym_key() -> None:

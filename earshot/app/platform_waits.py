@@ -8,6 +8,10 @@ time goes on the source's health record (`earshot stats` shows "waiting for <pla
 until …"), and each run before it skips the source rather than failing it again every 15
 minutes for a documented hour-long wait. The cursor is untouched: the first run after the
 wait hears everything since. A shorter wait, or none given, is the retries' to cover.
+
+An answer that succeeds but says the limit is spent (X's, Disqus's and Reddit's remaining
+requests at 0: `Heard.wait_until`) is waited for the same way, after its run saved what it
+read: the next run would only meet the 429.
 """
 
 from __future__ import annotations
@@ -43,19 +47,21 @@ class StillWaiting(EarshotError):
     """The source's platform asked for a wait that has not passed: it is not asked this run."""
 
 
-def wait_asked(refused: ListenerError, now: datetime, took: timedelta) -> datetime | None:
-    """When the platform may be asked again, if it asked for longer than a retry's delay
-    (capped at MAX_WAIT, and logged when it is). A Retry-After in seconds counts from the
-    answer, not the run's start: the run's time so far (`took`) is added, which for an
+def wait_asked(
+    source: str, lifts: datetime | None, now: datetime, took: timedelta
+) -> datetime | None:
+    """When the source's platform may be asked again, given when it said (`lifts`: a 429's
+    `rate_limited_until`, a spent limit's `Heard.wait_until`), if that is longer than a
+    retry's delay (capped at MAX_WAIT, and logged when it is). A time in seconds counts from
+    the answer, not the run's start: the run's time so far (`took`) is added, which for an
     absolute time errs late, never early."""
-    lifts = refused.rate_limited_until
     # A retry comes a retry's delay after the failure, so no earlier than that after `now`.
     if lifts is None or lifts - now <= COLLECT_RETRY_DELAY:
         return None
     if lifts - now > MAX_WAIT:
         log.warning(
             "source %r: the platform asked for a wait until %s; waiting %g hours at most, until %s",
-            refused.source,
+            source,
             lifts.isoformat(),
             MAX_WAIT / timedelta(hours=1),
             (now + MAX_WAIT).isoformat(),

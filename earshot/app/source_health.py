@@ -61,8 +61,8 @@ def source_health(es: Elasticsearch, profile: Profile, now: datetime) -> list[So
 
 
 def _waiting(health: dict, platform: str, now: datetime) -> list[str]:
-    """The wait a 429 asked for (earshot/app/platform_waits.py), while it lasts: no run asks
-    the platform before then."""
+    """The wait a 429 or a spent rate limit asked for (earshot/app/platform_waits.py), while
+    it lasts: no run asks the platform before then."""
     if (wait := health.get("wait_until")) and datetime.fromisoformat(wait) > now:
         return [f"waiting for {platform} until {_local(wait)}"]
     return []

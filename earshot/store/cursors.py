@@ -34,13 +34,20 @@ def save_cursor(
     *,
     heard: int = 0,
     warnings: tuple[str, ...] = (),
+    wait_until: datetime | None = None,
 ) -> None:
     """Call only after the mentions heard with this cursor are indexed. The whole cursor is
     replaced (a key the listener dropped must go), the last error kept: when a source last
-    failed matters after it recovers too."""
+    failed matters after it recovers too. `wait_until`: the platform is not to be asked
+    before then (its rate limit was spent on a page read); without one, any wait ends."""
     now = datetime.now(UTC).isoformat()
     kept = {k: v for k, v in _health(es, source).items() if k.startswith("last_error")}
-    health = kept | {"last_success": now, "heard": heard, "warnings": list(warnings)}
+    health = kept | {
+        "last_success": now,
+        "heard": heard,
+        "warnings": list(warnings),
+        "wait_until": wait_until.isoformat() if wait_until else None,
+    }
     es.index(
         index=CURSORS,
         id=source,
@@ -81,8 +88,8 @@ def note_failure(
 
 
 def wait_until(es: Elasticsearch, source: str) -> datetime | None:
-    """When the source's platform may be asked again, if its last failure asked for a wait
-    (`note_failure`); a success since has ended it (`save_cursor` keeps no wait)."""
+    """When the source's platform may be asked again, if its last run was asked to wait (a
+    429's, `note_failure`; a spent rate limit's, `save_cursor`)."""
     return _health_time(es, source, "wait_until")
 
 

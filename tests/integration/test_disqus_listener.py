@@ -66,7 +66,10 @@ def post(n: int, minutes_ago: int, now: datetime = NOW, **fields) -> dict:
     } | fields
 
 
-def posts(items: list[dict], next_cursor: str | None = None, remaining: int = 990) -> Route:
+def posts(
+    items: list[dict], next_cursor: str | None = None, remaining: int = 990, reset: str = ""
+) -> Route:
+    """A page of posts; X-Ratelimit-Reset in Unix seconds, 40 minutes on unless given."""
     cursor = {
         "prev": None,
         "hasNext": next_cursor is not None,
@@ -80,7 +83,7 @@ def posts(items: list[dict], next_cursor: str | None = None, remaining: int = 99
     limits = (
         ("X-Ratelimit-Limit", "1000"),
         ("X-Ratelimit-Remaining", str(remaining)),
-        ("X-Ratelimit-Reset", str(int((NOW + timedelta(minutes=40)).timestamp()))),
+        ("X-Ratelimit-Reset", reset or str(int((NOW + timedelta(minutes=40)).timestamp()))),
     )
     return Route(json.dumps(body).encode(), "application/json", headers=limits)
 
@@ -170,7 +173,10 @@ def test_deleted_and_spam_comments_are_not_heard_and_anonymous_authors_stay_unna
     assert [(m.url.rsplit("-", 1)[-1], m.author) for m in heard.mentions] == [("6100000001", None)]
 
 
-def test_a_spent_hourly_limit_stops_asking_keeps_what_was_read_and_says_when_it_resets():
+def test_a_spent_hourly_limit_stops_asking_keeps_what_was_read_and_waits_for_the_reset():
+    """No run asks before X-Ratelimit-Reset: every request would be refused (the collect
+    task waits for it as for a 429's, platform_waits.py). Before, the reset was only told
+    in the warning, and the next run, 15 minutes on, asked and was refused."""
     routes = {
         forum_path(): posts([post(3, 5), post(2, 9)], next_cursor="NEXT", remaining=0),
         forum_path(cursor="NEXT"): posts([post(1, 30)]),
@@ -182,6 +188,18 @@ def test_a_spent_hourly_limit_stops_asking_keeps_what_was_read_and_says_when_it_
     assert "Disqus hourly request limit spent" in heard.warnings[0]
     assert "resets 2026-11-21T07:40:00Z, in 40 min" in heard.warnings[0]
     assert "forum:lincolnshirelive" not in heard.cursor  # the rest is read next run
+    assert heard.wait_until == NOW + timedelta(minutes=40)
+
+
+def test_a_spent_hourly_limit_whose_reset_is_no_time_names_it_and_sets_no_wait():
+    route = posts([post(3, 5)], next_cursor="NEXT", remaining=0, reset="soon")
+    with FeedServer({forum_path(): route}) as server:
+        heard = DisqusListener(source(server), now=NOW).listen({})
+    assert heard.warnings == [
+        "forum:lincolnshirelive: stopped paging; Disqus hourly request limit spent "
+        "(X-Ratelimit-Remaining 0, x-ratelimit-reset is not a time: 'soon')"
+    ]
+    assert heard.wait_until is None
 
 
 def spent(code: int = 13, status: int = 429, reset: str | None = None) -> Route:

@@ -1,5 +1,6 @@
-"""A platform that answers 429 with a Retry-After longer than a collect retry's delay is not
-asked again before the time it gave, and is asked as usual after it, from where it was.
+"""A platform that answers 429 with a Retry-After longer than a collect retry's delay, or
+whose answer says its rate limit is spent, is not asked again before the time it gave, and is
+asked as usual after it, from where it was.
 
 Bluesky, X, Reddit and Mastodon each document that asking early can lengthen the ban. Each
 source is collected through the real collect path from a loopback feed server answering as
@@ -10,6 +11,8 @@ RFC 9110 §15.5.29 and §10.2.3 describe, into the real Elasticsearch; the colle
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,6 +42,21 @@ from tests.integration.test_x_listener import (
 )
 
 FEED = "/news.rss"
+
+
+@pytest.fixture
+def x_api(write_profile, monkeypatch):
+    """Opens X's recent search on loopback, answering `routes`, and a profile following it."""
+    monkeypatch.setenv("AIRFLOW_CONN_X_LINCS", f"generic://:{TOKEN}@")
+
+    @contextmanager
+    def serving(routes: dict[str, Route]) -> Iterator[FeedServer]:
+        with FeedServer(routes) as x:
+            entry = {"kind": "x", "name": "x", "connection": "x_lincs", "query": QUERY}
+            write_profile([entry | {"api_url": x.url("/")}])
+            yield x
+
+    return serving
 
 
 def too_many_requests(retry_after: str) -> Route:
@@ -116,11 +134,10 @@ def test_youtubes_quota_day_when_the_clocks_go_back_is_waited_in_full(caplog):
     24 h 59 min later (listeners/youtube.py): neither cut short nor logged as too long, the
     run's two minutes so far added."""
     now = datetime(2026, 11, 1, 7, 1, tzinfo=UTC)  # 00:01 PDT
-    refused = ListenerError("youtube", "YouTube quota exceeded")
-    refused.rate_limited_until = datetime(2026, 11, 2, tzinfo=ZoneInfo("America/Los_Angeles"))
+    back = datetime(2026, 11, 2, tzinfo=ZoneInfo("America/Los_Angeles"))
     took = timedelta(minutes=2)
     with caplog.at_level(logging.WARNING):
-        assert wait_asked(refused, now, took) == refused.rate_limited_until + took
+        assert wait_asked("youtube", back, now, took) == back + took
     assert caplog.text == ""
 
 
@@ -139,35 +156,37 @@ def test_a_short_or_unreadable_retry_after_is_left_to_the_tasks_retries(es, feed
         collect_source(es, profile, "local-news")  # asked again at once: no wait was set
 
 
+def waiting_for_x_reset(es, profile, read_today: int) -> datetime:
+    """When X's source may be asked again: no earlier than its x-rate-limit-reset, as
+    `earshot stats` shows it beside the posts read today."""
+    until = wait_until(es, "x")
+    assert until is not None and until >= RESET
+    [waiting] = source_health(es, profile, NOW + timedelta(minutes=2))
+    assert waiting.limits == [
+        f"waiting for X until {uk_minute(until)}",
+        f"{read_today} of max_posts_per_day 1000 posts read today",
+    ]
+    return until
+
+
 @pytest.mark.elasticsearch
-def test_xs_429_waits_until_its_x_rate_limit_reset_and_then_reads_on_from_the_cursor(
-    es, write_profile, monkeypatch
-):
+def test_xs_429_waits_until_its_x_rate_limit_reset_and_then_reads_on_from_the_cursor(es, x_api):
     """X says when its window resets in x-rate-limit-reset, Unix seconds
     (https://docs.x.com/fundamentals/rate-limits), and sends no Retry-After. X once kept
     its own quiet pause in the cursor instead, which `earshot stats` showed on a line of
     its own."""
-    monkeypatch.setenv("AIRFLOW_CONN_X_LINCS", f"generic://:{TOKEN}@")
     routes = {
         search(): page([post(2), post(1)]),
         after(post_id(2)): rate_limited(str(int(RESET.timestamp()))),
     }
-    with FeedServer(routes) as x:
-        entry = {"kind": "x", "name": "x", "connection": "x_lincs", "query": QUERY}
-        write_profile([entry | {"api_url": x.url("/")}])
+    with x_api(routes) as x:
         profile = load_profile()
         collect_source(es, profile, "x", now=NOW)
         heard_to = load_cursor(es, "x")
 
         with pytest.raises(AskedToWait, match="not asked again before 2026-11-21T07:15"):
             collect_source(es, profile, "x", now=NOW + timedelta(minutes=1))
-        until = wait_until(es, "x")
-        assert until is not None and until >= RESET
-        [waiting] = source_health(es, profile, NOW + timedelta(minutes=2))
-        assert waiting.limits == [
-            f"waiting for X until {uk_minute(until)}",
-            "2 of max_posts_per_day 1000 posts read today",
-        ]
+        until = waiting_for_x_reset(es, profile, read_today=2)
         with pytest.raises(StillWaiting, match="waiting for X until"):
             collect_source(es, profile, "x", now=until - timedelta(seconds=1))
         assert len(x.requests) == 2  # the first run's and the 429's
@@ -177,3 +196,37 @@ def test_xs_429_waits_until_its_x_rate_limit_reset_and_then_reads_on_from_the_cu
         report = collect_source(es, profile, "x", now=until)
     assert x.requests[-1][0] == after(post_id(2))
     assert report.new == 1
+
+
+@pytest.mark.elasticsearch
+def test_xs_limit_spent_on_a_page_read_is_waited_for_until_its_reset_then_read_on(es, x_api):
+    """A page that succeeds with x-rate-limit-remaining 0 ends the run, which keeps what it
+    read; no run asks X before x-rate-limit-reset. Before, the next run, 15 minutes on,
+    asked inside the window, met the 429 and went red, and `earshot stats` never said so
+    (the posts-read line hid the run's warnings)."""
+    routes = {
+        search(): page([post(2)], next_token="tok-1", remaining=0),
+        search(next_token="tok-1"): page([post(1)]),
+    }
+    with x_api(routes) as x:
+        profile = load_profile()
+        assert collect_source(es, profile, "x", now=NOW).new == 1
+        until = waiting_for_x_reset(es, profile, read_today=1)
+        assert source_health(es, profile, NOW)[0].last_error is None  # the run went well
+
+        with pytest.raises(StillWaiting, match="waiting for X until 2026-11-21T07:15"):
+            collect_source(es, profile, "x", now=NOW + timedelta(minutes=14))
+        assert len(x.requests) == 1  # the page that spent the limit: nothing since
+
+        report = collect_source(es, profile, "x", now=until)
+    assert x.requests[-1][0] == search(next_token="tok-1")  # on from the saved cursor
+    assert report.new == 1
+    assert wait_until(es, "x") is None
+
+
+@pytest.mark.elasticsearch
+def test_a_limit_spent_with_a_reset_within_a_retrys_delay_sets_no_wait(es, x_api):
+    """The next run comes later than that anyway: nothing to record."""
+    with x_api({search(): page([post(2)], next_token="tok-1", remaining=0)}):
+        collect_source(es, load_profile(), "x", now=RESET - timedelta(seconds=30))
+    assert wait_until(es, "x") is None

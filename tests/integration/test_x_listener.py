@@ -197,8 +197,8 @@ def test_a_changed_query_drops_the_old_querys_backlog_and_keeps_since_id():
 
 def test_a_spent_rate_limit_stops_the_run_keeping_what_it_read_and_the_next_reads_on():
     """The page that spends the limit is the run's last: the next request would be refused.
-    The cursor holds no wait of its own: a run before the reset meets X's 429, which waits
-    as every platform's does (test_platform_waits.py)."""
+    Its x-rate-limit-reset is when X may be asked again, which the collect task waits for
+    as for a 429's (test_platform_waits.py)."""
     routes = {
         search(): page([post(2)], next_token="tok-1", remaining=0),
         search(next_token="tok-1"): page([post(1)]),
@@ -216,11 +216,13 @@ def test_a_spent_rate_limit_stops_the_run_keeping_what_it_read_and_the_next_read
             "X rate limit spent (x-rate-limit-remaining 0, resets 2026-11-21T07:15:00Z, "
             "in 15 min); the next run reads on from there"
         ]
+        assert first.wait_until == RESET
 
         later = XListener(source(server), now=RESET).listen(first.cursor)
         assert server.requests[-1][0] == search(next_token="tok-1")
     assert [m.text[-3:] for m in later.mentions] == ["(1)"]
     assert marks(later.cursor) == {"since_id": post_id(2)} | read_today(2)
+    assert later.wait_until is None
 
 
 def problem(status: int, title: str, detail: str) -> bytes:
