@@ -17,7 +17,7 @@ for items the platform listed late, and skips the ones it heard there before
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ClassVar, Generic, Literal, Protocol, TypeVar
@@ -39,7 +39,7 @@ Item = TypeVar("Item")
 SourceT = TypeVar("SourceT", bound=SourceSettings)
 Page = Callable[[str | None], tuple[list[Item], str | None]]
 Explain = Callable[[FetchError], str | None]
-Lifts = Callable[[FetchError], datetime | None]
+Lifts = Callable[[FetchError], tuple[datetime | None, str | None]]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,8 @@ class ListenerError(EarshotError):
         self.reason = reason
         # The cursor to save though the run failed (see `Listener.spent`); None: keep it.
         self.cursor: Cursor | None = None
-        # When the platform said it may be asked again (a 429's); None: it did not say.
+        # When the platform may be asked again, as it said (a 429, an error saying its limit
+        # or quota is spent, an earlier page that spent it); None: it did not say.
         self.rate_limited_until: datetime | None = None
 
 
@@ -123,6 +124,8 @@ class Listener(Generic[SourceT]):
         except ListenerError as e:
             if spent := self.spent():
                 e.cursor = cursor | spent
+            # A page read before the failure may have spent the rate limit: its reset stands.
+            e.rate_limited_until = e.rate_limited_until or self.wait_until
             raise
 
     def _listen(self, cursor: Cursor) -> Heard:
@@ -224,23 +227,27 @@ class Listener(Generic[SourceT]):
         error says."""
         return error.status == 429
 
-    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
+    def rate_limit_lifts(self, error: FetchError) -> tuple[datetime | None, str | None]:
         """When the platform said it may be asked again, as of the run's clock: at a spent
-        rate limit its `reset` header, if it has one and sent it (Malformed when it is no
-        time: `failures` names it), else a 429's Retry-After."""
-        reset = self.reset if self.rate_limited(error) else None
-        if reset and (lifts := reset.at(error.headers, self.now)):
-            return lifts
-        return retry_after(error.retry_after, self.now) if isinstance(error, RateLimited) else None
+        rate limit its `reset` header, if it has one and sent it, else a 429's Retry-After;
+        and, when that reset header is no time, what is wrong with it (`failures` names it;
+        Retry-After still stands)."""
+        unreadable = None
+        if self.reset and self.rate_limited(error):
+            try:
+                if lifts := self.reset.at(error.headers, self.now):
+                    return lifts, None
+            except Malformed as e:
+                unreadable = str(e)
+        if isinstance(error, RateLimited):
+            return retry_after(error.retry_after, self.now), unreadable
+        return None, unreadable
 
     def try_again_after(self, error: FetchError) -> str:
         """When the platform lets us back in, as a reason says it: "; try again after
-        2026-11-21T07:15:00Z, in 15 min"; "" when it did not say, or said no time (which
-        `failures` names)."""
-        with suppress(Malformed):
-            if lifts := self.rate_limit_lifts(error):
-                return f"; try again after {until(lifts, self.now)}"
-        return ""
+        2026-11-21T07:15:00Z, in 15 min"; "" when it did not say."""
+        lifts, _ = self.rate_limit_lifts(error)
+        return f"; try again after {until(lifts, self.now)}" if lifts else ""
 
     # --- shared by every listener --------------------------------------------------------
 
@@ -283,7 +290,9 @@ class Listener(Generic[SourceT]):
 
     def failures(self) -> AbstractContextManager[set[str]]:
         """Around everything the listener does: see `failures`."""
-        return failures(self.source.name, self.platform, self.explain, self.rate_limit_lifts)
+        return failures(
+            self.source.name, self.platform, self.explain, self.rate_limit_lifts, self.rate_limited
+        )
 
     def mention(
         self,
@@ -321,19 +330,25 @@ class Listener(Generic[SourceT]):
 
 @contextmanager
 def failures(
-    source: str, platform: str, explain: Explain | None = None, lifts: Lifts | None = None
+    source: str,
+    platform: str,
+    explain: Explain | None = None,
+    lifts: Lifts | None = None,
+    rate_limited: Callable[[FetchError], bool] | None = None,
 ) -> Iterator[set[str]]:
     """Raise every failure inside as ListenerError(source, reason).
 
     `explain` turns an HTTP error into the platform's own words (its JSON error, its reset
     time); otherwise fetch's message stands. `lifts` reads when a rate-limited platform may
-    be asked again (the error's `rate_limited_until`); a reset header that is no time
-    (Malformed) sets none, and the reason names it. Payloads that lack what the platform
-    documents are "malformed <platform> payload", naming the field
-    (`listeners.api.required`); a stray KeyError, TypeError or AttributeError is one too, so
-    a listener's slip fails only its source, though the fuzz tests hold each listener's items
-    to naming the field. Secrets added to the yielded set are blanked out of every reason,
-    whatever the platform echoed back, as sent or URL-encoded.
+    be asked again (the error's `rate_limited_until`) and what is wrong with a reset header
+    that is no time, which the reason names. A 401 or 403 is Refused, unless `rate_limited`
+    says it is a spent rate limit (Disqus's error 13 may come as a 403), which passes.
+    Payloads that lack what the platform documents are "malformed <platform> payload",
+    naming the field (`listeners.api.required`); a stray KeyError, TypeError or
+    AttributeError is one too, so a listener's slip fails only its source, though the fuzz
+    tests hold each listener's items to naming the field. Secrets added to the yielded set
+    are blanked out of every reason, whatever the platform echoed back, as sent or
+    URL-encoded.
     """
     secrets: set[str] = set()
 
@@ -344,12 +359,11 @@ def failures(
         yield secrets
     except FetchError as e:
         reason = (explain and explain(e)) or str(e)
-        lifted = None
-        try:
-            lifted = lifts(e) if lifts else None
-        except Malformed as unreadable:  # a reset header that is no time: none to wait for
+        lifted, unreadable = lifts(e) if lifts else (None, None)
+        if unreadable:  # a reset header that is no time: Retry-After, if sent, stands
             reason = f"{reason}; {unreadable}"
-        failure = fail(reason, Refused if e.status in (401, 403) else ListenerError)
+        refused = e.status in (401, 403) and not (rate_limited and rate_limited(e))
+        failure = fail(reason, Refused if refused else ListenerError)
         failure.rate_limited_until = lifted
         raise failure from e
     except MissingCredentials as e:

@@ -147,14 +147,17 @@ class BlueskyListener(Listener[BlueskySource]):
         self.headers = {"Authorization": f"Bearer {session.access}"}
 
     def _call(self, method: str, query: dict) -> object:
-        """A signed-in GET; an expired access token is renewed and the call asked once more."""
+        """A signed-in GET; an expired access token is renewed and the call asked once more.
+        Every answer says what is left of the rate limit (docs.bsky.app/docs/advanced-guides/
+        rate-limits): none left, the run stops asking till its reset."""
         try:
-            body, _ = self.get(self.xrpc + method, query, self.headers)
+            body, headers = self.get(self.xrpc + method, query, self.headers)
         except FetchError as e:
             if not _token_refused(e):
                 raise
             self._renew()
-            body, _ = self.get(self.xrpc + method, query, self.headers)
+            body, headers = self.get(self.xrpc + method, query, self.headers)
+        self.watch_rate_limit(headers, "RateLimit-Remaining", "Bluesky rate limit spent")
         return body
 
     def _pager(self, term: str, mark: Watermark) -> Page:

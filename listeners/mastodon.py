@@ -85,6 +85,7 @@ class MastodonListener(Listener[MastodonSource]):
         self.headers: dict[str, str] = {}
         self.quiet_tags: list[str] = []  # hashtag timelines that answered an empty first page
         self.about: dict | None = None  # the Instance entity, asked at most once a run
+        self.unanswered: FetchError | None = None  # how asking for it failed (`explain`)
         if self.source.connection:
             token = self.password(secrets, "access token")
             self.headers = {"Authorization": f"Bearer {token}"}
@@ -139,14 +140,31 @@ class MastodonListener(Listener[MastodonSource]):
         FetchError, as does a v1 that fails too."""
         if self.about is None:
             try:
-                body, _ = self.get(self.base + INSTANCE, {}, self.headers)
+                body = self._ask_instance()
             except FetchError as e:
-                if e.status != 404:
-                    raise
-                v1, _ = self.get(self.base + V1_INSTANCE, {}, self.headers)
-                body = {"domain": v1.get("uri")} if isinstance(v1, dict) else {}
+                self.unanswered = e  # whatever it says, a URL or not, `explain` names the question
+                raise
             self.about = body if isinstance(body, dict) else {}
         return self.about
+
+    def _ask_instance(self) -> object:
+        try:
+            body, _ = self.get(self.base + INSTANCE, {}, self.headers)
+        except FetchError as e:
+            if e.status != 404:
+                raise
+            v1, _ = self.get(self.base + V1_INSTANCE, {}, self.headers)
+            body = {"domain": v1.get("uri")} if isinstance(v1, dict) else {}
+        return body
+
+    def get(
+        self, url: str, params: dict, headers: dict[str, str] | None = None
+    ) -> tuple[object, httpx.Headers]:
+        """Every answer says what is left of the rate limit (docs.joinmastodon.org/api/
+        rate-limits/): none left, the run stops asking till its reset."""
+        body, answered = super().get(url, params, headers)
+        self.watch_rate_limit(answered, "X-RateLimit-Remaining", "Mastodon rate limit spent")
+        return body, answered
 
     def _closed_tag_feeds(self) -> str | None:
         """Why hashtag timelines may answer empty: the instance disabled them (Mastodon 4.5+)."""
@@ -170,7 +188,7 @@ class MastodonListener(Listener[MastodonSource]):
     def explain(self, error: FetchError) -> str | None:
         said = error_json(error).get("error")
         told = f"{error}; Mastodon says: {said}" if isinstance(said, str) else None
-        if INSTANCE in str(error) or V1_INSTANCE in str(error):  # asked by `_handle_domain`
+        if error is self.unanswered:  # asked by `_handle_domain`
             return (
                 "could not learn the handle domain of the instance's own accounts from "
                 "GET /api/v2/instance (or, before Mastodon 4.0, /api/v1/instance), so nothing "

@@ -191,11 +191,11 @@ class YouTubeListener(Listener[YouTubeSource]):
             published=time_at(thread, f"{comment}.publishedAt"),
         )
 
-    def rate_limit_lifts(self, error: FetchError) -> datetime | None:
+    def rate_limit_lifts(self, error: FetchError) -> tuple[datetime | None, str | None]:
         """A spent daily quota is back at midnight Pacific Time; asked before, YouTube only
         answers quotaExceeded again."""
         if _reasons(error) & QUOTA:
-            return _quota_reset(self.now)
+            return _quota_reset(self.now), None
         return super().rate_limit_lifts(error)
 
     def explain(self, error: FetchError) -> str | None:

@@ -447,6 +447,41 @@ def test_a_ratelimit_reset_that_is_no_time_is_named_and_sets_no_wait():
     assert e.value.rate_limited_until is None  # the task's retries cover it
 
 
+def test_a_ratelimit_reset_that_is_no_time_falls_back_to_retry_after_and_is_named():
+    """Before, the unreadable RateLimit-Reset hid the Retry-After beside it: no wait was set,
+    and the task's retries asked inside the hour the entryway had asked for."""
+    refusal = b'{"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}'
+    headers = (("RateLimit-Reset", "soon"), ("Retry-After", "3600"))
+    routes = {SESSION: Route(refusal, JSON, 429, headers=headers)}
+    with FeedServer(routes) as server, pytest.raises(ListenerError) as e:
+        BlueskyListener(source(server), now=NOW).listen({})
+    assert e.value.rate_limited_until == NOW + timedelta(hours=1)
+    assert "try again after 2026-11-21T08:00:00Z, in 1 h 0 min" in e.value.reason
+    assert e.value.reason.count("ratelimit-reset is not a time: 'soon'") == 1
+
+
+def test_a_spent_rate_limit_stops_asking_keeps_what_was_read_and_waits_for_the_reset():
+    """Every answer says what is left (RateLimit-Remaining, RateLimit-Reset in Unix seconds:
+    docs.bsky.app/docs/advanced-guides/rate-limits). Before, a run that spent it asked on
+    till a 429."""
+    reset = NOW + timedelta(minutes=5)
+    spent = results([post(5), post(4)], cursor="100")
+    spent = Route(
+        spent.body,
+        JSON,
+        headers=(("RateLimit-Remaining", "0"), ("RateLimit-Reset", str(int(reset.timestamp())))),
+    )
+    routes = {SESSION: session(), SEARCH: spent, f"{SEARCH}&cursor=100": results([post(3)])}
+    with FeedServer(routes) as server:
+        heard = BlueskyListener(source(server), now=NOW).listen({})
+        asked = [path for path, _ in server.requests]
+    assert asked == [SESSION, SEARCH]
+    assert len(heard.mentions) == 2
+    assert TERM not in heard.cursor  # the rest is read next run
+    assert heard.wait_until == reset
+    assert "Bluesky rate limit spent (RateLimit-Remaining 0, resets" in heard.warnings[0]
+
+
 def access_jwt(expires: datetime, n: int) -> str:
     """An access token as a PDS signs it: a JWT (header.claims.signature, base64url without
     padding) whose claims carry `exp`, the expiry the atproto SDK reads to refresh ahead

@@ -15,7 +15,7 @@ import pytest
 from earshot.app.feed_server import FeedServer, Route
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
-from listeners import ListenerError
+from listeners import ListenerError, Refused
 from listeners.disqus import DisqusListener, DisqusSource
 from tests.listener_contract import Contract, marks
 
@@ -191,6 +191,18 @@ def test_a_spent_hourly_limit_stops_asking_keeps_what_was_read_and_waits_for_the
     assert heard.wait_until == NOW + timedelta(minutes=40)
 
 
+def test_a_run_that_fails_after_spending_the_hourly_limit_still_waits_for_the_reset():
+    """The page that spent the limit also holds a comment with no text: the run fails, and
+    its error carries the reset. Before, it carried none, and the task's retry a minute on
+    asked inside the hour and was refused."""
+    broken = post(2, 9, raw_message=None, message=None)
+    route = posts([post(3, 5), broken], next_cursor="NEXT", remaining=0)
+    with FeedServer({forum_path(): route}) as server, pytest.raises(ListenerError) as e:
+        DisqusListener(source(server), now=NOW).listen({})
+    assert "message is missing" in e.value.reason
+    assert e.value.rate_limited_until == NOW + timedelta(minutes=40)
+
+
 def test_a_spent_hourly_limit_whose_reset_is_no_time_names_it_and_sets_no_wait():
     route = posts([post(3, 5)], next_cursor="NEXT", remaining=0, reset="soon")
     with FeedServer({forum_path(): route}) as server:
@@ -216,18 +228,22 @@ def spent(code: int = 13, status: int = 429, reset: str | None = None) -> Route:
     )
 
 
-@pytest.mark.parametrize(("code", "status"), [(13, 429), (14, 400)], ids=["429", "code-14"])
+@pytest.mark.parametrize(
+    ("code", "status"), [(13, 429), (14, 400), (13, 403)], ids=["429", "code-14", "code-13-403"]
+)
 def test_a_request_refused_for_a_spent_limit_waits_until_disqus_resets_it(code, status):
     """Its X-Ratelimit-Reset is the wait every platform's 429 gets (platform_waits.py); the
     error code says the limit is spent whatever the HTTP status. Before, the reset was only
     told in the reason, no wait was set, and the task's retries and the runs inside the hour
-    asked again, each refused."""
+    asked again, each refused. Sent as a 403, it was Refused too, which no retry follows
+    even when the reset is a minute away."""
     with (
         FeedServer({forum_path(): spent(code, status)}) as server,
         pytest.raises(ListenerError) as e,
     ):
         DisqusListener(source(server), now=NOW).listen({})
     assert e.value.rate_limited_until == NOW + timedelta(minutes=40)
+    assert not isinstance(e.value, Refused)
     assert f"rate limited: Disqus error {code} (HTTP {status})" in e.value.reason
     assert "try again after 2026-11-21T07:40:00Z, in 40 min" in e.value.reason
 

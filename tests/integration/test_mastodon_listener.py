@@ -451,6 +451,34 @@ def test_a_local_author_is_not_stored_till_the_instance_names_its_handle_domain(
     assert authors == ["@jane@lincs.example", "@sam@fosstodon.org"]
 
 
+def test_a_handle_domain_lookup_failing_with_no_url_in_its_error_still_says_so():
+    """A body that is not the gzip it claims fails with no URL in the error. Before, the
+    reason was fetch's alone, and did not say the handle domain could not be learnt."""
+    broken = Route(b"not gzip at all", "application/json", headers=(("Content-Encoding", "gzip"),))
+    routes = {f"{TAG}?limit=40": page([by(2, "jane", None)]), "/api/v2/instance": broken}
+    with FeedServer(routes) as server, pytest.raises(ListenerError) as e:
+        MastodonListener(source(server), now=NOW).listen({})
+    assert "not valid gzip" in e.value.reason
+    assert "could not learn the handle domain" in e.value.reason
+
+
+def test_a_spent_rate_limit_stops_asking_keeps_what_was_read_and_waits_for_the_reset():
+    """Every answer says what is left (X-RateLimit-Remaining; X-RateLimit-Reset in ISO 8601,
+    docs.joinmastodon.org/api/rate-limits/). Before, a run that spent it asked on till a 429."""
+    first = page([status(3), status(2)], next_max_id="110002")
+    spent = (("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "2026-11-21T07:05:00.019685Z"))
+    first = Route(first.body, first.content_type, headers=first.headers + spent)
+    routes = {f"{TAG}?limit=40": first, f"{TAG}?limit=40&max_id=110002": page([status(1)])}
+    with FeedServer(routes) as server:
+        heard = MastodonListener(source(server), now=NOW).listen({})
+        asked = [path for path, _ in server.requests]
+    assert asked == [f"{TAG}?limit=40"]
+    assert len(heard.mentions) == 2
+    assert "tag:lincspolice" not in heard.cursor  # the rest is read next run
+    assert heard.wait_until == datetime(2026, 11, 21, 7, 5, 0, 19685, tzinfo=UTC)
+    assert "Mastodon rate limit spent (X-RateLimit-Remaining 0, resets" in heard.warnings[0]
+
+
 def test_a_local_author_has_the_handle_domain_the_instance_names_not_its_web_host():
     """An instance may serve its web pages and API on one host and give its accounts handles
     on another: WEB_DOMAIN allows "addressing users as `@alice@example.com` but accessing
