@@ -191,6 +191,11 @@ class YouTubeListener(Listener[YouTubeSource]):
             published=time_at(thread, f"{comment}.publishedAt"),
         )
 
+    def rate_limited(self, error: FetchError) -> bool:
+        """Google's rate and quota errors come as a 403 as often as a 429
+        (developers.google.com/youtube/v3/docs/errors): a spent limit, not a refused key."""
+        return super().rate_limited(error) or bool(_reasons(error) & (RATE | QUOTA))
+
     def rate_limit_lifts(self, error: FetchError) -> tuple[datetime | None, str | None]:
         """A spent daily quota is back at midnight Pacific Time; asked before, YouTube only
         answers quotaExceeded again."""

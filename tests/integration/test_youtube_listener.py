@@ -13,7 +13,7 @@ from earshot.app.feed_server import FeedServer, Route
 from earshot.store.cursors import load_cursor
 from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
-from listeners import ListenerError, load_profile
+from listeners import ListenerError, Refused, load_profile
 from listeners.youtube import YouTubeListener, YouTubeSource
 from tests.listener_contract import Contract, marks
 
@@ -280,6 +280,18 @@ def test_a_spent_daily_quota_is_not_asked_again_before_midnight_pacific_time():
     with FeedServer({channel_path(): route}) as server, pytest.raises(ListenerError) as e:
         YouTubeListener(source(server), now=NOW).listen({})
     assert e.value.rate_limited_until == datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("reason", ["rateLimitExceeded", "userRateLimitExceeded"])
+def test_a_rate_limit_sent_as_a_403_is_tried_again_not_taken_for_a_refused_key(reason):
+    """Google sends its per-minute limits as 403s too (developers.google.com/youtube/v3/docs/
+    errors, "forbidden (403)": rateLimitExceeded): Refused, the task would not be retried,
+    and the reason would say to check the key."""
+    route = google_error(403, reason, "Too many requests")
+    with FeedServer({channel_path(): route}) as server, pytest.raises(ListenerError) as e:
+        YouTubeListener(source(server), now=NOW).listen({})
+    assert not isinstance(e.value, Refused)
+    assert f"rate limited by YouTube (HTTP 403 {reason}" in str(e.value)
 
 
 def test_the_key_in_the_query_string_is_sent_as_documented_and_logged_as_stars(caplog):
