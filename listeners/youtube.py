@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, HttpUrl, model_validator
 
-from earshot.core.fetch import FetchError, RateLimited
+from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import error_json, json_object, optional, required, time_at, until, utc
@@ -218,7 +218,7 @@ class YouTubeListener(Listener[YouTubeSource]):
                 f"YouTube quota exceeded ({said}); the daily quota resets at midnight "
                 f"Pacific Time ({until(_quota_reset(self.now), self.now)})"
             )
-        if reasons & RATE or isinstance(error, RateLimited):
+        if self.rate_limited(error):  # the quota's is told above
             return f"rate limited by YouTube ({said}){self.try_again_after(error)}"
         if reasons & BAD_KEY or error.status in (401, 403):
             return (

@@ -9,9 +9,9 @@ until …"), and each run before it skips the source rather than failing it agai
 minutes for a documented hour-long wait. The cursor is untouched: the first run after the
 wait hears everything since. A shorter wait, or none given, is the retries' to cover.
 
-An answer that succeeds but says the limit is spent (X's, Disqus's and Reddit's remaining
-requests at 0: `Heard.wait_until`) is waited for the same way, after its run saved what it
-read: the next run would only meet the 429.
+An answer that succeeds but says the limit is spent (a platform's remaining requests at 0:
+`Listener.watch_rate_limit`, `Heard.wait_until`) is waited for the same way, after its run
+saved what it read: the next run would only meet the 429.
 """
 
 from __future__ import annotations
