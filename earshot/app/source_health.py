@@ -25,8 +25,8 @@ class SourceHealth:
     last_success: str | None  # None: never heard
     last_error: str | None  # "<when>: <reason>", secrets blanked
     heard_last_run: int | None  # items the last successful run heard, before relevance
-    # waiting for the platform, the day's paid budget or search budget, the last run's
-    # warnings
+    # waiting for the platform, the day's paid budget or search budget, then the last
+    # run's warnings
     limits: list[str]
 
 
@@ -54,7 +54,7 @@ def source_health(es: Elasticsearch, profile: Profile, now: datetime) -> list[So
                 last_success=_local(health.get("last_success")),
                 last_error=f"{_local(health.get('last_error_at'))}: {error}" if error else None,
                 heard_last_run=health.get("heard"),
-                limits=limits or list(health.get("warnings", [])),
+                limits=limits + health.get("warnings", []),
             )
         )
     return lines

@@ -26,7 +26,7 @@ from listeners import ListenerError, load_profile
 from tests.conftest import news_items, rss
 from tests.file_realm import realm_users
 from tests.integration.test_cli import earshot
-from tests.integration.test_x_listener import QUERY, TOKEN, rate_limited, search
+from tests.integration.test_x_listener import QUERY, TOKEN, page, post, rate_limited, search
 
 FEED_KEY = "s3cret-feed-key"
 UK = ZoneInfo("Europe/London")
@@ -57,6 +57,7 @@ def sources(write_profile, monkeypatch):
                     "connection": "x_lincs",
                     "query": QUERY,
                     "api_url": server.url("/"),
+                    "max_pages": 1,
                 },
                 {"name": "new-feed", "url": server.url("/new.rss")},
             ]
@@ -105,6 +106,20 @@ def test_stats_shows_each_sources_last_success_error_items_and_limits(es, source
         "heard_last_run": None,
         "limits": [],
     }
+
+
+@pytest.mark.elasticsearch
+def test_the_last_runs_warnings_show_beside_the_posts_read_today(es, sources):
+    """X always has a limits line (its posts read against max_posts_per_day); the run's own
+    warnings (here: stopped at max_pages with posts left) were hidden behind it."""
+    server = sources
+    server.routes[search()] = page([post(5), post(4)], next_token="tok-4")
+    collect_source(es, load_profile(), "x")
+
+    limits = stats_sources()["x"]["limits"]
+
+    assert limits[0] == "2 of max_posts_per_day 1000 posts read today"
+    assert any("max_pages=1" in warning for warning in limits[1:]), limits
 
 
 @pytest.mark.elasticsearch
