@@ -32,6 +32,7 @@ from earshot.store import audit
 from earshot.store.cursors import load_cursor, note_failure, save_cursor, wait_until
 from earshot.store.indices import CURSORS, ERASED, require_installed
 from earshot.store.mentions import Handles, IndexingError, index_mentions
+from earshot.store.story_lease import deciding_stories
 from enrichment import Enricher
 from listeners import ListenerError, listener_for
 
@@ -130,7 +131,8 @@ def collect_source(
     kept = [enricher.complete(j) for j in judged if j.kept]
     dropped = Counter(j.mention.not_relevant for j in judged if not j.kept)
     try:
-        written = index_mentions(es, kept, handles=Handles.for_profile(profile))
+        with deciding_stories(es, name):  # copies heard by another task at once: one story
+            written = index_mentions(es, kept, handles=Handles.for_profile(profile))
     except IndexingError as e:
         # The node answered but refused some (a write block, a full disk): the cursor waits,
         # and `earshot stats` says why rather than showing the source heard fine.

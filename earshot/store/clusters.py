@@ -9,10 +9,10 @@ canonical URLs in one exact lookup per chunk, and its band keys in one search pe
 most bands first, then the most recent. Mentions of one
 batch are matched to each other in memory, so nothing need be searchable yet.
 
-A story a mention starts is named by its canonical URL (`story_started_by`): two collect
-tasks running at once each look for the other's copy before either is written, and copies
-at one address must still start one story. Copies that meet only by story key or by their
-text cannot be named alike beforehand, so two such tasks can still start two stories.
+A story a mention starts is named by its canonical URL (`story_started_by`), so copies at
+one address start one story even when looked up at once by two writers. Collect tasks
+running side by side take turns (earshot/store/story_lease.py): copies that meet only by
+story key or by their text cannot be named alike beforehand.
 """
 
 from __future__ import annotations

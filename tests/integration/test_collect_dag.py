@@ -1,5 +1,6 @@
 """The collect DAG, run through Airflow itself, over real feeds into the real Elasticsearch."""
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from earshot.store.indices import CURSORS, MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import load_profile
 from tests.conftest import load_collect_dag, news_items, rss, task_tries, without_retry_waits
+from tests.node_way import interleaving
 
 
 def test_dag_folder_imports_cleanly_and_reads_like_the_design():
@@ -48,17 +50,30 @@ def test_collect_dag_indexes_what_mentions_the_force_and_second_run_adds_nothing
 
 
 @pytest.mark.elasticsearch
-def test_what_a_failed_collect_indexed_is_announced_once(es, write_profile, run_collect_dag):
-    """The collect task stopped after indexing, before saving its cursor (here the cursor's
-    write is refused): the mentions are stored, so the Asset the alerts wait on is updated
-    for them, by that run, and not again by the next, which finds them stored."""
+def test_what_a_failed_collect_indexed_is_announced_once(
+    es, write_profile, run_collect_dag, monkeypatch
+):
+    """The collect task stopped after indexing, before saving its cursor (here the cursors'
+    index is blocked for writes as the mentions are written, so neither the story lease
+    nor the cursor is written after them): the mentions are stored, so the Asset the alerts
+    wait on is updated for them, by that run, and not again by the next, which finds them
+    stored."""
+
+    def block_cursors() -> None:
+        es.indices.add_block(index=CURSORS, block="write")
+
     with FeedServer({"/news.rss": Route(rss(news_items(2, "appeal")))}) as server:
         write_profile([{"name": "local-news", "url": server.url("/news.rss")}])
-        es.indices.add_block(index=CURSORS, block="write")
+        node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
         try:
-            stopped = run_collect_dag()
+            with interleaving(
+                node, block_cursors, before="earshot-mentions-2026.11/_refresh"
+            ) as way:
+                monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", way)
+                stopped = run_collect_dag()
         finally:
             es.indices.put_settings(index=CURSORS, settings={"index.blocks.write": False})
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", node)
         next_run = run_collect_dag()
     assert (stopped["collect[local-news]"], stopped["announce"]) == ("failed", "success")
     assert es.count(index=MENTIONS)["count"] == 2

@@ -76,22 +76,26 @@ def clusters(es) -> dict[str, str]:
     return {h["_source"]["url"]["full"]: h["_source"]["earshot"]["cluster"] for h in hits}
 
 
+def news_sources(server: FeedServer) -> list[dict]:
+    """The publisher's own feed, a Google News search, and another local site's feed
+    (tests/integration/test_stories_at_once.py), served by `server`."""
+    return [
+        {"name": "lincs-live", "url": server.url("/lincs-live.rss")},
+        {
+            "kind": "news_search",
+            "name": "google-news",
+            "engine": "google",
+            "terms": ["Lincolnshire Police"],
+            "base_url": server.url("/rss/search"),
+        },
+        {"name": "boston-standard", "url": server.url("/boston-standard.rss")},
+    ]
+
+
 @pytest.fixture
 def feeds(write_profile):
-    """The publisher's own feed and a Google News search, both in the profile."""
     with FeedServer({}) as server:
-        write_profile(
-            [
-                {"name": "lincs-live", "url": server.url("/lincs-live.rss")},
-                {
-                    "kind": "news_search",
-                    "name": "google-news",
-                    "engine": "google",
-                    "terms": ["Lincolnshire Police"],
-                    "base_url": server.url("/rss/search"),
-                },
-            ]
-        )
+        write_profile(news_sources(server))
         yield server
 
 
@@ -153,19 +157,9 @@ def test_a_news_sites_feed_and_a_news_search_are_read_as_news_and_a_blog_is_not(
     clause naming the force), a blog by the posts' model. The posts' model reads this
     headline as neutral; a comms desk reads it as criticism of the force."""
     with FeedServer({}) as server:
-        write_profile(
-            [
-                {"name": "lincs-live", "url": server.url("/lincs-live.rss"), "news": True},
-                {"name": "a-blog", "url": server.url("/a-blog.rss")},
-                {
-                    "kind": "news_search",
-                    "name": "google-news",
-                    "engine": "google",
-                    "terms": ["Lincolnshire Police"],
-                    "base_url": server.url("/rss/search"),
-                },
-            ]
-        )
+        publisher, *others = news_sources(server)
+        blog = {"name": "a-blog", "url": server.url("/a-blog.rss")}
+        write_profile([publisher | {"news": True}, blog, *others])
         item = publisher_item(WATCHDOG, "watchdog", WATCHDOG_STANDFIRST)
         server.routes["/lincs-live.rss"] = Route(rss([item]))
         server.routes["/a-blog.rss"] = Route(rss([item | {"link": "https://blog.example/1"}]))
