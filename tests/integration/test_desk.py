@@ -13,11 +13,16 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
+from bench.evaluation import text_mention
 from earshot.alerts.lifecycle import acknowledge
+from earshot.core.paths import DEFAULT_PROFILE
 from earshot.desk.app import BODY_LIMIT
 from earshot.desk.work import COPIES_SHOWN, QUEUE_PAGE, Filters, queue
 from earshot.store import audit
 from earshot.store.indices import ensure_indices
+from earshot.store.mentions import index_mentions
+from enrichment import Enricher
+from listeners import load_profile
 from tests.alert_helpers import (
     PLAIN_WORDS,
     WITHHELD_ID,
@@ -172,6 +177,28 @@ def test_revealing_risky_words_is_audited_by_name(desk, desk_passwords, mentions
     assert "words about self-harm" in shown.text
     (record,) = audit.history(mentions, action="mention.reveal")
     assert record["actor"]["name"] == "alan.analyst"
+
+
+@pytest.mark.elasticsearch
+def test_the_words_a_flags_reason_quotes_are_withheld_with_the_post(desk, desk_passwords, es):
+    """Enrichment says why it flagged a post in the post's own words ("threat-to-staff
+    (rule): 'I'll stab the next copper'"): shown in the queue or under "Why", they would give
+    away what the desk withholds, unaudited."""
+    ensure_indices(es)
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    text = "@LincsPolice useless pigs, I'll stab the next copper I see"
+    threat = enricher.enrich(text_mention(text, id="threat", source="x", now=datetime.now(UTC)))
+    quoted = "threat-to-staff (rule): 'I'll stab the next copper'"
+    assert quoted in threat.response.reasons
+    index_mentions(es, [threat])
+    es.indices.refresh(index="earshot-mentions")
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+    item = client.get("/item/threat")
+    for page in (client.get("/"), client.get("/queue/rows"), item):
+        assert "Withheld" in page.text
+        assert "stab" not in html.unescape(page.text)
+    shown = client.post("/item/threat?do=reveal", data={"csrf": _csrf(item)})
+    assert f"<li>{quoted}</li>" in html.unescape(shown.text)
 
 
 @pytest.mark.elasticsearch
