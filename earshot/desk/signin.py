@@ -65,17 +65,24 @@ class Sessions:
         now = self._clock()
         with self._lock:
             self._sweep(now)
-            if len(self._failures.get(username, [])) >= ATTEMPTS:
+            tried = self._failures.pop(username, [])
+            if len(tried) >= ATTEMPTS:
+                self._failures[username] = tried
                 raise TooManyAttempts(username)
+            # Counted as a failure before the node answers: guesses sent all at once would
+            # otherwise all pass the count before the first was refused.
+            self._failures[username] = [*tried, now]
+            if len(self._failures) > self._failing_names:
+                del self._failures[next(iter(self._failures))]
         es = self._desk.options(basic_auth=(username, password))
         try:
             me = es.security.authenticate()
         except AuthenticationException:
-            with self._lock:
-                self._failures[username] = [*self._failures.pop(username, []), now]
-                if len(self._failures) > self._failing_names:
-                    del self._failures[next(iter(self._failures))]
             return None
+        except Exception:
+            self._not_a_failure(username, now)  # the node could not say: no guess was refused
+            raise
+        self._not_a_failure(username, now)
         session_id = secrets.token_urlsafe(32)
         with self._lock:
             self._people[session_id] = Person(
@@ -100,6 +107,14 @@ class Sessions:
     def sign_out(self, session_id: str | None) -> None:
         with self._lock:
             self._people.pop(session_id or "", None)
+
+    def _not_a_failure(self, username: str, at: float) -> None:
+        with self._lock:
+            tried = self._failures.get(username, [])
+            if at in tried:
+                tried.remove(at)
+            if not tried:
+                self._failures.pop(username, None)
 
     def _sweep(self, now: float) -> None:
         """Expired sessions still hold their person's password, and names that failed once

@@ -7,6 +7,7 @@ import html
 import os
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
@@ -307,6 +308,27 @@ def test_sign_in_stops_checking_after_repeated_failures(desk, desk_passwords, me
             client.post("/signin", data={"username": "mallory", "password": "x"}).status_code == 401
         )
     assert client.post("/signin", data={"username": "mallory", "password": "x"}).status_code == 429
+
+
+@pytest.mark.elasticsearch
+def test_guesses_sent_all_at_once_are_stopped_as_guesses_sent_one_by_one_are(es_node, monkeypatch):
+    """A wrong password counted only once the node had refused it, so guesses sent together
+    all passed the count first: as many guesses as an attacker could send at once. Here eight
+    more arrive while the node still has the first."""
+    guess = {"username": "mallet", "password": "wrong"}
+    answers: list[int] = []
+
+    def eight_more() -> None:
+        with ThreadPoolExecutor(8) as sending:
+            sent = [sending.submit(httpx.post, f"{desk}/signin", data=guess) for _ in range(8)]
+            answers.extend(s.result().status_code for s in sent)
+
+    node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
+    with interleaving(node, eight_more, before="/_security/_authenticate") as way:
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", way)
+        with serve_desk() as desk:
+            answers.append(httpx.post(f"{desk}/signin", data=guess, timeout=30).status_code)
+    assert sorted(answers) == [401] * 5 + [429] * 4
 
 
 @pytest.mark.elasticsearch
