@@ -4,12 +4,13 @@ between a read and a write, an answer held, an answer lost."""
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
+
+from tests.loopback import serving
 
 
 class _Interleaving(BaseHTTPRequestHandler):
@@ -61,12 +62,7 @@ def interleaving(
     request whose path holds `before`: by default a conditional write, so another person's
     change lands between a read and a write, every time; with `drop_answer`, that request is
     applied and its answer lost, as a reset connection loses it. Its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Interleaving)
-    server.node, server.meanwhile, server.before = node, [meanwhile], before
-    server.drop_answer = drop_answer
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(_Interleaving) as server:
+        server.node, server.meanwhile, server.before = node, [meanwhile], before
+        server.drop_answer = drop_answer
         yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -221,7 +221,10 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
                 always_secure=secure_cookie,
                 secret_key=secret,
                 max_age=SESSION_SECONDS,
-                same_site="strict",
+                # Lax, not strict: a digest's link read in webmail comes from another site,
+                # and must open the mention for someone signed in. Another site's posts still
+                # come without the cookie, and every form needs the session's CSRF token.
+                same_site="lax",
             ),
         ],
     )

@@ -4,9 +4,8 @@ session cookie works over plain HTTP on this machine, yet is Secure behind a TLS
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from earshot.app.background_desk import BackgroundDesk, DeskError
 from earshot.core.processes import free_port
 from earshot.store.local_node import LocalNode
+from tests.loopback import serving
 
 
 class _AnotherDesk(BaseHTTPRequestHandler):
@@ -27,13 +27,8 @@ class _AnotherDesk(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def another_desk() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _AnotherDesk)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(_AnotherDesk) as server:
         yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_port_another_program_answers_on_is_refused_by_name(another_desk, tmp_path):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,7 @@ from enrichment import Enricher
 from listeners import load_profile
 from tests.alert_helpers import an_alert, keep_alert
 from tests.desk_helpers import ANALYST, PUBLISHED, REFRESH_SECONDS, RESPONDER, index_mention
+from tests.loopback import serving
 
 AXE = Path(__file__).resolve().parent.parent / "axe"
 AXE_SCRIPT = AXE / "node_modules" / "axe-core" / "axe.min.js"
@@ -194,6 +197,38 @@ def test_an_analyst_sees_no_workflow_buttons_and_a_forged_post_is_refused(
     page.goto("/alerts")
     expect(page.get_by_text("Negative talk about the force is up")).to_be_visible()
     expect(page.get_by_role("button", name="Acknowledge")).to_have_count(0)
+
+
+@pytest.mark.elasticsearch
+def test_a_link_in_a_digest_read_on_another_site_opens_the_item_for_someone_signed_in(
+    open_page, desk, desk_passwords, mentions
+):
+    """The digest and alert messages link each mention to the desk; read in webmail or a chat
+    in the browser, the link is followed from another site. A session cookie kept from every
+    such link sent each reader to sign in again, and then to the queue, not the mention."""
+    page = _sign_in(open_page(), ANALYST, desk_passwords[ANALYST])
+    with _webmail(f'<a href="{desk}/item/slow-101">open in the desk</a>') as webmail:
+        page.goto(webmail)
+        page.get_by_role("link", name="open in the desk").click()
+        expect(page.get_by_role("heading", name="reply, priority 80")).to_be_visible()
+
+
+@contextmanager
+def _webmail(body: str) -> Iterator[str]:
+    """A page holding `body` on another site than the desk's (localhost, not 127.0.0.1)."""
+
+    class Mail(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(f"<!doctype html><title>Mail</title>{body}".encode())
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with serving(Mail) as server:
+        yield f"http://localhost:{server.server_address[1]}/"
 
 
 @pytest.mark.elasticsearch
