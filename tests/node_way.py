@@ -16,7 +16,8 @@ from tests.loopback import serving
 class _Interleaving(BaseHTTPRequestHandler):
     """Passes every request on to the real node as it came, but first runs the server's
     `meanwhile` before the first request whose path holds the server's `before`, and with
-    `drop_answer` closes the connection instead of passing that request's answer back."""
+    `drop_answer` closes the connection instead of passing that request's answer back; with
+    `stops`, that request and every one after it get no answer at all."""
 
     protocol_version = "HTTP/1.1"
 
@@ -25,6 +26,10 @@ class _Interleaving(BaseHTTPRequestHandler):
         hooked = self.server.before in self.path and bool(self.server.meanwhile)
         if hooked:
             self.server.meanwhile.pop()()
+            self.server.stopped = self.server.stops
+        if self.server.stopped:  # as a node that has stopped: nothing reaches it
+            self._hang_up()
+            return
         skipped = {"host", "content-length", "connection", "transfer-encoding", "content-encoding"}
         answer = httpx.request(
             self.command,
@@ -33,8 +38,7 @@ class _Interleaving(BaseHTTPRequestHandler):
             headers={k: v for k, v in self.headers.items() if k.lower() not in skipped},
         )
         if hooked and self.server.drop_answer:  # applied, but the answer lost on the way
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+            self._hang_up()
             return
         self.send_response(answer.status_code)
         for name, value in answer.headers.items():
@@ -43,6 +47,10 @@ class _Interleaving(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(answer.content)))
         self.end_headers()
         self.wfile.write(answer.content)
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = _pass_on
 
@@ -57,12 +65,14 @@ def interleaving(
     *,
     before: str = "if_seq_no=",
     drop_answer: bool = False,
+    stops: bool = False,
 ) -> Iterator[str]:
     """A way to the node at `node` on which `meanwhile` runs once, just before the next
     request whose path holds `before`: by default a conditional write, so another person's
     change lands between a read and a write, every time; with `drop_answer`, that request is
-    applied and its answer lost, as a reset connection loses it. Its URL."""
+    applied and its answer lost, as a reset connection loses it; with `stops`, the node stops
+    as that request arrives, and nothing after reaches it. Its URL."""
     with serving(_Interleaving) as server:
         server.node, server.meanwhile, server.before = node, [meanwhile], before
-        server.drop_answer = drop_answer
+        server.drop_answer, server.stops, server.stopped = drop_answer, stops, False
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from elasticsearch import ApiError, TransportError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -56,6 +57,10 @@ BODY_LIMIT = 64 * 1024  # a note of a few pages, far past any form the desk serv
 _ANOTHER_SITE = (
     "This sign-in was sent from another site, so it was refused. "
     "Open the desk's address yourself and sign in there."
+)
+_NODE_DOWN = (
+    "Elasticsearch did not answer the desk, so nothing was read or changed. "
+    "Try again in a minute; if it keeps happening, tell whoever runs Earshot."
 )
 # Spelled out: a step the desk does not know must not fall through to closing the alert.
 _ALERT_STEPS = {"acknowledge": acknowledge, "resolve": resolve}
@@ -213,7 +218,11 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             Route("/alerts", _off_the_loop(alerts), methods=["GET", "POST"]),
             Mount("/static", StaticFiles(packages=[("earshot.desk", "static")]), name="static"),
         ],
-        exception_handlers={HTTPException: _refused},
+        exception_handlers={
+            HTTPException: _refused,
+            TransportError: _node_down,
+            ApiError: _node_down,
+        },
         middleware=[
             Middleware(_SmallBodies),
             Middleware(
@@ -231,10 +240,18 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
 
 
 async def _refused(request: Request, error: HTTPException) -> Response:
-    """A refusal (400, 403, 404, 409, 413) or a redirect to sign in, with the pages' own
+    """A refusal (400, 403, 404, 409, 413, 503) or a redirect to sign in, with the pages' own
     headers: without them an error page could be framed, cached or give away its address."""
     headers = {**_HEADERS, **(error.headers or {})}
     return PlainTextResponse(error.detail, error.status_code, headers=headers)
+
+
+async def _node_down(request: Request, error: TransportError | ApiError) -> Response:
+    """Elasticsearch unreachable, or too unwell to answer (a 5xx): a stopped or restarting
+    node is no fault of the person, who is told so and to try again."""
+    if isinstance(error, ApiError) and error.meta.status < 500:
+        raise error  # a request the node refused is the desk's fault: a server error
+    return await _refused(request, HTTPException(503, _NODE_DOWN))
 
 
 def _off_the_loop(

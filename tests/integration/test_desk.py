@@ -286,6 +286,23 @@ def test_a_sign_in_waiting_on_elasticsearch_holds_up_no_one_else(desk_passwords,
 
 
 @pytest.mark.elasticsearch
+def test_a_page_asked_for_when_elasticsearch_has_stopped_says_so(desk_passwords, monkeypatch):
+    """A node restarting or gone: the person is told what is wrong and to try again, on a
+    page as guarded as any other, not "Internal Server Error"."""
+    node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
+    with interleaving(node, before="/_search", stops=True) as way:
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", way)
+        with serve_desk() as desk:
+            client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+            for path in ("/", "/queue/rows", "/item/m1", "/alerts"):
+                answer = client.get(path)
+                assert answer.status_code == 503, path
+                assert "Elasticsearch did not answer" in answer.text
+                assert answer.headers["cache-control"] == "no-store"
+                assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+
+
+@pytest.mark.elasticsearch
 def test_a_body_too_big_for_any_form_is_refused_before_it_is_read(desk, desk_passwords, mentions):
     """Anyone may post to the sign-in page: a huge post must not fill the desk's memory."""
     client = httpx.Client(base_url=desk, timeout=30)

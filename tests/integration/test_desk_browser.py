@@ -6,6 +6,7 @@ One browser serves the module; each test gets its own fresh context (cookies, st
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,8 +27,16 @@ from earshot.store.mentions import index_mentions
 from enrichment import Enricher
 from listeners import load_profile
 from tests.alert_helpers import an_alert, keep_alert
-from tests.desk_helpers import ANALYST, PUBLISHED, REFRESH_SECONDS, RESPONDER, index_mention
+from tests.desk_helpers import (
+    ANALYST,
+    PUBLISHED,
+    REFRESH_SECONDS,
+    RESPONDER,
+    index_mention,
+    serve_desk,
+)
 from tests.loopback import serving
+from tests.node_way import interleaving
 
 AXE = Path(__file__).resolve().parent.parent / "axe"
 AXE_SCRIPT = AXE / "node_modules" / "axe-core" / "axe.min.js"
@@ -287,6 +296,26 @@ def test_the_open_queue_shows_a_newly_indexed_mention_without_reloading(
     )
     assert page.evaluate("() => window.sameDocument") is True
     expect(page.locator("#queue-checked")).to_contain_text("Updated")
+
+
+@pytest.mark.elasticsearch
+def test_an_open_queue_keeps_trying_while_elasticsearch_is_down(
+    browser, desk_passwords, monkeypatch
+):
+    """A node restarting stops answering for a minute: the queue on the wall must not stop
+    updating for good, as it does once signed out."""
+    node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
+    # The node stops when the alerts are read, which the open queue never asks for.
+    with interleaving(node, before="earshot-alerts", stops=True) as way:
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", way)
+        with serve_desk() as desk:
+            page = browser.new_page(base_url=desk)
+            _sign_in(page, ANALYST, desk_passwords[ANALYST])
+            assert page.evaluate("async () => (await fetch('/alerts')).status") == 503
+            expect(page.locator("#queue-checked")).to_have_text(
+                "Elasticsearch did not answer; trying again.", timeout=10 * REFRESH_SECONDS * 1000
+            )
+            page.close()
 
 
 @pytest.mark.elasticsearch

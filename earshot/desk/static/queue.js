@@ -10,15 +10,18 @@
     if (!rows.contains(document.activeElement)) {
       try {
         const response = await fetch(rows.dataset.refreshUrl, { credentials: "same-origin" });
-        if (!response.ok || response.redirected) {
+        if (response.status === 503) {  // Elasticsearch stopped or restarting: it comes back
+          checked.textContent = "Elasticsearch did not answer; trying again.";
+        } else if (!response.ok || response.redirected) {
           checked.textContent = "Stopped updating: reload the page (you may need to sign in).";
           return;
-        }
-        const fresh = document.createElement("tbody");
-        fresh.innerHTML = await response.text();
-        if (fresh.innerHTML.trim() !== rows.innerHTML.trim()) {  // only a change is announced
-          rows.replaceChildren(...fresh.childNodes);
-          checked.textContent = "Updated " + new Date().toLocaleTimeString("en-GB");
+        } else {
+          const fresh = document.createElement("tbody");
+          fresh.innerHTML = await response.text();
+          if (fresh.innerHTML.trim() !== rows.innerHTML.trim()) {  // only a change is announced
+            rows.replaceChildren(...fresh.childNodes);
+            checked.textContent = "Updated " + new Date().toLocaleTimeString("en-GB");
+          }
         }
       } catch (error) {
         checked.textContent = "Could not reach the desk; trying again.";
