@@ -5,8 +5,9 @@ mails what the build step made (one small id passes between tasks, not the email
 A digest is kept when built (status "built") and marked "sent" once the mail server has it,
 naming the recipients it refused (`refused`) and, of those, the ones refused for now, still
 to be tried again (`refused_for_now`); one that could not be sent stays "built", which says
-so. A retry to those refused for now that went out unanswered counts as sent to them: it may
-have arrived, and a second copy is worse than a run that goes red to say so.
+so. A send (the first, or a retry to those refused for now) that went out unanswered counts
+as sent to those the mail server took it for: it may have arrived, and a second copy is worse
+than a run that goes red to say so.
 """
 
 from __future__ import annotations

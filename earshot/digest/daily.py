@@ -62,28 +62,30 @@ def send_kept(es: Elasticsearch, digest_id: str, **send_options) -> Delivery:
     """Mail a kept digest exactly as it was built, unless the archive says it was sent: a
     retried or cleared send task then succeeds with that delivery, and command get no
     second copy; those it records as refused for now are sent the same email alone. Raises
-    RefusedForNow while anyone is refused for now, once the archive says who has it. Such a
-    retry sent and not answered may have reached them: the archive then counts it as sent to
-    them before OutcomeUnknown is raised, so a cleared send task mails them no second copy."""
+    RefusedForNow while anyone is refused for now, once the archive says who has it. A send
+    (the first or such a retry) that went out and was not answered may have reached those
+    the mail server took it for: the archive then counts it as sent to them before
+    OutcomeUnknown is raised, so a cleared send task mails them no second copy."""
     kept = archive.load(es, digest_id)
     earlier = kept.delivery
     if earlier and not earlier.refused_for_now:
         log.info("digest %s was already sent (%s); not sent again", digest_id, earlier)
         return earlier
-    only_to = earlier.refused_for_now if earlier else ()
+
+    def so_far(mailed: Delivery) -> Delivery:
+        return earlier.and_retry(mailed) if earlier else mailed
+
     try:
         mailed = send(
             kept.rendered,
             kept.charts,
             kept.recipients,
             key=digest_id,
-            only_to=only_to,
+            only_to=earlier.refused_for_now if earlier else (),
             **send_options,
         )
     except MayHaveArrived as e:
-        if not earlier:
-            raise
-        archive.mark_sent(es, digest_id, earlier.and_retry(e.delivery))
+        archive.mark_sent(es, digest_id, so_far(e.delivery))
         still = e.delivery.refused_for_now
         raise OutcomeUnknown(
             f"digest {digest_id}: to {', '.join(e.delivery.accepted)} it may have arrived, so "
@@ -91,7 +93,7 @@ def send_kept(es: Elasticsearch, digest_id: str, **send_options) -> Delivery:
             + (f" ({', '.join(still)} still refused it for now)" if still else "")
             + f"; {e}"
         ) from e
-    delivery = earlier.and_retry(mailed) if earlier else mailed
+    delivery = so_far(mailed)
     if delivery.refused_for_now:
         archive.mark_sent(es, digest_id, delivery)
         raise RefusedForNow(digest_id, delivery)

@@ -250,6 +250,29 @@ def test_a_retry_the_mail_server_never_answers_is_not_mailed_again_when_the_send
 
 
 @pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [TWO_READERS])
+def test_a_first_send_never_answered_is_mailed_again_only_to_the_reader_refused_for_now(
+    readers, week, mailbox
+):
+    """The first send went out and no answer came, one reader refused for now at its
+    envelope: the other may well have it. Before, the digest stayed `built`, so a cleared
+    send task mailed both again, a second copy to the one who may have it."""
+    took, later = readers
+    mailbox.refusing[later] = GREYLISTED
+    mailbox.answers_after = 3
+    digest_id = build_and_keep(week, load_profile(), LocalDay(date(2026, 11, 18)), run="r1")
+    with pytest.raises(OutcomeUnknown, match=f"to {took} it may have arrived"):
+        send_kept(week, digest_id, final_reply_seconds=1)
+    mailbox.answers_after = 0
+    mailbox.refusing.clear()
+
+    cleared = send_kept(week, digest_id)
+
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [[took], [later]]
+    assert cleared.refused == cleared.refused_for_now == ()
+
+
+@pytest.mark.elasticsearch
 @pytest.mark.parametrize("readers", [[*TWO_READERS, "duty@lincs.police.example"]])
 def test_a_reader_still_refused_on_an_unanswered_retry_is_still_tried(readers, week, mailbox):
     """Refused again at the envelope, before the retry went out unanswered, the reader
