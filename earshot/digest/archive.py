@@ -13,6 +13,7 @@ than a run that goes red to say so.
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
@@ -23,6 +24,8 @@ from earshot.core.mail import Delivery
 from earshot.digest.model import Chart, Figures
 from earshot.digest.render import Rendered
 from earshot.store.indices import install_index, require_fields, require_installed
+
+log = logging.getLogger(__name__)
 
 DIGESTS = "earshot-digests"
 
@@ -81,11 +84,17 @@ def keep_built(
     recipients: list[str],
     run: str,
 ) -> str:
-    """Store a built digest; the same run building again replaces its own, nothing else.
-    Every field the archive step writes once it is sent must be mapped before it goes."""
+    """Store a built digest; the same run building again replaces its own, nothing else,
+    unless it went out: a cleared run then keeps it as mailed, and its send step mails
+    nobody who may have it a second copy. Every field the archive step writes once it is
+    sent must be mapped before it goes."""
     require_installed(es, DIGESTS)
     require_fields(es, DIGESTS, MAPPING)
     digest_id = f"{figures.day.day.isoformat()}.{run}"
+    kept = es.options(ignore_status=404).get(index=DIGESTS, id=digest_id, source=["status"])
+    if kept.get("found") and kept["_source"]["status"] == "sent":
+        log.info("digest %s was already sent; kept as it was mailed, not built again", digest_id)
+        return digest_id
     es.index(
         index=DIGESTS,
         id=digest_id,
