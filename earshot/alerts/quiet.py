@@ -1,7 +1,9 @@
 """Sources gone quiet: a dead collector must not look like a calm day.
 
 A source "normally delivers" when, over the baseline period, it delivered something on at
-least half of the days since it first delivered (and on at least three). It is quiet when
+least half of the days from its first delivery to its last (and on at least three): days
+counted to now would let a long silence make a dead collector look like one that seldom
+delivers, and its alert resolve itself as calm while it is still dead. It is quiet when
 nothing from it has been ingested for `quiet_after_hours`. Ingest time is used, not
 publication time: a collector that stops stops ingesting, whatever the posts' dates. The
 alert resolves as soon as the source delivers again.
@@ -107,7 +109,7 @@ def find_quiet_sources(
         first = _time(bucket["first"]["value"])
         last = _time(bucket["last"]["value"])
         days = len(bucket["days"]["buckets"])
-        span_days = math.ceil((now - first) / timedelta(days=1))
+        span_days = math.ceil((last - first) / timedelta(days=1))
         normal = days >= MIN_DAYS and days >= MOST_DAYS * span_days
         if normal and now - last >= quiet_after:
             per_hour = bucket["doc_count"] / max((last - first) / timedelta(hours=1), 1.0)

@@ -227,6 +227,22 @@ def test_a_source_that_stops_delivering_raises_gone_quiet_until_it_delivers_agai
     ]
 
 
+def test_a_source_still_silent_weeks_later_stays_gone_quiet(es):
+    # Its silence must not make the source look like one that seldom delivers: a collector
+    # dead for weeks is still dead, and its alert must not resolve itself as calm.
+    profile = load_profile(DEFAULT_PROFILE)
+    stopped = T - timedelta(hours=10)
+    daily = [
+        talk(n, stopped - timedelta(hours=8 * n), source="reviews", tone=0.0) for n in range(84)
+    ]
+    put_mentions(es, daily)
+    [opened] = evaluate(es, profile, T, actor=ROBOT)["opened"]
+    weeks_on = T + timedelta(days=18)
+    assert evaluate(es, profile, weeks_on, actor=ROBOT)["resolved"] == []
+    [alert] = list_alerts(es)
+    assert (alert.id, alert.key, alert.status) == (opened, "source:reviews", "open")
+
+
 def test_a_fresh_deployment_with_nothing_collected_alerts_nothing(es):
     report = evaluate(es, load_profile(DEFAULT_PROFILE), T, actor=ROBOT)
     assert all(ids == [] for ids in report.values())
