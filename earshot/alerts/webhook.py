@@ -93,9 +93,9 @@ def webhook() -> Webhook:
 
 def post_alert(summary: Summary, hook: Webhook) -> None:
     """POST the alert. A post that never arrived (no connection), a busy receiver (429) or a
-    broken one (5xx) is tried TRIES times, a refusal (4xx) once. A post sent but not
-    answered (a read timeout) is never sent again: a POST is not idempotent (RFC 9110
-    §9.2.2), and the card may already be in the channel. Raises WebhookError when it was
+    broken one (5xx) is tried TRIES times, a refusal (4xx) or a redirect (3xx) once. A post
+    sent but not answered (a read timeout) is never sent again: a POST is not idempotent
+    (RFC 9110 §9.2.2), and the card may already be in the channel. Raises WebhookError when it was
     not taken, OutcomeUnknown when it may have been; the URL is hidden in both."""
     payload = PAYLOADS[hook.format](summary)
     for attempt in range(1, TRIES + 1):
@@ -124,7 +124,14 @@ def post_alert(summary: Summary, hook: Webhook) -> None:
             error += f": {said}" if said else ""
             if response.status_code == 429:
                 wait = max(wait, asked_wait(response, datetime.now(UTC)))
-            elif 400 <= response.status_code < 500 and response.status_code != 408:
+            elif response.status_code < 400:  # where a webhook moved is the connection's to say
+                raise WebhookError(
+                    hide_webhook_url(
+                        f"webhook answered with a redirect ({error}): set the connection to "
+                        "the webhook's current address"
+                    )
+                )
+            elif response.status_code < 500 and response.status_code != 408:
                 raise WebhookError(hide_webhook_url(f"webhook refused the alert: {error}"))
         if attempt < TRIES:
             log.warning("webhook try %d of %d failed: %s", attempt, TRIES, hide_webhook_url(error))

@@ -658,6 +658,26 @@ def test_a_refused_webhook_post_is_not_hammered_and_the_teams_signature_stays_se
     assert TEAMS_SIG not in error
 
 
+def test_a_webhook_that_redirects_is_posted_once_and_told_to_use_its_new_address(
+    alerts_index, profile, receiver, monkeypatch
+):
+    """A redirect is an answer, not a failure to reach the receiver: a moved webhook
+    answers the same way however often it is asked, and a receiver that took the post and
+    answers "see other" would show the card again with each try. So it is posted once a run
+    (the next run uses a corrected connection), and what to correct is named."""
+    slack_webhook(monkeypatch, receiver)
+    moved = (("Location", receiver.url("/services/elsewhere")),)
+    receiver.routes[SLACK_PATH] = Route(b"", "text/plain", status=308, headers=moved)
+    alert = put(alerts_index, spike(notifications={"webhook": Delivery()}))
+
+    report = deliver_pending(alerts_index, profile, now=NOW)
+
+    assert len(receiver.posted) == 1
+    [(_, _, error)] = report.failed
+    assert "HTTP 308" in error and "redirect" in error
+    assert delivery(alerts_index, alert, "webhook")["state"] == "failed"
+
+
 def test_a_webhook_that_is_not_configured_is_recorded_with_what_to_set(
     alerts_index, profile, monkeypatch
 ):
