@@ -4,7 +4,10 @@ A source "normally delivers" when, over the baseline period, it delivered someth
 least half of the days from its first delivery to its last (and on at least three): days
 counted to now would let a long silence make a dead collector look like one that seldom
 delivers, and its alert resolve itself as calm while it is still dead. It is quiet when
-nothing from it has been ingested for `quiet_after_hours`. Ingest time is used, not
+nothing from it has been ingested for `quiet_after_hours`, and hearing nothing for that long
+is improbable at its usual rate (below `probability`): a source that delivers twice a day is
+silent for 18 hours most nights, and on-call paged for that every night stop reading
+"gone quiet". Ingest time is used, not
 publication time: a collector that stops stops ingesting, whatever the posts' dates. The
 alert resolves as soon as the source delivers again.
 """
@@ -43,21 +46,30 @@ class QuietSource:
     def evidence(self) -> Evidence:
         """Nothing since the last delivery, against what the source usually delivers in that
         time; the probability is that of hearing nothing by chance."""
-        expected = self.per_hour * (self.now - self.last_delivery) / timedelta(hours=1)
         return Evidence(
             window_start=self.last_delivery,
             window_end=self.now,
             count=0,
-            baseline=round(expected, 3),
-            probability=math.exp(-expected),
+            baseline=round(self.expected, 3),
+            probability=self.chance,
             sources=(self.source,),
         )
+
+    @property
+    def expected(self) -> float:
+        """Deliveries usual in the time it has been silent."""
+        return self.per_hour * (self.now - self.last_delivery) / timedelta(hours=1)
+
+    @property
+    def chance(self) -> float:
+        """The chance of hearing nothing for that long at its usual rate."""
+        return math.exp(-self.expected)
 
 
 class SourceQuiet(DetectionRule):
     name = "source-quiet"
     headline = "A source has gone quiet"
-    options = frozenset({"baseline_weeks", "quiet_after_hours"})
+    options = frozenset({"baseline_weeks", "quiet_after_hours", "probability"})
 
     def detect(self, es: Elasticsearch, profile: Profile, now: datetime) -> list[Situation]:
         settings = profile.alerts
@@ -113,7 +125,9 @@ def find_quiet_sources(
         normal = days >= MIN_DAYS and days >= MOST_DAYS * span_days
         if normal and now - last >= quiet_after:
             per_hour = bucket["doc_count"] / max((last - first) / timedelta(hours=1), 1.0)
-            quiet.append(QuietSource(bucket["key"], last, now, per_hour))
+            silent = QuietSource(bucket["key"], last, now, per_hour)
+            if silent.chance < settings.probability:
+                quiet.append(silent)
     return quiet
 
 

@@ -231,16 +231,31 @@ def test_a_source_still_silent_weeks_later_stays_gone_quiet(es):
     # Its silence must not make the source look like one that seldom delivers: a collector
     # dead for weeks is still dead, and its alert must not resolve itself as calm.
     profile = load_profile(DEFAULT_PROFILE)
-    stopped = T - timedelta(hours=10)
+    stopped = T - timedelta(days=3)
     daily = [
         talk(n, stopped - timedelta(hours=8 * n), source="reviews", tone=0.0) for n in range(84)
     ]
     put_mentions(es, daily)
     [opened] = evaluate(es, profile, T, actor=ROBOT)["opened"]
-    weeks_on = T + timedelta(days=18)
+    weeks_on = stopped + timedelta(days=18)
     assert evaluate(es, profile, weeks_on, actor=ROBOT)["resolved"] == []
     [alert] = list_alerts(es)
     assert (alert.id, alert.key, alert.status) == (opened, "source:reviews", "open")
+
+
+def test_a_source_that_delivers_twice_a_day_pages_nobody_overnight_but_does_when_dead(es):
+    # Hearing nothing from it for 18 hours is a 1 in 5 chance: on-call paged for it every
+    # night would learn to ignore "gone quiet". Silent for four days, it is dead.
+    profile = load_profile(DEFAULT_PROFILE)
+    days = [at("2026-11-01 09:00") + timedelta(days=d, hours=h) for d in range(10) for h in (0, 6)]
+    put_mentions(es, [talk(n, when, source="reviews", tone=0.0) for n, when in enumerate(days)])
+    last = days[-1]
+    overnight = last + timedelta(hours=18)
+    assert evaluate(es, profile, overnight, actor=ROBOT)["opened"] == []
+    [opened] = evaluate(es, profile, last + timedelta(days=4), actor=ROBOT)["opened"]
+    [alert] = list_alerts(es)
+    assert (alert.id, alert.key) == (opened, "source:reviews")
+    assert alert.evidence.probability < profile.alerts.probability
 
 
 def test_a_fresh_deployment_with_nothing_collected_alerts_nothing(es):
