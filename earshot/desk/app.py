@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from elasticsearch import ApiError, TransportError
+from elasticsearch import ApiError, AuthenticationException, TransportError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -34,7 +34,7 @@ from earshot.core.clock import on_force_clocks
 from earshot.core.kibana_links import discover_url, kibana_url
 from earshot.core.templates import template_environment
 from earshot.desk import work
-from earshot.desk.signin import SESSION_SECONDS, Person, Sessions, TooManyAttempts
+from earshot.desk.signin import SESSION_SECONDS, Person, Sessions, TooManyAttempts, accepted
 from earshot.store.connection import connect
 from earshot.store.fields import CLUSTER
 from earshot.store.mentions import MentionNotFound
@@ -61,6 +61,10 @@ _ANOTHER_SITE = (
 _NODE_DOWN = (
     "Elasticsearch did not answer the desk, so nothing was read or changed. "
     "Try again in a minute; if it keeps happening, tell whoever runs Earshot."
+)
+_PASSWORD_REFUSED = (
+    "Elasticsearch no longer accepts the password you signed in with (it was changed or "
+    "removed), so you were signed out. Sign in with your current password."
 )
 # Spelled out: a step the desk does not know must not fall through to closing the alert.
 _ALERT_STEPS = {"acknowledge": acknowledge, "resolve": resolve}
@@ -101,7 +105,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
 
     def signin(request: Request, form: Form) -> Response:
         if form is None:
-            return page(request, "signin", error="")
+            return page(request, "signin", error=request.session.pop("why", ""))
         if _from_another_site(request):
             return page(request, "signin", 403, error=_ANOTHER_SITE)
         try:
@@ -208,6 +212,19 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             return RedirectResponse("/alerts", 303)
         return page(request, "alerts", person=person, alerts=list_alerts(person.es))
 
+    async def password_refused(request: Request, error: AuthenticationException) -> Response:
+        """Elasticsearch refused the person's own password, changed or removed since they
+        signed in: every page would fail until the session ran out, so it ends now and they
+        are told why. A refusal of the desk's own credentials stays the desk's fault."""
+        session_id = request.session.get("id")
+        person = sessions.person(session_id)
+        if person is None or await run_in_threadpool(accepted, person):
+            return await _node_down(request, error)
+        sessions.sign_out(session_id)
+        request.session.clear()
+        request.session["why"] = _PASSWORD_REFUSED
+        return RedirectResponse("/signin", 303, headers=_HEADERS)
+
     return Starlette(
         routes=[
             Route("/", _off_the_loop(queue)),
@@ -220,6 +237,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
         ],
         exception_handlers={
             HTTPException: _refused,
+            AuthenticationException: password_refused,
             TransportError: _node_down,
             ApiError: _node_down,
         },

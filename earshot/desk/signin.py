@@ -39,6 +39,15 @@ class Person:
         return RESPONDER in self.roles
 
 
+def accepted(person: Person) -> bool:
+    """Whether Elasticsearch still takes the password the person signed in with."""
+    try:
+        person.es.security.authenticate()
+    except AuthenticationException:
+        return False
+    return True
+
+
 class TooManyAttempts(Exception):
     pass
 
