@@ -229,6 +229,8 @@ def change(
     elif step == "in-hand":
         status = "in-hand"
     elif step == "done":
+        if not outcome:  # never a default: "replied" unchosen would claim a reply was sent
+            raise BadChange("choose an outcome before marking it done")
         if outcome not in OUTCOMES:
             raise BadChange(f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
         if outcome == "no-action" and not reason.strip():

@@ -426,6 +426,9 @@ def test_a_responder_takes_an_item_and_completes_it_and_the_audit_names_her(
     take = _as_shown(client.get("/item/m1")) | {"step": "take"}
     assert client.post("/item/m1", data=take).status_code == 303
     done = _as_shown(client.get("/item/m1")) | {"step": "done"}  # the page taking it led to
+    unchosen = client.post("/item/m1", data=done)
+    assert unchosen.status_code == 400
+    assert "choose an outcome" in unchosen.text
     refused = client.post("/item/m1", data=done | {"outcome": "no-action"})
     assert refused.status_code == 400
     assert "needs a reason" in refused.text

@@ -154,7 +154,8 @@ def test_sign_in_open_an_item_take_it_and_close_it_from_the_keyboard_alone(
     page.keyboard.press("Enter")
     expect(page.get_by_text(f"status in-hand, with {RESPONDER}")).to_be_visible()
     _tab_to(page, "Outcome")
-    page.keyboard.press("ArrowDown")  # replied, the first, to routed-101-999
+    page.keyboard.press("ArrowDown")  # from "choose one" to replied
+    page.keyboard.press("ArrowDown")  # and on to routed-101-999
     _tab_to(page, "Done")
     page.keyboard.press("Enter")
     expect(page.get_by_text(f"with {RESPONDER}, outcome routed-101-999")).to_be_visible()
@@ -180,6 +181,21 @@ def test_a_responder_filters_takes_an_item_and_marks_it_done_and_the_audit_names
     records = audit.history(mentions, action="mention.status")
     assert [r["after"]["status"] for r in records] == ["done", "in-hand"]
     assert {r["actor"]["name"] for r in records} == {RESPONDER}
+
+
+@pytest.mark.elasticsearch
+def test_done_without_choosing_an_outcome_records_nothing_and_asks_for_one(
+    open_page, desk_passwords, mentions
+):
+    """An outcome chosen for the person would say a reply was sent when none was."""
+    page = _sign_in(open_page(), RESPONDER, desk_passwords[RESPONDER])
+    page.goto("/item/slow-101")
+    outcome = page.get_by_label("Outcome")
+    expect(outcome).to_have_value("")
+    page.get_by_role("button", name="Done").click()
+    assert outcome.evaluate("select => select.validity.valueMissing")
+    expect(page.get_by_text("status new")).to_be_visible()
+    assert _status(mentions, "slow-101") == "new"
 
 
 @pytest.mark.elasticsearch
