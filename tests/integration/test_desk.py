@@ -170,6 +170,15 @@ def test_a_mentions_time_reads_as_uk_clocks_showed_it(desk, desk_passwords, ment
 
 
 @pytest.mark.elasticsearch
+def test_an_alerts_opening_reads_as_uk_clocks_showed_it(desk, desk_passwords, mentions):
+    """As the queue and the item do, and as the alert's own message gave it."""
+    keep_alert(mentions, an_alert(datetime(2026, 7, 1, 14, 30, tzinfo=UTC)))
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+    shown = '<time datetime="2026-07-01T14:30:00+00:00">Wed 1 Jul 15:30 BST</time>'
+    assert shown in client.get("/alerts").text
+
+
+@pytest.mark.elasticsearch
 def test_revealing_risky_words_is_audited_by_name(desk, desk_passwords, mentions):
     client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
     item = client.get("/item/risky")
