@@ -4,11 +4,12 @@ needs the responder role here and the matching privilege in Elasticsearch."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from elasticsearch import ApiError, AuthenticationException, TransportError
 from starlette.applications import Starlette
@@ -93,7 +94,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
     def signed_in(request: Request) -> Person:
         person = sessions.person(request.session.get("id"))
         if person is None:
-            raise HTTPException(303, headers={"Location": "/signin"})
+            raise HTTPException(303, headers={"Location": _sign_in_then(request)})
         return person
 
     def posted(form: Form, person: Person, *, change: bool = True) -> Form:
@@ -104,21 +105,27 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
         return form
 
     def signin(request: Request, form: Form) -> Response:
+        asked = request.query_params.get("next", "/") if form is None else form.get("next", "/")
+        then = _on_the_desk(str(asked))  # where the person goes once signed in
+
+        def shown(status: int, error: str) -> Response:
+            return page(request, "signin", status, error=error, then=then)
+
         if form is None:
-            return page(request, "signin", error=request.session.pop("why", ""))
+            return shown(200, request.session.pop("why", ""))
         if _from_another_site(request):
-            return page(request, "signin", 403, error=_ANOTHER_SITE)
+            return shown(403, _ANOTHER_SITE)
         try:
             session_id = sessions.sign_in(
                 str(form.get("username", "")), str(form.get("password", ""))
             )
         except TooManyAttempts:
-            return page(request, "signin", 429, error="Too many attempts; wait five minutes.")
+            return shown(429, "Too many attempts; wait five minutes.")
         if session_id is None:
-            return page(request, "signin", 401, error="Those credentials were not accepted.")
+            return shown(401, "Those credentials were not accepted.")
         request.session.clear()
         request.session["id"] = session_id
-        return RedirectResponse("/", 303)
+        return RedirectResponse(then, 303)
 
     def signout(request: Request, form: Form) -> Response:
         person = signed_in(request)
@@ -223,7 +230,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
         sessions.sign_out(session_id)
         request.session.clear()
         request.session["why"] = _PASSWORD_REFUSED
-        return RedirectResponse("/signin", 303, headers=_HEADERS)
+        return RedirectResponse(_sign_in_then(request), 303, headers=_HEADERS)
 
     return Starlette(
         routes=[
@@ -326,6 +333,24 @@ def render(name: str, person: Person | None = None, **values) -> str:
     return _pages.get_template(f"{name}.html.j2").render(
         person=person, safe_link=safe_link, force_time=force_time, **values
     )
+
+
+def _sign_in_then(request: Request) -> str:
+    """The sign-in page, set to return the person to the page they asked for (a digest's
+    link to an item, say). A form's post is not sent again, and the open queue's fetch of its
+    rows is no page to come back to: both return to the queue."""
+    asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET" or asked == "/" or request.url.path == "/queue/rows":
+        return "/signin"
+    return f"/signin?{urlencode({'next': asked})}"
+
+
+def _on_the_desk(asked: str) -> str:
+    r"""`asked` when it is a path on the desk itself, else the queue: a sign-in link naming any
+    address would otherwise send a person, just signed in, to another site (an open
+    redirect). Browsers read "//host" and "/\host" as another site, and drop tabs and line
+    breaks ("/\t/host"), so a path starting so, or holding any, is refused."""
+    return asked if re.fullmatch(r"/(?![/\\])[^\x00-\x20\x7f\\]*", asked) else "/"
 
 
 def _from_another_site(request: Request) -> bool:

@@ -86,6 +86,37 @@ def test_wrong_password_is_refused_and_the_queue_needs_sign_in(desk, desk_passwo
 
 
 @pytest.mark.elasticsearch
+def test_sign_in_returns_to_the_page_asked_for(desk, desk_passwords, mentions):
+    """A digest's link to an item, followed by someone not signed in, ends on that item."""
+    client = httpx.Client(base_url=desk, follow_redirects=False, timeout=30)
+    sent = client.get("/item/m1", params={"from": "digest"})
+    assert sent.headers["location"] == "/signin?next=%2Fitem%2Fm1%3Ffrom%3Ddigest"
+    assert 'name="next" value="/item/m1?from=digest"' in client.get(sent.headers["location"]).text
+    login = {"username": ANALYST, "password": desk_passwords[ANALYST]}
+    back = client.post("/signin", data=login | {"next": "/item/m1?from=digest"})
+    assert back.headers["location"] == "/item/m1?from=digest"
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "/\t/evil.example/",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
+)
+def test_sign_in_never_sends_a_person_to_another_site(desk, desk_passwords, mentions, elsewhere):
+    client = httpx.Client(base_url=desk, follow_redirects=False, timeout=30)
+    assert 'name="next" value="/"' in client.get("/signin", params={"next": elsewhere}).text
+    login = {"username": ANALYST, "password": desk_passwords[ANALYST], "next": elsewhere}
+    assert client.post("/signin", data=login).headers["location"] == "/"
+
+
+@pytest.mark.elasticsearch
 def test_queue_shows_most_urgent_first_with_copies_folded_and_risky_words_withheld(
     desk, desk_passwords, mentions
 ):

@@ -237,6 +237,18 @@ def test_a_link_in_a_digest_read_on_another_site_opens_the_item_for_someone_sign
         expect(page.get_by_role("heading", name="reply, priority 80")).to_be_visible()
 
 
+@pytest.mark.elasticsearch
+def test_a_link_followed_before_signing_in_opens_its_page_once_signed_in(
+    open_page, desk_passwords, mentions
+):
+    page = open_page()
+    page.goto("/item/slow-101")
+    page.get_by_label("User name").fill(ANALYST)
+    page.get_by_label("Password").fill(desk_passwords[ANALYST])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="reply, priority 80")).to_be_visible()
+
+
 @contextmanager
 def _webmail(body: str) -> Iterator[str]:
     """A page holding `body` on another site than the desk's (localhost, not 127.0.0.1)."""

@@ -27,5 +27,5 @@ def test_a_password_changed_mid_session_signs_the_person_out_and_says_why(desk, 
             told = client.get("/signin")
             assert "no longer accepts the password you signed in with" in told.text
             # The session is over: no page is served from it again, even unexplained.
-            assert client.get("/alerts").headers["location"] == "/signin"
+            assert client.get("/alerts").headers["location"] == "/signin?next=%2Falerts"
             assert "no longer accepts" not in client.get("/signin").text
