@@ -28,6 +28,10 @@ _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="earshot-test-airflow-"))
 os.environ.update(airflow_env(_AIRFLOW_HOME))
 for _var in ("EARSHOT_ELASTICSEARCH_URL", "EARSHOT_ELASTICSEARCH_API_KEY", "EARSHOT_PROFILE"):
     os.environ.pop(_var, None)
+# The tests' Elasticsearch nodes live minutes and serve small requests: without the optimising
+# compiler (C2), whose compiling outweighs its gain here, a node starts and serves in about
+# half the CPU. A developer's own ES_JAVA_OPTS stand.
+os.environ.setdefault("ES_JAVA_OPTS", "-XX:TieredStopAtLevel=1")
 # The authors' pseudonym secret (earshot/core/pseudonym.py): a test value, never a real one.
 os.environ["EARSHOT_PSEUDONYM_KEY"] = "earshot-tests-pseudonym-key-0123456789abcdef"
 

@@ -140,7 +140,7 @@ class LocalNode:
             f.write(password + "\n")
         keystore = self.dist / "bin" / "elasticsearch-keystore"
         env = {**os.environ, "ES_JAVA_HOME": str(java_home)}
-        _run([keystore, "create", "-s"], env=env)
+        # `-f` creates the keystore too: one JVM start fewer than `create` then `add`.
         _run([keystore, "add", "-x", "-f", "bootstrap.password"], env=env, stdin=password)
         return password
 
@@ -168,11 +168,9 @@ class LocalNode:
         )
 
     def _launch(self, java_home: Path) -> None:
-        env = {
-            **os.environ,
-            "ES_JAVA_HOME": str(java_home),
-            "ES_JAVA_OPTS": f"-Xms{HEAP} -Xmx{HEAP}",
-        }
+        # The caller's ES_JAVA_OPTS after the heap, so theirs win (the tests' JIT setting).
+        java_opts = f"-Xms{HEAP} -Xmx{HEAP} {os.environ.get('ES_JAVA_OPTS', '')}".strip()
+        env = {**os.environ, "ES_JAVA_HOME": str(java_home), "ES_JAVA_OPTS": java_opts}
         env.pop("JAVA_HOME", None)
         root = os.geteuid() == 0
         result = subprocess.run(
