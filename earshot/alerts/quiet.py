@@ -7,7 +7,8 @@ delivers, and its alert resolve itself as calm while it is still dead. It is qui
 nothing from it has been ingested for `quiet_after_hours`, and hearing nothing for that long
 is improbable at its usual rate (below `probability`): a source that delivers twice a day is
 silent for 18 hours most nights, and on-call paged for that every night stop reading
-"gone quiet". Ingest time is used, not
+"gone quiet". Its rate is of deliveries (hours it delivered in), not items: a feed that
+brings ten items twice a day is as often silent as one that brings one. Ingest time is used, not
 publication time: a collector that stops stops ingesting, whatever the posts' dates. The
 alert resolves as soon as the source delivers again.
 """
@@ -37,7 +38,7 @@ class QuietSource:
     source: str
     last_delivery: datetime
     now: datetime
-    per_hour: float  # its usual deliveries an hour over the baseline period
+    per_hour: float  # hours it delivered in, per hour from its first delivery to its last
 
     @property
     def key(self) -> str:
@@ -57,13 +58,15 @@ class QuietSource:
 
     @property
     def expected(self) -> float:
-        """Deliveries usual in the time it has been silent."""
+        """Hours it would usually have delivered in, in the time it has been silent."""
         return self.per_hour * (self.now - self.last_delivery) / timedelta(hours=1)
 
     @property
     def chance(self) -> float:
-        """The chance of hearing nothing for that long at its usual rate."""
-        return math.exp(-self.expected)
+        """The chance of hearing nothing for that long at its usual rate: of as many hours
+        on end without a delivery, each hour alike."""
+        silent_hours = (self.now - self.last_delivery) / timedelta(hours=1)
+        return (1 - min(self.per_hour, 1.0)) ** silent_hours
 
 
 class SourceQuiet(DetectionRule):
@@ -84,7 +87,7 @@ class SourceQuiet(DetectionRule):
         hours = (evidence.window_end - evidence.window_start) / timedelta(hours=1)
         return (
             f"Source {situation.key.removeprefix('source:')} has delivered nothing for "
-            f"{hours:.1f} h (about {evidence.baseline:.0f} mentions expected in that time)"
+            f"{hours:.1f} h (it usually delivers in about {evidence.baseline:.0f} of those hours)"
         )
 
 
@@ -124,11 +127,45 @@ def find_quiet_sources(
         span_days = math.ceil((last - first) / timedelta(days=1))
         normal = days >= MIN_DAYS and days >= MOST_DAYS * span_days
         if normal and now - last >= quiet_after:
-            per_hour = bucket["doc_count"] / max((last - first) / timedelta(hours=1), 1.0)
+            hours = _hours_delivered(es, bucket["key"], since, now)
+            per_hour = hours / max((last - first) / timedelta(hours=1), 1.0)
             silent = QuietSource(bucket["key"], last, now, per_hour)
             if silent.chance < settings.probability:
                 quiet.append(silent)
     return quiet
+
+
+def _hours_delivered(es: Elasticsearch, source: str, since: datetime, now: datetime) -> int:
+    """How many hours of the baseline period something from `source` was ingested in. Asked
+    only of a source gone silent: hours for every source at once could pass the node's
+    bucket limit (65,536) with a thousand sources."""
+    response = es.search(
+        index=MENTIONS,
+        size=0,
+        query={
+            "bool": {
+                "filter": [
+                    {"term": {fields.SOURCE: source}},
+                    {
+                        "range": {
+                            fields.INGESTED: {"gte": since.isoformat(), "lte": now.isoformat()}
+                        }
+                    },
+                ]
+            }
+        },
+        aggs={
+            "hours": {
+                "date_histogram": {
+                    "field": fields.INGESTED,
+                    "fixed_interval": "1h",
+                    "min_doc_count": 1,
+                }
+            }
+        },
+        ignore_unavailable=True,
+    )
+    return len(response["aggregations"]["hours"]["buckets"])
 
 
 def _time(epoch_millis: float) -> datetime:

@@ -120,17 +120,19 @@ def post_alert(summary: Summary, hook: Webhook) -> None:
             if response.status_code < 300:
                 return
             error = f"HTTP {response.status_code} {response.reason_phrase}"
-            said = neutral(response.text, ERROR_CHARS)
-            error += f": {said}" if said else ""
-            if response.status_code == 429:
-                wait = max(wait, asked_wait(response, datetime.now(UTC)))
-            elif response.status_code < 400:  # where a webhook moved is the connection's to say
+            if response.status_code < 400:
+                # Where it moved is the connection's to say, and its body (like its Location)
+                # names the new address, as secret as the old: never in a log.
                 raise WebhookError(
                     hide_webhook_url(
                         f"webhook answered with a redirect ({error}): set the connection to "
                         "the webhook's current address"
                     )
                 )
+            said = neutral(response.text, ERROR_CHARS)
+            error += f": {said}" if said else ""
+            if response.status_code == 429:
+                wait = max(wait, asked_wait(response, datetime.now(UTC)))
             elif response.status_code < 500 and response.status_code != 408:
                 raise WebhookError(hide_webhook_url(f"webhook refused the alert: {error}"))
         if attempt < TRIES:

@@ -17,14 +17,17 @@ twice, as before there was a lease, and nothing is lost.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
 
 from earshot.store.indices import CURSORS
+
+log = logging.getLogger(__name__)
 
 # A task holds it for its lookups, one bulk write and a refresh: a second or two.
 LEASE = timedelta(seconds=60)
@@ -40,11 +43,14 @@ def deciding_stories(es: Elasticsearch, source: str) -> Iterator[None]:
     try:
         yield
     finally:
-        # The node gone, the lease lapses, or the source's retry takes it.
-        with suppress(TransportError):
+        try:
             es.options(ignore_status=(404, 409)).delete(
                 index=CURSORS, id=LEASE_ID, if_seq_no=held[0], if_primary_term=held[1]
             )
+        except (TransportError, ApiError) as e:
+            # Not the run's failure, nor in place of it: the mentions are written (or the
+            # write's own error is on its way), and the lease lapses or the retry takes it.
+            log.warning("source %r: story lease not given back (%s); it lapses", source, e)
 
 
 def _take(es: Elasticsearch, source: str) -> tuple[int, int] | None:
@@ -65,7 +71,10 @@ def _take(es: Elasticsearch, source: str) -> tuple[int, int] | None:
     except NotFoundError:
         return None  # released meanwhile: ask again
     taken = datetime.fromisoformat(lease["_source"]["updated"])
-    if lease["_source"]["state"].get("holder") == source or now - taken > LEASE:
+    holder = lease["_source"]["state"].get("holder")
+    if holder == source or now - taken > LEASE:
+        if holder != source:
+            log.warning("source %r: took the story lease %r held since %s", source, holder, taken)
         es.options(ignore_status=(404, 409)).delete(
             index=CURSORS,
             id=LEASE_ID,

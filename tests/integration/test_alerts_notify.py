@@ -666,8 +666,10 @@ def test_a_webhook_that_redirects_is_posted_once_and_told_to_use_its_new_address
     answers "see other" would show the card again with each try. So it is posted once a run
     (the next run uses a corrected connection), and what to correct is named."""
     slack_webhook(monkeypatch, receiver)
-    moved = (("Location", receiver.url("/services/elsewhere")),)
-    receiver.routes[SLACK_PATH] = Route(b"", "text/plain", status=308, headers=moved)
+    new_address = receiver.url("/services/T000/B000/n3wS3cretT0ken")
+    moved = (("Location", new_address),)
+    said = f"Moved permanently to {new_address}".encode()
+    receiver.routes[SLACK_PATH] = Route(said, "text/plain", status=308, headers=moved)
     alert = put(alerts_index, spike(notifications={"webhook": Delivery()}))
 
     report = deliver_pending(alerts_index, profile, now=NOW)
@@ -675,6 +677,7 @@ def test_a_webhook_that_redirects_is_posted_once_and_told_to_use_its_new_address
     assert len(receiver.posted) == 1
     [(_, _, error)] = report.failed
     assert "HTTP 308" in error and "redirect" in error
+    assert "n3wS3cretT0ken" not in error  # the new address is as secret as the old
     assert delivery(alerts_index, alert, "webhook")["state"] == "failed"
 
 
