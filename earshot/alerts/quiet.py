@@ -96,23 +96,18 @@ def find_quiet_sources(
 ) -> list[QuietSource]:
     now = as_utc(now)
     since = now - WEEK * settings.baseline_weeks
+    baseline = {"range": {fields.INGESTED: {"gte": since.isoformat(), "lte": now.isoformat()}}}
     response = es.search(
         index=MENTIONS,
         size=0,
-        query={"range": {fields.INGESTED: {"gte": since.isoformat(), "lte": now.isoformat()}}},
+        query=baseline,
         aggs={
             "sources": {
                 "terms": {"field": fields.SOURCE, "size": MAX_SOURCES},
                 "aggs": {
                     "first": {"min": {"field": fields.INGESTED}},
                     "last": {"max": {"field": fields.INGESTED}},
-                    "days": {
-                        "date_histogram": {
-                            "field": fields.INGESTED,
-                            "calendar_interval": "day",
-                            "min_doc_count": 1,
-                        }
-                    },
+                    "days": _delivered_in({"calendar_interval": "day"}),
                 },
             }
         },
@@ -127,7 +122,7 @@ def find_quiet_sources(
         span_days = math.ceil((last - first) / timedelta(days=1))
         normal = days >= MIN_DAYS and days >= MOST_DAYS * span_days
         if normal and now - last >= quiet_after:
-            hours = _hours_delivered(es, bucket["key"], since, now)
+            hours = _hours_delivered(es, bucket["key"], baseline)
             per_hour = hours / max((last - first) / timedelta(hours=1), 1.0)
             silent = QuietSource(bucket["key"], last, now, per_hour)
             if silent.chance < settings.probability:
@@ -135,37 +130,23 @@ def find_quiet_sources(
     return quiet
 
 
-def _hours_delivered(es: Elasticsearch, source: str, since: datetime, now: datetime) -> int:
+def _hours_delivered(es: Elasticsearch, source: str, baseline: dict) -> int:
     """How many hours of the baseline period something from `source` was ingested in. Asked
     only of a source gone silent: hours for every source at once could pass the node's
     bucket limit (65,536) with a thousand sources."""
     response = es.search(
         index=MENTIONS,
         size=0,
-        query={
-            "bool": {
-                "filter": [
-                    {"term": {fields.SOURCE: source}},
-                    {
-                        "range": {
-                            fields.INGESTED: {"gte": since.isoformat(), "lte": now.isoformat()}
-                        }
-                    },
-                ]
-            }
-        },
-        aggs={
-            "hours": {
-                "date_histogram": {
-                    "field": fields.INGESTED,
-                    "fixed_interval": "1h",
-                    "min_doc_count": 1,
-                }
-            }
-        },
+        query={"bool": {"filter": [{"term": {fields.SOURCE: source}}, baseline]}},
+        aggs={"hours": _delivered_in({"fixed_interval": "1h"})},
         ignore_unavailable=True,
     )
     return len(response["aggregations"]["hours"]["buckets"])
+
+
+def _delivered_in(interval: dict[str, str]) -> dict:
+    """The days or hours something was ingested in."""
+    return {"date_histogram": {"field": fields.INGESTED, **interval, "min_doc_count": 1}}
 
 
 def _time(epoch_millis: float) -> datetime:
