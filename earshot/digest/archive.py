@@ -13,7 +13,6 @@ than a run that goes red to say so.
 from __future__ import annotations
 
 import base64
-import logging
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
@@ -24,8 +23,6 @@ from earshot.core.mail import Delivery
 from earshot.digest.model import Chart, Figures
 from earshot.digest.render import Rendered
 from earshot.store.indices import install_index, require_fields, require_installed
-
-log = logging.getLogger(__name__)
 
 DIGESTS = "earshot-digests"
 
@@ -75,6 +72,18 @@ def ensure_archive(es: Elasticsearch) -> None:
     install_index(es, DIGESTS, MAPPING)
 
 
+def id_of(day: LocalDay, run: str) -> str:
+    """The digest a run builds for a day: one each, built again when the run is cleared."""
+    return f"{day.day.isoformat()}.{run}"
+
+
+def was_sent(es: Elasticsearch, digest_id: str) -> bool:
+    """Whether the digest went out, to anyone: a cleared run then keeps it as mailed, and
+    its send step mails nobody who may have it a second copy."""
+    kept = es.options(ignore_status=404).get(index=DIGESTS, id=digest_id, source=["status"])
+    return bool(kept.get("found")) and kept["_source"]["status"] == "sent"
+
+
 def keep_built(
     es: Elasticsearch,
     figures: Figures,
@@ -84,17 +93,12 @@ def keep_built(
     recipients: list[str],
     run: str,
 ) -> str:
-    """Store a built digest; the same run building again replaces its own, nothing else,
-    unless it went out: a cleared run then keeps it as mailed, and its send step mails
-    nobody who may have it a second copy. Every field the archive step writes once it is
-    sent must be mapped before it goes."""
+    """Store a built digest; the same run building again replaces its own, nothing else
+    (one already sent is not built again: `was_sent`). Every field the archive step writes
+    once it is sent must be mapped before it goes."""
     require_installed(es, DIGESTS)
     require_fields(es, DIGESTS, MAPPING)
-    digest_id = f"{figures.day.day.isoformat()}.{run}"
-    kept = es.options(ignore_status=404).get(index=DIGESTS, id=digest_id, source=["status"])
-    if kept.get("found") and kept["_source"]["status"] == "sent":
-        log.info("digest %s was already sent; kept as it was mailed, not built again", digest_id)
-        return digest_id
+    digest_id = id_of(figures.day, run)
     es.index(
         index=DIGESTS,
         id=digest_id,

@@ -41,6 +41,10 @@ def build_and_keep(
     recipients = list(to or profile.recipients.digest)
     if not recipients:
         raise DeliveryError("no recipients: set recipients.digest in the profile, or use --to")
+    digest_id = archive.id_of(day, run)
+    if archive.was_sent(es, digest_id):
+        log.info("digest %s was already sent; kept as it was mailed, not built again", digest_id)
+        return digest_id
     figures, charts, rendered = build(es, profile, day)
     return archive.keep_built(es, figures, charts, rendered, recipients=recipients, run=run)
 
