@@ -9,6 +9,11 @@ copy is worse than asking on-call to check). The alert shows it
 there in `earshot alerts list` and Kibana. An email the mail server refused for some
 addresses only is tried again for those alone, if they were refused for now (_by_email).
 Acknowledged and resolved alerts are not sent: someone already has them.
+
+A channel that could not be reached or did not answer is not tried again in the same run:
+each try of a mail server or webhook that is gone takes up to a minute or two, and the
+task's five minutes would go on it, alert after alert, while on-call's other channel
+waited behind it. The deliveries left wait for the next run, with no attempt counted.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from earshot.alerts.model import (
 from earshot.alerts.summary import Summary, summarise
 from earshot.alerts.webhook import (
     WebhookError,
+    WebhookRefused,
     hide_webhook_url,
     post_alert,
     webhook,
@@ -41,7 +47,7 @@ from earshot.alerts.webhook import (
 )
 from earshot.core.desk_links import desk_url
 from earshot.core.errors import EarshotError, OutcomeUnknown
-from earshot.core.mail import DeliveryError
+from earshot.core.mail import DeliveryError, RefusedForGood
 from earshot.core.profile import Profile
 from earshot.store.indices import require_fields
 
@@ -50,6 +56,9 @@ PER_RUN = 100  # alerts are few; any beyond this wait for the next run
 ERROR_CHARS = 300
 DUE_STATES = ["pending", "failed"]
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
+# Failures that are this alert's own (the channel answered, and refused it): the channel is
+# up, and the next alert is tried on it. Any other failure stops the channel for the run.
+REFUSED = (RefusedForGood, WebhookRefused)
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +72,18 @@ class DeliveryReport:
     sent: tuple[tuple[str, Channel], ...] = ()  # (alert id, channel)
     failed: tuple[tuple[str, Channel, str], ...] = ()  # (alert id, channel, error)
     unknown: tuple[tuple[str, Channel, str], ...] = ()  # sent, no answer: not sent again
+    waiting: tuple[tuple[str, Channel], ...] = ()  # not tried: the channel was down this run
 
     def raise_for_failures(self) -> None:
         """For the DAG: a red task when anything failed or may not have arrived, after every
         outcome was recorded, so someone checks."""
         said = []
+        if self.waiting:
+            said.append(
+                f"{len(self.waiting)} alert deliveries were not tried, as their channel failed "
+                "earlier in this run (tried next run, no attempt counted): "
+                + "; ".join(f"{alert} by {channel}" for alert, channel in self.waiting)
+            )
         if self.failed:
             said.append(
                 f"{len(self.failed)} alert deliveries failed (each is tried again next run, up "
@@ -110,10 +126,17 @@ def deliver_pending(
     sent: list[tuple[str, Channel]] = []
     failed: list[tuple[str, Channel, str]] = []
     unknown: list[tuple[str, Channel, str]] = []
+    waiting: list[tuple[str, Channel]] = []
+    down: set[Channel] = set()
     for alert in map(from_hit, found["hits"]["hits"]):
         summary = summarise(alert, desk=desk)
         for channel, due in _due_deliveries(alert):
-            outcome = _attempt(channel, summary, profile, due, now)
+            if channel in down:
+                waiting.append((alert.id, channel))
+                continue
+            outcome, channel_down = _attempt(channel, summary, profile, due, now)
+            if channel_down:
+                down.add(channel)
             if outcome.state == "sent":
                 sent.append((alert.id, channel))
                 log.info("alert %s sent by %s", alert.id, channel)
@@ -130,7 +153,11 @@ def deliver_pending(
                     outcome.last_error,
                 )
             _record(es, alert, channel, outcome)
-    return DeliveryReport(sent=tuple(sent), failed=tuple(failed), unknown=tuple(unknown))
+    if waiting:
+        log.warning("%d alert deliveries wait for the next run: %s", len(waiting), waiting)
+    return DeliveryReport(
+        sent=tuple(sent), failed=tuple(failed), unknown=tuple(unknown), waiting=tuple(waiting)
+    )
 
 
 _LOGGED_AS = {  # an outcome with an error, in the run's log
@@ -142,25 +169,28 @@ _LOGGED_AS = {  # an outcome with an error, in the run's log
 
 def _attempt(
     channel: Channel, summary: Summary, profile: Profile, due: Delivery, now: datetime
-) -> Delivery:
-    """The outcome to record; what went wrong is short, and never the webhook's URL."""
+) -> tuple[Delivery, bool]:
+    """The outcome to record, and whether the channel is down (REFUSED says when it is not);
+    what went wrong is short, and never the webhook's URL."""
     attempts = due.attempts + 1
+    down = False
     try:
         left = _SENDERS[channel](summary, profile, due)
     except OutcomeUnknown as e:
         state: DeliveryState = "unknown"
-        error = str(e)
+        error, down = str(e), True
     except (DeliveryError, WebhookError) as e:
-        state, error = "failed", str(e)
+        state, error, down = "failed", str(e), not isinstance(e, REFUSED)
     except Exception as e:  # a bug must not lose the alert either: recorded, and the run red
         # No traceback: an exception's message may hold the webhook URL, hidden only here.
         state, error = "failed", hide_webhook_url(f"{type(e).__name__}: {e}")
         log.error("alert %s: %s delivery broke: %s", summary.alert_id, channel, error)
     else:
         sent_at = now if left.state == "sent" else None
-        return left.model_copy(update={"attempts": attempts, "sent_at": sent_at})
+        return left.model_copy(update={"attempts": attempts, "sent_at": sent_at}), False
     error = _short(hide_webhook_url(error))
-    return Delivery(state=state, attempts=attempts, last_error=error, retry_only=due.retry_only)
+    failure = Delivery(state=state, attempts=attempts, last_error=error, retry_only=due.retry_only)
+    return failure, down
 
 
 def _due() -> dict:

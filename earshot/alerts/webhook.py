@@ -49,6 +49,10 @@ class WebhookError(EarshotError):
     """The webhook is not set up right, or did not take the alert."""
 
 
+class WebhookRefused(WebhookError):
+    """The receiver answered, and refused this alert (4xx): it is up, and may take others."""
+
+
 @dataclass(frozen=True)
 class Webhook:
     url: str
@@ -134,7 +138,7 @@ def post_alert(summary: Summary, hook: Webhook) -> None:
             if response.status_code == 429:
                 wait = max(wait, asked_wait(response, datetime.now(UTC)))
             elif response.status_code < 500 and response.status_code != 408:
-                raise WebhookError(hide_webhook_url(f"webhook refused the alert: {error}"))
+                raise WebhookRefused(hide_webhook_url(f"webhook refused the alert: {error}"))
         if attempt < TRIES:
             log.warning("webhook try %d of %d failed: %s", attempt, TRIES, hide_webhook_url(error))
             time.sleep(wait)

@@ -298,6 +298,43 @@ def test_a_mail_server_that_is_down_loses_nothing_the_next_run_delivers(
     assert delivery(alerts_index, alert, "email")["attempts"] == 2
 
 
+def test_a_mail_server_that_is_down_is_tried_once_a_run_and_the_webhook_still_delivers(
+    alerts_index, profile, receiver, monkeypatch
+):
+    """Each try of a mail server that is gone takes its retries and pauses (a minute or two
+    when it does not answer at all): tried alert after alert, the task's five minutes went
+    on it while the webhook, which works, waited behind it. It is tried for one alert a run;
+    the other alerts' emails wait for the next run, no attempt counted, and the webhook
+    carries every alert now."""
+    slack_webhook(monkeypatch, receiver)
+    both = {"email": Delivery(), "webhook": Delivery()}
+    alerts = [put(alerts_index, spike(key=f"topic:{t}", notifications=both)) for t in "abc"]
+    with Mailbox() as stopped:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", stopped.connection_uri())
+
+    first = deliver_pending(alerts_index, profile, now=NOW)
+
+    assert sorted(first.sent) == sorted((a.id, "webhook") for a in alerts)
+    assert len(receiver.posted) == 3
+    [(tried, _, error)] = first.failed
+    assert "cannot reach the mail server" in error
+    assert sorted(first.waiting) == sorted((a.id, "email") for a in alerts if a.id != tried)
+    for alert in alerts:
+        email = delivery(alerts_index, alert, "email")
+        assert (email["state"], email["attempts"]) == (
+            ("failed", 1) if alert.id == tried else ("pending", 0)
+        )
+    with pytest.raises(NotificationFailed, match="2 alert deliveries were not tried"):
+        first.raise_for_failures()
+
+    with Mailbox() as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
+        second = deliver_pending(alerts_index, profile, now=NOW + timedelta(minutes=15))
+    assert sorted(second.sent) == sorted((a.id, "email") for a in alerts)
+    assert second.failed == () and second.waiting == ()
+    assert len(box.received) == 3 and len(receiver.posted) == 3
+
+
 GREYLISTED = "450 4.2.0 Greylisted, try again later"
 
 
@@ -647,13 +684,17 @@ def test_a_refused_webhook_post_is_not_hammered_and_the_teams_signature_stays_se
     teams_webhook(monkeypatch, receiver)
     receiver.routes[TEAMS_PATH] = Route(b'{"error": "bad card"}', "application/json", status=400)
     alert = put(alerts_index, spike(notifications={"webhook": Delivery()}))
+    other = put(alerts_index, spike(key="topic:x", notifications={"webhook": Delivery()}))
 
     report = deliver_pending(alerts_index, profile, now=NOW)
 
-    assert len(receiver.posted) == 1  # a 400 will not mend by asking again at once
-    [(_, _, error)] = report.failed
+    # A 400 will not mend by asking again at once; and it is this alert's own, not the
+    # channel's: the next alert is still posted.
+    assert len(receiver.posted) == 2 and report.waiting == ()
+    [(_, _, error), _] = report.failed
     assert "HTTP 400" in error and "bad card" in error
     assert delivery(alerts_index, alert, "webhook")["state"] == "failed"
+    assert delivery(alerts_index, other, "webhook")["state"] == "failed"
     assert TEAMS_SIG not in caplog.text and TEAMS_PATH not in caplog.text
     assert TEAMS_SIG not in error
 
