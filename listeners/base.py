@@ -303,11 +303,14 @@ class Listener(Generic[SourceT]):
         text: str,
         title: str = "",
         author: str | None = None,
+        page: str | None = None,
     ) -> Mention:
-        """The Mention for the platform's item with the stable id `key`. A post dated after
-        it was heard (the poster's clock, a site's wrong zone) is dated when it was heard:
-        left in the future it would be in no digest or alert window, outlive retention, and
-        from 2100 need an index no template makes, failing the whole batch."""
+        """The Mention for the platform's item with the stable id `key`, at `url`, or, when it
+        has no address of its own, at the `page` it is on (its post's, its place's reviews),
+        which the others there share: erasure then knows it is not the item's own. A post
+        dated after it was heard (the poster's clock, a site's wrong zone) is dated when it
+        was heard: left in the future it would be in no digest or alert window, outlive
+        retention, and from 2100 need an index no template makes, failing the whole batch."""
         try:
             heard_as = mention_id(self.source.name, key)
         except UnicodeEncodeError:  # half a UTF-16 pair, as JSON's "\ud800" can carry
@@ -316,7 +319,8 @@ class Listener(Generic[SourceT]):
             id=heard_as,
             source=self.source.name,
             source_kind=self.source.kind,
-            url=url,
+            url=url or page,
+            link_shared=not url and bool(page),
             title=title,
             text=text,
             author=author,

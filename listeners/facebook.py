@@ -200,7 +200,8 @@ class FacebookListener(Listener[FacebookSource]):
     def _to_mention(self, comment: dict, post: dict) -> Mention:
         heard = self.mention(
             str(required(comment, "id", (str, int))),
-            url=optional(comment, "permalink_url") or optional(post, "permalink_url"),
+            url=optional(comment, "permalink_url"),
+            page=optional(post, "permalink_url"),
             text=required(comment, "message"),
             author=optional(comment, "from.name"),
             published=time_at(comment, "created_time"),

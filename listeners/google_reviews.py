@@ -116,7 +116,8 @@ class GoogleReviewsListener(Listener[GoogleReviewsSource]):
         anonymous = optional(review, "reviewer.isAnonymous", bool)
         return self.mention(
             required(review, "reviewId"),
-            url=str(place.reviews_url),
+            url=None,
+            page=str(place.reviews_url),
             title=_title(required(review, "starRating"), place),
             text=required(review, "comment"),
             author=None if anonymous else optional(review, "reviewer.displayName"),

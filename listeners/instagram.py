@@ -257,7 +257,8 @@ class InstagramListener(Listener[InstagramSource]):
         author = optional(item, "username")
         heard = self.mention(
             str(required(item, "id", (str, int))),
-            url=optional(media, "permalink"),
+            url=optional(media, "permalink") if item is media else None,
+            page=optional(media, "permalink"),
             text=required(item, "text" if "text" in item else "caption"),
             author=author,
             published=time_at(item, "timestamp"),

@@ -142,7 +142,8 @@ class RedditListener(Listener[RedditSource]):
         author = optional(thing, "author")
         return self.mention(
             name,
-            url=WEB + permalink if permalink else optional(thing, "link_permalink"),
+            url=WEB + permalink if permalink else None,
+            page=optional(thing, "link_permalink"),
             title="" if comment else required(thing, "title"),
             text=required(thing, "body") if comment else optional(thing, "selftext") or "",
             # The bare username, as Reddit gives it, so the force's own account is recognised.

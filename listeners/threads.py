@@ -258,7 +258,8 @@ class ThreadsListener(Listener[ThreadsSource]):
         author = optional(item, "username")
         heard = self.mention(
             str(required(item, "id", (str, int))),
-            url=optional(item, "permalink") or optional(item, "root_permalink"),
+            url=optional(item, "permalink"),
+            page=optional(item, "root_permalink"),
             text=required(item, "text"),
             author=author or None,
             published=time_at(item, "timestamp"),

@@ -179,12 +179,16 @@ class YouTubeListener(Listener[YouTubeSource]):
         comment_id = optional(thread, f"{top}.id") or required(thread, "id")
         video = optional(thread, "snippet.videoId") or optional(thread, f"{comment}.videoId")
         if video:
-            url = f"https://www.youtube.com/watch?v={video}&lc={comment_id}"
-        else:  # a comment on the channel itself, not on a video: the channel is its page
-            url = f"https://www.youtube.com/channel/{required(thread, 'snippet.channelId')}"
+            url, page = f"https://www.youtube.com/watch?v={video}&lc={comment_id}", None
+        else:  # a comment on the channel itself has no address: the channel is its page
+            url, page = (
+                None,
+                f"https://www.youtube.com/channel/{required(thread, 'snippet.channelId')}",
+            )
         return self.mention(
             comment_id,
             url=url,
+            page=page,
             text=optional(thread, f"{comment}.textOriginal")
             or required(thread, f"{comment}.textDisplay"),
             author=optional(thread, f"{comment}.authorDisplayName"),

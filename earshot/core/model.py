@@ -69,6 +69,9 @@ class Mention(BaseModel):
     source: str
     source_kind: str
     url: str | None
+    # The address is where it sits (a post's, a place's reviews), not its own: others share
+    # it, so it is erased and kept out by its id alone (store/tombstones.py).
+    link_shared: bool = False
     title: str
     text: str
     author: str | None

@@ -27,7 +27,7 @@ from earshot.core.near_duplicates import canonical_url, identity_url
 from earshot.core.pseudonym import author_key
 from earshot.digest import records as digest_records
 from earshot.store import audit, naming, tombstones
-from earshot.store.fields import AUTHOR_KEY, CANONICAL_LINK, HANDLE, LINK, PUBLISHED
+from earshot.store.fields import AUTHOR_KEY, CANONICAL_LINK, HANDLE, LINK, LINK_SHARED, PUBLISHED
 from earshot.store.indices import MENTIONS
 from earshot.store.keeping import ErasedMention, Erasing, ErasureHook, Redaction
 
@@ -161,17 +161,25 @@ def _mentions(es: Elasticsearch, person: Person) -> dict[ErasedMention, str]:
         es,
         index=MENTIONS,
         query={"query": person.query},
-        _source_includes=[PUBLISHED, LINK],
+        _source_includes=[PUBLISHED, LINK, LINK_SHARED],
         **_HUNT,
     )
     found = {
         ErasedMention(
             id=hit["_id"],
             published=datetime.fromisoformat(hit["_source"][PUBLISHED]),
-            link=(hit["_source"].get("url") or {}).get("full"),
+            link=_own_link(hit["_source"]),
         ): hit["_index"]
         for hit in hits
     }
     if person.post is None:
         return found
     return {m: index for m, index in found.items() if identity_url(m.link) == person.post}
+
+
+def _own_link(doc: dict) -> str | None:
+    """A mention at an address others share (a comment at its post's, a review at its
+    place's) has no link of its own: erasing by that address would take everyone's comments
+    there, and a tombstone on it would keep every later one out."""
+    url = doc.get("url") or {}
+    return None if url.get("shared") else url.get("full")

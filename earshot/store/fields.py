@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 PUBLISHED = "@timestamp"
 MESSAGE = "message"
 LINK = "url.full"
+LINK_SHARED = "url.shared"
 CANONICAL_LINK = "earshot.canonical_url"
 SOURCE = "event.provider"
 PLATFORM = "event.dataset"  # "earshot.<platform>"

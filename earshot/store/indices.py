@@ -28,7 +28,7 @@ MENTION_MAPPING = {
     "properties": {
         "@timestamp": _DATE,
         "message": _TEXT,
-        "url": {"properties": {"full": _KEYWORD}},
+        "url": {"properties": {"full": _KEYWORD, "shared": _BOOLEAN}},
         "event": {
             "properties": {
                 "provider": _KEYWORD,

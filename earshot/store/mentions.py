@@ -89,7 +89,8 @@ def to_document(mention: Mention, ingested: datetime, handles: Handles = KEEP_HA
     doc = {
         "@timestamp": mention.published.isoformat(),
         "message": handles.in_text(mention.text, mention),
-        "url": {"full": mention.url},
+        # `shared` only when it is: a cluster whose mapping predates it refuses no one else's.
+        "url": {"full": mention.url} | ({"shared": True} if mention.link_shared else {}),
         "event": {
             "provider": mention.source,
             "dataset": f"earshot.{mention.source_kind}",

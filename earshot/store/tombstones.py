@@ -50,10 +50,11 @@ def remember(es: Elasticsearch, ids: Iterable[str], links: Iterable[str]) -> Non
 
 def erased_links(es: Elasticsearch, mentions: list[Mention]) -> list[str]:
     """The ids of the mentions at an erased post's address (their own ids are looked up with
-    the stored ones: store/mentions.py)."""
+    the stored ones: store/mentions.py). A mention at an address others share is not the
+    post erased there: a new comment on an erased comment's post is someone else's."""
     keys: dict[str, list[str]] = {}
     for mention in mentions:
-        if key := link_key(mention.url):
+        if not mention.link_shared and (key := link_key(mention.url)):
             keys.setdefault(key, []).append(mention.id)
     found: list[str] = []
     wanted = sorted(keys)

@@ -162,6 +162,31 @@ def test_erasing_a_url_finds_the_post_however_the_address_was_shared(es, store):
     assert record["target"].startswith("url:") and "news.example" not in record["target"]
 
 
+PLACE_REVIEWS = "https://search.google.com/local/reviews?placeid=ChIJstation"
+
+
+@pytest.mark.elasticsearch
+def test_erasing_one_reviewer_leaves_the_others_at_the_same_address_now_and_to_come(es):
+    """Every Google review of a station is at the place's reviews page, as every comment on
+    an Instagram post is at the post's: the page is not her review's own address. Erasing
+    her takes her review; the others there stay, and later ones are still heard."""
+    ensure_indices(es)
+
+    def review(author: str, n: int) -> Mention:
+        return by(author, n, url=PLACE_REVIEWS, link_shared=True, source_kind="google_reviews")
+
+    hers, theirs = review("jane_doe", 30), review("sam", 31)
+    index_mentions(es, [hers, theirs])
+
+    assert erase(es, by_author("jane_doe"), apply=True, actor="dpo").mentions == (hers.id,)
+    later = review("alex", 32)
+    report = index_mentions(es, [hers, later])
+
+    assert (report.new, report.already_indexed) == (1, 1)  # hers kept out by its id
+    assert remaining(es, MENTIONS) == {theirs.id, later.id}
+    assert erase(es, by_url(PLACE_REVIEWS), apply=False).mentions == ()  # no one's post
+
+
 @pytest.mark.elasticsearch
 def test_url_erasure_reaches_alert_evidence_after_the_mention_itself_has_expired(es, store):
     es.delete(index=f"{MENTIONS}-2026.11", id=store["jane-1"].id, refresh=True)

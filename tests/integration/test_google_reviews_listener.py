@@ -131,7 +131,7 @@ def test_reviews_are_read_page_by_page_with_a_token_from_the_refresh_token():
     assert [m.author for m in heard.mentions] == ["Resident 3", "Resident 2", "Resident 1"]
     first = heard.mentions[0]
     assert first.title == "2-star review of Lincoln Police Station"
-    assert first.url == MAPS
+    assert (first.url, first.link_shared) == (MAPS, True)  # every review's page: none its own
     assert first.published == NOW - timedelta(minutes=5)
     assert marks(heard.cursor) == {
         "place:4500000000000000001": f"{(NOW - timedelta(minutes=5)).isoformat()} AbFvOqm0003review"

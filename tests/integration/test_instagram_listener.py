@@ -176,7 +176,8 @@ def test_comments_and_replies_on_recent_media_are_read_page_by_page_and_the_forc
     ]
     first = heard.mentions[0]
     assert first.text == "Is the A46 still shut?"
-    assert first.url == medium(MEDIA_A)["permalink"]  # comments have no link of their own
+    # Comments have no link of their own: their medium's page is shared by all of them.
+    assert (first.url, first.link_shared) == (medium(MEDIA_A)["permalink"], True)
     assert first.published == NOW - timedelta(minutes=5)
     assert first.source_kind == "instagram"
     assert marks(heard.cursor) == {
@@ -212,7 +213,11 @@ def test_media_the_force_is_tagged_in_are_paged_by_the_after_cursor_alone():
             ("cyclist2", "(2)"),
             ("cyclist1", "(1)"),
         ]
-        assert first.mentions[0].url == tagging(3, 2)["permalink"]
+        # A medium that tags the force is a post: its page is its own.
+        assert (first.mentions[0].url, first.mentions[0].link_shared) == (
+            tagging(3, 2)["permalink"],
+            False,
+        )
         server.routes[tags_path()] = tags_listing(
             [tagging(4, 1), tagging(3, 2), tagging(2, 40)], "VEFHMQ"
         )

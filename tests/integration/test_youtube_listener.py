@@ -156,6 +156,7 @@ def test_channel_threads_are_read_page_by_page_with_the_api_key():
     assert first.text == "Thank you Lincolnshire Police for finding my dad (3)"
     assert second.text.endswith("(2)")  # from textDisplay: no textOriginal for an API key
     assert first.url == "https://www.youtube.com/watch?v=vid0000001&lc=Ugx00003AaBbCc"
+    assert not first.link_shared
     assert first.published == NOW - timedelta(minutes=5)
     assert marks(heard.cursor) == {
         "channel": f"{(NOW - timedelta(minutes=5)).isoformat()} Ugx00003AaBbCc"
@@ -425,7 +426,10 @@ def test_a_channel_thread_without_a_video_links_to_the_channel():
     )
     with FeedServer({channel_path(): threads([on_channel])}) as server:
         [mention] = YouTubeListener(source(server), now=NOW).listen({}).mentions
-    assert mention.url == f"https://www.youtube.com/channel/{CHANNEL}"
+    assert (mention.url, mention.link_shared) == (
+        f"https://www.youtube.com/channel/{CHANNEL}",
+        True,
+    )
 
 
 def search_then_failing_comments() -> dict[str, Route]:
