@@ -23,6 +23,7 @@ from earshot.store.indices import (
     ERASED_MAPPING,
     MENTIONS_TEMPLATE,
     ensure_indices,
+    lacking,
     missing_fields,
 )
 
@@ -70,9 +71,8 @@ def _template(es: Elasticsearch, wanted: dict) -> Check:
         return Check(item, False, "applies to other index names than Earshot's months")
     if wanted["name"] not in template.get("template", {}).get("aliases", {}):
         return Check(item, False, f"does not put new months behind the alias {wanted['name']}")
-    have = template.get("template", {}).get("mappings", {}).get("properties", {})
-    missing = sorted(wanted["template"]["mappings"]["properties"].keys() - have.keys())
-    if missing:
+    have = template.get("template", {}).get("mappings", {})
+    if missing := lacking([have], wanted["template"]["mappings"]):
         return Check(item, False, f"mapping lacks {', '.join(missing)}")
     return Check(item, True, f"{len(template['index_patterns'])} monthly index names, by name")
 

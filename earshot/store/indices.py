@@ -156,8 +156,13 @@ def require_installed(es: Elasticsearch, *names: str) -> None:
 def missing_fields(es: Elasticsearch, name: str, mappings: dict) -> list[str]:
     """The fields this Earshot writes that the index does not map (dotted paths)."""
     found = es.indices.get_mapping(index=name)
-    have = set().union(*(_paths(index["mappings"]) for index in found.values()))
-    return sorted(_paths(mappings) - have)
+    return lacking([index["mappings"] for index in found.values()], mappings)
+
+
+def lacking(have: list[dict], wanted: dict) -> list[str]:
+    """The fields `wanted` maps that none of the mappings `have` does (dotted paths, so a
+    field added inside an object, `url.shared`, is named too)."""
+    return sorted(_paths(wanted) - set().union(*map(_paths, have)))
 
 
 def require_fields(es: Elasticsearch, name: str, mappings: dict) -> None:

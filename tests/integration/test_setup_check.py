@@ -3,12 +3,21 @@ not prepared: one line naming `earshot setup`, never an index nothing shaped."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from earshot.app.collect import collect_source
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.governance.install import check
-from earshot.store.indices import CURSORS, CURSORS_MAPPING, ERASED, MENTIONS, NotInstalled
+from earshot.store.indices import (
+    CURSORS,
+    CURSORS_MAPPING,
+    ERASED,
+    MENTIONS,
+    MENTIONS_TEMPLATE,
+    NotInstalled,
+)
 from earshot.store.mentions import index_mentions
 from listeners import load_profile
 from tests.integration.test_cli import earshot
@@ -63,6 +72,16 @@ def test_check_names_a_field_an_older_setup_did_not_map(es):
     es.indices.create(index=CURSORS, mappings=older)
     result = {r.item: r for r in check(es)}["index earshot-cursors"]
     assert (result.ok, result.detail) == (False, "mapping lacks health")
+
+
+def test_check_names_a_field_an_older_template_did_not_map_inside_an_object(es):
+    """`url.shared` came inside `url`: a template without it passed, and the next month's
+    index refused every review and comment stored at a shared page."""
+    older = copy.deepcopy(MENTIONS_TEMPLATE)
+    del older["template"]["mappings"]["properties"]["url"]["properties"]["shared"]
+    es.indices.put_index_template(**older)
+    result = {r.item: r for r in check(es)}["index template earshot-mentions"]
+    assert (result.ok, result.detail) == (False, "mapping lacks url.shared")
 
 
 def test_the_check_command_prints_pass_or_fail_per_item_and_fails_overall(es):
