@@ -18,9 +18,12 @@ from earshot.alerts.model import to_document as alert_document
 from earshot.core.clock import FORCE_TIME_ZONE
 from earshot.core.model import Mention, Place, Sentiment, mention_id
 from earshot.core.near_duplicates import canonical_url, signature
+from earshot.core.paths import DEFAULT_PROFILE
+from earshot.core.profile import Profile
 from earshot.store.clusters import assign_clusters
 from earshot.store.indices import MENTIONS, mentions_index
 from earshot.store.mentions import to_document
+from listeners import load_profile
 
 # Everyday talk: words a quiet week is made of.
 EVERYDAY = (
@@ -182,6 +185,15 @@ def put_mentions(
     )
     helpers.bulk(es, actions, chunk_size=1_000)
     es.indices.refresh(index=MENTIONS)
+
+
+def watching(*sources: str) -> Profile:
+    """The demo profile collecting these sources instead of its own (feeds like its first),
+    so only their silence is watched."""
+    profile = load_profile(DEFAULT_PROFILE)
+    feed = profile.sources[0]
+    named = [feed.model_copy(update={"name": source}) for source in sources]
+    return profile.model_copy(update={"sources": named})
 
 
 def at(text: str) -> datetime:

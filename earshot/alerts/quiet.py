@@ -1,16 +1,18 @@
 """Sources gone quiet: a dead collector must not look like a calm day.
 
-A source "normally delivers" when, over the baseline period, it delivered something on at
-least half of the days from its first delivery to its last (and on at least three): days
-counted to now would let a long silence make a dead collector look like one that seldom
-delivers, and its alert resolve itself as calm while it is still dead. It is quiet when
-nothing from it has been ingested for `quiet_after_hours`, and hearing nothing for that long
-is improbable at its usual rate (below `probability`): a source that delivers twice a day is
-silent for 18 hours most nights, and on-call paged for that every night stop reading
-"gone quiet". Its rate is of deliveries (hours it delivered in), not items: a feed that
-brings ten items twice a day is as often silent as one that brings one. Ingest time is used, not
-publication time: a collector that stops stops ingesting, whatever the posts' dates. The
-alert resolves as soon as the source delivers again.
+Only the profile's sources are watched: one the force has taken out of its profile is no
+longer collected on purpose, and its open alert resolves itself. A source "normally
+delivers" when, over the baseline weeks before its LAST delivery, it delivered something on
+at least half of the days from its first delivery to its last (and on at least three):
+judged up to now, a long silence would empty the baseline and a dead source's alert would
+resolve itself as calm while it is still dead. It is quiet when nothing from it has been
+ingested for `quiet_after_hours`, and hearing nothing for that long is improbable at its
+usual rate (below `probability`): a source that delivers twice a day is silent for 18 hours
+most nights, and on-call paged for that every night stop reading "gone quiet". Its rate is
+of deliveries (hours it delivered in), not items: a feed that brings ten items twice a day is
+as often silent as one that brings one. Ingest time is used, not publication time: a
+collector that stops stops ingesting, whatever the posts' dates. The alert resolves as soon
+as the source delivers again.
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ from earshot.core.profile import AlertSettings, Profile
 from earshot.store import fields
 from earshot.store.indices import MENTIONS
 
+DAY = timedelta(days=1)
 MIN_DAYS = 3
 MOST_DAYS = 0.5
-MAX_SOURCES = 1_000
 
 
 @dataclass(frozen=True)
-class QuietSource:
+class WatchedSource:
+    """A source of the profile that normally delivers, and how long it has been silent."""
+
     source: str
     last_delivery: datetime
     now: datetime
@@ -57,16 +61,25 @@ class QuietSource:
         )
 
     @property
+    def silent(self) -> timedelta:
+        return self.now - self.last_delivery
+
+    @property
     def expected(self) -> float:
         """Hours it would usually have delivered in, in the time it has been silent."""
-        return self.per_hour * (self.now - self.last_delivery) / timedelta(hours=1)
+        return self.per_hour * self.silent / timedelta(hours=1)
 
     @property
     def chance(self) -> float:
         """The chance of hearing nothing for that long at its usual rate: of as many hours
         on end without a delivery, each hour alike."""
-        silent_hours = (self.now - self.last_delivery) / timedelta(hours=1)
-        return (1 - min(self.per_hour, 1.0)) ** silent_hours
+        return (1 - min(self.per_hour, 1.0)) ** (self.silent / timedelta(hours=1))
+
+    def is_quiet(self, settings: AlertSettings) -> bool:
+        return (
+            self.silent >= timedelta(hours=settings.quiet_after_hours)
+            and self.chance < settings.probability
+        )
 
 
 class SourceQuiet(DetectionRule):
@@ -78,8 +91,9 @@ class SourceQuiet(DetectionRule):
         settings = profile.alerts
         window_minutes = round(settings.quiet_after_hours * 60)
         return [
-            Situation(self.name, quiet.key, window_minutes, quiet.evidence())
-            for quiet in find_quiet_sources(es, settings, now)
+            Situation(self.name, source.key, window_minutes, source.evidence())
+            for source in normally_delivering(es, profile, now)
+            if source.is_quiet(settings)
         ]
 
     def message(self, situation: Situation) -> str:
@@ -91,57 +105,74 @@ class SourceQuiet(DetectionRule):
         )
 
 
-def find_quiet_sources(
-    es: Elasticsearch, settings: AlertSettings, now: datetime
-) -> list[QuietSource]:
+def normally_delivering(es: Elasticsearch, profile: Profile, now: datetime) -> list[WatchedSource]:
+    """The profile's sources that normally deliver, each judged over the baseline weeks
+    before its last delivery, however long ago that was."""
     now = as_utc(now)
-    since = now - WEEK * settings.baseline_weeks
-    baseline = {"range": {fields.INGESTED: {"gte": since.isoformat(), "lte": now.isoformat()}}}
+    last = _last_deliveries(es, [source.name for source in profile.sources], now)
+    if not last:
+        return []
+    baseline = WEEK * profile.alerts.baseline_weeks
+    searches: list[dict] = []
+    for source, delivered in last.items():
+        searches += [
+            {"index": MENTIONS, "ignore_unavailable": True},
+            _baseline_search(source, delivered - baseline, delivered),
+        ]
+    normal = []
+    for (source, delivered), response in zip(
+        last.items(), es.msearch(searches=searches)["responses"], strict=True
+    ):
+        if "error" in response:
+            raise RuntimeError(f"reading deliveries of {source} failed: {response['error']}")
+        found = response["aggregations"]
+        first = _time(found["first"]["value"])
+        days = len(found["days"]["buckets"])
+        if days >= MIN_DAYS and days >= MOST_DAYS * math.ceil((delivered - first) / DAY):
+            hours = len(found["hours"]["buckets"])
+            per_hour = hours / max((delivered - first) / timedelta(hours=1), 1.0)
+            normal.append(WatchedSource(source, delivered, now, per_hour))
+    return normal
+
+
+def _last_deliveries(es: Elasticsearch, sources: list[str], now: datetime) -> dict[str, datetime]:
+    """When something from each source was last ingested, up to `now` with no lower limit:
+    a source dead for months is still dead."""
     response = es.search(
         index=MENTIONS,
         size=0,
-        query=baseline,
+        query={
+            "bool": {
+                "filter": [
+                    {"terms": {fields.SOURCE: sources}},
+                    {"range": {fields.INGESTED: {"lte": now.isoformat()}}},
+                ]
+            }
+        },
         aggs={
             "sources": {
-                "terms": {"field": fields.SOURCE, "size": MAX_SOURCES},
-                "aggs": {
-                    "first": {"min": {"field": fields.INGESTED}},
-                    "last": {"max": {"field": fields.INGESTED}},
-                    "days": _delivered_in({"calendar_interval": "day"}),
-                },
+                "terms": {"field": fields.SOURCE, "size": len(sources)},
+                "aggs": {"last": {"max": {"field": fields.INGESTED}}},
             }
         },
         ignore_unavailable=True,
     )
-    quiet_after = timedelta(hours=settings.quiet_after_hours)
-    quiet = []
-    for bucket in response.get("aggregations", {}).get("sources", {}).get("buckets", []):
-        first = _time(bucket["first"]["value"])
-        last = _time(bucket["last"]["value"])
-        days = len(bucket["days"]["buckets"])
-        span_days = math.ceil((last - first) / timedelta(days=1))
-        normal = days >= MIN_DAYS and days >= MOST_DAYS * span_days
-        if normal and now - last >= quiet_after:
-            hours = _hours_delivered(es, bucket["key"], baseline)
-            per_hour = hours / max((last - first) / timedelta(hours=1), 1.0)
-            silent = QuietSource(bucket["key"], last, now, per_hour)
-            if silent.chance < settings.probability:
-                quiet.append(silent)
-    return quiet
+    buckets = response.get("aggregations", {}).get("sources", {}).get("buckets", [])
+    return {bucket["key"]: _time(bucket["last"]["value"]) for bucket in buckets}
 
 
-def _hours_delivered(es: Elasticsearch, source: str, baseline: dict) -> int:
-    """How many hours of the baseline period something from `source` was ingested in. Asked
-    only of a source gone silent: hours for every source at once could pass the node's
-    bucket limit (65,536) with a thousand sources."""
-    response = es.search(
-        index=MENTIONS,
-        size=0,
-        query={"bool": {"filter": [{"term": {fields.SOURCE: source}}, baseline]}},
-        aggs={"hours": _delivered_in({"fixed_interval": "1h"})},
-        ignore_unavailable=True,
-    )
-    return len(response["aggregations"]["hours"]["buckets"])
+def _baseline_search(source: str, start: datetime, end: datetime) -> dict:
+    """The days and hours something from `source` was ingested in, from `start` to `end`."""
+    ingested = {"range": {fields.INGESTED: {"gte": start.isoformat(), "lte": end.isoformat()}}}
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": [{"term": {fields.SOURCE: source}}, ingested]}},
+        "aggs": {
+            "first": {"min": {"field": fields.INGESTED}},
+            "days": _delivered_in({"calendar_interval": "day"}),
+            "hours": _delivered_in({"fixed_interval": "1h"}),
+        },
+    }
 
 
 def _delivered_in(interval: dict[str, str]) -> dict:

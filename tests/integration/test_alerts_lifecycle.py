@@ -29,11 +29,16 @@ from earshot.governance.security import RESPONDER_ROLE
 from earshot.store.audit import history
 from earshot.store.indices import MENTIONS
 from listeners import load_profile
-from tests.alert_helpers import at, put_mentions, rhythmic_history, talk
+from tests.alert_helpers import at, put_mentions, rhythmic_history, talk, watching
 from tests.file_realm import earshot_as, realm_users
 
 T = at("2026-11-18 10:15")
 ROBOT = "airflow:earshot_alerts"
+
+
+def three_a_day(source: str, *, until) -> list:
+    """Four weeks of a source delivering every 8 hours, the last delivery at `until`."""
+    return [talk(n, until - timedelta(hours=8 * n), source=source, tone=0.0) for n in range(84)]
 
 
 def spike(key: str, end, count: int = 9, window: int = 15) -> Situation:
@@ -205,7 +210,7 @@ def test_alerts_list_shows_alerts_and_neutralises_hostile_text(es):
 
 
 def test_a_source_that_stops_delivering_raises_gone_quiet_until_it_delivers_again(es):
-    profile = load_profile(DEFAULT_PROFILE)
+    profile = watching("news", "forum")
     stopped = T - timedelta(hours=8)
     mentions = [
         m
@@ -229,19 +234,29 @@ def test_a_source_that_stops_delivering_raises_gone_quiet_until_it_delivers_agai
 
 
 def test_a_source_still_silent_weeks_later_stays_gone_quiet(es):
-    # Its silence must not make the source look like one that seldom delivers: a collector
-    # dead for weeks is still dead, and its alert must not resolve itself as calm.
-    profile = load_profile(DEFAULT_PROFILE)
+    # Its silence must not make the source look like one that seldom delivers, nor empty its
+    # baseline: a collector dead for weeks, longer than the baseline weeks, is still dead,
+    # and its alert must not resolve itself as calm.
+    profile = watching("reviews")
     stopped = T - timedelta(days=3)
-    daily = [
-        talk(n, stopped - timedelta(hours=8 * n), source="reviews", tone=0.0) for n in range(84)
-    ]
-    put_mentions(es, daily)
+    put_mentions(es, three_a_day("reviews", until=stopped))
     [opened] = evaluate(es, profile, T, actor=ROBOT)["opened"]
-    weeks_on = stopped + timedelta(days=18)
-    assert evaluate(es, profile, weeks_on, actor=ROBOT)["resolved"] == []
+    for weeks_on in (stopped + timedelta(days=18), stopped + timedelta(days=60)):
+        assert evaluate(es, profile, weeks_on, actor=ROBOT)["resolved"] == []
     [alert] = list_alerts(es)
     assert (alert.id, alert.key, alert.status) == (opened, "source:reviews", "open")
+    assert alert.evidence.window_end == stopped + timedelta(days=60)
+
+
+def test_a_source_taken_out_of_the_profile_is_no_longer_watched(es):
+    # The force stopped collecting it on purpose: its silence is no news, and its alert,
+    # which no delivery would ever resolve, resolves itself.
+    put_mentions(es, three_a_day("reviews", until=T - timedelta(days=3)))
+    removed = load_profile(DEFAULT_PROFILE)
+    assert evaluate(es, removed, T, actor=ROBOT)["opened"] == []
+    [opened] = evaluate(es, watching("reviews"), T, actor=ROBOT)["opened"]
+    assert evaluate(es, removed, T + timedelta(minutes=15), actor=ROBOT)["resolved"] == [opened]
+    assert list_alerts(es) == []
 
 
 @pytest.mark.parametrize("batch", [1, 10], ids=["one item", "ten items"])
@@ -249,7 +264,7 @@ def test_a_source_that_delivers_twice_a_day_pages_nobody_overnight_but_does_when
     # Hearing nothing from it for 18 hours is a 1 in 5 chance: on-call paged for it every
     # night would learn to ignore "gone quiet". Silent for four days, it is dead. A delivery
     # of ten items is one delivery: counted as ten, the night looked a 1 in 3 million chance.
-    profile = load_profile(DEFAULT_PROFILE)
+    profile = watching("reviews")
     days = [at("2026-11-01 09:00") + timedelta(days=d, hours=h) for d in range(10) for h in (0, 6)]
     heard = [when + timedelta(seconds=i) for when in days for i in range(batch)]
     put_mentions(es, [talk(n, when, source="reviews", tone=0.0) for n, when in enumerate(heard)])
