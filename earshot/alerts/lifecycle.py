@@ -2,10 +2,10 @@
 
 A situation is a (rule, key): the 15-minute and the 1-hour window of the same key are the
 same situation, and while a key that covers it fires (the county-wide spike covers a topic or
-place spike), it is part of that alert rather than a second one. While it keeps firing, its
-alert is updated (the evidence replaced when the new window is bigger), never opened again.
-It resolves itself once calm. What covers what and what is calm, each rule says
-(alerts/rule.py): nothing here knows one rule from another.
+place spike, collection stopping a source gone quiet), it is part of that alert rather than a
+second one. While it keeps firing, its alert is updated (the evidence replaced when the new
+window is bigger), never opened again. It resolves itself once calm. What covers what and
+what is calm, each rule says (alerts/rule.py): nothing here knows one rule from another.
 
 Repeat openings back off: within `cooldown_minutes * 2^(openings-1)` (at most a day) of the
 last resolution the earlier alert is reopened silently — it shows in `earshot alerts list`

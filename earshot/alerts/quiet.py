@@ -13,6 +13,15 @@ of deliveries (hours it delivered in), not items: a feed that brings ten items t
 as often silent as one that brings one. Ingest time is used, not publication time: a
 collector that stops stops ingesting, whatever the posts' dates. The alert resolves as soon
 as the source delivers again.
+
+When the collector stops (scheduler down, network gone) every source falls silent at once:
+once one of them is quiet while nearly all (four in five, and at least two) of the sources
+that normally deliver have been silent for at least half of `quiet_after_hours`, ONE alert
+says collection has stopped, and per-source alerts not yet open fold into it. Half the time,
+so that sources the same collect run last heard, minutes apart, count as silent together;
+nearly all, so one source still delivering by some other way does not turn one alert into
+nine. When a fifth or more still deliver, the collector is running and each quiet source is
+broken on its own: it alerts by itself.
 """
 
 from __future__ import annotations
@@ -20,12 +29,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 
 from elasticsearch import Elasticsearch
 
 from earshot.alerts.detect import WEEK, as_utc
 from earshot.alerts.model import Evidence
 from earshot.alerts.rule import DetectionRule, Situation
+from earshot.core.clock import on_force_clocks
 from earshot.core.profile import AlertSettings, Profile
 from earshot.store import fields
 from earshot.store.indices import MENTIONS
@@ -33,6 +44,9 @@ from earshot.store.indices import MENTIONS
 DAY = timedelta(days=1)
 MIN_DAYS = 3
 MOST_DAYS = 0.5
+COLLECTION = "all"  # the key of the alert for every source at once
+MIN_TOGETHER = 2
+MOST_SOURCES = Fraction(4, 5)
 
 
 @dataclass(frozen=True)
@@ -84,25 +98,56 @@ class WatchedSource:
 
 class SourceQuiet(DetectionRule):
     name = "source-quiet"
-    headline = "A source has gone quiet"
+    headline = "Collection has gone quiet"
     options = frozenset({"baseline_weeks", "quiet_after_hours", "probability"})
 
     def detect(self, es: Elasticsearch, profile: Profile, now: datetime) -> list[Situation]:
         settings = profile.alerts
         window_minutes = round(settings.quiet_after_hours * 60)
-        return [
-            Situation(self.name, source.key, window_minutes, source.evidence())
-            for source in normally_delivering(es, profile, now)
-            if source.is_quiet(settings)
+        delivering = normally_delivering(es, profile, now)
+        quiet = [source for source in delivering if source.is_quiet(settings)]
+        found = [Situation(self.name, s.key, window_minutes, s.evidence()) for s in quiet]
+        together = [
+            source
+            for source in delivering
+            if source.silent >= timedelta(hours=settings.quiet_after_hours) / 2
         ]
+        if quiet and len(together) >= max(MIN_TOGETHER, MOST_SOURCES * len(delivering)):
+            found.append(Situation(self.name, COLLECTION, window_minutes, _stopped(together)))
+        return found
 
     def message(self, situation: Situation) -> str:
         evidence = situation.evidence
         hours = (evidence.window_end - evidence.window_start) / timedelta(hours=1)
+        if situation.key == COLLECTION:
+            return (
+                f"Collection has stopped: {len(evidence.sources)} sources have delivered "
+                f"nothing since {on_force_clocks(evidence.window_start)} ({hours:.1f} h)"
+            )
         return (
             f"Source {situation.key.removeprefix('source:')} has delivered nothing for "
             f"{hours:.1f} h (it usually delivers in about {evidence.baseline:.0f} of those hours)"
         )
+
+    def covers(self, key: str, other: str) -> bool:
+        """While collection as a whole has stopped, a source quiet with the rest opens no
+        alert of its own: on-call is told once, not once per source."""
+        return key == COLLECTION and other != COLLECTION
+
+
+def _stopped(silent: list[WatchedSource]) -> Evidence:
+    """Nothing from any of them since the last of their deliveries; the probability is that
+    of all of them being silent so long by chance, were they independent."""
+    since = max(source.last_delivery for source in silent)
+    now = silent[0].now
+    return Evidence(
+        window_start=since,
+        window_end=now,
+        count=0,
+        baseline=round(sum(s.per_hour for s in silent) * (now - since) / timedelta(hours=1), 3),
+        probability=math.prod(source.chance for source in silent),
+        sources=tuple(sorted(source.source for source in silent)),
+    )
 
 
 def normally_delivering(es: Elasticsearch, profile: Profile, now: datetime) -> list[WatchedSource]:

@@ -23,6 +23,7 @@ from earshot.alerts.model import Evidence, KnownEventNote
 from earshot.alerts.run import evaluate
 from earshot.alerts.spike import NegativeSpike
 from earshot.app.cli import app
+from earshot.core.clock import on_force_clocks
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.core.profile import AlertSettings
 from earshot.governance.security import RESPONDER_ROLE
@@ -257,6 +258,47 @@ def test_a_source_taken_out_of_the_profile_is_no_longer_watched(es):
     [opened] = evaluate(es, watching("reviews"), T, actor=ROBOT)["opened"]
     assert evaluate(es, removed, T + timedelta(minutes=15), actor=ROBOT)["resolved"] == [opened]
     assert list_alerts(es) == []
+
+
+def test_a_collector_that_stops_raises_one_alert_for_all_its_sources(es):
+    # Scheduler down or network gone: every source falls silent at once. On-call is told
+    # once that collection has stopped, not once per source.
+    profile = load_profile(DEFAULT_PROFILE)
+    sources = ("bluesky", "google-news", "lincs-local-news", "mastodon-social")
+    stopped = T - timedelta(hours=7)
+    history = rhythmic_history(T - timedelta(days=6), stopped, base=12, sources=sources)
+    put_mentions(es, history)
+    opened = evaluate(es, profile, T, actor=ROBOT)["opened"]
+    [alert] = list_alerts(es)
+    assert opened == [alert.id]
+    assert (alert.rule, alert.key, alert.evidence.sources) == ("source-quiet", "all", sources)
+    last_heard = max(m.published for m in history) + timedelta(minutes=5)  # put_mentions' lag
+    assert alert.message == (
+        f"Collection has stopped: 4 sources have delivered nothing since "
+        f"{on_force_clocks(last_heard)} ({(T - last_heard) / timedelta(hours=1):.1f} h)"
+    )
+    assert evaluate(es, profile, T + timedelta(hours=5), actor=ROBOT)["opened"] == []
+    back = T + timedelta(hours=6)
+    put_mentions(es, [talk(9_000_000 + n, back, source=s) for n, s in enumerate(sources)])
+    resolved = evaluate(es, profile, back + timedelta(minutes=10), actor=ROBOT)["resolved"]
+    assert resolved == [alert.id] and list_alerts(es) == []
+
+
+@pytest.mark.parametrize(
+    ("still_delivering", "alerts"),
+    [(1, ["all"]), (2, ["source:a", "source:b", "source:c"])],
+    ids=["four of five quiet: collection", "three of five quiet: each"],
+)
+def test_nearly_every_source_quiet_together_is_collection_stopping(es, still_delivering, alerts):
+    # One source heard by some other way must not turn one alert into four; with a fifth or
+    # more still delivering the collector runs, and each quiet source is broken on its own.
+    sources = ("a", "b", "c", "d", "e")
+    stopped = T - timedelta(hours=7)
+    history = rhythmic_history(T - timedelta(days=6), T, base=15, sources=sources)
+    delivering = sources[-still_delivering:]
+    put_mentions(es, [m for m in history if m.source in delivering or m.published < stopped])
+    evaluate(es, watching(*sources), T, actor=ROBOT)
+    assert sorted(alert.key for alert in list_alerts(es)) == alerts
 
 
 @pytest.mark.parametrize("batch", [1, 10], ids=["one item", "ten items"])
