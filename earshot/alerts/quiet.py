@@ -134,6 +134,16 @@ class SourceQuiet(DetectionRule):
         alert of its own: on-call is told once, not once per source."""
         return key == COLLECTION and other != COLLECTION
 
+    def watched(self, key: str) -> str:
+        return "all sources" if key == COLLECTION else super().watched(key)
+
+    def counted(self, evidence: Evidence) -> str:
+        """A silence has no hour of the week: what it is measured against is how often the
+        source delivers."""
+        return (
+            f"nothing delivered; usually something in about {evidence.baseline:.0f} of those hours"
+        )
+
 
 def _stopped(silent: list[WatchedSource]) -> Evidence:
     """Nothing from any of them since the last of their deliveries; the probability is that

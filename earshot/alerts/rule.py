@@ -60,3 +60,16 @@ class DetectionRule(Protocol):
         """Whether an alert on `key` already tells of a situation on `other` (same rule), so
         `other` opens no alert of its own while `key` fires or is active."""
         return False
+
+    def watched(self, key: str) -> str:
+        """What the alert's key watches, in words (before `neutral`: a key may carry a
+        place or term the public wrote)."""
+        kind, _, name = key.partition(":")
+        return "all mentions" if key == "all" else f"{kind} {name}"
+
+    def counted(self, evidence: Evidence) -> str:
+        """The alert's count against what was usually seen."""
+        return (
+            f"{evidence.count} in the window; {evidence.baseline:.1f} expected for this hour "
+            "of the week"
+        )

@@ -10,6 +10,7 @@ escapes for its own markup (HTML, Slack mrkdwn, Adaptive Card text); links pass
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from earshot.alerts.model import Alert, Evidence
 from earshot.alerts.registry import rule_named
@@ -68,18 +69,17 @@ def summarise(alert: Alert, *, desk: str | None = None) -> Summary:
 
 def _facts(alert: Alert) -> tuple[tuple[str, str], ...]:
     ev = alert.evidence
+    rule = rule_named(alert.rule)
+    watched = neutral(rule.watched(alert.key), WORD_CHARS)
     facts = [
-        ("What fired", f"{rule_named(alert.rule).headline} ({_watched(alert.key)})"),
-        (
-            "Count",
-            f"{ev.count} in the window; {ev.baseline:.1f} expected for this hour of the week",
-        ),
+        ("What fired", f"{rule.headline} ({watched})"),
+        ("Count", rule.counted(ev)),
         ("How unusual", _chance(ev.probability)),
     ]
     if ev.share is not None:
         usual = f" (usually {ev.baseline_share:.0%})" if ev.baseline_share is not None else ""
         facts.append(("Negative share", f"{ev.share:.0%}{usual}"))
-    facts.append(("Window", _window(ev, alert.window_minutes)))
+    facts.append(("Window", _window(ev)))
     if ev.event is not None:
         e = ev.event
         facts.append(
@@ -93,11 +93,6 @@ def _facts(alert: Alert) -> tuple[tuple[str, str], ...]:
     return tuple(facts)
 
 
-def _watched(key: str) -> str:
-    kind, _, name = key.partition(":")
-    return "all mentions" if key == "all" else f"{kind} {neutral(name, WORD_CHARS)}"
-
-
 def _chance(probability: float) -> str:
     """Odds read faster than exponents at 3 a.m."""
     if probability < 1e-6:
@@ -105,14 +100,32 @@ def _chance(probability: float) -> str:
     return f"a 1 in {round(1 / probability):,} chance at the usual rate"
 
 
-def _window(ev: Evidence, minutes: int) -> str:
+def _window(ev: Evidence) -> str:
     """The zone once, unless the clocks changed inside the window: the night they go back,
-    "01:00 to 01:00 GMT" would read as no time at all."""
+    "01:00 to 01:00 GMT" would read as no time at all. Its length is the evidence's own: a
+    source silent ten hours was not silent for its rule's six; and a window over more than
+    one day (a silence) names both days."""
+    length = _length(ev.window_end - ev.window_start)  # in UTC: on UK clocks, wall time
     start = ev.window_start.astimezone(FORCE_TIME_ZONE)
     end = ev.window_end.astimezone(FORCE_TIME_ZONE)
+    if start.date() != end.date():
+        return f"{length}, {_moment(start)} to {_moment(end)}"
     day = f"{start:%a} {start.day} {start:%b %Y}"
     begins = f"{start:%H:%M}" if start.tzname() == end.tzname() else f"{start:%H:%M %Z}"
-    return f"{minutes} minutes, {begins} to {end:%H:%M %Z} on {day}"
+    return f"{length}, {begins} to {end:%H:%M %Z} on {day}"
+
+
+def _moment(at: datetime) -> str:
+    return f"{at:%H:%M %Z} on {at:%a} {at.day} {at:%b %Y}"
+
+
+def _length(span: timedelta) -> str:
+    """Minutes for a spike's window, hours or days for a silence."""
+    minutes = round(span / timedelta(minutes=1))
+    if minutes < 120:
+        return f"{minutes} minutes"
+    hours = span / timedelta(hours=1)
+    return f"{hours:.1f} hours" if hours < 72 else f"{hours / 24:.1f} days"
 
 
 def _words(words: tuple[str, ...]) -> tuple[str, ...]:

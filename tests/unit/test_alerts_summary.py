@@ -1,4 +1,5 @@
-"""The alert's window as on-call staff read it, on UK clocks, on the nights the clocks change."""
+"""The alert's facts as on-call staff read them: its window on UK clocks, on the nights the
+clocks change, and a silence read as one."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from earshot.alerts.model import Alert
 from earshot.alerts.summary import summarise
 from tests.alert_helpers import an_alert, at
 
@@ -30,3 +32,35 @@ def test_the_window_names_the_zone_at_both_ends_when_the_clocks_change_inside_it
     )
 
     assert dict(summarise(alert).facts)["Window"] == reads
+
+
+def quiet_alert(key: str, start: str, end: str) -> Alert:
+    spike = an_alert(at(start))
+    silence = {"window_start": at(start), "window_end": at(end), "count": 0, "baseline": 5.0}
+    return spike.model_copy(
+        update={
+            "rule": "source-quiet",
+            "key": key,
+            "window_minutes": 360,  # the rule's quiet_after_hours; the silence is longer
+            "evidence": spike.evidence.model_copy(update=silence | {"mentions": ()}),
+        }
+    )
+
+
+def test_a_silence_reads_against_how_often_the_source_delivers_and_for_as_long_as_it_lasted():
+    facts = dict(
+        summarise(quiet_alert("source:lincs-news", "2026-12-08 02:00", "2026-12-08 12:00")).facts
+    )
+
+    assert facts["What fired"] == "Collection has gone quiet (source lincs-news)"
+    assert facts["Count"] == "nothing delivered; usually something in about 5 of those hours"
+    assert facts["Window"] == "10.0 hours, 02:00 to 12:00 GMT on Tue 8 Dec 2026"
+
+
+def test_collection_stopped_names_all_sources_and_both_days_of_its_silence():
+    facts = dict(summarise(quiet_alert("all", "2026-12-06 22:00", "2026-12-08 12:00")).facts)
+
+    assert facts["What fired"] == "Collection has gone quiet (all sources)"
+    assert (
+        facts["Window"] == "38.0 hours, 22:00 GMT on Sun 6 Dec 2026 to 12:00 GMT on Tue 8 Dec 2026"
+    )
