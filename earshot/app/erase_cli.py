@@ -51,6 +51,9 @@ def erase_command(
                 console.print(f"  mention {mention.id} {for_console(mention.link or '')}")
         console.print("Run again with --yes to erase.")
         return
+    if not done.recorded:
+        console.print("Nothing to erase: no mention, alert or digest holds it. Nothing recorded.")
+        return
     console.print(f"Erased {summary}; recorded in the audit trail as {done.target}.")
     for place, ids in done.changed().items():
         for item in ids:

@@ -9,9 +9,12 @@ digests their text. Erasing an author also takes their @handle out of other peop
 and out of alert evidence: the others' words are theirs and stay, the handle is not.
 Tombstones (store/tombstones.py) keep the posts from coming back.
 
-Other records are changed before the mentions are deleted, so an erasure that fails
-half-way finds the same mentions when run again. The audit record names the person only
-by a fingerprint: the trail must not keep what was erased.
+The audit record is written first, before anything changes: an erasure that fails half-way
+has its record (run again, it finds what is left and records that too), where one written
+last was lost with a node that stopped after the deletes. Other records are changed before
+the mentions are deleted, so an erasure that fails half-way finds the same mentions when run
+again. The audit record names the person only by a fingerprint: the trail must not keep
+what was erased.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from elasticsearch import Elasticsearch, helpers
 
 from earshot.alerts import records as alert_records
+from earshot.core.errors import EarshotError
 from earshot.core.near_duplicates import canonical_url, identity_url
 from earshot.core.pseudonym import author_key
 from earshot.digest import records as digest_records
@@ -39,6 +44,10 @@ HOOKS: tuple[ErasureHook, ...] = (
 )
 
 _HUNT = {"ignore_unavailable": True, "allow_no_indices": True}
+
+
+class ErasureIncomplete(EarshotError):
+    """Elasticsearch refused some of the deletes: what is left is found again next time."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,11 @@ def by_url(url: str) -> Person:
     url = url.strip()
     if not url:
         raise ValueError("--url is empty: give the address of the post to erase")
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(
+            f"--url {url[:80]!r} is not a web address: give it whole, as https://…, as the post "
+            "was stored with it"
+        )
     post = identity_url(url) or url
     return Person(
         query={
@@ -115,6 +129,11 @@ class Erasure:
             counts |= redaction.counts
         return counts
 
+    @property
+    def recorded(self) -> bool:
+        """Whether it was applied and found anything: only then is it in the audit trail."""
+        return self.applied and any(self.counts().values())
+
     def changed(self) -> dict[str, tuple[str, ...]]:
         """The ids of the records removed or changed, by what they are: mention, alert, …"""
         return {"mention": self.mentions} | {
@@ -138,7 +157,8 @@ def erase(es: Elasticsearch, person: Person, *, apply: bool, actor: str | None =
         redactions=redactions,
         applied=apply,
     )
-    if apply and (found or any(r.updates for r in redactions)):
+    if erasure.recorded:
+        audit.record(es, "erasure", person.audit_target, after=erasure.counts(), actor=actor)
         for redaction in redactions:
             for record_id, doc in redaction.updates.items():
                 index = redaction.homes.get(record_id, redaction.index)
@@ -147,10 +167,17 @@ def erase(es: Elasticsearch, person: Person, *, apply: bool, actor: str | None =
         deletes = (
             {"_op_type": "delete", "_index": index, "_id": m.id} for m, index in found.items()
         )
-        helpers.bulk(es, deletes, ignore_status=(404,))
+        try:
+            helpers.bulk(es, deletes, ignore_status=(404,))
+        except helpers.BulkIndexError as e:
+            [refused] = e.errors[0].values()
+            raise ErasureIncomplete(
+                f"{len(e.errors)} of the {len(found)} mentions were not deleted "
+                f"({_reason(refused)}); the erasure is in the audit trail: run the same "
+                "command again to finish it"
+            ) from e
         indices = ",".join([MENTIONS, *(r.index for r in redactions)])
         es.indices.refresh(index=indices, **_HUNT)
-        audit.record(es, "erasure", person.audit_target, after=erasure.counts(), actor=actor)
     return erasure
 
 
@@ -183,3 +210,8 @@ def _own_link(doc: dict) -> str | None:
     there, and a tombstone on it would keep every later one out."""
     url = doc.get("url") or {}
     return None if url.get("shared") else url.get("full")
+
+
+def _reason(refused: dict) -> str:
+    error = refused.get("error") or {}
+    return str(error.get("reason", error) if isinstance(error, dict) else error)[:200]

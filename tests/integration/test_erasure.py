@@ -14,7 +14,7 @@ from earshot.alerts.model import ALERTS, EvidenceMention, ensure_alerts, to_docu
 from earshot.core.model import Mention
 from earshot.core.pseudonym import author_key
 from earshot.digest.archive import DIGESTS, ensure_archive
-from earshot.governance.erasure import by_author, by_url, erase
+from earshot.governance.erasure import ErasureIncomplete, by_author, by_url, erase
 from earshot.store import audit
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import Handles, index_mentions
@@ -217,6 +217,11 @@ def test_erase_command_only_counts_until_told_yes(es, store):
     [record] = audit.history(es, action="erasure")
     assert record["actor"]["principal"] == "elastic"
 
+    again = earshot("erase", "--author", "@Jane_Doe", "--yes")
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to erase" in again.stdout and "recorded in the audit" not in again.stdout
+    assert len(audit.history(es, action="erasure")) == 1
+
 
 @pytest.mark.elasticsearch
 def test_erasing_again_finds_nothing_and_records_nothing(es, store):
@@ -226,6 +231,27 @@ def test_erasing_again_finds_nothing_and_records_nothing(es, store):
     assert len(audit.history(es, action="erasure")) == 1
 
 
+@pytest.mark.elasticsearch
+def test_an_erasure_that_fails_half_way_is_in_the_audit_trail_and_completes_when_run_again(
+    es, store
+):
+    """The mentions' months refuse the deletes (a node that stops, a write block): the
+    erasure has its audit record all the same; run again, it deletes what is left."""
+    months = f"{MENTIONS}-*"
+    es.indices.put_settings(index=months, settings={"index.blocks.write": True})
+    try:
+        with pytest.raises(ErasureIncomplete, match=r"5 of the 5 mentions were not deleted .*bl"):
+            erase(es, by_author("jane_doe"), apply=True, actor="dpo")
+        [record] = audit.history(es, action="erasure")
+        assert record["after"]["mentions"] == 5
+    finally:
+        es.indices.put_settings(index=months, settings={"index.blocks.write": False})
+
+    erase(es, by_author("jane_doe"), apply=True, actor="dpo")
+    assert remaining(es, MENTIONS) == {store["other"].id, store["shared-article"].id}
+    assert len(audit.history(es, action="erasure")) == 2
+
+
 @pytest.mark.long
 def test_erase_command_refuses_unclear_requests():
     for args, message in [
@@ -233,6 +259,7 @@ def test_erase_command_refuses_unclear_requests():
         (("--url", "https://a.example/1", "--author", "x"), "give exactly one of"),
         (("--author", " @ "), "--author is empty"),
         (("--url", "  "), "--url is empty"),
+        (("--url", "news.example/6"), "is not a web address"),
     ]:
         result = earshot("erase", *args)
         assert result.returncode != 0
