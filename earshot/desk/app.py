@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from elasticsearch import ApiError, AuthenticationException, TransportError
+from elasticsearch import ApiError, AuthenticationException, AuthorizationException, TransportError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -62,6 +62,15 @@ _ANOTHER_SITE = (
 _NODE_DOWN = (
     "Elasticsearch did not answer the desk, so nothing was read or changed. "
     "Try again in a minute; if it keeps happening, tell whoever runs Earshot."
+)
+_NOT_YOURS_TO_DO = (
+    "Elasticsearch does not let your user do this. Ask whoever runs Earshot for the role "
+    "the desk needs: earshot_analyst to look, earshot_responder to respond. "
+    "Elasticsearch said: {said}"
+)
+_DESK_REFUSED = (
+    "Elasticsearch refused what the desk asked of it ({status}). This is no fault of yours: "
+    "tell whoever runs Earshot. Elasticsearch said: {said}"
 )
 _PASSWORD_REFUSED = (
     "Elasticsearch no longer accepts the password you signed in with (it was changed or "
@@ -226,7 +235,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
         session_id = request.session.get("id")
         person = sessions.person(session_id)
         if person is None or await run_in_threadpool(accepted, person):
-            return await _node_down(request, error)
+            return await _elasticsearch_failed(request, error)
         sessions.sign_out(session_id)
         request.session.clear()
         request.session["why"] = _PASSWORD_REFUSED
@@ -245,8 +254,8 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
         exception_handlers={
             HTTPException: _refused,
             AuthenticationException: password_refused,
-            TransportError: _node_down,
-            ApiError: _node_down,
+            TransportError: _elasticsearch_failed,
+            ApiError: _elasticsearch_failed,
         },
         middleware=[
             Middleware(_SmallBodies),
@@ -271,12 +280,27 @@ async def _refused(request: Request, error: HTTPException) -> Response:
     return PlainTextResponse(error.detail, error.status_code, headers=headers)
 
 
-async def _node_down(request: Request, error: TransportError | ApiError) -> Response:
+async def _elasticsearch_failed(request: Request, error: TransportError | ApiError) -> Response:
     """Elasticsearch unreachable, or too unwell to answer (a 5xx): a stopped or restarting
-    node is no fault of the person, who is told so and to try again."""
-    if isinstance(error, ApiError) and error.meta.status < 500:
-        raise error  # a request the node refused is the desk's fault: a server error
-    return await _refused(request, HTTPException(503, _NODE_DOWN))
+    node is no fault of the person, who is told so and to try again. A refusal names what
+    was refused in Elasticsearch's words, for whoever runs Earshot: the person's own user
+    lacking a privilege (403), else a request of the desk's that the node would not take."""
+    if not isinstance(error, ApiError) or error.meta.status >= 500:
+        return await _refused(request, HTTPException(503, _NODE_DOWN))
+    if isinstance(error, AuthorizationException):
+        return await _refused(
+            request, HTTPException(403, _NOT_YOURS_TO_DO.format(said=_said(error)))
+        )
+    refused = _DESK_REFUSED.format(status=error.meta.status, said=_said(error))
+    return await _refused(request, HTTPException(500, refused))
+
+
+def _said(error: ApiError) -> str:
+    """Elasticsearch's reason for a refusal: the action, the index, the user it refused."""
+    said = error.body.get("error") if isinstance(error.body, dict) else None
+    if isinstance(said, dict):  # its first cause says more than "all shards failed"
+        said = (said.get("root_cause") or [said])[0].get("reason")
+    return str(said or error.message or f"{error.meta.status}, with no reason given")
 
 
 def _off_the_loop(
