@@ -36,6 +36,7 @@ from earshot.core.kibana_links import discover_url, kibana_url
 from earshot.core.templates import template_environment
 from earshot.desk import work
 from earshot.desk.signin import SESSION_SECONDS, Person, Sessions, TooManyAttempts, accepted
+from earshot.store.audit import AuditNotWritten
 from earshot.store.connection import connect
 from earshot.store.fields import CLUSTER
 from earshot.store.mentions import MentionNotFound
@@ -71,6 +72,12 @@ _NOT_YOURS_TO_DO = (
 _DESK_REFUSED = (
     "Elasticsearch refused what the desk asked of it ({status}). This is no fault of yours: "
     "tell whoever runs Earshot. Elasticsearch said: {said}"
+)
+_REVEAL_NOT_RECORDED = (
+    "The words stay withheld: each reveal is recorded before it is shown, and Elasticsearch "
+    "refused the desk's own credentials (EARSHOT_ELASTICSEARCH_API_KEY, or _USER and "
+    "_PASSWORD) that record. Tell whoever runs Earshot: they are wrong, or may not write the "
+    "audit trail. Elasticsearch said: {said}"
 )
 _PASSWORD_REFUSED = (
     "Elasticsearch no longer accepts the password you signed in with (it was changed or "
@@ -186,7 +193,11 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
         doing = request.query_params.get("do")
         posted(form, person, change=doing != "reveal")
         if doing == "reveal":
-            work.reveal(trail, found, by=person.name)
+            try:
+                work.reveal(trail, found, by=person.name)
+            except (AuthenticationException, AuthorizationException, AuditNotWritten) as e:
+                said = _said(e) if isinstance(e, ApiError) else str(e)
+                raise HTTPException(500, _REVEAL_NOT_RECORDED.format(said=said)) from e
             return shown(revealed=True)
         try:
             if doing == "note":
