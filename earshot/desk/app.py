@@ -139,6 +139,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
             return shown(429, "Too many attempts; wait five minutes.")
         if session_id is None:
             return shown(401, "Those credentials were not accepted.")
+        sessions.sign_out(request.session.get("id"))  # and the password it held goes with it
         request.session.clear()
         request.session["id"] = session_id
         return RedirectResponse(then, 303)

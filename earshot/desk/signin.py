@@ -2,9 +2,9 @@
 
 The password never leaves the server: the signed cookie carries only a random session id,
 and the credentials wait in this process's memory until the session expires or the person
-signs out. Every Elasticsearch call is then made as that person, so Elasticsearch (not the
-desk) enforces what they may read and change; the desk's own role check only hides buttons
-and refuses forged posts early.
+signs out or in again. Every Elasticsearch call is then made as that person, so
+Elasticsearch (not the desk) enforces what they may read and change; the desk's own role
+check only hides buttons and refuses forged posts early.
 """
 
 from __future__ import annotations

@@ -98,6 +98,24 @@ def test_sign_in_returns_to_the_page_asked_for(desk, desk_passwords, mentions):
 
 
 @pytest.mark.elasticsearch
+def test_a_session_replaced_by_signing_in_again_or_signed_out_opens_nothing(
+    desk, desk_passwords, mentions
+):
+    """Each session holds its person's password in the desk's memory: one a new sign-in in
+    the same browser replaced had kept it, and a copy of its cookie opened the desk, for
+    eight hours."""
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+    replaced = client.cookies["session"]
+    again = {"username": RESPONDER, "password": desk_passwords[RESPONDER]}
+    assert client.post("/signin", data=again).status_code == 303
+    signed_out = client.cookies["session"]
+    client.post("/signout", data={"csrf": _csrf(client.get("/"))})
+    for copy in (replaced, signed_out):
+        kept = httpx.Client(base_url=desk, cookies={"session": copy}, timeout=30)
+        assert kept.get("/", follow_redirects=False).headers["location"] == "/signin"
+
+
+@pytest.mark.elasticsearch
 @pytest.mark.parametrize(
     "elsewhere",
     [
