@@ -24,6 +24,7 @@ ATTEMPT_WINDOW = 5 * 60
 # Names with recent failures the desk remembers; past it, the name quiet longest is forgotten,
 # so a flood of made-up names cannot fill the memory.
 FAILING_NAMES = 10_000
+USER_NAME_CHARS = 1024  # Elasticsearch's longest user name (file and native realms)
 
 
 @dataclass
@@ -71,6 +72,8 @@ class Sessions:
 
     def sign_in(self, username: str, password: str) -> str | None:
         """A new session id, or None when Elasticsearch does not know these credentials."""
+        if len(username) > USER_NAME_CHARS:  # no one's, and kept it would fill the memory
+            return None
         now = self._clock()
         with self._lock:
             self._sweep(now)

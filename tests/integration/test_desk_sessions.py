@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from earshot.desk.signin import ATTEMPT_WINDOW, ATTEMPTS, SESSION_SECONDS, Sessions
+from earshot.desk.app import BODY_LIMIT
+from earshot.desk.signin import (
+    ATTEMPT_WINDOW,
+    ATTEMPTS,
+    SESSION_SECONDS,
+    USER_NAME_CHARS,
+    Sessions,
+)
 from earshot.store.connection import connect
 from tests.desk_helpers import ANALYST, RESPONDER
 
@@ -52,3 +59,17 @@ def test_a_flood_of_made_up_names_keeps_only_the_latest_failures(desk_passwords)
     for name in ("first", "second", "first", "third"):
         assert sessions.sign_in(name, "wrong") is None
     assert list(sessions._failures) == ["first", "third"]  # "second" failed longest ago
+
+
+@pytest.mark.elasticsearch
+def test_a_name_longer_than_any_user_name_is_refused_unasked_and_never_kept(desk_passwords):
+    """A sign-in form may carry a name of 64 KB, and ten thousand failing names are kept: a
+    flood of such names held 640 MB. Longer than Elasticsearch lets a user's name be, it is
+    no one's; one as long as that still counts towards stopping guesses."""
+    sessions = Sessions(connect(), clock=Clock())
+    for length in (USER_NAME_CHARS + 1, 12_000, BODY_LIMIT):
+        assert sessions.sign_in("m" * length, "wrong") is None
+    assert sessions._failures == {}
+    longest = "m" * USER_NAME_CHARS
+    assert sessions.sign_in(longest, "wrong") is None
+    assert list(sessions._failures) == [longest]
