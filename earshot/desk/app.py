@@ -367,7 +367,7 @@ class _SessionCookie:
 def render(name: str, person: Person | None = None, **values) -> str:
     """A page as the desk serves it; `make desk-preview` renders sample pages through it."""
     return _pages.get_template(f"{name}.html.j2").render(
-        person=person, safe_link=safe_link, force_time=force_time, **values
+        person=person, safe_link=safe_link, link_site=link_site, force_time=force_time, **values
     )
 
 
@@ -455,3 +455,9 @@ def force_time(published: str) -> str:
 def safe_link(url: str | None) -> str | None:
     """Only web links become links: a `javascript:` or `data:` URL stays text."""
     return url if url and urlsplit(url).scheme in ("http", "https") else None
+
+
+def link_site(url: str | None) -> str | None:
+    """The site a web link points to, and nothing of the rest of its address."""
+    link = safe_link(url)
+    return urlsplit(link).hostname if link else None

@@ -261,6 +261,23 @@ def test_the_words_a_flags_reason_quotes_are_withheld_with_the_post(desk, desk_p
 
 
 @pytest.mark.elasticsearch
+def test_a_flagged_posts_link_is_withheld_with_its_words_naming_only_its_site(
+    desk, desk_passwords, mentions
+):
+    """A post's address often quotes its words: shown before the audited choice to see
+    them, it gave them away unaudited."""
+    link = "https://blog.example.org/2026/11/nobody-would-miss-me-tonight"
+    index_mention(mentions, "slug", "Nobody would miss me", risk_flags=("self-harm",), url=link)
+    client = _signed_in(desk, ANALYST, desk_passwords[ANALYST])
+    item = client.get("/item/slug")
+    for page in (client.get("/"), client.get("/queue/rows"), item):
+        assert "miss-me" not in page.text
+    assert "a post on blog.example.org" in item.text
+    shown = client.post("/item/slug?do=reveal", data={"csrf": _csrf(item)})
+    assert f'<a href="{link}"' in shown.text
+
+
+@pytest.mark.elasticsearch
 def test_an_articles_headline_is_shown_with_its_words_and_withheld_with_them(
     desk, desk_passwords, mentions
 ):
