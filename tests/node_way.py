@@ -4,6 +4,7 @@ between a read and a write, an answer held, an answer lost."""
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
@@ -17,7 +18,8 @@ class _Interleaving(BaseHTTPRequestHandler):
     """Passes every request on to the real node as it came, but first runs the server's
     `meanwhile` before the first request whose path holds the server's `before`, and with
     `drop_answer` closes the connection instead of passing that request's answer back; with
-    `stops`, that request and every one after it get no answer at all."""
+    `stops`, that request and every one after it get no answer at all, until `restarted`
+    is set."""
 
     protocol_version = "HTTP/1.1"
 
@@ -27,7 +29,7 @@ class _Interleaving(BaseHTTPRequestHandler):
         if hooked:
             self.server.meanwhile.pop()()
             self.server.stopped = self.server.stops
-        if self.server.stopped:  # as a node that has stopped: nothing reaches it
+        if self.server.stopped and not self.server.restarted.is_set():  # nothing reaches it
             self._hang_up()
             return
         skipped = {"host", "content-length", "connection", "transfer-encoding", "content-encoding"}
@@ -66,13 +68,15 @@ def interleaving(
     before: str = "if_seq_no=",
     drop_answer: bool = False,
     stops: bool = False,
+    restarted: threading.Event | None = None,
 ) -> Iterator[str]:
     """A way to the node at `node` on which `meanwhile` runs once, just before the next
     request whose path holds `before`: by default a conditional write, so another person's
     change lands between a read and a write, every time; with `drop_answer`, that request is
     applied and its answer lost, as a reset connection loses it; with `stops`, the node stops
-    as that request arrives, and nothing after reaches it. Its URL."""
+    as that request arrives, and nothing after reaches it until `restarted` is set. Its URL."""
     with serving(_Interleaving) as server:
         server.node, server.meanwhile, server.before = node, [meanwhile], before
         server.drop_answer, server.stops, server.stopped = drop_answer, stops, False
+        server.restarted = restarted or threading.Event()
         yield f"http://127.0.0.1:{server.server_address[1]}"

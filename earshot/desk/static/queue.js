@@ -21,6 +21,8 @@
           if (fresh.innerHTML.trim() !== rows.innerHTML.trim()) {  // only a change is announced
             rows.replaceChildren(...fresh.childNodes);
             checked.textContent = "Updated " + new Date().toLocaleTimeString("en-GB");
+          } else if (checked.textContent.endsWith("trying again.")) {  // it answers again
+            checked.textContent = "";
           }
         }
       } catch (error) {
