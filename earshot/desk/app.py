@@ -286,7 +286,7 @@ def create_app(secret: str, *, secure_cookie: bool = True, refresh_seconds: int 
 
 
 async def _refused(request: Request, error: HTTPException) -> Response:
-    """A refusal (400, 403, 404, 409, 413, 503) or a redirect to sign in, with the pages' own
+    """A refusal (400, 403, 404, 409, 413, 500, 503) or a redirect to sign in, with the pages' own
     headers: without them an error page could be framed, cached or give away its address."""
     headers = {**_HEADERS, **(error.headers or {})}
     return PlainTextResponse(error.detail, error.status_code, headers=headers)
