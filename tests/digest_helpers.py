@@ -6,6 +6,7 @@ import asyncio
 import email
 import email.policy
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -29,7 +30,9 @@ class Mailbox:
     it accepts and whether its sender had logged in.
     `busy_for` answers that many DATA commands with 451 (try again later) first;
     `answers_after` keeps each message at once but answers its end that many seconds later,
-    as a slow relay does; `refusing` answers RCPT TO for an address with the reply given
+    as a slow relay does; `hangs_up` keeps the next message and drops the connection before
+    answering its end; `meanwhile` is called once, as the next message is kept (for something
+    else to fail just then); `refusing` answers RCPT TO for an address with the reply given
     (change it between runs, as a greylist lifts)."""
 
     def __init__(
@@ -42,6 +45,8 @@ class Mailbox:
         self.busy_for = busy_for
         self.refusing = dict(refusing or {})
         self.answers_after = answers_after
+        self.hangs_up = False
+        self.meanwhile: Callable[[], object] | None = None
         self.received: list[tuple[str, list[str], bytes]] = []
         self.logged_in: list[bool] = []
         self.refused_data = 0
@@ -77,6 +82,12 @@ class Mailbox:
             return "451 4.3.0 Busy, try again later"
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         self.logged_in.append(bool(session.authenticated))
+        if self.meanwhile:
+            self.meanwhile, meanwhile = None, self.meanwhile
+            meanwhile()
+        if self.hangs_up:
+            self.hangs_up = False
+            server.transport.close()
         await asyncio.sleep(self.answers_after)
         return "250 2.0.0 OK"
 

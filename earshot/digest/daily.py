@@ -7,11 +7,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch, TransportError
 
 from earshot.core.clock import LocalDay
 from earshot.core.desk_links import desk_url
-from earshot.core.errors import OutcomeUnknown
 from earshot.core.kibana_links import kibana_url
 from earshot.core.mail import MayHaveArrived
 from earshot.core.profile import Profile
@@ -62,6 +61,11 @@ class RefusedForNow(DeliveryError):
         self.delivery = delivery
 
 
+class NotRecorded(MayHaveArrived):
+    """The digest went out, and the archive could not record to whom: a retry, which reads
+    the archive, would mail them again, so, as for a send never answered, none is made."""
+
+
 def send_kept(es: Elasticsearch, digest_id: str, **send_options) -> Delivery:
     """Mail a kept digest exactly as it was built, unless the archive says it was sent: a
     retried or cleared send task then succeeds with that delivery, and command get no
@@ -69,7 +73,7 @@ def send_kept(es: Elasticsearch, digest_id: str, **send_options) -> Delivery:
     RefusedForNow while anyone is refused for now, once the archive says who has it. A send
     (the first or such a retry) that went out and was not answered may have reached those
     the mail server took it for: the archive then counts it as sent to them before
-    OutcomeUnknown is raised, so a cleared send task mails them no second copy."""
+    MayHaveArrived is raised, so a cleared send task mails them no second copy."""
     kept = archive.load(es, digest_id)
     earlier = kept.delivery
     if earlier and not earlier.refused_for_now:
@@ -89,19 +93,33 @@ def send_kept(es: Elasticsearch, digest_id: str, **send_options) -> Delivery:
             **send_options,
         )
     except MayHaveArrived as e:
-        archive.mark_sent(es, digest_id, so_far(e.delivery))
         still = e.delivery.refused_for_now
-        raise OutcomeUnknown(
-            f"digest {digest_id}: to {', '.join(e.delivery.accepted)} it may have arrived, so "
-            "the archive counts it as sent to them"
-            + (f" ({', '.join(still)} still refused it for now)" if still else "")
-            + f"; {e}"
+        told = f"digest {digest_id}: to {', '.join(e.delivery.accepted)} it may have arrived" + (
+            f" ({', '.join(still)} still refused it for now)" if still else ""
+        )
+        _keep_sent(es, digest_id, so_far(e.delivery), told=told)
+        raise MayHaveArrived(
+            f"{told}, so the archive counts it as sent to them; {e}", so_far(e.delivery)
         ) from e
     delivery = so_far(mailed)
     if delivery.refused_for_now:
-        archive.mark_sent(es, digest_id, delivery)
-        raise RefusedForNow(digest_id, delivery)
+        refused = RefusedForNow(digest_id, delivery)
+        _keep_sent(es, digest_id, delivery, told=str(refused))
+        raise refused
     return delivery
+
+
+def _keep_sent(es: Elasticsearch, digest_id: str, delivery: Delivery, *, told: str) -> None:
+    """mark_sent once the digest went out: should the archive fail, the run still says what
+    went out (`told`), and that clearing the send step would mail them again."""
+    try:
+        archive.mark_sent(es, digest_id, delivery)
+    except (ApiError, TransportError) as e:
+        raise NotRecorded(
+            f"{told}; the archive could not record it, so clearing the send step would mail "
+            f"them again: {e}",
+            delivery,
+        ) from e
 
 
 def preview(es: Elasticsearch, profile: Profile, day: LocalDay, path: Path) -> Path:

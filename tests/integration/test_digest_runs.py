@@ -315,6 +315,63 @@ def test_a_reader_still_refused_on_an_unanswered_retry_is_still_tried(readers, w
     assert cleared.refused == cleared.refused_for_now == ()
 
 
+def archive_disk_full(es) -> None:
+    """Elasticsearch's flood-stage block on a full disk: every write answered 429."""
+    es.indices.put_settings(index=DIGESTS, settings={"index.blocks.read_only_allow_delete": True})
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [TWO_READERS])
+def test_an_unanswered_send_the_archive_cannot_record_is_not_mailed_again_by_a_retry(
+    readers, week, mailbox, airflow_db
+):
+    """The mail server took the digest for both readers and hung up before answering, and
+    just then the archive stopped taking writes: nothing records that they may have it.
+    Before, the archive's error (retried) replaced "may have arrived", and the send
+    step's retry mailed both a second copy."""
+    mailbox.hangs_up, mailbox.meanwhile = True, lambda: archive_disk_full(week)
+    dag = without_retry_waits(load_digest_dag())
+    run = dag.test(logical_date=datetime(2026, 11, 19, 7, tzinfo=UK))
+
+    assert str(run.state) == "failed" and task_tries(run)["send"] == ("failed", 1)
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [readers]
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [TWO_READERS])
+def test_an_unanswered_send_the_archive_cannot_record_still_says_it_may_have_arrived(
+    readers, week, mailbox
+):
+    """Before, the archive's own error was all the run said: nothing told command the
+    digest may have arrived, nor that clearing the send step would mail it again."""
+    mailbox.hangs_up, mailbox.meanwhile = True, lambda: archive_disk_full(week)
+    digest_id = build_and_keep(week, load_profile(), LocalDay(date(2026, 11, 18)), run="r1")
+
+    with pytest.raises(OutcomeUnknown) as told:
+        send_kept(week, digest_id)
+
+    assert f"to {', '.join(readers)} it may have arrived" in str(told.value)
+    assert "clearing the send step would mail them again" in str(told.value)
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [TWO_READERS])
+def test_a_reader_refused_for_now_the_archive_cannot_record_is_not_retried_with_everyone(
+    readers, week, mailbox, airflow_db
+):
+    """The mail server took the digest for one reader and refused the other for now, and
+    the archive could not record that. Before, the send step's retry, finding nothing
+    recorded, mailed both: a second copy to the one who had it."""
+    took, later = readers
+    mailbox.refusing[later] = GREYLISTED
+    mailbox.meanwhile = lambda: archive_disk_full(week)
+    dag = without_retry_waits(load_digest_dag())
+    run = dag.test(logical_date=datetime(2026, 11, 19, 7, tzinfo=UK))
+
+    assert str(run.state) == "failed" and task_tries(run)["send"] == ("failed", 1)
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [[took]]
+
+
 def earshot(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [EARSHOT, *args], capture_output=True, text=True, env=dict(os.environ), timeout=300
