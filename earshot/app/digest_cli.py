@@ -5,13 +5,16 @@ from __future__ import annotations
 import shlex
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from earshot.core.clock import FORCE_TIME_ZONE, LocalDay, day_before
+
+if TYPE_CHECKING:
+    from earshot.core.mail import Delivery
 
 console = Console()
 
@@ -32,6 +35,7 @@ def digest(
 ) -> None:
     """Build the daily digest for a day and mail it through the smtp_default connection
     (kept in earshot-digests), or write it to a file to look at."""
+    from earshot.core.mail import MayHaveArrived
     from earshot.digest.archive import mark_sent
     from earshot.digest.daily import RefusedForNow, build_and_keep, send_kept
     from earshot.digest.daily import preview as write_preview
@@ -50,9 +54,18 @@ def digest(
         delivery = send_kept(es, digest_id)
     except RefusedForNow as e:  # kept as sent to the others; no Airflow retries here
         delivery = e.delivery
+    except MayHaveArrived as e:  # fails, saying so, after the command for those refused
+        _report(local_day, e.delivery, sent="may have reached", digest_id=digest_id)
+        raise
     else:
         mark_sent(es, digest_id, delivery)
-    console.print(f"Digest for {local_day.day} sent to {escape(', '.join(delivery.accepted))}")
+    _report(local_day, delivery, sent="sent to", digest_id=digest_id)
+
+
+def _report(day: LocalDay, delivery: Delivery, *, sent: str, digest_id: str) -> None:
+    """Who has the digest, who the mail server refused, and the command that mails those it
+    refused for now."""
+    console.print(f"Digest for {day.day} {sent} {escape(', '.join(delivery.accepted))}")
     if delivery.refused_for_good:
         console.print(
             "[red]Refused for good by the mail server (check the address):[/red] "
@@ -66,7 +79,7 @@ def digest(
         )
         # On a line of its own, never wrapped: pasted, a wrapped command would run without
         # its --to and mail everyone again.
-        command = shlex.join(["earshot", "digest", "--date", str(local_day.day), *to_each])
+        command = shlex.join(["earshot", "digest", "--date", str(day.day), *to_each])
         console.print(f"  {escape(command)}", soft_wrap=True, highlight=False)
     console.print(f"Kept in earshot-digests as {escape(digest_id)}")
 

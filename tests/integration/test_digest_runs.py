@@ -408,6 +408,25 @@ def test_command_names_a_reader_refused_for_now_and_how_to_send_it_to_them(reade
 
 
 @pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [TWO_READERS])
+def test_command_after_an_unanswered_send_says_how_to_send_it_to_a_reader_refused_for_now(
+    readers, week, mailbox
+):
+    """The mail server refused one reader for now and hung up before answering the end of
+    the message: the command fails, saying the digest may have arrived. Before, it named
+    the reader refused for now but not the command that mails them alone."""
+    took, later = readers
+    mailbox.refusing[later] = GREYLISTED
+    mailbox.hangs_up = True
+    result = earshot("digest", "--date", "2026-11-18")
+    assert result.returncode == 1
+    assert f"to {took} it may have arrived" in result.stderr
+    command = f"earshot digest --date 2026-11-18 --to {later}"
+    assert command in [line.strip() for line in result.stdout.splitlines()]
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [[took]]
+
+
+@pytest.mark.elasticsearch
 def test_command_writes_a_preview_a_browser_can_open_and_mails_nothing(week, mailbox, tmp_path):
     out = tmp_path / "preview.html"
     result = earshot("digest", "--date", "2026-11-18", "--preview", str(out))
