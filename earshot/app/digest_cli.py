@@ -53,16 +53,17 @@ def digest(
     try:
         delivery = send_kept(es, digest_id)
     except RefusedForNow as e:  # kept as sent to the others; no Airflow retries here
-        delivery = e.delivery
+        _report(local_day, e.delivery, sent="sent to")
     except MayHaveArrived as e:  # fails, saying so, after the command for those refused
-        _report(local_day, e.delivery, sent="may have reached", digest_id=digest_id)
+        _report(local_day, e.delivery, sent="may have reached")
         raise
     else:
+        _report(local_day, delivery, sent="sent to")  # said before it is kept, which may fail
         mark_sent(es, digest_id, delivery)
-    _report(local_day, delivery, sent="sent to", digest_id=digest_id)
+    console.print(f"Kept in earshot-digests as {escape(digest_id)}")
 
 
-def _report(day: LocalDay, delivery: Delivery, *, sent: str, digest_id: str) -> None:
+def _report(day: LocalDay, delivery: Delivery, *, sent: str) -> None:
     """Who has the digest, who the mail server refused, and the command that mails those it
     refused for now."""
     console.print(f"Digest for {day.day} {sent} {escape(', '.join(delivery.accepted))}")
@@ -81,7 +82,6 @@ def _report(day: LocalDay, delivery: Delivery, *, sent: str, digest_id: str) -> 
         # its --to and mail everyone again.
         command = shlex.join(["earshot", "digest", "--date", str(day.day), *to_each])
         console.print(f"  {escape(command)}", soft_wrap=True, highlight=False)
-    console.print(f"Kept in earshot-digests as {escape(digest_id)}")
 
 
 def _day(text: str | None) -> LocalDay:

@@ -427,6 +427,17 @@ def test_command_after_an_unanswered_send_says_how_to_send_it_to_a_reader_refuse
 
 
 @pytest.mark.elasticsearch
+def test_command_says_who_has_the_digest_when_the_archive_then_fails(week, mailbox):
+    """The digest went out and the archive could not record it. Before, the command said
+    only the archive's error, so run again, it mailed command a second copy."""
+    mailbox.meanwhile = lambda: archive_disk_full(week)
+    result = earshot("digest", "--date", "2026-11-18")
+    assert result.returncode == 1
+    assert f"Digest for 2026-11-18 sent to {RECIPIENTS[0]}" in result.stdout
+    assert "Elasticsearch answered 429" in result.stderr
+
+
+@pytest.mark.elasticsearch
 def test_command_writes_a_preview_a_browser_can_open_and_mails_nothing(week, mailbox, tmp_path):
     out = tmp_path / "preview.html"
     result = earshot("digest", "--date", "2026-11-18", "--preview", str(out))
