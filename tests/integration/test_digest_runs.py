@@ -151,6 +151,19 @@ def test_a_sent_digest_built_again_by_a_cleared_run_is_not_mailed_again(week, ma
 
 
 @pytest.mark.elasticsearch
+@pytest.mark.parametrize("readers", [[*RECIPIENTS, "command@LINCS.Police.example", *RECIPIENTS]])
+def test_a_reader_listed_twice_is_mailed_once(readers, week, mailbox):
+    """recipients.digest names one mailbox more than once (a domain is the same in any case,
+    RFC 5321 §2.4). Before, the envelope named it each time, and a mail server that delivers
+    to each recipient it is given put more than one copy in that mailbox."""
+    digest_id = build_and_keep(week, load_profile(), LocalDay(date(2026, 11, 18)), run="r1")
+    send_kept(week, digest_id)
+
+    assert [rcpts for _, rcpts, _ in mailbox.received] == [RECIPIENTS]
+    assert mailbox.messages()[0]["To"] == RECIPIENTS[0]
+
+
+@pytest.mark.elasticsearch
 def test_an_archive_setup_has_not_upgraded_stops_the_digest_before_it_is_built(week, mailbox):
     """The archive step writes fields (here the Message-ID) after the digest went out, and
     the archive's mapping is strict: an upgrade whose `earshot setup` has not run would have
