@@ -46,8 +46,9 @@ LISTENERS: tuple[type[Listener], ...] = (
 
 
 def _source_models(listener: type[Listener]) -> tuple[type[SourceSettings], ...]:
-    """The source models a listener hears, read from its `Listener[...]` base."""
-    (base,) = (b for b in listener.__orig_bases__ if get_origin(b) is Listener)
+    """The source models a listener hears, read from its `Listener[...]` base (or a
+    platform family's, as `GraphListener[...]`)."""
+    (base,) = (b for b in listener.__orig_bases__ if issubclass(get_origin(b) or object, Listener))
     (source,) = get_args(base)
     return get_args(source) or (source,)
 

@@ -50,7 +50,8 @@ heard before can come ahead of new ones. A post's comments are therefore asked `
 overlap window behind the newest one heard and read to their last page, skipping those heard
 in that window (a Stream that `lasts` the overlap, as Instagram's hashtags are read). When a
 usage header nears its limit the run stops asking and keeps the watermark of the post it was
-reading, so the next run reads that post again rather than skip what it had not reached. Only
+reading, so the first run after Meta's wait (listeners/graph.py) reads that post again rather
+than skip what it had not reached. Only
 a post with more new comments than max_pages pages in one run can lose some, and that is
 warned.
 """
@@ -61,7 +62,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 
-import httpx
 from pydantic import Field, HttpUrl
 
 from earshot.core.fetch import FetchError
@@ -69,14 +69,14 @@ from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners import overlap
 from listeners.api import json_object, optional, required, time_at
-from listeners.base import Cursor, Heard, Listener, Stream, pages
+from listeners.base import Cursor, Heard, Stream, pages
 from listeners.graph import (
     GRAPH_VERSION,
     POST_WINDOW,
+    GraphListener,
     graph_data,
     graph_error,
     next_after,
-    usage_held,
 )
 from listeners.watermark import Watermark, posted
 
@@ -98,7 +98,7 @@ class FacebookSource(ApiSource):
     max_posts: int = Field(default=100, gt=0, le=1000)  # newest posts listed each run
 
 
-class FacebookListener(Listener[FacebookSource]):
+class FacebookListener(GraphListener[FacebookSource]):
     platform = "Facebook"
 
     def open(self, secrets: set[str]) -> None:
@@ -191,11 +191,8 @@ class FacebookListener(Listener[FacebookSource]):
         body, headers = self.get(
             str(self.source.graph_url).rstrip("/") + path, {**params, "access_token": self.token}
         )
-        self._watch_usage(headers)
+        self.watch_usage(headers)
         return json_object(body)
-
-    def _watch_usage(self, headers: httpx.Headers) -> None:
-        self.held = self.held or usage_held(headers)
 
     def _to_mention(self, comment: dict, post: dict) -> Mention:
         heard = self.mention(

@@ -5,6 +5,15 @@ Paging: `paging.cursors.after`, more while `paging.next` is given
 (https://developers.facebook.com/docs/graph-api/results). Errors:
 https://developers.facebook.com/docs/graph-api/guides/error-handling. Usage headers:
 https://developers.facebook.com/docs/graph-api/overview/rate-limiting.
+
+A spent limit is waited for as X's reset is (earshot/app/platform_waits.py): an answer whose
+usage header is at USAGE_STOP ends the run, which keeps what it read, and an error with a
+rate-limit code fails it; either way no run asks before Meta lets the app back in. Meta
+sends no reset time: its business use case header (X-Business-Use-Case-Usage) estimates the
+wait in minutes (`estimated_time_to_regain_access`; "Time in minutes to resume calls" in
+huandu/facebook's result.go at 4be8bcf, a Graph client that parses it); without one, the
+wait is PLATFORM_WINDOW, the rolling hour over which Meta counts the app's and the user's
+calls ("until enough time has passed for the call count to drop below the limit").
 """
 
 from __future__ import annotations
@@ -16,17 +25,50 @@ from datetime import datetime, timedelta
 import httpx
 
 from earshot.core.fetch import FetchError
-from listeners.api import error_json
-from listeners.base import Listener, pages
+from listeners.api import error_json, until
+from listeners.base import Listener, SourceT, pages
 
 GRAPH_VERSION = "v26.0"  # why this one, and when to move on: listeners/facebook.py
 POST_WINDOW = timedelta(days=14)  # the account's own posts whose comments and replies are read
 USAGE_STOP = 95  # percent of any Graph usage limit at which a run stops asking
+PLATFORM_WINDOW = timedelta(hours=1)  # Meta counts the app's and the user's calls over this
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001}  # app, user, page, custom, Pages BUC
 TOKEN_CODES = {102, 190}  # session or access token expired, revoked or invalid
 PERMISSION_CODES = {10, 200}  # the app lacks a permission (App Review)
 USAGE_HEADERS = ("x-app-usage", "x-page-usage")
 BUSINESS_USAGE = "x-business-use-case-usage"
+
+
+class GraphListener(Listener[SourceT]):
+    """A listener of Meta's Graph API (Facebook, Instagram, Threads): a spent limit, told by a
+    usage header or an error's code, is waited for until Meta lets the app back in."""
+
+    def watch_usage(self, headers: httpx.Headers) -> None:
+        """Stop asking near the limit: past it, Meta throttles the app for everyone using it."""
+        percent, where = _usage(headers)
+        if self.held or percent < USAGE_STOP:
+            return
+        self.wait_until = regained(headers, self.now)
+        self.held = (
+            f"Graph API usage at {percent}% ({where}); stopped asking until "
+            f"{until(self.wait_until, self.now)}, and the rest is read then"
+        )
+
+    def rate_limited(self, error: FetchError) -> bool:
+        """Graph says a spent limit with its error code, as a 400 or a 403 as often as not."""
+        return super().rate_limited(error) or _code(error) in RATE_LIMIT_CODES
+
+    def rate_limit_lifts(self, error: FetchError) -> tuple[datetime | None, str | None]:
+        if _code(error) in RATE_LIMIT_CODES:
+            return regained(error.headers, self.now), None
+        return super().rate_limit_lifts(error)
+
+
+def regained(headers: httpx.Headers, now: datetime) -> datetime:
+    """When Meta lets the app back in: its own estimate when it gives one, else after the
+    rolling hour of its platform limits (see the module's docstring)."""
+    minutes = _regain_minutes(headers)
+    return now + (timedelta(minutes=minutes) if minutes else PLATFORM_WINDOW)
 
 
 def graph_reason(error: FetchError, api: str) -> tuple[object, str] | None:
@@ -84,18 +126,6 @@ def recent(
     return found, not left and not listener.held
 
 
-def usage_held(headers: httpx.Headers) -> str | None:
-    """Why to stop asking near the limit: past it, Meta throttles the app for everyone using
-    it. None: keep asking."""
-    percent, where = _usage(headers)
-    if percent < USAGE_STOP:
-        return None
-    return (
-        f"Graph API usage at {percent}% ({where}); stopped asking, the rest is read "
-        f"next run{_regain(headers)}"
-    )
-
-
 def graph_error(
     error: FetchError,
     connection: str,
@@ -142,14 +172,26 @@ def _usage(headers: httpx.Headers) -> tuple[int, str]:
 
 
 def _regain(headers: httpx.Headers) -> str:
-    """Meta's own estimate of the wait, when its business usage header gives one."""
+    wait = _regain_minutes(headers)
+    return f"; Meta estimates access returns in {wait} min" if wait else ""
+
+
+def _regain_minutes(headers: httpx.Headers) -> int:
+    """Meta's own estimate of the wait, when its business usage header gives one; 0: none."""
     minutes = [
         entry.get("estimated_time_to_regain_access", 0)
         for entries in _header_json(headers, BUSINESS_USAGE).values()
         for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, dict)
     ]
-    wait = max((m for m in minutes if isinstance(m, int)), default=0)
-    return f"; Meta estimates access returns in {wait} min" if wait else ""
+    return max((m for m in minutes if isinstance(m, int) and m > 0), default=0)
+
+
+def _code(error: FetchError) -> int | None:
+    """The Graph error object's code; None when the response carried none (or no number)."""
+    graph = error_json(error).get("error")
+    code = graph.get("code") if isinstance(graph, dict) else None
+    return code if isinstance(code, int) else None
 
 
 def _header_json(headers: httpx.Headers, name: str) -> dict:

@@ -52,14 +52,14 @@ from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import json_object, optional, required, time_at
-from listeners.base import Cursor, Heard, Listener, ListenerError, Stream
+from listeners.base import Cursor, Heard, ListenerError, Stream
 from listeners.graph import (
     GRAPH_VERSION,
+    GraphListener,
     graph_data,
     graph_error,
     next_after,
     recent,
-    usage_held,
 )
 from listeners.watermark import Watermark, posted
 
@@ -98,7 +98,7 @@ class Counted:
     first_query: datetime
 
 
-class InstagramListener(Listener[InstagramSource]):
+class InstagramListener(GraphListener[InstagramSource]):
     platform = "Instagram"
 
     def __init__(self, source: InstagramSource, *, now: datetime):
@@ -245,7 +245,7 @@ class InstagramListener(Listener[InstagramSource]):
         body, headers = self.get(
             str(self.source.graph_url).rstrip("/") + path, {**params, "access_token": self.token}
         )
-        self.held = self.held or usage_held(headers)
+        self.watch_usage(headers)
         return json_object(body)
 
     def _captioned(self, media: dict) -> Mention | None:

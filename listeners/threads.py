@@ -10,7 +10,10 @@ https://developers.facebook.com/docs/threads/reference/user), reposts left out; 
 at every depth, newest first, GET /{media-id}/conversation with reverse=true
 (https://developers.facebook.com/docs/threads/retrieve-and-manage-replies/replies-and-conversations);
 cursor paging, `paging.cursors.after` while `paging.next` is given; Graph error objects
-(https://developers.facebook.com/docs/graph-api/guides/error-handling). The long-lived user
+(https://developers.facebook.com/docs/graph-api/guides/error-handling), and a spent rate limit
+(Meta counts an app's calls for each user over a rolling 24 hours,
+https://developers.facebook.com/docs/threads/overview, "Rate Limiting") waited for as
+listeners/graph.py waits for Graph's. The long-lived user
 access token (https://developers.facebook.com/docs/threads/get-started/long-lived-tokens:
 60 days, refreshed with GET /refresh_access_token) goes in the `access_token` parameter, as
 documented; errors and logs show `***`.
@@ -49,8 +52,8 @@ from earshot.core.fetch import FetchError
 from earshot.core.model import Mention
 from earshot.core.profile import ApiSource
 from listeners.api import json_object, optional, required, time_at, until
-from listeners.base import Cursor, Listener, Stream, pages
-from listeners.graph import POST_WINDOW, graph_data, graph_error, next_after
+from listeners.base import Cursor, Stream, pages
+from listeners.graph import POST_WINDOW, GraphListener, graph_data, graph_error, next_after
 from listeners.watermark import Watermark, posted
 
 API_VERSION = "v1.0"
@@ -141,7 +144,7 @@ def search_budget(source: ThreadsSource, state: Cursor, now: datetime) -> str | 
     return f"{used} of max_searches_per_day {cap} search queries sent in the last 24 hours"
 
 
-class ThreadsListener(Listener[ThreadsSource]):
+class ThreadsListener(GraphListener[ThreadsSource]):
     platform = "Threads"
 
     def open(self, secrets: set[str]) -> None:
@@ -247,7 +250,8 @@ class ThreadsListener(Listener[ThreadsSource]):
 
     def _get(self, path: str, params: dict) -> dict:
         url = str(self.source.api_url).rstrip("/") + path
-        body, _ = self.get(url, {**params, "access_token": self.token})
+        body, headers = self.get(url, {**params, "access_token": self.token})
+        self.watch_usage(headers)
         return json_object(body)
 
     def _heard(self, item: dict) -> Mention | None:

@@ -9,7 +9,10 @@ loopback server answers with are PagePost and Comment fields
 (facebook_business/adobjects/pagepost.py, comment.py, against the pinned facebook-business
 package), the comments edge's filter/order values are its Comment enums, and its cursor rule
 (api.py Cursor.load_next_page: `paging.cursors.after`, a next page only while `paging.next`
-is given) is the one `listing` below follows.
+is given) is the one `listing` below follows. Neither it nor huandu/facebook (a Go Graph
+client, at 4be8bcf) records a usage header or a rate-limit answer: those served here follow
+Meta's rate-limiting page, whose estimated_time_to_regain_access huandu's result.go reads as
+"Time in minutes to resume calls".
 """
 
 import json
@@ -440,12 +443,15 @@ def test_near_the_usage_limit_the_run_stops_and_keeps_the_unfinished_posts_water
     assert [m.author for m in heard.mentions] == ["Resident 3"]
     assert marks(heard.cursor) == {f"post:{POST_A}": mark}  # read again next run: nothing skipped
     held = (
-        "Graph API usage at 96% (x-app-usage call_count); stopped asking, the rest is read next run"
+        "Graph API usage at 96% (x-app-usage call_count); stopped asking until "
+        "2026-11-21T08:00:00Z, in 1 h 0 min, and the rest is read then"
     )
     assert heard.warnings == [
         f"post:{POST_A}: stopped paging; {held}",
         f"post:{POST_B}: not read this run; {held}",
     ]
+    # X-App-Usage gives no time: the rolling hour Meta counts an app's calls over.
+    assert heard.wait_until == NOW + timedelta(hours=1)
 
 
 def test_comments_without_text_move_the_watermark_but_are_not_mentions():
@@ -480,23 +486,27 @@ BUSINESS_USAGE = (
 )
 
 
+# Graph's rate-limit errors (graph-api/guides/error-handling): the Page's, with Meta's estimate
+# of the wait, and the app's, without one.
+PAGE_LIMIT = Route(
+    graph_error(32, "Page request limit reached", subcode=2446079),
+    "application/json",
+    status=400,
+    headers=BUSINESS_USAGE,
+)
+APP_LIMIT = Route(graph_error(4, "Application request limit reached"), status=403)
+
+
 @pytest.mark.parametrize(
     ("route", "reason"),
     [
         (
-            Route(
-                graph_error(32, "Page request limit reached", subcode=2446079),
-                "application/json",
-                status=400,
-                headers=BUSINESS_USAGE,
-            ),
+            PAGE_LIMIT,
             "rate limited: Graph API error 32/2446079 (OAuthException, HTTP 400): Page request "
             "limit reached; Meta estimates access returns in 12 min",
         ),
         (
-            Route(
-                graph_error(4, "Application request limit reached", "OAuthException"), status=403
-            ),
+            APP_LIMIT,
             "rate limited: Graph API error 4 (OAuthException, HTTP 403)",
         ),
         (
@@ -537,6 +547,36 @@ def test_graph_errors_name_the_source_the_code_and_the_message(route, reason):
     assert str(e.value).startswith("source 'facebook': ")
     assert reason in str(e.value)
     assert TOKEN not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("route", "waited"),
+    [
+        (
+            PAGE_LIMIT,
+            timedelta(minutes=12),
+        ),
+        (
+            APP_LIMIT,
+            timedelta(hours=1),
+        ),
+        (
+            Route(graph_error(613, "Calls to this api have exceeded the rate limit."), status=400),
+            timedelta(hours=1),
+        ),
+    ],
+    ids=["page-limit-estimated", "app-limit", "custom-limit"],
+)
+def test_a_rate_limit_error_says_when_meta_lets_the_app_back_in(route, waited):
+    """Meta's own estimate (X-Business-Use-Case-Usage's estimated_time_to_regain_access, in
+    minutes) when it gives one, else the rolling hour its platform limits count calls over
+    (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). Before, none
+    was given, so the task's retries and the next runs asked inside the limit again, and the
+    app limit's 403 was taken for a refused token."""
+    with FeedServer({posts_path(): route}) as server, pytest.raises(ListenerError) as e:
+        FacebookListener(source(server), now=NOW).listen({})
+    assert type(e.value) is ListenerError  # not Refused: the token is fine
+    assert e.value.rate_limited_until == NOW + waited
 
 
 def test_the_token_in_the_query_string_reaches_no_error_and_no_log_line(caplog):

@@ -357,6 +357,25 @@ def test_the_profile_refuses_more_than_30_hashtags_and_names_written_with_a_hash
         InstagramSource.model_validate(settings | {"username": f"@{FORCE}"})
 
 
+def test_at_the_business_use_case_limit_the_run_stops_until_metas_estimate_is_up():
+    """Instagram Platform calls are counted by Business Use Case limits, whose header says
+    when access returns, in minutes
+    (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). Before, the next
+    run asked again 15 minutes on, inside the limit."""
+    spent = {"type": "instagram", "call_count": 100, "total_cputime": 30, "total_time": 31}
+    usage = {IG_USER: [spent | {"estimated_time_to_regain_access": 25}]}
+    routes = comments_on_a(1)
+    routes[media_path()] = listing(
+        [medium(MEDIA_A, days_ago=1)],
+        headers=(("X-Business-Use-Case-Usage", json.dumps(usage)),),
+    )
+    with FeedServer(routes) as server:
+        heard = listen(server)
+        assert len(server.requests) == 1  # neither the comments nor the tags were asked for
+    assert heard.wait_until == NOW + timedelta(minutes=25)
+    assert heard.mentions == []
+
+
 # A user token dies with its user's password (Graph's subcode 460): use a system user's.
 PASSWORD_CHANGED = graph_error(
     190, f"Error validating access token {TOKEN}: the user changed their password", subcode=460

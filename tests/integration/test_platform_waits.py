@@ -1,6 +1,6 @@
 """A platform that answers 429 with a Retry-After longer than a collect retry's delay, or
-whose answer says its rate limit is spent, is not asked again before the time it gave, and is
-asked as usual after it, from where it was.
+whose answer says its rate limit is spent (X's remaining requests, Meta's usage headers), is
+not asked again before the time it gave, and is asked as usual after it, from where it was.
 
 Bluesky, X, Reddit and Mastodon each document that asking early can lengthen the ban. Each
 source is collected through the real collect path from a loopback feed server answering as
@@ -10,6 +10,7 @@ RFC 9110 §15.5.29 and §10.2.3 describe, into the real Elasticsearch; the colle
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from earshot.store.indices import MENTIONS
 from earshot.store.queries import mention_counts
 from listeners import ListenerError, load_profile
 from tests.conftest import news_items, rss
+from tests.integration import test_facebook_listener as facebook
 from tests.integration.test_source_health import uk_minute
 from tests.integration.test_x_listener import (
     NOW,
@@ -230,3 +232,55 @@ def test_a_limit_spent_with_a_reset_within_a_retrys_delay_sets_no_wait(es, x_api
     with x_api({search(): page([post(2)], next_token="tok-1", remaining=0)}):
         collect_source(es, load_profile(), "x", now=RESET - timedelta(seconds=30))
     assert wait_until(es, "x") is None
+
+
+def metas_usage_spent(regain_minutes: int) -> tuple[tuple[str, str], ...]:
+    """The Page's business use case usage at its limit, with Meta's estimate of the wait
+    (https://developers.facebook.com/docs/graph-api/overview/rate-limiting: page access
+    tokens are counted by Business Use Case limits; `estimated_time_to_regain_access` is in
+    minutes)."""
+    usage = {"type": "pages", "call_count": 100, "total_cputime": 40, "total_time": 45}
+    spent = usage | {"estimated_time_to_regain_access": regain_minutes}
+    return (("X-Business-Use-Case-Usage", json.dumps({facebook.PAGE: [spent]})),)
+
+
+@pytest.mark.elasticsearch
+def test_a_facebook_page_that_spends_metas_usage_is_waited_for_then_read_on(
+    es, write_profile, monkeypatch
+):
+    """A comments page answered with the Page's usage at 100% ends the run, which keeps what
+    it read; no run asks Meta before its estimate is up, and the first after it reads the
+    post again, hearing only the comments it had not reached. Before, the next run, 15
+    minutes on, asked inside the limit and met Graph's error 32 (X's reset was waited for,
+    Meta's estimate only quoted in a warning)."""
+    monkeypatch.setenv("AIRFLOW_CONN_FACEBOOK_LINCS", f"generic://:{facebook.TOKEN}@")
+    post_a, now = facebook.POST_A, facebook.NOW
+    first, rest = facebook.comment(post_a, 3, 5), facebook.comment(post_a, 2, 20)
+    read_on = facebook.since(now - timedelta(minutes=5))
+    routes = {
+        facebook.posts_path(): facebook.listing([facebook.post(post_a, 1)]),
+        facebook.comments_path(post_a): facebook.listing(
+            [first], "Q09NMQ", headers=metas_usage_spent(regain_minutes=30)
+        ),
+        facebook.comments_path(post_a, since=read_on): facebook.listing([first], "Q09NMQ"),
+        facebook.comments_path(post_a, since=read_on, after="Q09NMQ"): facebook.listing([rest]),
+    }
+    with FeedServer(routes) as graph:
+        entry = {"kind": "facebook", "name": "facebook", "connection": "facebook_lincs"}
+        write_profile([entry | {"graph_url": graph.url(facebook.GRAPH), "page_id": facebook.PAGE}])
+        profile = load_profile()
+        assert collect_source(es, profile, "facebook", now=now).new == 1
+        until = wait_until(es, "facebook")
+        assert until is not None and until >= now + timedelta(minutes=30)
+        [waiting] = source_health(es, profile, now + timedelta(minutes=15))
+        assert waiting.limits[0] == f"waiting for Facebook until {uk_minute(until)}"
+
+        with pytest.raises(StillWaiting, match="waiting for Facebook until"):
+            collect_source(es, profile, "facebook", now=until - timedelta(seconds=1))
+        assert len(graph.requests) == 2  # the listing and the page that spent the limit
+
+        report = collect_source(es, profile, "facebook", now=until)
+    assert report.new == 1
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).by_source == {"facebook": 2}
+    assert wait_until(es, "facebook") is None

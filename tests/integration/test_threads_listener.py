@@ -281,6 +281,16 @@ def test_api_errors_name_the_source_and_the_reason_and_never_the_token(route, re
         assert "connection 'threads_lincs'" in str(e.value)
 
 
+def test_a_spent_rate_limit_is_not_asked_again_for_the_hour_meta_counts_calls_over():
+    """Threads answers a spent limit with Graph's error 4 (as the error test above); its
+    overview documents a rolling 24 hours and no reset time, so the source waits Graph's
+    rolling hour before asking once more, not the collect task's one-minute retry."""
+    limited = graph_error(4, "Application request limit reached", 400)
+    with FeedServer(me() | {search_path(): limited}) as server, pytest.raises(ListenerError) as e:
+        ThreadsListener(source(server), now=NOW).listen({})
+    assert e.value.rate_limited_until == NOW + timedelta(hours=1)
+
+
 def test_a_source_with_nothing_to_hear_is_refused():
     with pytest.raises(ValueError, match="give keywords, tags, or replies"):
         ThreadsSource(kind="threads", name="t", connection="c")
