@@ -96,9 +96,10 @@ def collect_source(
     es: Elasticsearch, profile: Profile, name: str, now: datetime | None = None
 ) -> SourceReport:
     """Raises ListenerError (source unreadable; AskedToWait when its platform asked for a
-    wait), IndexingError or PseudonymKeyMissing, and the cursor then stays put; StillWaiting
-    before that wait, or the one a run that spent the rate limit saved, is over, asking
-    nothing. `now` is the clock's unless a test or a harness says otherwise."""
+    wait, also when the mentions then failed to index), IndexingError or
+    PseudonymKeyMissing, and the cursor then stays put; StillWaiting before that wait, or
+    the one a run that spent the rate limit saved, is over, asking nothing. `now` is the
+    clock's unless a test or a harness says otherwise."""
     source = profile.source(name)
     _require_pseudonym_key()
     require_installed(es, CURSORS, ERASED)  # setup's, made with the templates
@@ -115,7 +116,7 @@ def collect_source(
         # The source's health line (`earshot stats`), and what cost quota to learn.
         note_failure(es, name, e.reason, spent=e.cursor, wait_until=wait)
         if wait:
-            raise AskedToWait(e, wait, now) from e
+            raise AskedToWait(name, e.reason, wait, now) from e
         raise
     # Its rate limit spent on a page read: no run asks before it is back, as after a 429.
     wait = wait_asked(name, heard.wait_until, now, took=_since(started))
@@ -135,8 +136,11 @@ def collect_source(
             written = index_mentions(es, kept, handles=Handles.for_profile(profile))
     except IndexingError as e:
         # The node answered but refused some (a write block, a full disk): the cursor waits,
-        # and `earshot stats` says why rather than showing the source heard fine.
-        note_failure(es, name, str(e))
+        # and `earshot stats` says why rather than showing the source heard fine. A wait the
+        # platform asked for stands (see earshot/app/platform_waits.py).
+        note_failure(es, name, str(e), wait_until=wait)
+        if wait:
+            raise AskedToWait(name, str(e), wait, now) from e
         raise
     save_cursor(
         es,

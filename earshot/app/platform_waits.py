@@ -11,7 +11,9 @@ wait hears everything since. A shorter wait, or none given, is the retries' to c
 
 An answer that succeeds but says the limit is spent (a platform's remaining requests at 0:
 `Listener.watch_rate_limit`, `Heard.wait_until`) is waited for the same way, after its run
-saved what it read: the next run would only meet the 429.
+saved what it read: the next run would only meet the 429. So it is when Elasticsearch then
+refuses some of the run's mentions: the cursor stays, so the first run after the wait hears
+them again, and the store's exactly-once writes keep those already indexed once.
 """
 
 from __future__ import annotations
@@ -33,13 +35,12 @@ MAX_WAIT = timedelta(hours=25)
 
 
 class AskedToWait(ListenerError):
-    """A 429 (or a spent quota) asked for a wait no retry of the task outlasts: retrying
-    inside it would be refused, and may lengthen the ban, so the task fails at once."""
+    """A 429 (or a spent quota, or a page that spent the limit before the run failed) asked
+    for a wait no retry of the task outlasts: retrying inside it would be refused, and may
+    lengthen the ban, so the task fails at once, with the `failure` that ended the run."""
 
-    def __init__(self, refused: ListenerError, wait_until: datetime, now: datetime):
-        super().__init__(
-            refused.source, f"{refused.reason}; not asked again before {until(wait_until, now)}"
-        )
+    def __init__(self, source: str, failure: str, wait_until: datetime, now: datetime):
+        super().__init__(source, f"{failure}; not asked again before {until(wait_until, now)}")
         self.wait_until = wait_until
 
 

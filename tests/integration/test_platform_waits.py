@@ -24,7 +24,7 @@ from earshot.app.feed_server import FeedServer, Route
 from earshot.app.platform_waits import MAX_WAIT, AskedToWait, StillWaiting, wait_asked
 from earshot.app.source_health import source_health
 from earshot.store.cursors import load_cursor, wait_until
-from earshot.store.indices import MENTIONS
+from earshot.store.indices import MENTIONS, mentions_index
 from earshot.store.queries import mention_counts
 from listeners import ListenerError, load_profile
 from tests.conftest import news_items, rss
@@ -232,6 +232,43 @@ def test_a_limit_spent_with_a_reset_within_a_retrys_delay_sets_no_wait(es, x_api
     with x_api({search(): page([post(2)], next_token="tok-1", remaining=0)}):
         collect_source(es, load_profile(), "x", now=RESET - timedelta(seconds=30))
     assert wait_until(es, "x") is None
+
+
+@pytest.mark.elasticsearch
+def test_mentions_refused_after_a_page_spent_the_limit_wait_for_its_reset_then_land_once(es, x_api):
+    """Elasticsearch refusing some of a run's mentions (a write block on November's index,
+    as a full disk sets) after a page spent X's limit: the wait stands, and the task fails
+    at once rather than retry inside it. Before, the failure ended the wait, and the retry,
+    a minute on, asked X inside its window. The cursor stays, so the first run after the
+    reset hears the page again: the post refused is stored then, the one taken (October's)
+    is not stored twice."""
+    october = post(3) | {"created_at": "2026-10-31T23:15:00.000Z"}
+    routes = {
+        search(): page([october, post(2)], next_token="tok-1", remaining=0),
+        search(next_token="tok-1"): page([post(1)]),
+    }
+    november = mentions_index(NOW)
+    es.indices.create(index=november)
+    es.indices.add_block(index=november, block="write")
+    with x_api(routes) as x:
+        profile = load_profile()
+        with pytest.raises(AskedToWait, match="1 mentions not indexed") as e:
+            collect_source(es, profile, "x", now=NOW)
+        assert "not asked again before 2026-11-21T07:15" in str(e.value)
+        until = wait_until(es, "x")
+        assert until is not None and until >= RESET
+        assert load_cursor(es, "x") == {}
+        es.indices.put_settings(index=november, settings={"index.blocks.write": False})
+
+        with pytest.raises(StillWaiting, match="waiting for X until"):
+            collect_source(es, profile, "x", now=NOW + timedelta(minutes=1))  # the retry
+        assert len(x.requests) == 1  # the page that spent the limit: nothing since
+
+        x.routes[search()] = page([october, post(2)], next_token="tok-1")
+        report = collect_source(es, profile, "x", now=until)
+    assert (report.new, report.already_indexed) == (2, 1)
+    es.indices.refresh(index=MENTIONS)
+    assert mention_counts(es).by_source == {"x": 3}
 
 
 def metas_usage_spent(regain_minutes: int) -> tuple[tuple[str, str], ...]:
