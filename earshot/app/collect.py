@@ -5,8 +5,8 @@ point means the next run hears the same items again, and the store's exactly-onc
 writes make that harmless. A report says what its own try stored; whether the alerts are
 woken is the collect DAG's `announce` to ask the store, as a try stopped after saving the
 cursor leaves its retry nothing new to hear or report.
-A listener that fails leaves its cursor, but for what it spent quota to learn whatever
-is indexed (a YouTube search: `Listener.spent`).
+A listener that fails, or whose mentions the node refuses, leaves its cursor, but for what
+it spent quota to learn whatever is indexed (a YouTube search: `Listener.spent`).
 """
 
 from __future__ import annotations
@@ -137,8 +137,10 @@ def collect_source(
     except IndexingError as e:
         # The node answered but refused some (a write block, a full disk): the cursor waits,
         # and `earshot stats` says why rather than showing the source heard fine. A wait the
-        # platform asked for stands (see earshot/app/platform_waits.py).
-        note_failure(es, name, str(e), wait_until=wait)
+        # platform asked for stands (see earshot/app/platform_waits.py), and so does what
+        # cost quota to learn: the platform counted it whatever the node refused.
+        spent = listener.spent()
+        note_failure(es, name, str(e), spent=cursor | spent if spent else None, wait_until=wait)
         if wait:
             raise AskedToWait(name, str(e), wait, now) from e
         raise

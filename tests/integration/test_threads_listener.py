@@ -15,7 +15,9 @@ import pytest
 
 from earshot.app.collect import collect_source
 from earshot.app.feed_server import FeedServer, Route
-from earshot.store.indices import MENTIONS
+from earshot.store.cursors import load_cursor
+from earshot.store.indices import MENTIONS, mentions_index
+from earshot.store.mentions import IndexingError
 from earshot.store.queries import mention_counts
 from listeners import ListenerError, load_profile
 from listeners.threads import ThreadsListener, ThreadsSource
@@ -249,6 +251,26 @@ def test_queries_sent_are_counted_though_the_run_then_fails():
         ThreadsListener(source(server), now=NOW).listen({})
     hour = int(NOW.timestamp())
     assert e.value.cursor == {"searches": f"{hour}/1"}
+
+
+@pytest.mark.elasticsearch
+def test_queries_sent_are_counted_though_elasticsearch_refuses_the_posts(es, write_profile):
+    """Meta counted the query whatever Earshot then stored (here a write block on the
+    month's index, as a full disk sets). Before, the refused run saved no count, and the
+    source believed it had a query more left than Meta did."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    month = mentions_index(now - timedelta(minutes=10))
+    es.indices.create(index=month)
+    es.indices.add_block(index=month, block="write")
+    routes = me() | {search_path(): page([post(1, 10, now=now)])}
+    with FeedServer(routes) as server:
+        entry = {"kind": "threads", "name": "threads", "connection": "threads_lincs"}
+        write_profile([entry | {"api_url": server.url(API), "keywords": [TERM]}])
+        with pytest.raises(IndexingError, match="1 mentions not indexed"):
+            collect_source(es, load_profile(), "threads", now=now)
+    es.indices.put_settings(index=month, settings={"index.blocks.write": False})
+    hour = int(now.timestamp()) // 3600 * 3600
+    assert load_cursor(es, "threads") == {"searches": f"{hour}/1"}
 
 
 @pytest.mark.parametrize(
