@@ -77,12 +77,12 @@ class XSource(ApiSource):
 
 class XListener(Listener[XSource]):
     """One search, read on from its own backlog token rather than walked down to a mark
-    (see the module's docstring): it keeps `listen` to itself."""
+    (see the module's docstring): it keeps the streams' loop (`_listen`) to itself."""
 
     platform = "X"
     reset = Reset("x-rate-limit-reset")  # Unix seconds: when the window's requests are back
 
-    def listen(self, cursor: Cursor) -> Heard:
+    def _listen(self, cursor: Cursor) -> Heard:
         budget = _Budget.of(cursor, self.now, self.source.max_posts_per_day)
         if budget.left < MIN_PAGE_SIZE:
             return Heard(mentions=[], cursor=cursor, unchanged=True, warnings=[str(budget)])
