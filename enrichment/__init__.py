@@ -105,7 +105,9 @@ class Enricher:
             evidence += (toward.verdict if flags else toward.reason,)
         enriched = mention.model_copy(
             update={
-                "canonical_url": canonical_url(mention.url),
+                # A page others share (a place's reviews, a post's comments) is no story's
+                # address: every review of a station was one story, the rest "copies".
+                "canonical_url": None if mention.link_shared else canonical_url(mention.url),
                 "signature": signature(words),
                 "tone": plain_tone,
                 "toward_force": toward.tone,

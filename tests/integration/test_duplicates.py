@@ -9,10 +9,13 @@ from elasticsearch import Elasticsearch
 
 from earshot.core.model import Mention, mention_id
 from earshot.core.near_duplicates import PERMUTATIONS, bands, canonical_url, signature, similarity
+from earshot.core.paths import DEFAULT_PROFILE
 from earshot.store.clusters import POOL, story_started_by
 from earshot.store.connection import connect
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
+from enrichment import Enricher
+from listeners import load_profile
 from tests.node_way import interleaving
 
 STORY = (
@@ -114,6 +117,34 @@ def test_signatures_are_datasketchs_so_stored_ones_stay_comparable():
 
 
 @pytest.mark.elasticsearch
+def test_reviews_at_their_places_shared_page_are_each_a_story_of_their_own(es):
+    """Every Google review of a station is at the place's reviews page (listeners'
+    `page=`): that page is not a story's address, so one reviewer's complaint is not shown
+    as a copy of another's praise on the desk, in the digest or in an alert's count."""
+    ensure_indices(es)
+    enricher = Enricher.for_profile(load_profile(DEFAULT_PROFILE))
+    page = "https://search.google.com/local/reviews?placeid=ChIJstation"
+    said = [
+        "Lincolnshire Police at Lincoln station were rude and kept me waiting an hour",
+        "Lincolnshire Police front desk in Lincoln were kind and sorted my lost wallet",
+    ]
+    reviews = [
+        enricher.complete(
+            enricher.judge(
+                mention(n, text, page).model_copy(
+                    update={"link_shared": True, "canonical_url": None}
+                )
+            )
+        )
+        for n, text in enumerate(said)
+    ]
+    assert [r.canonical_url for r in reviews] == [None, None]
+
+    index_mentions(es, reviews)
+
+    assert stories(es) == 2
+
+
 def test_ten_syndicated_copies_are_one_cluster_and_another_story_is_its_own(es):
     ensure_indices(es)
     first_half = [
