@@ -47,6 +47,7 @@ MOST_DAYS = 0.5
 COLLECTION = "all"  # the key of the alert for every source at once
 MIN_TOGETHER = 2
 MOST_SOURCES = Fraction(4, 5)
+TOGETHER_CHANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,14 @@ class SourceQuiet(DetectionRule):
         delivering = normally_delivering(es, profile, now)
         quiet = [source for source in delivering if source.is_quiet(settings)]
         found = [Situation(self.name, s.key, window_minutes, s.evidence()) for s in quiet]
+        # Silent together: for half the time, and each for longer than it usually is (below
+        # TOGETHER_CHANCE): sources that post nothing most nights are not a collector that
+        # stopped when one busy source breaks at 04:00.
         together = [
             source
             for source in delivering
             if source.silent >= timedelta(hours=settings.quiet_after_hours) / 2
+            and source.chance < TOGETHER_CHANCE
         ]
         if quiet and len(together) >= max(MIN_TOGETHER, MOST_SOURCES * len(delivering)):
             found.append(Situation(self.name, COLLECTION, window_minutes, _stopped(together)))
@@ -137,9 +142,14 @@ class SourceQuiet(DetectionRule):
     def watched(self, key: str) -> str:
         return "all sources" if key == COLLECTION else super().watched(key)
 
-    def counted(self, evidence: Evidence) -> str:
+    def counted(self, key: str, evidence: Evidence) -> str:
         """A silence has no hour of the week: what it is measured against is how often the
         source delivers."""
+        if key == COLLECTION:
+            return (
+                f"nothing from any of {len(evidence.sources)} sources, each silent longer than "
+                "it usually is"
+            )
         return (
             f"nothing delivered; usually something in about {evidence.baseline:.0f} of those hours"
         )

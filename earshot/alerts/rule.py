@@ -67,7 +67,7 @@ class DetectionRule(Protocol):
         kind, _, name = key.partition(":")
         return "all mentions" if key == "all" else f"{kind} {name}"
 
-    def counted(self, evidence: Evidence) -> str:
+    def counted(self, key: str, evidence: Evidence) -> str:
         """The alert's count against what was usually seen."""
         return (
             f"{evidence.count} in the window; {evidence.baseline:.1f} expected for this hour "

@@ -73,7 +73,7 @@ def _facts(alert: Alert) -> tuple[tuple[str, str], ...]:
     watched = neutral(rule.watched(alert.key), WORD_CHARS)
     facts = [
         ("What fired", f"{rule.headline} ({watched})"),
-        ("Count", rule.counted(ev)),
+        ("Count", rule.counted(alert.key, ev)),
         ("How unusual", _chance(ev.probability)),
     ]
     if ev.share is not None:

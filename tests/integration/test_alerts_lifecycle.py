@@ -301,6 +301,29 @@ def test_nearly_every_source_quiet_together_is_collection_stopping(es, still_del
     assert sorted(alert.key for alert in list_alerts(es)) == alerts
 
 
+def test_one_busy_source_breaking_while_quiet_ones_sleep_is_that_source_alone(es):
+    # At night four sources that deliver twice a day have been silent 13 hours, as most
+    # nights (a 1 in 3 chance each); one busy source has been silent 7 hours, which it never
+    # is. The collector runs: on-call hears of that source, not "collection has stopped".
+    sleepers = ("b", "c", "d", "e")
+    twice_a_day = [
+        T - timedelta(hours=13 + 6 * late, days=day) for day in range(10) for late in (0, 1)
+    ]
+    put_mentions(
+        es, rhythmic_history(T - timedelta(days=6), T - timedelta(hours=7), base=15, sources=("a",))
+    )
+    put_mentions(
+        es,
+        [
+            talk(8_000_000 + 100 * n + i, when, source=source, tone=0.0)
+            for n, source in enumerate(sleepers)
+            for i, when in enumerate(twice_a_day)
+        ],
+    )
+    evaluate(es, watching("a", *sleepers), T, actor=ROBOT)
+    assert [alert.key for alert in list_alerts(es)] == ["source:a"]
+
+
 @pytest.mark.parametrize("batch", [1, 10], ids=["one item", "ten items"])
 def test_a_source_that_delivers_twice_a_day_pages_nobody_overnight_but_does_when_dead(es, batch):
     # Hearing nothing from it for 18 hours is a 1 in 5 chance: on-call paged for it every

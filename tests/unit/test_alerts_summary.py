@@ -34,9 +34,10 @@ def test_the_window_names_the_zone_at_both_ends_when_the_clocks_change_inside_it
     assert dict(summarise(alert).facts)["Window"] == reads
 
 
-def quiet_alert(key: str, start: str, end: str) -> Alert:
+def quiet_alert(key: str, start: str, end: str, sources: tuple[str, ...] = ()) -> Alert:
     spike = an_alert(at(start))
     silence = {"window_start": at(start), "window_end": at(end), "count": 0, "baseline": 5.0}
+    silence |= {"sources": sources}
     return spike.model_copy(
         update={
             "rule": "source-quiet",
@@ -58,9 +59,11 @@ def test_a_silence_reads_against_how_often_the_source_delivers_and_for_as_long_a
 
 
 def test_collection_stopped_names_all_sources_and_both_days_of_its_silence():
-    facts = dict(summarise(quiet_alert("all", "2026-12-06 22:00", "2026-12-08 12:00")).facts)
+    stopped = quiet_alert("all", "2026-12-06 22:00", "2026-12-08 12:00", ("a", "b", "c"))
+    facts = dict(summarise(stopped).facts)
 
     assert facts["What fired"] == "Collection has gone quiet (all sources)"
+    assert facts["Count"] == "nothing from any of 3 sources, each silent longer than it usually is"
     assert (
         facts["Window"] == "38.0 hours, 22:00 GMT on Sun 6 Dec 2026 to 12:00 GMT on Tue 8 Dec 2026"
     )
