@@ -50,6 +50,10 @@ class ErasureIncomplete(EarshotError):
     """Elasticsearch refused some of the deletes: what is left is found again next time."""
 
 
+class NotOnePost(EarshotError):
+    """`--url` named a page others' reviews or comments share, not one person's post."""
+
+
 @dataclass(frozen=True)
 class Person:
     """Who asked, as the mention indices can find them, and as the audit trail names them."""
@@ -143,6 +147,12 @@ class Erasure:
 
 def erase(es: Elasticsearch, person: Person, *, apply: bool, actor: str | None = None) -> Erasure:
     """With apply=False, only find: nothing changes and nothing is recorded."""
+    if person.post is not None and _shared_page(es, person):
+        raise NotOnePost(
+            "that address is the page of several people's reviews or comments, not one "
+            "post: erasing by it would take theirs from alerts and digests too; erase the "
+            "person with --author"
+        )
     found = _mentions(es, person)
     erasing = Erasing(
         mentions=tuple(found),
@@ -167,15 +177,16 @@ def erase(es: Elasticsearch, person: Person, *, apply: bool, actor: str | None =
         deletes = (
             {"_op_type": "delete", "_index": index, "_id": m.id} for m, index in found.items()
         )
-        try:
-            helpers.bulk(es, deletes, ignore_status=(404,))
-        except helpers.BulkIndexError as e:
-            [refused] = e.errors[0].values()
+        # Every chunk tried, so the count of those left is true: raising at the first
+        # refused chunk of 500 told an author of 1,200 "500 not deleted" when none were.
+        _, refused = helpers.bulk(es, deletes, ignore_status=(404,), raise_on_error=False)
+        if refused:
+            [first] = refused[0].values()
             raise ErasureIncomplete(
-                f"{len(e.errors)} of the {len(found)} mentions were not deleted "
-                f"({_reason(refused)}); the erasure is in the audit trail: run the same "
+                f"{len(refused)} of the {len(found)} mentions were not deleted "
+                f"({_reason(first)}); the erasure is in the audit trail: run the same "
                 "command again to finish it"
-            ) from e
+            )
         indices = ",".join([MENTIONS, *(r.index for r in redactions)])
         es.indices.refresh(index=indices, **_HUNT)
     return erasure
@@ -215,3 +226,8 @@ def _own_link(doc: dict) -> str | None:
 def _reason(refused: dict) -> str:
     error = refused.get("error") or {}
     return str(error.get("reason", error) if isinstance(error, dict) else error)[:200]
+
+
+def _shared_page(es: Elasticsearch, person: Person) -> bool:
+    shared = {"bool": {"filter": [person.query, {"term": {LINK_SHARED: True}}]}}
+    return es.count(index=MENTIONS, query=shared, **_HUNT)["count"] > 0

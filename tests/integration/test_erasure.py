@@ -14,7 +14,7 @@ from earshot.alerts.model import ALERTS, EvidenceMention, ensure_alerts, to_docu
 from earshot.core.model import Mention
 from earshot.core.pseudonym import author_key
 from earshot.digest.archive import DIGESTS, ensure_archive
-from earshot.governance.erasure import ErasureIncomplete, by_author, by_url, erase
+from earshot.governance.erasure import ErasureIncomplete, NotOnePost, by_author, by_url, erase
 from earshot.store import audit
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import Handles, index_mentions
@@ -184,7 +184,10 @@ def test_erasing_one_reviewer_leaves_the_others_at_the_same_address_now_and_to_c
 
     assert (report.new, report.already_indexed) == (1, 1)  # hers kept out by its id
     assert remaining(es, MENTIONS) == {theirs.id, later.id}
-    assert erase(es, by_url(PLACE_REVIEWS), apply=False).mentions == ()  # no one's post
+    with pytest.raises(NotOnePost, match="--author"):  # the page is no one's post
+        erase(es, by_url(PLACE_REVIEWS), apply=True, actor="dpo")
+    assert remaining(es, MENTIONS) == {theirs.id, later.id}
+    assert len(audit.history(es, action="erasure")) == 1
 
 
 @pytest.mark.elasticsearch
