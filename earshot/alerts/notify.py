@@ -47,7 +47,7 @@ from earshot.alerts.webhook import (
 )
 from earshot.core.desk_links import desk_url
 from earshot.core.errors import EarshotError, OutcomeUnknown
-from earshot.core.mail import DeliveryError, RefusedForGood
+from earshot.core.mail import DeliveryError, RefusedForGood, each_once
 from earshot.core.profile import Profile
 from earshot.store.indices import require_fields
 
@@ -241,7 +241,8 @@ def _by_email(summary: Summary, profile: Profile, due: Delivery) -> Delivery:
     will refuse them the same way (RFC 5321 §4.2.1)."""
     if not profile.recipients.alerts:
         raise DeliveryError("no recipients: set recipients.alerts in the profile")
-    mail = send_alert_email(summary, profile.recipients.alerts, only_to=due.retry_only)
+    on_call = each_once(profile.recipients.alerts)
+    mail = send_alert_email(summary, on_call, only_to=due.retry_only)
     for_good = mail.refused_for_good
     said = []
     if mail.refused_for_now:

@@ -106,6 +106,16 @@ def addressed(
     return message
 
 
+def each_once(addresses: list[str]) -> list[str]:
+    """A mailbox listed twice gets one copy, not two. A domain is the same in any case (RFC
+    5321 §2.4); a local part may not be, so a second spelling of it is a second reader."""
+    first: dict[tuple[str, str], str] = {}
+    for address in addresses:
+        local, _, domain = address.rpartition("@")
+        first.setdefault((local, domain.casefold()), address)
+    return list(first.values())
+
+
 def send_mail(
     compose: Callable[[str], EmailMessage],
     recipients: list[str],

@@ -12,7 +12,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError
 from earshot.core.clock import LocalDay
 from earshot.core.desk_links import desk_url
 from earshot.core.kibana_links import kibana_url
-from earshot.core.mail import MayHaveArrived
+from earshot.core.mail import MayHaveArrived, each_once
 from earshot.core.profile import Profile
 from earshot.digest import archive
 from earshot.digest.charts import draw
@@ -37,7 +37,7 @@ def build_and_keep(
 ) -> str:
     """Build the day's digest for the profile's digest recipients (or `to`) and keep it;
     returns its archive id. With nobody to send to it fails here, before any work."""
-    recipients = _each_once(to or profile.recipients.digest)
+    recipients = each_once(to or profile.recipients.digest)
     if not recipients:
         raise DeliveryError("no recipients: set recipients.digest in the profile, or use --to")
     digest_id = archive.id_of(day, run)
@@ -46,16 +46,6 @@ def build_and_keep(
         return digest_id
     figures, charts, rendered = build(es, profile, day)
     return archive.keep_built(es, figures, charts, rendered, recipients=recipients, run=run)
-
-
-def _each_once(addresses: list[str]) -> list[str]:
-    """A mailbox listed twice gets one copy, not two. A domain is the same in any case (RFC
-    5321 §2.4); a local part may not be, so a second spelling of it is a second reader."""
-    first: dict[tuple[str, str], str] = {}
-    for address in addresses:
-        local, _, domain = address.rpartition("@")
-        first.setdefault((local, domain.casefold()), address)
-    return list(first.values())
 
 
 class RefusedForNow(DeliveryError):

@@ -335,6 +335,19 @@ def test_a_mail_server_that_is_down_is_tried_once_a_run_and_the_webhook_still_de
     assert len(box.received) == 3 and len(receiver.posted) == 3
 
 
+def test_an_on_call_address_listed_twice_is_mailed_once(alerts_index, profile, monkeypatch):
+    """A mail server that delivers to each recipient it is given put two copies of the
+    alert in that mailbox (a domain is the same in any case, RFC 5321 §2.4)."""
+    twice = [*ON_CALL, ON_CALL[0].replace("lincs.police.example", "LINCS.Police.example")]
+    profile = profile.model_copy(update={"recipients": Recipients(alerts=twice)})
+    put(alerts_index, spike(notifications={"email": Delivery()}))
+    with Mailbox() as box:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", box.connection_uri())
+        deliver_pending(alerts_index, profile, now=NOW).raise_for_failures()
+
+    assert [rcpts for _, rcpts, _ in box.received] == [ON_CALL]
+
+
 GREYLISTED = "450 4.2.0 Greylisted, try again later"
 
 
