@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
+from earshot.core.pseudonym import keyed_hash
+
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands of 4 rows: pairs from about 0.5 similarity become candidates
 ROWS = PERMUTATIONS // BANDS
@@ -77,12 +79,15 @@ def _normalised(url: str | None, tracking: re.Pattern, kept_fragment: re.Pattern
 def story_key(site: str | None, headline: str) -> str | None:
     """The same article on the same site however a feed titled it: the site's host as
     `canonical_url` has it, then the headline's words in lower case (quotes and dashes
-    vary between feeds). None without a site or with too short a headline."""
+    vary between feeds), keyed-hashed: a comment feed's headline names the commenter
+    ("Comment on … by Jane Doe"), and the key is stored where `hide_handles` took the name
+    out of the title. None without a site or with too short a headline. Raises
+    PseudonymKeyMissing without the secret."""
     host = urlsplit(canonical_url(site) or "").hostname
     words = _WORDS.findall(re.sub("['\u2019]", "", headline.lower()))
     if not host or len(words) < MIN_HEADLINE_WORDS:
         return None
-    return f"{host} {' '.join(words)}"
+    return keyed_hash(f"{host} {' '.join(words)}")
 
 
 def signature(text: str) -> tuple[int, ...]:

@@ -25,11 +25,16 @@ class PseudonymKeyMissing(EarshotError):
 def author_key(author: str) -> str:
     """The same person on any platform gives the same pseudonym: handles are compared
     without case or a leading @, so `erase --author @Name` finds `name`'s posts."""
+    return keyed_hash(author.strip().lstrip("@").lower())
+
+
+def keyed_hash(text: str) -> str:
+    """For what is only ever compared, never read, and may name someone: nobody without
+    the secret can test a guessed name against it."""
     secret = os.environ.get(KEY_VARIABLE, "")
     if len(secret) < MIN_KEY_CHARS:
         raise PseudonymKeyMissing(
             f"{KEY_VARIABLE} must hold a secret of at least {MIN_KEY_CHARS} characters "
             "(earshot setup writes one; see README, Data protection)"
         )
-    handle = author.strip().lstrip("@").lower()
-    return hmac.new(secret.encode(), handle.encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]

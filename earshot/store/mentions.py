@@ -121,6 +121,9 @@ def to_document(mention: Mention, ingested: datetime, handles: Handles = KEEP_HA
         "response": mention.response,
     }
     doc["earshot"] |= {k: v.model_dump() for k, v in optional.items() if v is not None}
+    if mention.response:  # a flag's reason quotes the words that raised it
+        reasons = [handles.in_text(reason, mention) for reason in mention.response.reasons]
+        doc["earshot"]["response"]["reasons"] = reasons
     if user := handles.user(mention):
         doc["user"] = user
     if mention.cluster and mention.cluster != mention.id:

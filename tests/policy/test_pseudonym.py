@@ -180,6 +180,35 @@ def test_a_collect_run_for_a_force_hiding_handles_keeps_only_the_pseudonym(es, w
     assert doc["earshot"]["title"] == "Lincolnshire Police asked about @[handle]'s complaint"
 
 
+COMMENT_FEED = rss(
+    [
+        {
+            "title": "Comment on Boston break-in appeal by Jane Doe",
+            "link": "https://news.example/boston-break-in#comment-7",
+            "description": "Someone should stab @pal the Lincolnshire Police copper.",
+            "pubDate": "Fri, 20 Nov 2026 09:00:00 +0000",
+            "author": "Jane Doe",
+        }
+    ]
+)
+
+
+@pytest.mark.elasticsearch
+def test_a_force_hiding_handles_keeps_no_name_or_handle_in_any_field(es, write_profile):
+    """A WordPress comment feed titles each comment with its author's name, and a flag's
+    reason quotes the words that raised it: neither keeps a name the text has lost."""
+    with FeedServer({"/comments.rss": Route(COMMENT_FEED)}) as server:
+        path = profile_hiding_handles(write_profile, server.url("/comments.rss"))
+        assert collect_source(es, load_profile(path), "local-news").new == 1
+    es.indices.refresh(index=MENTIONS)
+    [hit] = es.search(index=MENTIONS)["hits"]["hits"]
+    earshot = hit["_source"]["earshot"]
+    assert "threat-to-staff" in earshot["risk_flags"]
+    assert any("@[handle]" in reason for reason in earshot["response"]["reasons"])
+    raw = json.dumps(hit["_source"]).lower()
+    assert "jane" not in raw and "doe" not in raw and "@pal" not in raw
+
+
 @pytest.mark.elasticsearch
 @pytest.mark.parametrize("key", [None, "short"])
 def test_collect_fails_clearly_without_the_key_before_fetching(es, write_profile, monkeypatch, key):
