@@ -39,3 +39,10 @@ def without_handles(text: str, erased: Iterable[str]) -> str:
     return _HANDLE.sub(
         lambda m: HANDLE_ERASED if m.group(0)[1:].lower() in gone else m.group(0), text
     )
+
+
+def handle_words(handles: Iterable[str]) -> list[str]:
+    """The words Elasticsearch's text analyser makes of the handles (bare, lower-cased),
+    to find the texts naming them: it keeps `@jane_doe's complaint`'s `jane_doe's` one
+    word, straight or curly apostrophe, where a search for `jane_doe` misses it."""
+    return [handle + ending for handle in sorted(handles) for ending in ("", "'s", "\u2019s")]

@@ -1,15 +1,17 @@
 """Other people's posts that name an erased person by their @handle. The posts are their
-own authors' and stay; the handle is the erased person's and goes, from the text and the
-title Earshot kept. Found by the handle as a word (the text analyser keeps `jane_doe` and
-`jane.bsky.social` whole) and replaced only where it is the whole handle.
+own authors' and stay; the handle is the erased person's and goes, from the text, the
+title and the response's reasons (a flag's reason quotes the words that raised it) Earshot
+kept. Found by the handle as a word (the text analyser keeps `jane_doe`, `jane_doe's` and
+`jane.bsky.social` whole: core.people.handle_words) and replaced only where it is the
+whole handle.
 """
 
 from __future__ import annotations
 
 from elasticsearch import Elasticsearch, helpers
 
-from earshot.core.people import without_handles
-from earshot.store.fields import MESSAGE, TITLE
+from earshot.core.people import handle_words, without_handles
+from earshot.store.fields import MESSAGE, RESPONSE_REASONS, TITLE
 from earshot.store.indices import MENTIONS
 from earshot.store.keeping import Erasing, Redaction
 
@@ -22,9 +24,9 @@ def redact_handles(es: Elasticsearch, erasing: Erasing) -> Redaction:
     if erasing.handles:
         es.indices.refresh(index=MENTIONS, **_HUNT)
         naming = [
-            {"match_phrase": {name: handle}}
-            for name in (MESSAGE, TITLE)
-            for handle in sorted(erasing.handles)
+            {"match_phrase": {name: word}}
+            for name in (MESSAGE, TITLE, RESPONSE_REASONS)
+            for word in handle_words(erasing.handles)
         ]
         query = {
             "bool": {
@@ -34,7 +36,11 @@ def redact_handles(es: Elasticsearch, erasing: Erasing) -> Redaction:
             }
         }
         for hit in helpers.scan(
-            es, index=MENTIONS, query={"query": query}, _source_includes=[MESSAGE, TITLE], **_HUNT
+            es,
+            index=MENTIONS,
+            query={"query": query},
+            _source_includes=[MESSAGE, TITLE, RESPONSE_REASONS],
+            **_HUNT,
         ):
             if doc := _redacted(hit["_source"], erasing.handles):
                 updates[hit["_id"]] = doc
@@ -50,7 +56,11 @@ def _redacted(source: dict, handles: frozenset[str]) -> dict:
     message = source.get(MESSAGE)
     if message and (changed := without_handles(message, handles)) != message:
         doc[MESSAGE] = changed
-    title = source.get("earshot", {}).get("title")
+    earshot = source.get("earshot", {})
+    title = earshot.get("title")
     if title and (changed := without_handles(title, handles)) != title:
         doc["earshot"] = {"title": changed}
+    reasons = earshot.get("response", {}).get("reasons") or []
+    if (changed := [without_handles(r, handles) for r in reasons]) != reasons:
+        doc.setdefault("earshot", {})["response"] = {"reasons": changed}
     return doc

@@ -15,6 +15,7 @@ from elasticsearch.helpers import scan
 from earshot.alerts.detect import Spike
 from earshot.alerts.evidence import gather
 from earshot.alerts.model import ALERTS, ensure_alerts, to_document
+from earshot.core.model import Response
 from earshot.governance.erasure import by_author, erase
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import index_mentions
@@ -104,3 +105,44 @@ def test_erasing_a_hyphenated_handle_takes_it_whole_out_of_others_posts(es, hand
     assert f"@{handle}" not in texts[naming.id]
     assert f"{lookalike} is someone else" in texts[other.id]
     assert erasure.counts()["mentions_naming"] == 1
+
+
+@pytest.mark.elasticsearch
+@pytest.mark.parametrize("apostrophe", ["'", "\u2019"])
+def test_erasing_an_author_takes_their_possessive_handle_out_of_others_posts(es, apostrophe):
+    """The text analyser keeps `jane_doe's` one word: a post about her complaint names her."""
+    ensure_indices(es)
+    naming = replying(1, f"Lincolnshire Police ignored @{ERASED}{apostrophe}s complaint")
+    index_mentions(es, [naming])
+
+    erasure = erase(es, by_author(f"@{ERASED}"), apply=True)
+
+    assert not NAMES_HER.search(stored_text(es, MENTIONS)[naming.id])
+    assert erasure.counts()["mentions_naming"] == 1
+
+
+@pytest.mark.elasticsearch
+def test_erasing_an_author_takes_their_handle_out_of_the_reasons_quoting_others_posts(es):
+    """A flag's reason quotes the words that raised it, handle and all."""
+    ensure_indices(es)
+    threat = "Someone should stab @jane_doe the copper"
+    quoting = replying(1, threat).model_copy(
+        update={
+            "risk_flags": ("threat-to-staff",),
+            "response": Response(
+                action="moderate-preserve",
+                priority=95,
+                reasons=("threatens officers", f"threat-to-staff (rule): '{threat}'"),
+            ),
+        }
+    )
+    index_mentions(es, [quoting])
+
+    erase(es, by_author(f"@{ERASED}"), apply=True)
+
+    stored = es.get(index=MENTIONS, id=quoting.id)["_source"]
+    assert stored["earshot"]["response"]["reasons"] == [
+        "threatens officers",
+        "threat-to-staff (rule): 'Someone should stab @[erased] the copper'",
+    ]
+    assert not NAMES_HER.search(json.dumps(stored))
