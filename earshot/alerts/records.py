@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from elasticsearch import Elasticsearch, helpers
 
 from earshot.alerts.model import ALERTS
-from earshot.core.people import without_handles
+from earshot.core.people import handle_words, without_handles
 from earshot.store.keeping import Erasing, Redaction, RetentionRule
 
 
@@ -65,6 +65,7 @@ def redact_quotes(es: Elasticsearch, erasing: Erasing) -> Redaction:
     its figures still say why it fired. An erased author's handle also leaves the titles of
     the entries that stay and the window's significant words."""
     ids, links, handles = erasing.ids, erasing.links, erasing.handles
+    words = handle_words(handles)
     updates: dict[str, dict] = {}
     removed = 0
     if (ids or links or handles) and es.indices.exists(index=ALERTS):
@@ -74,8 +75,8 @@ def redact_quotes(es: Elasticsearch, erasing: Erasing) -> Redaction:
                 "should": [
                     {"terms": {"evidence.mentions.id": sorted(ids)}},
                     {"terms": {"evidence.mentions.url": sorted(links)}},
-                    {"terms": {"evidence.terms": sorted(handles)}},
-                    *({"match_phrase": {"evidence.mentions.title": h}} for h in sorted(handles)),
+                    {"terms": {"evidence.terms": words}},
+                    *({"match_phrase": {"evidence.mentions.title": w}} for w in words),
                 ],
                 "minimum_should_match": 1,
             }
@@ -90,7 +91,7 @@ def redact_quotes(es: Elasticsearch, erasing: Erasing) -> Redaction:
                 for m in listed
                 if m.get("id") not in ids and m.get("url") not in links
             ]
-            terms = [t for t in evidence.get("terms", []) if t.lower() not in handles]
+            terms = [t for t in evidence.get("terms", []) if t.lower() not in words]
             removed += len(listed) - len(kept)
             updates[hit["_id"]] = {"evidence": {"mentions": kept, "terms": terms}}
     return Redaction("alert", ALERTS, updates, {"alerts": len(updates), "alert_evidence": removed})

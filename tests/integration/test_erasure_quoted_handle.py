@@ -14,7 +14,7 @@ from elasticsearch.helpers import scan
 
 from earshot.alerts.detect import Spike
 from earshot.alerts.evidence import gather
-from earshot.alerts.model import ALERTS, ensure_alerts, to_document
+from earshot.alerts.model import ALERTS, EvidenceMention, ensure_alerts, to_document
 from earshot.core.model import Response
 from earshot.governance.erasure import by_author, erase
 from earshot.store.indices import MENTIONS, ensure_indices
@@ -146,3 +146,25 @@ def test_erasing_an_author_takes_their_handle_out_of_the_reasons_quoting_others_
         "threat-to-staff (rule): 'Someone should stab @[erased] the copper'",
     ]
     assert not NAMES_HER.search(json.dumps(stored))
+
+
+@pytest.mark.elasticsearch
+def test_erasing_an_author_takes_their_possessive_handle_out_of_alert_evidence(es):
+    """Evidence quotes others' titles, and its significant words are the analyser's words."""
+    ensure_indices(es)
+    ensure_alerts(es)
+    quoted = EvidenceMention(
+        id="other", title=f"Police ignored @{ERASED}\u2019s complaint", url=None, source="news"
+    )
+    alert = _alert("all", WINDOW_END, "open", None)
+    evidence = alert.evidence.model_copy(
+        update={"mentions": (quoted,), "terms": (f"{ERASED}'s", "burglary")}
+    )
+    alert = alert.model_copy(update={"evidence": evidence})
+    es.index(index=ALERTS, id=alert.id, document=to_document(alert), refresh=True)
+
+    erase(es, by_author(f"@{ERASED}"), apply=True)
+
+    kept = es.get(index=ALERTS, id=alert.id)["_source"]["evidence"]
+    assert kept["mentions"][0]["title"] == "Police ignored @[erased]\u2019s complaint"
+    assert kept["terms"] == ["burglary"]
