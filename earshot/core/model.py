@@ -93,8 +93,8 @@ class Mention(BaseModel):
     status: WorkflowStatus = "new"
     canonical_url: str | None = None
     signature: tuple[int, ...] = ()  # MinHash of the text, for near-duplicate clustering
-    # Site + headline, set by the feed listener: a news search result meets the publisher's
-    # own item by it (earshot.core.near_duplicates.story_key).
+    # Site + headline, keyed-hashed, set by the feed listener: a news search result meets the
+    # publisher's own item by it (earshot.core.near_duplicates.story_key).
     story_key: str | None = None
     # The story heard before it that this is a copy of; None when it starts one of its own
     # (named as earshot.store.clusters.story_started_by names it).

@@ -35,7 +35,7 @@ RESPONSE_ACTION = "earshot.response.action"
 RESPONSE_PRIORITY = "earshot.response.priority"
 RESPONSE_REASONS = "earshot.response.reasons"
 CLUSTER = "earshot.cluster"  # one story, however many near-duplicates repeat it
-STORY_KEY = "earshot.story_key"  # site + headline: a news search result meets its publisher's
+STORY_KEY = "earshot.story_key"  # site + headline, keyed-hashed: a news result meets its item
 # The last keys of every listing's sort. Rows tied on the keys before them would otherwise
 # come back in whatever order the shard holds them, which changes when a colleague takes one
 # (an update rewrites the document) or a replica answers, so an analyst's next item would
