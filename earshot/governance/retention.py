@@ -9,21 +9,25 @@ its feed gives no date is dated whenever it is heard, so only its tombstone keep
 for as long as the feed carries it (store/tombstones.py). Only indices whose names parse
 exactly as Earshot's are touched: a user's `earshot-mentions-old` matches the wildcard but
 is not Earshot's, so it stays. There is no ILM or delete_by_query in every cluster Earshot
-runs on, so documents are found by search and deleted in bulk.
-Every deletion is audited. A package that owns a kind of record (alerts, the digest) says
-how it expires (its `RETENTION` rule); `RULES` lists them all.
+runs on, so documents are found by search and deleted in bulk, a page at a time.
+Every deletion is audited, each bulk request's as soon as it returns. A package that owns
+a kind of record (alerts, the digest) says how it expires (its `RETENTION` rule); `RULES`
+lists them all.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from elasticsearch import Elasticsearch, helpers
 
 from earshot.alerts import records as alert_records
+from earshot.core.errors import EarshotError
 from earshot.core.profile import Retention
 from earshot.digest import records as digest_records
 from earshot.store import audit
@@ -48,6 +52,13 @@ RULES: tuple[RetentionRule, ...] = (
 )
 KINDS: tuple[str, ...] = tuple(rule.kind for rule in RULES)
 _BY_KIND = {rule.kind: rule for rule in RULES}
+# Documents deleted per bulk request, and so at most per audit record.
+_PAGE = 1000
+
+
+class RetentionRefused(EarshotError):
+    """Elasticsearch refused some expired documents' deletion (a write block, a full queue):
+    what it did delete is recorded, the rest is left for a retry or the next night."""
 
 
 @dataclass(frozen=True)
@@ -72,18 +83,19 @@ def expire(
     es: Elasticsearch, kind: str, retention: Retention, now: datetime, *, actor: str | None = None
 ) -> list[Deletion]:
     """Delete one kind's records older than its retention period; audit each deletion as
-    soon as it is made: a later month failing must not leave an earlier one, gone for good,
-    with no record."""
+    soon as it is made: a later month or page failing (a refusal, the task's timeout, a node
+    lost) must not leave an earlier one, gone for good, with no record."""
     rule = _BY_KIND[kind]
     cutoff = kept_since(kind, retention, now)
     if rule.monthly:  # made one month at a time, so each is audited before the next
-        deletions: Iterable[Deletion] = (
-            _expire_month(es, rule, index, month_end, cutoff)
+        deletions: Iterator[Deletion] = (
+            deletion
             for index, month_end in _months(es, rule.index, before=cutoff)
+            for deletion in _expire_month(es, rule, index, month_end, cutoff)
         )
     else:
         expired = rule.expired(cutoff.isoformat())
-        deletions = [_expire_documents(es, kind, rule.index, cutoff, expired)]
+        deletions = _expire_documents(es, kind, rule.index, cutoff, expired)
     done = []
     for deletion in deletions:
         if not deletion.deleted:
@@ -133,29 +145,40 @@ def _months(es: Elasticsearch, prefix: str, *, before: datetime) -> list[tuple[s
 
 def _expire_month(
     es: Elasticsearch, rule: RetentionRule, index: str, month_end: datetime, cutoff: datetime
-) -> Deletion:
+) -> Iterator[Deletion]:
     expired = rule.expired(cutoff.isoformat())
     es.indices.refresh(index=index)
     total = es.count(index=index)["count"]
     kept = es.count(index=index, query={"bool": {"must_not": [expired]}})["count"]
     if month_end <= cutoff and kept == 0:
         es.indices.delete(index=index)
-        return Deletion(rule.kind, index, total, cutoff.isoformat(), whole_index=True)
-    if rule.whole_months_only:
-        return Deletion(rule.kind, index, 0, cutoff.isoformat(), whole_index=False)
-    return _expire_documents(es, rule.kind, index, cutoff, expired)
+        yield Deletion(rule.kind, index, total, cutoff.isoformat(), whole_index=True)
+    elif not rule.whole_months_only:
+        yield from _expire_documents(es, rule.kind, index, cutoff, expired)
 
 
 def _expire_documents(
     es: Elasticsearch, kind: str, index: str, cutoff: datetime, expired: dict
-) -> Deletion:
+) -> Iterator[Deletion]:
+    """One Deletion per bulk request, each yielded (and so audited) before the next page is
+    read; then, if Elasticsearch refused any of that request's deletions, RetentionRefused."""
     if not es.indices.exists(index=index):
-        return Deletion(kind, index, 0, cutoff.isoformat(), whole_index=False)
+        return
     es.indices.refresh(index=index)
-    actions = (
-        {"_op_type": "delete", "_index": hit["_index"], "_id": hit["_id"]}
-        for hit in helpers.scan(es, index=index, query={"query": expired}, _source=False)
-    )
-    # A document gone meanwhile (an erasure) is not an error; any other failure raises.
-    deleted, _ = helpers.bulk(es, actions, ignore_status=(404,), refresh="wait_for")
-    return Deletion(kind, index, deleted, cutoff.isoformat(), whole_index=False)
+    hits = helpers.scan(es, index=index, query={"query": expired}, _source=False, size=_PAGE)
+    with closing(hits):
+        while page := list(islice(hits, _PAGE)):
+            result = es.bulk(
+                operations=[{"delete": {"_index": h["_index"], "_id": h["_id"]}} for h in page],
+                refresh="wait_for",
+            )
+            items = [item["delete"] for item in result["items"]]
+            deleted = sum(item.get("result") == "deleted" for item in items)
+            yield Deletion(kind, index, deleted, cutoff.isoformat(), whole_index=False)
+            # A document gone meanwhile (an erasure) is not a refusal.
+            refused = [item for item in items if item["status"] not in (200, 404)]
+            if refused:
+                raise RetentionRefused(
+                    f"Elasticsearch refused to delete {len(refused)} of {index}'s expired "
+                    f"documents, kept until retention runs again: {refused[0]['error']['reason']}"
+                )

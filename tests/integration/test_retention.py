@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, helpers
 
 from earshot.alerts.model import (
     ALERTS,
@@ -19,9 +20,10 @@ from earshot.alerts.model import (
 )
 from earshot.core.profile import Retention
 from earshot.digest.archive import DIGESTS, ensure_archive
-from earshot.governance.retention import apply_retention
+from earshot.governance.retention import RetentionRefused, apply_retention, expire
 from earshot.store import audit
 from earshot.store.indices import CURSORS, ERASED, MENTIONS, ensure_indices
+from tests.node_way import interleaving
 
 # As of 03:30 on 15 November 2026, with the default periods (cut-offs in CUTOFF_DAYS).
 AS_OF = datetime(2026, 11, 15, 3, 30, tzinfo=UTC)
@@ -267,3 +269,38 @@ def test_shorter_periods_in_the_profile_delete_more(es):
     assert remaining(es, f"{MENTIONS}-2*") == {"oct", "nov"}
     assert remaining(es, CURSORS) == {"news"}  # updated half an hour before the run
     assert remaining(es, "earshot-mentions-notes") == {"note"}
+
+
+@pytest.mark.elasticsearch
+def test_what_a_run_deleted_before_elasticsearch_refused_the_rest_is_audited(es):
+    """A run stopped part way (here a write block; a 429, the task's timeout or a node lost
+    alike) has already deleted its earlier requests' documents for good: each is recorded."""
+    ensure_indices(es)
+    stale = at("2026-01-01T00:00").isoformat()
+    helpers.bulk(
+        es,
+        (
+            {"_index": CURSORS, "_id": f"s{n}", "source": f"s{n}", "state": {}, "updated": stale}
+            for n in range(2500)
+        ),
+        refresh=True,
+    )
+
+    def block_writes() -> None:
+        es.indices.put_settings(index=CURSORS, settings={"index.blocks.write": True})
+
+    node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
+    password = os.environ["EARSHOT_ELASTICSEARCH_PASSWORD"]
+    try:
+        with interleaving(node, block_writes, before="/_search/scroll") as way:
+            through = Elasticsearch(way, basic_auth=("elastic", password), request_timeout=60)
+            with pytest.raises(RetentionRefused, match="blocked"):
+                expire(through, "cursors", Retention(), AS_OF, actor="airflow:earshot_maintenance")
+    finally:
+        es.indices.put_settings(index=CURSORS, settings={"index.blocks.write": False})
+    es.indices.refresh(index=CURSORS)
+    gone = 2500 - es.count(index=CURSORS)["count"]
+    assert gone > 0
+    recorded = audit.history(es, action="retention.delete")
+    assert sum(r["after"]["deleted"] for r in recorded) == gone
+    assert {r["actor"]["name"] for r in recorded} == {"airflow:earshot_maintenance"}
