@@ -58,6 +58,14 @@ WRITE_DOCUMENTS = [
 # Adding a document that is not there yet, and nothing else: append-only.
 ADD_DOCUMENTS = ["indices:data/write/index:op_type/create", "indices:data/write/bulk*"]
 
+# Alerts and deliveries, digests built and sent, cursors: written, read back, refreshed.
+_KEEPING = [
+    "auto_configure",  # dynamic mapping updates on write
+    *WRITE_DOCUMENTS,
+    "read",
+    "view_index_metadata",
+    "maintenance",
+]
 WRITER_PRIVILEGES: dict = {
     # No cluster privilege: templates and mappings are `earshot setup`'s (an administrator's).
     "cluster": [],
@@ -75,15 +83,12 @@ WRITER_PRIVILEGES: dict = {
             ],
         },
         {
-            "names": [CURSORS, ALERTS, DIGESTS],
-            "privileges": [
-                "auto_configure",  # dynamic mapping updates on write
-                *WRITE_DOCUMENTS,  # cursors, alerts and deliveries, digests built and sent
-                "read",
-                "view_index_metadata",
-                "maintenance",
-                "delete",  # erasure redacts and deletes document by document
-            ],
+            "names": [ALERTS, DIGESTS],
+            "privileges": _KEEPING,  # erasure only redacts them: never a delete
+        },
+        {
+            "names": [CURSORS],
+            "privileges": [*_KEEPING, "delete"],  # the story lease, given back after each source
         },
         {
             # Append-only: an audit record or a tombstone, once written, stays as written.
@@ -179,7 +184,7 @@ ADMIN_PRIVILEGES: dict = {
 }
 ROLES: dict[str, tuple[str, dict]] = {
     WRITER_ROLE: (
-        "Earshot's pipeline: writes Earshot's indices, deletes single erased records; "
+        "Earshot's pipeline: writes Earshot's indices, deletes single erased mentions; "
         "audit and erasure records append-only",
         WRITER_PRIVILEGES,
     ),

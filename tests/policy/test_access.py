@@ -42,6 +42,7 @@ from earshot.store.cursors import load_cursor, load_cursors, note_failure, save_
 from earshot.store.indices import CURSORS, ERASED, MENTIONS
 from earshot.store.local_node import LocalNode
 from earshot.store.mentions import index_mentions, set_status, stored_since
+from earshot.store.story_lease import LEASE_ID, deciding_stories
 from earshot.store.tombstones import remember
 from listeners import load_profile
 from tests.alert_helpers import an_alert, at, burst, keep_alert, put_mentions
@@ -126,9 +127,12 @@ def _forbidden_security_changes(client: Elasticsearch) -> tuple:
 
 @pytest.mark.elasticsearch
 def test_the_writer_role_runs_everything_a_collect_run_does(pipeline):
-    # collect_source: cursor, exactly-once indexing, cursor again (setup made the indices).
+    # collect_source: cursor, exactly-once indexing under the story lease, cursor again
+    # (setup made the indices).
     assert load_cursor(pipeline, "news") == {}
-    report = index_mentions(pipeline, [mention(1, published=NOVEMBER), mention(2)])
+    with deciding_stories(pipeline, "news"):
+        report = index_mentions(pipeline, [mention(1, published=NOVEMBER), mention(2)])
+    assert not pipeline.exists(index=CURSORS, id=LEASE_ID)  # given back for the next source
     save_cursor(pipeline, "news", {"etag": '"abc"'})
     assert report.new == 2
     assert index_mentions(pipeline, [mention(1, published=NOVEMBER)]).already_indexed == 1
@@ -262,6 +266,23 @@ def test_the_writer_role_adds_audit_records_but_cannot_edit_one(es, pipeline):
         lambda: pipeline.update(index=record["_index"], id=record["_id"], doc={"action": "x"}),
     )
     assert es.get(index=record["_index"], id=record["_id"])["_source"]["action"] == "mention.status"
+
+
+@pytest.mark.elasticsearch
+def test_the_writer_role_cannot_delete_an_alert_or_a_digest(es, pipeline):
+    """Erasure only redacts them, and retention has its own key: a leaked pipeline key must
+    not be able to wipe the alerts and digests a review of the force's response relies on."""
+    alert = an_alert(NOVEMBER)
+    keep_alert(pipeline, alert)
+    profile = load_profile(DEFAULT_PROFILE)
+    day = LocalDay(NOVEMBER.date())
+    digest_id = build_and_keep(pipeline, profile, day, run="manual", to=["command@force.example"])
+    _cannot(
+        partial(pipeline.delete, index=ALERTS, id=alert.id),
+        partial(pipeline.delete, index=DIGESTS, id=digest_id),
+    )
+    assert es.exists(index=ALERTS, id=alert.id)
+    assert es.exists(index=DIGESTS, id=digest_id)
 
 
 @pytest.mark.elasticsearch
