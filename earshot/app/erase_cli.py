@@ -76,7 +76,6 @@ def audit_command(
         return
     table = Table("when (UTC)", "action", "target", "who", "before", "after")
     for r in records:
-        actor = r.get("actor", {})
         table.add_row(
             *(
                 for_console(cell)
@@ -84,7 +83,7 @@ def audit_command(
                     r["@timestamp"][:19].replace("T", " "),
                     r["action"],
                     r["target"],
-                    f"{actor.get('name')} ({actor.get('principal')})",
+                    f"{r.get('actor', {}).get('name')} ({audit_trail.principal(r)})",
                     _compact(r.get("before")),
                     _compact(r.get("after")),
                 )

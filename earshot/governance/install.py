@@ -15,7 +15,12 @@ from elasticsearch import ApiError, Elasticsearch
 from earshot.alerts import model as alerts
 from earshot.digest import archive
 from earshot.governance.security import ROLES
-from earshot.store.audit import AUDIT_TEMPLATE, ensure_audit
+from earshot.store.audit import (
+    AUDIT_TEMPLATE,
+    CREDENTIALS,
+    CREDENTIALS_FROM_THE_NODE,
+    ensure_audit,
+)
 from earshot.store.indices import (
     CURSORS,
     CURSORS_MAPPING,
@@ -54,6 +59,7 @@ class Check:
 def check(es: Elasticsearch) -> list[Check]:
     """Every item setup creates, as this cluster has it."""
     return [
+        _credentials_pipeline(es),
         *(_template(es, template) for template in MONTHLY_TEMPLATES),
         *(_alias(es, template) for template in MONTHLY_TEMPLATES),
         *(_index(es, name, mappings) for name, mappings in SINGLE_INDICES.items()),
@@ -74,7 +80,21 @@ def _template(es: Elasticsearch, wanted: dict) -> Check:
     have = template.get("template", {}).get("mappings", {})
     if missing := lacking([have], wanted["template"]["mappings"]):
         return Check(item, False, f"mapping lacks {', '.join(missing)}")
+    pipeline = wanted["template"]["settings"].get("index.final_pipeline")
+    settings = template.get("template", {}).get("settings", {}).get("index", {})
+    if pipeline and settings.get("final_pipeline") != pipeline:
+        return Check(item, False, f"does not run the ingest pipeline {pipeline} on new months")
     return Check(item, True, f"{len(template['index_patterns'])} monthly index names, by name")
+
+
+def _credentials_pipeline(es: Elasticsearch) -> Check:
+    item = f"ingest pipeline {CREDENTIALS}"
+    found = es.options(ignore_status=404).ingest.get_pipeline(id=CREDENTIALS)
+    if CREDENTIALS not in found:
+        return Check(item, False, "missing: no audit record can be written")
+    if found[CREDENTIALS].get("processors") != [CREDENTIALS_FROM_THE_NODE]:
+        return Check(item, False, "does not set actor.credentials from the node as Earshot does")
+    return Check(item, True, "audit records name the credentials that wrote them")
 
 
 def _alias(es: Elasticsearch, template: dict) -> Check:

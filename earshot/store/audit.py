@@ -4,6 +4,9 @@ Workflow-status changes, alert acknowledgements and resolutions, erasures, reten
 deletions and profile changes each write one record with the before and after, so a
 data protection officer can answer "who changed this, and what was it before?".
 Records go to monthly indices behind one alias, so retention drops whole months.
+Which Elasticsearch user or API key wrote a record is set by the node, not the client (an
+ingest pipeline every audit index runs, whatever the request asks): any key that may add a
+record could otherwise claim to be any other.
 """
 
 from __future__ import annotations
@@ -29,7 +32,28 @@ _MAPPING = {
         "@timestamp": {"type": "date"},
         "action": _KEYWORD,  # e.g. mention.status, alert.acknowledge, erasure, retention.delete
         "target": _KEYWORD,  # what was changed: a mention or alert id, an index, a profile path
-        "actor": {"properties": {"name": _KEYWORD, "principal": _KEYWORD}},
+        # name: the person, as the client says; credentials: set by the node (CREDENTIALS).
+        # principal: what the client said it was, in records made before credentials were.
+        "actor": {
+            "properties": {
+                "name": _KEYWORD,
+                "principal": _KEYWORD,
+                "credentials": {
+                    "properties": {
+                        "username": _KEYWORD,
+                        "authentication_type": _KEYWORD,
+                        "realm": {"properties": {"name": _KEYWORD, "type": _KEYWORD}},
+                        "api_key": {
+                            "properties": {
+                                "id": _KEYWORD,
+                                "name": _KEYWORD,
+                                "metadata": {"type": "object", "enabled": False},
+                            }
+                        },
+                    }
+                },
+            }
+        },
         "before": {"type": "object", "enabled": False},
         "after": {"type": "object", "enabled": False},
     },
@@ -46,12 +70,32 @@ def actor_name() -> str:
     return os.environ.get("EARSHOT_ACTOR") or getpass.getuser()
 
 
-AUDIT_TEMPLATE = monthly_template(AUDIT, _MAPPING, "Earshot audit trail, one index per month")
+# The ingest pipeline that writes `actor.credentials` from who the node authenticated. The
+# audit indices' final pipeline: a request cannot skip it, and no Earshot role may change it.
+CREDENTIALS = "earshot-audit-credentials"
+CREDENTIALS_FROM_THE_NODE = {
+    "set_security_user": {
+        "field": "actor.credentials",
+        "properties": ["username", "api_key", "realm", "authentication_type"],
+    }
+}
+_RUNS_CREDENTIALS = {"index.final_pipeline": CREDENTIALS}
+AUDIT_TEMPLATE = monthly_template(
+    AUDIT, _MAPPING, "Earshot audit trail, one index per month", _RUNS_CREDENTIALS
+)
 
 
 def ensure_audit(es: Elasticsearch) -> None:
-    """Part of `earshot setup` (an administrator's key)."""
+    """Part of `earshot setup` (an administrator's key). Months an older Earshot made get
+    the pipeline too, so the current month's next record is the node's word."""
+    es.ingest.put_pipeline(
+        id=CREDENTIALS,
+        description="Earshot: which user or API key wrote an audit record, from the node",
+        processors=[CREDENTIALS_FROM_THE_NODE],
+    )
     install_monthly(es, AUDIT_TEMPLATE)
+    if es.indices.exists_alias(name=AUDIT):
+        es.indices.put_settings(index=AUDIT, settings=_RUNS_CREDENTIALS)
 
 
 def record(
@@ -64,8 +108,8 @@ def record(
     actor: str | None = None,
     record_id: str | None = None,
 ) -> bool:
-    """Write one audit record. The Elasticsearch principal is recorded beside the named
-    actor, so a shared login still shows which credentials made the change.
+    """Write one audit record. The node records which credentials wrote it beside the named
+    actor, so a shared login still shows which user or key made the change.
 
     With `record_id`, writers that may notice the same change at once (parallel collect
     tasks) write it once: the first creates it, the rest find it there and return False.
@@ -78,7 +122,7 @@ def record(
         "@timestamp": now.isoformat(),
         "action": action,
         "target": target,
-        "actor": {"name": actor or actor_name(), "principal": _principal(es)},
+        "actor": {"name": actor or actor_name()},
         "before": before or {},
         "after": after or {},
     }
@@ -145,8 +189,14 @@ def _fingerprint(value: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _principal(es: Elasticsearch) -> str:
-    try:
-        return es.security.authenticate()["username"]
-    except ApiError:
-        return "unknown"
+def principal(record: dict) -> str:
+    """Which Elasticsearch user (and API key) wrote the record, as the node set it. The node
+    adds to what the client sent, so an API key is only believed when the node says that
+    is how the writer signed in. Older records have only what the client said."""
+    actor = record.get("actor", {})
+    credentials = actor.get("credentials")
+    if not credentials:
+        return actor.get("principal", "unknown")
+    if credentials.get("authentication_type") == "API_KEY":
+        return f"{credentials['username']}, API key {credentials['api_key'].get('name')}"
+    return credentials["username"]

@@ -108,14 +108,20 @@ def month_names(alias: str) -> list[str]:
     return [f"{alias}-{year}.{month:02d}" for year in TEMPLATE_YEARS for month in range(1, 13)]
 
 
-def monthly_template(alias: str, mappings: dict, description: str) -> dict:
+def monthly_template(
+    alias: str, mappings: dict, description: str, settings: dict | None = None
+) -> dict:
     """Monthly indices get the mapping and join the alias as they are made, so retention can
     drop whole months and readers use one name."""
     return {
         "name": alias,
         "index_patterns": month_names(alias),
         "priority": 200,
-        "template": {"settings": SMALL_INDEX, "mappings": mappings, "aliases": {alias: {}}},
+        "template": {
+            "settings": SMALL_INDEX | (settings or {}),
+            "mappings": mappings,
+            "aliases": {alias: {}},
+        },
         "meta": {"description": description},
     }
 

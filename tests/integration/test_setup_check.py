@@ -10,6 +10,7 @@ import pytest
 from earshot.app.collect import collect_source
 from earshot.core.paths import DEFAULT_PROFILE
 from earshot.governance.install import check
+from earshot.store.audit import AUDIT_TEMPLATE, CREDENTIALS
 from earshot.store.indices import (
     CURSORS,
     CURSORS_MAPPING,
@@ -26,6 +27,7 @@ from tests.integration.test_store import mention
 pytestmark = pytest.mark.elasticsearch
 
 INSTALLED = {
+    "ingest pipeline earshot-audit-credentials",
     "index template earshot-mentions",
     "index template earshot-audit",
     "alias earshot-mentions",
@@ -82,6 +84,18 @@ def test_check_names_a_field_an_older_template_did_not_map_inside_an_object(es):
     es.indices.put_index_template(**older)
     result = {r.item: r for r in check(es)}["index template earshot-mentions"]
     assert (result.ok, result.detail) == (False, "mapping lacks url.shared")
+
+
+def test_check_names_an_audit_trail_that_would_believe_the_writer_about_who_it_is(es):
+    """Without the pipeline a record says only what the key that wrote it claimed."""
+    older = copy.deepcopy(AUDIT_TEMPLATE)
+    del older["template"]["settings"]["index.final_pipeline"]
+    es.indices.put_index_template(**older)
+    es.ingest.delete_pipeline(id=CREDENTIALS)
+    results = {r.item: r for r in check(es)}
+    assert not results["index template earshot-audit"].ok
+    assert CREDENTIALS in results["index template earshot-audit"].detail
+    assert not results[f"ingest pipeline {CREDENTIALS}"].ok
 
 
 def test_the_check_command_prints_pass_or_fail_per_item_and_fails_overall(es):
