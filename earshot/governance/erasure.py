@@ -179,9 +179,11 @@ def erase(es: Elasticsearch, person: Person, *, apply: bool, actor: str | None =
         )
         # Every chunk tried, so the count of those left is true: raising at the first
         # refused chunk of 500 told an author of 1,200 "500 not deleted" when none were.
-        _, refused = helpers.bulk(es, deletes, ignore_status=(404,), raise_on_error=False)
+        _, failed = helpers.bulk(es, deletes, raise_on_error=False)
+        # One gone meanwhile (retention, another erasure) is erased: not a refusal.
+        refused = [item for e in failed for item in e.values() if item.get("status") != 404]
         if refused:
-            [first] = refused[0].values()
+            first = refused[0]
             raise ErasureIncomplete(
                 f"{len(refused)} of the {len(found)} mentions were not deleted "
                 f"({_reason(first)}); the erasure is in the audit trail: run the same "

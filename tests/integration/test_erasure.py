@@ -5,6 +5,7 @@ without the audit trail keeping who they were."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,11 +17,13 @@ from earshot.core.pseudonym import author_key
 from earshot.digest.archive import DIGESTS, ensure_archive
 from earshot.governance.erasure import ErasureIncomplete, NotOnePost, by_author, by_url, erase
 from earshot.store import audit
+from earshot.store.connection import connect
 from earshot.store.indices import MENTIONS, ensure_indices
 from earshot.store.mentions import Handles, index_mentions
 from tests.integration.test_cli import earshot
 from tests.integration.test_retention import _alert, remaining
 from tests.integration.test_store import mention
+from tests.node_way import interleaving
 
 DAY = datetime(2026, 11, 10, 9, tzinfo=UTC)
 
@@ -253,6 +256,24 @@ def test_an_erasure_that_fails_half_way_is_in_the_audit_trail_and_completes_when
     erase(es, by_author("jane_doe"), apply=True, actor="dpo")
     assert remaining(es, MENTIONS) == {store["other"].id, store["shared-article"].id}
     assert len(audit.history(es, action="erasure")) == 2
+
+
+@pytest.mark.elasticsearch
+def test_a_mention_deleted_by_retention_meanwhile_is_erased_all_the_same(es, store, monkeypatch):
+    """Retention (or a second erasure) deletes one of her mentions between the erasure's
+    search and its deletes: that one is gone, which is what was asked; not a failure."""
+    gone = store["jane-1"].id
+    node = os.environ["EARSHOT_ELASTICSEARCH_URL"]
+
+    def retention_meanwhile() -> None:
+        es.delete(index=f"{MENTIONS}-2026.11", id=gone, refresh=True)
+
+    with interleaving(node, retention_meanwhile, before="/_bulk") as way:
+        monkeypatch.setenv("EARSHOT_ELASTICSEARCH_URL", way)
+        result = erase(connect(), by_author("jane_doe"), apply=True, actor="dpo")
+
+    assert gone in result.mentions
+    assert remaining(es, MENTIONS) == {store["other"].id, store["shared-article"].id}
 
 
 @pytest.mark.long
