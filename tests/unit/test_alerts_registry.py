@@ -47,7 +47,8 @@ def test_a_rule_missing_part_of_the_protocol_is_refused_naming_what_it_lacks():
         def detect(self, es, profile, now):
             return []
 
-    with pytest.raises(RuleError, match="'halfway' lacks covers, is_calm, message, options"):
+    lacks = "'halfway' lacks counted, covers, is_calm, message, options, watched"
+    with pytest.raises(RuleError, match=lacks):
         registry(Halfway())
 
 
