@@ -60,6 +60,7 @@ def check(es: Elasticsearch) -> list[Check]:
     """Every item setup creates, as this cluster has it."""
     return [
         _credentials_pipeline(es),
+        _audit_months(es),
         *(_template(es, template) for template in MONTHLY_TEMPLATES),
         *(_alias(es, template) for template in MONTHLY_TEMPLATES),
         *(_index(es, name, mappings) for name, mappings in SINGLE_INDICES.items()),
@@ -95,6 +96,24 @@ def _credentials_pipeline(es: Elasticsearch) -> Check:
     if found[CREDENTIALS].get("processors") != [CREDENTIALS_FROM_THE_NODE]:
         return Check(item, False, "does not set actor.credentials from the node as Earshot does")
     return Check(item, True, "audit records name the credentials that wrote them")
+
+
+def _audit_months(es: Elasticsearch) -> Check:
+    """A role that may make the next month's audit index (the pipeline's, the desk's) could
+    make it with a final pipeline of its own, and sign records there as anyone."""
+    item = f"audit months run {CREDENTIALS}"
+    found = es.options(ignore_status=404).indices.get_settings(
+        index=AUDIT_TEMPLATE["name"], name="index.final_pipeline"
+    )
+    months = {name: found[name] for name in found if name not in ("error", "status")}
+    skipping = sorted(
+        name
+        for name, month in months.items()
+        if month.get("settings", {}).get("index", {}).get("final_pipeline") != CREDENTIALS
+    )
+    if skipping:
+        return Check(item, False, f"{', '.join(skipping)} do not: the client signs their records")
+    return Check(item, True, f"{len(months)} months")
 
 
 def _alias(es: Elasticsearch, template: dict) -> Check:

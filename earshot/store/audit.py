@@ -71,7 +71,8 @@ def actor_name() -> str:
 
 
 # The ingest pipeline that writes `actor.credentials` from who the node authenticated. The
-# audit indices' final pipeline: a request cannot skip it, and no Earshot role may change it.
+# audit months' final pipeline, which no Earshot role may change (a month made to skip it,
+# which roles that may make the next month could do, `setup --check` names).
 CREDENTIALS = "earshot-audit-credentials"
 CREDENTIALS_FROM_THE_NODE = {
     "set_security_user": {

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.elasticsearch
 
 INSTALLED = {
     "ingest pipeline earshot-audit-credentials",
+    "audit months run earshot-audit-credentials",
     "index template earshot-mentions",
     "index template earshot-audit",
     "alias earshot-mentions",
@@ -96,6 +97,17 @@ def test_check_names_an_audit_trail_that_would_believe_the_writer_about_who_it_i
     assert not results["index template earshot-audit"].ok
     assert CREDENTIALS in results["index template earshot-audit"].detail
     assert not results[f"ingest pipeline {CREDENTIALS}"].ok
+
+
+def test_check_names_an_audit_month_made_to_skip_the_credentials_pipeline(es):
+    """The pipeline's and the desk's roles may make the next audit month; made with a final
+    pipeline of its own, its records would carry whatever credentials the client wrote."""
+    es.indices.create(index="earshot-audit-2099.12", settings={"index.final_pipeline": "_none"})
+    result = {r.item: r for r in check(es)}["audit months run earshot-audit-credentials"]
+    assert (result.ok, result.detail) == (
+        False,
+        "earshot-audit-2099.12 do not: the client signs their records",
+    )
 
 
 def test_the_check_command_prints_pass_or_fail_per_item_and_fails_overall(es):
