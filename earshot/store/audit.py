@@ -5,8 +5,8 @@ deletions and profile changes each write one record with the before and after, s
 data protection officer can answer "who changed this, and what was it before?".
 Records go to monthly indices behind one alias, so retention drops whole months.
 Which Elasticsearch user or API key wrote a record is set by the node, not the client (an
-ingest pipeline every audit index runs, whatever the request asks): any key that may add a
-record could otherwise claim to be any other.
+ingest pipeline every month setup's template makes runs, whatever the request asks): any
+key that may add a record could otherwise claim to be any other.
 """
 
 from __future__ import annotations
