@@ -35,6 +35,7 @@ from earshot.store import audit, naming, tombstones
 from earshot.store.fields import AUTHOR_KEY, CANONICAL_LINK, HANDLE, LINK, LINK_SHARED, PUBLISHED
 from earshot.store.indices import MENTIONS
 from earshot.store.keeping import ErasedMention, Erasing, ErasureHook, Redaction
+from earshot.store.mentions import refusal_reason
 
 # Every kind of record that may quote a mention, or name its author in someone else's words.
 HOOKS: tuple[ErasureHook, ...] = (
@@ -186,7 +187,7 @@ def erase(es: Elasticsearch, person: Person, *, apply: bool, actor: str | None =
             first = refused[0]
             raise ErasureIncomplete(
                 f"{len(refused)} of the {len(found)} mentions were not deleted "
-                f"({_reason(first)}); the erasure is in the audit trail: run the same "
+                f"({refusal_reason(first)[:200]}); the erasure is in the audit trail: run the same "
                 "command again to finish it"
             )
         indices = ",".join([MENTIONS, *(r.index for r in redactions)])
@@ -223,11 +224,6 @@ def _own_link(doc: dict) -> str | None:
     there, and a tombstone on it would keep every later one out."""
     url = doc.get("url") or {}
     return None if url.get("shared") else url.get("full")
-
-
-def _reason(refused: dict) -> str:
-    error = refused.get("error") or {}
-    return str(error.get("reason", error) if isinstance(error, dict) else error)[:200]
 
 
 def _shared_page(es: Elasticsearch, person: Person) -> bool:

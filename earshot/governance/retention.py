@@ -34,6 +34,7 @@ from earshot.store import audit
 from earshot.store.fields import PUBLISHED
 from earshot.store.indices import CURSORS, MENTIONS
 from earshot.store.keeping import RetentionRule, older_than
+from earshot.store.mentions import refusal_reason
 
 # Every kind of record, each with its own package's rule where the record is that package's.
 RULES: tuple[RetentionRule, ...] = (
@@ -180,5 +181,5 @@ def _expire_documents(
             if refused:
                 raise RetentionRefused(
                     f"Elasticsearch refused to delete {len(refused)} of {index}'s expired "
-                    f"documents, kept until retention runs again: {refused[0]['error']['reason']}"
+                    f"documents, kept until retention runs again: {refusal_reason(refused[0])}"
                 )

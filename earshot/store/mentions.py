@@ -186,8 +186,7 @@ def index_mentions(
             report.new += 1
             written.add(result["_index"])
         else:
-            error = result.get("error", {})
-            reason = error.get("reason", error) if isinstance(error, dict) else error
+            reason = refusal_reason(result)
             report.failures.append(f"{result.get('_id')}: HTTP {result.get('status')}: {reason}")
     if written:
         # Searchable when the run ends, not a second later: the next run's lookups, the
@@ -196,6 +195,13 @@ def index_mentions(
     if report.failures:
         raise IndexingError(report.failures)
     return report
+
+
+def refusal_reason(item: dict) -> str:
+    """Why Elasticsearch refused one item of a bulk request (a write, a delete): its error's
+    reason, or the error as it came."""
+    error = item.get("error", {})
+    return str(error.get("reason", error) if isinstance(error, dict) else error)
 
 
 def _where_indexed(
